@@ -1,0 +1,36 @@
+package mock
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+)
+
+const adminPrefix = "/__admin"
+
+// registerAdmin adds the admin API. It lives outside the vendor specs.
+func (s *Server) registerAdmin() {
+	g := s.echo.Group(adminPrefix)
+	g.GET("/health", func(c echo.Context) error {
+		if !s.ready.Load() {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "stopping"})
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	g.POST("/reset", func(c echo.Context) error {
+		s.Reset()
+		return c.JSON(http.StatusOK, map[string]string{"status": "reset"})
+	})
+	g.GET("/requests", func(c echo.Context) error {
+		limit := 0
+		if v := c.QueryParam("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return &plainError{Status: http.StatusBadRequest, Message: "limit: must be a whole number of 0 or more"}
+			}
+			limit = n
+		}
+		return c.JSON(http.StatusOK, map[string]any{"requests": s.journal.newest(limit)})
+	})
+}

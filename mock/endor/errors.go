@@ -1,0 +1,97 @@
+package endor
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// Error is an Endor Labs error: the body of a googlerpcStatus with the HTTP
+// status that grpc-gateway gives its code. Handlers return it; the server's
+// one error handler writes it with StatusCode and encoding/json.
+type Error struct {
+	Status  int      `json:"-"`
+	Code    int      `json:"code"`
+	Message string   `json:"message"`
+	Details []Detail `json:"details,omitempty"`
+}
+
+// Detail is the HTTPErrorInfo detail Endor puts in its error bodies.
+type Detail struct {
+	Type       string `json:"@type"`
+	StatusCode int    `json:"status_code"`
+}
+
+const httpErrorInfo = "type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo"
+
+// gRPC codes used by the fake, with the HTTP status grpc-gateway maps them to.
+const (
+	codeUnknown          = 2
+	codeInvalidArgument  = 3
+	codeNotFound         = 5
+	codePermissionDenied = 7
+	codeResourceExhaust  = 8
+	codeUnimplemented    = 12
+	codeInternal         = 13
+	codeUnauthenticated  = 16
+)
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("endor: HTTP %d code %d: %s", e.Status, e.Code, e.Message)
+}
+
+// StatusCode is the HTTP status of the error.
+func (e *Error) StatusCode() int { return e.Status }
+
+func newError(status, code int, format string, args ...any) *Error {
+	return &Error{
+		Status:  status,
+		Code:    code,
+		Message: fmt.Sprintf(format, args...),
+		Details: []Detail{{Type: httpErrorInfo, StatusCode: status}},
+	}
+}
+
+func invalidArgument(format string, args ...any) *Error {
+	return newError(http.StatusBadRequest, codeInvalidArgument, format, args...)
+}
+
+func notFound(format string, args ...any) *Error {
+	return newError(http.StatusNotFound, codeNotFound, format, args...)
+}
+
+// The vendor's verbatim bodies (docs: rest-api/using-the-rest-api/troubleshooting).
+func errUnauthenticated() *Error {
+	return newError(http.StatusUnauthorized, codeUnauthenticated, "Invalid authorization header: Bearer")
+}
+
+func errPermissionDenied() *Error {
+	return newError(http.StatusForbidden, codePermissionDenied, "Unauthorized request for given endpoint")
+}
+
+// ErrorFor makes the Endor error for a failure found outside the handlers:
+// a request that breaks the spec, an unknown route, a body over the limit, a
+// fault of the fake itself. status is the HTTP status the server suggests.
+func ErrorFor(status int, message string) *Error {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnsupportedMediaType:
+		// grpc-gateway answers every bad argument with 400 code 3.
+		return invalidArgument("%s", message)
+	case http.StatusUnauthorized:
+		return errUnauthenticated()
+	case http.StatusForbidden:
+		return errPermissionDenied()
+	case http.StatusNotFound:
+		// Verbatim for an unknown route: {"code":5,"message":"Not Found"}.
+		return &Error{Status: http.StatusNotFound, Code: codeNotFound, Message: "Not Found"}
+	case http.StatusMethodNotAllowed:
+		// Verbatim: HTTP 501 {"code":12,"message":"Method Not Allowed"}.
+		return &Error{Status: http.StatusNotImplemented, Code: codeUnimplemented, Message: "Method Not Allowed"}
+	case http.StatusRequestEntityTooLarge:
+		// Assumption: gRPC reports an oversized message as RESOURCE_EXHAUSTED.
+		return newError(http.StatusRequestEntityTooLarge, codeResourceExhaust, "%s", message)
+	case http.StatusInternalServerError:
+		return newError(http.StatusInternalServerError, codeInternal, "%s", message)
+	default:
+		return newError(status, codeUnknown, "%s", message)
+	}
+}

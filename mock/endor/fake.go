@@ -1,0 +1,276 @@
+// Package endor is the Endor Labs fake: an in-memory store of repository
+// versions behind the vendor's CreateRepositoryVersion and read-back
+// operations, with the vendor's bearer-token auth and googlerpcStatus errors.
+//
+// It is not a validator: requests reach its handlers already checked against
+// specs/endor.yaml by mock/openapi. It checks what the spec does not say and
+// the vendor documents (name and tag lengths, namespace syntax, …).
+package endor
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v7"
+	"github.com/labstack/echo/v4"
+)
+
+// Operation IDs served by the fake, as specs/endor.yaml names them.
+const (
+	OpCreate      = "RepositoryVersionService_CreateRepositoryVersion"
+	OpList        = "RepositoryVersionService_ListRepositoryVersions"
+	OpGet         = "RepositoryVersionService_GetRepositoryVersion"
+	OpDelete      = "RepositoryVersionService_DeleteRepositoryVersion"
+	OpAPIKeyToken = "AuthenticationService_GetAPIKeyToken"
+)
+
+// DefaultTokenTTL is how long a token from POST /v1/auth/api-key lasts.
+// The vendor does not say; the mock's assumption is four hours.
+const DefaultTokenTTL = 4 * time.Hour
+
+// Config configures a Fake. The zero value accepts any bearer token and
+// any API key pair, uses the wall clock and random ids.
+type Config struct {
+	// Tokens, when not empty, are the only bearer tokens accepted (beside
+	// tokens issued by POST /v1/auth/api-key).
+	Tokens []Token
+	// APIKeys, when not empty, are the only key/secret pairs that
+	// POST /v1/auth/api-key accepts; fixtures may add more.
+	APIKeys []APIKey
+	// Fixtures are loaded into every new session and on every Reset.
+	Fixtures *Fixtures
+	// Clock gives the time; nil means time.Now.
+	Clock func() time.Time
+	// Faker makes ids and tokens; seed it for repeatable values. nil means randomly seeded.
+	Faker *gofakeit.Faker
+	// TokenTTL is the lifetime of an issued token; 0 means DefaultTokenTTL.
+	TokenTTL time.Duration
+	// Session names the state partition a request belongs to; nil means one shared partition.
+	Session func(echo.Context) string
+}
+
+// Token is a bearer token the fake accepts. A token with a Namespace may
+// only reach that namespace and its children; elsewhere it gets 403 code 7.
+type Token struct {
+	Value     string
+	Namespace string
+}
+
+// APIKey is a key/secret pair for POST /v1/auth/api-key. Tokens issued for
+// it carry its Namespace limit.
+type APIKey struct {
+	Key       string `json:"key"`
+	Secret    string `json:"secret"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// ParseTokens reads "tok1,tok2=acme.prod": comma-separated tokens, each
+// optionally limited to a namespace prefix after "=".
+func ParseTokens(s string) ([]Token, error) {
+	var out []Token
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		value, ns, _ := strings.Cut(part, "=")
+		if value == "" {
+			return nil, fmt.Errorf("endor token %q: empty token", part)
+		}
+		if ns != "" {
+			if err := checkNamespace(ns); err != nil {
+				return nil, fmt.Errorf("endor token %q: %s", value[:min(4, len(value))]+"…", err.Message)
+			}
+		}
+		out = append(out, Token{Value: value, Namespace: ns})
+	}
+	return out, nil
+}
+
+// grant is what a valid token allows.
+type grant struct {
+	principal string // user@idp@source, for created_by/updated_by
+	namespace string // "" for every namespace
+	expires   time.Time
+}
+
+func (g grant) allows(ns string) bool {
+	return g.namespace == "" || ns == g.namespace || strings.HasPrefix(ns, g.namespace+".")
+}
+
+// Fake is the Endor Labs fake. Build it with New; it is safe for concurrent use.
+type Fake struct {
+	cfg     Config
+	tokens  map[string]grant  // configured tokens
+	apiKeys map[string]APIKey // by key
+
+	mu       sync.Mutex
+	issued   map[string]grant // tokens issued by POST /v1/auth/api-key
+	sessions map[string]*Store
+}
+
+// New returns a Fake with cfg's tokens and fixtures loaded.
+func New(cfg Config) *Fake {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Faker == nil {
+		cfg.Faker = gofakeit.New(0)
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.Session == nil {
+		cfg.Session = func(echo.Context) string { return "" }
+	}
+	f := &Fake{cfg: cfg, tokens: make(map[string]grant), apiKeys: make(map[string]APIKey)}
+	for _, t := range cfg.Tokens {
+		f.tokens[t.Value] = grant{principal: tokenPrincipal(t.Value), namespace: t.Namespace}
+	}
+	for _, k := range cfg.APIKeys {
+		f.apiKeys[k.Key] = k
+	}
+	if cfg.Fixtures != nil {
+		for _, k := range cfg.Fixtures.APIKeys {
+			f.apiKeys[k.Key] = k
+		}
+	}
+	f.Reset()
+	return f
+}
+
+// Reset drops every session's objects and every issued token, and loads
+// the fixtures again.
+func (f *Fake) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.issued = make(map[string]grant)
+	f.sessions = make(map[string]*Store)
+}
+
+// Store returns the state of a session, creating it (with the fixtures
+// loaded) on first use.
+func (f *Fake) Store(session string) *Store {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.sessions[session]
+	if s == nil {
+		s = NewStore()
+		if f.cfg.Fixtures != nil {
+			f.cfg.Fixtures.apply(f, s)
+		}
+		f.sessions[session] = s
+	}
+	return s
+}
+
+func (f *Fake) storeFor(c echo.Context) *Store { return f.Store(f.cfg.Session(c)) }
+
+func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
+
+// newID makes a uuid the way Endor's look: 24 lowercase hex digits.
+func (f *Fake) newID() string {
+	return fmt.Sprintf("%016x%08x", f.cfg.Faker.Uint64(), uint32(f.cfg.Faker.Uint64()))
+}
+
+func tokenPrincipal(token string) string {
+	var h uint32 = 2166136261 // FNV-1a: a stable name that does not reveal the token
+	for i := 0; i < len(token); i++ {
+		h = (h ^ uint32(token[i])) * 16777619
+	}
+	return fmt.Sprintf("token-%08x@repomock@bearer", h)
+}
+
+const (
+	principalKey = "repomock.endor.principal"
+	nsParam      = "tenant_meta.namespace"
+	apiKeyPath   = "/v1/auth/api-key"
+)
+
+// Authenticate checks the bearer token and the namespace it may reach, as
+// the vendor does before it looks at a request body. It is meant for
+// openapi.Options.Authenticate.
+func (f *Fake) Authenticate(c echo.Context) error {
+	if c.Path() == apiKeyPath {
+		return nil // the token exchange takes a key pair, not a token
+	}
+	token, ok := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
+	if !ok {
+		return errUnauthenticated()
+	}
+	g, ok := f.grantFor(token)
+	if !ok {
+		return errUnauthenticated()
+	}
+	if ns := c.Param(nsParam); ns != "" {
+		if err := checkNamespace(ns); err != nil {
+			return err
+		}
+		if !g.allows(ns) {
+			return errPermissionDenied()
+		}
+	}
+	c.Set(principalKey, g.principal)
+	return nil
+}
+
+func bearer(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+func (f *Fake) grantFor(token string) (grant, bool) {
+	f.mu.Lock()
+	g, issued := f.issued[token]
+	f.mu.Unlock()
+	if issued {
+		return g, f.now().Before(g.expires)
+	}
+	if len(f.tokens) == 0 {
+		return grant{principal: tokenPrincipal(token)}, true
+	}
+	g, ok := f.tokens[token]
+	return g, ok
+}
+
+// checkNamespace applies the documented syntax (docs: administration/namespaces):
+// dot-separated segments of 1–32 characters from a-z 0-9 _ -.
+func checkNamespace(ns string) *Error {
+	for _, seg := range strings.Split(ns, ".") {
+		if len(seg) == 0 || len(seg) > 32 {
+			return invalidArgument("tenant_meta.namespace: %q must be dot-separated segments of 1 to 32 characters", ns)
+		}
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+				return invalidArgument("tenant_meta.namespace: %q may contain only a-z, 0-9, '_', '-' and '.'", ns)
+			}
+		}
+	}
+	return nil
+}
+
+func (f *Fake) issueToken(k APIKey) apiKeyResponse {
+	tok := fmt.Sprintf("repomock.%016x%016x%016x", f.cfg.Faker.Uint64(), f.cfg.Faker.Uint64(), f.cfg.Faker.Uint64())
+	exp := f.now().Add(f.cfg.TokenTTL)
+	user := strings.TrimPrefix(k.Key, "endr+")
+	f.mu.Lock()
+	f.issued[tok] = grant{principal: user + "@repomock@api-key", namespace: k.Namespace, expires: exp}
+	f.mu.Unlock()
+	return apiKeyResponse{Token: tok, ExpirationTime: exp}
+}
+
+func writeJSON(c echo.Context, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(200, data)
+}

@@ -1,0 +1,843 @@
+package endor
+
+// This file implements the list_parameters.filter language of the Endor Labs
+// REST API, as documented at
+// https://docs.endorlabs.com/rest-api/using-the-rest-api/filters/ :
+//
+//	filter    := [ or ]                      empty or blank: matches everything
+//	or        := and { "or" and }
+//	and       := primary { "and" primary }   ("and" binds tighter than "or")
+//	primary   := "(" or ")" | condition
+//	condition := path ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) value
+//	           | path [ "not" ] "in" list
+//	           | path [ "not" ] "contains" ( list | value )
+//	           | path "matches" value          (Go regexp, unanchored)
+//	           | path [ "not" ] "exists"
+//	path      := segment { "." segment }      segment := [A-Za-z0-9_-]+
+//	list      := "[" value { "," value } "]"
+//	value     := "double quoted" | 'single quoted' | bare
+//	           | "date(" YYYY-MM-DD | RFC 3339 ")" | "now(" [ Go duration ] ")"
+//
+// Keywords are lowercase only, as in every vendor example. A path that goes
+// through an array visits every element (the vendor's "spec.dependencies.name"
+// example), and a condition holds when any value reached satisfies it.
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+const (
+	// filterMaxNesting bounds parenthesis depth, so hostile input cannot recurse deeply.
+	filterMaxNesting = 32
+	// filterMaxPathSegments bounds the length of one dot path.
+	filterMaxPathSegments = 64
+	// filterMaxTokenShown bounds how much of a bad token is quoted in an error.
+	filterMaxTokenShown = 32
+)
+
+// Filter is a compiled list_parameters.filter expression. The zero value is not usable; an empty or all-whitespace expression parses to a Filter that matches everything.
+type Filter struct {
+	root filterNode
+}
+
+// ParseFilter compiles expr. Errors are short and say where: e.g. `unexpected ")" at offset 12`, `unknown operator "=~" at offset 9`, `unterminated string at offset 4`, `invalid regular expression "(": ...`. No panics on any input (it will be fuzzed).
+func ParseFilter(expr string) (*Filter, error) {
+	p := &filterParser{src: expr}
+	p.skipSpace()
+	if p.eof() {
+		return &Filter{root: filterAll{}}, nil
+	}
+	root, err := p.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if !p.eof() {
+		return nil, p.unexpected(p.pos, `"and", "or" or end of filter`)
+	}
+	return &Filter{root: root}, nil
+}
+
+// Match reports whether the object's JSON tree satisfies the filter.
+func (f *Filter) Match(doc map[string]any) bool {
+	if f == nil || f.root == nil {
+		return false // the zero Filter is not a compiled filter; it matches nothing
+	}
+	return f.root.eval(doc)
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation
+
+type filterNode interface {
+	eval(doc map[string]any) bool
+}
+
+type filterAll struct{}
+
+func (filterAll) eval(map[string]any) bool { return true }
+
+type filterAnd []filterNode
+
+func (n filterAnd) eval(doc map[string]any) bool {
+	for _, k := range n {
+		if !k.eval(doc) {
+			return false
+		}
+	}
+	return true
+}
+
+type filterOr []filterNode
+
+func (n filterOr) eval(doc map[string]any) bool {
+	for _, k := range n {
+		if k.eval(doc) {
+			return true
+		}
+	}
+	return false
+}
+
+type filterOp uint8
+
+const (
+	filterOpEq filterOp = iota
+	filterOpLt
+	filterOpLe
+	filterOpGt
+	filterOpGe
+	filterOpIn
+	filterOpContains
+	filterOpMatches
+	filterOpExists
+)
+
+// filterCond is one "path operator value" condition. Negated operators (!=, not in,
+// not contains, not exists) are the plain operator with neg set: they hold
+// exactly when the plain operator does not. So `!=`, `not in` and
+// `not contains` are true on a missing path — assumption: the vendor says a
+// missing field "can't be equal to anything", and MongoDB's $ne/$nin, which
+// that wording mirrors, match documents without the field.
+type filterCond struct {
+	path []string
+	op   filterOp
+	neg  bool
+	vals []filterValue
+	re   *regexp.Regexp
+}
+
+func (c *filterCond) eval(doc map[string]any) bool {
+	return c.walk(doc, c.path, false) != c.neg
+}
+
+// walk resolves path from v, fanning out over arrays, and reports whether any
+// value reached satisfies the operator. viaArray records that an array was
+// crossed on the way, which turns `contains` on a string into equality.
+func (c *filterCond) walk(v any, path []string, viaArray bool) bool {
+	for len(path) > 0 {
+		switch t := v.(type) {
+		case map[string]any:
+			next, ok := t[path[0]]
+			if !ok {
+				return false
+			}
+			v, path = next, path[1:]
+		case []any:
+			for _, e := range t {
+				if c.walk(e, path, true) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return c.test(v, viaArray)
+}
+
+// test applies the operator to one resolved value.
+func (c *filterCond) test(v any, viaArray bool) bool {
+	if c.op == filterOpExists {
+		// Assumption from the vendor's "this also covers {}, [], etc.": null,
+		// empty objects and empty arrays do not exist; "" , 0 and false do.
+		switch t := v.(type) {
+		case nil:
+			return false
+		case map[string]any:
+			return len(t) > 0
+		case []any:
+			return len(t) > 0
+		}
+		return true
+	}
+	if arr, ok := v.([]any); ok {
+		// Assumption: a path landing on an array satisfies a comparison when
+		// any element does (`meta.tags == a` is true for ["a","b"]).
+		for _, e := range arr {
+			if c.test(e, true) {
+				return true
+			}
+		}
+		return false
+	}
+	switch c.op {
+	case filterOpEq, filterOpIn:
+		return c.anyEqual(v)
+	case filterOpContains:
+		// Documented for lists (handled above: some element equals some
+		// value). Assumption: on a plain string field it is a substring test.
+		if s, ok := v.(string); ok && !viaArray {
+			for i := range c.vals {
+				if strings.Contains(s, c.vals[i].text) {
+					return true
+				}
+			}
+			return false
+		}
+		return c.anyEqual(v)
+	case filterOpMatches:
+		s, ok := v.(string) // assumption: only string values can match a regex
+		return ok && c.re.MatchString(s)
+	case filterOpLt, filterOpLe, filterOpGt, filterOpGe:
+		r, ok := filterOrder(v, &c.vals[0])
+		if !ok {
+			return false
+		}
+		switch c.op {
+		case filterOpLt:
+			return r < 0
+		case filterOpLe:
+			return r <= 0
+		case filterOpGt:
+			return r > 0
+		default:
+			return r >= 0
+		}
+	}
+	return false
+}
+
+func (c *filterCond) anyEqual(v any) bool {
+	for i := range c.vals {
+		if filterEqual(v, &c.vals[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+type filterValueKind uint8
+
+const (
+	filterText filterValueKind = iota // a quoted or bare literal
+	filterDate                        // date(...): a fixed instant
+	filterNow                         // now(offset): an instant relative to evaluation time
+)
+
+// filterValue is a literal from the filter, pre-parsed so Match does not allocate.
+type filterValue struct {
+	text  string
+	kind  filterValueKind
+	isNum bool
+	num   float64
+	t     time.Time
+	d     time.Duration
+}
+
+func (v *filterValue) instant() time.Time {
+	if v.kind == filterNow {
+		return time.Now().Add(v.d)
+	}
+	return v.t
+}
+
+// filterEqual compares one JSON scalar with a literal. Numbers compare numerically
+// when both sides parse as numbers (so "42" — proto3 JSON's int64 form —
+// equals 42); booleans match the literals true/false; null equals nothing
+// (the vendor says to use exists / not exists instead of == null).
+func filterEqual(leaf any, v *filterValue) bool {
+	if v.kind != filterText {
+		s, ok := leaf.(string)
+		if !ok {
+			return false
+		}
+		t, ok := filterParseTime(s)
+		return ok && t.Equal(v.instant())
+	}
+	switch x := leaf.(type) {
+	case string:
+		if x == v.text {
+			return true
+		}
+		if v.isNum && filterIsNumber(x) {
+			f, _ := strconv.ParseFloat(x, 64)
+			return f == v.num
+		}
+	case float64:
+		return v.isNum && x == v.num
+	case bool:
+		return v.text == strconv.FormatBool(x)
+	}
+	return false
+}
+
+// filterOrder compares one JSON scalar with a literal for <, <=, >, >=. ok is false
+// when they are not comparable (booleans, null, objects, or a number against
+// a non-number). Strings compare bytewise, which orders RFC 3339 timestamps
+// written in the same format correctly; date()/now() compare as instants.
+func filterOrder(leaf any, v *filterValue) (r int, ok bool) {
+	if v.kind != filterText {
+		s, isStr := leaf.(string)
+		if !isStr {
+			return 0, false
+		}
+		t, parsed := filterParseTime(s)
+		if !parsed {
+			return 0, false
+		}
+		return t.Compare(v.instant()), true
+	}
+	switch x := leaf.(type) {
+	case float64:
+		if v.isNum {
+			return cmp.Compare(x, v.num), true
+		}
+	case string:
+		if v.isNum && filterIsNumber(x) {
+			f, _ := strconv.ParseFloat(x, 64)
+			return cmp.Compare(f, v.num), true
+		}
+		return strings.Compare(x, v.text), true
+	}
+	return 0, false
+}
+
+// filterParseTime reads an RFC 3339 timestamp or a YYYY-MM-DD date (midnight UTC).
+func filterParseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if len(s) == len(time.DateOnly) {
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// filterIsNumber reports whether s is a plain decimal number (JSON grammar, leading
+// zeros allowed). It rejects what strconv.ParseFloat would also take but is
+// not a number here: "inf", "NaN", hex floats, underscores.
+func filterIsNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	digits := func() bool {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if !digits() {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+type filterParser struct {
+	src   string
+	pos   int
+	depth int
+}
+
+func (p *filterParser) eof() bool { return p.pos >= len(p.src) }
+
+func (p *filterParser) skipSpace() {
+	for p.pos < len(p.src) {
+		switch p.src[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *filterParser) parseOr() (filterNode, error) {
+	first, err := p.parseAnd()
+	if err != nil {
+		return nil, err
+	}
+	kids := []filterNode{first}
+	for {
+		p.skipSpace()
+		if !p.keyword("or") {
+			break
+		}
+		k, err := p.parseAnd()
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, k)
+	}
+	if len(kids) == 1 {
+		return first, nil
+	}
+	return filterOr(kids), nil
+}
+
+func (p *filterParser) parseAnd() (filterNode, error) {
+	first, err := p.parsePrimary()
+	if err != nil {
+		return nil, err
+	}
+	kids := []filterNode{first}
+	for {
+		p.skipSpace()
+		if !p.keyword("and") {
+			break
+		}
+		k, err := p.parsePrimary()
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, k)
+	}
+	if len(kids) == 1 {
+		return first, nil
+	}
+	return filterAnd(kids), nil
+}
+
+func (p *filterParser) parsePrimary() (filterNode, error) {
+	p.skipSpace()
+	if p.eof() {
+		return nil, p.unexpected(p.pos, "condition")
+	}
+	if p.src[p.pos] != '(' {
+		return p.parseCondition()
+	}
+	open := p.pos
+	if p.depth >= filterMaxNesting {
+		return nil, fmt.Errorf("filter nested too deeply at offset %d", open)
+	}
+	p.depth++
+	p.pos++
+	n, err := p.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if p.eof() {
+		return nil, fmt.Errorf(`unclosed "(" at offset %d`, open)
+	}
+	if p.src[p.pos] != ')' {
+		return nil, p.unexpected(p.pos, `"and", "or" or ")"`)
+	}
+	p.pos++
+	p.depth--
+	return n, nil
+}
+
+// keyword consumes word at the current position if it stands alone.
+func (p *filterParser) keyword(word string) bool {
+	if !strings.HasPrefix(p.src[p.pos:], word) {
+		return false
+	}
+	end := p.pos + len(word)
+	if end < len(p.src) && filterIsWordByte(p.src[end]) {
+		return false
+	}
+	p.pos = end
+	return true
+}
+
+func (p *filterParser) parseCondition() (filterNode, error) {
+	path, err := p.parsePath()
+	if err != nil {
+		return nil, err
+	}
+	c := &filterCond{path: path}
+	p.skipSpace()
+	if p.eof() {
+		return nil, p.unexpected(p.pos, "operator")
+	}
+	opPos := p.pos
+	ch := p.src[p.pos]
+	switch {
+	case filterIsOpByte(ch):
+		end := p.pos
+		for end < len(p.src) && filterIsOpByte(p.src[end]) {
+			end++
+		}
+		sym := p.src[p.pos:end]
+		switch sym {
+		case "==":
+			c.op = filterOpEq
+		case "!=":
+			c.op, c.neg = filterOpEq, true
+		case "<":
+			c.op = filterOpLt
+		case "<=":
+			c.op = filterOpLe
+		case ">":
+			c.op = filterOpGt
+		case ">=":
+			c.op = filterOpGe
+		default:
+			return nil, fmt.Errorf("unknown operator %s at offset %d", filterQuote(sym), opPos)
+		}
+		p.pos = end
+		v, err := p.parseValue()
+		if err != nil {
+			return nil, err
+		}
+		c.vals = []filterValue{v}
+		return c, nil
+	case filterIsLetter(ch):
+		word := p.readWord()
+		if word == "not" {
+			p.skipSpace()
+			next := p.readWord()
+			switch next {
+			case "in", "contains", "exists":
+				c.neg = true
+				word = next
+			case "":
+				return nil, p.unexpected(p.pos, `"in", "contains" or "exists" after "not"`)
+			case "matches":
+				// Documented: "not matches is not supported".
+				return nil, fmt.Errorf(`unsupported operator "not matches" at offset %d`, opPos)
+			default:
+				return nil, fmt.Errorf("unknown operator %s at offset %d", filterQuote("not "+next), opPos)
+			}
+		}
+		switch word {
+		case "in":
+			c.op = filterOpIn
+			c.vals, err = p.parseList(word)
+		case "contains":
+			c.op = filterOpContains
+			p.skipSpace()
+			if !p.eof() && p.src[p.pos] == '[' {
+				c.vals, err = p.parseList(word)
+			} else {
+				var v filterValue
+				v, err = p.parseValue()
+				c.vals = []filterValue{v}
+			}
+		case "exists":
+			c.op = filterOpExists
+		case "matches":
+			c.op = filterOpMatches
+			p.skipSpace()
+			at := p.pos
+			var v filterValue
+			if v, err = p.parseValue(); err != nil {
+				return nil, err
+			}
+			if v.kind != filterText {
+				return nil, fmt.Errorf("matches needs a string pattern at offset %d", at)
+			}
+			c.vals = []filterValue{v}
+			if c.re, err = regexp.Compile(v.text); err != nil {
+				return nil, fmt.Errorf("invalid regular expression %s: %v", filterQuote(v.text), err)
+			}
+		default:
+			return nil, fmt.Errorf("unknown operator %s at offset %d", filterQuote(word), opPos)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	return nil, p.unexpected(p.pos, "operator")
+}
+
+func (p *filterParser) parsePath() ([]string, error) {
+	if p.eof() || !(filterIsLetter(p.src[p.pos]) || p.src[p.pos] == '_') {
+		return nil, p.unexpected(p.pos, "field path")
+	}
+	var segs []string
+	for {
+		start := p.pos
+		for p.pos < len(p.src) && filterIsPathByte(p.src[p.pos]) {
+			p.pos++
+		}
+		if p.pos == start {
+			return nil, fmt.Errorf("empty path segment at offset %d", start)
+		}
+		if len(segs) == filterMaxPathSegments {
+			return nil, fmt.Errorf("path too long at offset %d", start)
+		}
+		segs = append(segs, p.src[start:p.pos])
+		if p.eof() || p.src[p.pos] != '.' {
+			return segs, nil
+		}
+		p.pos++
+	}
+}
+
+func (p *filterParser) readWord() string {
+	start := p.pos
+	for p.pos < len(p.src) && filterIsWordByte(p.src[p.pos]) {
+		p.pos++
+	}
+	return p.src[start:p.pos]
+}
+
+func (p *filterParser) parseList(op string) ([]filterValue, error) {
+	p.skipSpace()
+	if p.eof() || p.src[p.pos] != '[' {
+		return nil, p.unexpected(p.pos, `"[" after `+op)
+	}
+	open := p.pos
+	p.pos++
+	p.skipSpace()
+	if !p.eof() && p.src[p.pos] == ']' {
+		return nil, fmt.Errorf("empty list at offset %d", open)
+	}
+	var vals []filterValue
+	for {
+		v, err := p.parseValue()
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, v)
+		p.skipSpace()
+		if p.eof() {
+			return nil, fmt.Errorf(`unclosed "[" at offset %d`, open)
+		}
+		switch p.src[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return vals, nil
+		default:
+			return nil, p.unexpected(p.pos, `"," or "]"`)
+		}
+	}
+}
+
+func (p *filterParser) parseValue() (filterValue, error) {
+	p.skipSpace()
+	if p.eof() {
+		return filterValue{}, p.unexpected(p.pos, "value")
+	}
+	start := p.pos
+	if q := p.src[p.pos]; q == '"' || q == '\'' {
+		s, err := p.parseQuoted()
+		if err != nil {
+			return filterValue{}, err
+		}
+		return filterTextValue(s), nil
+	}
+	for p.pos < len(p.src) && filterIsBareByte(p.src[p.pos]) {
+		p.pos++
+	}
+	bare := p.src[start:p.pos]
+	if bare == "" {
+		return filterValue{}, p.unexpected(p.pos, "value")
+	}
+	if (bare == "date" || bare == "now") && !p.eof() && p.src[p.pos] == '(' {
+		return p.parseTimeFunc(bare, start)
+	}
+	return filterTextValue(bare), nil
+}
+
+func filterTextValue(s string) filterValue {
+	v := filterValue{text: s}
+	if filterIsNumber(s) {
+		v.num, _ = strconv.ParseFloat(s, 64)
+		v.isNum = true
+	}
+	return v
+}
+
+// parseTimeFunc parses the argument of date(...) or now(...); p.pos is at "(".
+func (p *filterParser) parseTimeFunc(name string, start int) (filterValue, error) {
+	p.pos++
+	p.skipSpace()
+	var arg string
+	if !p.eof() && (p.src[p.pos] == '"' || p.src[p.pos] == '\'') {
+		s, err := p.parseQuoted()
+		if err != nil {
+			return filterValue{}, err
+		}
+		arg = s
+	} else {
+		a := p.pos
+		for p.pos < len(p.src) && filterIsBareByte(p.src[p.pos]) {
+			p.pos++
+		}
+		arg = p.src[a:p.pos]
+	}
+	p.skipSpace()
+	if p.eof() || p.src[p.pos] != ')' {
+		return filterValue{}, p.unexpected(p.pos, `")" to close `+name+"(")
+	}
+	p.pos++
+	if name == "date" {
+		t, ok := filterParseTime(arg)
+		if !ok {
+			return filterValue{}, fmt.Errorf("invalid date %s at offset %d", filterQuote(arg), start)
+		}
+		return filterValue{text: arg, kind: filterDate, t: t}, nil
+	}
+	var d time.Duration
+	if arg != "" {
+		var err error
+		if d, err = time.ParseDuration(arg); err != nil {
+			return filterValue{}, fmt.Errorf("invalid duration %s at offset %d", filterQuote(arg), start)
+		}
+	}
+	return filterValue{text: arg, kind: filterNow, d: d}, nil
+}
+
+// parseQuoted reads a '...' or "..." string. A backslash escapes the quote
+// character or another backslash; any other backslash is kept as written, so
+// regular expressions such as "\d+" need no doubling (assumption: the vendor
+// only documents quoting, not an escape set).
+func (p *filterParser) parseQuoted() (string, error) {
+	open := p.pos
+	q := p.src[p.pos]
+	p.pos++
+	var b strings.Builder
+	from := p.pos
+	for p.pos < len(p.src) {
+		switch p.src[p.pos] {
+		case q:
+			s := p.src[from:p.pos]
+			if b.Len() > 0 {
+				b.WriteString(s)
+				s = b.String()
+			}
+			p.pos++
+			return s, nil
+		case '\\':
+			if p.pos+1 >= len(p.src) {
+				return "", fmt.Errorf("unterminated string at offset %d", open)
+			}
+			if n := p.src[p.pos+1]; n == q || n == '\\' {
+				b.WriteString(p.src[from:p.pos])
+				b.WriteByte(n)
+				p.pos += 2
+				from = p.pos
+				continue
+			}
+			p.pos += 2
+			continue
+		}
+		p.pos++
+	}
+	return "", fmt.Errorf("unterminated string at offset %d", open)
+}
+
+// unexpected reports the token at pos, naming what the parser wanted.
+func (p *filterParser) unexpected(pos int, want string) error {
+	if pos >= len(p.src) {
+		return fmt.Errorf("unexpected end of filter at offset %d, expected %s", pos, want)
+	}
+	tok := p.tokenAt(pos)
+	msg := fmt.Sprintf("unexpected %s at offset %d, expected %s", filterQuote(tok), pos, want)
+	if tok != "and" && tok != "or" && (strings.EqualFold(tok, "and") || strings.EqualFold(tok, "or")) {
+		msg += " (and/or are lowercase)"
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+// tokenAt returns the lexical token starting at pos, for error messages.
+func (p *filterParser) tokenAt(pos int) string {
+	s := p.src[pos:]
+	end := 0
+	switch c := s[0]; {
+	case filterIsOpByte(c):
+		for end < len(s) && filterIsOpByte(s[end]) {
+			end++
+		}
+	case filterIsPathByte(c) || c == '.':
+		for end < len(s) && (filterIsPathByte(s[end]) || s[end] == '.') {
+			end++
+		}
+	case c == '"' || c == '\'':
+		end = 1
+		for end < len(s) && s[end] != c {
+			end++
+		}
+		if end < len(s) {
+			end++
+		}
+	default:
+		_, end = utf8.DecodeRuneInString(s)
+	}
+	return s[:end]
+}
+
+// filterQuote quotes a token for an error message, truncating long ones.
+func filterQuote(s string) string {
+	if len(s) > filterMaxTokenShown {
+		cut := filterMaxTokenShown
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return strconv.Quote(s[:cut]) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+func filterIsLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func filterIsDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func filterIsWordByte(c byte) bool { return filterIsLetter(c) || filterIsDigit(c) || c == '_' }
+
+func filterIsPathByte(c byte) bool { return filterIsWordByte(c) || c == '-' }
+
+func filterIsOpByte(c byte) bool {
+	switch c {
+	case '=', '!', '<', '>', '~':
+		return true
+	}
+	return false
+}
+
+// filterIsBareByte reports whether c may appear in an unquoted value. Values stop at
+// whitespace, brackets, parentheses, commas, quotes and comparison characters,
+// so `a==b)` and `a==b==c` are errors rather than odd values; quote anything
+// else (e.g. base64 with "=" padding).
+func filterIsBareByte(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '(', ')', '[', ']', ',', '"', '\'':
+		return false
+	}
+	return !filterIsOpByte(c)
+}

@@ -1,0 +1,108 @@
+package endor
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// Fixtures is the Endor seed data a server loads at start and on every
+// reset: API key pairs for POST /v1/auth/api-key and repository versions.
+// The server reads it from fixtures/endor.yaml; this package takes its
+// JSON form so that it needs no YAML library.
+type Fixtures struct {
+	APIKeys            []APIKey         `json:"api_keys"`
+	RepositoryVersions []FixtureVersion `json:"repository_versions"`
+}
+
+// FixtureVersion is one stored repository version: its namespace, an
+// optional fixed uuid, and the fields a client may write.
+type FixtureVersion struct {
+	Namespace string `json:"namespace"`
+	UUID      string `json:"uuid,omitempty"`
+	createBody
+}
+
+// fixturePrincipal is the created_by of objects loaded from fixtures.
+const fixturePrincipal = "fixtures@repomock@fixture"
+
+// ParseFixtures reads fixtures from JSON, holding each object to the same
+// rules as a create, so that a fixture never stores what a client could not.
+func ParseFixtures(data []byte) (*Fixtures, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var fx Fixtures
+	if err := dec.Decode(&fx); err != nil {
+		return nil, fmt.Errorf("endor fixtures: %w", err)
+	}
+	for i, k := range fx.APIKeys {
+		if k.Key == "" || k.Secret == "" {
+			return nil, fmt.Errorf("endor fixtures: api_keys[%d]: key and secret are required", i)
+		}
+		if k.Namespace != "" {
+			if err := checkNamespace(k.Namespace); err != nil {
+				return nil, fmt.Errorf("endor fixtures: api_keys[%d]: %s", i, err.Message)
+			}
+		}
+	}
+	type place struct {
+		ns string
+		upsertKey
+	}
+	var uuids []string
+	var keys []place
+	for i := range fx.RepositoryVersions {
+		v := &fx.RepositoryVersions[i]
+		at := fmt.Sprintf("endor fixtures: repository_versions[%d]", i)
+		if v.Namespace == "" {
+			return nil, fmt.Errorf("%s: namespace: value is required", at)
+		}
+		if err := checkNamespace(v.Namespace); err != nil {
+			return nil, fmt.Errorf("%s: %s", at, err.Message)
+		}
+		if v.Context.Type == "" {
+			return nil, fmt.Errorf("%s: context.type: value is required", at)
+		}
+		if err := checkBody(&v.createBody); err != nil {
+			return nil, fmt.Errorf("%s: %s", at, err.Message)
+		}
+		if v.UUID != "" {
+			if !isUUID(v.UUID) {
+				return nil, fmt.Errorf("%s: uuid: must be 24 lowercase hexadecimal characters", at)
+			}
+			if slices.Contains(uuids, v.UUID) {
+				return nil, fmt.Errorf("%s: uuid %s is used twice", at, v.UUID)
+			}
+			uuids = append(uuids, v.UUID)
+		}
+		p := place{v.Namespace, upsertKey{v.Meta.ParentUUID, v.Meta.Name}}
+		if slices.Contains(keys, p) {
+			return nil, fmt.Errorf("%s: another fixture has the same namespace, meta.parent_uuid and meta.name", at)
+		}
+		keys = append(keys, p)
+	}
+	return &fx, nil
+}
+
+// apply stores the fixture objects in s. Fixed uuids are taken first, so a
+// generated one never collides with them.
+func (fx *Fixtures) apply(f *Fake, s *Store) {
+	for _, v := range fx.RepositoryVersions {
+		if v.UUID != "" {
+			s.uuids[v.UUID] = struct{}{}
+		}
+	}
+	for _, v := range fx.RepositoryVersions {
+		newID := f.newID
+		if v.UUID != "" {
+			delete(s.uuids, v.UUID)
+			id := v.UUID
+			newID = func() string { return id }
+		}
+		body := v.createBody
+		// The only error upsert can return is a JSON encoding failure, and
+		// ParseFixtures decoded every part of body from valid JSON.
+		_, _ = f.upsert(s, v.Namespace, &body, fixturePrincipal, newID)
+	}
+}

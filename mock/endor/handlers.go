@@ -1,0 +1,326 @@
+package endor
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Limits the vendor documents that the published schema does not carry
+// (docs: data-model/common-fields).
+const (
+	maxNameLen        = 63    // meta.name: 63 characters or less
+	maxDescription    = 1024  // meta.description: less than 1024 bytes
+	maxAnnotation     = 16384 // annotation values: 16384 bytes or smaller
+	maxTagLen         = 255   // a tag: 255 characters or less
+	defaultPageSize   = 100
+	maxPageSize       = 500
+	kindRepoVersion   = "RepositoryVersion"
+	parentKindProject = "Project"
+	mainContextID     = "default"
+)
+
+// Handlers returns the fake's handlers by operationId.
+func (f *Fake) Handlers() map[string]echo.HandlerFunc {
+	return map[string]echo.HandlerFunc{
+		OpCreate:      f.create,
+		OpList:        f.list,
+		OpGet:         f.get,
+		OpDelete:      f.delete,
+		OpAPIKeyToken: f.apiKeyToken,
+	}
+}
+
+func namespaceOf(c echo.Context) string {
+	ns := c.Param(nsParam)
+	if u, err := url.PathUnescape(ns); err == nil {
+		return u
+	}
+	return ns
+}
+
+func principalOf(c echo.Context) string {
+	p, _ := c.Get(principalKey).(string)
+	return p
+}
+
+// create is CreateRepositoryVersion: create, or update the object with the
+// same (parent, name) in the namespace. Both answer 200 with the object.
+func (f *Fake) create(c echo.Context) error {
+	ns := namespaceOf(c)
+	if err := checkNamespace(ns); err != nil {
+		return err
+	}
+	var body createBody
+	if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
+		return invalidArgument("body: %v", err)
+	}
+	if err := checkBody(&body); err != nil {
+		return err
+	}
+	rec, err := f.upsert(f.storeFor(c), ns, &body, principalOf(c), f.newID)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, rec.json)
+}
+
+func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID func() string) (*record, error) {
+	key := upsertKey{body.Meta.ParentUUID, body.Meta.Name}
+	return s.upsert(ns, key, func(old *RepositoryVersion, id string) RepositoryVersion {
+		now := f.now() // read under the store lock, so update times never go backwards
+		obj := RepositoryVersion{
+			UUID:       id,
+			TenantMeta: TenantMeta{Namespace: ns}, // the path is authoritative
+			Meta: Meta{
+				Name:        body.Meta.Name,
+				Description: body.Meta.Description,
+				Annotations: body.Meta.Annotations,
+				Tags:        body.Meta.Tags,
+				ParentKind:  body.Meta.ParentKind,
+				ParentUUID:  body.Meta.ParentUUID,
+				Kind:        kindRepoVersion,
+				Version:     "v1",
+				CreateTime:  now,
+				UpdateTime:  now,
+				UpsertTime:  now,
+				CreatedBy:   who,
+				UpdatedBy:   who,
+			},
+			Context:    Context{ID: body.Context.ID, Type: body.Context.Type, Tags: body.Context.Tags},
+			Spec:       body.Spec,
+			ScanObject: body.ScanObject,
+		}
+		if obj.Meta.ParentKind == "" {
+			obj.Meta.ParentKind = parentKindProject
+		}
+		if old != nil {
+			obj.Meta.CreateTime, obj.Meta.CreatedBy = old.Meta.CreateTime, old.Meta.CreatedBy
+		}
+		return obj
+	}, newID)
+}
+
+// checkBody applies the vendor's documented rules that the schema lacks.
+// It reports every broken rule at once.
+func checkBody(b *createBody) *Error {
+	var bad []string
+	m := &b.Meta
+	switch n := utf8.RuneCountInString(m.Name); {
+	case n == 0:
+		bad = append(bad, "meta.name: value is required")
+	case n > maxNameLen:
+		bad = append(bad, fmt.Sprintf("meta.name: must be %d characters or less", maxNameLen))
+	}
+	if len(m.Description) >= maxDescription {
+		bad = append(bad, fmt.Sprintf("meta.description: must be less than %d bytes", maxDescription))
+	}
+	// Assumption: a repository version always belongs to a project, so the
+	// upsert key's parent is required and is an Endor uuid.
+	if m.ParentUUID == "" {
+		bad = append(bad, "meta.parent_uuid: value is required")
+	} else if !isUUID(m.ParentUUID) {
+		bad = append(bad, "meta.parent_uuid: must be 24 lowercase hexadecimal characters")
+	}
+	if m.ParentKind != "" && m.ParentKind != parentKindProject {
+		bad = append(bad, fmt.Sprintf("meta.parent_kind: must be %q", parentKindProject))
+	}
+	for _, k := range sortedKeys(m.Annotations) {
+		if !isAnnotationKey(k) {
+			bad = append(bad, fmt.Sprintf("meta.annotations: key %q may contain only letters, digits, '_', '.' and '-'", k))
+		}
+		if len(m.Annotations[k]) > maxAnnotation {
+			bad = append(bad, fmt.Sprintf("meta.annotations.%s: must be %d bytes or smaller", k, maxAnnotation))
+		}
+	}
+	for i, t := range m.Tags {
+		if utf8.RuneCountInString(t) > maxTagLen {
+			bad = append(bad, fmt.Sprintf("meta.tags.%d: must be %d characters or less", i, maxTagLen))
+		}
+	}
+	if b.Context.ID == "" {
+		bad = append(bad, "context.id: value is required")
+	}
+	// The docs: for CONTEXT_TYPE_MAIN "the context id is always \"default\"".
+	if b.Context.Type == "CONTEXT_TYPE_MAIN" && b.Context.ID != mainContextID {
+		bad = append(bad, fmt.Sprintf("context.id: must be %q for CONTEXT_TYPE_MAIN", mainContextID))
+	}
+	if len(bad) > 0 {
+		return invalidArgument("%s", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+func isUUID(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func isAnnotationKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func uuidOf(c echo.Context) (string, error) {
+	id := c.Param("uuid")
+	if !isUUID(id) {
+		return "", invalidArgument("uuid: %q is not a valid uuid: must be 24 lowercase hexadecimal characters", clipValue(id))
+	}
+	return id, nil
+}
+
+func (f *Fake) get(c echo.Context) error {
+	id, err := uuidOf(c)
+	if err != nil {
+		return err
+	}
+	ns := namespaceOf(c)
+	rec, ok := f.storeFor(c).get(ns, id)
+	if !ok {
+		return notFound("repository version %q not found in namespace %q", id, ns)
+	}
+	return c.JSONBlob(http.StatusOK, rec.json)
+}
+
+func (f *Fake) delete(c echo.Context) error {
+	id, err := uuidOf(c)
+	if err != nil {
+		return err
+	}
+	ns := namespaceOf(c)
+	if !f.storeFor(c).delete(ns, id) {
+		return notFound("repository version %q not found in namespace %q", id, ns)
+	}
+	return c.JSONBlob(http.StatusOK, []byte("{}"))
+}
+
+func (f *Fake) list(c echo.Context) error {
+	q, page, err := listQuery(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	recs := f.storeFor(c).list(namespaceOf(c), q)
+	if page.count {
+		return writeJSON(c, listResponse{CountResponse: &countResponse{Count: len(recs)}})
+	}
+	body := &listBody{Objects: []json.RawMessage{}}
+	if page.start < len(recs) {
+		end := min(page.start+page.size, len(recs))
+		for _, rec := range recs[page.start:end] {
+			body.Objects = append(body.Objects, rec.json)
+		}
+		if end < len(recs) {
+			body.Response.NextPageToken = &end
+		}
+	}
+	return writeJSON(c, listResponse{List: body})
+}
+
+type paging struct {
+	start, size int
+	count       bool
+}
+
+func listQuery(v url.Values) (query, paging, error) {
+	var q query
+	p := paging{size: defaultPageSize}
+	if expr := v.Get("list_parameters.filter"); expr != "" {
+		filter, err := ParseFilter(expr)
+		if err != nil {
+			return q, p, invalidArgument("list_parameters.filter: %v", err)
+		}
+		q.filter = filter
+	}
+	if s := v.Get("list_parameters.page_size"); s != "" {
+		n, err := strconv.Atoi(s)
+		// Assumption: a size outside 0..500 is refused rather than clamped.
+		if err != nil || n < 0 || n > maxPageSize {
+			return q, p, invalidArgument("list_parameters.page_size: must be between 0 and %d (0 means %d)", maxPageSize, defaultPageSize)
+		}
+		if n > 0 {
+			p.size = n
+		}
+	}
+	if s := v.Get("list_parameters.page_token"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return q, p, invalidArgument("list_parameters.page_token: must be a start index of 0 or more")
+		}
+		p.start = n
+	}
+	p.count = v.Get("list_parameters.count") == "true"
+	if path := v.Get("list_parameters.sort.path"); path != "" {
+		q.sortPath = strings.Split(path, ".")
+		for _, seg := range q.sortPath {
+			if seg == "" {
+				return q, p, invalidArgument("list_parameters.sort.path: %q is not a dot path", clipValue(path))
+			}
+		}
+	}
+	q.desc = v.Get("list_parameters.sort.order") == "SORT_ENTRY_ORDER_DESC"
+	return q, p, nil
+}
+
+func (f *Fake) apiKeyToken(c echo.Context) error {
+	var req apiKeyRequest
+	if err := json.NewDecoder(c.Request().Body).Decode(&req); err != nil {
+		return invalidArgument("body: %v", err)
+	}
+	k, ok := f.checkKey(req)
+	if !ok {
+		return newError(http.StatusUnauthorized, codeUnauthenticated, "invalid API key or secret")
+	}
+	return writeJSON(c, f.issueToken(k))
+}
+
+// checkKey accepts a configured pair, or, when none is configured, any
+// pair with both parts set (the mock's assumption).
+func (f *Fake) checkKey(req apiKeyRequest) (APIKey, bool) {
+	if req.Key == "" || req.Secret == "" {
+		return APIKey{}, false
+	}
+	if len(f.apiKeys) == 0 {
+		return APIKey{Key: req.Key, Secret: req.Secret}, true
+	}
+	k, ok := f.apiKeys[req.Key]
+	return k, ok && subtle.ConstantTimeCompare([]byte(k.Secret), []byte(req.Secret)) == 1
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func clipValue(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

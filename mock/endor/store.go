@@ -1,0 +1,197 @@
+package endor
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Store holds the repository versions of one session, namespace by
+// namespace. Namespaces never see each other's objects. It is safe for
+// concurrent use.
+type Store struct {
+	mu         sync.RWMutex
+	namespaces map[string]*namespace
+	uuids      map[string]struct{} // every uuid in use, so none is handed out twice
+}
+
+type namespace struct {
+	byUUID map[string]*record
+	byKey  map[upsertKey]*record
+	order  []*record // creation order, the order of an unsorted list
+}
+
+// upsertKey is what makes a create an update. The vendor does not document
+// it; the mock's assumption is (namespace, meta.parent_uuid, meta.name).
+type upsertKey struct{ parent, name string }
+
+// record is one stored object, with the encodings that reads need, made
+// once at write time.
+type record struct {
+	obj  RepositoryVersion
+	json []byte         // as served
+	doc  map[string]any // as filters and sorting see it
+}
+
+func newRecord(obj RepositoryVersion) (*record, error) {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	return &record{obj: obj, json: data, doc: doc}, nil
+}
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{namespaces: make(map[string]*namespace), uuids: make(map[string]struct{})}
+}
+
+func (s *Store) ns(name string) *namespace {
+	n := s.namespaces[name]
+	if n == nil {
+		n = &namespace{byUUID: make(map[string]*record), byKey: make(map[upsertKey]*record)}
+		s.namespaces[name] = n
+	}
+	return n
+}
+
+// upsert stores obj in its namespace under its upsert key. When the key is
+// taken, build receives the stored object and returns the updated one;
+// otherwise it receives nil and returns the new one. newID is called (with
+// the lock held) until it gives a uuid not in use, for a new object only.
+func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersion, uuid string) RepositoryVersion, newID func() string) (*record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.ns(ns)
+	if old := n.byKey[key]; old != nil {
+		rec, err := newRecord(build(&old.obj, old.obj.UUID))
+		if err != nil {
+			return nil, err
+		}
+		n.byKey[key], n.byUUID[old.obj.UUID] = rec, rec
+		n.order[slices.Index(n.order, old)] = rec
+		return rec, nil
+	}
+	id := newID()
+	for _, taken := s.uuids[id]; taken; _, taken = s.uuids[id] {
+		id = newID()
+	}
+	rec, err := newRecord(build(nil, id))
+	if err != nil {
+		return nil, err
+	}
+	s.uuids[id] = struct{}{}
+	n.byKey[key], n.byUUID[id] = rec, rec
+	n.order = append(n.order, rec)
+	return rec, nil
+}
+
+func (s *Store) get(ns, uuid string) (*record, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := s.namespaces[ns]
+	if n == nil {
+		return nil, false
+	}
+	rec, ok := n.byUUID[uuid]
+	return rec, ok
+}
+
+func (s *Store) delete(ns, uuid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.namespaces[ns]
+	if n == nil {
+		return false
+	}
+	rec, ok := n.byUUID[uuid]
+	if !ok {
+		return false
+	}
+	delete(n.byUUID, uuid)
+	delete(n.byKey, upsertKey{rec.obj.Meta.ParentUUID, rec.obj.Meta.Name})
+	delete(s.uuids, uuid)
+	n.order = slices.DeleteFunc(n.order, func(r *record) bool { return r == rec })
+	return true
+}
+
+// query selects, orders and pages a namespace's objects.
+type query struct {
+	filter   *Filter
+	sortPath []string // nil: creation order
+	desc     bool
+}
+
+// list returns the records of ns that match q, in q's order.
+func (s *Store) list(ns string, q query) []*record {
+	s.mu.RLock()
+	var out []*record
+	if n := s.namespaces[ns]; n != nil {
+		out = make([]*record, 0, len(n.order))
+		for _, rec := range n.order {
+			if q.filter == nil || q.filter.Match(rec.doc) {
+				out = append(out, rec)
+			}
+		}
+	}
+	s.mu.RUnlock()
+	if q.sortPath != nil {
+		slices.SortStableFunc(out, func(a, b *record) int {
+			c := compareAt(a.doc, b.doc, q.sortPath)
+			if q.desc {
+				return -c
+			}
+			return c
+		})
+	}
+	return out
+}
+
+// compareAt orders two objects by the value at path: numbers numerically,
+// everything else as text, objects without the value last.
+func compareAt(a, b map[string]any, path []string) int {
+	va, okA := lookup(a, path)
+	vb, okB := lookup(b, path)
+	switch {
+	case !okA && !okB:
+		return 0
+	case !okA:
+		return 1
+	case !okB:
+		return -1
+	}
+	fa, numA := va.(float64)
+	fb, numB := vb.(float64)
+	if numA && numB {
+		return cmp.Compare(fa, fb)
+	}
+	return strings.Compare(text(va), text(vb))
+}
+
+func lookup(doc map[string]any, path []string) (any, bool) {
+	var v any = doc
+	for _, seg := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[seg]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+func text(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}

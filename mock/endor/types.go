@@ -1,0 +1,99 @@
+package endor
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// RepositoryVersion is the v1RepositoryVersion object as the fake stores and
+// returns it. Parts the fake never reads (spec, scan_object) are kept as the
+// client sent them, so nothing a client stored is lost.
+type RepositoryVersion struct {
+	UUID       string          `json:"uuid"`
+	TenantMeta TenantMeta      `json:"tenant_meta"`
+	Meta       Meta            `json:"meta"`
+	Context    Context         `json:"context"`
+	Spec       json.RawMessage `json:"spec,omitempty"`
+	ScanObject json.RawMessage `json:"scan_object,omitempty"`
+}
+
+// TenantMeta names the namespace an object lives in; the path sets it.
+type TenantMeta struct {
+	Namespace string `json:"namespace"`
+}
+
+// Meta holds the common fields of every Endor resource. The server sets
+// kind, version, the times and the created_by/updated_by principals.
+type Meta struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Tags        []string          `json:"tags,omitempty"`
+	ParentKind  string            `json:"parent_kind,omitempty"`
+	ParentUUID  string            `json:"parent_uuid,omitempty"`
+	Kind        string            `json:"kind"`
+	Version     string            `json:"version"`
+	CreateTime  time.Time         `json:"create_time"`
+	UpdateTime  time.Time         `json:"update_time"`
+	UpsertTime  time.Time         `json:"upsert_time"`
+	CreatedBy   string            `json:"created_by"`
+	UpdatedBy   string            `json:"updated_by"`
+}
+
+// Context keeps objects from different scans apart.
+type Context struct {
+	ID   string   `json:"id"`
+	Type string   `json:"type"`
+	Tags []string `json:"tags,omitempty"`
+}
+
+// createBody is what a client may write. Server-set fields it sends
+// (uuid, meta.kind, meta.create_time, tenant_meta …) are decoded into
+// nothing and so ignored, as the vendor ignores them.
+type createBody struct {
+	Meta struct {
+		Name        string            `json:"name"`
+		Description string            `json:"description"`
+		Annotations map[string]string `json:"annotations"`
+		Tags        []string          `json:"tags"`
+		ParentKind  string            `json:"parent_kind"`
+		ParentUUID  string            `json:"parent_uuid"`
+	} `json:"meta"`
+	Context struct {
+		ID   string   `json:"id"`
+		Type string   `json:"type"`
+		Tags []string `json:"tags"`
+	} `json:"context"`
+	Spec       json.RawMessage `json:"spec"`
+	ScanObject json.RawMessage `json:"scan_object"`
+}
+
+// listResponse is v1ListRepositoryVersionsResponse.
+type listResponse struct {
+	List          *listBody      `json:"list,omitempty"`
+	CountResponse *countResponse `json:"count_response,omitempty"`
+}
+
+type listBody struct {
+	Objects  []json.RawMessage `json:"objects"`
+	Response pageResponse      `json:"response"`
+}
+
+// pageResponse is {} on the last page.
+type pageResponse struct {
+	NextPageToken *int `json:"next_page_token,omitempty"`
+}
+
+type countResponse struct {
+	Count int `json:"count"`
+}
+
+type apiKeyRequest struct {
+	Key    string `json:"key"`
+	Secret string `json:"secret"`
+}
+
+type apiKeyResponse struct {
+	Token          string    `json:"token"`
+	ExpirationTime time.Time `json:"expiration_time"`
+}

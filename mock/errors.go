@@ -1,0 +1,105 @@
+package mock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/openapi"
+)
+
+// statusError is an error that knows its HTTP status and marshals to its
+// body: every vendor's error type is one.
+type statusError interface {
+	error
+	StatusCode() int
+}
+
+// plainError is the body of errors outside the vendors' APIs (admin, unknown paths).
+type plainError struct {
+	Status  int    `json:"-"`
+	Message string `json:"message"`
+}
+
+func (e *plainError) Error() string   { return e.Message }
+func (e *plainError) StatusCode() int { return e.Status }
+
+// handleError is the server's one error handler. A vendor error is written
+// as it is; any other failure (a request or response that breaks the spec,
+// an unknown route, a panic) becomes the vendor's error for its status.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		s.log.Error("error after the response was sent", "path", c.Request().URL.Path, "err", err)
+		return
+	}
+	var out statusError
+	if !errors.As(err, &out) {
+		status, message := classify(err)
+		if status >= http.StatusInternalServerError {
+			s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		}
+		out = s.vendorErrorFor(c.Request().URL.Path, status, message)
+	}
+	body, merr := json.Marshal(out)
+	if merr != nil {
+		s.log.Error("cannot encode error body", "err", merr)
+		body, _ = json.Marshal(&plainError{Message: "internal error"})
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(out.StatusCode())
+		return
+	}
+	if werr := c.JSONBlob(out.StatusCode(), body); werr != nil {
+		s.log.Warn("writing error response", "err", werr)
+	}
+}
+
+// classify gives the status and the client-facing message of a failure
+// that is not already a vendor error.
+func classify(err error) (int, string) {
+	var (
+		reqErr  *openapi.RequestError
+		respErr *openapi.ResponseError
+		httpErr *echo.HTTPError
+	)
+	switch {
+	case errors.As(err, &reqErr):
+		return reqErr.Status, reqErr.Error()
+	case errors.As(err, &respErr):
+		return http.StatusInternalServerError, "repomock: " + respErr.Error()
+	case errors.As(err, &httpErr):
+		return httpErr.Code, fmt.Sprint(httpErr.Message)
+	default:
+		return http.StatusInternalServerError, "internal error"
+	}
+}
+
+// panicError is a recovered handler panic.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// recoverPanics turns a panic in a handler into a logged 500 in the
+// vendor's shape; the server goes on serving.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				p := &panicError{value: r, stack: debug.Stack()}
+				s.log.Error("handler panicked", "path", c.Request().URL.Path, "panic", fmt.Sprint(r), "stack", string(p.stack))
+				err = p
+			}
+		}()
+		return next(c)
+	}
+}

@@ -1,0 +1,437 @@
+// Package openapi connects echo to kin-openapi. It turns each operation of an
+// OpenAPI document into an echo route and gives one middleware that, for every
+// request on those routes, validates the request, runs the handler, and
+// validates the response the handler wrote.
+//
+// It knows nothing of the vendors. Failures come back as *RequestError and
+// *ResponseError, rendered by whatever error handler the echo instance has;
+// a vendor turns them into its own error body there.
+//
+// Routing is echo's, so the document's servers (a vendor host such as
+// https://api.endorlabs.com/) never stop a request to 127.0.0.1 from matching,
+// and a dotted parameter such as {tenant_meta.namespace} routes as written.
+package openapi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/labstack/echo/v4"
+)
+
+// DefaultMaxBodyBytes bounds a request body when Options.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 10 << 20
+
+// ViolationHeader carries a response violation when responses are lenient.
+const ViolationHeader = "X-Repomock-Violation"
+
+// Options tune a Validator. The zero value is strict and usable.
+type Options struct {
+	// LenientResponses lets a response that breaks the spec through, logged
+	// and marked with the X-Repomock-Violation header, instead of replacing
+	// it with a 500.
+	LenientResponses bool
+	// MaxBodyBytes bounds a request body; a larger one fails with status 413.
+	// 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// RejectUnknownFields makes a request body property that the schema
+	// does not declare a violation (as protobuf-JSON APIs do).
+	RejectUnknownFields bool
+	// Authenticate, when set, runs after the route is found and before the
+	// request is validated, so that a request without credentials gets the
+	// vendor's 401 whatever its body. Its error is rendered and the response
+	// checked like a handler's.
+	Authenticate echo.HandlerFunc
+	// Logger receives response violations. nil discards them.
+	Logger *slog.Logger
+}
+
+// Operation is one operation of the document, as the spec and echo name it.
+type Operation struct {
+	ID       string // operationId
+	Method   string
+	Path     string // as the spec writes it: /v1/namespaces/{tenant_meta.namespace}/repository-versions
+	EchoPath string // as echo routes it:   /v1/namespaces/:tenant_meta.namespace/repository-versions
+}
+
+type route struct {
+	op         Operation
+	kin        *routers.Route
+	bodySchema *openapi3.Schema // JSON request body schema, or nil
+}
+
+// Validator validates the requests and responses of one OpenAPI document.
+// It is built once at start and safe for concurrent use.
+type Validator struct {
+	opts     Options
+	routes   map[string]*route // method + " " + echo path
+	ops      []Operation
+	reqOpts  openapi3filter.Options
+	respOpts openapi3filter.Options
+}
+
+// New prepares a Validator for doc, which must already be loaded and
+// validated. Every operation needs an operationId.
+func New(doc *openapi3.T, opts Options) (*Validator, error) {
+	if doc == nil || doc.Paths == nil {
+		return nil, errors.New("openapi: document has no paths")
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	v := &Validator{
+		opts:   opts,
+		routes: make(map[string]*route),
+		reqOpts: openapi3filter.Options{
+			MultiError: true,
+			// Clients may send server-set fields; the vendors ignore them.
+			ExcludeReadOnlyValidations: true,
+			// Store what the client sent, not the schema's defaults.
+			SkipSettingDefaults: true,
+			KeepValidatedValue:  true,
+			// Authentication is the vendor's, in Options.Authenticate.
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+		respOpts: openapi3filter.Options{
+			MultiError:            true,
+			IncludeResponseStatus: true,
+		},
+	}
+	paths := doc.Paths.Map()
+	for _, p := range slices.Sorted(func(yield func(string) bool) {
+		for k := range paths {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		item := paths[p]
+		ops := item.Operations()
+		for _, method := range slices.Sorted(func(yield func(string) bool) {
+			for k := range ops {
+				if !yield(k) {
+					return
+				}
+			}
+		}) {
+			op := ops[method]
+			if op.OperationID == "" {
+				return nil, fmt.Errorf("openapi: %s %s has no operationId", method, p)
+			}
+			r := &route{
+				op:  Operation{ID: op.OperationID, Method: method, Path: p, EchoPath: EchoPath(p)},
+				kin: &routers.Route{Spec: doc, Path: p, PathItem: item, Method: method, Operation: op},
+			}
+			if rb := op.RequestBody; rb != nil && rb.Value != nil {
+				if mt := rb.Value.Content.Get(echo.MIMEApplicationJSON); mt != nil && mt.Schema != nil {
+					r.bodySchema = mt.Schema.Value
+				}
+			}
+			key := method + " " + r.op.EchoPath
+			if _, dup := v.routes[key]; dup {
+				return nil, fmt.Errorf("openapi: %s %s routes like another path", method, p)
+			}
+			v.routes[key] = r
+			v.ops = append(v.ops, r.op)
+		}
+	}
+	return v, nil
+}
+
+var pathParam = regexp.MustCompile(`\{([^}/]+)\}`)
+
+// EchoPath converts an OpenAPI path template to echo's syntax:
+// /a/{b}/c → /a/:b/c. Parameter names keep their dots.
+func EchoPath(openapiPath string) string {
+	return pathParam.ReplaceAllString(openapiPath, ":$1")
+}
+
+// Operations lists the document's operations, sorted by path and method.
+func (v *Validator) Operations() []Operation { return slices.Clone(v.ops) }
+
+// Router is what Register adds routes to: *echo.Echo or *echo.Group.
+type Router interface {
+	Add(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route
+}
+
+// Register adds one route per operation, each handled by handlers[operationId]
+// behind the validating middleware. Every operation needs a handler and every
+// handler an operation, so that a spec and its fake cannot drift apart silently.
+func (v *Validator) Register(r Router, handlers map[string]echo.HandlerFunc) error {
+	var missing []string
+	for _, op := range v.ops {
+		if handlers[op.ID] == nil {
+			missing = append(missing, op.ID)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("openapi: no handler for operation(s) %s", strings.Join(missing, ", "))
+	}
+	for id := range handlers {
+		if !slices.ContainsFunc(v.ops, func(o Operation) bool { return o.ID == id }) {
+			return fmt.Errorf("openapi: handler %s has no operation in the document", id)
+		}
+	}
+	mw := v.Middleware()
+	for _, op := range v.ops {
+		r.Add(op.Method, op.EchoPath, handlers[op.ID], mw)
+	}
+	return nil
+}
+
+// Keys under which the middleware leaves its findings in the echo context.
+const (
+	operationKey  = "repomock.openapi.operation"
+	violationsKey = "repomock.openapi.violations"
+)
+
+// OperationID returns the operationId of the request's route, or "" when
+// the request matched no operation of a Validator.
+func OperationID(c echo.Context) string {
+	id, _ := c.Get(operationKey).(string)
+	return id
+}
+
+// Violations returns what the Validator found wrong with the request or the
+// response, if anything.
+func Violations(c echo.Context) []Violation {
+	vs, _ := c.Get(violationsKey).([]Violation)
+	return vs
+}
+
+func addViolations(c echo.Context, vs []Violation) {
+	c.Set(violationsKey, append(Violations(c), vs...))
+}
+
+// Middleware validates the request, runs the handler (behind
+// Options.Authenticate), and validates the response, buffered until checked.
+// Requests on routes the Validator does not know pass through untouched.
+func (v *Validator) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			rt := v.routes[c.Request().Method+" "+c.Path()]
+			if rt == nil {
+				return next(c)
+			}
+			c.Set(operationKey, rt.op.ID)
+
+			res := c.Response()
+			out := res.Writer
+			buf := newBufferedWriter()
+			res.Writer = buf
+			defer func() {
+				res.Writer = out
+				if r := recover(); r != nil {
+					// Nothing reached the client: let whoever recovers write a fresh response.
+					res.Committed, res.Status, res.Size = false, 0, 0
+					panic(r)
+				}
+			}()
+
+			err := v.serve(c, rt, next)
+			if err != nil {
+				c.Error(err) // rendered into buf by the echo error handler
+			}
+			v.checkResponse(c, rt, buf)
+			return buf.flushTo(out)
+		}
+	}
+}
+
+func (v *Validator) serve(c echo.Context, rt *route, next echo.HandlerFunc) error {
+	if v.opts.Authenticate != nil {
+		if err := v.opts.Authenticate(c); err != nil {
+			return err
+		}
+	}
+	if err := v.validateRequest(c, rt); err != nil {
+		addViolations(c, err.Violations)
+		return err
+	}
+	return next(c)
+}
+
+func pathParams(c echo.Context) map[string]string {
+	names, values := c.ParamNames(), c.ParamValues()
+	params := make(map[string]string, len(names))
+	for i, name := range names {
+		if i >= len(values) {
+			break
+		}
+		val := values[i]
+		if u, err := url.PathUnescape(val); err == nil {
+			val = u
+		}
+		params[name] = val
+	}
+	return params
+}
+
+func (v *Validator) validateRequest(c echo.Context, rt *route) *RequestError {
+	req := c.Request()
+	var body []byte
+	if rb := rt.kin.Operation.RequestBody; rb != nil && rb.Value != nil {
+		var err *RequestError
+		if body, err = v.readBody(req, rb.Value); err != nil {
+			return err
+		}
+	}
+	input := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: pathParams(c),
+		Route:      rt.kin,
+		Options:    &v.reqOpts,
+	}
+	if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
+		vs := violations(err)
+		return &RequestError{Status: http.StatusBadRequest, Violations: vs}
+	}
+	if v.opts.RejectUnknownFields && rt.bodySchema != nil {
+		if kept, ok := req.Body.(interface{ ValidatedValue() any }); ok {
+			var vs []Violation
+			unknownFields(rt.bodySchema, kept.ValidatedValue(), "", &vs)
+			if len(vs) > 0 {
+				return &RequestError{Status: http.StatusBadRequest, Violations: vs}
+			}
+		}
+	}
+	if body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return nil
+}
+
+// readBody reads the whole body within the limit and checks what kin-openapi
+// does not: size, content type (before a JSON decoder reads a form) and UTF-8.
+func (v *Validator) readBody(req *http.Request, rb *openapi3.RequestBody) ([]byte, *RequestError) {
+	limit := v.opts.MaxBodyBytes
+	tooLarge := &RequestError{Status: http.StatusRequestEntityTooLarge, Violations: []Violation{{
+		Field: "body", Reason: fmt.Sprintf("request body exceeds the limit of %d bytes", limit),
+	}}}
+	if req.ContentLength > limit {
+		return nil, tooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err != nil {
+		return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: "could not be read: " + clip(err.Error())}}}
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge
+	}
+	req.Body = io.NopCloser(bytes.NewReader(data))
+	req.ContentLength = int64(len(data))
+	if len(data) == 0 {
+		return data, nil // kin-openapi reports a missing required body
+	}
+	ct := req.Header.Get(echo.HeaderContentType)
+	if len(rb.Content) > 0 && rb.Content.Get(ct) == nil {
+		want := slices.Sorted(func(yield func(string) bool) {
+			for k := range rb.Content {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+		reason := "must be " + strings.Join(want, " or ")
+		if ct == "" {
+			reason = "is required: " + strings.Join(want, " or ")
+		} else {
+			reason += fmt.Sprintf(", not %q", clip(ct))
+		}
+		return nil, &RequestError{Status: http.StatusUnsupportedMediaType, Violations: []Violation{{Field: "Content-Type", Reason: reason}}}
+	}
+	if !utf8.Valid(data) {
+		return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: "is not valid UTF-8"}}}
+	}
+	return data, nil
+}
+
+func (v *Validator) checkResponse(c echo.Context, rt *route, buf *bufferedWriter) {
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    c.Request(),
+			PathParams: pathParams(c),
+			Route:      rt.kin,
+			Options:    &v.reqOpts,
+		},
+		Status:  buf.status,
+		Header:  buf.header,
+		Options: &v.respOpts,
+	}
+	input.SetBodyBytes(buf.body.Bytes())
+	err := openapi3filter.ValidateResponse(c.Request().Context(), input)
+	if err == nil {
+		return
+	}
+	respErr := &ResponseError{OperationID: rt.op.ID, Status: buf.status, Violations: violations(err)}
+	addViolations(c, respErr.Violations)
+	v.opts.Logger.Error("response violates the spec", "operation", rt.op.ID, "status", buf.status, "violations", respErr.Error())
+	if v.opts.LenientResponses {
+		buf.header.Set(ViolationHeader, headerSafe(joinViolations(respErr.Violations)))
+		return
+	}
+	// Replace what the handler wrote with the vendor's 500.
+	buf.reset()
+	res := c.Response()
+	res.Committed, res.Status, res.Size = false, 0, 0
+	c.Error(respErr)
+}
+
+func headerSafe(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 512 {
+		s = s[:512]
+	}
+	return s
+}
+
+// bufferedWriter holds a response until it has been checked.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func newBufferedWriter() *bufferedWriter {
+	return &bufferedWriter{header: make(http.Header), status: http.StatusOK}
+}
+
+func (b *bufferedWriter) Header() http.Header         { return b.header }
+func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }
+func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+func (b *bufferedWriter) reset() {
+	b.header = make(http.Header)
+	b.status = http.StatusOK
+	b.body.Reset()
+}
+
+func (b *bufferedWriter) flushTo(w http.ResponseWriter) error {
+	h := w.Header()
+	for k, vs := range b.header {
+		h[k] = vs
+	}
+	w.WriteHeader(b.status)
+	_, err := w.Write(b.body.Bytes())
+	return err
+}

@@ -1,0 +1,223 @@
+// Package mock assembles the repomock server: it loads the vendor specs,
+// builds each vendor fake, puts every spec'd route behind the validating
+// middleware, renders every error in its vendor's shape, and serves the
+// admin API under /__admin. It holds no global state: a Server is built
+// from a Config and can run on :0 inside a test.
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v7"
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/specs"
+)
+
+// Defaults of Config.
+const (
+	DefaultAddr            = "127.0.0.1:8080"
+	DefaultMaxBodyBytes    = openapi.DefaultMaxBodyBytes
+	DefaultJournalSize     = 1000
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Config configures a Server. The zero value serves the embedded specs on
+// DefaultAddr with random ids and no fixtures.
+type Config struct {
+	// Addr is where Run listens. Default DefaultAddr.
+	Addr string
+	// SpecsDir, when set, replaces the embedded specs with the files of the
+	// same names in this directory.
+	SpecsDir string
+	// FixturesDir, when set, is read at start: <dir>/endor.yaml seeds the
+	// Endor fake, at start and on every reset.
+	FixturesDir string
+	// Seed makes ids and generated values repeatable; 0 means random.
+	Seed uint64
+	// LenientResponses logs a response that breaks its spec and marks it
+	// with X-Repomock-Violation instead of answering 500.
+	LenientResponses bool
+	// MaxBodyBytes bounds a request body (413 above it). Default 10 MiB.
+	MaxBodyBytes int64
+	// JournalSize is how many requests GET /__admin/requests keeps. Default 1000.
+	JournalSize int
+	// EndorTokens, when not empty, are the only Endor bearer tokens accepted.
+	EndorTokens []endor.Token
+	// ShutdownTimeout bounds how long Run waits for in-flight requests. Default 10s.
+	ShutdownTimeout time.Duration
+	// Logger receives the server's logs. nil discards them.
+	Logger *slog.Logger
+	// Clock replaces the wall clock, for tests. nil means time.Now.
+	Clock func() time.Time
+}
+
+// Server is a repomock server. Build it with New.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	echo    *echo.Echo
+	endor   *endor.Fake
+	journal *journal
+	routes  []Route
+	ready   atomic.Bool
+}
+
+// Route is one vendor operation the server serves.
+type Route struct {
+	Vendor      string
+	Method      string
+	Path        string
+	OperationID string
+}
+
+func (r Route) String() string {
+	return fmt.Sprintf("%-6s %s  (%s %s)", r.Method, r.Path, r.Vendor, r.OperationID)
+}
+
+// New loads and checks the specs and the fixtures and builds the server.
+// Any problem with them is returned, naming the file.
+func New(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.JournalSize <= 0 {
+		cfg.JournalSize = DefaultJournalSize
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var specFS fs.FS = specs.FS()
+	if cfg.SpecsDir != "" {
+		specFS = os.DirFS(cfg.SpecsDir)
+	}
+	fixtures, err := loadFixtures(cfg.FixturesDir)
+	if err != nil {
+		return nil, err
+	}
+
+	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize)}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.record, s.recoverPanics)
+	s.echo = e
+
+	s.endor = endor.New(endor.Config{
+		Tokens:   cfg.EndorTokens,
+		Fixtures: fixtures.endor,
+		Clock:    cfg.Clock,
+		Faker:    gofakeit.New(cfg.Seed),
+	})
+	doc, err := specs.Load(context.Background(), specFS, specs.Endor)
+	if err != nil {
+		return nil, err
+	}
+	v, err := openapi.New(doc, openapi.Options{
+		LenientResponses: cfg.LenientResponses,
+		MaxBodyBytes:     cfg.MaxBodyBytes,
+		// Endor decodes bodies as protobuf JSON, which refuses unknown fields.
+		RejectUnknownFields: true,
+		Authenticate:        s.endor.Authenticate,
+		Logger:              log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("spec %s: %w", specs.Endor, err)
+	}
+	if err := v.Register(e, s.endor.Handlers()); err != nil {
+		return nil, fmt.Errorf("spec %s: %w", specs.Endor, err)
+	}
+	for _, op := range v.Operations() {
+		s.routes = append(s.routes, Route{Vendor: "Endor Labs", Method: op.Method, Path: op.Path, OperationID: op.ID})
+	}
+
+	s.registerAdmin()
+	s.ready.Store(true)
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler, for httptest or an own http.Server.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Routes lists the vendor operations served.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// Reset drops all state, loads the fixtures again and clears the journal.
+func (s *Server) Reset() {
+	s.endor.Reset()
+	s.journal.reset()
+}
+
+// Run listens on Config.Addr and serves until ctx is done, then lets
+// in-flight requests finish (up to Config.ShutdownTimeout). ready, if not
+// nil, receives the bound address once the server accepts connections.
+func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx is done, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.ready.Store(false)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// vendorFor names the vendor whose error shape a path gets when no route
+// matched it. Every /v1/ path is Endor's for now.
+func (s *Server) vendorErrorFor(path string, status int, message string) statusError {
+	if strings.HasPrefix(path, "/v1/") {
+		return endor.ErrorFor(status, message)
+	}
+	return &plainError{Status: status, Message: message}
+}
