@@ -60,21 +60,30 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	if err := applyEnv(fs, getenv); err != nil {
 		return nil, err
 	}
+	// origin names where a flag's value came from, for the checks below.
+	origin := func(name string) string {
+		if !given[name] && getenv(envName(name)) != "" {
+			return envName(name)
+		}
+		return "--" + name
+	}
 	var err error
 	if o.cfg.MaxBodyBytes, err = parseSize(*maxBody); err != nil {
-		return nil, fmt.Errorf("--max-body: %w", err)
+		return nil, fmt.Errorf("%s: %w", origin("max-body"), err)
 	}
 	if o.cfg.EndorTokens, err = endor.ParseTokens(*tokens); err != nil {
-		return nil, fmt.Errorf("--endor-tokens: %w", err)
+		return nil, fmt.Errorf("%s: %w", origin("endor-tokens"), err)
 	}
 	if err := o.logLevel.UnmarshalText([]byte(*level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)
 	}
 	if o.cfg.JournalSize <= 0 {
-		return nil, errors.New("--journal-size: must be at least 1")
+		return nil, fmt.Errorf("%s: must be at least 1", origin("journal-size"))
 	}
 	return o, nil
 }

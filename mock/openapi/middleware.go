@@ -173,19 +173,27 @@ type Router interface {
 // behind the validating middleware. Every operation needs a handler and every
 // handler an operation, so that a spec and its fake cannot drift apart silently.
 func (v *Validator) Register(r Router, handlers map[string]echo.HandlerFunc) error {
-	var missing []string
+	var missing, stray []string
 	for _, op := range v.ops {
 		if handlers[op.ID] == nil {
 			missing = append(missing, op.ID)
 		}
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("openapi: no handler for operation(s) %s", strings.Join(missing, ", "))
-	}
 	for id := range handlers {
 		if !slices.ContainsFunc(v.ops, func(o Operation) bool { return o.ID == id }) {
-			return fmt.Errorf("openapi: handler %s has no operation in the document", id)
+			stray = append(stray, id)
 		}
+	}
+	var problems []string
+	if len(missing) > 0 {
+		problems = append(problems, "operations without a handler: "+strings.Join(missing, ", "))
+	}
+	if len(stray) > 0 {
+		slices.Sort(stray)
+		problems = append(problems, "handlers without an operation: "+strings.Join(stray, ", "))
+	}
+	if len(problems) > 0 {
+		return errors.New("openapi: " + strings.Join(problems, "; "))
 	}
 	mw := v.Middleware()
 	for _, op := range v.ops {
@@ -227,6 +235,13 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 			rt := v.routes[c.Request().Method+" "+c.Path()]
 			if rt == nil {
 				return next(c)
+			}
+			// echo lets a trailing parameter take the rest of the path;
+			// an OpenAPI path parameter is one segment.
+			for _, val := range c.ParamValues() {
+				if strings.Contains(val, "/") {
+					return echo.ErrNotFound
+				}
 			}
 			c.Set(operationKey, rt.op.ID)
 

@@ -327,8 +327,10 @@ func TestErrorResponsesAreChecked(t *testing.T) {
 
 func TestUnknownRouteAndWrongMethod(t *testing.T) {
 	e := newServer(t, openapi.Options{}, okHandler)
-	if r := do(t, e, http.MethodPost, "/v1/owners/alice/cats", "application/json", good); r.status != http.StatusNotFound {
-		t.Errorf("unknown route: status %d, want 404", r.status)
+	for _, path := range []string{"/v1/owners/alice/cats", "/v1/owners/alice/pets/extra", "/v1/owners/a/b/pets"} {
+		if r := do(t, e, http.MethodPost, path, "application/json", good); r.status != http.StatusNotFound {
+			t.Errorf("unknown route %s: status %d, want 404", path, r.status)
+		}
 	}
 	if r := do(t, e, http.MethodPut, "/v1/owners/alice/pets", "application/json", good); r.status != http.StatusMethodNotAllowed {
 		t.Errorf("wrong method: status %d, want 405 (the vendor maps it)", r.status)

@@ -1,0 +1,578 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/repomock/repomock/mock/endor"
+)
+
+// env is an injected environment for parse and run.
+type env map[string]string
+
+func (e env) get(name string) string { return e[name] }
+
+// safeBuffer is a bytes.Buffer that run's goroutines and the test may use at once.
+type safeBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *safeBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *safeBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// flagNames lists the flags that -h prints, so a table below that misses
+// a flag fails.
+func flagNames(t *testing.T) []string {
+	t.Helper()
+	var stderr bytes.Buffer
+	if _, err := parse([]string{"-h"}, env{}.get, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("parse(-h) err = %v, want flag.ErrHelp", err)
+	}
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^  -([a-z][a-z-]*)`).FindAllStringSubmatch(stderr.String(), -1) {
+		names = append(names, m[1])
+	}
+	if len(names) == 0 {
+		t.Fatalf("no flags found in usage:\n%s", stderr.String())
+	}
+	return names
+}
+
+func TestEnvName(t *testing.T) {
+	for flagName, want := range map[string]string{
+		"addr":              "REPOMOCK_ADDR",
+		"max-body":          "REPOMOCK_MAX_BODY",
+		"lenient-responses": "REPOMOCK_LENIENT_RESPONSES",
+		"endor-tokens":      "REPOMOCK_ENDOR_TOKENS",
+	} {
+		if got := envName(flagName); got != want {
+			t.Errorf("envName(%q) = %q, want %q", flagName, got, want)
+		}
+	}
+}
+
+// flagCase sets one flag through its variable and through the command line.
+type flagCase struct {
+	flag      string
+	envValue  string // a valid value that is not the default
+	flagValue string // another valid value, different from envValue
+	// get reads the option the flag sets, as a string to compare.
+	get func(o *options) string
+	// wantEnv and wantFlag are what get returns after envValue / flagValue.
+	wantEnv, wantFlag string
+}
+
+var flagCases = []flagCase{
+	{"addr", "127.0.0.1:9001", "127.0.0.1:9002",
+		func(o *options) string { return o.cfg.Addr }, "127.0.0.1:9001", "127.0.0.1:9002"},
+	{"specs", "/env/specs", "/flag/specs",
+		func(o *options) string { return o.cfg.SpecsDir }, "/env/specs", "/flag/specs"},
+	{"fixtures", "/env/fixtures", "/flag/fixtures",
+		func(o *options) string { return o.cfg.FixturesDir }, "/env/fixtures", "/flag/fixtures"},
+	{"seed", "42", "7",
+		func(o *options) string { return fmt.Sprint(o.cfg.Seed) }, "42", "7"},
+	{"lenient-responses", "true", "false",
+		func(o *options) string { return fmt.Sprint(o.cfg.LenientResponses) }, "true", "false"},
+	{"max-body", "512KiB", "2MiB",
+		func(o *options) string { return fmt.Sprint(o.cfg.MaxBodyBytes) }, "524288", "2097152"},
+	{"journal-size", "5", "9",
+		func(o *options) string { return fmt.Sprint(o.cfg.JournalSize) }, "5", "9"},
+	{"endor-tokens", "envtok=acme", "flagtok",
+		func(o *options) string { return fmt.Sprint(o.cfg.EndorTokens) }, "[{envtok acme}]", "[{flagtok }]"},
+	{"log-level", "debug", "error",
+		func(o *options) string { return o.logLevel.String() }, "DEBUG", "ERROR"},
+	{"log-json", "true", "false",
+		func(o *options) string { return fmt.Sprint(o.logJSON) }, "true", "false"},
+}
+
+func TestEveryFlagHasACase(t *testing.T) {
+	var covered []string
+	for _, c := range flagCases {
+		covered = append(covered, c.flag)
+	}
+	for _, name := range flagNames(t) {
+		if !slices.Contains(covered, name) {
+			t.Errorf("flag --%s has no case in flagCases: add one so its %s is tested", name, envName(name))
+		}
+	}
+}
+
+func TestFlagsAndEnv(t *testing.T) {
+	defaults, err := parse(nil, env{}.get, io.Discard)
+	if err != nil {
+		t.Fatalf("parse with no flags: %v", err)
+	}
+	for _, c := range flagCases {
+		t.Run(c.flag, func(t *testing.T) {
+			if got := c.get(defaults); got == c.wantEnv {
+				t.Fatalf("default of --%s is already %q: the env case proves nothing", c.flag, got)
+			}
+
+			// The variable applies when the flag is not given.
+			o, err := parse(nil, env{envName(c.flag): c.envValue}.get, io.Discard)
+			if err != nil {
+				t.Fatalf("%s=%s: %v", envName(c.flag), c.envValue, err)
+			}
+			if got := c.get(o); got != c.wantEnv {
+				t.Errorf("%s=%s: option = %q, want %q", envName(c.flag), c.envValue, got, c.wantEnv)
+			}
+
+			// The command line wins over the variable.
+			args := []string{"--" + c.flag + "=" + c.flagValue}
+			o, err = parse(args, env{envName(c.flag): c.envValue}.get, io.Discard)
+			if err != nil {
+				t.Fatalf("%v with %s=%s: %v", args, envName(c.flag), c.envValue, err)
+			}
+			if got := c.get(o); got != c.wantFlag {
+				t.Errorf("%v with %s=%s: option = %q, want the flag's %q", args, envName(c.flag), c.envValue, got, c.wantFlag)
+			}
+		})
+	}
+}
+
+// A variable whose flag is given is not even read, so a bad one is no error.
+func TestFlagHidesBadEnv(t *testing.T) {
+	e := env{"REPOMOCK_SEED": "abc", "REPOMOCK_MAX_BODY": "lots", "REPOMOCK_LOG_LEVEL": "loud"}
+	o, err := parse([]string{"--seed", "3", "--max-body", "1KiB", "--log-level", "warn"}, e.get, io.Discard)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if o.cfg.Seed != 3 || o.cfg.MaxBodyBytes != 1024 || o.logLevel != slog.LevelWarn {
+		t.Errorf("got seed %d, max body %d, level %v; want 3, 1024, WARN", o.cfg.Seed, o.cfg.MaxBodyBytes, o.logLevel)
+	}
+}
+
+func TestBadEnvNamesTheVariable(t *testing.T) {
+	for _, tc := range []struct{ name, value string }{
+		{"REPOMOCK_SEED", "abc"},
+		{"REPOMOCK_SEED", "-1"},
+		{"REPOMOCK_LENIENT_RESPONSES", "maybe"},
+		{"REPOMOCK_LOG_JSON", "yes please"},
+		{"REPOMOCK_JOURNAL_SIZE", "many"},
+		{"REPOMOCK_JOURNAL_SIZE", "0"},
+		{"REPOMOCK_MAX_BODY", "lots"},
+		{"REPOMOCK_MAX_BODY", "0"},
+		{"REPOMOCK_LOG_LEVEL", "loud"},
+		{"REPOMOCK_ENDOR_TOKENS", "=acme"},
+	} {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			e := env{tc.name: tc.value}
+			_, err := parse(nil, e.get, io.Discard)
+			if err == nil {
+				t.Fatal("parse: no error")
+			}
+			if !strings.Contains(err.Error(), tc.name) {
+				t.Errorf("parse err = %q, want it to name %s", err, tc.name)
+			}
+
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), nil, e.get, &stdout, &stderr); code != 2 {
+				t.Errorf("run = %d, want 2", code)
+			}
+			if !strings.Contains(stderr.String(), tc.name) {
+				t.Errorf("run stderr = %q, want it to name %s", stderr.String(), tc.name)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("run stdout = %q, want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+func TestBadFlagNamesTheFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  env
+		flag string
+	}{
+		{[]string{"--seed", "abc"}, nil, "-seed"},
+		{[]string{"--lenient-responses=maybe"}, nil, "-lenient-responses"},
+		{[]string{"--journal-size", "many"}, nil, "-journal-size"},
+		{[]string{"--journal-size", "0"}, nil, "-journal-size"},
+		{[]string{"--max-body", "lots"}, nil, "-max-body"},
+		{[]string{"--log-level", "loud"}, nil, "-log-level"},
+		{[]string{"--endor-tokens", "=acme"}, nil, "-endor-tokens"},
+		{[]string{"--no-such-flag"}, nil, "-no-such-flag"},
+		// A good variable for the same flag does not take the blame.
+		{[]string{"--max-body", "lots"}, env{"REPOMOCK_MAX_BODY": "1MiB"}, "-max-body"},
+		{[]string{"--log-level", "loud"}, env{"REPOMOCK_LOG_LEVEL": "debug"}, "-log-level"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, err := parse(tc.args, tc.env.get, io.Discard)
+			if err == nil {
+				t.Fatal("parse: no error")
+			}
+			if !strings.Contains(err.Error(), tc.flag) {
+				t.Errorf("parse err = %q, want it to name %s", err, tc.flag)
+			}
+			if strings.Contains(err.Error(), "REPOMOCK_") {
+				t.Errorf("parse err = %q names a variable, but the flag was given", err)
+			}
+
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), tc.args, tc.env.get, &stdout, &stderr); code != 2 {
+				t.Errorf("run = %d, want 2", code)
+			}
+			if !strings.Contains(stderr.String(), tc.flag) {
+				t.Errorf("run stderr = %q, want it to name %s", stderr.String(), tc.flag)
+			}
+		})
+	}
+}
+
+func TestPositionalArgumentsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve"},
+		{"--seed", "1", "extra"},
+		{"--addr", "127.0.0.1:0", "--", "x"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			if _, err := parse(args, env{}.get, io.Discard); err == nil || !strings.Contains(err.Error(), "unexpected argument") {
+				t.Errorf("parse err = %v, want an unexpected argument error", err)
+			}
+			var stdout, stderr bytes.Buffer
+			// Were the argument accepted, a canceled context stops the server at once.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			if code := run(ctx, args, env{}.get, &stdout, &stderr); code != 2 {
+				t.Errorf("run = %d, want 2 (stderr %q)", code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "unexpected argument") {
+				t.Errorf("run stderr = %q, want it to refuse the argument", stderr.String())
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "--help"} {
+		t.Run(arg, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), []string{arg}, env{}.get, &stdout, &stderr); code != 0 {
+				t.Errorf("run(%s) = %d, want 0", arg, code)
+			}
+			for _, want := range []string{"Usage: repomock", "REPOMOCK_", "-max-body", "-addr"} {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr does not contain %q:\n%s", want, stderr.String())
+				}
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout = %q, want nothing", stdout.String())
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"1048576", 1048576},
+		{"1", 1},
+		{"100B", 100},
+		{"512KiB", 512 << 10},
+		{"10MiB", 10 << 20},
+		{"1GiB", 1 << 30},
+		{"10 MiB", 10 << 20},
+		{" 3KiB ", 3 << 10},
+		{"1024GiB", 1 << 40},
+	} {
+		got, err := parseSize(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{
+		"", "0", "-1", "0KiB", "-5MiB", "ten", "5TB", "1TB", "5KB", "1.5MiB", "MiB", "10 M",
+		"1099511627777",       // over the 1 TiB bound
+		"1025GiB",             // over the bound after the multiplier
+		"9007199254740993KiB", // n*mult would overflow int64
+		"9223372036854775808", // does not fit int64
+	} {
+		if got, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", in, got)
+		} else if !strings.Contains(err.Error(), fmt.Sprintf("%q", in)) {
+			t.Errorf("parseSize(%q) err = %q, want it to quote the input", in, err)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunStartupErrors(t *testing.T) {
+	brokenSyntax := t.TempDir()
+	writeFile(t, filepath.Join(brokenSyntax, "endor.yaml"), "openapi: 3.0.3\ninfo: [unclosed\n")
+	brokenRef := t.TempDir()
+	writeFile(t, filepath.Join(brokenRef, "endor.yaml"),
+		"openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: '#/components/responses/missing'}\n")
+	emptyDir := t.TempDir()
+	badFixtureYAML := t.TempDir()
+	writeFile(t, filepath.Join(badFixtureYAML, "endor.yaml"), "repository_versions: [\n")
+	badFixtureField := t.TempDir()
+	writeFile(t, filepath.Join(badFixtureField, "endor.yaml"), "no_such_field: 1\n")
+	badFixtureObject := t.TempDir()
+	writeFile(t, filepath.Join(badFixtureObject, "endor.yaml"), "repository_versions:\n  - meta: {name: main}\n")
+	aFile := filepath.Join(t.TempDir(), "not-a-dir")
+	writeFile(t, aFile, "x")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // stderr must contain this
+	}{
+		{"broken spec syntax", []string{"--specs", brokenSyntax}, "endor.yaml"},
+		{"broken spec ref", []string{"--specs", brokenRef}, "endor.yaml"},
+		{"missing spec", []string{"--specs", emptyDir}, "endor.yaml"},
+		{"missing specs dir", []string{"--specs", filepath.Join(emptyDir, "nope")}, "endor.yaml"},
+		{"fixtures bad yaml", []string{"--fixtures", badFixtureYAML}, filepath.Join(badFixtureYAML, "endor.yaml")},
+		{"fixtures unknown field", []string{"--fixtures", badFixtureField}, filepath.Join(badFixtureField, "endor.yaml")},
+		{"fixtures bad object", []string{"--fixtures", badFixtureObject}, filepath.Join(badFixtureObject, "endor.yaml")},
+		{"fixtures is a file", []string{"--fixtures", aFile}, aFile},
+		{"fixtures missing", []string{"--fixtures", filepath.Join(emptyDir, "nope")}, filepath.Join(emptyDir, "nope")},
+		{"address in use", []string{"--addr", busy.Addr().String()}, busy.Addr().String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--addr", "127.0.0.1:0"}, tc.args...)
+			// Were startup to succeed, a canceled context stops the server at
+			// once and run answers 0, which fails the test instead of hanging.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			var stdout, stderr safeBuffer
+			if code := run(ctx, args, env{}.get, &stdout, &stderr); code != 1 {
+				t.Errorf("run %v = %d, want 1\nstderr: %s", args, code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("stderr = %q, want it to name %s", stderr.String(), tc.want)
+			}
+			if strings.Contains(stdout.String(), "listening") {
+				t.Errorf("stdout = %q, want no listening line", stdout.String())
+			}
+		})
+	}
+}
+
+// running is run started in the background on 127.0.0.1:0.
+type running struct {
+	addr   string
+	cancel context.CancelFunc
+	done   chan int // run's exit code
+	stdout *safeBuffer
+	stderr *safeBuffer
+}
+
+var listeningRE = regexp.MustCompile(`repomock listening on http://(\S+)\n`)
+
+func startRun(t *testing.T, args ...string) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{cancel: cancel, done: make(chan int, 1), stdout: &safeBuffer{}, stderr: &safeBuffer{}}
+	args = append([]string{"--addr", "127.0.0.1:0"}, args...)
+	go func() { r.done <- run(ctx, args, env{}.get, r.stdout, r.stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(15 * time.Second):
+			t.Error("run did not return after cancel")
+		}
+	})
+	deadline := time.After(10 * time.Second)
+	for {
+		if m := listeningRE.FindStringSubmatch(r.stdout.String()); m != nil {
+			r.addr = m[1]
+			return r
+		}
+		select {
+		case code := <-r.done:
+			t.Fatalf("run returned %d before listening\nstderr: %s", code, r.stderr.String())
+		case <-deadline:
+			t.Fatalf("no listening line after 10s\nstdout: %s\nstderr: %s", r.stdout.String(), r.stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// wait returns run's exit code, failing the test if it takes too long.
+func (r *running) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case code := <-r.done:
+		r.done <- code // for the cleanup
+		return code
+	case <-time.After(15 * time.Second):
+		t.Fatalf("run did not return\nstderr: %s", r.stderr.String())
+		return -1
+	}
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	r := startRun(t)
+	if host, _, err := net.SplitHostPort(r.addr); err != nil || host != "127.0.0.1" {
+		t.Fatalf("listening address %q: want 127.0.0.1:<port> (%v)", r.addr, err)
+	}
+	if _, port, _ := net.SplitHostPort(r.addr); port == "0" {
+		t.Fatalf("listening address %q: want the bound port, not 0", r.addr)
+	}
+	out := r.stdout.String()
+	for _, want := range []string{
+		"POST   /v1/namespaces/{tenant_meta.namespace}/repository-versions",
+		"GET /__admin/health",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout does not list %q:\n%s", want, out)
+		}
+	}
+
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + r.addr + "/__admin/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"ok"`) {
+		t.Errorf("GET /__admin/health = %d %s, want 200 ok", resp.StatusCode, body)
+	}
+	client.CloseIdleConnections()
+
+	r.cancel()
+	if code := r.wait(t); code != 0 {
+		t.Errorf("run = %d after cancel, want 0\nstderr: %s", code, r.stderr.String())
+	}
+	if !strings.Contains(r.stderr.String(), "stopped") {
+		t.Errorf("stderr = %q, want the stopped log line", r.stderr.String())
+	}
+}
+
+func dialRefused(addr string) (bool, error) {
+	c, err := net.DialTimeout("tcp", addr, 3*time.Second)
+	if err == nil {
+		c.Close()
+		return false, nil
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true, nil
+	}
+	return false, err
+}
+
+func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
+	r := startRun(t)
+	const body = `{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`
+	half := len(body) / 2
+
+	conn, err := net.DialTimeout("tcp", r.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(20 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	head := "POST /v1/namespaces/acme.prod/repository-versions HTTP/1.1\r\n" +
+		"Host: " + r.addr + "\r\n" +
+		"Authorization: Bearer t\r\n" +
+		"Content-Type: application/json\r\n" +
+		fmt.Sprintf("Content-Length: %d\r\n", len(body)) +
+		"\r\n"
+	if _, err := io.WriteString(conn, head+body[:half]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // let the server read the head
+
+	r.cancel()
+
+	// Shutdown has begun once the listener refuses new connections; the
+	// request above is still waiting for the rest of its body. A probe that
+	// races the closing listener may be reset or have its SYN dropped, so
+	// only "refused" ends the wait.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		refused, err := dialRefused(r.addr)
+		if refused {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("new connections are not refused 10s after cancel (last dial error: %v)", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case code := <-r.done:
+		t.Fatalf("run returned %d while a request was in flight", code)
+	case <-time.After(50 * time.Millisecond):
+	}
+
+	if _, err := io.WriteString(conn, body[half:]); err != nil {
+		t.Fatalf("writing the rest of the body: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the response: %v\nstderr: %s", err, r.stderr.String())
+	}
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("reading the response body: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status = %d, want 200; body %s", resp.StatusCode, got)
+	}
+	var obj endor.RepositoryVersion
+	if err := json.Unmarshal(got, &obj); err != nil {
+		t.Fatalf("body %s: %v", got, err)
+	}
+	if obj.UUID == "" || obj.Meta.Name != "main" || obj.Meta.ParentUUID != "656e69058032bf0abaaeb600" ||
+		obj.TenantMeta.Namespace != "acme.prod" || obj.Context.ID != "main" || obj.Context.Type != "CONTEXT_TYPE_REF" {
+		t.Errorf("created object = %s, want main in acme.prod with a uuid", got)
+	}
+	if !resp.Close {
+		t.Errorf("response does not close the connection during shutdown")
+	}
+
+	if code := r.wait(t); code != 0 {
+		t.Errorf("run = %d, want 0\nstderr: %s", code, r.stderr.String())
+	}
+	if refused, err := dialRefused(r.addr); !refused {
+		t.Errorf("a new connection after shutdown was not refused (err %v)", err)
+	}
+}
