@@ -3,6 +3,8 @@ package mock_test
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,13 +15,21 @@ import (
 	"github.com/repomock/repomock/mock/endor"
 )
 
-// The vendor's verbatim error bodies (docs: rest-api/using-the-rest-api/troubleshooting).
-const (
-	vendor401 = `{"code":16,"message":"Invalid authorization header: Bearer","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":401}]}`
-	vendor403 = `{"code":7,"message":"Unauthorized request for given endpoint","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":403}]}`
-	vendor404 = `{"code":5,"message":"Not Found"}`
-	vendor501 = `{"code":12,"message":"Method Not Allowed"}`
+// The vendor's verbatim error bodies, kept in testdata/endor (see its README).
+var (
+	vendor401 = golden("unauthenticated.json")
+	vendor403 = golden("permission-denied.json")
+	vendor404 = golden("unknown-route.json")
+	vendor501 = golden("method-not-allowed.json")
 )
+
+func golden(name string) string {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "endor", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}
 
 // code3 is the body of a 400 with code 3 and the given message.
 func code3(message string) string {

@@ -22,25 +22,32 @@ type TenantMeta struct {
 	Namespace string `json:"namespace"`
 }
 
-// Meta holds the common fields of every Endor resource. The server sets
-// kind, version, the times and the created_by/updated_by principals.
+// Meta holds the common fields of every Endor resource: what a client may
+// write, and what the server sets (kind, version, the times and the
+// created_by/updated_by principals).
 type Meta struct {
+	WritableMeta
+	Kind       string    `json:"kind"`
+	Version    string    `json:"version"`
+	CreateTime time.Time `json:"create_time"`
+	UpdateTime time.Time `json:"update_time"`
+	UpsertTime time.Time `json:"upsert_time"`
+	CreatedBy  string    `json:"created_by"`
+	UpdatedBy  string    `json:"updated_by"`
+}
+
+// WritableMeta is the part of Meta a client writes.
+type WritableMeta struct {
 	Name        string            `json:"name"`
 	Description string            `json:"description,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	Tags        []string          `json:"tags,omitempty"`
 	ParentKind  string            `json:"parent_kind,omitempty"`
 	ParentUUID  string            `json:"parent_uuid,omitempty"`
-	Kind        string            `json:"kind"`
-	Version     string            `json:"version"`
-	CreateTime  time.Time         `json:"create_time"`
-	UpdateTime  time.Time         `json:"update_time"`
-	UpsertTime  time.Time         `json:"upsert_time"`
-	CreatedBy   string            `json:"created_by"`
-	UpdatedBy   string            `json:"updated_by"`
 }
 
-// Context keeps objects from different scans apart.
+// Context keeps objects from different scans apart. Its server-set
+// will_be_deleted_at is not kept.
 type Context struct {
 	ID   string   `json:"id"`
 	Type string   `json:"type"`
@@ -51,19 +58,8 @@ type Context struct {
 // (uuid, meta.kind, meta.create_time, tenant_meta …) are decoded into
 // nothing and so ignored, as the vendor ignores them.
 type createBody struct {
-	Meta struct {
-		Name        string            `json:"name"`
-		Description string            `json:"description"`
-		Annotations map[string]string `json:"annotations"`
-		Tags        []string          `json:"tags"`
-		ParentKind  string            `json:"parent_kind"`
-		ParentUUID  string            `json:"parent_uuid"`
-	} `json:"meta"`
-	Context struct {
-		ID   string   `json:"id"`
-		Type string   `json:"type"`
-		Tags []string `json:"tags"`
-	} `json:"context"`
+	Meta       WritableMeta    `json:"meta"`
+	Context    Context         `json:"context"`
 	Spec       json.RawMessage `json:"spec"`
 	ScanObject json.RawMessage `json:"scan_object"`
 }
