@@ -42,7 +42,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if status >= http.StatusInternalServerError {
 			s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		}
-		out = s.vendorErrorFor(c.Request().URL.Path, status, message)
+		out = s.errorFor(c.Request(), status, message)
 	}
 	body, merr := json.Marshal(out)
 	if merr != nil {

@@ -14,14 +14,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/openapi"
 	"github.com/repomock/repomock/specs"
 )
@@ -56,6 +55,12 @@ type Config struct {
 	JournalSize int
 	// EndorTokens, when not empty, are the only Endor bearer tokens accepted.
 	EndorTokens []endor.Token
+	// HuaweiCredentials, when not empty, are the AK/SK pairs whose request
+	// signatures the Huawei fakes verify; otherwise any well-formed
+	// signature passes. An X-Auth-Token is always accepted (IAM is not faked).
+	HuaweiCredentials []huaweiauth.Credential
+	// RepoAuths, when not empty, are the only ServiceStage X-Repo-Auth names accepted.
+	RepoAuths []string
 	// ShutdownTimeout bounds how long Run waits for in-flight requests. Default 10s.
 	ShutdownTimeout time.Duration
 	// Logger receives the server's logs. nil discards them.
@@ -69,7 +74,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	echo    *echo.Echo
-	endor   *endor.Fake
+	fakes   []vendor
 	journal *journal
 	routes  []Route
 	ready   atomic.Bool
@@ -125,32 +130,28 @@ func New(cfg Config) (*Server, error) {
 	e.Use(s.record, s.recoverPanics)
 	s.echo = e
 
-	s.endor = endor.New(endor.Config{
-		Tokens:   cfg.EndorTokens,
-		Fixtures: fixtures.endor,
-		Clock:    cfg.Clock,
-		Faker:    gofakeit.New(cfg.Seed),
-	})
-	doc, err := specs.Load(context.Background(), specFS, specs.Endor)
-	if err != nil {
-		return nil, err
-	}
-	v, err := openapi.New(doc, openapi.Options{
-		LenientResponses: cfg.LenientResponses,
-		MaxBodyBytes:     cfg.MaxBodyBytes,
-		// Endor decodes bodies as protobuf JSON, which refuses unknown fields.
-		RejectUnknownFields: true,
-		Authenticate:        s.endor.Authenticate,
-		Logger:              log,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("spec %s: %w", specs.Endor, err)
-	}
-	if err := v.Register(e, s.endor.Handlers()); err != nil {
-		return nil, fmt.Errorf("spec %s: %w", specs.Endor, err)
-	}
-	for _, op := range v.Operations() {
-		s.routes = append(s.routes, Route{Vendor: "Endor Labs", Method: op.Method, Path: op.Path, OperationID: op.ID})
+	s.fakes = s.vendors(fixtures)
+	for _, v := range s.fakes {
+		doc, err := specs.Load(context.Background(), specFS, v.spec)
+		if err != nil {
+			return nil, err
+		}
+		val, err := openapi.New(doc, openapi.Options{
+			LenientResponses:    cfg.LenientResponses,
+			MaxBodyBytes:        cfg.MaxBodyBytes,
+			RejectUnknownFields: v.rejectUnknownFields,
+			Authenticate:        v.auth,
+			Logger:              log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("spec %s: %w", v.spec, err)
+		}
+		if err := val.Register(e, v.handlers); err != nil {
+			return nil, fmt.Errorf("spec %s: %w", v.spec, err)
+		}
+		for _, op := range val.Operations() {
+			s.routes = append(s.routes, Route{Vendor: v.name, Method: op.Method, Path: op.Path, OperationID: op.ID})
+		}
 	}
 
 	s.registerAdmin()
@@ -166,7 +167,9 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 
 // Reset drops all state, loads the fixtures again and clears the journal.
 func (s *Server) Reset() {
-	s.endor.Reset()
+	for _, v := range s.fakes {
+		v.reset()
+	}
 	s.journal.reset()
 }
 
@@ -211,13 +214,4 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
-}
-
-// vendorFor names the vendor whose error shape a path gets when no route
-// matched it. Every /v1/ path is Endor's for now.
-func (s *Server) vendorErrorFor(path string, status int, message string) statusError {
-	if strings.HasPrefix(path, "/v1/") {
-		return endor.ErrorFor(status, message)
-	}
-	return &plainError{Status: status, Message: message}
 }

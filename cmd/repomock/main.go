@@ -1,5 +1,5 @@
-// Command repomock serves stateful, spec-validating fakes of the Endor Labs
-// repository-version API. Every flag can also be set by an environment
+// Command repomock serves stateful, spec-validating fakes of the Endor Labs,
+// Huawei CodeArts Repo and Huawei ServiceStage repository APIs. Every flag can also be set by an environment
 // variable: REPOMOCK_ and the flag's name in capitals with - as _
 // (--max-body → REPOMOCK_MAX_BODY). A flag given on the command line wins.
 package main
@@ -20,6 +20,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/huaweiauth"
 )
 
 func main() {
@@ -40,7 +41,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	fs := flag.NewFlagSet("repomock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: repomock [flags]\n\nServes fakes of the Endor Labs API that validate every request and response against the vendor's OpenAPI.\nEach flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: repomock [flags]\n\nServes fakes of the Endor Labs, Huawei CodeArts Repo and Huawei ServiceStage APIs that validate every request and response against the vendor's OpenAPI.\nEach flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&o.cfg.Addr, "addr", mock.DefaultAddr, "`host:port` to listen on")
@@ -50,6 +51,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	fs.BoolVar(&o.cfg.LenientResponses, "lenient-responses", false, "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
 	maxBody := fs.String("max-body", "10MiB", "largest request `size` accepted (bytes, or with KiB/MiB/GiB); larger gets 413")
 	fs.IntVar(&o.cfg.JournalSize, "journal-size", mock.DefaultJournalSize, "number of requests kept for GET /__admin/requests")
+	huaweiCreds := fs.String("huawei-credentials", "", "comma-separated `AK:SK` pairs whose SDK-HMAC-SHA256 signatures are verified on the Huawei APIs; empty accepts any well-formed signature")
+	repoAuths := fs.String("repo-auths", "", "comma-separated ServiceStage X-Repo-Auth `names` to accept; empty accepts any well-formed name")
 	tokens := fs.String("endor-tokens", "", "comma-separated Endor bearer `tokens` to accept (token=namespace limits one to a namespace and its children); empty accepts any token")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&o.logJSON, "log-json", false, "write logs as JSON")
@@ -79,6 +82,10 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	if o.cfg.EndorTokens, err = endor.ParseTokens(*tokens); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("endor-tokens"), err)
 	}
+	if o.cfg.HuaweiCredentials, err = huaweiauth.ParseCredentials(*huaweiCreds); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin("huawei-credentials"), err)
+	}
+	o.cfg.RepoAuths = splitList(*repoAuths)
 	if err := o.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)
 	}
@@ -86,6 +93,17 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 		return nil, fmt.Errorf("%s: must be at least 1", origin("journal-size"))
 	}
 	return o, nil
+}
+
+// splitList reads a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // applyEnv sets every flag not given on the command line from its

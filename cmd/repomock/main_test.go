@@ -107,6 +107,10 @@ var flagCases = []flagCase{
 		func(o *options) string { return fmt.Sprint(o.cfg.JournalSize) }, "5", "9"},
 	{"endor-tokens", "envtok=acme", "flagtok",
 		func(o *options) string { return fmt.Sprint(o.cfg.EndorTokens) }, "[{envtok acme}]", "[{flagtok }]"},
+	{"huawei-credentials", "ENVAK:envsk", "FLAGAK:flagsk,AK2:sk2",
+		func(o *options) string { return fmt.Sprint(o.cfg.HuaweiCredentials) }, "[{ENVAK envsk}]", "[{FLAGAK flagsk} {AK2 sk2}]"},
+	{"repo-auths", "env-auth", "flag-auth, other-auth",
+		func(o *options) string { return fmt.Sprint(o.cfg.RepoAuths) }, "[env-auth]", "[flag-auth other-auth]"},
 	{"log-level", "debug", "error",
 		func(o *options) string { return o.logLevel.String() }, "DEBUG", "ERROR"},
 	{"log-json", "true", "false",
@@ -182,6 +186,7 @@ func TestBadEnvNamesTheVariable(t *testing.T) {
 		{"REPOMOCK_MAX_BODY", "0"},
 		{"REPOMOCK_LOG_LEVEL", "loud"},
 		{"REPOMOCK_ENDOR_TOKENS", "=acme"},
+		{"REPOMOCK_HUAWEI_CREDENTIALS", "AK-without-secret"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			e := env{tc.name: tc.value}
@@ -220,6 +225,7 @@ func TestBadFlagNamesTheFlag(t *testing.T) {
 		{[]string{"--max-body", "lots"}, nil, "-max-body"},
 		{[]string{"--log-level", "loud"}, nil, "-log-level"},
 		{[]string{"--endor-tokens", "=acme"}, nil, "-endor-tokens"},
+		{[]string{"--huawei-credentials", ":sk"}, nil, "-huawei-credentials"},
 		{[]string{"--no-such-flag"}, nil, "-no-such-flag"},
 		// A good variable for the same flag does not take the blame.
 		{[]string{"--max-body", "lots"}, env{"REPOMOCK_MAX_BODY": "1MiB"}, "-max-body"},

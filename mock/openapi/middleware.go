@@ -269,16 +269,31 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 }
 
 func (v *Validator) serve(c echo.Context, rt *route, next echo.HandlerFunc) error {
-	if v.opts.Authenticate != nil {
-		if err := v.opts.Authenticate(c); err != nil {
-			return err
+	// The body is read first, within the limit, so that a body too large is
+	// refused before anything else and Authenticate may read it (a request
+	// signature covers the body's hash).
+	body, err := v.readBody(c.Request())
+	if err == nil && v.opts.Authenticate != nil {
+		setBody(c.Request(), body)
+		if aerr := v.opts.Authenticate(c); aerr != nil {
+			return aerr
 		}
 	}
-	if err := v.validateRequest(c, rt); err != nil {
+	if err == nil {
+		err = v.validateRequest(c, rt, body)
+	}
+	if err != nil {
 		addViolations(c, err.Violations)
 		return err
 	}
 	return next(c)
+}
+
+// setBody gives the request a fresh reader over data, for the next reader.
+func setBody(req *http.Request, data []byte) {
+	req.Body = io.NopCloser(bytes.NewReader(data))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	req.ContentLength = int64(len(data))
 }
 
 func pathParams(c echo.Context) map[string]string {
@@ -297,12 +312,11 @@ func pathParams(c echo.Context) map[string]string {
 	return params
 }
 
-func (v *Validator) validateRequest(c echo.Context, rt *route) *RequestError {
+func (v *Validator) validateRequest(c echo.Context, rt *route, body []byte) *RequestError {
 	req := c.Request()
-	var body []byte
-	if rb := rt.kin.Operation.RequestBody; rb != nil && rb.Value != nil {
-		var err *RequestError
-		if body, err = v.readBody(req, rb.Value); err != nil {
+	setBody(req, body)
+	if rb := rt.kin.Operation.RequestBody; rb != nil && rb.Value != nil && len(body) > 0 {
+		if err := checkBody(req, rb.Value, body); err != nil {
 			return err
 		}
 	}
@@ -313,8 +327,7 @@ func (v *Validator) validateRequest(c echo.Context, rt *route) *RequestError {
 		Options:    &v.reqOpts,
 	}
 	if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
-		vs := violations(err)
-		return &RequestError{Status: http.StatusBadRequest, Violations: vs}
+		return &RequestError{Status: http.StatusBadRequest, Violations: violations(err)}
 	}
 	if v.opts.RejectUnknownFields && rt.bodySchema != nil {
 		if kept, ok := req.Body.(interface{ ValidatedValue() any }); ok {
@@ -325,21 +338,21 @@ func (v *Validator) validateRequest(c echo.Context, rt *route) *RequestError {
 			}
 		}
 	}
-	if body != nil {
-		req.Body = io.NopCloser(bytes.NewReader(body))
-	}
+	setBody(req, body)
 	return nil
 }
 
-// readBody reads the whole body within the limit and checks what kin-openapi
-// does not: size, content type (before a JSON decoder reads a form) and UTF-8.
-func (v *Validator) readBody(req *http.Request, rb *openapi3.RequestBody) ([]byte, *RequestError) {
+// readBody reads the whole body within the limit.
+func (v *Validator) readBody(req *http.Request) ([]byte, *RequestError) {
 	limit := v.opts.MaxBodyBytes
 	tooLarge := &RequestError{Status: http.StatusRequestEntityTooLarge, Violations: []Violation{{
 		Field: "body", Reason: fmt.Sprintf("request body exceeds the limit of %d bytes", limit),
 	}}}
 	if req.ContentLength > limit {
 		return nil, tooLarge
+	}
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
 	if err != nil {
@@ -348,11 +361,12 @@ func (v *Validator) readBody(req *http.Request, rb *openapi3.RequestBody) ([]byt
 	if int64(len(data)) > limit {
 		return nil, tooLarge
 	}
-	req.Body = io.NopCloser(bytes.NewReader(data))
-	req.ContentLength = int64(len(data))
-	if len(data) == 0 {
-		return data, nil // kin-openapi reports a missing required body
-	}
+	return data, nil
+}
+
+// checkBody checks what kin-openapi does not: the content type (before a
+// JSON decoder reads a form) and UTF-8.
+func checkBody(req *http.Request, rb *openapi3.RequestBody, data []byte) *RequestError {
 	ct := req.Header.Get(echo.HeaderContentType)
 	if len(rb.Content) > 0 && rb.Content.Get(ct) == nil {
 		want := slices.Sorted(func(yield func(string) bool) {
@@ -368,12 +382,12 @@ func (v *Validator) readBody(req *http.Request, rb *openapi3.RequestBody) ([]byt
 		} else {
 			reason += fmt.Sprintf(", not %q", clip(ct))
 		}
-		return nil, &RequestError{Status: http.StatusUnsupportedMediaType, Violations: []Violation{{Field: "Content-Type", Reason: reason}}}
+		return &RequestError{Status: http.StatusUnsupportedMediaType, Violations: []Violation{{Field: "Content-Type", Reason: reason}}}
 	}
 	if !utf8.Valid(data) {
-		return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: "is not valid UTF-8"}}}
+		return &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: "is not valid UTF-8"}}}
 	}
-	return data, nil
+	return nil
 }
 
 func (v *Validator) checkResponse(c echo.Context, rt *route, buf *bufferedWriter) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -423,5 +424,37 @@ func TestViolationsAndOperationIDAreLeftForTheJournal(t *testing.T) {
 	do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/json", `{"meta":{}}`)
 	if gotOp != "CreatePet" || len(gotViolations) != 1 || gotViolations[0].String() != "meta.name: value is required" {
 		t.Fatalf("operation %q, violations %v", gotOp, gotViolations)
+	}
+}
+
+func TestAuthenticateMayReadTheBody(t *testing.T) {
+	var seenByAuth, seenByHandler string
+	auth := func(c echo.Context) error {
+		b, err := io.ReadAll(c.Request().Body)
+		seenByAuth = string(b)
+		return err
+	}
+	e := newServer(t, openapi.Options{Authenticate: auth}, func(c echo.Context) error {
+		b, _ := io.ReadAll(c.Request().Body)
+		seenByHandler = string(b)
+		return okHandler(c)
+	})
+	if r := do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/json", good); r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.raw)
+	}
+	if seenByAuth != good || seenByHandler != good {
+		t.Errorf("auth read %q, handler read %q; both want the whole body", seenByAuth, seenByHandler)
+	}
+}
+
+func TestBodyLimitComesBeforeAuthenticate(t *testing.T) {
+	called := false
+	auth := func(echo.Context) error { called = true; return &testError{status: http.StatusUnauthorized, Msg: "no"} }
+	e := newServer(t, openapi.Options{Authenticate: auth, MaxBodyBytes: 8}, okHandler)
+	if r := do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/json", good); r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413 before authentication", r.status)
+	}
+	if called {
+		t.Error("Authenticate ran on a body over the limit")
 	}
 }

@@ -1,0 +1,304 @@
+// Package huaweiauth checks the credentials Huawei Cloud's API gateway asks
+// of every call: an IAM token in X-Auth-Token, or the AK/SK request signature
+// (SDK-HMAC-SHA256) that the official SDKs send instead. Both Huawei fakes
+// sit behind it. It is not IAM: tokens are not verified, only required, and
+// signatures are verified only against the credentials it is given.
+package huaweiauth
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+const (
+	// HeaderToken carries an IAM token.
+	HeaderToken = "X-Auth-Token"
+	// HeaderDate carries the signing time of an AK/SK signature.
+	HeaderDate = "X-Sdk-Date"
+	// headerContentSha256 replaces the body's hash when the SDK does not sign the body.
+	headerContentSha256 = "X-Sdk-Content-Sha256"
+	algorithm           = "SDK-HMAC-SHA256"
+	dateFormat          = "20060102T150405Z"
+	// DefaultMaxSkew is how far X-Sdk-Date may be from the server's clock, as
+	// the real gateway allows.
+	DefaultMaxSkew = 15 * time.Minute
+	// maxTokenLen is the documented range of X-Auth-Token: 1–100,000 characters.
+	maxTokenLen = 100000
+)
+
+// Credential is an access key and its secret.
+type Credential struct {
+	AK, SK string
+}
+
+// ParseCredentials reads "AK:SK[,AK:SK…]".
+func ParseCredentials(s string) ([]Credential, error) {
+	var out []Credential
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		ak, sk, ok := strings.Cut(part, ":")
+		if !ok || ak == "" || sk == "" {
+			return nil, fmt.Errorf("huawei credential %q: want AK:SK", clipAK(ak))
+		}
+		out = append(out, Credential{AK: ak, SK: sk})
+	}
+	return out, nil
+}
+
+// clipAK shows no more of an access key than needed to find it.
+func clipAK(ak string) string {
+	if len(ak) > 8 {
+		return ak[:8] + "…"
+	}
+	return ak
+}
+
+// Config configures a Verifier.
+type Config struct {
+	// Credentials, when not empty, are the access keys whose signatures are
+	// verified; any other access key is refused. When empty, a well-formed
+	// signature is accepted without verification.
+	Credentials []Credential
+	// Clock gives the time the signing date is compared with; nil means time.Now.
+	Clock func() time.Time
+	// RequestID makes the request_id of an error; nil gives a fixed one.
+	RequestID func() string
+	// MaxSkew bounds the signing date's distance from Clock; 0 means DefaultMaxSkew.
+	MaxSkew time.Duration
+}
+
+// Verifier checks requests. It is safe for concurrent use.
+type Verifier struct {
+	cfg  Config
+	keys map[string]string // AK → SK
+}
+
+// New returns a Verifier for cfg.
+func New(cfg Config) *Verifier {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.RequestID == nil {
+		cfg.RequestID = func() string { return "00000000000000000000000000000000" }
+	}
+	if cfg.MaxSkew <= 0 {
+		cfg.MaxSkew = DefaultMaxSkew
+	}
+	v := &Verifier{cfg: cfg, keys: make(map[string]string)}
+	for _, c := range cfg.Credentials {
+		v.keys[c.AK] = c.SK
+	}
+	return v
+}
+
+// Error is the gateway's answer to bad credentials: HTTP 401 with APIGW.0301.
+type Error struct {
+	Code      string `json:"error_code"`
+	Message   string `json:"error_msg"`
+	RequestID string `json:"request_id"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// StatusCode is always 401.
+func (e *Error) StatusCode() int { return http.StatusUnauthorized }
+
+func (v *Verifier) fail(why string) *Error {
+	return &Error{Code: "APIGW.0301", Message: "Incorrect IAM authentication information: " + why, RequestID: v.cfg.RequestID()}
+}
+
+// Authenticate accepts a request with a token or a valid signature and
+// returns *Error otherwise. It reads the body (to hash it) and leaves it to
+// be read again. Its signature fits openapi.Options.Authenticate.
+func (v *Verifier) Authenticate(c echo.Context) error {
+	req := c.Request()
+	if tokens := req.Header.Values(HeaderToken); len(tokens) > 0 {
+		switch tok := tokens[0]; {
+		case tok == "":
+			return v.fail("X-Auth-Token is empty")
+		case len(tok) > maxTokenLen:
+			return v.fail("X-Auth-Token is longer than 100000 characters")
+		}
+		return nil
+	}
+	authz := req.Header.Get(echo.HeaderAuthorization)
+	if authz == "" {
+		return v.fail("no X-Auth-Token and no signed Authorization header")
+	}
+	sig, err := parseAuthorization(authz)
+	if err != nil {
+		return v.fail("malformed Authorization header: " + err.Error())
+	}
+	date := req.Header.Get(HeaderDate)
+	signedAt, err := time.Parse(dateFormat, date)
+	if err != nil {
+		return v.fail("X-Sdk-Date is missing or not of the form 20060102T150405Z")
+	}
+	if len(v.keys) == 0 {
+		return nil // nothing to verify against
+	}
+	if skew := v.cfg.Clock().Sub(signedAt); skew > v.cfg.MaxSkew || skew < -v.cfg.MaxSkew {
+		return v.fail("X-Sdk-Date is more than 15 minutes off the server's time")
+	}
+	sk, ok := v.keys[sig.access]
+	if !ok {
+		return v.fail("unknown access key " + clipAK(sig.access))
+	}
+	want, err := signature(req, sig.signedHeaders, date, sk)
+	if err != nil {
+		return v.fail("the request body could not be read")
+	}
+	if !hmac.Equal([]byte(want), []byte(sig.signature)) {
+		return v.fail("signature does not match")
+	}
+	return nil
+}
+
+type authorization struct {
+	access        string
+	signedHeaders []string
+	signature     string
+}
+
+// parseAuthorization reads
+// "SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex".
+func parseAuthorization(h string) (authorization, error) {
+	var a authorization
+	alg, rest, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || alg != algorithm {
+		return a, fmt.Errorf("want %s Access=…, SignedHeaders=…, Signature=…", algorithm)
+	}
+	for _, part := range strings.Split(rest, ",") {
+		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Access":
+			a.access = val
+		case "SignedHeaders":
+			a.signedHeaders = strings.Split(val, ";")
+		case "Signature":
+			a.signature = val
+		}
+	}
+	if a.access == "" || len(a.signedHeaders) == 0 || a.signedHeaders[0] == "" || a.signature == "" {
+		return a, fmt.Errorf("want Access, SignedHeaders and Signature")
+	}
+	return a, nil
+}
+
+// signature computes what the SDK's signer computes for req (its
+// canonicalRequest, stringToSign and HMAC, read from the official Go SDK's
+// core/auth/signer).
+func signature(req *http.Request, signedHeaders []string, date, sk string) (string, error) {
+	bodyHash := req.Header.Get(headerContentSha256)
+	if bodyHash == "" {
+		body, err := readBody(req)
+		if err != nil {
+			return "", err
+		}
+		sum := sha256.Sum256(body)
+		bodyHash = hex.EncodeToString(sum[:])
+	}
+	canonical := strings.Join([]string{
+		req.Method,
+		canonicalURI(req.URL.Path),
+		canonicalQuery(req),
+		canonicalHeaders(req, signedHeaders),
+		strings.Join(signedHeaders, ";"),
+		bodyHash,
+	}, "\n")
+	crHash := sha256.Sum256([]byte(canonical))
+	toSign := algorithm + "\n" + date + "\n" + hex.EncodeToString(crHash[:])
+	mac := hmac.New(sha256.New, []byte(sk))
+	mac.Write([]byte(toSign))
+	return hex.EncodeToString(mac.Sum(nil)), nil
+}
+
+// readBody returns the body and leaves the request able to read it again.
+func readBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	data, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(data))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return data, nil
+}
+
+func canonicalURI(path string) string {
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		segs[i] = escape(s)
+	}
+	uri := strings.Join(segs, "/")
+	if !strings.HasSuffix(uri, "/") {
+		uri += "/"
+	}
+	return uri
+}
+
+func canonicalQuery(req *http.Request) string {
+	q := req.URL.Query()
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range q {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var pairs []string
+	for _, k := range keys {
+		vals := slices.Clone(q[k])
+		slices.Sort(vals)
+		for _, val := range vals {
+			pairs = append(pairs, escape(k)+"="+escape(val))
+		}
+	}
+	return strings.Join(pairs, "&")
+}
+
+func canonicalHeaders(req *http.Request, signed []string) string {
+	var b strings.Builder
+	for _, name := range signed {
+		vals := req.Header.Values(name)
+		if name == "host" {
+			vals = []string{req.Host}
+		}
+		vals = slices.Clone(vals)
+		slices.Sort(vals)
+		for _, val := range vals {
+			b.WriteString(name + ":" + strings.TrimSpace(val) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// escape percent-encodes every byte but A-Z a-z 0-9 _ - ~ . (so a literal
+// ':' in a path is %3A here although it travels as ':').
+func escape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '~' || c == '.' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
