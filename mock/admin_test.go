@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -210,15 +211,25 @@ func TestBadFixturesStopTheServer(t *testing.T) {
 // endor.yaml.
 func specsWith(t *testing.T, old, new string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "specs", specs.Endor))
+	dir := t.TempDir()
+	entries, err := fs.ReadDir(specs.FS(), ".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(data), old) {
-		t.Fatalf("specs/endor.yaml no longer contains %q", old)
+	for _, e := range entries {
+		data, err := fs.ReadFile(specs.FS(), e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		if e.Name() == specs.Endor {
+			if !strings.Contains(text, old) {
+				t.Fatalf("specs/endor.yaml no longer contains %q", old)
+			}
+			text = strings.Replace(text, old, new, 1)
+		}
+		writeFile(t, dir, e.Name(), text)
 	}
-	dir := t.TempDir()
-	writeFile(t, dir, specs.Endor, strings.Replace(string(data), old, new, 1))
 	return dir
 }
 

@@ -1,13 +1,17 @@
 package mock
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/codearts"
 	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/mock/servicestage"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -48,6 +52,22 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		Clock:    cfg.Clock,
 		Faker:    faker(cfg.Seed, 0),
 	})
+	huawei := huaweiauth.New(huaweiauth.Config{
+		Credentials: cfg.HuaweiCredentials,
+		Clock:       cfg.Clock,
+		RequestID:   requestIDs(faker(cfg.Seed, 100)),
+	})
+	codeartsFake := codearts.New(codearts.Config{
+		Fixtures: fx.codearts,
+		Clock:    cfg.Clock,
+		Faker:    faker(cfg.Seed, 1),
+	})
+	stageFake := servicestage.New(servicestage.Config{
+		RepoAuths: cfg.RepoAuths,
+		Fixtures:  fx.servicestage,
+		Clock:     cfg.Clock,
+		Faker:     faker(cfg.Seed, 2),
+	})
 	return []vendor{{
 		name:     "Endor Labs",
 		spec:     specs.Endor,
@@ -60,7 +80,47 @@ func (s *Server) vendors(fx fixtures) []vendor {
 			return strings.HasPrefix(r.URL.Path, "/v1/namespaces/") || strings.HasPrefix(r.URL.Path, "/v1/auth/")
 		},
 		reset: endorFake.Reset,
+	}, {
+		name:     "Huawei CodeArts Repo",
+		spec:     specs.CodeArts,
+		handlers: codeartsFake.Handlers(),
+		auth:     huawei.Authenticate,
+		errorFor: func(status int, msg string) statusError { return codearts.ErrorFor(status, msg) },
+		owns: func(r *http.Request) bool {
+			p := r.URL.Path
+			return strings.HasPrefix(p, "/v1/repositories") || strings.HasPrefix(p, "/v2/repositories") || strings.HasPrefix(p, "/v1/projects/")
+		},
+		reset: codeartsFake.Reset,
+	}, {
+		name:     "Huawei ServiceStage",
+		spec:     specs.ServiceStage,
+		handlers: stageFake.Handlers(),
+		// The gateway checks credentials before the service checks X-Repo-Auth.
+		auth: func(c echo.Context) error {
+			if err := huawei.Authenticate(c); err != nil {
+				return err
+			}
+			return stageFake.Authenticate(c)
+		},
+		errorFor: func(status int, msg string) statusError { return servicestage.ErrorFor(status, msg) },
+		owns:     func(r *http.Request) bool { return isServiceStagePath(r.URL.Path) },
+		reset:    stageFake.Reset,
 	}}
+}
+
+// isServiceStagePath matches /v1/{project_id}/git/….
+func isServiceStagePath(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/v1/")
+	if !ok {
+		return false
+	}
+	_, rest, ok = strings.Cut(rest, "/")
+	return ok && strings.HasPrefix(rest, "git/")
+}
+
+// requestIDs makes the request_id of Huawei gateway errors: 32 hex digits.
+func requestIDs(f *gofakeit.Faker) func() string {
+	return func() string { return fmt.Sprintf("%016x%016x", f.Uint64(), f.Uint64()) }
 }
 
 // errorFor renders a failure on a request that no vendor handler saw in

@@ -20,7 +20,16 @@ const (
 	// CreateRepositoryVersion, plus the read-back operations, each marked
 	// with x-repomock-source.
 	Endor = "endor.yaml"
+	// CodeArts is Huawei Cloud CodeArts Repo, written from the vendor's
+	// "Creating a Repository" page and its official Go SDK.
+	CodeArts = "codearts-repo.yaml"
+	// ServiceStage is Huawei Cloud ServiceStage's repository-file API,
+	// written from the vendor's "Creating a Repository File" page and its SDK.
+	ServiceStage = "servicestage-repo.yaml"
 )
+
+// All names every document, in the order the server loads them.
+func All() []string { return []string{Endor, CodeArts, ServiceStage} }
 
 //go:embed *.yaml
 var embedded embed.FS

@@ -21,6 +21,7 @@ import (
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/mock/servicestage"
 )
 
 func main() {
@@ -85,7 +86,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	if o.cfg.HuaweiCredentials, err = huaweiauth.ParseCredentials(*huaweiCreds); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("huawei-credentials"), err)
 	}
-	o.cfg.RepoAuths = splitList(*repoAuths)
+	if o.cfg.RepoAuths, err = servicestage.ParseRepoAuths(*repoAuths); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin("repo-auths"), err)
+	}
 	if err := o.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)
 	}
@@ -93,17 +96,6 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 		return nil, fmt.Errorf("%s: must be at least 1", origin("journal-size"))
 	}
 	return o, nil
-}
-
-// splitList reads a comma-separated list, dropping empty items.
-func splitList(s string) []string {
-	var out []string
-	for _, item := range strings.Split(s, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
-		}
-	}
-	return out
 }
 
 // applyEnv sets every flag not given on the command line from its

@@ -461,6 +461,9 @@ func (b *bufferedWriter) flushTo(w http.ResponseWriter) error {
 		h[k] = vs
 	}
 	w.WriteHeader(b.status)
+	if b.body.Len() == 0 {
+		return nil // a 204 or 304 takes no body, not even an empty write
+	}
 	_, err := w.Write(b.body.Bytes())
 	return err
 }

@@ -1,0 +1,243 @@
+package codearts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// timeLayout is how the vendor writes times ("2020-07-22 10:45:56" in its
+// API examples). Assumption: the mock writes them in UTC.
+const timeLayout = "2006-01-02 15:04:05"
+
+// Paging of GetAllRepositoryByProjectId (API page: page_index from 1,
+// default 1; page_size 1–100, default 20).
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+// Handlers returns the fake's handlers by operationId.
+func (f *Fake) Handlers() map[string]echo.HandlerFunc {
+	return map[string]echo.HandlerFunc{
+		OpCreate:     f.create,
+		OpShow:       f.show,
+		OpList:       f.list,
+		OpNameExists: f.nameExists,
+		OpDelete:     f.delete,
+	}
+}
+
+// create is CreateRepository.
+func (f *Fake) create(c echo.Context) error {
+	var body createBody
+	if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
+		return paramInvalid("body: %v", err)
+	}
+	repo, err := f.createIn(f.storeFor(c), &body, f.newID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, createResponse{Result: createResult{RepositoryUUID: repo.UUID}, Status: statusSuccess})
+}
+
+// createIn checks b and stores it in s; fixtures take the same path.
+// Assumption: template_id, import_url, gitignore_id, license_id,
+// enable_readme, import_members, caller and group_id are checked and
+// then ignored: the fake models no repository content, members or groups
+// (import_url is not base64-decoded nor fetched).
+func (f *Fake) createIn(s *Store, b *createBody, newID func() string) (Repository, *Error) {
+	if err := checkCreate(b); err != nil {
+		return Repository{}, err
+	}
+	now := f.now()
+	r := Repository{
+		Name:        b.Name,
+		ProjectUUID: b.ProjectUUID,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if b.VisibilityLevel != nil {
+		r.VisibilityLevel = *b.VisibilityLevel
+	}
+	if b.Description != nil {
+		r.Description = *b.Description
+	}
+	return s.create(r, newID)
+}
+
+// show is ShowRepositoryByUuid.
+func (f *Fake) show(c echo.Context) error {
+	id, err := repositoryUUIDOf(c)
+	if err != nil {
+		return err
+	}
+	r, ok := f.storeFor(c).Get(id)
+	if !ok {
+		return errNoRepository(id)
+	}
+	return writeJSON(c, showResponse{Result: infoV2(r), Status: statusSuccess})
+}
+
+// delete is DeleteRepository.
+func (f *Fake) delete(c echo.Context) error {
+	id, err := repositoryUUIDOf(c)
+	if err != nil {
+		return err
+	}
+	if !f.storeFor(c).delete(id) {
+		return errNoRepository(id)
+	}
+	return writeJSON(c, boolResponse{Result: true, Status: statusSuccess})
+}
+
+// list is GetAllRepositoryByProjectId. Assumption: projects are not
+// modelled, so any well-formed project_uuid exists and one without
+// repositories lists none.
+func (f *Fake) list(c echo.Context) error {
+	project, err := projectUUIDOf(c)
+	if err != nil {
+		return err
+	}
+	index, err := intParam(c, "page_index", 1, 1, 0)
+	if err != nil {
+		return err
+	}
+	size, err := intParam(c, "page_size", defaultPageSize, 1, maxPageSize)
+	if err != nil {
+		return err
+	}
+	// Assumption: the vendor's "fuzzy search by repository name" is a
+	// case-insensitive substring match.
+	search := strings.ToLower(c.QueryParam("search"))
+	var matched []Repository
+	for _, r := range f.storeFor(c).List(project) {
+		if strings.Contains(strings.ToLower(r.Name), search) {
+			matched = append(matched, r)
+		}
+	}
+	page := []repoInfo{} // an empty page is [], never null
+	// Assumption: a page past the end is empty, with total still counting every match.
+	if start := (index - 1) * size; start < len(matched) && start >= 0 {
+		for _, r := range matched[start:min(start+size, len(matched))] {
+			page = append(page, info(r))
+		}
+	}
+	return writeJSON(c, listResponse{Result: repoListInfo{Repositorys: page, Total: len(matched)}, Status: statusSuccess})
+}
+
+// nameExists is ShowRepositoryNameExist. The SDK documents the sense:
+// result is false when the repository exists and true when it does not.
+// Assumption: a name that breaks the create rules is refused with 400
+// CH.010001 rather than answered.
+func (f *Fake) nameExists(c echo.Context) error {
+	project, err := projectUUIDOf(c)
+	if err != nil {
+		return err
+	}
+	name := pathParam(c, "repository_name")
+	if msg := checkName(name); msg != "" {
+		return paramInvalid("repository_name: %s", msg)
+	}
+	free := !f.storeFor(c).nameTaken(project, name)
+	return writeJSON(c, boolResponse{Result: free, Status: statusSuccess})
+}
+
+func errNoRepository(id string) *Error {
+	return notFound("repository %s does not exist", id)
+}
+
+// pathParam returns a path parameter decoded: echo gives it as it was on the wire.
+func pathParam(c echo.Context, name string) string {
+	v := c.Param(name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
+}
+
+// repositoryUUIDOf returns the repository_uuid path parameter.
+// Assumption: one that is not 32 characters long (the documented length)
+// is a bad parameter, 400 CH.010001; a well-formed one that names no
+// repository is 404 CH.000404.
+func repositoryUUIDOf(c echo.Context) (string, *Error) {
+	id := pathParam(c, "repository_uuid")
+	if !isRepositoryUUID(id) {
+		return "", paramInvalid("repository_uuid: must be 32 characters")
+	}
+	return id, nil
+}
+
+func projectUUIDOf(c echo.Context) (string, *Error) {
+	id := pathParam(c, "project_uuid")
+	if msg := checkProjectUUID(id); msg != "" {
+		return "", paramInvalid("project_uuid: %s", msg)
+	}
+	return id, nil
+}
+
+// intParam reads an integer query parameter within lo..hi (hi 0: no upper bound).
+func intParam(c echo.Context, name string, def, lo, hi int) (int, *Error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || (hi > 0 && n > hi) {
+		if hi > 0 {
+			return 0, paramInvalid("%s: must be an integer from %d to %d", name, lo, hi)
+		}
+		return 0, paramInvalid("%s: must be an integer of %d or more", name, lo)
+	}
+	return n, nil
+}
+
+func infoV2(r Repository) repoInfoV2 {
+	return repoInfoV2{
+		RepositoryUUID:  r.UUID,
+		RepositoryID:    r.ID,
+		RepositoryName:  r.Name,
+		ProjectUUID:     r.ProjectUUID,
+		GroupName:       r.GroupName(),
+		VisibilityLevel: r.VisibilityLevel,
+		HTTPSURL:        r.HTTPSURL(),
+		SSHURL:          r.SSHURL(),
+		WebURL:          r.WebURL(),
+		Status:          0, // created; the fake creates at once
+		CreatedAt:       r.CreatedAt.UTC().Format(timeLayout),
+		UpdatedAt:       r.UpdatedAt.UTC().Format(timeLayout),
+	}
+}
+
+func info(r Repository) repoInfo {
+	return repoInfo{
+		ID:              r.UUID,
+		RepoID:          fmt.Sprint(r.ID),
+		Name:            r.Name,
+		ProjectID:       r.ProjectUUID,
+		GroupName:       r.GroupName(),
+		VisibilityLevel: r.VisibilityLevel,
+		HTTPURL:         r.HTTPSURL(),
+		SSHURL:          r.SSHURL(),
+		WebURL:          r.WebURL(),
+		CreateAt:        r.CreatedAt.UTC().Format(timeLayout),
+	}
+}
+
+// writeJSON answers 200 with v, without HTML escaping, so that names and
+// URLs come back byte for byte.
+func writeJSON(c echo.Context, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}

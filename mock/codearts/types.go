@@ -1,0 +1,93 @@
+package codearts
+
+// The wire types, with the JSON names of the official Go SDK's models
+// (services/codeartsrepo/v3/model).
+
+// statusSuccess is the envelope's status on every success.
+const statusSuccess = "success"
+
+// createBody is CreateRepoRequest. Optional fields are pointers so that a
+// field the client left out is told apart from a zero.
+type createBody struct {
+	Name            string  `json:"name"`
+	ProjectUUID     string  `json:"project_uuid"`
+	ImportMembers   *int32  `json:"import_members,omitempty"`
+	VisibilityLevel *int32  `json:"visibility_level,omitempty"`
+	TemplateID      *string `json:"template_id,omitempty"`
+	ImportURL       *string `json:"import_url,omitempty"`
+	Description     *string `json:"description,omitempty"`
+	GitignoreID     *string `json:"gitignore_id,omitempty"`
+	LicenseID       *int32  `json:"license_id,omitempty"`
+	EnableReadme    *int32  `json:"enable_readme,omitempty"`
+	Caller          *string `json:"caller,omitempty"`
+	GroupID         *int32  `json:"group_id,omitempty"`
+}
+
+// createResponse is CreateRepositoryResponse.
+type createResponse struct {
+	Result createResult `json:"result"`
+	Status string       `json:"status"`
+}
+
+// createResult is the SDK's Repository model.
+type createResult struct {
+	RepositoryUUID string `json:"repository_uuid"`
+}
+
+// showResponse is ShowRepositoryByUuidResponse.
+type showResponse struct {
+	Result repoInfoV2 `json:"result"`
+	Status string     `json:"status"`
+}
+
+// repoInfoV2 is the part of the SDK's RepoInfoV2 the fake knows.
+// Assumption: what the fake does not model (creator_name, domain_name,
+// iam_user_uuid, is_owner, lfs_size, repository_size, project_is_deleted,
+// star, userRole) is left out rather than invented; status is always 0 (created).
+type repoInfoV2 struct {
+	RepositoryUUID  string `json:"repository_uuid"`
+	RepositoryID    int32  `json:"repository_id"`
+	RepositoryName  string `json:"repository_name"`
+	ProjectUUID     string `json:"project_uuid"`
+	GroupName       string `json:"group_name"`
+	VisibilityLevel int32  `json:"visibility_level"`
+	HTTPSURL        string `json:"https_url"`
+	SSHURL          string `json:"ssh_url"`
+	WebURL          string `json:"web_url"`
+	Status          int32  `json:"status"`
+	CreatedAt       string `json:"created_at"`
+	UpdatedAt       string `json:"updated_at"`
+}
+
+// listResponse is GetAllRepositoryByProjectIdResponse.
+type listResponse struct {
+	Result repoListInfo `json:"result"`
+	Status string       `json:"status"`
+}
+
+// repoListInfo is RepoListInfo; "repositorys" is the vendor's spelling.
+type repoListInfo struct {
+	Repositorys []repoInfo `json:"repositorys"`
+	Total       int        `json:"total"`
+}
+
+// repoInfo is the part of the SDK's RepoInfo (camelCase, as the vendor
+// has it) the fake knows; projectIsDelete is left out, as in repoInfoV2.
+type repoInfo struct {
+	ID              string `json:"id"`
+	RepoID          string `json:"repoId"`
+	Name            string `json:"name"`
+	ProjectID       string `json:"projectId"`
+	GroupName       string `json:"groupName"`
+	VisibilityLevel int32  `json:"visibilityLevel"`
+	HTTPURL         string `json:"httpUrl"`
+	SSHURL          string `json:"sshUrl"`
+	WebURL          string `json:"webUrl"`
+	CreateAt        string `json:"createAt"`
+}
+
+// boolResponse is ShowRepositoryNameExistResponse and DeleteRepositoryResponse.
+type boolResponse struct {
+	Result bool   `json:"result"`
+	Status string `json:"status"`
+}

@@ -1,0 +1,195 @@
+package servicestage_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/servicestage"
+	"github.com/repomock/repomock/specs"
+)
+
+// Names used by the tests. The project id is the one vendors.md's SDK
+// example uses.
+const (
+	projectID = "0123456789abcdef0123456789abcdef"
+	repoAuth  = "my-git-auth"
+	filesURL  = "/v1/" + projectID + "/git/files/repomock/group:app/"
+	treesURL  = filesURL + "trees"
+)
+
+// server is a fake behind the real validator, rendered as mock.Server does.
+type server struct {
+	fake *servicestage.Fake
+	echo *echo.Echo
+}
+
+type serverOptions struct {
+	maxBodyBytes int64
+}
+
+func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *server {
+	t.Helper()
+	doc, err := specs.Load(context.Background(), os.DirFS("../../specs"), servicestage.SpecFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o serverOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	fake := servicestage.New(cfg)
+	v, err := openapi.New(doc, openapi.Options{Authenticate: fake.Authenticate, MaxBodyBytes: o.maxBodyBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	e.HTTPErrorHandler = renderError
+	if err := v.Register(e, fake.Handlers()); err != nil {
+		t.Fatal(err)
+	}
+	return &server{fake: fake, echo: e}
+}
+
+// renderError mirrors mock/errors.go: a vendor error as it is, anything
+// else through ErrorFor.
+func renderError(err error, c echo.Context) {
+	if c.Response().Committed {
+		// As mock/errors.go: too late for an error body. (httptest's
+		// recorder refuses even an empty write after a 204.)
+		return
+	}
+	var out *servicestage.Error
+	if !errors.As(err, &out) {
+		status, message := http.StatusInternalServerError, "internal error"
+		var (
+			reqErr  *openapi.RequestError
+			respErr *openapi.ResponseError
+			httpErr *echo.HTTPError
+		)
+		switch {
+		case errors.As(err, &reqErr):
+			status, message = reqErr.Status, reqErr.Error()
+		case errors.As(err, &respErr):
+			message = "repomock: " + respErr.Error()
+		case errors.As(err, &httpErr):
+			status, message = httpErr.Code, fmt.Sprint(httpErr.Message)
+		}
+		out = servicestage.ErrorFor(status, message)
+	}
+	_ = c.JSON(out.StatusCode(), out)
+}
+
+// request is one call; body is sent as JSON unless it is a string.
+type request struct {
+	method, url string
+	body        any
+	header      map[string]string // replaces the defaults; "" deletes
+}
+
+type response struct {
+	status int
+	body   string
+}
+
+func (s *server) do(t *testing.T, r request) response {
+	t.Helper()
+	var body io.Reader
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = strings.NewReader(string(data))
+	}
+	req := httptest.NewRequest(r.method, r.url, body)
+	req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	req.Header.Set(servicestage.HeaderRepoAuth, repoAuth)
+	for k, v := range r.header {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.echo.ServeHTTP(rec, req)
+	return response{status: rec.Code, body: strings.TrimSpace(rec.Body.String())}
+}
+
+// must runs r and fails unless it answers want.
+func (s *server) must(t *testing.T, r request, want int) response {
+	t.Helper()
+	got := s.do(t, r)
+	if got.status != want {
+		t.Fatalf("%s %s: HTTP %d %s, want HTTP %d", r.method, r.url, got.status, got.body, want)
+	}
+	return got
+}
+
+func fileURL(path, ref string) string { return filesURL + path + "?ref=" + ref }
+
+func create(path, ref, content string) request {
+	return request{method: http.MethodPost, url: fileURL(path, ref), body: map[string]string{"message": "add " + path, "content": content}}
+}
+
+func show(path, ref string) request {
+	return request{method: http.MethodGet, url: fileURL(path, ref)}
+}
+
+func update(path, ref, content, sha string) request {
+	return request{method: http.MethodPut, url: fileURL(path, ref), body: map[string]string{"message": "change " + path, "content": content, "sha": sha}}
+}
+
+func remove(path, ref, sha string) request {
+	return request{method: http.MethodDelete, url: fileURL(path, ref) + "&message=remove&sha=" + sha}
+}
+
+func trees(ref string) request {
+	return request{method: http.MethodGet, url: treesURL + "?ref=" + ref}
+}
+
+// shown is a decoded ShowContent answer.
+type shown struct {
+	Path     string `json:"path"`
+	Sha      string `json:"sha"`
+	Encoding string `json:"encoding"`
+	Content  string `json:"content"`
+}
+
+func (s *server) show(t *testing.T, path, ref string) shown {
+	t.Helper()
+	var out shown
+	if err := json.Unmarshal([]byte(s.must(t, show(path, ref), http.StatusOK).body), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func errBody(code, msg string) string {
+	data, _ := json.Marshal(map[string]string{"error_code": code, "error_msg": msg})
+	return string(data)
+}
+
+func marshal(t *testing.T, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
