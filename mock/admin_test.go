@@ -24,10 +24,16 @@ func TestReplayCatchesANonConformingResponse(t *testing.T) {
 			header: http.Header{"Content-Type": {ctJSON}}, body: []byte(`{"code":"5","message":"Not Found"}`)},
 		{method: "GET", target: rvPath, status: 200,
 			header: http.Header{"Content-Type": {ctJSON}}, body: []byte(`{"list":{"objects":[],"response":{}}}`)},
+		// A CodeArts create answered with a short uuid, and a ServiceStage
+		// error without its code: the other specs are replayed too.
+		{method: "POST", target: "/v1/repositories", status: 200,
+			header: http.Header{"Content-Type": {ctJSON}}, body: []byte(`{"result":{"repository_uuid":"abc"},"status":"success"}`)},
+		{method: "POST", target: "/v1/" + strings.Repeat("0", 32) + "/git/files/ns/proj/a.txt?ref=master", status: 400,
+			header: http.Header{"Content-Type": {ctJSON}}, body: []byte(`{"error_msg":"no code"}`)},
 	}
 	checked, errs := replay(t, traffic)
-	if checked != 3 || len(errs) != 2 {
-		t.Fatalf("checked %d, %d errors (%v); want 3 checked and the 2 bad ones caught", checked, len(errs), errs)
+	if checked != 5 || len(errs) != 4 {
+		t.Fatalf("checked %d, %d errors (%v); want 5 checked and the 4 bad ones caught", checked, len(errs), errs)
 	}
 }
 
@@ -273,5 +279,27 @@ func TestBadSpecStopsTheServer(t *testing.T) {
 	}
 	if _, err := mock.New(mock.Config{SpecsDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "endor.yaml") {
 		t.Fatalf("empty specs dir: err = %v", err)
+	}
+}
+
+func TestUnroutedRequestsGetTheirVendorsShape(t *testing.T) {
+	h := newHarness(t, mock.Config{})
+	cases := []struct {
+		method, path string
+		status       int
+		code         string // the vendor's code field, by shape
+	}{
+		{http.MethodGet, "/v1/nope", 404, `"code":5`},
+		{http.MethodPut, rvPath, 501, `"code":12`},
+		{http.MethodGet, "/v1/repositories", 404, `"code":"CH.000404"`},
+		{http.MethodPatch, "/v2/repositories/" + strings.Repeat("a", 32), 404, `"code":"CH.000404"`},
+		{http.MethodPatch, "/v1/" + strings.Repeat("0", 32) + "/git/files/ns/proj/a.txt", 404, `"error_code":"APIGW.0101"`},
+		{http.MethodGet, "/__admin/nope", 404, `"message":"Not Found"`},
+	}
+	for _, tc := range cases {
+		r := h.do(tc.method, tc.path, nil)
+		if r.status != tc.status || !strings.Contains(r.raw, tc.code) {
+			t.Errorf("%s %s: %d %s, want %d with %s", tc.method, tc.path, r.status, r.raw, tc.status, tc.code)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/repomock/repomock/mock"
@@ -79,7 +80,7 @@ func newHarness(t *testing.T, cfg mock.Config) *harness {
 		t.Fatal(err)
 	}
 	h.srv = srv
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(h.recording(srv.Handler()))
 	h.url = ts.URL
 	t.Cleanup(func() {
 		ts.Close()
@@ -87,7 +88,7 @@ func newHarness(t *testing.T, cfg mock.Config) *harness {
 		for _, err := range errs {
 			t.Error(err)
 		}
-		t.Logf("replay: %d responses conform to %s", checked, specs.Endor)
+		t.Logf("replay: %d responses conform to their specs", checked)
 	})
 	return h
 }
@@ -146,55 +147,79 @@ func (h *harness) do(method, target string, body any, headers ...string) respons
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.mu.Lock()
-	h.traffic = append(h.traffic, exchange{method, target, req.Header.Clone(), data, resp.StatusCode, resp.Header.Clone(), raw})
-	h.mu.Unlock()
 	r := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	_ = json.Unmarshal(raw, &r.json)
 	return r
 }
 
-// replay checks every recorded response against specs/endor.yaml with
-// kin-openapi's own router and ValidateResponse, independently of the
+// recording wraps the server so that every exchange, whoever the client
+// (the tests' own requests or the Huawei SDK), is kept for the replay.
+func (h *harness) recording(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		h.mu.Lock()
+		h.traffic = append(h.traffic, exchange{r.Method, r.URL.RequestURI(), r.Header.Clone(), body, rec.Code, rec.Header().Clone(), rec.Body.Bytes()})
+		h.mu.Unlock()
+	})
+}
+
+// replay checks every recorded response against the spec it belongs to,
+// with kin-openapi's own router and ValidateResponse, independently of the
 // middleware that served it. Requests that match no operation (unknown
 // routes, wrong methods, admin calls) have no response schema to check.
 // It returns how many responses it checked and what did not conform.
 func replay(t *testing.T, traffic []exchange) (checked int, errs []error) {
 	t.Helper()
-	doc, err := specs.Load(context.Background(), specs.FS(), specs.Endor)
-	if err != nil {
-		t.Fatal(err)
+	type router struct {
+		name string
+		r    routers.Router
 	}
-	// gorillamux matches the servers' host; route on a relative copy, as
-	// the published file names api.endorlabs.com.
-	doc.Servers = openapi3.Servers{{URL: "/"}}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
+	var rs []router
+	for _, name := range specs.All() {
+		doc, err := specs.Load(context.Background(), specs.FS(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// gorillamux matches the servers' host; route on a relative copy,
+		// as the published files name the vendors' hosts.
+		doc.Servers = openapi3.Servers{{URL: "/"}}
+		r, err := gorillamux.NewRouter(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, router{name, r})
 	}
 	for _, x := range traffic {
-		if !strings.HasPrefix(x.target, "/v1/") {
-			continue
-		}
 		req, err := http.NewRequest(x.method, "http://127.0.0.1"+x.target, bytes.NewReader(x.reqBody))
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.Header = x.reqHeader
-		route, params, err := router.FindRoute(req)
-		if err != nil {
-			continue
-		}
-		input := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-			Status:                 x.status,
-			Header:                 x.header,
-			Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-		}
-		input.SetBodyBytes(x.body)
-		checked++
-		if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
-			errs = append(errs, fmt.Errorf("replay: %s %s → %d does not conform to %s: %v\nbody: %s", x.method, x.target, x.status, specs.Endor, err, x.body))
+		for _, r := range rs {
+			route, params, err := r.r.FindRoute(req)
+			if err != nil {
+				continue
+			}
+			input := &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+				Status:                 x.status,
+				Header:                 x.header,
+				Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+			}
+			input.SetBodyBytes(x.body)
+			checked++
+			if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
+				errs = append(errs, fmt.Errorf("replay: %s %s → %d does not conform to %s: %v\nbody: %.500s", x.method, x.target, x.status, r.name, err, x.body))
+			}
+			break
 		}
 	}
 	return checked, errs
