@@ -19,6 +19,8 @@ import (
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/session"
 )
 
 // SpecFile is the name of the CodeArts Repo document in specs/.
@@ -53,8 +55,7 @@ type Fake struct {
 
 	idMu sync.Mutex // keeps a uuid's two draws together; a Faker built with NewFaker(src, false) is unlocked
 
-	mu       sync.Mutex
-	sessions map[string]*Store
+	sessions *session.States[*Store]
 }
 
 // New returns a Fake with cfg's fixtures ready to load.
@@ -69,33 +70,24 @@ func New(cfg Config) *Fake {
 		cfg.Session = func(echo.Context) string { return "" }
 	}
 	f := &Fake{cfg: cfg}
+	f.sessions = session.New(func() *Store {
+		s := NewStore()
+		if f.cfg.Fixtures != nil {
+			f.cfg.Fixtures.apply(f, s)
+		}
+		return s
+	})
 	f.Reset()
 	return f
 }
 
 // Reset drops every session's repositories; each session gets the
 // fixtures again on its next use.
-func (f *Fake) Reset() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sessions = make(map[string]*Store)
-}
+func (f *Fake) Reset() { f.sessions.Reset() }
 
 // Store returns the state of a session, creating it (with the fixtures
 // loaded) on first use.
-func (f *Fake) Store(session string) *Store {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.sessions[session]
-	if s == nil {
-		s = NewStore()
-		if f.cfg.Fixtures != nil {
-			f.cfg.Fixtures.apply(f, s)
-		}
-		f.sessions[session] = s
-	}
-	return s
-}
+func (f *Fake) Store(session string) *Store { return f.sessions.Get(session) }
 
 func (f *Fake) storeFor(c echo.Context) *Store { return f.Store(f.cfg.Session(c)) }
 

@@ -16,6 +16,8 @@ import (
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/session"
 )
 
 // Operation IDs served by the fake, as specs/endor.yaml names them.
@@ -109,7 +111,7 @@ type Fake struct {
 
 	mu       sync.Mutex
 	issued   map[string]grant // tokens issued by POST /v1/auth/api-key
-	sessions map[string]*Store
+	sessions *session.States[*Store]
 }
 
 // New returns a Fake with cfg's tokens and fixtures loaded.
@@ -138,6 +140,13 @@ func New(cfg Config) *Fake {
 			f.apiKeys[k.Key] = k
 		}
 	}
+	f.sessions = session.New(func() *Store {
+		s := NewStore()
+		if f.cfg.Fixtures != nil {
+			f.cfg.Fixtures.apply(f, s)
+		}
+		return s
+	})
 	f.Reset()
 	return f
 }
@@ -148,24 +157,12 @@ func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.issued = make(map[string]grant)
-	f.sessions = make(map[string]*Store)
+	f.sessions.Reset()
 }
 
 // Store returns the state of a session, creating it (with the fixtures
 // loaded) on first use.
-func (f *Fake) Store(session string) *Store {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.sessions[session]
-	if s == nil {
-		s = NewStore()
-		if f.cfg.Fixtures != nil {
-			f.cfg.Fixtures.apply(f, s)
-		}
-		f.sessions[session] = s
-	}
-	return s
-}
+func (f *Fake) Store(session string) *Store { return f.sessions.Get(session) }
 
 func (f *Fake) storeFor(c echo.Context) *Store { return f.Store(f.cfg.Session(c)) }
 

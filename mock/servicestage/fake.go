@@ -14,11 +14,12 @@ package servicestage
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/session"
 )
 
 // SpecFile is the name of the fake's OpenAPI document in specs/.
@@ -58,8 +59,7 @@ type Fake struct {
 	cfg   Config
 	auths map[string]bool
 
-	mu       sync.Mutex
-	sessions map[string]*Store
+	sessions *session.States[*Store]
 }
 
 // New returns a Fake with cfg's authorizations and fixtures.
@@ -77,6 +77,13 @@ func New(cfg Config) *Fake {
 	for _, name := range cfg.RepoAuths {
 		f.auths[name] = true
 	}
+	f.sessions = session.New(func() *Store {
+		s := newStore()
+		if f.cfg.Fixtures != nil {
+			f.cfg.Fixtures.apply(s)
+		}
+		return s
+	})
 	f.Reset()
 	return f
 }
@@ -100,27 +107,11 @@ func ParseRepoAuths(s string) ([]string, error) {
 }
 
 // Reset drops every session's files and loads the fixtures again.
-func (f *Fake) Reset() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sessions = make(map[string]*Store)
-}
+func (f *Fake) Reset() { f.sessions.Reset() }
 
 // Store returns the state of a session, creating it (with the fixtures
 // loaded) on first use.
-func (f *Fake) Store(session string) *Store {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s := f.sessions[session]
-	if s == nil {
-		s = newStore()
-		if f.cfg.Fixtures != nil {
-			f.cfg.Fixtures.apply(s)
-		}
-		f.sessions[session] = s
-	}
-	return s
-}
+func (f *Fake) Store(session string) *Store { return f.sessions.Get(session) }
 
 func (f *Fake) storeFor(c echo.Context) *Store { return f.Store(f.cfg.Session(c)) }
 

@@ -1,0 +1,39 @@
+// Package session partitions a fake's state by test session. Each session
+// gets its own state, made on first use (fixtures included) and dropped by
+// Reset. It is the one place that knows how state is partitioned, so every
+// vendor fake partitions the same way.
+package session
+
+import "sync"
+
+// States holds one S per session name. The zero value is not usable; build
+// it with New. It is safe for concurrent use.
+type States[S any] struct {
+	mu     sync.Mutex
+	make   func() S
+	states map[string]S
+}
+
+// New returns an empty set of states; make builds the state of a new session.
+func New[S any](make func() S) *States[S] {
+	return &States[S]{make: make, states: map[string]S{}}
+}
+
+// Get returns the state of the named session, making it on first use.
+func (s *States[S]) Get(name string) S {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.states[name]
+	if !ok {
+		st = s.make()
+		s.states[name] = st
+	}
+	return st
+}
+
+// Reset drops every session's state; each is made afresh on its next use.
+func (s *States[S]) Reset() {
+	s.mu.Lock()
+	s.states = map[string]S{}
+	s.mu.Unlock()
+}
