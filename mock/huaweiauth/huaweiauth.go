@@ -8,27 +8,24 @@ package huaweiauth
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/internal/sdkhmac"
 )
 
 const (
 	// HeaderToken carries an IAM token.
 	HeaderToken = "X-Auth-Token"
 	// HeaderDate carries the signing time of an AK/SK signature.
-	HeaderDate = "X-Sdk-Date"
-	// headerContentSha256 replaces the body's hash when the SDK does not sign the body.
-	headerContentSha256 = "X-Sdk-Content-Sha256"
-	algorithm           = "SDK-HMAC-SHA256"
-	dateFormat          = "20060102T150405Z"
+	HeaderDate = sdkhmac.HeaderDate
+	algorithm  = sdkhmac.Algorithm
+	dateFormat = sdkhmac.DateFormat
 	// DefaultMaxSkew is how far X-Sdk-Date may be from the server's clock, as
 	// the real gateway allows.
 	DefaultMaxSkew = 15 * time.Minute
@@ -198,32 +195,13 @@ func parseAuthorization(h string) (authorization, error) {
 	return a, nil
 }
 
-// signature computes what the SDK's signer computes for req (its
-// canonicalRequest, stringToSign and HMAC, read from the official Go SDK's
-// core/auth/signer).
+// signature computes what the SDK's signer computes for req.
 func signature(req *http.Request, signedHeaders []string, date, sk string) (string, error) {
-	bodyHash := req.Header.Get(headerContentSha256)
-	if bodyHash == "" {
-		body, err := readBody(req)
-		if err != nil {
-			return "", err
-		}
-		sum := sha256.Sum256(body)
-		bodyHash = hex.EncodeToString(sum[:])
+	body, err := readBody(req)
+	if err != nil {
+		return "", err
 	}
-	canonical := strings.Join([]string{
-		req.Method,
-		canonicalURI(req.URL.Path),
-		canonicalQuery(req),
-		canonicalHeaders(req, signedHeaders),
-		strings.Join(signedHeaders, ";"),
-		bodyHash,
-	}, "\n")
-	crHash := sha256.Sum256([]byte(canonical))
-	toSign := algorithm + "\n" + date + "\n" + hex.EncodeToString(crHash[:])
-	mac := hmac.New(sha256.New, []byte(sk))
-	mac.Write([]byte(toSign))
-	return hex.EncodeToString(mac.Sum(nil)), nil
+	return sdkhmac.Signature(req, body, signedHeaders, date, sk), nil
 }
 
 // readBody returns the body and leaves the request able to read it again.
@@ -238,67 +216,4 @@ func readBody(req *http.Request) ([]byte, error) {
 	req.Body = io.NopCloser(bytes.NewReader(data))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	return data, nil
-}
-
-func canonicalURI(path string) string {
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		segs[i] = escape(s)
-	}
-	uri := strings.Join(segs, "/")
-	if !strings.HasSuffix(uri, "/") {
-		uri += "/"
-	}
-	return uri
-}
-
-func canonicalQuery(req *http.Request) string {
-	q := req.URL.Query()
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range q {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	var pairs []string
-	for _, k := range keys {
-		vals := slices.Clone(q[k])
-		slices.Sort(vals)
-		for _, val := range vals {
-			pairs = append(pairs, escape(k)+"="+escape(val))
-		}
-	}
-	return strings.Join(pairs, "&")
-}
-
-func canonicalHeaders(req *http.Request, signed []string) string {
-	var b strings.Builder
-	for _, name := range signed {
-		vals := req.Header.Values(name)
-		if name == "host" {
-			vals = []string{req.Host}
-		}
-		vals = slices.Clone(vals)
-		slices.Sort(vals)
-		for _, val := range vals {
-			b.WriteString(name + ":" + strings.TrimSpace(val) + "\n")
-		}
-	}
-	return b.String()
-}
-
-// escape percent-encodes every byte but A-Z a-z 0-9 _ - ~ . (so a literal
-// ':' in a path is %3A here although it travels as ':').
-func escape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '~' || c == '.' {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
 }
