@@ -42,7 +42,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	fs := flag.NewFlagSet("repomock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: repomock [flags]\n\nServes fakes of the Endor Labs, Huawei CodeArts Repo and Huawei ServiceStage APIs that validate every request and response against the vendor's OpenAPI.\nEach flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: repomock [flags]\n       repomock contract [flags]   (run the contract suite against a target; repomock contract -h)\n\nServes fakes of the Endor Labs, Huawei CodeArts Repo and Huawei ServiceStage APIs that validate every request and response against the vendor's OpenAPI.\nEach flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&o.cfg.Addr, "addr", mock.DefaultAddr, "`host:port` to listen on")
@@ -66,7 +66,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	if err := applyEnv(fs, getenv); err != nil {
+	if err := applyEnv(fs, getenv, envName); err != nil {
 		return nil, err
 	}
 	// origin names where a flag's value came from, for the checks below.
@@ -99,8 +99,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 }
 
 // applyEnv sets every flag not given on the command line from its
-// REPOMOCK_ variable.
-func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+// variable, named by envName.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string, envName func(string) string) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
@@ -143,6 +143,9 @@ func parseSize(s string) (int64, error) {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "contract" {
+		return runContract(ctx, args[1:], getenv, stdout, stderr)
+	}
 	o, err := parse(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

@@ -1,0 +1,134 @@
+package contracts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/repomock/repomock/internal/sdkhmac"
+)
+
+// exchange is one call and its answer, kept for the conformance checks.
+type exchange struct {
+	op      *operation
+	req     *http.Request
+	reqBody []byte
+	params  map[string]string
+	status  int
+	header  http.Header
+	body    []byte
+}
+
+// json decodes the response body as an object (nil if it is not one).
+func (x *exchange) json() map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(x.body, &m)
+	return m
+}
+
+func (x *exchange) String() string {
+	return fmt.Sprintf("%s %s → %d %s", x.req.Method, x.req.URL.RequestURI(), x.status, clip(string(x.body), 300))
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// request is what a scenario sends.
+type request struct {
+	params map[string]string // path parameters
+	query  url.Values
+	header map[string]string
+	body   any // marshalled as JSON unless []byte
+	// noAuth sends the request without credentials.
+	noAuth bool
+	// raw leaves the Content-Type header to header (none if unset).
+	raw bool
+}
+
+// call sends req to op and records the exchange. An error means no answer
+// came (the target is down, the URL wrong); it is reported by the caller.
+func (s *suite) call(op *operation, req request) (*exchange, error) {
+	path := op.path
+	for k, v := range req.params {
+		path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
+	}
+	u := strings.TrimRight(op.vendor.url, "/") + path
+	if len(req.query) > 0 {
+		u += "?" + req.query.Encode()
+	}
+	var body []byte
+	switch b := req.body.(type) {
+	case nil:
+	case []byte:
+		body = b
+	default:
+		var err error
+		if body, err = json.Marshal(b); err != nil {
+			return nil, err
+		}
+	}
+	hr, err := http.NewRequestWithContext(s.ctx, op.method, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if body != nil && !req.raw {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range req.header {
+		hr.Header.Set(k, v)
+	}
+	if !req.noAuth {
+		if err := op.vendor.authorize(s, hr, body); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := s.client.Do(hr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", op.method, u, err)
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: reading the answer: %w", op.method, u, err)
+	}
+	params := map[string]string{}
+	for k, v := range req.params {
+		params[k] = v
+	}
+	hr.Body = io.NopCloser(bytes.NewReader(body))
+	x := &exchange{op: op, req: hr, reqBody: body, params: params, status: resp.StatusCode, header: resp.Header, body: respBody}
+	s.seen[op] = append(s.seen[op], x)
+	return x, nil
+}
+
+// huaweiAuthorize adds a Huawei IAM token, or signs the request with AK/SK.
+func huaweiAuthorize(a Huawei) func(s *suite, req *http.Request, body []byte) error {
+	return func(s *suite, req *http.Request, body []byte) error {
+		req.Header.Set("X-Project-Id", a.ProjectID)
+		if a.Token != "" {
+			req.Header.Set("X-Auth-Token", a.Token)
+			return nil
+		}
+		sdkhmac.Sign(req, body, a.AK, a.SK, time.Now())
+		return nil
+	}
+}
+
+// expectStatus fails unless x answered with one of the statuses.
+func expectStatus(x *exchange, want ...int) error {
+	for _, w := range want {
+		if x.status == w {
+			return nil
+		}
+	}
+	return fmt.Errorf("want HTTP %v: %s", want, x)
+}

@@ -1,0 +1,200 @@
+package contracts
+
+import (
+	"context"
+	"fmt"
+	"mime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// conformance runs the four response checks on every exchange the
+// scenarios recorded, operation by operation.
+func (s *suite) conformance() {
+	for _, v := range s.vendors {
+		ids := make([]string, 0, len(v.ops))
+		for id := range v.ops {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			op := v.ops[id]
+			checks := []struct {
+				name string
+				fn   func(*exchange) error
+			}{
+				{CheckStatusCode, statusCodeConformance},
+				{CheckContentType, contentTypeConformance},
+				{CheckResponseSchema, responseSchemaConformance},
+				{CheckResponseHeaders, responseHeadersConformance},
+			}
+			for _, c := range checks {
+				switch {
+				case v.url == "":
+					s.skip(c.name, op, v.name+" is not configured (no URL)")
+				case len(s.seen[op]) == 0:
+					s.skip(c.name, op, "no response observed")
+				default:
+					for _, x := range s.seen[op] {
+						s.outcome(c.name, op, c.fn(x))
+					}
+				}
+			}
+		}
+	}
+}
+
+// declared returns the response the spec declares for status (or its
+// range, or default), and whether there is one.
+func declared(x *exchange) (*openapi3.Response, bool) {
+	rs := x.op.route.Operation.Responses
+	if r := rs.Status(x.status); r != nil && r.Value != nil {
+		return r.Value, true
+	}
+	if r := rs.Value(strconv.Itoa(x.status/100) + "XX"); r != nil && r.Value != nil {
+		return r.Value, true
+	}
+	if r := rs.Default(); r != nil && r.Value != nil {
+		return r.Value, true
+	}
+	return nil, false
+}
+
+func statusCodeConformance(x *exchange) error {
+	if _, ok := declared(x); !ok {
+		return fmt.Errorf("HTTP %d is not a status the spec declares for %s: %s", x.status, x.op.id, x)
+	}
+	return nil
+}
+
+func contentTypeConformance(x *exchange) error {
+	resp, ok := declared(x)
+	if !ok {
+		return nil // status_code_conformance reports it
+	}
+	ct := x.header.Get("Content-Type")
+	if len(resp.Content) == 0 {
+		if len(x.body) > 0 && ct != "" && !strings.HasPrefix(ct, "application/json") {
+			return fmt.Errorf("HTTP %d declares no content, but the answer has %q: %s", x.status, ct, x)
+		}
+		return nil
+	}
+	if ct == "" {
+		return fmt.Errorf("HTTP %d has no Content-Type; the spec declares %s", x.status, mediaTypes(resp))
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return fmt.Errorf("Content-Type %q does not parse: %v", ct, err)
+	}
+	if resp.Content.Get(mt) == nil {
+		return fmt.Errorf("Content-Type %q is not one the spec declares for HTTP %d (%s)", mt, x.status, mediaTypes(resp))
+	}
+	return nil
+}
+
+func mediaTypes(r *openapi3.Response) string {
+	var out []string
+	for k := range r.Content {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return strings.Join(out, ", ")
+}
+
+func responseSchemaConformance(x *exchange) error {
+	if _, ok := declared(x); !ok {
+		return nil // status_code_conformance reports it
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: x.req, PathParams: x.params, Route: x.op.route},
+		Status:                 x.status,
+		Header:                 x.header,
+		Options:                &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
+	}
+	input.SetBodyBytes(x.body)
+	err := openapi3filter.ValidateResponse(context.Background(), input)
+	if err == nil {
+		return nil
+	}
+	// Content type problems belong to content_type_conformance.
+	if strings.Contains(err.Error(), "response header Content-Type has unexpected value") {
+		return nil
+	}
+	return fmt.Errorf("body does not match the schema for HTTP %d: %s (%s)", x.status, schemaMessage(err), x)
+}
+
+// schemaMessage is the located part of a kin-openapi error, without its
+// dump of the schema.
+func schemaMessage(err error) string {
+	var parts []string
+	var walk func(error)
+	walk = func(e error) {
+		switch v := e.(type) {
+		case openapi3.MultiError:
+			for _, inner := range v {
+				walk(inner)
+			}
+		case *openapi3filter.ResponseError:
+			if v.Err == nil {
+				parts = append(parts, v.Reason)
+				return
+			}
+			walk(v.Err)
+		case *openapi3.SchemaError:
+			at := strings.Join(v.JSONPointer(), ".")
+			if at == "" {
+				at = "body"
+			}
+			parts = append(parts, at+": "+v.Reason)
+		default:
+			parts = append(parts, clip(e.Error(), 200))
+		}
+	}
+	walk(err)
+	return strings.Join(parts, "; ")
+}
+
+func responseHeadersConformance(x *exchange) error {
+	resp, ok := declared(x)
+	if !ok {
+		return nil
+	}
+	var problems []string
+	for name, ref := range resp.Headers {
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		h := ref.Value
+		val := x.header.Get(name)
+		if val == "" {
+			if h.Required {
+				problems = append(problems, name+": required header is missing")
+			}
+			continue
+		}
+		if h.Schema == nil || h.Schema.Value == nil {
+			continue
+		}
+		var v any = val
+		if h.Schema.Value.Type.Is(openapi3.TypeInteger) || h.Schema.Value.Type.Is(openapi3.TypeNumber) {
+			f, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %q is not a number", name, val))
+				continue
+			}
+			v = f
+		}
+		if err := h.Schema.Value.VisitJSON(v); err != nil {
+			problems = append(problems, name+": "+schemaMessage(err))
+		}
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return fmt.Errorf("headers of HTTP %d: %s", x.status, strings.Join(problems, "; "))
+	}
+	return nil
+}

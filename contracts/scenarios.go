@@ -1,0 +1,112 @@
+package contracts
+
+import (
+	"fmt"
+)
+
+// positive sends n schema-valid bodies generated from op's request schema;
+// the target must accept each (2xx). made gets each accepted exchange, to
+// clean up after it.
+func (s *suite) positive(op *operation, g *generator, n int, build func(body any) request, made func(*exchange)) {
+	schema := op.requestSchema()
+	if schema == nil {
+		s.skip(CheckPositiveData, op, "the operation takes no JSON body")
+		return
+	}
+	for range n {
+		body := g.value(schema)
+		x, err := s.call(op, build(body))
+		switch {
+		case err != nil:
+			s.fail(CheckPositiveData, op, "%v", err)
+		case x.status/100 != 2:
+			s.fail(CheckPositiveData, op, "a schema-valid body was refused: %s\nbody: %s", x, clip(string(x.reqBody), 400))
+		default:
+			s.pass(CheckPositiveData, op)
+			made(x)
+		}
+	}
+}
+
+// negative sends base broken one rule at a time (see mutations); the target
+// must refuse each with a 4xx in its error envelope. made gets any exchange
+// that was wrongly accepted, to clean up after it.
+func (s *suite) negative(op *operation, base any, unknownFields bool, build func(body any) request, made func(*exchange)) {
+	schema := op.requestSchema()
+	if schema == nil {
+		s.skip(CheckNegativeData, op, "the operation takes no JSON body")
+		return
+	}
+	for _, m := range mutations(schema, base, unknownFields) {
+		s.rejects(op, m.Rule, build(m.Value), made)
+	}
+}
+
+// rejects sends one invalid request, which must get a 4xx in the vendor's
+// error envelope.
+func (s *suite) rejects(op *operation, rule string, req request, made func(*exchange)) {
+	x, err := s.call(op, req)
+	if err != nil {
+		s.fail(CheckNegativeData, op, "%s: %v", rule, err)
+		return
+	}
+	if x.status/100 == 2 {
+		s.fail(CheckNegativeData, op, "%s: an invalid request was accepted: %s", rule, x)
+		if made != nil {
+			made(x)
+		}
+		return
+	}
+	if x.status/100 != 4 {
+		s.fail(CheckNegativeData, op, "%s: want a 4xx, got %s", rule, x)
+		return
+	}
+	if err := op.vendor.envelope(x.status, x.body); err != nil {
+		s.fail(CheckNegativeData, op, "%s: HTTP %d is not in the vendor's error envelope: %v: %s", rule, x.status, err, clip(string(x.body), 300))
+		return
+	}
+	s.pass(CheckNegativeData, op)
+}
+
+// missingAuth sends req without credentials: the target must answer 401 in
+// the envelope check accepts.
+func (s *suite) missingAuth(op *operation, req request, check func(body map[string]any) error) {
+	req.noAuth = true
+	x, err := s.call(op, req)
+	if err != nil {
+		s.fail(CheckMissingAuth, op, "%v", err)
+		return
+	}
+	if x.status != 401 {
+		s.fail(CheckMissingAuth, op, "want HTTP 401 without credentials: %s", x)
+		return
+	}
+	s.outcome(CheckMissingAuth, op, check(x.json()))
+}
+
+// str reads a dot path of a decoded JSON object as a string ("" if absent).
+func str(m map[string]any, path ...string) string {
+	var v any = m
+	for _, p := range path {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = obj[p]
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// stringField fails unless m[key] is a non-empty string.
+func stringField(m map[string]any, key string) error {
+	if s, ok := m[key].(string); !ok || s == "" {
+		return fmt.Errorf("%q is missing or not a string", key)
+	}
+	return nil
+}
