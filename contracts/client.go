@@ -132,3 +132,12 @@ func expectStatus(x *exchange, want ...int) error {
 	}
 	return fmt.Errorf("want HTTP %v: %s", want, x)
 }
+
+// expect2xx fails unless x succeeded. Which success status is right is
+// status_code_conformance's to judge, so behaviour checks take any 2xx.
+func expect2xx(x *exchange) error {
+	if x.status/100 != 2 {
+		return fmt.Errorf("want a 2xx: %s", x)
+	}
+	return nil
+}

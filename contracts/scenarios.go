@@ -110,3 +110,14 @@ func stringField(m map[string]any, key string) error {
 	}
 	return nil
 }
+
+// notFound fails unless x is a 404 in its vendor's error envelope.
+func notFound(x *exchange) error {
+	if err := expectStatus(x, 404); err != nil {
+		return err
+	}
+	if err := x.op.vendor.envelope(x.status, x.body); err != nil {
+		return fmt.Errorf("the 404 is not in the vendor's error envelope: %v: %s", err, x)
+	}
+	return nil
+}

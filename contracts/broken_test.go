@@ -1,0 +1,359 @@
+package contracts_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/huaweiauth"
+)
+
+// The operations the rows name, as the suite reports them.
+const (
+	opEndorCreate    = "RepositoryVersionService_CreateRepositoryVersion"
+	opEndorGet       = "RepositoryVersionService_GetRepositoryVersion"
+	opEndorList      = "RepositoryVersionService_ListRepositoryVersions"
+	opEndorDelete    = "RepositoryVersionService_DeleteRepositoryVersion"
+	opCodeArtsCreate = "CreateRepository"
+	opCodeArtsShow   = "ShowRepositoryByUuid"
+	opCodeArtsList   = "GetAllRepositoryByProjectId"
+	opCodeArtsFree   = "ShowRepositoryNameExist"
+	opCodeArtsDel    = "DeleteRepository"
+	opStageCreate    = "CreateFile"
+)
+
+// newWrappedMock starts repomock in-process like newMock, with wrap in front
+// of its handler, and returns its URL.
+func newWrappedMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	srv, err := mock.New(mock.Config{
+		Seed:              1,
+		HuaweiCredentials: []huaweiauth.Credential{{AK: testAK, SK: testSK}},
+		RepoAuths:         []string{"repomock-contract"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(wrap(srv.Handler()))
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// rewrite answers requests that match with next's answer, buffered and
+// passed through edit, which returns the status and body to send instead.
+// Other requests go to next untouched.
+func rewrite(match func(*http.Request) bool, edit func(status int, body []byte) (int, []byte)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !match(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			status, body := edit(rec.Code, rec.Body.Bytes())
+			h := w.Header()
+			maps.Copy(h, rec.Header())
+			h.Del("Content-Length")
+			if status != rec.Code && status/100 == 2 {
+				h.Set("Content-Type", "application/json")
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		})
+	}
+}
+
+// editJSON decodes body as an object, lets f change it, and encodes it again.
+func editJSON(body []byte, f func(m map[string]any)) []byte {
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		panic(fmt.Sprintf("broken_test: the mock's answer is not a JSON object: %v: %s", err, body))
+	}
+	f(m)
+	out, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// Where each vendor's operations live on the mock (all vendors share one URL).
+var (
+	endorVersions  = regexp.MustCompile(`^/v1/namespaces/[^/]+/repository-versions$`)
+	endorVersion   = regexp.MustCompile(`^/v1/namespaces/[^/]+/repository-versions/[^/]+$`)
+	codeartsCreate = regexp.MustCompile(`^/v1/repositories$`)
+	codeartsShow   = regexp.MustCompile(`^/v2/repositories/[^/]+$`)
+	codeartsAny    = regexp.MustCompile(`^/(v1/repositories(/[^/]+)?|v2/repositories/[^/]+|v1/projects/[^/]+/repositories(/validation/[^/]+)?)$`)
+	stageFile      = regexp.MustCompile(`^/v1/[^/]+/git/files/[^/]+/[^/]+/[^/]+$`)
+)
+
+func is(method string, path *regexp.Regexp) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		return (method == "" || r.Method == method) && path.MatchString(r.URL.Path)
+	}
+}
+
+func anyOf(ms ...func(*http.Request) bool) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		return slices.ContainsFunc(ms, func(m func(*http.Request) bool) bool { return m(r) })
+	}
+}
+
+// only200 applies f to the JSON of 200 answers and leaves the rest alone.
+func only200(f func(m map[string]any)) func(int, []byte) (int, []byte) {
+	return func(status int, body []byte) (int, []byte) {
+		if status != http.StatusOK {
+			return status, body
+		}
+		return status, editJSON(body, f)
+	}
+}
+
+// freshHex returns a hex string of n digits that no call returned before.
+func freshHex(counter *atomic.Uint64, n int) string {
+	return fmt.Sprintf("bad%0*x", n-3, counter.Add(1))
+}
+
+type key struct{ check, op string }
+
+func (k key) String() string { return k.check + "/" + k.op }
+
+// TestSuiteCatchesBrokenTargets runs the suite against repomock behind
+// wrappers that each break one thing, and checks the fault is reported by
+// the checks that should see it, and by no other.
+func TestSuiteCatchesBrokenTargets(t *testing.T) {
+	var seq atomic.Uint64
+	tests := []struct {
+		name string
+		wrap func(http.Handler) http.Handler
+		// fail is the exact set of results that must fail; every other
+		// result must pass or be skipped.
+		fail []key
+		// skip is the exact set of results that must be skipped (against a
+		// healthy repomock the suite skips nothing).
+		skip []key
+	}{
+		{
+			name: "control",
+			wrap: func(h http.Handler) http.Handler { return h },
+		},
+		{
+			// v1RepositoryVersion requires meta and context. Upsert compares
+			// uuid, meta.create_time and meta.description; read-after-write
+			// meta.name and uuid: none reads context, so only the schema
+			// check sees the fault, on every operation that answers the object.
+			name: "Endor drops the required context of a RepositoryVersion",
+			wrap: rewrite(anyOf(is(http.MethodPost, endorVersions), is(http.MethodGet, endorVersions), is(http.MethodGet, endorVersion)),
+				only200(func(m map[string]any) {
+					delete(m, "context")
+					if list, ok := m["list"].(map[string]any); ok {
+						objs, _ := list["objects"].([]any)
+						for _, o := range objs {
+							delete(o.(map[string]any), "context")
+						}
+					}
+				})),
+			fail: []key{
+				{contracts.CheckResponseSchema, opEndorCreate},
+				{contracts.CheckResponseSchema, opEndorGet},
+				{contracts.CheckResponseSchema, opEndorList},
+			},
+		},
+		{
+			// FilePathResponse requires path; the suite locates files by the
+			// path it sent, never by the one answered, so no behaviour check
+			// depends on it.
+			name: "ServiceStage CreateFile drops the required path",
+			wrap: rewrite(is(http.MethodPost, stageFile), only200(func(m map[string]any) { delete(m, "path") })),
+			fail: []key{{contracts.CheckResponseSchema, opStageCreate}},
+		},
+		{
+			// specs/codearts-repo.yaml makes every field of
+			// CreateRepositoryResponse optional (as the SDK model does), so
+			// response_schema_conformance cannot see this one. The suite
+			// needs the uuid to read the repository back: read_after_write
+			// fails on ShowRepositoryByUuid, naming the missing field, and
+			// the other read-back steps cannot run (skipped), so those
+			// operations are never called and their conformance checks have
+			// no response to look at.
+			name: "CodeArts CreateRepository drops result.repository_uuid",
+			wrap: rewrite(is(http.MethodPost, codeartsCreate), only200(func(m map[string]any) {
+				if r, ok := m["result"].(map[string]any); ok {
+					delete(r, "repository_uuid")
+				}
+			})),
+			fail: []key{
+				{contracts.CheckReadAfterWrite, opCodeArtsShow},
+			},
+			skip: append(conformanceKeys(opCodeArtsShow, opCodeArtsList, opCodeArtsFree, opCodeArtsDel),
+				key{contracts.CheckReadAfterWrite, opCodeArtsList},
+				key{contracts.CheckReadAfterWrite, opCodeArtsFree},
+				key{contracts.CheckReadAfterWrite, opCodeArtsDel}),
+		},
+		{
+			// Every refusal of a create except the gateway's 401 becomes a
+			// success. The suite sends two kinds of invalid create: the
+			// generated mutations (negative_data_rejection) and a second
+			// create of a taken name (duplicate_name_rejection expects 400
+			// CH.010001), so both fail. The 401 is left alone so that
+			// missing_auth_rejection, a different fault, still passes.
+			// The bogus uuid answered is never read back: the suite reads back
+			// the first create of the duplicate name, which was real.
+			name: "CodeArts accepts an invalid CreateRepository with 200",
+			wrap: rewrite(is(http.MethodPost, codeartsCreate), func(status int, body []byte) (int, []byte) {
+				if status/100 != 4 || status == http.StatusUnauthorized {
+					return status, body
+				}
+				return http.StatusOK, fmt.Appendf(nil, `{"result":{"repository_uuid":%q},"status":"success"}`, freshHex(&seq, 32))
+			}),
+			fail: []key{
+				{contracts.CheckNegativeData, opCodeArtsCreate},
+				{contracts.CheckDuplicateName, opCodeArtsCreate},
+			},
+		},
+		{
+			// googlerpcStatus has no required fields, so the schema check
+			// cannot see a foreign envelope: response_schema_conformance
+			// must stay green. Every check that looks at an error body
+			// catches it: the negative and missing-auth cases, and the 404
+			// of the get after a delete (read_after_write on delete).
+			name: "Endor changes the error envelope",
+			wrap: rewrite(func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/v1/namespaces/") },
+				func(status int, body []byte) (int, []byte) {
+					if status/100 != 4 {
+						return status, body
+					}
+					return status, []byte(`{"error":"bad request"}`)
+				}),
+			fail: []key{
+				{contracts.CheckNegativeData, opEndorCreate},
+				{contracts.CheckMissingAuth, opEndorCreate},
+				{contracts.CheckReadAfterWrite, opEndorDelete},
+			},
+		},
+		{
+			// Each create answers a uuid of its own, which names nothing.
+			// upsert_idempotency sees two uuids for one key. Read-after-write
+			// then starts from the first, nonexistent, uuid, so all three of
+			// its steps necessarily fail: the get is a 404, the filtered list
+			// holds the real uuid instead, the delete is a 404.
+			name: "Endor forgets the upsert (a new uuid each time)",
+			wrap: rewrite(is(http.MethodPost, endorVersions), only200(func(m map[string]any) {
+				m["uuid"] = freshHex(&seq, 24)
+			})),
+			fail: []key{
+				{contracts.CheckUpsert, opEndorCreate},
+				{contracts.CheckReadAfterWrite, opEndorGet},
+				{contracts.CheckReadAfterWrite, opEndorList},
+				{contracts.CheckReadAfterWrite, opEndorDelete},
+			},
+		},
+		{
+			// 201 is declared for no CodeArts operation (Endor's spec has a
+			// default response, so there a wrong status is only visible to
+			// the behaviour checks). The behaviour checks take any 2xx and
+			// leave the status to status_code_conformance, so it alone
+			// fails, on every operation that answered 201.
+			name: "CodeArts answers 201 instead of 200",
+			wrap: rewrite(is("", codeartsAny), func(status int, body []byte) (int, []byte) {
+				if status == http.StatusOK {
+					status = http.StatusCreated
+				}
+				return status, body
+			}),
+			fail: []key{
+				{contracts.CheckStatusCode, opCodeArtsCreate},
+				{contracts.CheckStatusCode, opCodeArtsDel},
+				{contracts.CheckStatusCode, opCodeArtsShow},
+				{contracts.CheckStatusCode, opCodeArtsList},
+				{contracts.CheckStatusCode, opCodeArtsFree},
+			},
+		},
+		{
+			// The same fault on one read operation only: the status check
+			// alone reports it.
+			name: "CodeArts ShowRepositoryByUuid answers 201 instead of 200",
+			wrap: rewrite(is(http.MethodGet, codeartsShow), func(status int, body []byte) (int, []byte) {
+				if status == http.StatusOK {
+					status = http.StatusCreated
+				}
+				return status, body
+			}),
+			fail: []key{
+				{contracts.CheckStatusCode, opCodeArtsShow},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			rep, err := contracts.Evaluate(ctx, mockTarget(newWrappedMock(t, tt.wrap)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[key]contracts.Result{}
+			var failed, skipped []key
+			for _, r := range rep.Results {
+				k := key{r.Check, r.Operation}
+				got[k] = r
+				switch r.Status {
+				case contracts.Fail:
+					failed = append(failed, k)
+				case contracts.Skip:
+					skipped = append(skipped, k)
+				}
+			}
+			want := sortKeys(tt.fail)
+			if failed = sortKeys(failed); !slices.Equal(failed, want) {
+				t.Errorf("failing results:\n got %v\nwant %v", failed, want)
+				for _, k := range failed {
+					t.Logf("%s: %s", k, got[k].Reason)
+				}
+				for _, k := range want {
+					if r, ok := got[k]; !ok {
+						t.Logf("%s: no result", k)
+					} else if r.Status != contracts.Fail {
+						t.Logf("%s: %s (%d cases) %s", k, r.Status, r.Cases, r.Reason)
+					}
+				}
+			}
+			wantSkip := sortKeys(tt.skip)
+			if skipped = sortKeys(skipped); !slices.Equal(skipped, wantSkip) {
+				t.Errorf("skipped results:\n got %v\nwant %v", skipped, wantSkip)
+				for _, k := range skipped {
+					t.Logf("%s: %s", k, got[k].Reason)
+				}
+			}
+		})
+	}
+}
+
+// conformanceKeys is the four response checks on each of ops.
+func conformanceKeys(ops ...string) []key {
+	var out []key
+	for _, op := range ops {
+		for _, c := range []string{contracts.CheckStatusCode, contracts.CheckContentType, contracts.CheckResponseSchema, contracts.CheckResponseHeaders} {
+			out = append(out, key{c, op})
+		}
+	}
+	return out
+}
+
+func sortKeys(ks []key) []key {
+	out := slices.Clone(ks)
+	slices.SortFunc(out, func(a, b key) int { return strings.Compare(a.String(), b.String()) })
+	return slices.Compact(out)
+}
