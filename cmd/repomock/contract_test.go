@@ -144,3 +144,22 @@ func TestContractEnvMatchesFlags(t *testing.T) {
 		t.Errorf("unexpected table:\n%s", out)
 	}
 }
+
+func TestHealthCommand(t *testing.T) {
+	url := startMock(t, nil)
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"health", "--url", url}, env{}.get, &stdout, &stderr); code != 0 || stdout.String() != "ok\n" {
+		t.Fatalf("health of a running server: exit %d, %q %q", code, stdout.String(), stderr.String())
+	}
+	// Nothing listens on port 1.
+	if code := run(context.Background(), []string{"health", "--url", "http://127.0.0.1:1"}, env{}.get, &stdout, &stderr); code != 1 {
+		t.Fatalf("health of no server: exit %d, want 1", code)
+	}
+	// A server that is not ready answers 503.
+	notReady := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
+	defer notReady.Close()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"health", "--url", notReady.URL}, env{}.get, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "503") {
+		t.Fatalf("health of a server answering 503: exit %d, %q", code, stderr.String())
+	}
+}

@@ -18,6 +18,10 @@ import (
 	"strings"
 	"syscall"
 
+	// CA roots built in, used when the system has none (the container image
+	// is FROM scratch), so that repomock contract can reach https vendors.
+	_ "golang.org/x/crypto/x509roots/fallback"
+
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/huaweiauth"
@@ -42,7 +46,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	fs := flag.NewFlagSet("repomock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: repomock [flags]\n       repomock contract [flags]   (run the contract suite against a target; repomock contract -h)\n\nServes fakes of the Endor Labs, Huawei CodeArts Repo and Huawei ServiceStage APIs that validate every request and response against the vendor's OpenAPI.\nEach flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: repomock [flags]\n       repomock contract [flags]   (run the contract suite against a target; repomock contract -h)\n       repomock health [--url U]   (exit 0 when the server at U is ready)\n\nServes fakes of the Endor Labs, Huawei CodeArts Repo and Huawei ServiceStage APIs that validate every request and response against the vendor's OpenAPI.\nEach flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&o.cfg.Addr, "addr", mock.DefaultAddr, "`host:port` to listen on")
@@ -143,8 +147,13 @@ func parseSize(s string) (int64, error) {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "contract" {
-		return runContract(ctx, args[1:], getenv, stdout, stderr)
+	if len(args) > 0 {
+		switch args[0] {
+		case "contract":
+			return runContract(ctx, args[1:], getenv, stdout, stderr)
+		case "health":
+			return runHealth(ctx, args[1:], stdout, stderr)
+		}
 	}
 	o, err := parse(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {

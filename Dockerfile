@@ -1,0 +1,18 @@
+# repomock: the static binary in an empty image (FROM scratch).
+#
+# Nothing is pulled: build the binary first, then the image.
+#   CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o build/repomock ./cmd/repomock
+#   docker build -t repomock .
+# With access to a registry, Dockerfile.source builds the binary inside Docker:
+#   docker build -f Dockerfile.source -t repomock .
+FROM scratch
+COPY build/repomock /repomock
+COPY fixtures /fixtures
+# Inside the container the server listens on every interface, so that a
+# published port reaches it; the host decides what to publish (compose
+# publishes 127.0.0.1:8080 only).
+ENV REPOMOCK_ADDR=0.0.0.0:8080
+USER 65532:65532
+EXPOSE 8080
+HEALTHCHECK --interval=1s --timeout=2s --start-period=1s --retries=30 CMD ["/repomock", "health"]
+ENTRYPOINT ["/repomock"]
