@@ -134,6 +134,9 @@ func New(cfg Config) (*Server, error) {
 	for _, v := range s.fakes {
 		doc, err := specs.Load(context.Background(), specFS, v.spec)
 		if err != nil {
+			if cfg.SpecsDir != "" {
+				return nil, fmt.Errorf("specs directory %s: %w", cfg.SpecsDir, err)
+			}
 			return nil, err
 		}
 		val, err := openapi.New(doc, openapi.Options{

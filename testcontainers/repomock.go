@@ -1,0 +1,170 @@
+// Package repomock runs repomock, the mock server for the Endor Labs, Huawei
+// CodeArts Repo and Huawei ServiceStage APIs, in a container for tests, with
+// Testcontainers for Go.
+//
+// One container serves all three APIs on one port, so EndorURL, CodeArtsURL
+// and ServiceStageURL return the same base URL; each names the URL to give
+// that vendor's client. Reset and Requests wrap the server's admin API. The
+// package starts containers only; it does not build the image (see the
+// README).
+package repomock
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+const (
+	// Port is the container port repomock serves every API on.
+	Port = "8080/tcp"
+	// StartupTimeout bounds how long Run waits for /__admin/health to
+	// answer 200. The server is ready in well under a second; the margin is
+	// for slow Docker hosts.
+	StartupTimeout = 60 * time.Second
+)
+
+// Container is a running repomock container.
+type Container struct {
+	testcontainers.Container
+}
+
+// Run creates and starts a repomock container from the image img (for
+// example "repomock:latest"), and waits until GET /__admin/health answers
+// 200. opts are this package's Options and any testcontainers-go
+// customizer; the latter are applied last, so they can override the
+// defaults (testcontainers.WithEnv can set any REPOMOCK_* variable).
+//
+// When the container was created but did not become ready, Run returns it
+// with the error, so that the caller can read its logs and must terminate it.
+func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustomizer) (*Container, error) {
+	var settings options
+	for _, opt := range opts {
+		if apply, ok := opt.(Option); ok {
+			if err := apply(&settings); err != nil {
+				return nil, fmt.Errorf("run repomock: %w", err)
+			}
+		}
+	}
+
+	moduleOpts := []testcontainers.ContainerCustomizer{
+		testcontainers.WithExposedPorts(Port),
+		testcontainers.WithWaitStrategy(wait.ForHTTP("/__admin/health").
+			WithPort(Port).
+			WithStatusCodeMatcher(func(status int) bool { return status == http.StatusOK }).
+			WithStartupTimeout(StartupTimeout)),
+	}
+	moduleOpts = append(moduleOpts, settings.customizers()...)
+	moduleOpts = append(moduleOpts, opts...)
+
+	ctr, err := testcontainers.Run(ctx, img, moduleOpts...)
+	var c *Container
+	// Check the concrete pointer: a nil *DockerContainer stored in the
+	// interface would make a non-nil Container that panics on use.
+	if ctr != nil {
+		c = &Container{Container: ctr}
+	}
+	if err != nil {
+		return c, fmt.Errorf("run repomock: %w", err)
+	}
+	return c, nil
+}
+
+// URL returns the base URL of the server as reachable from the host, for
+// example "http://127.0.0.1:32768", without a trailing slash.
+func (c *Container) URL(ctx context.Context) (string, error) {
+	return c.PortEndpoint(ctx, Port, "http")
+}
+
+// EndorURL returns the base URL to give an Endor Labs client (in place of
+// https://api.endorlabs.com). Paths start with /v1/namespaces/….
+func (c *Container) EndorURL(ctx context.Context) (string, error) { return c.URL(ctx) }
+
+// CodeArtsURL returns the base URL to give a Huawei CodeArts Repo client
+// as its endpoint, in place of the region's endpoint.
+// Paths start with /v1/repositories or /v1/projects/….
+func (c *Container) CodeArtsURL(ctx context.Context) (string, error) { return c.URL(ctx) }
+
+// ServiceStageURL returns the base URL to give a Huawei ServiceStage client
+// as its endpoint, in place of the region's endpoint.
+// Paths start with /v1/{project_id}/git/….
+func (c *Container) ServiceStageURL(ctx context.Context) (string, error) { return c.URL(ctx) }
+
+// Reset clears every vendor's state and the issued tokens, loads the
+// fixtures again and empties the request journal (POST /__admin/reset).
+func (c *Container) Reset(ctx context.Context) error {
+	if err := c.admin(ctx, http.MethodPost, "/__admin/reset", nil); err != nil {
+		return fmt.Errorf("reset: %w", err)
+	}
+	return nil
+}
+
+// Request is one vendor request the server received, as its journal
+// (GET /__admin/requests) records it. It holds no headers and no body, so
+// no credential ever reaches it.
+type Request struct {
+	Time   time.Time `json:"time"`
+	Method string    `json:"method"`
+	// Path is the URL path as sent; Query the raw query, without "?".
+	Path  string `json:"path"`
+	Query string `json:"query,omitempty"`
+	// Status is the status the server answered.
+	Status int `json:"status"`
+	// OperationID names the spec operation the request matched, or is
+	// empty when it matched none.
+	OperationID string `json:"operation_id,omitempty"`
+	// Violations are the spec violations found in the request or response.
+	Violations []string `json:"violations,omitempty"`
+	DurationMS float64  `json:"duration_ms"`
+}
+
+// Requests returns the vendor requests received since start or the last
+// Reset, newest first, up to the server's journal size (1000 by default).
+// Admin requests are not recorded.
+func (c *Container) Requests(ctx context.Context) ([]Request, error) {
+	var out struct {
+		Requests []Request `json:"requests"`
+	}
+	if err := c.admin(ctx, http.MethodGet, "/__admin/requests", &out); err != nil {
+		return nil, fmt.Errorf("requests: %w", err)
+	}
+	return out.Requests, nil
+}
+
+// admin calls the admin API and decodes a 200 answer into out, when not nil.
+func (c *Container) admin(ctx context.Context, method, path string, out any) error {
+	base, err := c.URL(ctx)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(body))
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	return nil
+}
