@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Store holds the repository versions of one session, namespace by
@@ -18,21 +19,26 @@ type Store struct {
 }
 
 type namespace struct {
-	byUUID map[string]*record
-	byKey  map[upsertKey]*record
-	order  []*record // creation order, the order of an unsorted list
+	byUUID map[string]*slot
+	byKey  map[upsertKey]*slot
+	order  []*slot // creation order, the order of an unsorted list
 }
+
+// slot is an object's place in its namespace: an update swaps the record
+// in the slot, so it costs the same with a million objects as with one.
+type slot struct{ rec *record }
 
 // upsertKey is what makes a create an update. The vendor does not document
 // it; the mock's assumption is (namespace, meta.parent_uuid, meta.name).
 type upsertKey struct{ parent, name string }
 
-// record is one stored object, with the encodings that reads need, made
-// once at write time.
+// record is one stored object. Its JSON is made once at write time; the
+// decoded view that filters and sorting read is made on first use, since
+// most objects are never filtered.
 type record struct {
 	obj  RepositoryVersion
-	json []byte         // as served
-	doc  map[string]any // as filters and sorting see it
+	json []byte                         // as served
+	doc  atomic.Pointer[map[string]any] // as filters and sorting see it
 }
 
 func newRecord(obj RepositoryVersion) (*record, error) {
@@ -40,11 +46,19 @@ func newRecord(obj RepositoryVersion) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, err
+	return &record{obj: obj, json: data}, nil
+}
+
+// view returns the object as a decoded JSON tree. Two first readers may
+// both decode it; they get equal trees, and one of them is kept.
+func (r *record) view() map[string]any {
+	if d := r.doc.Load(); d != nil {
+		return *d
 	}
-	return &record{obj: obj, json: data, doc: doc}, nil
+	var doc map[string]any
+	_ = json.Unmarshal(r.json, &doc) // r.json came from json.Marshal
+	r.doc.CompareAndSwap(nil, &doc)
+	return *r.doc.Load()
 }
 
 // NewStore returns an empty store.
@@ -55,7 +69,7 @@ func NewStore() *Store {
 func (s *Store) ns(name string) *namespace {
 	n := s.namespaces[name]
 	if n == nil {
-		n = &namespace{byUUID: make(map[string]*record), byKey: make(map[upsertKey]*record)}
+		n = &namespace{byUUID: make(map[string]*slot), byKey: make(map[upsertKey]*slot)}
 		s.namespaces[name] = n
 	}
 	return n
@@ -69,13 +83,12 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.ns(ns)
-	if old := n.byKey[key]; old != nil {
-		rec, err := newRecord(build(&old.obj, old.obj.UUID))
+	if sl := n.byKey[key]; sl != nil {
+		rec, err := newRecord(build(&sl.rec.obj, sl.rec.obj.UUID))
 		if err != nil {
 			return nil, err
 		}
-		n.byKey[key], n.byUUID[old.obj.UUID] = rec, rec
-		n.order[slices.Index(n.order, old)] = rec
+		sl.rec = rec
 		return rec, nil
 	}
 	id := newID()
@@ -87,8 +100,9 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 		return nil, err
 	}
 	s.uuids[id] = struct{}{}
-	n.byKey[key], n.byUUID[id] = rec, rec
-	n.order = append(n.order, rec)
+	sl := &slot{rec: rec}
+	n.byKey[key], n.byUUID[id] = sl, sl
+	n.order = append(n.order, sl)
 	return rec, nil
 }
 
@@ -99,8 +113,11 @@ func (s *Store) get(ns, uuid string) (*record, bool) {
 	if n == nil {
 		return nil, false
 	}
-	rec, ok := n.byUUID[uuid]
-	return rec, ok
+	sl, ok := n.byUUID[uuid]
+	if !ok {
+		return nil, false
+	}
+	return sl.rec, true
 }
 
 func (s *Store) delete(ns, uuid string) bool {
@@ -110,14 +127,14 @@ func (s *Store) delete(ns, uuid string) bool {
 	if n == nil {
 		return false
 	}
-	rec, ok := n.byUUID[uuid]
+	sl, ok := n.byUUID[uuid]
 	if !ok {
 		return false
 	}
 	delete(n.byUUID, uuid)
-	delete(n.byKey, upsertKey{rec.obj.Meta.ParentUUID, rec.obj.Meta.Name})
+	delete(n.byKey, upsertKey{sl.rec.obj.Meta.ParentUUID, sl.rec.obj.Meta.Name})
 	delete(s.uuids, uuid)
-	n.order = slices.DeleteFunc(n.order, func(r *record) bool { return r == rec })
+	n.order = slices.DeleteFunc(n.order, func(x *slot) bool { return x == sl })
 	return true
 }
 
@@ -134,16 +151,16 @@ func (s *Store) list(ns string, q query) []*record {
 	var out []*record
 	if n := s.namespaces[ns]; n != nil {
 		out = make([]*record, 0, len(n.order))
-		for _, rec := range n.order {
-			if q.filter == nil || q.filter.Match(rec.doc) {
-				out = append(out, rec)
+		for _, sl := range n.order {
+			if q.filter == nil || q.filter.Match(sl.rec.view()) {
+				out = append(out, sl.rec)
 			}
 		}
 	}
 	s.mu.RUnlock()
 	if q.sortPath != nil {
 		slices.SortStableFunc(out, func(a, b *record) int {
-			c := compareAt(a.doc, b.doc, q.sortPath)
+			c := compareAt(a.view(), b.view(), q.sortPath)
 			if q.desc {
 				return -c
 			}

@@ -69,7 +69,9 @@ paths:
                   message: {type: string}
 `
 
-func loadDoc(t *testing.T, src string) *openapi3.T {
+func loadDoc(t *testing.T, src string) *openapi3.T { return loadDocB(t, src) }
+
+func loadDocB(t testing.TB, src string) *openapi3.T {
 	t.Helper()
 	doc, err := openapi3.NewLoader().LoadFromData([]byte(src))
 	if err != nil {
