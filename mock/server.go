@@ -7,6 +7,7 @@ package mock
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,6 +69,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock replaces the wall clock, for tests. nil means time.Now.
 	Clock func() time.Time
+	// StateFile, when set, is where the state of every fake is kept: New
+	// loads it when it exists (a file it cannot read stops the server),
+	// and Serve saves it every StateInterval and after shutdown, with an
+	// atomic write. See SaveState.
+	StateFile string
+	// StateInterval is how often Serve saves the state. Default DefaultStateInterval.
+	StateInterval time.Duration
 }
 
 // Server is a repomock server. Build it with New.
@@ -78,6 +87,10 @@ type Server struct {
 	journal *journal
 	routes  []Route
 	ready   atomic.Bool
+
+	saveMu   sync.Mutex // one save at a time, so the newest state is the last written
+	saved    bool
+	savedSum [sha256.Size]byte // of the state last written
 }
 
 // Route is one vendor operation the server serves.
@@ -110,6 +123,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.StateInterval <= 0 {
+		cfg.StateInterval = DefaultStateInterval
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -127,10 +143,14 @@ func New(cfg Config) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(s.limits)
 	e.Use(s.record, s.recoverPanics)
 	s.echo = e
 
 	s.fakes = s.vendors(fixtures)
+	if err := s.loadState(); err != nil {
+		return nil, err
+	}
 	for _, v := range s.fakes {
 		doc, err := specs.Load(context.Background(), specFS, v.spec)
 		if err != nil {
@@ -162,6 +182,39 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// MaxURIBytes and MaxHeaderBytes bound a request's URI and each header
+// value (an X-Auth-Token excepted: the gateway takes up to 100,000
+// characters). Beyond net/http's own 1 MB header limit, net/http answers a
+// plain 431 itself.
+const (
+	MaxURIBytes    = 16 << 10
+	MaxHeaderBytes = 16 << 10
+)
+
+// limits refuses a request line or a header longer than any of the
+// vendors' gateways would take. Assumption: their limits are not
+// documented; the answer is a 400 in the vendor's shape, a status every
+// vendor's spec declares.
+func (s *Server) limits(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if len(r.RequestURI) > MaxURIBytes {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("request URI: longer than %d bytes", MaxURIBytes))
+		}
+		for name, vs := range r.Header {
+			if name == "X-Auth-Token" {
+				continue
+			}
+			for _, v := range vs {
+				if len(v) > MaxHeaderBytes {
+					return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("header %s: longer than %d bytes", name, MaxHeaderBytes))
+				}
+			}
+		}
+		return next(c)
+	}
+}
+
 // Handler returns the server's HTTP handler, for httptest or an own http.Server.
 func (s *Server) Handler() http.Handler { return s.echo }
 
@@ -190,7 +243,9 @@ func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve serves on ln until ctx is done, then shuts down gracefully.
+// Serve serves on ln until ctx is done, then shuts down gracefully. With a
+// Config.StateFile, it saves the state every Config.StateInterval and once
+// more when the last request has finished.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.echo,
@@ -200,21 +255,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	stopSaving := s.saveStateEvery()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return err
+		return errors.Join(err, s.finalSave(stopSaving))
 	case <-ctx.Done():
 	}
 	s.ready.Store(false)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		return errors.Join(fmt.Errorf("shutdown: %w", err), s.finalSave(stopSaving))
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+		return errors.Join(err, s.finalSave(stopSaving))
 	}
-	return nil
+	return s.finalSave(stopSaving)
 }

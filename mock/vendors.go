@@ -32,6 +32,9 @@ type vendor struct {
 	// owns says whether an unrouted request gets this vendor's error shape.
 	owns  func(r *http.Request) bool
 	reset func()
+	// stateKey names the fake's part of the state file; state saves and restores it.
+	stateKey string
+	state    stateful
 }
 
 // faker gives each vendor its own generator, so that one vendor's traffic
@@ -79,7 +82,9 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		owns: func(r *http.Request) bool {
 			return strings.HasPrefix(r.URL.Path, "/v1/namespaces/") || strings.HasPrefix(r.URL.Path, "/v1/auth/")
 		},
-		reset: endorFake.Reset,
+		reset:    endorFake.Reset,
+		stateKey: "endor",
+		state:    endorFake,
 	}, {
 		name:     "Huawei CodeArts Repo",
 		spec:     specs.CodeArts,
@@ -90,7 +95,9 @@ func (s *Server) vendors(fx fixtures) []vendor {
 			p := r.URL.Path
 			return strings.HasPrefix(p, "/v1/repositories") || strings.HasPrefix(p, "/v2/repositories") || strings.HasPrefix(p, "/v1/projects/")
 		},
-		reset: codeartsFake.Reset,
+		reset:    codeartsFake.Reset,
+		stateKey: "codearts",
+		state:    codeartsFake,
 	}, {
 		name:     "Huawei ServiceStage",
 		spec:     specs.ServiceStage,
@@ -105,6 +112,8 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		errorFor: func(status int, msg string) statusError { return servicestage.ErrorFor(status, msg) },
 		owns:     func(r *http.Request) bool { return isServiceStagePath(r.URL.Path) },
 		reset:    stageFake.Reset,
+		stateKey: "servicestage",
+		state:    stageFake,
 	}}
 }
 

@@ -59,6 +59,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	huaweiCreds := fs.String("huawei-credentials", "", "comma-separated `AK:SK` pairs whose SDK-HMAC-SHA256 signatures are verified on the Huawei APIs; empty accepts any well-formed signature")
 	repoAuths := fs.String("repo-auths", "", "comma-separated ServiceStage X-Repo-Auth `names` to accept; empty accepts any well-formed name")
 	tokens := fs.String("endor-tokens", "", "comma-separated Endor bearer `tokens` to accept (token=namespace limits one to a namespace and its children); empty accepts any token")
+	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
+	fs.DurationVar(&o.cfg.StateInterval, "state-interval", mock.DefaultStateInterval, "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&o.logJSON, "log-json", false, "write logs as JSON")
 
@@ -98,6 +100,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	}
 	if o.cfg.JournalSize <= 0 {
 		return nil, fmt.Errorf("%s: must be at least 1", origin("journal-size"))
+	}
+	if o.cfg.StateInterval <= 0 {
+		return nil, fmt.Errorf("%s: must be more than 0", origin("state-interval"))
 	}
 	return o, nil
 }

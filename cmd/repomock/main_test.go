@@ -111,6 +111,10 @@ var flagCases = []flagCase{
 		func(o *options) string { return fmt.Sprint(o.cfg.HuaweiCredentials) }, "[{ENVAK envsk}]", "[{FLAGAK flagsk} {AK2 sk2}]"},
 	{"repo-auths", "env-auth", "flag-auth, other-auth",
 		func(o *options) string { return fmt.Sprint(o.cfg.RepoAuths) }, "[env-auth]", "[flag-auth other-auth]"},
+	{"state-file", "/env/state.json", "/flag/state.json",
+		func(o *options) string { return o.cfg.StateFile }, "/env/state.json", "/flag/state.json"},
+	{"state-interval", "5s", "2m",
+		func(o *options) string { return o.cfg.StateInterval.String() }, "5s", "2m0s"},
 	{"log-level", "debug", "error",
 		func(o *options) string { return o.logLevel.String() }, "DEBUG", "ERROR"},
 	{"log-json", "true", "false",
@@ -187,6 +191,9 @@ func TestBadEnvNamesTheVariable(t *testing.T) {
 		{"REPOMOCK_LOG_LEVEL", "loud"},
 		{"REPOMOCK_ENDOR_TOKENS", "=acme"},
 		{"REPOMOCK_HUAWEI_CREDENTIALS", "AK-without-secret"},
+		{"REPOMOCK_STATE_INTERVAL", "soon"},
+		{"REPOMOCK_STATE_INTERVAL", "0s"},
+		{"REPOMOCK_STATE_INTERVAL", "-1m"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			e := env{tc.name: tc.value}
@@ -227,6 +234,8 @@ func TestBadFlagNamesTheFlag(t *testing.T) {
 		{[]string{"--endor-tokens", "=acme"}, nil, "-endor-tokens"},
 		{[]string{"--huawei-credentials", ":sk"}, nil, "-huawei-credentials"},
 		{[]string{"--no-such-flag"}, nil, "-no-such-flag"},
+		{[]string{"--state-interval", "soon"}, nil, "-state-interval"},
+		{[]string{"--state-interval=0"}, env{"REPOMOCK_STATE_INTERVAL": "1m"}, "-state-interval"},
 		// A good variable for the same flag does not take the blame.
 		{[]string{"--max-body", "lots"}, env{"REPOMOCK_MAX_BODY": "1MiB"}, "-max-body"},
 		{[]string{"--log-level", "loud"}, env{"REPOMOCK_LOG_LEVEL": "debug"}, "-log-level"},
@@ -354,6 +363,8 @@ func TestRunStartupErrors(t *testing.T) {
 	writeFile(t, filepath.Join(badFixtureObject, "endor.yaml"), "repository_versions:\n  - meta: {name: main}\n")
 	aFile := filepath.Join(t.TempDir(), "not-a-dir")
 	writeFile(t, aFile, "x")
+	badState := filepath.Join(t.TempDir(), "state.json")
+	writeFile(t, badState, `{"format":"repomock-state/1","endor":{"version":1,`)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -375,6 +386,8 @@ func TestRunStartupErrors(t *testing.T) {
 		{"fixtures is a file", []string{"--fixtures", aFile}, aFile},
 		{"fixtures missing", []string{"--fixtures", filepath.Join(emptyDir, "nope")}, filepath.Join(emptyDir, "nope")},
 		{"address in use", []string{"--addr", busy.Addr().String()}, busy.Addr().String()},
+		{"corrupt state file", []string{"--state-file", badState}, badState},
+		{"state file in a missing directory", []string{"--state-file", filepath.Join(emptyDir, "nope", "state.json")}, filepath.Join(emptyDir, "nope", "state.json")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"--addr", "127.0.0.1:0"}, tc.args...)
@@ -581,4 +594,71 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 	if refused, err := dialRefused(r.addr); !refused {
 		t.Errorf("a new connection after shutdown was not refused (err %v)", err)
 	}
+}
+
+// --state-file keeps what was written across a restart, and a reset is
+// kept too once saved.
+func TestRunKeepsStateAcrossRestarts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	client := &http.Client{Timeout: 5 * time.Second}
+	post := func(addr string) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/namespaces/acme.prod/repository-versions",
+			strings.NewReader(`{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`))
+		req.Header.Set("Authorization", "Bearer t")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var obj endor.RepositoryVersion
+		if err := json.NewDecoder(resp.Body).Decode(&obj); err != nil || obj.UUID == "" {
+			t.Fatalf("create: HTTP %d, %v", resp.StatusCode, err)
+		}
+		return obj.UUID
+	}
+	get := func(addr, id string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/v1/namespaces/acme.prod/repository-versions/"+id, nil)
+		req.Header.Set("Authorization", "Bearer t")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	r := startRun(t, "--state-file", path)
+	id := post(r.addr)
+	client.CloseIdleConnections()
+	r.cancel()
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("run = %d\nstderr: %s", code, r.stderr.String())
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("no state file after shutdown: %v", err)
+	}
+
+	r = startRun(t, "--state-file", path)
+	if got := get(r.addr, id); got != http.StatusOK {
+		t.Errorf("the object after a restart: HTTP %d, want 200", got)
+	}
+	resp, err := client.Post("http://"+r.addr+"/__admin/reset", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	client.CloseIdleConnections()
+	r.cancel()
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("run = %d\nstderr: %s", code, r.stderr.String())
+	}
+
+	r = startRun(t, "--state-file", path)
+	if got := get(r.addr, id); got != http.StatusNotFound {
+		t.Errorf("the object after a reset and a restart: HTTP %d, want 404", got)
+	}
+	client.CloseIdleConnections()
 }

@@ -156,6 +156,9 @@ func errNoRepository(id string) *Error {
 // pathParam returns a path parameter decoded: echo gives it as it was on the wire.
 func pathParam(c echo.Context, name string) string {
 	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v
+	}
 	if u, err := url.PathUnescape(v); err == nil {
 		return u
 	}

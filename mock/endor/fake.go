@@ -242,12 +242,12 @@ func (f *Fake) grantFor(token string) (grant, bool) {
 func checkNamespace(ns string) *Error {
 	for _, seg := range strings.Split(ns, ".") {
 		if len(seg) == 0 || len(seg) > 32 {
-			return invalidArgument("tenant_meta.namespace: %q must be dot-separated segments of 1 to 32 characters", ns)
+			return invalidArgument("tenant_meta.namespace: %q must be dot-separated segments of 1 to 32 characters", clipValue(ns))
 		}
 		for i := 0; i < len(seg); i++ {
 			c := seg[i]
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-				return invalidArgument("tenant_meta.namespace: %q may contain only a-z, 0-9, '_', '-' and '.'", ns)
+				return invalidArgument("tenant_meta.namespace: %q may contain only a-z, 0-9, '_', '-' and '.'", clipValue(ns))
 			}
 		}
 	}

@@ -41,6 +41,9 @@ func (f *Fake) Handlers() map[string]echo.HandlerFunc {
 
 func namespaceOf(c echo.Context) string {
 	ns := c.Param(nsParam)
+	if c.Request().URL.RawPath == "" {
+		return ns
+	}
 	if u, err := url.PathUnescape(ns); err == nil {
 		return u
 	}

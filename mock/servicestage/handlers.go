@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -57,6 +58,9 @@ func (f *Fake) createFile(c echo.Context) error {
 	var body fileCreate
 	if err := decodeBody(c, &body); err != nil {
 		return err
+	}
+	if strings.ContainsRune(body.Message, 0) {
+		return paramInvalid("message: must not contain NUL")
 	}
 	data, err := decodeContent(body.Content)
 	if err != nil {
@@ -138,9 +142,13 @@ func refTarget(c echo.Context) (location, *Error) {
 	if err != nil {
 		return location{}, err
 	}
+	ref := c.QueryParam("ref")
+	if !utf8.ValidString(ref) || strings.ContainsRune(ref, 0) {
+		return location{}, paramInvalid("ref: must be valid UTF-8 without NUL")
+	}
 	return location{
 		repoKey: repoKey{projectID: param(c, "project_id"), namespace: param(c, "namespace"), project: project},
-		ref:     c.QueryParam("ref"),
+		ref:     ref,
 	}, nil
 }
 
@@ -158,6 +166,9 @@ func fileTarget(c echo.Context) (location, string, *Error) {
 // place when the request path has them.
 func param(c echo.Context, name string) string {
 	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v
+	}
 	if u, err := url.PathUnescape(v); err == nil {
 		return u
 	}
@@ -172,6 +183,9 @@ func param(c echo.Context, name string) string {
 // Assumption: a percent-encoded slash (%2F) separates segments exactly as a colon does.
 func slashPath(field, raw string) (string, *Error) {
 	p := strings.ReplaceAll(raw, ":", "/")
+	if !utf8.ValidString(p) || strings.ContainsRune(p, 0) {
+		return "", paramInvalid("%s: must be valid UTF-8 without NUL", field)
+	}
 	if p == "" {
 		return "", paramInvalid("%s: must not be empty", field)
 	}

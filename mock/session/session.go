@@ -4,7 +4,10 @@
 // vendor fake partitions the same way.
 package session
 
-import "sync"
+import (
+	"maps"
+	"sync"
+)
 
 // States holds one S per session name. The zero value is not usable; build
 // it with New. It is safe for concurrent use.
@@ -35,5 +38,25 @@ func (s *States[S]) Get(name string) S {
 func (s *States[S]) Reset() {
 	s.mu.Lock()
 	s.states = map[string]S{}
+	s.mu.Unlock()
+}
+
+// All returns the states of the sessions in use, by name, without making
+// any. The map is a copy; the states are the live ones.
+func (s *States[S]) All() map[string]S {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.states)
+}
+
+// Replace drops every session's state and puts states in their place, as
+// one step: a session named in states is not made afresh on its next use
+// (so its fixtures are not applied again); any other session is. states is
+// copied.
+func (s *States[S]) Replace(states map[string]S) {
+	fresh := make(map[string]S, len(states))
+	maps.Copy(fresh, states)
+	s.mu.Lock()
+	s.states = fresh
 	s.mu.Unlock()
 }

@@ -40,3 +40,45 @@ func TestConcurrentFirstUseMakesOneState(t *testing.T) {
 		t.Errorf("made %d states for one session", made)
 	}
 }
+
+func TestAllListsWithoutMaking(t *testing.T) {
+	made := 0
+	s := session.New(func() *int { made++; return new(int) })
+	if got := s.All(); len(got) != 0 {
+		t.Fatalf("All on a new set = %v, want none", got)
+	}
+	a := s.Get("a")
+	*a = 7
+	s.Get("")
+	all := s.All()
+	if len(all) != 2 || all["a"] != a || *all["a"] != 7 || all[""] == nil {
+		t.Errorf("All = %v, want the live states of a and \"\"", all)
+	}
+	delete(all, "a") // a copy: the set keeps a
+	if s.Get("a") != a || made != 2 {
+		t.Errorf("All's map is not a copy, or All made a state (made %d)", made)
+	}
+}
+
+func TestReplaceSkipsMakeForGivenSessions(t *testing.T) {
+	made := 0
+	s := session.New(func() *string { made++; v := "fixture"; return &v })
+	s.Get("old")
+	restored := "restored"
+	given := map[string]*string{"kept": &restored}
+	s.Replace(given)
+	delete(given, "kept") // Replace copied the map
+	if got := s.Get("kept"); got != &restored {
+		t.Errorf("Get(kept) = %q, want the replaced state", *got)
+	}
+	if made != 1 {
+		t.Errorf("made %d states, want 1: a replaced session is not made again", made)
+	}
+	if got := s.Get("old"); *got != "fixture" || made != 2 {
+		t.Errorf("Get(old) after Replace = %q (made %d), want a fresh state", *got, made)
+	}
+	s.Reset()
+	if got := s.Get("kept"); *got != "fixture" {
+		t.Errorf("after Reset Get(kept) = %q, want a fresh state", *got)
+	}
+}

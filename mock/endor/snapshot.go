@@ -1,0 +1,202 @@
+package endor
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// SnapshotVersion is the version of the JSON that Snapshot writes and
+// Restore reads.
+const SnapshotVersion = 1
+
+// The snapshot, version 1:
+//
+//	{
+//	  "version": 1,
+//	  "issued_tokens": [            // tokens from POST /v1/auth/api-key, by token
+//	    {"token": "repomock.…", "principal": "key@repomock@api-key",
+//	     "namespace": "acme", "expires": "2026-11-25T14:00:00Z"}   // namespace: omitted for all
+//	  ],
+//	  "sessions": [                 // by name; "" is the default session
+//	    {"name": "",
+//	     "repository_versions": [   // by namespace, then in creation order
+//	       {…the object exactly as GET serves it…}
+//	     ]}
+//	  ]
+//	}
+//
+// The same state always gives the same bytes. Tokens are kept until they
+// expire and after: an expired token must still get 401, not fall back to
+// "any token is accepted". The uuids in use are those of the objects.
+type snapshot struct {
+	Version      int               `json:"version"`
+	IssuedTokens []snapshotToken   `json:"issued_tokens"`
+	Sessions     []snapshotSession `json:"sessions"`
+}
+
+type snapshotToken struct {
+	Token     string    `json:"token"`
+	Principal string    `json:"principal"`
+	Namespace string    `json:"namespace,omitempty"`
+	Expires   time.Time `json:"expires"`
+}
+
+type snapshotSession struct {
+	Name               string            `json:"name"`
+	RepositoryVersions []json.RawMessage `json:"repository_versions"`
+}
+
+// restoredSession is snapshotSession as Restore reads it.
+type restoredSession struct {
+	Name               string              `json:"name"`
+	RepositoryVersions []RepositoryVersion `json:"repository_versions"`
+}
+
+// Snapshot returns every session's repository versions and every issued
+// token as JSON (see SnapshotVersion). Each session is copied under its
+// store's lock, so a session is never seen half-written.
+func (f *Fake) Snapshot() (json.RawMessage, error) {
+	f.mu.Lock()
+	tokens := make([]snapshotToken, 0, len(f.issued))
+	for tok, g := range f.issued {
+		tokens = append(tokens, snapshotToken{Token: tok, Principal: g.principal, Namespace: g.namespace, Expires: g.expires})
+	}
+	stores := f.sessions.All()
+	f.mu.Unlock()
+	slices.SortFunc(tokens, func(a, b snapshotToken) int { return strings.Compare(a.Token, b.Token) })
+
+	snap := snapshot{Version: SnapshotVersion, IssuedTokens: tokens, Sessions: []snapshotSession{}}
+	for _, name := range slices.Sorted(maps.Keys(stores)) {
+		snap.Sessions = append(snap.Sessions, snapshotSession{Name: name, RepositoryVersions: stores[name].records()})
+	}
+	return json.Marshal(snap)
+}
+
+// records returns the served JSON of every object, namespaces in byte
+// order and each in creation order. A record is never changed once made
+// (an update makes a new one), so its bytes may be read after the lock.
+func (s *Store) records() []json.RawMessage {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := []json.RawMessage{}
+	for _, name := range slices.Sorted(maps.Keys(s.namespaces)) {
+		for _, sl := range s.namespaces[name].order {
+			out = append(out, sl.rec.json)
+		}
+	}
+	return out
+}
+
+// Restore replaces every session and every issued token with those of a
+// Snapshot. Restored sessions keep their objects, uuids and times and do
+// not get the fixtures again; a session the snapshot does not name starts
+// from the fixtures on first use, as usual. Each object is held to the
+// rules of a create. On any error nothing changes.
+func (f *Fake) Restore(data json.RawMessage) error {
+	var snap struct {
+		Version      int               `json:"version"`
+		IssuedTokens []snapshotToken   `json:"issued_tokens"`
+		Sessions     []restoredSession `json:"sessions"`
+	}
+	if err := decodeStrict(data, &snap); err != nil {
+		return fmt.Errorf("endor: %w", err)
+	}
+	if snap.Version != SnapshotVersion {
+		return fmt.Errorf("endor: version %d: only version %d is understood", snap.Version, SnapshotVersion)
+	}
+	issued := make(map[string]grant, len(snap.IssuedTokens))
+	for i, t := range snap.IssuedTokens {
+		at := fmt.Sprintf("endor: issued_tokens[%d]", i)
+		if t.Token == "" || t.Principal == "" || t.Expires.IsZero() {
+			return fmt.Errorf("%s: token, principal and expires are required", at)
+		}
+		if _, dup := issued[t.Token]; dup {
+			return fmt.Errorf("%s: the token is listed twice", at)
+		}
+		if t.Namespace != "" {
+			if err := checkNamespace(t.Namespace); err != nil {
+				return fmt.Errorf("%s: %s", at, err.Message)
+			}
+		}
+		issued[t.Token] = grant{principal: t.Principal, namespace: t.Namespace, expires: t.Expires}
+	}
+	stores := make(map[string]*Store, len(snap.Sessions))
+	for i, sess := range snap.Sessions {
+		if _, dup := stores[sess.Name]; dup {
+			return fmt.Errorf("endor: sessions[%d]: session %q is listed twice", i, sess.Name)
+		}
+		s, err := restoreStore(sess.RepositoryVersions)
+		if err != nil {
+			return fmt.Errorf("endor: sessions[%d] (%q): %w", i, sess.Name, err)
+		}
+		stores[sess.Name] = s
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.issued = issued
+	f.sessions.Replace(stores)
+	return nil
+}
+
+// restoreStore builds a session's store from its objects, in order.
+func restoreStore(objs []RepositoryVersion) (*Store, error) {
+	type place struct {
+		ns string
+		upsertKey
+	}
+	s := NewStore()
+	keys := make(map[place]bool, len(objs))
+	for i := range objs {
+		obj := objs[i]
+		at := fmt.Sprintf("repository_versions[%d]", i)
+		if !isUUID(obj.UUID) {
+			return nil, fmt.Errorf("%s: uuid: must be 24 lowercase hexadecimal characters", at)
+		}
+		if _, taken := s.uuids[obj.UUID]; taken {
+			return nil, fmt.Errorf("%s: uuid %s is used twice", at, obj.UUID)
+		}
+		ns := obj.TenantMeta.Namespace
+		if err := checkNamespace(ns); err != nil {
+			return nil, fmt.Errorf("%s: %s", at, err.Message)
+		}
+		body := createBody{Meta: obj.Meta.WritableMeta, Context: obj.Context, Spec: obj.Spec, ScanObject: obj.ScanObject}
+		if err := checkBody(&body); err != nil {
+			return nil, fmt.Errorf("%s: %s", at, err.Message)
+		}
+		if obj.Context.Type == "" {
+			return nil, fmt.Errorf("%s: context.type: value is required", at)
+		}
+		key := upsertKey{obj.Meta.ParentUUID, obj.Meta.Name}
+		if keys[place{ns, key}] {
+			return nil, fmt.Errorf("%s: another object has the same namespace, meta.parent_uuid and meta.name", at)
+		}
+		keys[place{ns, key}] = true
+		// The key and the uuid are free (checked above), so this adds obj
+		// as it is, under its own uuid.
+		if _, err := s.upsert(ns, key, func(*RepositoryVersion, string) RepositoryVersion { return obj }, func() string { return obj.UUID }); err != nil {
+			return nil, fmt.Errorf("%s: %w", at, err)
+		}
+	}
+	return s, nil
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown fields and
+// anything after the value.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
+}

@@ -1,0 +1,208 @@
+package servicestage
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+)
+
+// SnapshotVersion is the version of the JSON that Snapshot writes and
+// Restore reads.
+const SnapshotVersion = 1
+
+// The snapshot, version 1:
+//
+//	{
+//	  "version": 1,
+//	  "sessions": [                    // by name; "" is the default session
+//	    {"name": "",
+//	     "repositories": [             // by project_id, namespace, project
+//	       {"project_id": "…", "namespace": "repomock", "project": "group/app",   // slashes, not colons
+//	        "refs": [                  // by name; a ref may have no files
+//	          {"ref": "master",
+//	           "files": [              // by path
+//	             {"path": "app/project.rb", "sha": "…git blob SHA-1…", "content_base64": "…"}
+//	           ]}
+//	        ]}
+//	     ]}
+//	  ]
+//	}
+//
+// The same state always gives the same bytes. Content is standard base64,
+// so binary files come back byte for byte; sha is checked against it on
+// restore. Strict mode is not state: it comes from the fixtures given at
+// start, and applies to restored sessions too.
+type snapshot struct {
+	Version  int               `json:"version"`
+	Sessions []snapshotSession `json:"sessions"`
+}
+
+type snapshotSession struct {
+	Name         string               `json:"name"`
+	Repositories []snapshotRepository `json:"repositories"`
+}
+
+type snapshotRepository struct {
+	ProjectID string        `json:"project_id"`
+	Namespace string        `json:"namespace"`
+	Project   string        `json:"project"`
+	Refs      []snapshotRef `json:"refs"`
+}
+
+type snapshotRef struct {
+	Ref   string         `json:"ref"`
+	Files []snapshotFile `json:"files"`
+}
+
+type snapshotFile struct {
+	Path          string `json:"path"`
+	Sha           string `json:"sha"`
+	ContentBase64 string `json:"content_base64"`
+}
+
+// Snapshot returns every session's repositories, refs and files as JSON
+// (see SnapshotVersion). Each session is copied under its store's lock, so
+// a session is never seen half-written.
+func (f *Fake) Snapshot() (json.RawMessage, error) {
+	stores := f.sessions.All()
+	snap := snapshot{Version: SnapshotVersion, Sessions: []snapshotSession{}}
+	for _, name := range slices.Sorted(maps.Keys(stores)) {
+		snap.Sessions = append(snap.Sessions, snapshotSession{Name: name, Repositories: stores[name].snapshot()})
+	}
+	return json.Marshal(snap)
+}
+
+func (s *Store) snapshot() []snapshotRepository {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	keys := slices.SortedFunc(maps.Keys(s.repos), func(a, b repoKey) int {
+		return cmp.Or(cmp.Compare(a.projectID, b.projectID), cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.project, b.project))
+	})
+	out := make([]snapshotRepository, 0, len(keys))
+	for _, k := range keys {
+		repo := snapshotRepository{ProjectID: k.projectID, Namespace: k.namespace, Project: k.project, Refs: []snapshotRef{}}
+		refs := s.repos[k].refs
+		for _, ref := range slices.Sorted(maps.Keys(refs)) {
+			files := refs[ref]
+			r := snapshotRef{Ref: ref, Files: make([]snapshotFile, 0, len(files))}
+			for _, path := range slices.Sorted(maps.Keys(files)) {
+				file := files[path]
+				r.Files = append(r.Files, snapshotFile{Path: path, Sha: file.sha, ContentBase64: base64.StdEncoding.EncodeToString(file.data)})
+			}
+			repo.Refs = append(repo.Refs, r)
+		}
+		out = append(out, repo)
+	}
+	return out
+}
+
+// Restore replaces every session with those of a Snapshot. Restored
+// sessions keep their repositories, refs and files and do not get the
+// fixtures again; a session the snapshot does not name starts from the
+// fixtures on first use, as usual. On any error nothing changes.
+func (f *Fake) Restore(data json.RawMessage) error {
+	var snap snapshot
+	if err := decodeStrict(data, &snap); err != nil {
+		return fmt.Errorf("servicestage: %w", err)
+	}
+	if snap.Version != SnapshotVersion {
+		return fmt.Errorf("servicestage: version %d: only version %d is understood", snap.Version, SnapshotVersion)
+	}
+	strict := f.cfg.Fixtures != nil && f.cfg.Fixtures.Strict
+	stores := make(map[string]*Store, len(snap.Sessions))
+	for i, sess := range snap.Sessions {
+		if _, dup := stores[sess.Name]; dup {
+			return fmt.Errorf("servicestage: sessions[%d]: session %q is listed twice", i, sess.Name)
+		}
+		s, err := restoreStore(sess.Repositories)
+		if err != nil {
+			return fmt.Errorf("servicestage: sessions[%d] (%q): %w", i, sess.Name, err)
+		}
+		s.strict = strict
+		stores[sess.Name] = s
+	}
+	f.sessions.Replace(stores)
+	return nil
+}
+
+func restoreStore(repos []snapshotRepository) (*Store, error) {
+	s := newStore()
+	for i, r := range repos {
+		at := fmt.Sprintf("repositories[%d]", i)
+		if r.ProjectID == "" || r.Namespace == "" {
+			return nil, fmt.Errorf("%s: project_id and namespace are required", at)
+		}
+		if err := checkStoredPath("project", r.Project); err != nil {
+			return nil, fmt.Errorf("%s: %w", at, err)
+		}
+		key := repoKey{projectID: r.ProjectID, namespace: r.Namespace, project: r.Project}
+		if s.repos[key] != nil {
+			return nil, fmt.Errorf("%s: repository %q of namespace %q and project %q is listed twice", at, r.Project, r.Namespace, r.ProjectID)
+		}
+		repo := &repository{refs: make(map[string]map[string]*file, len(r.Refs))}
+		s.repos[key] = repo
+		for j, ref := range r.Refs {
+			at := fmt.Sprintf("%s.refs[%d]", at, j)
+			if ref.Ref == "" {
+				return nil, fmt.Errorf("%s: ref: value is required", at)
+			}
+			if repo.refs[ref.Ref] != nil {
+				return nil, fmt.Errorf("%s: ref %q is listed twice", at, ref.Ref)
+			}
+			files := make(map[string]*file, len(ref.Files))
+			repo.refs[ref.Ref] = files
+			for k, fl := range ref.Files {
+				at := fmt.Sprintf("%s.files[%d]", at, k)
+				if err := checkStoredPath("path", fl.Path); err != nil {
+					return nil, fmt.Errorf("%s: %w", at, err)
+				}
+				if files[fl.Path] != nil {
+					return nil, fmt.Errorf("%s: file %q is listed twice", at, fl.Path)
+				}
+				data, err := base64.StdEncoding.Strict().DecodeString(fl.ContentBase64)
+				if err != nil {
+					return nil, fmt.Errorf("%s: content_base64: %w", at, err)
+				}
+				stored := newFile(data)
+				if fl.Sha != stored.sha {
+					return nil, fmt.Errorf("%s: sha %q is not the blob SHA of the content (%s)", at, clip(fl.Sha), stored.sha)
+				}
+				files[fl.Path] = stored
+			}
+		}
+	}
+	return s, nil
+}
+
+// checkStoredPath accepts a project or file path as the store keeps it:
+// slash-separated, no empty segment, no colon.
+func checkStoredPath(field, p string) error {
+	got, err := slashPath(field, p)
+	if err != nil {
+		return errors.New(detail(err))
+	}
+	if got != p {
+		return fmt.Errorf("%s: %q must use '/', not ':'", field, clip(p))
+	}
+	return nil
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown fields and
+// anything after the value.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
+}
