@@ -12,6 +12,10 @@ COPY fixtures /fixtures
 # published port reaches it; the host decides what to publish (compose
 # publishes 127.0.0.1:8080 only).
 ENV REPOMOCK_ADDR=0.0.0.0:8080
+# /__admin (reset, the request journal) is served without a token: the
+# container's network is private and the host publishes what it chooses
+# (compose: 127.0.0.1 only). Set REPOMOCK_ADMIN_TOKEN to require a token.
+ENV REPOMOCK_ADMIN_OPEN=true
 USER 65532:65532
 EXPOSE 8080
 HEALTHCHECK --interval=1s --timeout=2s --start-period=1s --retries=30 CMD ["/repomock", "health"]

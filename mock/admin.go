@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"strconv"
 
@@ -11,7 +12,7 @@ const adminPrefix = "/__admin"
 
 // registerAdmin adds the admin API. It lives outside the vendor specs.
 func (s *Server) registerAdmin() {
-	g := s.echo.Group(adminPrefix)
+	g := s.echo.Group(adminPrefix, s.adminAuth)
 	g.GET("/health", func(c echo.Context) error {
 		if !s.ready.Load() {
 			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "stopping"})
@@ -33,4 +34,21 @@ func (s *Server) registerAdmin() {
 		}
 		return c.JSON(http.StatusOK, map[string]any{"requests": s.journal.newest(limit)})
 	})
+}
+
+// AdminTokenHeader carries the admin token when Config.AdminToken is set.
+const AdminTokenHeader = "X-Repomock-Admin-Token"
+
+// adminAuth requires the admin token, when one is configured.
+func (s *Server) adminAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.cfg.AdminToken == "" {
+			return next(c)
+		}
+		got := c.Request().Header.Get(AdminTokenHeader)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AdminToken)) != 1 {
+			return &plainError{Status: http.StatusUnauthorized, Message: AdminTokenHeader + ": missing or wrong admin token"}
+		}
+		return next(c)
+	}
 }

@@ -82,7 +82,7 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 		for _, v := range openapi.Violations(c) {
 			vs = append(vs, v.String())
 		}
-		s.journal.add(Entry{
+		entry := Entry{
 			Time:        s.cfg.Clock().UTC(),
 			Method:      req.Method,
 			Path:        req.URL.Path,
@@ -91,7 +91,11 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			OperationID: openapi.OperationID(c),
 			Violations:  vs,
 			DurationMS:  float64(time.Since(start).Microseconds()) / 1000,
-		})
+		}
+		s.journal.add(entry)
+		// Like the journal, the log line holds no header and no body.
+		s.log.Debug("request", "method", entry.Method, "path", entry.Path, "status", entry.Status,
+			"operation", entry.OperationID, "violations", entry.Violations, "duration_ms", entry.DurationMS)
 		return nil
 	}
 }

@@ -63,6 +63,16 @@ type Config struct {
 	HuaweiCredentials []huaweiauth.Credential
 	// RepoAuths, when not empty, are the only ServiceStage X-Repo-Auth names accepted.
 	RepoAuths []string
+	// AdminToken, when set, is required in the X-Repomock-Admin-Token header
+	// of every /__admin request.
+	AdminToken string
+	// AdminOpen allows an /__admin without a token on an address that is
+	// not loopback (inside a container, whose network is the boundary).
+	// Without it, New refuses such an address unless AdminToken is set.
+	AdminOpen bool
+	// ReadHeaderTimeout bounds how long a client may take to send its
+	// request headers, so a slow client cannot hold a connection. Default 10s.
+	ReadHeaderTimeout time.Duration
 	// ShutdownTimeout bounds how long Run waits for in-flight requests. Default 10s.
 	ShutdownTimeout time.Duration
 	// Logger receives the server's logs. nil discards them.
@@ -117,6 +127,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.JournalSize <= 0 {
 		cfg.JournalSize = DefaultJournalSize
 	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = 10 * time.Second
+	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
@@ -133,6 +146,9 @@ func New(cfg Config) (*Server, error) {
 	var specFS fs.FS = specs.FS()
 	if cfg.SpecsDir != "" {
 		specFS = os.DirFS(cfg.SpecsDir)
+	}
+	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
+		return nil, fmt.Errorf("refusing to serve /__admin (reset, the request journal) on %s, which is not a loopback address, without an admin token: set --admin-token, or --admin-open where the network is private (a container)", cfg.Addr)
 	}
 	fixtures, err := loadFixtures(cfg.FixturesDir)
 	if err != nil {
@@ -180,6 +196,20 @@ func New(cfg Config) (*Server, error) {
 	s.registerAdmin()
 	s.ready.Store(true)
 	return s, nil
+}
+
+// isLoopback reports whether addr (host:port) listens on loopback only.
+// An empty host or an unspecified address (0.0.0.0, ::) listens everywhere.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // MaxURIBytes and MaxHeaderBytes bound a request's URI and each header
@@ -249,7 +279,7 @@ func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.echo,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
