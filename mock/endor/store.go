@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Store holds the repository versions of one session, namespace by
@@ -32,13 +33,17 @@ type slot struct{ rec *record }
 // it; the mock's assumption is (namespace, meta.parent_uuid, meta.name).
 type upsertKey struct{ parent, name string }
 
-// record is one stored object. Its JSON is made once at write time; the
-// decoded view that filters and sorting read is made on first use, since
-// most objects are never filtered.
+// record is one stored object: its JSON, made once at write time, and the
+// few fields the store reads back. Keeping no decoded copy keeps the heap
+// small and sparse in pointers, which is what a large store's GC pays for.
+// The decoded view that filters and sorting read is made on first use.
 type record struct {
-	obj  RepositoryVersion
-	json []byte                         // as served
-	doc  atomic.Pointer[map[string]any] // as filters and sorting see it
+	uuid      string
+	key       upsertKey
+	created   time.Time
+	createdBy string
+	json      []byte                         // as served
+	doc       atomic.Pointer[map[string]any] // as filters and sorting see it
 }
 
 func newRecord(obj RepositoryVersion) (*record, error) {
@@ -46,7 +51,18 @@ func newRecord(obj RepositoryVersion) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &record{obj: obj, json: data}, nil
+	return &record{
+		uuid:      obj.UUID,
+		key:       upsertKey{obj.Meta.ParentUUID, obj.Meta.Name},
+		created:   obj.Meta.CreateTime,
+		createdBy: obj.Meta.CreatedBy,
+		json:      data,
+	}, nil
+}
+
+// stored is what an update keeps of the object it replaces.
+func (r *record) stored() *RepositoryVersion {
+	return &RepositoryVersion{UUID: r.uuid, Meta: Meta{CreateTime: r.created, CreatedBy: r.createdBy}}
 }
 
 // view returns the object as a decoded JSON tree. Two first readers may
@@ -84,7 +100,7 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 	defer s.mu.Unlock()
 	n := s.ns(ns)
 	if sl := n.byKey[key]; sl != nil {
-		rec, err := newRecord(build(&sl.rec.obj, sl.rec.obj.UUID))
+		rec, err := newRecord(build(sl.rec.stored(), sl.rec.uuid))
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +148,7 @@ func (s *Store) delete(ns, uuid string) bool {
 		return false
 	}
 	delete(n.byUUID, uuid)
-	delete(n.byKey, upsertKey{sl.rec.obj.Meta.ParentUUID, sl.rec.obj.Meta.Name})
+	delete(n.byKey, sl.rec.key)
 	delete(s.uuids, uuid)
 	n.order = slices.DeleteFunc(n.order, func(x *slot) bool { return x == sl })
 	return true
