@@ -144,24 +144,17 @@ func (s *Store) get(loc location, path string) (*file, *Error) {
 }
 
 func (s *Store) update(loc location, path, sha string, data []byte) *Error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	files, err := s.files(loc)
-	if err != nil {
-		return err
-	}
-	f := files[path]
-	if f == nil {
-		return errFileNotFound(loc, path)
-	}
-	if sha != f.sha {
-		return errShaMismatch(sha, path)
-	}
-	files[path] = newFile(data)
-	return nil
+	return s.change(loc, path, sha, func(files map[string]*file) { files[path] = newFile(data) })
 }
 
+// Assumption: the ref outlives its last file; git would keep the branch with an empty tree.
 func (s *Store) delete(loc location, path, sha string) *Error {
+	return s.change(loc, path, sha, func(files map[string]*file) { delete(files, path) })
+}
+
+// change applies apply to the files of loc once the file at path exists
+// and sha is its current blob SHA (the check update and delete share).
+func (s *Store) change(loc location, path, sha string, apply func(files map[string]*file)) *Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	files, err := s.files(loc)
@@ -175,8 +168,7 @@ func (s *Store) delete(loc location, path, sha string) *Error {
 	if sha != f.sha {
 		return errShaMismatch(sha, path)
 	}
-	// Assumption: the ref outlives its last file; git would keep the branch with an empty tree.
-	delete(files, path)
+	apply(files)
 	return nil
 }
 
