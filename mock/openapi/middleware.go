@@ -14,7 +14,6 @@ package openapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -394,69 +393,6 @@ func checkBody(req *http.Request, rb *openapi3.RequestBody, data []byte) *Reques
 		return &RequestError{Status: http.StatusBadRequest, Violations: []Violation{*v}}
 	}
 	return nil
-}
-
-// strictJSON finds a duplicate object key or data after the JSON value.
-// Syntax errors (and nesting deeper than encoding/json takes) are left to
-// the validator, which reports them.
-func strictJSON(data []byte) *Violation {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	type frame struct {
-		keys  map[string]bool // nil for an array
-		key   string          // the current key
-		isKey bool            // the next token is a key
-	}
-	var stack []frame
-	where := func(k string) string {
-		var parts []string
-		for _, f := range stack[:len(stack)-1] {
-			if f.keys != nil {
-				parts = append(parts, f.key)
-			}
-		}
-		return strings.Join(append(parts, k), ".")
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil // a syntax error: the validator reports it
-		}
-		if n := len(stack); n > 0 && stack[n-1].isKey {
-			if k, ok := tok.(string); ok {
-				if stack[n-1].keys[k] {
-					return &Violation{Field: where(k), Reason: "duplicate field"}
-				}
-				stack[n-1].keys[k], stack[n-1].key, stack[n-1].isKey = true, k, false
-				continue
-			}
-		}
-		switch tok {
-		case json.Delim('{'):
-			if len(stack) >= 10000 {
-				return nil
-			}
-			stack = append(stack, frame{keys: map[string]bool{}, isKey: true})
-			continue
-		case json.Delim('['):
-			if len(stack) >= 10000 {
-				return nil
-			}
-			stack = append(stack, frame{})
-			continue
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-		}
-		if n := len(stack); n > 0 {
-			if stack[n-1].keys != nil {
-				stack[n-1].isKey = true
-			}
-			continue
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			return &Violation{Field: "body", Reason: "unexpected data after the JSON value"}
-		}
-		return nil
-	}
 }
 
 func (v *Validator) checkResponse(c echo.Context, rt *route, buf *bufferedWriter) {
