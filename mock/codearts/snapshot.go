@@ -1,14 +1,13 @@
 package codearts
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/repomock/repomock/mock/session"
 )
 
 // SnapshotVersion is the version of the JSON that Snapshot writes and
@@ -94,7 +93,7 @@ func (s *Store) snapshot() snapshotSession {
 // a create. On any error nothing changes.
 func (f *Fake) Restore(data json.RawMessage) error {
 	var snap snapshot
-	if err := decodeStrict(data, &snap); err != nil {
+	if err := session.DecodeStrict(data, &snap); err != nil {
 		return fmt.Errorf("codearts: %w", err)
 	}
 	if snap.Version != SnapshotVersion {
@@ -160,18 +159,4 @@ func restoreStore(sess snapshotSession) (*Store, error) {
 		s.order = append(s.order, stored)
 	}
 	return s, nil
-}
-
-// decodeStrict decodes one JSON value into v, refusing unknown fields and
-// anything after the value.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
 }

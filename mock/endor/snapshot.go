@@ -1,15 +1,14 @@
 package endor
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/repomock/repomock/mock/session"
 )
 
 // SnapshotVersion is the version of the JSON that Snapshot writes and
@@ -105,7 +104,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		IssuedTokens []snapshotToken   `json:"issued_tokens"`
 		Sessions     []restoredSession `json:"sessions"`
 	}
-	if err := decodeStrict(data, &snap); err != nil {
+	if err := session.DecodeStrict(data, &snap); err != nil {
 		return fmt.Errorf("endor: %w", err)
 	}
 	if snap.Version != SnapshotVersion {
@@ -185,18 +184,4 @@ func restoreStore(objs []RepositoryVersion) (*Store, error) {
 		}
 	}
 	return s, nil
-}
-
-// decodeStrict decodes one JSON value into v, refusing unknown fields and
-// anything after the value.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
 }

@@ -1,15 +1,15 @@
 package servicestage
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
+
+	"github.com/repomock/repomock/mock/session"
 )
 
 // SnapshotVersion is the version of the JSON that Snapshot writes and
@@ -108,7 +108,7 @@ func (s *Store) snapshot() []snapshotRepository {
 // fixtures on first use, as usual. On any error nothing changes.
 func (f *Fake) Restore(data json.RawMessage) error {
 	var snap snapshot
-	if err := decodeStrict(data, &snap); err != nil {
+	if err := session.DecodeStrict(data, &snap); err != nil {
 		return fmt.Errorf("servicestage: %w", err)
 	}
 	if snap.Version != SnapshotVersion {
@@ -189,20 +189,6 @@ func checkStoredPath(field, p string) error {
 	}
 	if got != p {
 		return fmt.Errorf("%s: %q must use '/', not ':'", field, clip(p))
-	}
-	return nil
-}
-
-// decodeStrict decodes one JSON value into v, refusing unknown fields and
-// anything after the value.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("unexpected data after the JSON value")
 	}
 	return nil
 }

@@ -5,6 +5,10 @@
 package session
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
 	"maps"
 	"sync"
 )
@@ -59,4 +63,18 @@ func (s *States[S]) Replace(states map[string]S) {
 	s.mu.Lock()
 	s.states = fresh
 	s.mu.Unlock()
+}
+
+// DecodeStrict decodes a saved state into v: every field must be known and
+// nothing may follow the JSON value, so that a file never loads half-read.
+func DecodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
 }

@@ -82,3 +82,17 @@ func TestReplaceSkipsMakeForGivenSessions(t *testing.T) {
 		t.Errorf("after Reset Get(kept) = %q, want a fresh state", *got)
 	}
 }
+
+func TestDecodeStrict(t *testing.T) {
+	var v struct {
+		A int `json:"a"`
+	}
+	if err := session.DecodeStrict([]byte(`{"a":1}`), &v); err != nil || v.A != 1 {
+		t.Fatalf("a good value: %v, %+v", err, v)
+	}
+	for _, bad := range []string{`{"a":1,"b":2}`, `{"a":1} {}`, `{"a":1} x`, `{"a":`} {
+		if err := session.DecodeStrict([]byte(bad), &v); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}
