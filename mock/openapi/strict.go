@@ -138,17 +138,9 @@ func (s *jsonScanner) object(i, depth int) (int, *Violation, bool) {
 			v.Field = s.decode(k) + "." + v.Field
 			return next, v, true
 		}
-		i = s.ws(next)
-		if i >= len(s.data) {
-			return i, nil, false
-		}
-		switch s.data[i] {
-		case ',':
-			i++
-		case '}':
-			return i + 1, nil, true
-		default:
-			return i, nil, false
+		var more bool
+		if i, more, ok = s.next(next, '}'); !more {
+			return i, nil, ok
 		}
 	}
 }
@@ -163,17 +155,26 @@ func (s *jsonScanner) array(i, depth int) (int, *Violation, bool) {
 		if !ok || v != nil {
 			return next, v, ok
 		}
-		i = s.ws(next)
-		if i >= len(s.data) {
-			return i, nil, false
+		var more bool
+		if i, more, ok = s.next(next, ']'); !more {
+			return i, nil, ok
 		}
-		switch s.data[i] {
-		case ',':
-			i++
-		case ']':
-			return i + 1, nil, true
-		default:
-			return i, nil, false
-		}
+	}
+}
+
+// next reads what follows a member at i: a comma (more members come, at
+// the returned index), or close (the container ends, after it). Anything
+// else is a syntax error.
+func (s *jsonScanner) next(i int, close byte) (at int, more, ok bool) {
+	i = s.ws(i)
+	switch {
+	case i >= len(s.data):
+		return i, false, false
+	case s.data[i] == ',':
+		return i + 1, true, true
+	case s.data[i] == close:
+		return i + 1, false, true
+	default:
+		return i, false, false
 	}
 }
