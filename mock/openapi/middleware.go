@@ -258,17 +258,18 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 				}
 			}()
 
-			err := v.serve(c, rt, next)
+			params := pathParams(c) // decoded once, for both checks
+			err := v.serve(c, rt, params, next)
 			if err != nil {
 				c.Error(err) // rendered into buf by the echo error handler
 			}
-			v.checkResponse(c, rt, buf)
+			v.checkResponse(c, rt, params, buf)
 			return buf.flushTo(out)
 		}
 	}
 }
 
-func (v *Validator) serve(c echo.Context, rt *route, next echo.HandlerFunc) error {
+func (v *Validator) serve(c echo.Context, rt *route, params map[string]string, next echo.HandlerFunc) error {
 	// The body is read first, within the limit, so that a body too large is
 	// refused before anything else and Authenticate may read it (a request
 	// signature covers the body's hash).
@@ -280,7 +281,7 @@ func (v *Validator) serve(c echo.Context, rt *route, next echo.HandlerFunc) erro
 		}
 	}
 	if err == nil {
-		err = v.validateRequest(c, rt, body)
+		err = v.validateRequest(c, rt, params, body)
 	}
 	if err != nil {
 		addViolations(c, err.Violations)
@@ -314,7 +315,7 @@ func pathParams(c echo.Context) map[string]string {
 	return params
 }
 
-func (v *Validator) validateRequest(c echo.Context, rt *route, body []byte) *RequestError {
+func (v *Validator) validateRequest(c echo.Context, rt *route, params map[string]string, body []byte) *RequestError {
 	req := c.Request()
 	setBody(req, body)
 	if rb := rt.kin.Operation.RequestBody; rb != nil && rb.Value != nil && len(body) > 0 {
@@ -324,7 +325,7 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, body []byte) *Req
 	}
 	input := &openapi3filter.RequestValidationInput{
 		Request:    req,
-		PathParams: pathParams(c),
+		PathParams: params,
 		Route:      rt.kin,
 		Options:    &v.reqOpts,
 	}
@@ -395,11 +396,11 @@ func checkBody(req *http.Request, rb *openapi3.RequestBody, data []byte) *Reques
 	return nil
 }
 
-func (v *Validator) checkResponse(c echo.Context, rt *route, buf *bufferedWriter) {
+func (v *Validator) checkResponse(c echo.Context, rt *route, params map[string]string, buf *bufferedWriter) {
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request:    c.Request(),
-			PathParams: pathParams(c),
+			PathParams: params,
 			Route:      rt.kin,
 			Options:    &v.reqOpts,
 		},
