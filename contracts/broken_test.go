@@ -1,9 +1,11 @@
 package contracts_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +27,8 @@ const (
 	opEndorGet       = "RepositoryVersionService_GetRepositoryVersion"
 	opEndorList      = "RepositoryVersionService_ListRepositoryVersions"
 	opEndorDelete    = "RepositoryVersionService_DeleteRepositoryVersion"
+	opEndorUpdate    = "RepositoryVersionService_UpdateRepositoryVersion"
+	opEndorAuth      = "AuthenticationService_GetAuthenticationInfo"
 	opCodeArtsCreate = "CreateRepository"
 	opCodeArtsShow   = "ShowRepositoryByUuid"
 	opCodeArtsList   = "GetAllRepositoryByProjectId"
@@ -224,6 +228,35 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			},
 		},
 		{
+			// An update that applies the whole object, mask or not: the
+			// read-back shows meta.description changed outside the mask.
+			name: "Endor update ignores the mask",
+			wrap: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPatch && endorVersions.MatchString(r.URL.Path) {
+						body, _ := io.ReadAll(r.Body)
+						widened := bytes.Replace(body, []byte(`"update_mask":"meta.tags"`), []byte(`"update_mask":"meta.tags,meta.description"`), 1)
+						r.Body = io.NopCloser(bytes.NewReader(widened))
+						r.ContentLength = int64(len(widened))
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+			fail: []key{{contracts.CheckReadAfterWrite, opEndorUpdate}},
+		},
+		{
+			// The SDK's token check answered 404, as repomock did before:
+			// the SDK would drop every bearer token.
+			name: "Endor has no GET /v1/auth",
+			wrap: rewrite(func(r *http.Request) bool { return r.URL.Path == "/v1/auth" }, func(int, []byte) (int, []byte) {
+				return http.StatusNotFound, []byte(`{"code":5,"message":"Not Found"}`)
+			}),
+			fail: []key{
+				{contracts.CheckReadAfterWrite, opEndorAuth},
+				{contracts.CheckMissingAuth, opEndorAuth},
+			},
+		},
+		{
 			// googlerpcStatus has no required fields, so the schema check
 			// cannot see a foreign envelope: response_schema_conformance
 			// must stay green. Every check that looks at an error body
@@ -240,6 +273,8 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			fail: []key{
 				{contracts.CheckNegativeData, opEndorCreate},
 				{contracts.CheckMissingAuth, opEndorCreate},
+				{contracts.CheckNegativeData, opEndorUpdate},
+				{contracts.CheckMissingAuth, opEndorUpdate},
 				{contracts.CheckReadAfterWrite, opEndorDelete},
 			},
 		},
@@ -257,6 +292,7 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckUpsert, opEndorCreate},
 				{contracts.CheckReadAfterWrite, opEndorGet},
 				{contracts.CheckReadAfterWrite, opEndorList},
+				{contracts.CheckReadAfterWrite, opEndorUpdate},
 				{contracts.CheckReadAfterWrite, opEndorDelete},
 			},
 		},

@@ -17,7 +17,9 @@ const (
 	endorList   = "RepositoryVersionService_ListRepositoryVersions"
 	endorGet    = "RepositoryVersionService_GetRepositoryVersion"
 	endorDelete = "RepositoryVersionService_DeleteRepositoryVersion"
+	endorUpdate = "RepositoryVersionService_UpdateRepositoryVersion"
 	endorAPIKey = "AuthenticationService_GetAPIKeyToken"
+	endorAuth   = "AuthenticationService_GetAuthenticationInfo"
 )
 
 func endorVendor(t Target) *vendor {
@@ -88,6 +90,7 @@ func (s *suite) endorBearer(v *vendor) (string, error) {
 func endorScenarios(s *suite, v *vendor) {
 	e := s.target.Endor
 	create, get, list, del := v.op(endorCreate), v.op(endorGet), v.op(endorList), v.op(endorDelete)
+	update, authInfo := v.op(endorUpdate), v.op(endorAuth)
 	ns := map[string]string{"tenant_meta.namespace": e.Namespace}
 	at := func(uuid string) map[string]string {
 		return map[string]string{"tenant_meta.namespace": e.Namespace, "uuid": uuid}
@@ -150,7 +153,7 @@ func endorScenarios(s *suite, v *vendor) {
 		// the read-back checks cannot run without the object.
 		why := fmt.Sprintf("a valid create was refused or named no uuid: %v %v", err, first)
 		s.fail(CheckUpsert, create, "%s", why)
-		for _, op := range []*operation{get, list, del} {
+		for _, op := range []*operation{get, list, update, del} {
 			s.skip(CheckReadAfterWrite, op, why)
 		}
 		return
@@ -214,6 +217,70 @@ func endorScenarios(s *suite, v *vendor) {
 		}
 		return nil
 	}())
+	// Update through the SDK's PATCH with a mask: only meta.tags changes.
+	tagged := func(tags ...string) map[string]any {
+		return map[string]any{
+			"object":  map[string]any{"uuid": id, "meta": map[string]any{"tags": tags, "description": "not in the mask"}},
+			"request": map[string]any{"update_mask": "meta.tags"},
+		}
+	}
+	x, err = s.call(update, request{params: ns, body: tagged("repomock-contract")})
+	s.outcome(CheckReadAfterWrite, update, func() error {
+		if err != nil {
+			return err
+		}
+		if err := expect2xx(x); err != nil {
+			return err
+		}
+		back, err := s.call(get, request{params: at(id)})
+		if err != nil {
+			return err
+		}
+		if err := expect2xx(back); err != nil {
+			return err
+		}
+		b := back.json()
+		tags, _ := b["meta"].(map[string]any)["tags"].([]any)
+		if len(tags) != 1 || tags[0] != "repomock-contract" {
+			return fmt.Errorf("meta.tags was not updated: %s", back)
+		}
+		if got := str(b, "meta", "description"); got != "updated by the contract suite" {
+			return fmt.Errorf("meta.description is not in the mask but changed to %q", got)
+		}
+		if str(b, "meta", "create_time") != str(second.json(), "meta", "create_time") || str(b, "meta", "name") != name {
+			return fmt.Errorf("the update changed fields outside its mask: %s", back)
+		}
+		return nil
+	}())
+	s.negative(update, tagged("repomock-contract"), true, func(body any) request { return request{params: ns, body: body} }, nil)
+	s.missingAuth(update, request{params: ns, body: tagged("x")}, func(b map[string]any) error {
+		if str(b, "code") != "16" {
+			return fmt.Errorf("want code 16 (UNAUTHENTICATED), got %v", b["code"])
+		}
+		return nil
+	})
+
+	// The SDK's token check: a valid token is described, none is 401.
+	x, err = s.call(authInfo, request{})
+	s.outcome(CheckReadAfterWrite, authInfo, func() error {
+		if err != nil {
+			return err
+		}
+		if err := expect2xx(x); err != nil {
+			return err
+		}
+		if str(x.json(), "expiration_time") == "" {
+			return fmt.Errorf("GET /v1/auth named no expiration_time: %s", x)
+		}
+		return nil
+	}())
+	s.missingAuth(authInfo, request{}, func(b map[string]any) error {
+		if str(b, "code") != "16" {
+			return fmt.Errorf("want code 16 (UNAUTHENTICATED), got %v", b["code"])
+		}
+		return nil
+	})
+
 	x, err = s.call(del, request{params: at(id)})
 	s.outcome(CheckReadAfterWrite, del, func() error {
 		if err != nil {

@@ -159,11 +159,12 @@ func New(cfg Config) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Pre(s.limits)
+	s.fakes = s.vendors(fixtures)
+	// A vendor prepares each of its requests before anything can answer it.
+	e.Pre(s.prepareVendor, s.limits)
 	e.Use(s.record, s.recoverPanics)
 	s.echo = e
 
-	s.fakes = s.vendors(fixtures)
 	if err := s.loadState(); err != nil {
 		return nil, err
 	}
@@ -179,6 +180,7 @@ func New(cfg Config) (*Server, error) {
 			LenientResponses:    cfg.LenientResponses,
 			MaxBodyBytes:        cfg.MaxBodyBytes,
 			RejectUnknownFields: v.rejectUnknownFields,
+			JSONMediaTypes:      v.jsonMediaTypes,
 			Authenticate:        v.auth,
 			Logger:              log,
 		})

@@ -26,12 +26,17 @@ type vendor struct {
 	auth echo.HandlerFunc
 	// rejectUnknownFields refuses body fields the schema does not declare.
 	rejectUnknownFields bool
+	// jsonMediaTypes are media types validated as application/json.
+	jsonMediaTypes []string
 	// errorFor makes the vendor's error for a failure found outside its
 	// handlers (bad request, unknown route, body too large, a fault of the fake).
 	errorFor func(status int, message string) statusError
 	// owns says whether an unrouted request gets this vendor's error shape.
-	owns  func(r *http.Request) bool
-	reset func()
+	owns func(r *http.Request) bool
+	// prepare, when set, runs first on every request that belongs to the
+	// vendor, routed or not (content negotiation, request ids).
+	prepare func(c echo.Context)
+	reset   func()
 	// stateKey names the fake's part of the state file; state saves and restores it.
 	stateKey string
 	state    stateful
@@ -78,10 +83,13 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		auth:     endorFake.Authenticate,
 		// Endor decodes bodies as protobuf JSON, which refuses unknown fields.
 		rejectUnknownFields: true,
+		jsonMediaTypes:      endor.JSONMediaTypes(),
 		errorFor:            func(status int, msg string) statusError { return endor.ErrorFor(status, msg) },
 		owns: func(r *http.Request) bool {
-			return strings.HasPrefix(r.URL.Path, "/v1/namespaces/") || strings.HasPrefix(r.URL.Path, "/v1/auth/")
+			p := r.URL.Path
+			return strings.HasPrefix(p, "/v1/namespaces/") || p == "/v1/auth" || strings.HasPrefix(p, "/v1/auth/")
 		},
+		prepare:  endor.Negotiate,
 		reset:    endorFake.Reset,
 		stateKey: "endor",
 		state:    endorFake,
@@ -132,18 +140,37 @@ func requestIDs(f *gofakeit.Faker) func() string {
 	return func() string { return fmt.Sprintf("%016x%016x", f.Uint64(), f.Uint64()) }
 }
 
-// errorFor renders a failure on a request that no vendor handler saw in
-// the shape of the vendor the request was meant for: by its path, then by
-// its credentials. Other /v1/ and /v2/ paths get Endor's shape; the rest
-// (admin, unknown prefixes) a plain {"message": …}.
-func (s *Server) errorFor(r *http.Request, status int, message string) statusError {
-	for _, v := range s.fakes {
-		if v.owns(r) {
-			return v.errorFor(status, message)
+// vendorOf returns the vendor a request was meant for, by its path: the
+// vendor that owns it, else Endor for other /v1/ and /v2/ paths, else nil
+// (admin, unknown prefixes).
+func (s *Server) vendorOf(r *http.Request) *vendor {
+	for i := range s.fakes {
+		if s.fakes[i].owns(r) {
+			return &s.fakes[i]
 		}
 	}
 	if strings.HasPrefix(r.URL.Path, "/v1/") || strings.HasPrefix(r.URL.Path, "/v2/") {
-		return s.fakes[0].errorFor(status, message)
+		return &s.fakes[0]
+	}
+	return nil
+}
+
+// errorFor renders a failure on a request that no vendor handler saw in
+// the shape of the vendor the request was meant for; outside every
+// vendor, a plain {"message": …}.
+func (s *Server) errorFor(r *http.Request, status int, message string) statusError {
+	if v := s.vendorOf(r); v != nil {
+		return v.errorFor(status, message)
 	}
 	return &plainError{Status: status, Message: message}
+}
+
+// prepareVendor runs the prepare step of the request's vendor.
+func (s *Server) prepareVendor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if v := s.vendorOf(c.Request()); v != nil && v.prepare != nil {
+			v.prepare(c)
+		}
+		return next(c)
+	}
 }

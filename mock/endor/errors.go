@@ -28,6 +28,7 @@ const (
 	codeUnknown          = 2
 	codeInvalidArgument  = 3
 	codeNotFound         = 5
+	codeAlreadyExists    = 6
 	codePermissionDenied = 7
 	codeResourceExhaust  = 8
 	codeUnimplemented    = 12

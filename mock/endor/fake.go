@@ -26,7 +26,9 @@ const (
 	OpList        = "RepositoryVersionService_ListRepositoryVersions"
 	OpGet         = "RepositoryVersionService_GetRepositoryVersion"
 	OpDelete      = "RepositoryVersionService_DeleteRepositoryVersion"
+	OpUpdate      = "RepositoryVersionService_UpdateRepositoryVersion"
 	OpAPIKeyToken = "AuthenticationService_GetAPIKeyToken"
+	OpAuthInfo    = "AuthenticationService_GetAuthenticationInfo"
 )
 
 // DefaultTokenTTL is how long a token from POST /v1/auth/api-key lasts.
@@ -94,9 +96,9 @@ func ParseTokens(s string) ([]Token, error) {
 
 // grant is what a valid token allows.
 type grant struct {
-	principal string // user@idp@source, for created_by/updated_by
-	namespace string // "" for every namespace
-	expires   time.Time
+	principal string    // user@idp@source, for created_by/updated_by
+	namespace string    // "" for every namespace
+	expires   time.Time // zero for a configured token, which never expires
 }
 
 func (g grant) allows(ns string) bool {
@@ -182,9 +184,9 @@ func tokenPrincipal(token string) string {
 }
 
 const (
-	principalKey = "repomock.endor.principal"
-	nsParam      = "tenant_meta.namespace"
-	apiKeyPath   = "/v1/auth/api-key"
+	grantKey   = "repomock.endor.grant"
+	nsParam    = "tenant_meta.namespace"
+	apiKeyPath = "/v1/auth/api-key"
 )
 
 // Authenticate checks the bearer token and the namespace it may reach, as
@@ -210,7 +212,7 @@ func (f *Fake) Authenticate(c echo.Context) error {
 			return errPermissionDenied()
 		}
 	}
-	c.Set(principalKey, g.principal)
+	c.Set(grantKey, g)
 	return nil
 }
 

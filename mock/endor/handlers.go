@@ -35,7 +35,9 @@ func (f *Fake) Handlers() map[string]echo.HandlerFunc {
 		OpList:        f.list,
 		OpGet:         f.get,
 		OpDelete:      f.delete,
+		OpUpdate:      f.update,
 		OpAPIKeyToken: f.apiKeyToken,
+		OpAuthInfo:    f.authInfo,
 	}
 }
 
@@ -50,10 +52,13 @@ func namespaceOf(c echo.Context) string {
 	return ns
 }
 
-func principalOf(c echo.Context) string {
-	p, _ := c.Get(principalKey).(string)
-	return p
+// grantOf is what Authenticate found the request's token allows.
+func grantOf(c echo.Context) grant {
+	g, _ := c.Get(grantKey).(grant)
+	return g
 }
+
+func principalOf(c echo.Context) string { return grantOf(c).principal }
 
 // create is CreateRepositoryVersion: create, or update the object with the
 // same (parent, name) in the namespace. Both answer 200 with the object.

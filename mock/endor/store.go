@@ -122,6 +122,41 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 	return rec, nil
 }
 
+// update replaces the object uuid of ns with what build makes of it. A
+// build error, or a new upsert key that another object holds, changes
+// nothing.
+func (s *Store) update(ns, uuid string, build func(old *record) (RepositoryVersion, error)) (*record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.namespaces[ns]
+	var sl *slot
+	if n != nil {
+		sl = n.byUUID[uuid]
+	}
+	if sl == nil {
+		return nil, notFound("repository version %q not found in namespace %q", uuid, ns)
+	}
+	obj, err := build(sl.rec)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := newRecord(obj)
+	if err != nil {
+		return nil, err
+	}
+	if rec.key != sl.rec.key {
+		// Assumption: renaming onto another object's key is ALREADY_EXISTS;
+		// the vendor does not say, and an update never merges two objects.
+		if other := n.byKey[rec.key]; other != nil {
+			return nil, errAlreadyExists("repository version %q already has meta.parent_uuid %q and meta.name %q", other.rec.uuid, rec.key.parent, rec.key.name)
+		}
+		delete(n.byKey, sl.rec.key)
+		n.byKey[rec.key] = sl
+	}
+	sl.rec = rec
+	return rec, nil
+}
+
 func (s *Store) get(ns, uuid string) (*record, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

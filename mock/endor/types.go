@@ -93,3 +93,24 @@ type apiKeyResponse struct {
 	Token          string    `json:"token"`
 	ExpirationTime time.Time `json:"expiration_time"`
 }
+
+// authInfoResponse is what GET /v1/auth answers: the fields Endor's SDK reads.
+type authInfoResponse struct {
+	ExpirationTime       time.Time `json:"expiration_time"`
+	AuthenticationSource string    `json:"authentication_source"`
+	User                 struct {
+		Meta struct {
+			Name string `json:"name"`
+		} `json:"meta"`
+	} `json:"user"`
+}
+
+// updateBody is the body of UpdateRepositoryVersion. The object is kept
+// as sent: only the paths of the mask are read out of it.
+type updateBody struct {
+	Object  json.RawMessage `json:"object"`
+	Request struct {
+		UpdateMask string `json:"update_mask"`
+		Force      bool   `json:"force"`
+	} `json:"request"`
+}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -56,6 +57,11 @@ type Options struct {
 	Authenticate echo.HandlerFunc
 	// Logger receives response violations. nil discards them.
 	Logger *slog.Logger
+	// JSONMediaTypes are media types that are JSON under another name, such
+	// as Endor's application/jsoncompact: a request body and a response of
+	// such a type are validated exactly as application/json, so the spec
+	// need not list them.
+	JSONMediaTypes []string
 }
 
 // Operation is one operation of the document, as the spec and echo name it.
@@ -281,13 +287,38 @@ func (v *Validator) serve(c echo.Context, rt *route, params map[string]string, n
 		}
 	}
 	if err == nil {
+		restore := v.asJSON(c.Request().Header)
 		err = v.validateRequest(c, rt, params, body)
+		restore()
 	}
 	if err != nil {
 		addViolations(c, err.Violations)
 		return err
 	}
 	return next(c)
+}
+
+// isJSONAlias reports whether the media type of contentType (its
+// parameters aside) is one of Options.JSONMediaTypes.
+func (v *Validator) isJSONAlias(contentType string) bool {
+	if len(v.opts.JSONMediaTypes) == 0 || contentType == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && slices.Contains(v.opts.JSONMediaTypes, mt)
+}
+
+// asJSON makes a request whose Content-Type is one of
+// Options.JSONMediaTypes read as application/json while it is validated;
+// the returned func puts the client's header back for the handler and the
+// journal.
+func (v *Validator) asJSON(h http.Header) (restore func()) {
+	ct := h.Get(echo.HeaderContentType)
+	if !v.isJSONAlias(ct) {
+		return func() {}
+	}
+	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	return func() { h.Set(echo.HeaderContentType, ct) }
 }
 
 // setBody gives the request a fresh reader over data, for the next reader.
@@ -407,6 +438,10 @@ func (v *Validator) checkResponse(c echo.Context, rt *route, params map[string]s
 		Status:  buf.status,
 		Header:  buf.header,
 		Options: &v.respOpts,
+	}
+	if v.isJSONAlias(buf.header.Get(echo.HeaderContentType)) {
+		input.Header = buf.header.Clone()
+		input.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	}
 	input.SetBodyBytes(buf.body.Bytes())
 	err := openapi3filter.ValidateResponse(c.Request().Context(), input)

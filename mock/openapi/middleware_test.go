@@ -460,3 +460,38 @@ func TestBodyLimitComesBeforeAuthenticate(t *testing.T) {
 		t.Error("Authenticate ran on a body over the limit")
 	}
 }
+
+// A media type that is JSON under another name is validated as
+// application/json, on the way in and on the way out; without the option
+// it is refused, and a response in it breaks the spec.
+func TestJSONMediaTypes(t *testing.T) {
+	compact := func(c echo.Context) error {
+		c.Response().Header().Set("Content-Type", "application/jsoncompact")
+		return c.JSONBlob(http.StatusOK, []byte(`{"id":"p1","owner":"alice"}`))
+	}
+	e := newServer(t, openapi.Options{JSONMediaTypes: []string{"application/jsoncompact"}}, func(c echo.Context) error {
+		if ct := c.Request().Header.Get("Content-Type"); ct != "application/jsoncompact; charset=utf-8" {
+			t.Errorf("the handler sees Content-Type %q, want the client's", ct)
+		}
+		return compact(c)
+	})
+	r := do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/jsoncompact; charset=utf-8", good)
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.raw)
+	}
+	// The same violations as application/json.
+	r = do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/jsoncompact; charset=utf-8", `{"meta":{"name":7}}`)
+	if r.status != http.StatusBadRequest || !strings.Contains(r.raw, "meta.name: value must be a string") {
+		t.Errorf("invalid jsoncompact body: %d %s", r.status, r.raw)
+	}
+
+	strict := newServer(t, openapi.Options{}, compact)
+	r = do(t, strict, http.MethodPost, "/v1/owners/alice/pets", "application/jsoncompact", good)
+	if r.status != http.StatusUnsupportedMediaType {
+		t.Errorf("without the option, jsoncompact: %d, want 415", r.status)
+	}
+	r = do(t, strict, http.MethodPost, "/v1/owners/alice/pets", "application/json", good)
+	if r.status != http.StatusInternalServerError {
+		t.Errorf("without the option, a jsoncompact response: %d, want 500", r.status)
+	}
+}
