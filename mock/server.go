@@ -159,7 +159,7 @@ func New(cfg Config) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Pre(s.limits)
+	e.Pre(s.arrive, s.limits)
 	e.Use(s.record, s.recoverPanics)
 	s.echo = e
 

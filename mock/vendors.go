@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
@@ -32,6 +33,9 @@ type vendor struct {
 	// owns says whether an unrouted request gets this vendor's error shape.
 	owns  func(r *http.Request) bool
 	reset func()
+	// arrive, when set, runs first on every request the vendor owns, routed
+	// or not, before anything can fail (Huawei's gateway names each request).
+	arrive func(c echo.Context)
 	// stateKey names the fake's part of the state file; state saves and restores it.
 	stateKey string
 	state    stateful
@@ -95,6 +99,7 @@ func (s *Server) vendors(fx fixtures) []vendor {
 			p := r.URL.Path
 			return strings.HasPrefix(p, "/v1/repositories") || strings.HasPrefix(p, "/v2/repositories") || strings.HasPrefix(p, "/v1/projects/")
 		},
+		arrive:   func(c echo.Context) { huawei.AssignRequestID(c) },
 		reset:    codeartsFake.Reset,
 		stateKey: "codearts",
 		state:    codeartsFake,
@@ -111,6 +116,7 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		},
 		errorFor: func(status int, msg string) statusError { return servicestage.ErrorFor(status, msg) },
 		owns:     func(r *http.Request) bool { return isServiceStagePath(r.URL.Path) },
+		arrive:   func(c echo.Context) { huawei.AssignRequestID(c) },
 		reset:    stageFake.Reset,
 		stateKey: "servicestage",
 		state:    stageFake,
@@ -127,20 +133,61 @@ func isServiceStagePath(p string) bool {
 	return ok && strings.HasPrefix(rest, "git/")
 }
 
-// requestIDs makes the request_id of Huawei gateway errors: 32 hex digits.
+// requestIDs makes the ids Huawei's gateway names its requests with
+// (X-Request-Id, and request_id in its error bodies): 32 hex digits, as
+// the vendor's look. With a seed, the n-th Huawei request gets the same id
+// on every run.
 func requestIDs(f *gofakeit.Faker) func() string {
-	return func() string { return fmt.Sprintf("%016x%016x", f.Uint64(), f.Uint64()) }
+	var mu sync.Mutex // keeps an id's two draws together
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Sprintf("%016x%016x", f.Uint64(), f.Uint64())
+	}
+}
+
+// owner is the vendor whose paths r resembles, or nil.
+func (s *Server) owner(r *http.Request) *vendor {
+	for i := range s.fakes {
+		if s.fakes[i].owns(r) {
+			return &s.fakes[i]
+		}
+	}
+	return nil
+}
+
+// arrive lets the vendor that owns the request see it first, before the
+// limits, the router or a handler can fail it.
+func (s *Server) arrive(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if v := s.owner(c.Request()); v != nil && v.arrive != nil {
+			v.arrive(c)
+		}
+		return next(c)
+	}
+}
+
+// nameAnswer puts the gateway's id of a Huawei request on an error answer:
+// in X-Request-Id, and in the body's request_id where the body has one (the
+// gateway's APIGW.* bodies). Other vendors' requests have no id.
+func nameAnswer(c echo.Context, out statusError) {
+	id := huaweiauth.RequestID(c)
+	if id == "" {
+		return
+	}
+	c.Response().Header().Set(huaweiauth.HeaderRequestID, id)
+	if body, ok := out.(interface{ SetRequestID(string) }); ok {
+		body.SetRequestID(id)
+	}
 }
 
 // errorFor renders a failure on a request that no vendor handler saw in
-// the shape of the vendor the request was meant for: by its path, then by
-// its credentials. Other /v1/ and /v2/ paths get Endor's shape; the rest
-// (admin, unknown prefixes) a plain {"message": …}.
+// the shape of the vendor the request was meant for, by its path. Other
+// /v1/ and /v2/ paths get Endor's shape; the rest (admin, unknown
+// prefixes) a plain {"message": …}.
 func (s *Server) errorFor(r *http.Request, status int, message string) statusError {
-	for _, v := range s.fakes {
-		if v.owns(r) {
-			return v.errorFor(status, message)
-		}
+	if v := s.owner(r); v != nil {
+		return v.errorFor(status, message)
 	}
 	if strings.HasPrefix(r.URL.Path, "/v1/") || strings.HasPrefix(r.URL.Path, "/v2/") {
 		return s.fakes[0].errorFor(status, message)

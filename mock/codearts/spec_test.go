@@ -15,7 +15,8 @@ import (
 
 // TestSpec: the document loads and validates, serves exactly the fake's
 // operations, cites a source for everything it adds, and declares both
-// Huawei auth schemes and a 401 on every operation.
+// Huawei auth schemes, a 401 on every operation and the gateway's
+// X-Request-Id on every response.
 func TestSpec(t *testing.T) {
 	doc := loadSpec(t) // specs.Load runs doc.Validate
 
@@ -30,6 +31,12 @@ func TestSpec(t *testing.T) {
 			for _, status := range []string{"200", "400", "401", "404", "500"} {
 				if op.Responses.Value(status) == nil {
 					t.Errorf("%s: no %s response", at, status)
+				}
+			}
+			// The gateway names every answer (vendors.md §5).
+			for status, resp := range op.Responses.Map() {
+				if h := resp.Value.Headers["X-Request-Id"]; h == nil || !h.Value.Required {
+					t.Errorf("%s: the %s response does not declare a required X-Request-Id", at, status)
 				}
 			}
 			for _, p := range op.Parameters {
@@ -73,6 +80,11 @@ func TestSpec(t *testing.T) {
 	for name, s := range c.SecuritySchemes {
 		if s.Value.Extensions["x-repomock-source"] == nil {
 			t.Errorf("security scheme %s: no x-repomock-source", name)
+		}
+	}
+	for name, h := range c.Headers {
+		if h.Value.Extensions["x-repomock-source"] == nil {
+			t.Errorf("header %s: no x-repomock-source", name)
 		}
 	}
 	if got := securityHeaders(doc); got != "Authorization X-Auth-Token" {
