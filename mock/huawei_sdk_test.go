@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -173,6 +174,17 @@ func TestSDKCodeArtsCreateAndReadBack(t *testing.T) {
 		t.Errorf("read back %+v", shown.Result)
 	}
 
+	// The creation status, the read the SDK recommends: 0, created (the
+	// mock's reading of the undocumented result).
+	st, err := c.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: id})
+	if err != nil {
+		t.Fatalf("ListRepositoryStatus: %v", err)
+	}
+	created, success := int32(0), "success"
+	if want := (&repomodel.ListRepositoryStatusResponse{Result: &created, Status: &success, HttpStatusCode: http.StatusOK}); !reflect.DeepEqual(st, want) {
+		t.Errorf("ListRepositoryStatus = %v, want %v", st, want)
+	}
+
 	taken, err := c.ShowRepositoryNameExist(&repomodel.ShowRepositoryNameExistRequest{ProjectUuid: repoProject, RepositoryName: "demotest1"})
 	if err != nil || taken.Result == nil || *taken.Result {
 		t.Errorf("name validation of an existing name: %+v, %v (want result false: not available)", taken, err)
@@ -183,6 +195,8 @@ func TestSDKCodeArtsCreateAndReadBack(t *testing.T) {
 		t.Fatalf("DeleteRepository: %+v, %v", deleted, err)
 	}
 	_, err = c.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: id})
+	serviceError(t, err, http.StatusNotFound, "CH.000404")
+	_, err = c.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: id})
 	serviceError(t, err, http.StatusNotFound, "CH.000404")
 }
 
@@ -219,6 +233,14 @@ func TestSDKCodeArtsErrors(t *testing.T) {
 			_, err := c.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: strings.Repeat("a", 32)})
 			return err
 		}, 404, "CH.000404"},
+		{"status of an unknown repository", func() error {
+			_, err := c.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: strings.Repeat("c", 32)})
+			return err
+		}, 404, "CH.000404"},
+		{"status of a malformed uuid", func() error {
+			_, err := c.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: "abc"})
+			return err
+		}, 400, "CH.010001"},
 		{"delete unknown repository", func() error {
 			_, err := c.DeleteRepository(&repomodel.DeleteRepositoryRequest{RepositoryUuid: strings.Repeat("b", 32)})
 			return err
@@ -517,6 +539,10 @@ func TestSDKRequestIDs(t *testing.T) {
 		}, 200, ""},
 		{"CodeArts read back", func() error {
 			_, err := repo.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: id})
+			return err
+		}, 200, ""},
+		{"CodeArts creation status", func() error {
+			_, err := repo.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: id})
 			return err
 		}, 200, ""},
 		{"CodeArts bad name", func() error { _, err := repo.CreateRepository(createRepo("-named")); return err }, 400,

@@ -47,7 +47,7 @@ func TestSpec(t *testing.T) {
 		}
 	}
 	slices.Sort(ops)
-	want := []string{codearts.OpCreate, codearts.OpDelete, codearts.OpList, codearts.OpShow, codearts.OpNameExists}
+	want := []string{codearts.OpCreate, codearts.OpDelete, codearts.OpList, codearts.OpShow, codearts.OpNameExists, codearts.OpStatus}
 	slices.Sort(want)
 	if !slices.Equal(ops, want) {
 		t.Errorf("operations %v, want %v", ops, want)
@@ -133,6 +133,7 @@ func TestGateway401Declared(t *testing.T) {
 		{http.MethodPost, "/v1/repositories", `{"project_uuid":"` + projectA + `","name":"x"}`},
 		{http.MethodGet, "/v2/repositories/" + unknownUUID, ""},
 		{http.MethodDelete, "/v1/repositories/" + unknownUUID, ""},
+		{http.MethodGet, "/v1/repositories/" + unknownUUID + "/status", ""},
 		{http.MethodGet, "/v1/projects/" + projectA + "/repositories", ""},
 		{http.MethodGet, "/v1/projects/" + projectA + "/repositories/validation/x", ""},
 	} {
