@@ -31,6 +31,7 @@ const (
 	opEndorAuth      = "AuthenticationService_GetAuthenticationInfo"
 	opCodeArtsCreate = "CreateRepository"
 	opCodeArtsShow   = "ShowRepositoryByUuid"
+	opCodeArtsStatus = "ListRepositoryStatus"
 	opCodeArtsList   = "GetAllRepositoryByProjectId"
 	opCodeArtsFree   = "ShowRepositoryNameExist"
 	opCodeArtsDel    = "DeleteRepository"
@@ -99,7 +100,7 @@ var (
 	endorVersion   = regexp.MustCompile(`^/v1/namespaces/[^/]+/repository-versions/[^/]+$`)
 	codeartsCreate = regexp.MustCompile(`^/v1/repositories$`)
 	codeartsShow   = regexp.MustCompile(`^/v2/repositories/[^/]+$`)
-	codeartsAny    = regexp.MustCompile(`^/(v1/repositories(/[^/]+)?|v2/repositories/[^/]+|v1/projects/[^/]+/repositories(/validation/[^/]+)?)$`)
+	codeartsAny    = regexp.MustCompile(`^/(v1/repositories(/[^/]+(/status)?)?|v2/repositories/[^/]+|v1/projects/[^/]+/repositories(/validation/[^/]+)?)$`)
 	stageFile      = regexp.MustCompile(`^/v1/[^/]+/git/files/[^/]+/[^/]+/[^/]+$`)
 )
 
@@ -201,7 +202,8 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			fail: []key{
 				{contracts.CheckReadAfterWrite, opCodeArtsShow},
 			},
-			skip: append(conformanceKeys(opCodeArtsShow, opCodeArtsList, opCodeArtsFree, opCodeArtsDel),
+			skip: append(conformanceKeys(opCodeArtsShow, opCodeArtsStatus, opCodeArtsList, opCodeArtsFree, opCodeArtsDel),
+				key{contracts.CheckReadAfterWrite, opCodeArtsStatus},
 				key{contracts.CheckReadAfterWrite, opCodeArtsList},
 				key{contracts.CheckReadAfterWrite, opCodeArtsFree},
 				key{contracts.CheckReadAfterWrite, opCodeArtsDel}),
@@ -313,6 +315,7 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckStatusCode, opCodeArtsCreate},
 				{contracts.CheckStatusCode, opCodeArtsDel},
 				{contracts.CheckStatusCode, opCodeArtsShow},
+				{contracts.CheckStatusCode, opCodeArtsStatus},
 				{contracts.CheckStatusCode, opCodeArtsList},
 				{contracts.CheckStatusCode, opCodeArtsFree},
 			},

@@ -17,6 +17,7 @@ import (
 const (
 	codeartsCreate   = "CreateRepository"
 	codeartsShow     = "ShowRepositoryByUuid"
+	codeartsStatus   = "ListRepositoryStatus"
 	codeartsList     = "GetAllRepositoryByProjectId"
 	codeartsNameFree = "ShowRepositoryNameExist"
 	codeartsDelete   = "DeleteRepository"
@@ -61,6 +62,7 @@ func codeartsVendor(t Target) *vendor {
 func codeartsScenarios(s *suite, v *vendor) {
 	project := s.target.CodeArts.ProjectUUID
 	create, show, list, free, del := v.op(codeartsCreate), v.op(codeartsShow), v.op(codeartsList), v.op(codeartsNameFree), v.op(codeartsDelete)
+	status := v.op(codeartsStatus)
 	byID := func(id string) map[string]string { return map[string]string{"repository_uuid": id} }
 	deleteLater := func(x *exchange) {
 		if id := str(x.json(), "result", "repository_uuid"); id != "" {
@@ -96,7 +98,7 @@ func codeartsScenarios(s *suite, v *vendor) {
 		// than 200 is status_code_conformance's); read-back cannot run.
 		why := fmt.Sprintf("a valid create was refused: %v %v", err, first)
 		s.fail(CheckDuplicateName, create, "%s", why)
-		for _, op := range []*operation{show, list, free, del} {
+		for _, op := range []*operation{show, status, list, free, del} {
 			s.skip(CheckReadAfterWrite, op, why)
 		}
 		return
@@ -106,18 +108,27 @@ func codeartsScenarios(s *suite, v *vendor) {
 	id := str(first.json(), "result", "repository_uuid")
 	if id == "" {
 		s.fail(CheckReadAfterWrite, show, "the create answered without result.repository_uuid, so nothing can be read back: %s", first)
-		for _, op := range []*operation{list, free, del} {
+		for _, op := range []*operation{status, list, free, del} {
 			s.skip(CheckReadAfterWrite, op, "the create named no result.repository_uuid")
 		}
 		return
 	}
 
-	// Read after write: by uuid, in the project's list, the name is taken;
-	// after a delete it is gone.
+	// Read after write: by uuid, its creation status, in the project's
+	// list, the name is taken; after a delete it is gone.
 	x, err := s.call(show, request{params: byID(id)})
 	s.outcome(CheckReadAfterWrite, show, readBack(x, err, func(b map[string]any) error {
 		if got := str(b, "result", "repository_name"); got != name {
 			return fmt.Errorf("repository_name %q, want %q", got, name)
+		}
+		return nil
+	}))
+	// The vendor documents no values for the status: a created repository
+	// has one, an integer.
+	x, err = s.call(status, request{params: byID(id)})
+	s.outcome(CheckReadAfterWrite, status, readBack(x, err, func(b map[string]any) error {
+		if r, ok := b["result"].(float64); !ok || r != float64(int32(r)) {
+			return fmt.Errorf("result %v, want the creation status, an integer", b["result"])
 		}
 		return nil
 	}))

@@ -44,6 +44,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 		out = s.errorFor(c.Request(), status, message)
 	}
+	nameAnswer(c, out)
 	body, merr := json.Marshal(out)
 	if merr != nil {
 		s.log.Error("cannot encode error body", "err", merr)

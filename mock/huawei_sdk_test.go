@@ -10,14 +10,23 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/def"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/httphandler"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/impl"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
@@ -25,9 +34,11 @@ import (
 	repomodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/codeartsrepo/v3/model"
 	servicestage "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/servicestage/v2"
 	stagemodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/servicestage/v2/model"
+	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/specs"
 )
 
 const (
@@ -43,14 +54,19 @@ const (
 // wall clock, so this server's clock is the wall clock too.
 func newSDKHarness(t *testing.T, clock func() time.Time) *harness {
 	t.Helper()
+	return newHarness(t, sdkConfig(clock))
+}
+
+// sdkConfig is newSDKHarness's configuration; nil clock means the wall clock.
+func sdkConfig(clock func() time.Time) mock.Config {
 	if clock == nil {
 		clock = time.Now
 	}
-	return newHarness(t, mock.Config{
+	return mock.Config{
 		Clock:             clock,
 		HuaweiCredentials: []huaweiauth.Credential{{AK: sdkAK, SK: sdkSK}},
 		RepoAuths:         []string{repoAuthName},
-	})
+	}
 }
 
 func akskCredential(t *testing.T, ak, sk string) auth.ICredential {
@@ -82,28 +98,30 @@ const tokenCredentialType = "mock_test.tokenCredential"
 
 func repoClient(t *testing.T, h *harness, cred auth.ICredential) *codeartsrepo.CodeArtsRepoClient {
 	t.Helper()
-	b := codeartsrepo.CodeArtsRepoClientBuilder().WithEndpoints([]string{h.url}).WithCredential(cred)
-	if _, ok := cred.(tokenCredential); ok {
-		b = b.WithCredentialsType(tokenCredentialType)
-	}
-	hc, err := b.SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return codeartsrepo.NewCodeArtsRepoClient(hc)
+	return codeartsrepo.NewCodeArtsRepoClient(sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, cred, nil))
 }
 
 func stageClient(t *testing.T, h *harness, cred auth.ICredential) *servicestage.ServiceStageClient {
 	t.Helper()
-	b := servicestage.ServiceStageClientBuilder().WithEndpoints([]string{h.url}).WithCredential(cred)
+	return servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, nil))
+}
+
+// sdkClient builds the SDK's HTTP client for h. With seen, the SDK's own
+// response hooks report every answer to it.
+func sdkClient(t *testing.T, b *core.HcHttpClientBuilder, h *harness, cred auth.ICredential, seen *answers) *core.HcHttpClient {
+	t.Helper()
+	b = b.WithEndpoints([]string{h.url}).WithCredential(cred)
 	if _, ok := cred.(tokenCredential); ok {
 		b = b.WithCredentialsType(tokenCredentialType)
+	}
+	if seen != nil {
+		b = b.WithHttpConfig(seen.config())
 	}
 	hc, err := b.SafeBuild()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return servicestage.NewServiceStageClient(hc)
+	return hc
 }
 
 // serviceError asserts err is the SDK's *sdkerr.ServiceResponseError with the
@@ -156,6 +174,17 @@ func TestSDKCodeArtsCreateAndReadBack(t *testing.T) {
 		t.Errorf("read back %+v", shown.Result)
 	}
 
+	// The creation status, the read the SDK recommends: 0, created (the
+	// mock's reading of the undocumented result).
+	st, err := c.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: id})
+	if err != nil {
+		t.Fatalf("ListRepositoryStatus: %v", err)
+	}
+	created, success := int32(0), "success"
+	if want := (&repomodel.ListRepositoryStatusResponse{Result: &created, Status: &success, HttpStatusCode: http.StatusOK}); !reflect.DeepEqual(st, want) {
+		t.Errorf("ListRepositoryStatus = %v, want %v", st, want)
+	}
+
 	taken, err := c.ShowRepositoryNameExist(&repomodel.ShowRepositoryNameExistRequest{ProjectUuid: repoProject, RepositoryName: "demotest1"})
 	if err != nil || taken.Result == nil || *taken.Result {
 		t.Errorf("name validation of an existing name: %+v, %v (want result false: not available)", taken, err)
@@ -166,6 +195,8 @@ func TestSDKCodeArtsCreateAndReadBack(t *testing.T) {
 		t.Fatalf("DeleteRepository: %+v, %v", deleted, err)
 	}
 	_, err = c.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: id})
+	serviceError(t, err, http.StatusNotFound, "CH.000404")
+	_, err = c.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: id})
 	serviceError(t, err, http.StatusNotFound, "CH.000404")
 }
 
@@ -202,6 +233,14 @@ func TestSDKCodeArtsErrors(t *testing.T) {
 			_, err := c.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: strings.Repeat("a", 32)})
 			return err
 		}, 404, "CH.000404"},
+		{"status of an unknown repository", func() error {
+			_, err := c.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: strings.Repeat("c", 32)})
+			return err
+		}, 404, "CH.000404"},
+		{"status of a malformed uuid", func() error {
+			_, err := c.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: "abc"})
+			return err
+		}, 400, "CH.010001"},
 		{"delete unknown repository", func() error {
 			_, err := c.DeleteRepository(&repomodel.DeleteRepositoryRequest{RepositoryUuid: strings.Repeat("b", 32)})
 			return err
@@ -351,5 +390,307 @@ func TestSDKServiceStageErrors(t *testing.T) {
 	}
 	if got := fmt.Sprint(*trees.Paths); got != "[README.md]" {
 		t.Errorf("tree after failed creates: %s, want [README.md]", got)
+	}
+}
+
+// answers is what the SDK's own hooks report of each answer: the request id
+// its monitor reads from X-Request-Id, and the body its response listener
+// gets.
+type answers struct {
+	mu     sync.Mutex
+	ids    []string
+	bodies []string
+}
+
+func (a *answers) config() *config.HttpConfig {
+	return config.DefaultHttpConfig().WithHttpHandler(httphandler.NewHttpHandler().
+		AddResponseHandler(func(r http.Response) {
+			body, _ := io.ReadAll(r.Body)
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.bodies = append(a.bodies, string(body))
+		}).
+		AddMonitorHandler(func(m *httphandler.MonitorMetric) {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.ids = append(a.ids, m.RequestId)
+		}))
+}
+
+// last returns the request id and the body of the latest answer, and how
+// many answers there were.
+func (a *answers) last(t *testing.T) (id, body string, n int) {
+	t.Helper()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.ids) == 0 || len(a.ids) != len(a.bodies) {
+		t.Fatalf("the SDK reported %d request ids and %d bodies", len(a.ids), len(a.bodies))
+	}
+	return a.ids[len(a.ids)-1], a.bodies[len(a.bodies)-1], len(a.ids)
+}
+
+// sdkCall sends a request through the SDK's own machinery (signature,
+// headers and error parsing as for its generated methods) to a route or
+// with a method that none of those asks for.
+func sdkCall(hc *core.HcHttpClient, method, path string) error {
+	reqDef := def.NewHttpRequestDefBuilder().WithMethod(method).WithPath(path).
+		WithResponse(new(repomodel.ShowRepositoryByUuidResponse)).WithContentType("application/json").Build()
+	_, err := hc.Sync(&repomodel.ShowRepositoryByUuidRequest{}, reqDef)
+	return err
+}
+
+var requestIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// idCase is one call and the answer it must get. body is compared whole,
+// with {id} standing for the answer's X-Request-Id; a success has no body
+// to compare ("").
+type idCase struct {
+	name   string
+	call   func() error
+	status int
+	body   string
+}
+
+// checkRequestIDs makes each call and checks, through what the SDK itself
+// saw, that its answer carries X-Request-Id; that an error reaches the
+// caller with RequestId equal to it, and with it as the body's request_id
+// where the body has one; and that no two answers share an id.
+func checkRequestIDs(t *testing.T, seen *answers, cases []idCase) {
+	t.Helper()
+	used := map[string]string{}
+	for _, tc := range cases {
+		err := tc.call()
+		id, body, _ := seen.last(t)
+		if !requestIDRE.MatchString(id) {
+			t.Errorf("%s: X-Request-Id %q, want 32 hex digits", tc.name, id)
+		}
+		if other, ok := used[id]; ok {
+			t.Errorf("%s: X-Request-Id %s was already the id of %q", tc.name, id, other)
+		}
+		used[id] = tc.name
+		if tc.status < 300 {
+			if err != nil {
+				t.Errorf("%s: %v, want HTTP %d", tc.name, err, tc.status)
+			}
+			continue
+		}
+		var se *sdkerr.ServiceResponseError
+		if !errors.As(err, &se) {
+			t.Errorf("%s: err = %v, want *sdkerr.ServiceResponseError", tc.name, err)
+			continue
+		}
+		if se.StatusCode != tc.status {
+			t.Errorf("%s: HTTP %d, want %d (%s)", tc.name, se.StatusCode, tc.status, body)
+		}
+		if se.RequestId != id {
+			t.Errorf("%s: ServiceResponseError.RequestId %q, want the X-Request-Id %q", tc.name, se.RequestId, id)
+		}
+		t.Run(tc.name, func(t *testing.T) { jsonEqual(t, body, strings.ReplaceAll(tc.body, "{id}", id)) })
+	}
+}
+
+// gatewayBody is the API gateway's error body, naming the request.
+func gatewayBody(code, msg string) string {
+	return fmt.Sprintf(`{"error_code":%q,"error_msg":%q,"request_id":"{id}"}`, code, msg)
+}
+
+func chBody(code, msg string) string {
+	return fmt.Sprintf(`{"error":{"code":%q,"message":%q},"status":"failed"}`, code, msg)
+}
+
+func stageBody(code, msg string) string {
+	return fmt.Sprintf(`{"error_code":%q,"error_msg":%q}`, code, msg)
+}
+
+// Every answer of the two Huawei APIs carries X-Request-Id, whoever writes
+// it: a handler, the gateway's 401, the router's 404 and 405, the body
+// limit's 413, the URI limit's 400. The SDK hands it to the caller of a
+// failed call as ServiceResponseError.RequestId, and a gateway body
+// (APIGW.*) repeats it as request_id.
+func TestSDKRequestIDs(t *testing.T) {
+	cfg := sdkConfig(nil)
+	cfg.MaxBodyBytes = 1024
+	h := newHarness(t, cfg)
+	seen := &answers{}
+	cred := akskCredential(t, sdkAK, sdkSK)
+	repoHC := sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, cred, seen)
+	repo := codeartsrepo.NewCodeArtsRepoClient(repoHC)
+	badRepo := codeartsrepo.NewCodeArtsRepoClient(sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, akskCredential(t, sdkAK, "not-the-secret"), seen))
+	stageHC := sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, seen)
+	stage := servicestage.NewServiceStageClient(stageHC)
+	badStage := servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, akskCredential(t, sdkAK, "not-the-secret"), seen))
+
+	var id string
+	long := createRepo("long")
+	description := strings.Repeat("d", 1500)
+	long.Body.Description = &description
+	unknown := strings.Repeat("a", 32)
+	file := createFile("app:id.txt", "aGk=")
+	noAuth := createFile("app:no-auth.txt", "aGk=")
+	noAuth.XRepoAuth = ""
+	stagePath := "/v1/" + sdkProjectID + "/git/files/repomock/group:app/app:id.txt"
+	checkRequestIDs(t, seen, []idCase{
+		{"CodeArts create", func() error {
+			resp, err := repo.CreateRepository(createRepo("named"))
+			if err == nil {
+				id = *resp.Result.RepositoryUuid
+			}
+			return err
+		}, 200, ""},
+		{"CodeArts read back", func() error {
+			_, err := repo.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: id})
+			return err
+		}, 200, ""},
+		{"CodeArts creation status", func() error {
+			_, err := repo.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: id})
+			return err
+		}, 200, ""},
+		{"CodeArts bad name", func() error { _, err := repo.CreateRepository(createRepo("-named")); return err }, 400,
+			chBody("CH.010001", `name: string doesn't match the regular expression "^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$"`)},
+		{"CodeArts unknown repository", func() error {
+			_, err := repo.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: unknown})
+			return err
+		}, 404, chBody("CH.000404", "repository "+unknown+" does not exist")},
+		{"CodeArts gateway 401", func() error { _, err := badRepo.CreateRepository(createRepo("never")); return err }, 401,
+			gatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
+		{"CodeArts unknown route", func() error { return sdkCall(repoHC, http.MethodGet, "/v2/repositories/"+unknown+"/nothing") }, 404,
+			chBody("CH.000404", "Not Found")},
+		{"CodeArts wrong method", func() error { return sdkCall(repoHC, http.MethodPut, "/v1/repositories") }, 404,
+			chBody("CH.000404", "Method Not Allowed")},
+		{"CodeArts body over the limit", func() error { _, err := repo.CreateRepository(long); return err }, 413,
+			chBody("CH.010001", "body: request body exceeds the limit of 1024 bytes")},
+		{"CodeArts URI over the limit", func() error {
+			_, err := repo.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: strings.Repeat("b", mock.MaxURIBytes)})
+			return err
+		}, 400, chBody("CH.010001", "request URI: longer than 16384 bytes")},
+		{"ServiceStage create", func() error { _, err := stage.CreateFile(file); return err }, 200, ""},
+		{"ServiceStage delete (204, no body)", func() error {
+			_, err := stage.DeleteFile(&stagemodel.DeleteFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app",
+				Path: "app:id.txt", Ref: "master", Message: "remove", Sha: gitBlobSHA([]byte("hi"))})
+			return err
+		}, 204, ""},
+		{"ServiceStage no X-Repo-Auth", func() error { _, err := stage.CreateFile(noAuth); return err }, 400,
+			stageBody("SVCSTG.REPO.0450", "no repository authorization: the X-Repo-Auth header is required")},
+		{"ServiceStage gateway 401", func() error { _, err := badStage.CreateFile(file); return err }, 401,
+			gatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
+		{"ServiceStage unknown route", func() error { return sdkCall(stageHC, http.MethodGet, "/v1/"+sdkProjectID+"/git/nothing") }, 404,
+			gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
+		{"ServiceStage wrong method", func() error { return sdkCall(stageHC, http.MethodPatch, stagePath) }, 404,
+			gatewayBody("APIGW.0101", "The API does not exist")},
+		{"ServiceStage body over the limit", func() error {
+			_, err := stage.CreateFile(createFile("app:big.txt", strings.Repeat("QUFB", 300)))
+			return err
+		}, 413, gatewayBody("APIGW.0201", "Request entity too large")},
+	})
+}
+
+// huaweiSpecs copies the specs to a directory, with each edit (file → old,
+// new) made, for a server that loads them with SpecsDir.
+func huaweiSpecs(t *testing.T, edits map[string][2]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := fs.ReadDir(specs.FS(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := fs.ReadFile(specs.FS(), e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		if edit, ok := edits[e.Name()]; ok {
+			if !strings.Contains(text, edit[0]) {
+				t.Fatalf("specs/%s no longer contains %q", e.Name(), edit[0])
+			}
+			text = strings.Replace(text, edit[0], edit[1], 1)
+		}
+		writeFile(t, dir, e.Name(), text)
+	}
+	return dir
+}
+
+// The server's own faults carry X-Request-Id too: a response that breaks
+// the spec (replaced by a 500) and a handler that panics.
+func TestSDKRequestIDsOnServerFaults(t *testing.T) {
+	// Each create's response requires what the fake never writes: a body
+	// field (CodeArts), a header (ServiceStage).
+	cfg := sdkConfig(nil)
+	cfg.SpecsDir = huaweiSpecs(t, map[string][2]string{
+		specs.CodeArts: {
+			"SDK model_create_repository_response.go.\n      type: object\n",
+			"SDK model_create_repository_response.go.\n      type: object\n      required: [bogus]\n",
+		},
+		specs.ServiceStage: {
+			"description: OK — the file was committed.\n          headers:\n",
+			"description: OK — the file was committed.\n          headers:\n            X-Bogus:\n              required: true\n              schema: {type: string}\n",
+		},
+	})
+	h := newHarness(t, cfg)
+	e, ok := h.srv.Handler().(*echo.Echo)
+	if !ok {
+		t.Fatalf("Handler() is %T, want *echo.Echo", h.srv.Handler())
+	}
+	// Routes that panic, under each API's paths, behind the server's middleware.
+	boom := func(echo.Context) error { panic("boom") }
+	e.GET("/v1/repositories/:repository_uuid/explode", boom)
+	e.GET("/v1/:project_id/git/explode", boom)
+
+	seen := &answers{}
+	cred := akskCredential(t, sdkAK, sdkSK)
+	repoHC := sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, cred, seen)
+	stageHC := sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, seen)
+	checkRequestIDs(t, seen, []idCase{
+		{"CodeArts response breaks the spec", func() error {
+			_, err := codeartsrepo.NewCodeArtsRepoClient(repoHC).CreateRepository(createRepo("fault"))
+			return err
+		}, 500, chBody("CH.000001", "repomock: response of CreateRepository (HTTP 200) violates the spec: bogus: value is required")},
+		{"CodeArts handler panics", func() error {
+			return sdkCall(repoHC, http.MethodGet, "/v1/repositories/"+strings.Repeat("a", 32)+"/explode")
+		}, 500, chBody("CH.000001", "internal error")},
+		{"ServiceStage response breaks the spec", func() error {
+			_, err := servicestage.NewServiceStageClient(stageHC).CreateFile(createFile("app:fault.txt", "aGk="))
+			return err
+		}, 500, stageBody("SVCSTG.REPO.0500", `repomock: response of CreateFile (HTTP 200) violates the spec: body: response header "X-Bogus" missing`)},
+		{"ServiceStage handler panics", func() error {
+			return sdkCall(stageHC, http.MethodGet, "/v1/"+sdkProjectID+"/git/explode")
+		}, 500, stageBody("SVCSTG.REPO.0500", "internal error")},
+	})
+}
+
+// With --seed, the n-th Huawei request gets the same id on every run, and
+// other vendors' requests draw none of them.
+func TestRequestIDsRepeatWithSeed(t *testing.T) {
+	ids := func(seed uint64, endorFirst bool) []string {
+		cfg := sdkConfig(nil)
+		cfg.Seed = seed
+		h := newHarness(t, cfg)
+		if endorFirst {
+			if r := h.do(http.MethodGet, "/v1/namespaces/acme/repository-versions", nil); r.header.Get("X-Request-Id") != "" {
+				t.Errorf("an Endor answer carries X-Request-Id %q", r.header.Get("X-Request-Id"))
+			}
+		}
+		seen := &answers{}
+		cred := akskCredential(t, sdkAK, sdkSK)
+		repo := codeartsrepo.NewCodeArtsRepoClient(sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, cred, seen))
+		stage := servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, seen))
+		var out []string
+		for _, call := range []func() error{
+			func() error { _, err := repo.CreateRepository(createRepo("seeded")); return err },
+			func() error { _, err := repo.CreateRepository(createRepo("seeded")); return err }, // a duplicate: 400
+			func() error { _, err := stage.CreateFile(createFile("app:seeded.txt", "aGk=")); return err },
+		} {
+			_ = call()
+			id, _, _ := seen.last(t)
+			out = append(out, id)
+		}
+		return out
+	}
+	first, again, afterEndor := ids(7, false), ids(7, false), ids(7, true)
+	if !slices.Equal(first, again) || !slices.Equal(first, afterEndor) {
+		t.Errorf("seed 7 gave the ids\n%v\n%v\n%v (after an Endor call)\nwant the same three times", first, again, afterEndor)
+	}
+	if other := ids(8, false); slices.Equal(first, other) {
+		t.Errorf("seeds 7 and 8 gave the same ids %v", first)
 	}
 }

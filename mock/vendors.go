@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
@@ -103,6 +104,7 @@ func (s *Server) vendors(fx fixtures) []vendor {
 			p := r.URL.Path
 			return strings.HasPrefix(p, "/v1/repositories") || strings.HasPrefix(p, "/v2/repositories") || strings.HasPrefix(p, "/v1/projects/")
 		},
+		prepare:  func(c echo.Context) { huawei.AssignRequestID(c) },
 		reset:    codeartsFake.Reset,
 		stateKey: "codearts",
 		state:    codeartsFake,
@@ -119,6 +121,7 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		},
 		errorFor: func(status int, msg string) statusError { return servicestage.ErrorFor(status, msg) },
 		owns:     func(r *http.Request) bool { return isServiceStagePath(r.URL.Path) },
+		prepare:  func(c echo.Context) { huawei.AssignRequestID(c) },
 		reset:    stageFake.Reset,
 		stateKey: "servicestage",
 		state:    stageFake,
@@ -135,9 +138,31 @@ func isServiceStagePath(p string) bool {
 	return ok && strings.HasPrefix(rest, "git/")
 }
 
-// requestIDs makes the request_id of Huawei gateway errors: 32 hex digits.
+// requestIDs makes the ids Huawei's gateway names its requests with
+// (X-Request-Id, and request_id in its error bodies): 32 hex digits, as
+// the vendor's look. With a seed, the n-th Huawei request gets the same id
+// on every run.
 func requestIDs(f *gofakeit.Faker) func() string {
-	return func() string { return fmt.Sprintf("%016x%016x", f.Uint64(), f.Uint64()) }
+	var mu sync.Mutex // keeps an id's two draws together
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Sprintf("%016x%016x", f.Uint64(), f.Uint64())
+	}
+}
+
+// nameAnswer puts the gateway's id of a Huawei request on an error answer:
+// in X-Request-Id, and in the body's request_id where the body has one (the
+// gateway's APIGW.* bodies). Other vendors' requests have no id.
+func nameAnswer(c echo.Context, out statusError) {
+	id := huaweiauth.RequestID(c)
+	if id == "" {
+		return
+	}
+	c.Response().Header().Set(huaweiauth.HeaderRequestID, id)
+	if body, ok := out.(interface{ SetRequestID(string) }); ok {
+		body.SetRequestID(id)
+	}
 }
 
 // vendorOf returns the vendor a request was meant for, by its path: the

@@ -1,8 +1,9 @@
 // Package codearts is the Huawei Cloud CodeArts Repo fake: an in-memory
 // store of repositories behind the vendor's CreateRepository and the
-// read-back operations (ShowRepositoryByUuid, GetAllRepositoryByProjectId,
-// ShowRepositoryNameExist, DeleteRepository), with the vendor's
-// {"error":{"code","message"},"status":"failed"} error bodies.
+// read-back operations (ShowRepositoryByUuid, ListRepositoryStatus,
+// GetAllRepositoryByProjectId, ShowRepositoryNameExist, DeleteRepository),
+// with the vendor's {"error":{"code","message"},"status":"failed"} error
+// bodies.
 //
 // It is not a validator and not the API gateway: requests reach its
 // handlers already authenticated (X-Auth-Token or an SDK-HMAC-SHA256
@@ -34,6 +35,7 @@ const (
 	OpList       = "GetAllRepositoryByProjectId"
 	OpNameExists = "ShowRepositoryNameExist"
 	OpDelete     = "DeleteRepository"
+	OpStatus     = "ListRepositoryStatus"
 )
 
 // Config configures a Fake. The zero value uses the wall clock, random ids,

@@ -31,6 +31,7 @@ func (f *Fake) Handlers() map[string]echo.HandlerFunc {
 		OpList:       f.list,
 		OpNameExists: f.nameExists,
 		OpDelete:     f.delete,
+		OpStatus:     f.status,
 	}
 }
 
@@ -83,6 +84,24 @@ func (f *Fake) show(c echo.Context) error {
 		return errNoRepository(id)
 	}
 	return writeJSON(c, showResponse{Result: infoV2(r), Status: statusSuccess})
+}
+
+// status is ListRepositoryStatus, which the SDK describes as "see the
+// repository's creation status" and recommends over the deprecated
+// GET /v1/repositories/{repository_uuid}.
+// Assumption: the SDK documents no values for its int32 result; it is read
+// as the creation status in RepoInfoV2.status's codes (0 created, 1 being
+// created, 2 creation failed, 3 frozen, 4 closed), so a repository the
+// fake holds answers 0.
+func (f *Fake) status(c echo.Context) error {
+	id, err := repositoryUUIDOf(c)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.storeFor(c).Get(id); !ok {
+		return errNoRepository(id)
+	}
+	return writeJSON(c, statusResponse{Result: creationCreated, Status: statusSuccess})
 }
 
 // delete is DeleteRepository.
@@ -212,7 +231,7 @@ func infoV2(r Repository) repoInfoV2 {
 		HTTPSURL:        r.HTTPSURL(),
 		SSHURL:          r.SSHURL(),
 		WebURL:          r.WebURL(),
-		Status:          0, // created; the fake creates at once
+		Status:          creationCreated, // the fake creates at once
 		CreatedAt:       r.CreatedAt.UTC().Format(timeLayout),
 		UpdatedAt:       r.UpdatedAt.UTC().Format(timeLayout),
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/codearts"
+	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/openapi"
 	"github.com/repomock/repomock/specs"
 )
@@ -62,9 +63,23 @@ func serve(t *testing.T, fake *codearts.Fake) http.Handler {
 	return serveWith(t, fake, openapi.Options{})
 }
 
+// testRequestID is the id the stand-in gateway names every answer with.
+const testRequestID = "0123456789abcdef0123456789abcdef"
+
 // serveWith is serve with validator options (body limit, auth hook).
+// As in the server, the API gateway in front of the fake names every
+// answer with X-Request-Id: its authentication hook names the answers that
+// get past it, and the error handler names the errors.
 func serveWith(t *testing.T, fake *codearts.Fake, opts openapi.Options) http.Handler {
 	t.Helper()
+	auth := opts.Authenticate
+	opts.Authenticate = func(c echo.Context) error {
+		c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
+		if auth != nil {
+			return auth(c)
+		}
+		return nil
+	}
 	v, err := openapi.New(loadSpec(t), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +104,7 @@ func serveWith(t *testing.T, fake *codearts.Fake, opts openapi.Options) http.Han
 			}
 			out = codearts.ErrorFor(status, msg)
 		}
+		c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
 		_ = c.JSON(out.StatusCode(), out)
 	}
 	if err := v.Register(e, fake.Handlers()); err != nil {

@@ -46,6 +46,40 @@ func TestShowRepositoryByUuid(t *testing.T) {
 	}
 }
 
+// ListRepositoryStatus answers the creation status of a repository the fake
+// holds: 0, created (the mock's reading of the undocumented result).
+func TestListRepositoryStatus(t *testing.T) {
+	h := serve(t, newFake(nil))
+	id := create(t, h, projectA, "status-check", "")
+	status := func(id string) string { return "/v1/repositories/" + id + "/status" }
+	expect(t, do(t, h, http.MethodGet, status(id), ""), http.StatusOK, `{"result":0,"status":"success"}`)
+
+	tests := []struct {
+		name, method, path string
+		status             int
+		want               string
+	}{
+		{"unknown uuid", http.MethodGet, status(unknownUUID), 404,
+			chError(codearts.CodeNotFound, "repository "+unknownUUID+" does not exist")},
+		{"too short", http.MethodGet, status(id[:31]), 400,
+			chError(codearts.CodeParamInvalid, "repository_uuid: minimum string length is 32")},
+		{"too long", http.MethodGet, status(id + "0"), 400,
+			chError(codearts.CodeParamInvalid, "repository_uuid: maximum string length is 32")},
+		{"a method the operation lacks", http.MethodPost, status(id), 404,
+			chError(codearts.CodeNotFound, "Method Not Allowed")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			expect(t, do(t, h, tt.method, tt.path, ""), tt.status, tt.want)
+		})
+	}
+
+	// After a delete the repository has no status.
+	expect(t, do(t, h, http.MethodDelete, "/v1/repositories/"+id, ""), http.StatusOK, `{"result":true,"status":"success"}`)
+	expect(t, do(t, h, http.MethodGet, status(id), ""), http.StatusNotFound,
+		chError(codearts.CodeNotFound, "repository "+id+" does not exist"))
+}
+
 // listNames returns the names on a page and the total.
 func listNames(t *testing.T, h http.Handler, path string) ([]string, int) {
 	t.Helper()

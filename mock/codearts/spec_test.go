@@ -15,7 +15,8 @@ import (
 
 // TestSpec: the document loads and validates, serves exactly the fake's
 // operations, cites a source for everything it adds, and declares both
-// Huawei auth schemes and a 401 on every operation.
+// Huawei auth schemes, a 401 on every operation and the gateway's
+// X-Request-Id on every response.
 func TestSpec(t *testing.T) {
 	doc := loadSpec(t) // specs.Load runs doc.Validate
 
@@ -32,6 +33,12 @@ func TestSpec(t *testing.T) {
 					t.Errorf("%s: no %s response", at, status)
 				}
 			}
+			// The gateway names every answer (vendors.md §5).
+			for status, resp := range op.Responses.Map() {
+				if h := resp.Value.Headers["X-Request-Id"]; h == nil || !h.Value.Required {
+					t.Errorf("%s: the %s response does not declare a required X-Request-Id", at, status)
+				}
+			}
 			for _, p := range op.Parameters {
 				if p.Ref == "" && p.Value.Extensions["x-repomock-source"] == nil {
 					t.Errorf("%s: parameter %s has no x-repomock-source", at, p.Value.Name)
@@ -40,7 +47,7 @@ func TestSpec(t *testing.T) {
 		}
 	}
 	slices.Sort(ops)
-	want := []string{codearts.OpCreate, codearts.OpDelete, codearts.OpList, codearts.OpShow, codearts.OpNameExists}
+	want := []string{codearts.OpCreate, codearts.OpDelete, codearts.OpList, codearts.OpShow, codearts.OpNameExists, codearts.OpStatus}
 	slices.Sort(want)
 	if !slices.Equal(ops, want) {
 		t.Errorf("operations %v, want %v", ops, want)
@@ -73,6 +80,11 @@ func TestSpec(t *testing.T) {
 	for name, s := range c.SecuritySchemes {
 		if s.Value.Extensions["x-repomock-source"] == nil {
 			t.Errorf("security scheme %s: no x-repomock-source", name)
+		}
+	}
+	for name, h := range c.Headers {
+		if h.Value.Extensions["x-repomock-source"] == nil {
+			t.Errorf("header %s: no x-repomock-source", name)
 		}
 	}
 	if got := securityHeaders(doc); got != "Authorization X-Auth-Token" {
@@ -121,6 +133,7 @@ func TestGateway401Declared(t *testing.T) {
 		{http.MethodPost, "/v1/repositories", `{"project_uuid":"` + projectA + `","name":"x"}`},
 		{http.MethodGet, "/v2/repositories/" + unknownUUID, ""},
 		{http.MethodDelete, "/v1/repositories/" + unknownUUID, ""},
+		{http.MethodGet, "/v1/repositories/" + unknownUUID + "/status", ""},
 		{http.MethodGet, "/v1/projects/" + projectA + "/repositories", ""},
 		{http.MethodGet, "/v1/projects/" + projectA + "/repositories/validation/x", ""},
 	} {

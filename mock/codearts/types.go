@@ -86,6 +86,18 @@ type repoInfo struct {
 	CreateAt        string `json:"createAt"`
 }
 
+// statusResponse is ListRepositoryStatusResponse.
+type statusResponse struct {
+	Result int32  `json:"result"`
+	Status string `json:"status"`
+}
+
+// creationCreated is the creation status of a repository that was created:
+// 0 in RepoInfoV2.status's codes ("0：仓库正常创建成功 1：仓库创建中 2：创建失败
+// 3：仓库冻结 4：仓库已经关闭"). The fake creates at once, so every repository
+// it holds has it.
+const creationCreated int32 = 0
+
 // boolResponse is ShowRepositoryNameExistResponse and DeleteRepositoryResponse.
 type boolResponse struct {
 	Result bool   `json:"result"`

@@ -1,8 +1,10 @@
-// Package huaweiauth checks the credentials Huawei Cloud's API gateway asks
-// of every call: an IAM token in X-Auth-Token, or the AK/SK request signature
-// (SDK-HMAC-SHA256) that the official SDKs send instead. Both Huawei fakes
-// sit behind it. It is not IAM: tokens are not verified, only required, and
-// signatures are verified only against the credentials it is given.
+// Package huaweiauth is the part of Huawei Cloud's API gateway that both
+// Huawei fakes sit behind. It names every request with an id, which each
+// answer carries in X-Request-Id, and it checks the credentials the gateway
+// asks of every call: an IAM token in X-Auth-Token, or the AK/SK request
+// signature (SDK-HMAC-SHA256) that the official SDKs send instead. It is not
+// IAM: tokens are not verified, only required, and signatures are verified
+// only against the credentials it is given.
 package huaweiauth
 
 import (
@@ -24,8 +26,11 @@ const (
 	HeaderToken = "X-Auth-Token"
 	// HeaderDate carries the signing time of an AK/SK signature.
 	HeaderDate = sdkhmac.HeaderDate
-	algorithm  = sdkhmac.Algorithm
-	dateFormat = sdkhmac.DateFormat
+	// HeaderRequestID names the request on every answer of the gateway, success
+	// or error; the SDKs read an error's request id from it alone (vendors.md §5).
+	HeaderRequestID = "X-Request-Id"
+	algorithm       = sdkhmac.Algorithm
+	dateFormat      = sdkhmac.DateFormat
 	// DefaultMaxSkew is how far X-Sdk-Date may be from the server's clock, as
 	// the real gateway allows.
 	DefaultMaxSkew = 15 * time.Minute
@@ -71,7 +76,8 @@ type Config struct {
 	Credentials []Credential
 	// Clock gives the time the signing date is compared with; nil means time.Now.
 	Clock func() time.Time
-	// RequestID makes the request_id of an error; nil gives a fixed one.
+	// RequestID makes the id of each request (X-Request-Id and the
+	// request_id of a gateway error body); nil gives a fixed one.
 	RequestID func() string
 	// MaxSkew bounds the signing date's distance from Clock; 0 means DefaultMaxSkew.
 	MaxSkew time.Duration
@@ -113,55 +119,90 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // StatusCode is always 401.
 func (e *Error) StatusCode() int { return http.StatusUnauthorized }
 
-func (v *Verifier) fail(why string) *Error {
-	return &Error{Code: "APIGW.0301", Message: "Incorrect IAM authentication information: " + why, RequestID: v.cfg.RequestID()}
+// requestIDKey is where the request's id is kept in the echo context.
+const requestIDKey = "repomock.huaweiauth.request_id"
+
+// AssignRequestID gives the request its id, once: a request that has one
+// keeps it. It returns the id. Call it when the request arrives, so that
+// every answer, even one the router or a body limit makes, can carry it.
+func (v *Verifier) AssignRequestID(c echo.Context) string {
+	if id := RequestID(c); id != "" {
+		return id
+	}
+	id := v.cfg.RequestID()
+	c.Set(requestIDKey, id)
+	return id
+}
+
+// RequestID returns the id AssignRequestID gave the request, or "" when it
+// has none (the request is not the gateway's). Whoever writes an answer to
+// the request puts it in X-Request-Id, and in the body's request_id where
+// the body has one.
+func RequestID(c echo.Context) string {
+	id, _ := c.Get(requestIDKey).(string)
+	return id
 }
 
 // Authenticate accepts a request with a token or a valid signature and
 // returns *Error otherwise. It reads the body (to hash it) and leaves it to
 // be read again. Its signature fits openapi.Options.Authenticate.
+//
+// As the gateway, it also names the answer: it sets X-Request-Id on the
+// response (assigning the id if the request has none yet), so that the
+// handler's answer carries it, and so does its own 401.
 func (v *Verifier) Authenticate(c echo.Context) error {
-	req := c.Request()
+	id := v.AssignRequestID(c)
+	c.Response().Header().Set(HeaderRequestID, id)
+	why := v.check(c.Request())
+	if why == "" {
+		return nil
+	}
+	return &Error{Code: "APIGW.0301", Message: "Incorrect IAM authentication information: " + why, RequestID: id}
+}
+
+// check says why the gateway refuses req's credentials, or "" when it
+// accepts them.
+func (v *Verifier) check(req *http.Request) string {
 	if tokens := req.Header.Values(HeaderToken); len(tokens) > 0 {
 		switch tok := tokens[0]; {
 		case tok == "":
-			return v.fail("X-Auth-Token is empty")
+			return "X-Auth-Token is empty"
 		case len(tok) > maxTokenLen:
-			return v.fail("X-Auth-Token is longer than 100000 characters")
+			return "X-Auth-Token is longer than 100000 characters"
 		}
-		return nil
+		return ""
 	}
 	authz := req.Header.Get(echo.HeaderAuthorization)
 	if authz == "" {
-		return v.fail("no X-Auth-Token and no signed Authorization header")
+		return "no X-Auth-Token and no signed Authorization header"
 	}
 	sig, err := parseAuthorization(authz)
 	if err != nil {
-		return v.fail("malformed Authorization header: " + err.Error())
+		return "malformed Authorization header: " + err.Error()
 	}
 	date := req.Header.Get(HeaderDate)
 	signedAt, err := time.Parse(dateFormat, date)
 	if err != nil {
-		return v.fail("X-Sdk-Date is missing or not of the form 20060102T150405Z")
+		return "X-Sdk-Date is missing or not of the form 20060102T150405Z"
 	}
 	if len(v.keys) == 0 {
-		return nil // nothing to verify against
+		return "" // nothing to verify against
 	}
 	if skew := v.cfg.Clock().Sub(signedAt); skew > v.cfg.MaxSkew || skew < -v.cfg.MaxSkew {
-		return v.fail("X-Sdk-Date is more than 15 minutes off the server's time")
+		return "X-Sdk-Date is more than 15 minutes off the server's time"
 	}
 	sk, ok := v.keys[sig.access]
 	if !ok {
-		return v.fail("unknown access key " + clipAK(sig.access))
+		return "unknown access key " + clipAK(sig.access)
 	}
 	want, err := signature(req, sig.signedHeaders, date, sk)
 	if err != nil {
-		return v.fail("the request body could not be read")
+		return "the request body could not be read"
 	}
 	if !hmac.Equal([]byte(want), []byte(sig.signature)) {
-		return v.fail("signature does not match")
+		return "signature does not match"
 	}
-	return nil
+	return ""
 }
 
 type authorization struct {

@@ -3,6 +3,7 @@ package servicestage
 import (
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Error is a ServiceStage or API Gateway error body with its HTTP status.
@@ -13,7 +14,22 @@ type Error struct {
 	Status  int    `json:"-"`
 	Code    string `json:"error_code"`
 	Message string `json:"error_msg"`
+	// RequestID is the gateway's request_id, which only its own bodies
+	// (APIGW.*) have; see SetRequestID.
+	RequestID string `json:"request_id,omitempty"`
 }
+
+// SetRequestID names the request in a gateway body (APIGW.*), whose
+// request_id is the X-Request-Id of the answer. ServiceStage's own bodies
+// (SVCSTG.REPO.*) have no request_id, and are left as they are.
+func (e *Error) SetRequestID(id string) {
+	if strings.HasPrefix(e.Code, gatewayPrefix) {
+		e.RequestID = id
+	}
+}
+
+// gatewayPrefix starts the codes of the API gateway's own errors.
+const gatewayPrefix = "APIGW."
 
 // Error codes the fake answers with. ServiceStage also documents
 // SVCSTG.REPO.0401 (repository not implemented), 0402 (oauth code or state

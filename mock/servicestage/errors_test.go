@@ -192,15 +192,15 @@ func TestErrorBodies(t *testing.T) {
 		// API Gateway errors.
 		{
 			name: "slash in the path", req: create("app/project.rb", "master", "aGVsbG8K"),
-			status: 404, body: errBody("APIGW.0101", "The API does not exist or has not been published in the environment"),
+			status: 404, body: gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment"),
 		},
 		{
 			name: "method the API does not have", req: request{method: http.MethodPatch, url: fileURL("a.txt", "master")},
-			status: 404, body: errBody("APIGW.0101", "The API does not exist"),
+			status: 404, body: gatewayBody("APIGW.0101", "The API does not exist"),
 		},
 		{
 			name: "body over the limit", req: create("a.txt", "master", strings.Repeat("QUFB", 2000)),
-			status: 413, body: errBody("APIGW.0201", "Request entity too large"),
+			status: 413, body: gatewayBody("APIGW.0201", "Request entity too large"),
 		},
 	}
 	for _, tt := range tests {
@@ -251,6 +251,29 @@ func TestErrorFor(t *testing.T) {
 		body := marshal(t, e)
 		if e.StatusCode() != tt.wantStatus || body != tt.wantBody {
 			t.Errorf("ErrorFor(%d, %q) = HTTP %d %s, want HTTP %d %s", tt.status, tt.message, e.StatusCode(), body, tt.wantStatus, tt.wantBody)
+		}
+	}
+}
+
+// Only the gateway's bodies (APIGW.*) name the request; ServiceStage's own
+// (SVCSTG.REPO.*) stay as they are.
+func TestSetRequestID(t *testing.T) {
+	const id = "fedcba9876543210fedcba9876543210"
+	tests := []struct {
+		status int
+		want   string
+	}{
+		{401, `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: x","request_id":"` + id + `"}`},
+		{404, `{"error_code":"APIGW.0101","error_msg":"The API does not exist or has not been published in the environment","request_id":"` + id + `"}`},
+		{413, `{"error_code":"APIGW.0201","error_msg":"Request entity too large","request_id":"` + id + `"}`},
+		{400, errBody("SVCSTG.REPO.0400", "parameter invalid: x")},
+		{500, errBody("SVCSTG.REPO.0500", "x")},
+	}
+	for _, tt := range tests {
+		e := servicestage.ErrorFor(tt.status, "x")
+		e.SetRequestID(id)
+		if got := marshal(t, e); got != tt.want {
+			t.Errorf("ErrorFor(%d) named:\n got %s\nwant %s", tt.status, got, tt.want)
 		}
 	}
 }

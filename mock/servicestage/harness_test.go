@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/openapi"
 	"github.com/repomock/repomock/mock/servicestage"
 	"github.com/repomock/repomock/specs"
@@ -49,7 +50,13 @@ func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *se
 		o = opts[0]
 	}
 	fake := servicestage.New(cfg)
-	v, err := openapi.New(doc, openapi.Options{Authenticate: fake.Authenticate, MaxBodyBytes: o.maxBodyBytes})
+	// As in the server, the API gateway in front of the fake names every
+	// answer that gets past it with X-Request-Id; renderError names the errors.
+	gateway := func(c echo.Context) error {
+		c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
+		return fake.Authenticate(c)
+	}
+	v, err := openapi.New(doc, openapi.Options{Authenticate: gateway, MaxBodyBytes: o.maxBodyBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +68,12 @@ func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *se
 	return &server{fake: fake, echo: e}
 }
 
+// testRequestID is the id the stand-in gateway names every answer with.
+const testRequestID = "0123456789abcdef0123456789abcdef"
+
 // renderError mirrors mock/errors.go: a vendor error as it is, anything
-// else through ErrorFor.
+// else through ErrorFor, named with the request's id (X-Request-Id, and
+// request_id in a gateway body).
 func renderError(err error, c echo.Context) {
 	if c.Response().Committed {
 		// As mock/errors.go: too late for an error body. (httptest's
@@ -87,6 +98,8 @@ func renderError(err error, c echo.Context) {
 		}
 		out = servicestage.ErrorFor(status, message)
 	}
+	c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
+	out.SetRequestID(testRequestID)
 	_ = c.JSON(out.StatusCode(), out)
 }
 
@@ -182,6 +195,13 @@ func (s *server) show(t *testing.T, path, ref string) shown {
 
 func errBody(code, msg string) string {
 	data, _ := json.Marshal(map[string]string{"error_code": code, "error_msg": msg})
+	return string(data)
+}
+
+// gatewayBody is an API gateway error as the gateway writes it, with the
+// request's id.
+func gatewayBody(code, msg string) string {
+	data, _ := json.Marshal(servicestage.Error{Code: code, Message: msg, RequestID: testRequestID})
 	return string(data)
 }
 

@@ -11,7 +11,8 @@ import (
 )
 
 // The document loads and validates, names the SDK's operations at the
-// SDK's paths, and cites a source for everything it declares.
+// SDK's paths, declares the gateway's X-Request-Id on every response, and
+// cites a source for everything it declares.
 func TestSpec(t *testing.T) {
 	doc, err := specs.Load(context.Background(), os.DirFS("../../specs"), servicestage.SpecFile)
 	if err != nil {
@@ -34,6 +35,12 @@ func TestSpec(t *testing.T) {
 			got[op.OperationID] = method + " " + path
 			if op.Extensions["x-repomock-source"] == nil {
 				t.Errorf("%s: no x-repomock-source", op.OperationID)
+			}
+			// The gateway names every answer (vendors.md §5).
+			for code, resp := range op.Responses.Map() {
+				if h := resp.Value.Headers["X-Request-Id"]; h == nil || !h.Value.Required {
+					t.Errorf("%s: the %s response does not declare a required X-Request-Id", op.OperationID, code)
+				}
 			}
 			for _, code := range []string{"400", "401"} {
 				resp := op.Responses.Value(code)
@@ -73,6 +80,9 @@ func TestSpec(t *testing.T) {
 	}
 	for name, s := range c.SecuritySchemes {
 		cited["security scheme "+name] = s.Value.Extensions
+	}
+	for name, h := range c.Headers {
+		cited["header "+name] = h.Value.Extensions
 	}
 	for what, ext := range cited {
 		if ext["x-repomock-source"] == nil {
