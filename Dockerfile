@@ -14,9 +14,12 @@ COPY fixtures /fixtures
 ENV REPOMOCK_ADDR=0.0.0.0:8080
 # /__admin (reset, the request journal) is served without a token: the
 # container's network is private and the host publishes what it chooses
-# (compose: 127.0.0.1 only). Set REPOMOCK_ADMIN_TOKEN to require a token.
+# (compose: 127.0.0.1 only). Set REPOMOCK_ADMIN_TOKEN to require a token on
+# every /__admin route but health.
 ENV REPOMOCK_ADMIN_OPEN=true
 USER 65532:65532
 EXPOSE 8080
+# repomock health needs no token (health is open), and sends
+# REPOMOCK_ADMIN_TOKEN when the container has one.
 HEALTHCHECK --interval=1s --timeout=2s --start-period=1s --retries=30 CMD ["/repomock", "health"]
 ENTRYPOINT ["/repomock"]

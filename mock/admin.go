@@ -12,13 +12,16 @@ const adminPrefix = "/__admin"
 
 // registerAdmin adds the admin API. It lives outside the vendor specs.
 func (s *Server) registerAdmin() {
-	g := s.echo.Group(adminPrefix, s.adminAuth)
-	g.GET("/health", func(c echo.Context) error {
+	// Health needs no admin token even when one is set: it reveals only
+	// "ok" or "stopping", and health checkers (Docker's HEALTHCHECK, a
+	// load balancer, a wait strategy) should not have to hold a secret.
+	s.echo.GET(adminPrefix+"/health", func(c echo.Context) error {
 		if !s.ready.Load() {
 			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "stopping"})
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
+	g := s.echo.Group(adminPrefix, s.adminAuth)
 	g.POST("/reset", func(c echo.Context) error {
 		s.Reset()
 		return c.JSON(http.StatusOK, map[string]string{"status": "reset"})
@@ -37,6 +40,7 @@ func (s *Server) registerAdmin() {
 }
 
 // AdminTokenHeader carries the admin token when Config.AdminToken is set.
+// Every /__admin route but health requires it then.
 const AdminTokenHeader = "X-Repomock-Admin-Token"
 
 // adminAuth requires the admin token, when one is configured.

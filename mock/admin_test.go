@@ -46,6 +46,34 @@ func TestAdminHealth(t *testing.T) {
 	jsonEqual(t, r.raw, `{"status":"ok"}`)
 }
 
+// With an admin token set, health still answers without it (so Docker's
+// HEALTHCHECK and wait strategies need no secret), and only health does.
+func TestAdminHealthNeedsNoToken(t *testing.T) {
+	h := newHarness(t, mock.Config{AdminToken: "s3cret"})
+	for _, tc := range []struct {
+		method, path string
+		headers      []string
+		want         int
+	}{
+		{http.MethodGet, "/__admin/health", nil, http.StatusOK},
+		{http.MethodGet, "/__admin/health", []string{mock.AdminTokenHeader, "wrong"}, http.StatusOK},
+		{http.MethodGet, "/__admin/health", []string{mock.AdminTokenHeader, "s3cret"}, http.StatusOK},
+		{http.MethodGet, "/__admin/requests", nil, http.StatusUnauthorized},
+		{http.MethodGet, "/__admin/requests", []string{mock.AdminTokenHeader, "wrong"}, http.StatusUnauthorized},
+		{http.MethodGet, "/__admin/requests", []string{mock.AdminTokenHeader, "s3cret"}, http.StatusOK},
+		{http.MethodPost, "/__admin/reset", nil, http.StatusUnauthorized},
+		{http.MethodPost, "/__admin/reset", []string{mock.AdminTokenHeader, "s3cret"}, http.StatusOK},
+		// A route next to health is not opened with it.
+		{http.MethodGet, "/__admin/health2", nil, http.StatusUnauthorized},
+		{http.MethodGet, "/__admin/nothing", nil, http.StatusUnauthorized},
+	} {
+		r := h.do(tc.method, tc.path, nil, tc.headers...)
+		if r.status != tc.want {
+			t.Errorf("%s %s %v: %d %s, want %d", tc.method, tc.path, tc.headers, r.status, r.raw, tc.want)
+		}
+	}
+}
+
 func TestAdminResetReloadsFixtures(t *testing.T) {
 	h := newHarness(t, mock.Config{FixturesDir: "../fixtures"})
 	fixture := "6560a0000000000000000001"

@@ -64,7 +64,7 @@ type Config struct {
 	// RepoAuths, when not empty, are the only ServiceStage X-Repo-Auth names accepted.
 	RepoAuths []string
 	// AdminToken, when set, is required in the X-Repomock-Admin-Token header
-	// of every /__admin request.
+	// of every /__admin request but GET /__admin/health.
 	AdminToken string
 	// AdminOpen allows an /__admin without a token on an address that is
 	// not loopback (inside a container, whose network is the boundary).

@@ -16,7 +16,7 @@ import (
 func ExampleRun() {
 	ctx := context.Background()
 
-	ctr, err := repomock.Run(ctx, "repomock:latest",
+	ctr, err := repomock.Run(ctx, repomock.DefaultImage,
 		repomock.WithSeed(1),
 		repomock.WithRepoAuths("my-git-auth"),
 	)

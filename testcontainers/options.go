@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/testcontainers/testcontainers-go"
 )
@@ -26,29 +27,40 @@ const (
 	ExampleFixturesPath = "/fixtures"
 )
 
-// options is the state the module options collect before Run builds the
-// container request from it.
-type options struct {
-	fixturesDir     string // a host directory, from WithFixtures
-	exampleFixtures bool
-	seed            uint64
-	endorTokens     []string
-	huaweiCreds     []string
-	repoAuths       []string
+// Option is a customizer of the container request: each With… option of
+// this package sets the server's REPOMOCK_* variables (and, for
+// WithFixtures, the files to copy) on the request itself. So the options
+// work with testcontainers.Run and testcontainers.GenericContainer as well
+// as with Run. An option checks its arguments when it is applied: a bad
+// one makes Run fail before any container is created.
+type Option = testcontainers.CustomizeRequestOption
+
+// The server's variables the options set.
+const (
+	envFixtures    = "REPOMOCK_FIXTURES"
+	envSeed        = "REPOMOCK_SEED"
+	envEndorTokens = "REPOMOCK_ENDOR_TOKENS"
+	envHuaweiCreds = "REPOMOCK_HUAWEI_CREDENTIALS"
+	envRepoAuths   = "REPOMOCK_REPO_AUTHS"
+	envAdminToken  = "REPOMOCK_ADMIN_TOKEN"
+)
+
+// setEnv sets one variable of the request.
+func setEnv(req *testcontainers.GenericContainerRequest, name, value string) {
+	if req.Env == nil {
+		req.Env = map[string]string{}
+	}
+	req.Env[name] = value
 }
 
-// Compiler check that Option can be passed to Run as a customizer.
-var _ testcontainers.ContainerCustomizer = (Option)(nil)
-
-// Option configures the repomock container. It is applied by Run before
-// the container request is built, and checks its arguments there: a bad
-// one makes Run fail without creating a container.
-type Option func(*options) error
-
-// Customize is a no-op, defined to satisfy testcontainers.ContainerCustomizer:
-// Run reads an Option's settings itself.
-func (o Option) Customize(*testcontainers.GenericContainerRequest) error {
-	return nil
+// appendEnv adds values to a comma-separated list variable, so that an
+// option given twice adds to the list rather than replacing it.
+func appendEnv(req *testcontainers.GenericContainerRequest, name string, values []string) {
+	list := strings.Join(values, ",")
+	if old := req.Env[name]; old != "" {
+		list = old + "," + list
+	}
+	setEnv(req, name, list)
 }
 
 // WithFixtures loads the fixture files of the host directory dir
@@ -57,8 +69,8 @@ func (o Option) Customize(*testcontainers.GenericContainerRequest) error {
 // by root with mode 0644, so that the server, which runs as the non-root
 // user 65532, can read them. Other files in dir are not copied.
 func WithFixtures(dir string) Option {
-	return func(o *options) error {
-		if o.exampleFixtures {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		if req.Env[envFixtures] == ExampleFixturesPath {
 			return errors.New("WithFixtures: WithExampleFixtures was given too; choose one")
 		}
 		st, err := os.Stat(dir)
@@ -68,34 +80,40 @@ func WithFixtures(dir string) Option {
 		if !st.IsDir() {
 			return fmt.Errorf("WithFixtures: %s is not a directory", dir)
 		}
-		found := false
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return fmt.Errorf("WithFixtures: %w", err)
+		}
+		// One ContainerFile per file rather than the directory: tc-go copies
+		// a directory under its host name (…/<basename>) with one mode for
+		// files and directories alike, so neither the path nor the non-root
+		// user's access would be under our control. Single files land
+		// exactly at ContainerFilePath; Docker creates the missing
+		// FixturesPath directory as root, mode 0755.
+		var files []testcontainers.ContainerFile
 		for _, name := range fixtureFiles {
-			f, err := os.Open(filepath.Join(dir, name))
+			host := filepath.Join(abs, name)
+			st, err := os.Stat(host)
 			if errors.Is(err, os.ErrNotExist) {
 				continue
 			}
 			if err != nil {
 				return fmt.Errorf("WithFixtures: %w", err)
 			}
-			st, err := f.Stat()
-			f.Close()
-			if err != nil {
-				return fmt.Errorf("WithFixtures: %w", err)
-			}
 			if !st.Mode().IsRegular() {
-				return fmt.Errorf("WithFixtures: %s is not a regular file", f.Name())
+				return fmt.Errorf("WithFixtures: %s is not a regular file", host)
 			}
-			found = true
+			files = append(files, testcontainers.ContainerFile{
+				HostFilePath:      host,
+				ContainerFilePath: FixturesPath + "/" + name,
+				FileMode:          0o644,
+			})
 		}
-		if !found {
+		if len(files) == 0 {
 			return fmt.Errorf("WithFixtures: %s holds none of %s", dir, strings.Join(fixtureFiles, ", "))
 		}
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return fmt.Errorf("WithFixtures: %w", err)
-		}
-		o.fixturesDir = abs
-		return nil
+		setEnv(req, envFixtures, FixturesPath)
+		return testcontainers.WithFiles(files...)(req)
 	}
 }
 
@@ -104,11 +122,11 @@ func WithFixtures(dir string) Option {
 // versions in acme.prod and acme.dev, CodeArts repositories and
 // ServiceStage files in repomock/group/app.
 func WithExampleFixtures() Option {
-	return func(o *options) error {
-		if o.fixturesDir != "" {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		if req.Env[envFixtures] == FixturesPath {
 			return errors.New("WithExampleFixtures: WithFixtures was given too; choose one")
 		}
-		o.exampleFixtures = true
+		setEnv(req, envFixtures, ExampleFixturesPath)
 		return nil
 	}
 }
@@ -118,11 +136,11 @@ func WithExampleFixtures() Option {
 // same. Without it every container picks a random seed; 0 is refused, as
 // the server reads it as "random".
 func WithSeed(seed uint64) Option {
-	return func(o *options) error {
+	return func(req *testcontainers.GenericContainerRequest) error {
 		if seed == 0 {
 			return errors.New("WithSeed: 0 means a random seed; leave the option out instead")
 		}
-		o.seed = seed
+		setEnv(req, envSeed, strconv.FormatUint(seed, 10))
 		return nil
 	}
 }
@@ -135,7 +153,7 @@ var namespaceRe = regexp.MustCompile(`^[a-z0-9_-]{1,32}(\.[a-z0-9_-]{1,32})*$`)
 // namespace acme.prod and its children (elsewhere it gets 403, code 7).
 // Without it any non-empty token is accepted.
 func WithEndorTokens(tokens ...string) Option {
-	return func(o *options) error {
+	return func(req *testcontainers.GenericContainerRequest) error {
 		if len(tokens) == 0 {
 			return errors.New("WithEndorTokens: no token given")
 		}
@@ -150,7 +168,7 @@ func WithEndorTokens(tokens ...string) Option {
 				return fmt.Errorf("WithEndorTokens: token %d: namespace %q must be dot-separated segments of 1-32 characters from a-z 0-9 _ -", i+1, ns)
 			}
 		}
-		o.endorTokens = append(o.endorTokens, tokens...)
+		appendEnv(req, envEndorTokens, tokens)
 		return nil
 	}
 }
@@ -160,7 +178,7 @@ func WithEndorTokens(tokens ...string) Option {
 // unknown AK or a wrong signature gets 401 APIGW.0301. X-Auth-Token
 // requests are not affected. Without it any well-formed signature passes.
 func WithHuaweiCredentials(akSK ...string) Option {
-	return func(o *options) error {
+	return func(req *testcontainers.GenericContainerRequest) error {
 		if len(akSK) == 0 {
 			return errors.New("WithHuaweiCredentials: no credential given")
 		}
@@ -170,7 +188,7 @@ func WithHuaweiCredentials(akSK ...string) Option {
 				return fmt.Errorf("WithHuaweiCredentials: credential %d: want AK:SK, without commas or spaces", i+1)
 			}
 		}
-		o.huaweiCreds = append(o.huaweiCreds, akSK...)
+		appendEnv(req, envHuaweiCreds, akSK)
 		return nil
 	}
 }
@@ -182,7 +200,7 @@ var repoAuthRe = regexp.MustCompile(`^[A-Za-z0-9._-]{4,63}$`)
 // any other gets SVCSTG.REPO.0451. Without it any well-formed name (4 to
 // 63 letters, digits, '.', '_' or '-') is accepted.
 func WithRepoAuths(names ...string) Option {
-	return func(o *options) error {
+	return func(req *testcontainers.GenericContainerRequest) error {
 		if len(names) == 0 {
 			return errors.New("WithRepoAuths: no name given")
 		}
@@ -191,55 +209,22 @@ func WithRepoAuths(names ...string) Option {
 				return fmt.Errorf("WithRepoAuths: %q must be 4 to 63 letters, digits, '.', '_' or '-'", n)
 			}
 		}
-		o.repoAuths = append(o.repoAuths, names...)
+		appendEnv(req, envRepoAuths, names)
 		return nil
 	}
 }
 
-// customizers turns the settings into container request options: the
-// server's REPOMOCK_* variables, and the fixture files to copy.
-func (o options) customizers() []testcontainers.ContainerCustomizer {
-	env := map[string]string{}
-	var out []testcontainers.ContainerCustomizer
-	switch {
-	case o.exampleFixtures:
-		env["REPOMOCK_FIXTURES"] = ExampleFixturesPath
-	case o.fixturesDir != "":
-		env["REPOMOCK_FIXTURES"] = FixturesPath
-		// One ContainerFile per file rather than the directory: tc-go copies
-		// a directory under its host name (…/<basename>) with one mode for
-		// files and directories alike, so neither the path nor the non-root
-		// user's access would be under our control. Single files land
-		// exactly at ContainerFilePath; Docker creates the missing
-		// FixturesPath directory as root, mode 0755.
-		var files []testcontainers.ContainerFile
-		for _, name := range fixtureFiles {
-			host := filepath.Join(o.fixturesDir, name)
-			if _, err := os.Stat(host); err != nil {
-				continue
-			}
-			files = append(files, testcontainers.ContainerFile{
-				HostFilePath:      host,
-				ContainerFilePath: FixturesPath + "/" + name,
-				FileMode:          0o644,
-			})
+// WithAdminToken makes the server require token in the
+// X-Repomock-Admin-Token header of every /__admin request but health (the
+// image otherwise serves /__admin without one). The Container that Run
+// returns sends it on Reset and Requests; the image's HEALTHCHECK and
+// Run's wait need none.
+func WithAdminToken(token string) Option {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		if token == "" || strings.TrimSpace(token) != token || strings.ContainsFunc(token, unicode.IsControl) {
+			return errors.New("WithAdminToken: the token is empty, has surrounding spaces or a control character")
 		}
-		out = append(out, testcontainers.WithFiles(files...))
+		setEnv(req, envAdminToken, token)
+		return nil
 	}
-	if o.seed != 0 {
-		env["REPOMOCK_SEED"] = strconv.FormatUint(o.seed, 10)
-	}
-	if len(o.endorTokens) > 0 {
-		env["REPOMOCK_ENDOR_TOKENS"] = strings.Join(o.endorTokens, ",")
-	}
-	if len(o.huaweiCreds) > 0 {
-		env["REPOMOCK_HUAWEI_CREDENTIALS"] = strings.Join(o.huaweiCreds, ",")
-	}
-	if len(o.repoAuths) > 0 {
-		env["REPOMOCK_REPO_AUTHS"] = strings.Join(o.repoAuths, ",")
-	}
-	if len(env) > 0 {
-		out = append(out, testcontainers.WithEnv(env))
-	}
-	return out
 }

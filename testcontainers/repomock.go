@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -23,6 +24,10 @@ import (
 )
 
 const (
+	// DefaultImage is the image the project's README and CI build locally
+	// from its Dockerfile. No registry publishes it: build it first (see
+	// the README), or pass another name to Run.
+	DefaultImage = "repomock:latest"
 	// Port is the container port repomock serves every API on.
 	Port = "8080/tcp"
 	// StartupTimeout bounds how long Run waits for /__admin/health to
@@ -34,26 +39,23 @@ const (
 // Container is a running repomock container.
 type Container struct {
 	testcontainers.Container
+	// adminToken is sent on admin calls when the server requires one.
+	adminToken string
 }
 
 // Run creates and starts a repomock container from the image img (for
-// example "repomock:latest"), and waits until GET /__admin/health answers
-// 200. opts are this package's Options and any testcontainers-go
-// customizer; the latter are applied last, so they can override the
-// defaults (testcontainers.WithEnv can set any REPOMOCK_* variable).
+// example DefaultImage), exposes Port and waits until GET /__admin/health
+// answers 200. opts are this package's options and any testcontainers-go
+// customizer, applied in order after those defaults, so they can override
+// them (testcontainers.WithEnv can set any REPOMOCK_* variable).
+//
+// When the server requires an admin token (WithAdminToken, or
+// REPOMOCK_ADMIN_TOKEN set by any other means), the Container sends it on
+// Reset and Requests.
 //
 // When the container was created but did not become ready, Run returns it
 // with the error, so that the caller can read its logs and must terminate it.
 func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustomizer) (*Container, error) {
-	var settings options
-	for _, opt := range opts {
-		if apply, ok := opt.(Option); ok {
-			if err := apply(&settings); err != nil {
-				return nil, fmt.Errorf("run repomock: %w", err)
-			}
-		}
-	}
-
 	moduleOpts := []testcontainers.ContainerCustomizer{
 		testcontainers.WithExposedPorts(Port),
 		testcontainers.WithWaitStrategy(wait.ForHTTP("/__admin/health").
@@ -61,7 +63,6 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 			WithStatusCodeMatcher(func(status int) bool { return status == http.StatusOK }).
 			WithStartupTimeout(StartupTimeout)),
 	}
-	moduleOpts = append(moduleOpts, settings.customizers()...)
 	moduleOpts = append(moduleOpts, opts...)
 
 	ctr, err := testcontainers.Run(ctx, img, moduleOpts...)
@@ -73,6 +74,18 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 	}
 	if err != nil {
 		return c, fmt.Errorf("run repomock: %w", err)
+	}
+
+	// Read the token from the container itself, whichever customizer (or
+	// the image) set it.
+	inspect, err := ctr.Inspect(ctx)
+	if err != nil {
+		return c, fmt.Errorf("run repomock: inspect: %w", err)
+	}
+	for _, env := range inspect.Config.Env {
+		if v, ok := strings.CutPrefix(env, envAdminToken+"="); ok {
+			c.adminToken = v
+		}
 	}
 	return c, nil
 }
@@ -138,6 +151,10 @@ func (c *Container) Requests(ctx context.Context) ([]Request, error) {
 	return out.Requests, nil
 }
 
+// adminTokenHeader carries the admin token (the server's
+// mock.AdminTokenHeader; this module does not import the server's).
+const adminTokenHeader = "X-Repomock-Admin-Token"
+
 // admin calls the admin API and decodes a 200 answer into out, when not nil.
 func (c *Container) admin(ctx context.Context, method, path string, out any) error {
 	base, err := c.URL(ctx)
@@ -147,6 +164,9 @@ func (c *Container) admin(ctx context.Context, method, path string, out any) err
 	req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
 	if err != nil {
 		return err
+	}
+	if c.adminToken != "" {
+		req.Header.Set(adminTokenHeader, c.adminToken)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -8,13 +8,17 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/network"
+	"github.com/testcontainers/testcontainers-go/wait"
 
-	"github.com/repomock/repomock/contracts"
 	repomock "github.com/repomock/repomock/testcontainers"
 )
 
@@ -23,7 +27,7 @@ func image() string {
 	if img := os.Getenv("REPOMOCK_IMAGE"); img != "" {
 		return img
 	}
-	return "repomock:latest"
+	return repomock.DefaultImage
 }
 
 // run starts a container that is terminated when the test ends.
@@ -192,7 +196,10 @@ func TestInvalidOptions(t *testing.T) {
 		{"endor token with a comma", opts(repomock.WithEndorTokens("a,b")), "comma"},
 		{"endor token bad namespace", opts(repomock.WithEndorTokens("tok=Acme Prod")), "namespace"},
 		{"huawei credential without SK", opts(repomock.WithHuaweiCredentials("AKONLY")), "AK:SK"},
+		{"fixture options the other way round", opts(repomock.WithFixtures(filepath.Dir(notDir)), repomock.WithExampleFixtures()), "choose one"},
 		{"repo auth too short", opts(repomock.WithRepoAuths("abc")), "4 to 63"},
+		{"admin token empty", opts(repomock.WithAdminToken("")), "empty"},
+		{"admin token with a space around", opts(repomock.WithAdminToken(" adm")), "spaces"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctr, err := repomock.Run(t.Context(), image(), tc.opts...)
@@ -407,55 +414,214 @@ func TestRequests(t *testing.T) {
 	}
 }
 
-// TestContractSuite certifies the container with the contract suite. The
-// container has every credential option set, and the suite runs twice so
-// that its clients prove each way in: bearer and IAM tokens from the
-// configured lists, then an Endor API key exchanged for a token (accepted
-// even with WithEndorTokens) and Huawei AK/SK signatures, verified.
+// TestWithAdminToken starts the image with an admin token: the image's
+// HEALTHCHECK still turns healthy (health needs no token), Run returns, and
+// Reset and Requests send the token, which every other admin call lacks.
+func TestWithAdminToken(t *testing.T) {
+	t.Parallel()
+	ctr := run(t, repomock.WithAdminToken("adm-s3cret"))
+	ctx := t.Context()
+	base := baseURL(t, ctr)
+
+	// Docker runs the HEALTHCHECK every second; Run waited on HTTP only.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		state, err := ctr.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if state.Health == nil {
+			t.Fatal("the image has no HEALTHCHECK")
+		}
+		if state.Health.Status == "healthy" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("HEALTHCHECK status %q after 30 s: %+v", state.Health.Status, state.Health.Log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	call(t, http.MethodPost, base+endorVersions, bearer("t"), endorBody)
+	if reqs, err := ctr.Requests(ctx); err != nil || len(reqs) != 1 {
+		t.Fatalf("Requests with the token: %v, %v; want the one create", reqs, err)
+	}
+	if err := ctr.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if reqs, err := ctr.Requests(ctx); err != nil || len(reqs) != 0 {
+		t.Errorf("journal after Reset: %v, %v; want empty", reqs, err)
+	}
+
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{
+		{http.MethodGet, "/__admin/health", http.StatusOK},
+		{http.MethodGet, "/__admin/requests", http.StatusUnauthorized},
+		{http.MethodPost, "/__admin/reset", http.StatusUnauthorized},
+	} {
+		if status, body := call(t, tc.method, base+tc.path, nil, ""); status != tc.want {
+			t.Errorf("%s %s without the token: %d %s, want %d", tc.method, tc.path, status, body, tc.want)
+		}
+	}
+	// The same container without the token: the admin calls are refused,
+	// so it was the token that made them work above.
+	bare := &repomock.Container{Container: ctr.Container}
+	if err := bare.Reset(ctx); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("Reset without the token: %v, want HTTP 401", err)
+	}
+}
+
+// TestOptionsWithPlainRun passes the module's options to
+// testcontainers.Run, not this package's Run: each must still take effect.
+func TestOptionsWithPlainRun(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	ctr, err := testcontainers.Run(ctx, image(),
+		testcontainers.WithExposedPorts(repomock.Port),
+		testcontainers.WithWaitStrategy(wait.ForHealthCheck().WithStartupTimeout(repomock.StartupTimeout)),
+		repomock.WithExampleFixtures(),
+		repomock.WithSeed(7),
+		repomock.WithEndorTokens("plain-token"),
+		repomock.WithEndorTokens("second-call"), // adds to the list
+		repomock.WithHuaweiCredentials("PLAINAK:PLAINSK"),
+		repomock.WithRepoAuths("plain-auth"),
+		repomock.WithAdminToken("plain-admin"),
+	)
+	testcontainers.CleanupContainer(t, ctr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := ctr.PortEndpoint(ctx, repomock.Port, "http")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name    string
+		method  string
+		path    string
+		headers map[string]string
+		want    int
+	}{
+		{"example fixture", http.MethodGet, endorVersions + "/" + exampleUUID, bearer("plain-token"), http.StatusOK},
+		{"second token list", http.MethodGet, endorVersions + "/" + exampleUUID, bearer("second-call"), http.StatusOK},
+		{"unknown Endor token", http.MethodGet, endorVersions + "/" + exampleUUID, bearer("other"), http.StatusUnauthorized},
+		{"unknown AK", http.MethodGet, "/v1/projects/4838955a48e2492bbe44b31bc4c272f6/repositories", forgedSignature("OTHERAK"), http.StatusUnauthorized},
+		{"listed repo auth", http.MethodGet, stageFile, map[string]string{"X-Auth-Token": "t", "X-Repo-Auth": "plain-auth"}, http.StatusOK},
+		{"unknown repo auth", http.MethodGet, stageFile, map[string]string{"X-Auth-Token": "t", "X-Repo-Auth": "other-auth"}, http.StatusBadRequest},
+		{"admin without its token", http.MethodGet, "/__admin/requests", nil, http.StatusUnauthorized},
+		{"admin with its token", http.MethodGet, "/__admin/requests", map[string]string{"X-Repomock-Admin-Token": "plain-admin"}, http.StatusOK},
+	} {
+		if status, body := call(t, tc.method, base+tc.path, tc.headers, ""); status != tc.want {
+			t.Errorf("%s: %s %s = %d %s, want %d", tc.name, tc.method, tc.path, status, body, tc.want)
+		}
+	}
+	inspect, err := ctr.Inspect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(inspect.Config.Env, "REPOMOCK_SEED=7") {
+		t.Errorf("REPOMOCK_SEED=7 not in %v", inspect.Config.Env)
+	}
+}
+
+// contractArgs are the flags of `repomock contract` that point it at the
+// server container, by its alias on the test's network.
+func contractArgs(extra ...string) []string {
+	base := "http://" + serverAlias + ":8080"
+	return append([]string{"contract", "--endor-url=" + base, "--codearts-url=" + base, "--servicestage-url=" + base}, extra...)
+}
+
+// serverAlias is the server container's name on the test's network.
+const serverAlias = "repomock"
+
+// contract runs the image's own `repomock contract` in a second container
+// from the same image, on the network nw, and returns its exit code and
+// its output (the table and the summary).
+func contract(t *testing.T, nw *testcontainers.DockerNetwork, args []string) (int, string) {
+	t.Helper()
+	ctx := t.Context()
+	ctr, err := testcontainers.Run(ctx, image(),
+		testcontainers.WithCmd(args...),
+		network.WithNetwork(nil, nw),
+		testcontainers.WithWaitStrategy(wait.ForExit().WithExitTimeout(5*time.Minute)),
+	)
+	testcontainers.CleanupContainer(t, ctr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := ctr.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := ctr.Logs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	out, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state.ExitCode, string(out)
+}
+
+// summaryRe is the last line of `repomock contract`'s table.
+var summaryRe = regexp.MustCompile(`(?m)^(\d+) passed, (\d+) failed, (\d+) skipped$`)
+
+// TestContractSuite certifies the container with the contract suite, run
+// by the image's own CLI from a second container over a Docker network (so
+// this module needs nothing from the server's Go module). The server has
+// every credential option set, and the suite runs twice so that its
+// clients prove each way in: bearer and IAM tokens from the configured
+// lists, then an Endor API key exchanged for a token (accepted even with
+// WithEndorTokens) and Huawei AK/SK signatures, verified. A third run with
+// a token the server refuses shows that a failing suite fails the test.
 func TestContractSuite(t *testing.T) {
 	t.Parallel()
+	ctx := t.Context()
+	nw, err := network.New(ctx)
+	testcontainers.CleanupNetwork(t, nw)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctr := run(t,
 		repomock.WithSeed(1),
 		repomock.WithEndorTokens("contract-token"),
 		repomock.WithHuaweiCredentials("CONTRACTAK:CONTRACTSK"),
 		repomock.WithRepoAuths("repomock-contract"),
+		network.WithNetwork([]string{serverAlias}, nw),
 	)
-	ctx := t.Context()
-	endor, err := ctr.EndorURL(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codearts, err := ctr.CodeArtsURL(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stage, err := ctr.ServiceStageURL(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := func(e contracts.Endor, h contracts.Huawei) contracts.Target {
-		e.URL = endor
-		return contracts.Target{
-			Name:         "repomock-container",
-			Endor:        e,
-			CodeArts:     contracts.CodeArts{URL: codearts, Auth: h},
-			ServiceStage: contracts.ServiceStage{URL: stage, Auth: h, RepoAuth: "repomock-contract"},
-		}
-	}
+
 	for _, tc := range []struct {
-		name   string
-		target contracts.Target
+		name     string
+		args     []string
+		wantExit int
 	}{
-		{"tokens", target(contracts.Endor{Token: "contract-token"}, contracts.Huawei{Token: "contract-iam-token"})},
-		{"keys", target(contracts.Endor{APIKey: "endr+contract-key", APISecret: "endr+contract-secret"},
-			contracts.Huawei{AK: "CONTRACTAK", SK: "CONTRACTSK"})},
+		{"tokens", contractArgs("--endor-token=contract-token", "--huawei-token=contract-iam-token",
+			"--servicestage-repo-auth=repomock-contract"), 0},
+		{"keys", contractArgs("--endor-api-key=endr+contract-key", "--endor-api-secret=endr+contract-secret",
+			"--huawei-ak=CONTRACTAK", "--huawei-sk=CONTRACTSK", "--servicestage-repo-auth=repomock-contract"), 0},
+		{"refused token", []string{"contract", "--endor-url=http://" + serverAlias + ":8080", "--endor-token=not-accepted"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := ctr.Reset(ctx); err != nil {
 				t.Fatal(err)
 			}
-			contracts.Run(t, tc.target)
-			// The suite's requests went through the container.
+			code, out := contract(t, nw, tc.args)
+			m := summaryRe.FindStringSubmatch(out)
+			if code != tc.wantExit || m == nil {
+				t.Fatalf("repomock contract: exit %d, want %d:\n%s", code, tc.wantExit, out)
+			}
+			passed, _ := strconv.Atoi(m[1])
+			failed, _ := strconv.Atoi(m[2])
+			if tc.wantExit == 0 && (passed == 0 || failed != 0) || tc.wantExit != 0 && failed == 0 {
+				t.Errorf("summary %q with exit %d:\n%s", m[0], code, out)
+			}
+			t.Logf("%s (exit %d)", m[0], code)
+			// The suite's requests went through the server container.
 			if reqs, err := ctr.Requests(ctx); err != nil || len(reqs) == 0 {
 				t.Errorf("journal after the suite: %d requests, %v", len(reqs), err)
 			}

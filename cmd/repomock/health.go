@@ -8,12 +8,18 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/repomock/repomock/mock"
 )
 
 // runHealth is `repomock health`: exit 0 when the server at --url answers
 // 200 on /__admin/health, 1 otherwise. The container image has no shell and
 // no curl, so its HEALTHCHECK uses this.
-func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+//
+// Health needs no admin token, but when REPOMOCK_ADMIN_TOKEN is set (as it
+// is in a container started with one) the token is sent too, so that a
+// server which does require it on health still answers 200.
+func runHealth(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("repomock health", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := fs.String("url", "http://127.0.0.1:8080", "base `URL` of the server to ask")
@@ -34,6 +40,9 @@ func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		fmt.Fprintf(stderr, "repomock health: %v\n", err)
 		return 2
+	}
+	if tok := getenv(envName("admin-token")); tok != "" {
+		req.Header.Set(mock.AdminTokenHeader, tok)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -61,7 +61,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	tokens := fs.String("endor-tokens", "", "comma-separated Endor bearer `tokens` to accept (token=namespace limits one to a namespace and its children); empty accepts any token")
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.DurationVar(&o.cfg.StateInterval, "state-interval", mock.DefaultStateInterval, "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
-	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request")
+	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request but GET /__admin/health")
 	fs.BoolVar(&o.cfg.AdminOpen, "admin-open", false, "serve /__admin without a token on a non-loopback address (only where the network is private, as in a container)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	fs.BoolVar(&o.logJSON, "log-json", false, "write logs as JSON")
@@ -159,7 +159,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		case "contract":
 			return runContract(ctx, args[1:], getenv, stdout, stderr)
 		case "health":
-			return runHealth(ctx, args[1:], stdout, stderr)
+			return runHealth(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	o, err := parse(args, getenv, stderr)
