@@ -43,8 +43,9 @@ type Config struct {
 	// SpecsDir, when set, replaces the embedded specs with the files of the
 	// same names in this directory.
 	SpecsDir string
-	// FixturesDir, when set, is read at start: <dir>/endor.yaml seeds the
-	// Endor fake, at start and on every reset.
+	// FixturesDir, when set, is read at start: <dir>/endor.yaml,
+	// codearts.yaml and servicestage.yaml seed the fakes, at start and on
+	// every reset. Any other file there is logged as a warning.
 	FixturesDir string
 	// Seed makes ids and generated values repeatable; 0 means random.
 	Seed uint64
@@ -98,6 +99,8 @@ type Server struct {
 	routes  []Route
 	ready   atomic.Bool
 
+	fixtureFiles []FixtureFile
+
 	saveMu   sync.Mutex // one save at a time, so the newest state is the last written
 	saved    bool
 	savedSum [sha256.Size]byte // of the state last written
@@ -150,12 +153,12 @@ func New(cfg Config) (*Server, error) {
 	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
 		return nil, fmt.Errorf("refusing to serve /__admin (reset, the request journal) on %s, which is not a loopback address, without an admin token: set --admin-token, or --admin-open where the network is private (a container)", cfg.Addr)
 	}
-	fixtures, err := loadFixtures(cfg.FixturesDir)
+	fixtures, err := loadFixtures(cfg.FixturesDir, log)
 	if err != nil {
 		return nil, err
 	}
 
-	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize)}
+	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize), fixtureFiles: fixtures.files}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
