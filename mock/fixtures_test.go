@@ -2,7 +2,10 @@ package mock_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -224,4 +227,50 @@ func TestUnreadFixtureFileIsAWarning(t *testing.T) {
 	if !reflect.DeepEqual(warnings, want) {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(warnings, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// Seed reports the seed in use: the one configured, or the one drawn for
+// 0, which repeats the run when configured.
+func TestSeedRepeatsARandomRun(t *testing.T) {
+	if got := mustNew(t, mock.Config{Seed: 42}).Seed(); got != 42 {
+		t.Errorf("Seed() = %d with Config.Seed 42", got)
+	}
+	random := mustNew(t, mock.Config{})
+	other := mustNew(t, mock.Config{})
+	if random.Seed() == 0 || random.Seed() == other.Seed() {
+		t.Fatalf("two servers without a seed drew %d and %d; want two different seeds, not 0", random.Seed(), other.Seed())
+	}
+	again := mustNew(t, mock.Config{Seed: random.Seed()})
+	first, second, third := createUUID(t, random), createUUID(t, again), createUUID(t, other)
+	if first != second {
+		t.Errorf("uuid %s with the drawn seed, %s with it configured: want the same", first, second)
+	}
+	if first == third {
+		t.Errorf("uuid %s from two different random seeds", first)
+	}
+}
+
+func mustNew(t *testing.T, cfg mock.Config) *mock.Server {
+	t.Helper()
+	srv, err := mock.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// createUUID creates an Endor repository version and returns its uuid.
+func createUUID(t *testing.T, srv *mock.Server) string {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions",
+		strings.NewReader(`{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`))
+	req.Header.Set("Authorization", token)
+	req.Header.Set("Content-Type", ctJSON)
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	var obj struct{ UUID string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &obj); rec.Code != http.StatusOK || err != nil || obj.UUID == "" {
+		t.Fatalf("create: HTTP %d %s", rec.Code, rec.Body)
+	}
+	return obj.UUID
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -47,7 +48,8 @@ type Config struct {
 	// codearts.yaml and servicestage.yaml seed the fakes, at start and on
 	// every reset. Any other file there is logged as a warning.
 	FixturesDir string
-	// Seed makes ids and generated values repeatable; 0 means random.
+	// Seed makes ids and generated values repeatable; 0 means random:
+	// New then draws one, which Server.Seed reports.
 	Seed uint64
 	// LenientResponses logs a response that breaks its spec and marks it
 	// with X-Repomock-Violation instead of answering 500.
@@ -157,6 +159,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Drawn here rather than by each generator, so that Seed can report it
+	// and the run can be repeated.
+	for cfg.Seed == 0 {
+		cfg.Seed = rand.Uint64()
+	}
 
 	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize), fixtureFiles: fixtures.files}
 	e := echo.New()
@@ -253,6 +260,10 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // Routes lists the vendor operations served.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// Seed is the seed of ids and generated values: Config.Seed, or the one
+// New drew when that was 0. Config.Seed set to it repeats the run.
+func (s *Server) Seed() uint64 { return s.cfg.Seed }
 
 // Reset drops all state, loads the fixtures again and clears the journal.
 func (s *Server) Reset() {
