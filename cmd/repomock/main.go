@@ -1,6 +1,6 @@
 // Command repomock serves stateful, spec-validating fakes of the Endor Labs,
-// Huawei CodeArts Repo and Huawei ServiceStage repository APIs. Every flag can also be set by an environment
-// variable: REPOMOCK_ and the flag's name in capitals with - as _
+// Huawei CodeArts Repo and Huawei ServiceStage repository APIs. Every flag but --version can also be set by an
+// environment variable: REPOMOCK_ and the flag's name in capitals with - as _
 // (--max-body → REPOMOCK_MAX_BODY). A flag given on the command line wins.
 package main
 
