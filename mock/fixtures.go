@@ -1,68 +1,123 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 
-	"gopkg.in/yaml.v3"
+	// yaml/v4 rather than yaml.v3: v3 reports many syntax errors on the
+	// wrong line, v4 gives the exact mark (and kin-openapi already links it).
+	"go.yaml.in/yaml/v4"
 
 	"github.com/repomock/repomock/mock/codearts"
 	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/servicestage"
 )
 
+// Fixture file names, one per vendor; nothing else in the directory is read.
+const (
+	endorFixtures        = "endor.yaml"
+	codeartsFixtures     = "codearts.yaml"
+	servicestageFixtures = "servicestage.yaml"
+)
+
+// FixtureFile is a fixture file the server loaded at start.
+type FixtureFile struct {
+	// Path is Config.FixturesDir joined with the file's name.
+	Path string
+	// Summary counts what the file holds, e.g. "2 API keys, 3 repository versions".
+	Summary string
+}
+
+// Fixtures lists the fixture files loaded at start, in the order read.
+// Files absent from Config.FixturesDir are not listed.
+func (s *Server) Fixtures() []FixtureFile { return slices.Clone(s.fixtureFiles) }
+
 // fixtures is the seed data of every vendor, read once at start.
 type fixtures struct {
 	endor        *endor.Fixtures
 	codearts     *codearts.Fixtures
 	servicestage *servicestage.Fixtures
+	files        []FixtureFile
 }
 
-// loadFixtures reads each vendor's file in dir (endor.yaml, codearts.yaml,
-// servicestage.yaml)
-// when it exists. A file that does not parse, or holds what a client could
-// not store, stops the server.
-func loadFixtures(dir string) (fixtures, error) {
+// loadFixtures reads each vendor's file in dir when it exists, and warns
+// about any other file there, since a misnamed one (endor.yml) would
+// otherwise be skipped without a word. A file that does not parse, or
+// holds what a client could not store, stops the server; the error names
+// the file and the line.
+func loadFixtures(dir string, log *slog.Logger) (fixtures, error) {
 	var fx fixtures
 	if dir == "" {
 		return fx, nil
 	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		return fx, fmt.Errorf("fixtures: %s is not a directory", dir)
 	}
-	var err error
-	if fx.endor, err = load(dir, "endor.yaml", endor.ParseFixtures); err != nil {
+	read := []string{endorFixtures, codeartsFixtures, servicestageFixtures}
+	for _, e := range entries {
+		if !slices.Contains(read, e.Name()) && !strings.HasPrefix(e.Name(), ".") {
+			log.Warn("fixtures: file not read; the files read are "+strings.Join(read, ", "), "file", filepath.Join(dir, e.Name()))
+		}
+	}
+	add := func(name, summary string) {
+		fx.files = append(fx.files, FixtureFile{Path: filepath.Join(dir, name), Summary: summary})
+	}
+	if fx.endor, err = load(dir, endorFixtures, endor.ParseFixtures); err != nil {
 		return fx, err
 	}
-	if fx.codearts, err = load(dir, "codearts.yaml", codearts.ParseFixtures); err != nil {
+	if f := fx.endor; f != nil {
+		add(endorFixtures, count(len(f.APIKeys), "API key", "API keys")+", "+
+			count(len(f.RepositoryVersions), "repository version", "repository versions"))
+	}
+	if fx.codearts, err = load(dir, codeartsFixtures, codearts.ParseFixtures); err != nil {
 		return fx, err
 	}
-	if fx.servicestage, err = load(dir, "servicestage.yaml", servicestage.ParseFixtures); err != nil {
+	if f := fx.codearts; f != nil {
+		add(codeartsFixtures, count(len(f.Repositories), "repository", "repositories"))
+	}
+	if fx.servicestage, err = load(dir, servicestageFixtures, servicestage.ParseFixtures); err != nil {
 		return fx, err
+	}
+	if f := fx.servicestage; f != nil {
+		var refs, files int
+		for _, r := range f.Repositories {
+			refs, files = refs+len(r.Refs), files+len(r.Files)
+		}
+		summary := count(len(f.Repositories), "repository", "repositories") + ", " +
+			count(refs, "ref", "refs") + ", " + count(files, "file", "files")
+		if f.Strict {
+			summary += ", strict"
+		}
+		add(servicestageFixtures, summary)
 	}
 	return fx, nil
 }
 
-// load parses dir/name with parse, or returns nil when the file does not exist.
+// count writes n and the noun, in the plural unless n is 1.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// load parses dir/name with parse, or returns nil when the file does not
+// exist. The vendor parsers take JSON, so that they need no YAML library;
+// their errors are mapped back to the YAML line they come from.
 func load[T any](dir, name string, parse func([]byte) (*T, error)) (*T, error) {
 	path := filepath.Join(dir, name)
-	data, err := readYAMLAsJSON(path)
-	if err != nil || data == nil {
-		return nil, err
-	}
-	fx, err := parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("fixtures %s: %w", path, err)
-	}
-	return fx, nil
-}
-
-// readYAMLAsJSON returns the file as JSON, or nil when it does not exist.
-func readYAMLAsJSON(path string) ([]byte, error) {
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -70,16 +125,350 @@ func readYAMLAsJSON(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fixtures %s: %w", path, err)
 	}
+	root, data, err := yamlToJSON(path, raw)
+	if err != nil {
+		return nil, err
+	}
+	fx, err := parse(data)
+	if err != nil {
+		line, msg := locate(root, data, reflect.TypeFor[T](), err)
+		return nil, atLine(path, line, msg)
+	}
+	return fx, nil
+}
+
+// atLine is an error at path:line, or at path when the line is unknown (0).
+func atLine(path string, line int, msg string) error {
+	if line > 0 {
+		return fmt.Errorf("%s:%d: %s", path, line, msg)
+	}
+	return fmt.Errorf("%s: %s", path, msg)
+}
+
+// yamlToJSON parses the fixture file at path and returns its root node
+// and its JSON form (an empty file is {}).
+func yamlToJSON(path string, raw []byte) (*yaml.Node, []byte, error) {
+	var root yaml.Node
+	err := yaml.Unmarshal(raw, &root)
 	var doc any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("fixtures %s: %w", path, err)
+	if err == nil && root.Kind != 0 {
+		err = root.Decode(&doc)
+	}
+	if err != nil {
+		line, msg := yamlErrorLine(err)
+		return nil, nil, atLine(path, line, msg)
 	}
 	if doc == nil {
 		doc = map[string]any{}
 	}
 	data, err := json.Marshal(doc)
 	if err != nil {
-		return nil, fmt.Errorf("fixtures %s: not representable as JSON: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: not representable as JSON: %w", path, err)
 	}
-	return data, nil
+	return &root, data, nil
+}
+
+// yamlErrorLine splits a YAML error into the line it happened on and its
+// message. Where the construct the error is in began on another line
+// (an unclosed quote), the message says so.
+func yamlErrorLine(err error) (int, string) {
+	var le *yaml.LoadError
+	var les *yaml.LoadErrors
+	switch {
+	case errors.As(err, &les) && len(les.Errors) > 0:
+		le = les.Errors[0]
+	case errors.As(err, &le):
+	default:
+		return 0, strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	msg := le.Message
+	if le.ContextMsg != "" && le.ContextMark.Line > 0 && le.ContextMark.Line != le.Mark.Line {
+		msg += fmt.Sprintf(" (%s started on line %d)", le.ContextMsg, le.ContextMark.Line)
+	}
+	return le.Mark.Line, msg
+}
+
+// locate finds the YAML line a vendor parser's error is about, and says
+// the error in the file's terms. The parser decoded data into a T; it
+// fails in one of three ways:
+//   - a value of the wrong type (encoding/json gives its offset in data);
+//   - an unknown field (encoding/json names only the key);
+//   - a broken rule, reported as "<vendor> fixtures: repositories[1]: name: …",
+//     whose path leads to the node.
+func locate(root *yaml.Node, data []byte, t reflect.Type, err error) (int, string) {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		path := jsonPathAt(data, typeErr.Offset)
+		n, line := lookup(root, path)
+		if n == nil {
+			return 0, err.Error()
+		}
+		return line, fmt.Sprintf("%s: want %s, not %s", pathString(path), typeWord(typeErr.Type), valueWord(n))
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if q, ok := strings.CutPrefix(e.Error(), "json: unknown field "); ok {
+			key, _ := strconv.Unquote(q)
+			if path, n := unknownField(root, t, key, nil); n != nil {
+				return n.Line, pathString(path) + ": unknown field"
+			}
+			return 0, "unknown field " + q
+		}
+	}
+	msg := err.Error()
+	// Drop the parser's "<vendor> fixtures: ": the file name says it.
+	if i := strings.Index(msg, "fixtures: "); i >= 0 && !strings.Contains(msg[:i], ":") {
+		msg = msg[i+len("fixtures: "):]
+	}
+	var path []string
+	for _, seg := range strings.Split(msg, ": ") {
+		if !pathSegment.MatchString(seg) {
+			break
+		}
+		path = append(path, strings.FieldsFunc(seg, func(r rune) bool { return r == '.' || r == '[' || r == ']' })...)
+	}
+	// The deepest node on the path: a missing field is reported on the
+	// object that lacks it.
+	for ; len(path) > 0; path = path[:len(path)-1] {
+		if n, line := lookup(root, path); n != nil {
+			return line, msg
+		}
+	}
+	return 0, msg
+}
+
+// pathSegment matches a path in a vendor parser's message: repositories[1],
+// meta.name, meta.tags.0.
+var pathSegment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\[[0-9]+\])?(\.[A-Za-z0-9_-]+(\[[0-9]+\])?)*$`)
+
+// jsonPathAt returns the path to the value in data that encoding/json
+// reports at offset in an UnmarshalTypeError: a scalar ending there, or an
+// object or array opening just before it. Array indexes are decimal.
+func jsonPathAt(data []byte, offset int64) []string {
+	type frame struct {
+		object, wantKey bool
+		key             string
+		index           int
+	}
+	var stack []frame
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		if n := len(stack); n > 0 {
+			top := &stack[n-1]
+			if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+				stack = stack[:n-1]
+				if n > 1 && stack[n-2].object {
+					stack[n-2].wantKey = true
+				}
+				continue
+			}
+			if top.wantKey {
+				top.key, top.wantKey = tok.(string), false
+				continue
+			}
+			if !top.object {
+				top.index++
+			}
+		}
+		if dec.InputOffset() >= offset {
+			path := make([]string, len(stack))
+			for i, f := range stack {
+				path[i] = f.key
+				if !f.object {
+					path[i] = strconv.Itoa(f.index)
+				}
+			}
+			return path
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, frame{object: d == '{', wantKey: d == '{', index: -1})
+		} else if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantKey = true
+		}
+	}
+}
+
+// lookup follows path (keys, and decimal indexes into sequences) from the
+// document root and returns the node's line: that of its key when it is a
+// mapping's value (where "meta:" is written, not its first field), else
+// its own. It returns 0 when the file has no such node.
+func lookup(root *yaml.Node, path []string) (*yaml.Node, int) {
+	n := resolve(root)
+	line := n.Line
+	for _, step := range path {
+		switch n.Kind {
+		case yaml.MappingNode:
+			var next [2]*yaml.Node
+			for _, kv := range pairs(n) {
+				if kv[0].Value == step || next[0] == nil && strings.EqualFold(kv[0].Value, step) {
+					next = kv
+				}
+			}
+			if next[0] == nil {
+				return nil, 0
+			}
+			n, line = resolve(next[1]), next[0].Line
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(step)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return nil, 0
+			}
+			n = resolve(n.Content[i])
+			line = n.Line
+		default:
+			return nil, 0
+		}
+	}
+	return n, line
+}
+
+// unknownField finds key in the document where t has no such field, as
+// encoding/json would (names match without regard to case), and returns
+// its path and key node. A field that takes any JSON (json.RawMessage,
+// interface{}) is not looked into.
+func unknownField(n *yaml.Node, t reflect.Type, key string, path []string) ([]string, *yaml.Node) {
+	n = resolve(n)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
+		for _, kv := range pairs(n) {
+			field, ok := fieldByJSONName(t, kv[0].Value)
+			if !ok {
+				if kv[0].Value == key {
+					return append(slices.Clip(path), key), kv[0]
+				}
+				continue
+			}
+			if p, found := unknownField(kv[1], field.Type, key, append(slices.Clip(path), kv[0].Value)); found != nil {
+				return p, found
+			}
+		}
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Map:
+		for _, kv := range pairs(n) {
+			if p, found := unknownField(kv[1], t.Elem(), key, append(slices.Clip(path), kv[0].Value)); found != nil {
+				return p, found
+			}
+		}
+	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
+		for i, c := range n.Content {
+			if p, found := unknownField(c, t.Elem(), key, append(slices.Clip(path), strconv.Itoa(i))); found != nil {
+				return p, found
+			}
+		}
+	}
+	return nil, nil
+}
+
+// fieldByJSONName finds the field encoding/json decodes name into.
+func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	for _, f := range reflect.VisibleFields(t) {
+		if f.Anonymous || !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if strings.EqualFold(tag, name) {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// pairs lists a mapping's key and value nodes, those merged in with <<
+// included.
+func pairs(m *yaml.Node) [][2]*yaml.Node {
+	var out [][2]*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!merge" {
+			out = append(out, [2]*yaml.Node{k, v})
+			continue
+		}
+		v = resolve(v)
+		merged := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			merged = v.Content
+		}
+		for _, mm := range merged {
+			if mm = resolve(mm); mm.Kind == yaml.MappingNode {
+				out = append(out, pairs(mm)...)
+			}
+		}
+	}
+	return out
+}
+
+// resolve steps through the document node and aliases.
+func resolve(n *yaml.Node) *yaml.Node {
+	for {
+		switch {
+		case n.Kind == yaml.DocumentNode && len(n.Content) > 0:
+			n = n.Content[0]
+		case n.Kind == yaml.AliasNode && n.Alias != nil:
+			n = n.Alias
+		default:
+			return n
+		}
+	}
+}
+
+// pathString writes a path as the fixture files' comments do:
+// repositories[1].files[0].path.
+func pathString(path []string) string {
+	if len(path) == 0 {
+		return "top level"
+	}
+	var b strings.Builder
+	for _, p := range path {
+		if _, err := strconv.Atoi(p); err == nil {
+			fmt.Fprintf(&b, "[%s]", p)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// typeWord says what a Go type takes, in a YAML writer's words.
+func typeWord(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return fmt.Sprintf("a whole number (%s)", t.Kind())
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	}
+	return t.String()
+}
+
+// valueWord shows what the file holds: a scalar as written, else its kind.
+func valueWord(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	return strconv.Quote(n.Value)
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -43,10 +44,12 @@ type Config struct {
 	// SpecsDir, when set, replaces the embedded specs with the files of the
 	// same names in this directory.
 	SpecsDir string
-	// FixturesDir, when set, is read at start: <dir>/endor.yaml seeds the
-	// Endor fake, at start and on every reset.
+	// FixturesDir, when set, is read at start: <dir>/endor.yaml,
+	// codearts.yaml and servicestage.yaml seed the fakes, at start and on
+	// every reset. Any other file there is logged as a warning.
 	FixturesDir string
-	// Seed makes ids and generated values repeatable; 0 means random.
+	// Seed makes ids and generated values repeatable; 0 means random:
+	// New then draws one, which Server.Seed reports.
 	Seed uint64
 	// LenientResponses logs a response that breaks its spec and marks it
 	// with X-Repomock-Violation instead of answering 500.
@@ -97,6 +100,8 @@ type Server struct {
 	journal *journal
 	routes  []Route
 	ready   atomic.Bool
+
+	fixtureFiles []FixtureFile
 
 	saveMu   sync.Mutex // one save at a time, so the newest state is the last written
 	saved    bool
@@ -150,12 +155,17 @@ func New(cfg Config) (*Server, error) {
 	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
 		return nil, fmt.Errorf("refusing to serve /__admin (reset, the request journal) on %s, which is not a loopback address, without an admin token: set --admin-token, or --admin-open where the network is private (a container)", cfg.Addr)
 	}
-	fixtures, err := loadFixtures(cfg.FixturesDir)
+	fixtures, err := loadFixtures(cfg.FixturesDir, log)
 	if err != nil {
 		return nil, err
 	}
+	// Drawn here rather than by each generator, so that Seed can report it
+	// and the run can be repeated.
+	for cfg.Seed == 0 {
+		cfg.Seed = rand.Uint64()
+	}
 
-	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize)}
+	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize), fixtureFiles: fixtures.files}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -252,6 +262,10 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // Routes lists the vendor operations served.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// Seed is the seed of ids and generated values: Config.Seed, or the one
+// New drew when that was 0. Config.Seed set to it repeats the run.
+func (s *Server) Seed() uint64 { return s.cfg.Seed }
 
 // Reset drops all state, loads the fixtures again and clears the journal.
 func (s *Server) Reset() {

@@ -23,9 +23,8 @@ func contractFlag(envSuffix string) string {
 // when every check passed, 1 when one failed, 2 on a usage error.
 func runContract(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("repomock contract", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: repomock contract [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: repomock contract [flags]\n\n"+
 			"Runs the contract suite against the vendors named by URL (repomock itself, or the real APIs),\n"+
 			"prints a table of check × operation and exits 1 if any check failed.\n"+
 			"Each flag may also be set as %s<FLAG> (for example %sENDOR_URL); the command line wins.\n"+
@@ -39,14 +38,15 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 	}
 	junit := fs.String("junit", "", "also write the results as JUnit XML to `file`")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this `duration`")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintf(stderr, "repomock contract: %v\n", err)
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "repomock contract: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "repomock contract: unexpected argument %q (see repomock contract --help)\n", fs.Arg(0))
 		return 2
 	}
 	// A flag given on the command line wins over its variable.

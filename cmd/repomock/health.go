@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,17 +22,17 @@ import (
 // server which does require it on health still answers 200.
 func runHealth(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("repomock health", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	url := fs.String("url", "http://127.0.0.1:8080", "base `URL` of the server to ask")
 	timeout := fs.Duration("timeout", 2*time.Second, "give up after this `duration`")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+	if err := parseFlags(fs, args, stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintf(stderr, "repomock health: %v\n", err)
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "repomock health: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "repomock health: unexpected argument %q (see repomock health --help)\n", fs.Arg(0))
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)

@@ -1,6 +1,6 @@
 // Command repomock serves stateful, spec-validating fakes of the Endor Labs,
-// Huawei CodeArts Repo and Huawei ServiceStage repository APIs. Every flag can also be set by an environment
-// variable: REPOMOCK_ and the flag's name in capitals with - as _
+// Huawei CodeArts Repo and Huawei ServiceStage repository APIs. Every flag but --version can also be set by an
+// environment variable: REPOMOCK_ and the flag's name in capitals with - as _
 // (--max-body → REPOMOCK_MAX_BODY). A flag given on the command line wins.
 package main
 
@@ -14,9 +14,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	// CA roots built in, used when the system has none (the container image
 	// is FROM scratch), so that repomock contract can reach https vendors.
@@ -39,38 +41,72 @@ type options struct {
 	cfg      mock.Config
 	logLevel slog.Level
 	logJSON  bool
+	version  bool // --version: print the version instead of serving
 }
 
-func parse(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
+const usage = `Usage: repomock [flags]              serve the fakes (below)
+       repomock contract [flags]     run the contract suite against a target (repomock contract --help)
+       repomock health [--url U]     exit 0 when the server at U is ready
+       repomock version              print the version and the commit it was built from
+
+Serves fakes of the Endor Labs, Huawei CodeArts Repo and Huawei ServiceStage APIs that validate every
+request and response against the vendor's OpenAPI.
+Each flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.
+Exit status: 0 after SIGINT or SIGTERM, 1 when the server cannot start or fails, 2 for a bad flag or value.
+
+Flags:
+`
+
+// parse reads the flags, then the REPOMOCK_ variables of the flags not
+// given. Asked for help, it prints the usage on stdout and returns
+// flag.ErrHelp.
+func parse(args []string, getenv func(string) string, stdout io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("repomock", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: repomock [flags]\n       repomock contract [flags]   (run the contract suite against a target; repomock contract -h)\n       repomock health [--url U]   (exit 0 when the server at U is ready)\n\nServes fakes of the Endor Labs, Huawei CodeArts Repo and Huawei ServiceStage APIs that validate every request and response against the vendor's OpenAPI.\nEach flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
+	// Values that need checking are kept as written and checked below,
+	// once the variables are applied, so that every message names where
+	// its value came from.
+	var (
+		seed, maxBody, journalSize  = text("0"), text("10MiB"), text(strconv.Itoa(mock.DefaultJournalSize))
+		stateInterval, level        = text(mock.DefaultStateInterval.String()), text("info")
+		lenient, adminOpen, logJSON boolText
+		version                     boolText
+	)
 	fs.StringVar(&o.cfg.Addr, "addr", mock.DefaultAddr, "`host:port` to listen on")
 	fs.StringVar(&o.cfg.SpecsDir, "specs", "", "`dir`ectory of spec files replacing the embedded ones (same file names)")
-	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml) loaded at start and on reset")
-	fs.Uint64Var(&o.cfg.Seed, "seed", 0, "seed for ids and generated values; 0 picks a random seed")
-	fs.BoolVar(&o.cfg.LenientResponses, "lenient-responses", false, "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
-	maxBody := fs.String("max-body", "10MiB", "largest request `size` accepted (bytes, or with KiB/MiB/GiB); larger gets 413")
-	fs.IntVar(&o.cfg.JournalSize, "journal-size", mock.DefaultJournalSize, "number of requests kept for GET /__admin/requests")
+	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and on reset")
+	fs.Var(&seed, "seed", "seed for ids and generated values: a whole `number` from 0 to 18446744073709551615; 0 picks a random seed, printed at start")
+	fs.Var(&lenient, "lenient-responses", "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
+	fs.Var(&maxBody, "max-body", "largest request `size` accepted (bytes, or with KiB/MiB/GiB); larger gets 413")
+	fs.Var(&journalSize, "journal-size", "`number` of requests kept for GET /__admin/requests (at least 1)")
 	huaweiCreds := fs.String("huawei-credentials", "", "comma-separated `AK:SK` pairs whose SDK-HMAC-SHA256 signatures are verified on the Huawei APIs; empty accepts any well-formed signature")
 	repoAuths := fs.String("repo-auths", "", "comma-separated ServiceStage X-Repo-Auth `names` to accept; empty accepts any well-formed name")
 	tokens := fs.String("endor-tokens", "", "comma-separated Endor bearer `tokens` to accept (token=namespace limits one to a namespace and its children); empty accepts any token")
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
-	fs.DurationVar(&o.cfg.StateInterval, "state-interval", mock.DefaultStateInterval, "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
+	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
 	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request but GET /__admin/health")
-	fs.BoolVar(&o.cfg.AdminOpen, "admin-open", false, "serve /__admin without a token on a non-loopback address (only where the network is private, as in a container)")
-	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
-	fs.BoolVar(&o.logJSON, "log-json", false, "write logs as JSON")
+	fs.Var(&adminOpen, "admin-open", "serve /__admin without a token on a non-loopback address (only where the network is private, as in a container)")
+	fs.Var(&level, "log-level", "log `level`: debug, info, warn or error")
+	fs.Var(&logJSON, "log-json", "write logs as JSON")
+	fs.Var(&version, "version", "print the version and the commit it was built from, and exit")
 
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (see repomock --help)", fs.Arg(0))
+	}
+	// --version stops here: the settings, and their variables, do not matter.
+	var err error
+	if o.version, err = version.value(); err != nil {
+		return nil, fmt.Errorf("--version: %w", err)
+	}
+	if o.version {
+		return o, nil
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -84,9 +120,33 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 		}
 		return "--" + name
 	}
-	var err error
-	if o.cfg.MaxBodyBytes, err = parseSize(*maxBody); err != nil {
+	for _, b := range []struct {
+		name string
+		raw  boolText
+		dst  *bool
+	}{
+		{"lenient-responses", lenient, &o.cfg.LenientResponses},
+		{"admin-open", adminOpen, &o.cfg.AdminOpen},
+		{"log-json", logJSON, &o.logJSON},
+	} {
+		if *b.dst, err = b.raw.value(); err != nil {
+			return nil, fmt.Errorf("%s: %w", origin(b.name), err)
+		}
+	}
+	if o.cfg.Seed, err = strconv.ParseUint(string(seed), 10, 64); err != nil {
+		return nil, fmt.Errorf("%s: %q is not a whole number from 0 to 18446744073709551615 (0 means random)", origin("seed"), seed)
+	}
+	if o.cfg.MaxBodyBytes, err = parseSize(string(maxBody)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("max-body"), err)
+	}
+	if o.cfg.JournalSize, err = strconv.Atoi(string(journalSize)); err != nil || o.cfg.JournalSize < 1 {
+		return nil, fmt.Errorf("%s: %q is not a whole number of at least 1", origin("journal-size"), journalSize)
+	}
+	if o.cfg.StateInterval, err = time.ParseDuration(string(stateInterval)); err != nil || o.cfg.StateInterval <= 0 {
+		return nil, fmt.Errorf("%s: %q is not a duration of more than 0, such as 30s or 5m", origin("state-interval"), stateInterval)
+	}
+	if o.logLevel, err = parseLevel(string(level)); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)
 	}
 	if o.cfg.EndorTokens, err = endor.ParseTokens(*tokens); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("endor-tokens"), err)
@@ -97,26 +157,90 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*option
 	if o.cfg.RepoAuths, err = servicestage.ParseRepoAuths(*repoAuths); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("repo-auths"), err)
 	}
-	if err := o.logLevel.UnmarshalText([]byte(*level)); err != nil {
-		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)
-	}
-	if o.cfg.JournalSize <= 0 {
-		return nil, fmt.Errorf("%s: must be at least 1", origin("journal-size"))
-	}
-	if o.cfg.StateInterval <= 0 {
-		return nil, fmt.Errorf("%s: must be more than 0", origin("state-interval"))
-	}
 	return o, nil
 }
 
+// parseFlags parses args into fs. Asked for help, it prints the usage on
+// stdout (it is the output asked for) and returns flag.ErrHelp. A wrong
+// flag comes back as one line that points at --help, since the whole
+// usage after it would push the mistake off the screen.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("%w (see %s --help)", err, fs.Name())
+	}
+	return nil
+}
+
+// text is a flag value kept as written, to be checked once the variables
+// are applied. (flag.String would do, but -h would quote its default.)
+type text string
+
+func (t *text) String() string {
+	if t == nil {
+		return ""
+	}
+	return string(*t)
+}
+
+func (t *text) Set(s string) error { *t = text(s); return nil }
+
+// boolText is a boolean flag kept as written: given alone (--log-json),
+// it is "true"; not given, "".
+type boolText string
+
+func (b *boolText) String() string {
+	if b == nil || *b == "" {
+		return "false"
+	}
+	return string(*b)
+}
+
+func (b *boolText) Set(s string) error { *b = boolText(s); return nil }
+
+func (b *boolText) IsBoolFlag() bool { return true }
+
+func (b boolText) value() (bool, error) {
+	if b == "" {
+		return false, nil
+	}
+	v, err := strconv.ParseBool(string(b))
+	if err != nil {
+		return false, fmt.Errorf("%q is not true or false", string(b))
+	}
+	return v, nil
+}
+
+// parseLevel reads a --log-level.
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("%q is not one of debug, info, warn, error", s)
+}
+
 // applyEnv sets every flag not given on the command line from its
-// variable, named by envName.
+// variable, named by envName. --version is an action, not a setting, so
+// it has no variable.
 func applyEnv(fs *flag.FlagSet, getenv func(string) string, envName func(string) string) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] || err != nil {
+		if given[f.Name] || f.Name == "version" || err != nil {
 			return
 		}
 		name := envName(f.Name)
@@ -160,15 +284,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runContract(ctx, args[1:], getenv, stdout, stderr)
 		case "health":
 			return runHealth(ctx, args[1:], getenv, stdout, stderr)
+		case "version":
+			if len(args) > 1 {
+				fmt.Fprintf(stderr, "repomock version: unexpected argument %q (see repomock --help)\n", args[1])
+				return 2
+			}
+			fmt.Fprint(stdout, versionText(debug.ReadBuildInfo()))
+			return 0
 		}
 	}
-	o, err := parse(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	o, err := parse(args, getenv, stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0
-	}
-	if err != nil {
+	case err != nil:
 		fmt.Fprintf(stderr, "repomock: %v\n", err)
 		return 2
+	case o.version:
+		fmt.Fprint(stdout, versionText(debug.ReadBuildInfo()))
+		return 0
 	}
 	hopts := &slog.HandlerOptions{Level: o.logLevel}
 	var h slog.Handler = slog.NewTextHandler(stderr, hopts)
@@ -182,17 +316,107 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "repomock: %v\n", err)
 		return 1
 	}
-	err = srv.Run(ctx, func(addr net.Addr) {
-		fmt.Fprintf(stdout, "repomock listening on http://%s\n", addr)
-		for _, r := range srv.Routes() {
-			fmt.Fprintf(stdout, "  %s\n", r)
-		}
-		fmt.Fprintf(stdout, "  admin: GET /__admin/health, POST /__admin/reset, GET /__admin/requests\n")
-	})
+	err = srv.Run(ctx, func(addr net.Addr) { writeBanner(stdout, addr, srv, o.cfg) })
 	if err != nil {
-		fmt.Fprintf(stderr, "repomock: %v\n", err)
+		fmt.Fprintf(stderr, "repomock: %v\n", listenError(err, o.cfg.Addr))
 		return 1
 	}
 	o.cfg.Logger.Info("stopped")
 	return 0
+}
+
+// writeBanner prints where the server listens, what it serves, the
+// fixtures it loaded and its seed, in one write, so that a reader who sees
+// the first line sees the rest. Scripts wait for the first line (.ci/run,
+// repomockload): keep it as it is.
+func writeBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg mock.Config) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "repomock listening on http://%s\n", addr)
+	for _, r := range srv.Routes() {
+		fmt.Fprintf(&b, "  %s\n", r)
+	}
+	b.WriteString("  admin: GET /__admin/health, POST /__admin/reset, GET /__admin/requests\n")
+	files := srv.Fixtures()
+	switch {
+	case cfg.FixturesDir == "":
+		b.WriteString("  fixtures: none (--fixtures DIR loads them)\n")
+	case len(files) == 0:
+		fmt.Fprintf(&b, "  fixtures: none: %s has no endor.yaml, codearts.yaml or servicestage.yaml\n", cfg.FixturesDir)
+	}
+	for _, f := range files {
+		fmt.Fprintf(&b, "  fixtures: %s: %s\n", f.Path, f.Summary)
+	}
+	if cfg.Seed == 0 {
+		fmt.Fprintf(&b, "  seed: %d (random; --seed %d repeats this run)\n", srv.Seed(), srv.Seed())
+	} else {
+		fmt.Fprintf(&b, "  seed: %d\n", srv.Seed())
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+// listenError says which setting chose an address that cannot be
+// listened on and, when the port is taken, what to do about it.
+func listenError(err error, addr string) error {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "listen" {
+		return err
+	}
+	cause := op.Err.Error()
+	var errno syscall.Errno
+	if errors.As(op.Err, &errno) {
+		cause = errno.Error() // without the "bind: "
+	}
+	msg := fmt.Sprintf("cannot listen on %s (--addr / REPOMOCK_ADDR): %s", addr, cause)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		msg += "; another repomock may be running, or pick another port with --addr " + otherPort(addr)
+	}
+	return errors.New(msg)
+}
+
+// otherPort is addr with the next port (or the one before 65535).
+func otherPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	p, perr := strconv.Atoi(port)
+	if err != nil || perr != nil {
+		return "host:port"
+	}
+	if p < 65535 {
+		p++
+	} else {
+		p--
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p))
+}
+
+// versionText describes the build from what the go command recorded in
+// it: the main module's version ("(devel)" for go run, a pseudo-version
+// from the commit for go build in a git checkout) and the commit.
+func versionText(bi *debug.BuildInfo, ok bool) string {
+	if !ok {
+		return "repomock (unknown version: built without module information)\n"
+	}
+	version := bi.Main.Version
+	if version == "" {
+		version = "(unknown version)"
+	}
+	vcs := map[string]string{}
+	for _, s := range bi.Settings {
+		vcs[s.Key] = s.Value
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "repomock %s\n", version)
+	if rev := vcs["vcs.revision"]; rev != "" {
+		fmt.Fprintf(&b, "revision %s", rev)
+		if t := vcs["vcs.time"]; t != "" {
+			fmt.Fprintf(&b, ", committed %s", t)
+		}
+		if vcs["vcs.modified"] == "true" {
+			b.WriteString(", with uncommitted changes")
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString("revision unknown: the build recorded none (go run, -buildvcs=false, or not built in a git checkout)\n")
+	}
+	fmt.Fprintf(&b, "built with %s\n", bi.GoVersion)
+	return b.String()
 }

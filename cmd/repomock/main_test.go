@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -52,16 +53,16 @@ func (b *safeBuffer) String() string {
 // a flag fails.
 func flagNames(t *testing.T) []string {
 	t.Helper()
-	var stderr bytes.Buffer
-	if _, err := parse([]string{"-h"}, env{}.get, &stderr); !errors.Is(err, flag.ErrHelp) {
+	var stdout bytes.Buffer
+	if _, err := parse([]string{"-h"}, env{}.get, &stdout); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("parse(-h) err = %v, want flag.ErrHelp", err)
 	}
 	var names []string
-	for _, m := range regexp.MustCompile(`(?m)^  -([a-z][a-z-]*)`).FindAllStringSubmatch(stderr.String(), -1) {
+	for _, m := range regexp.MustCompile(`(?m)^  -([a-z][a-z-]*)`).FindAllStringSubmatch(stdout.String(), -1) {
 		names = append(names, m[1])
 	}
 	if len(names) == 0 {
-		t.Fatalf("no flags found in usage:\n%s", stderr.String())
+		t.Fatalf("no flags found in usage:\n%s", stdout.String())
 	}
 	return names
 }
@@ -131,7 +132,8 @@ func TestEveryFlagHasACase(t *testing.T) {
 		covered = append(covered, c.flag)
 	}
 	for _, name := range flagNames(t) {
-		if !slices.Contains(covered, name) {
+		// --version is an action, not a setting: TestVersion covers it.
+		if !slices.Contains(covered, name) && name != "version" {
 			t.Errorf("flag --%s has no case in flagCases: add one so its %s is tested", name, envName(name))
 		}
 	}
@@ -291,22 +293,165 @@ func TestPositionalArgumentsRefused(t *testing.T) {
 	}
 }
 
+// Help asked for is the output asked for: stdout, exit 0, for the server
+// and for each subcommand.
 func TestHelp(t *testing.T) {
-	for _, arg := range []string{"-h", "--help"} {
-		t.Run(arg, func(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		first string // the usage's first line
+		want  []string
+	}{
+		{[]string{"-h"}, "Usage: repomock [flags]              serve the fakes (below)", []string{"REPOMOCK_", "-max-body", "-addr", "-version", "repomock version", "Exit status: 0"}},
+		{[]string{"--help"}, "Usage: repomock [flags]              serve the fakes (below)", []string{"-addr"}},
+		{[]string{"--seed", "1", "-help"}, "Usage: repomock [flags]              serve the fakes (below)", []string{"-addr"}},
+		{[]string{"contract", "--help"}, "Usage: repomock contract [flags]", []string{"REPOMOCK_CONTRACT_", "-endor-url", "-junit"}},
+		{[]string{"contract", "-h"}, "Usage: repomock contract [flags]", []string{"-junit"}},
+		{[]string{"health", "--help"}, "Usage of repomock health:", []string{"-url"}},
+		{[]string{"health", "--url", "http://127.0.0.1:1", "-h"}, "Usage of repomock health:", []string{"-url"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			if code := run(context.Background(), []string{arg}, env{}.get, &stdout, &stderr); code != 0 {
-				t.Errorf("run(%s) = %d, want 0", arg, code)
+			if code := run(context.Background(), tc.args, env{}.get, &stdout, &stderr); code != 0 {
+				t.Errorf("run = %d, want 0", code)
 			}
-			for _, want := range []string{"Usage: repomock", "REPOMOCK_", "-max-body", "-addr"} {
-				if !strings.Contains(stderr.String(), want) {
-					t.Errorf("stderr does not contain %q:\n%s", want, stderr.String())
+			if first, _, _ := strings.Cut(stdout.String(), "\n"); first != tc.first {
+				t.Errorf("stdout starts %q, want %q", first, tc.first)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout does not contain %q:\n%s", want, stdout.String())
 				}
+			}
+			if stderr.Len() != 0 {
+				t.Errorf("stderr = %q, want nothing", stderr.String())
+			}
+		})
+	}
+}
+
+// A wrong flag is one line that names it and points at --help, not the
+// usage, which would push the mistake off the screen.
+func TestWrongFlagIsOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--nope"}, "repomock: flag provided but not defined: -nope (see repomock --help)\n"},
+		{[]string{"--seed", "1", "-x=2"}, "repomock: flag provided but not defined: -x (see repomock --help)\n"},
+		{[]string{"--addr"}, "repomock: flag needs an argument: -addr (see repomock --help)\n"},
+		{[]string{"serve"}, "repomock: unexpected argument \"serve\" (see repomock --help)\n"},
+		{[]string{"version", "--short"}, "repomock version: unexpected argument \"--short\" (see repomock --help)\n"},
+		{[]string{"contract", "--nope"}, "repomock contract: flag provided but not defined: -nope (see repomock contract --help)\n"},
+		{[]string{"contract", "--timeout", "soon"}, "repomock contract: invalid value \"soon\" for flag -timeout: parse error (see repomock contract --help)\n"},
+		{[]string{"contract", "stray"}, "repomock contract: unexpected argument \"stray\" (see repomock contract --help)\n"},
+		{[]string{"health", "--nope"}, "repomock health: flag provided but not defined: -nope (see repomock health --help)\n"},
+		{[]string{"health", "stray"}, "repomock health: unexpected argument \"stray\" (see repomock health --help)\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), tc.args, env{}.get, &stdout, &stderr); code != 2 {
+				t.Errorf("run = %d, want 2", code)
+			}
+			if stderr.String() != tc.want {
+				t.Errorf("stderr = %q\nwant     %q", stderr.String(), tc.want)
 			}
 			if stdout.Len() != 0 {
 				t.Errorf("stdout = %q, want nothing", stdout.String())
 			}
 		})
+	}
+}
+
+// A bad value is one line that names where it came from, the flag or its
+// variable, and says what would do.
+func TestBadValueSaysWhatWouldDo(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  env
+		want string
+	}{
+		{[]string{"--seed", "abc"}, nil, `repomock: --seed: "abc" is not a whole number from 0 to 18446744073709551615 (0 means random)`},
+		{[]string{"--seed=18446744073709551616"}, nil, `repomock: --seed: "18446744073709551616" is not a whole number from 0 to 18446744073709551615 (0 means random)`},
+		{nil, env{"REPOMOCK_SEED": "-1"}, `repomock: REPOMOCK_SEED: "-1" is not a whole number from 0 to 18446744073709551615 (0 means random)`},
+		{[]string{"--log-level", "loud"}, nil, `repomock: --log-level: "loud" is not one of debug, info, warn, error`},
+		{nil, env{"REPOMOCK_LOG_LEVEL": "verbose"}, `repomock: REPOMOCK_LOG_LEVEL: "verbose" is not one of debug, info, warn, error`},
+		{[]string{"--journal-size", "0"}, nil, `repomock: --journal-size: "0" is not a whole number of at least 1`},
+		{nil, env{"REPOMOCK_JOURNAL_SIZE": "many"}, `repomock: REPOMOCK_JOURNAL_SIZE: "many" is not a whole number of at least 1`},
+		{[]string{"--state-interval", "soon"}, nil, `repomock: --state-interval: "soon" is not a duration of more than 0, such as 30s or 5m`},
+		{[]string{"--lenient-responses=maybe"}, nil, `repomock: --lenient-responses: "maybe" is not true or false`},
+		{nil, env{"REPOMOCK_ADMIN_OPEN": "yes"}, `repomock: REPOMOCK_ADMIN_OPEN: "yes" is not true or false`},
+		{nil, env{"REPOMOCK_LOG_JSON": "on"}, `repomock: REPOMOCK_LOG_JSON: "on" is not true or false`},
+		{[]string{"--max-body", "lots"}, nil, `repomock: --max-body: "lots" is not a size such as 1048576, 512KiB or 10MiB`},
+	} {
+		t.Run(strings.Join(tc.args, " ")+fmt.Sprint(tc.env), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), tc.args, tc.env.get, &stdout, &stderr); code != 2 {
+				t.Errorf("run = %d, want 2", code)
+			}
+			if stderr.String() != tc.want+"\n" {
+				t.Errorf("stderr = %q\nwant     %q", stderr.String(), tc.want+"\n")
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	// What the go command records, by how the binary was built.
+	settings := func(kv ...string) []debug.BuildSetting {
+		var s []debug.BuildSetting
+		for i := 0; i+1 < len(kv); i += 2 {
+			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name string
+		bi   *debug.BuildInfo
+		ok   bool
+		want string
+	}{{
+		"go build in a checkout",
+		&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/repomock/repomock", Version: "v0.0.0-20261130233139-5229280dc990+dirty"},
+			Settings: settings("-buildmode", "exe", "vcs", "git", "vcs.revision", "5229280dc990cb71a59d369bf7e6d035b14a86e8", "vcs.time", "2026-11-30T23:31:39Z", "vcs.modified", "true")},
+		true,
+		"repomock v0.0.0-20261130233139-5229280dc990+dirty\n" +
+			"revision 5229280dc990cb71a59d369bf7e6d035b14a86e8, committed 2026-11-30T23:31:39Z, with uncommitted changes\n" +
+			"built with go1.26.8\n",
+	}, {
+		"a clean tagged build",
+		&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.2.0"},
+			Settings: settings("vcs.revision", "5229280dc990cb71a59d369bf7e6d035b14a86e8", "vcs.modified", "false")},
+		true,
+		"repomock v1.2.0\nrevision 5229280dc990cb71a59d369bf7e6d035b14a86e8\nbuilt with go1.26.8\n",
+	}, {
+		"go run",
+		&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/repomock/repomock", Version: "(devel)"}},
+		true,
+		"repomock (devel)\nrevision unknown: the build recorded none (go run, -buildvcs=false, or not built in a git checkout)\nbuilt with go1.26.8\n",
+	}, {
+		"no build information",
+		nil, false,
+		"repomock (unknown version: built without module information)\n",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := versionText(tc.bi, tc.ok); got != tc.want {
+				t.Errorf("versionText =\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+
+	// Both spellings print this binary's own build information, and
+	// REPOMOCK_VERSION does not turn the server into a version printer.
+	want := versionText(debug.ReadBuildInfo())
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version=true", "--seed", "1"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, env{"REPOMOCK_SEED": "x"}.get, &stdout, &stderr); code != 0 || stdout.String() != want || stderr.Len() != 0 {
+			t.Errorf("run %v = %d, stdout %q, stderr %q; want 0 and %q", args, code, stdout.String(), stderr.String(), want)
+		}
+	}
+	o, err := parse(nil, env{"REPOMOCK_VERSION": "true"}.get, io.Discard)
+	if err != nil || o.version {
+		t.Errorf("REPOMOCK_VERSION=true: version %v, err %v; want a server, not --version", o != nil && o.version, err)
 	}
 }
 
@@ -410,6 +555,81 @@ func TestRunStartupErrors(t *testing.T) {
 				t.Errorf("stdout = %q, want no listening line", stdout.String())
 			}
 		})
+	}
+}
+
+// A port in use is named with the setting that chose it, and what to do.
+func TestPortInUseNamesTheSetting(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	port := busy.Addr().(*net.TCPAddr).Port
+	next := fmt.Sprintf("127.0.0.1:%d", port+1)
+	if port == 65535 {
+		next = "127.0.0.1:65534"
+	}
+	for _, tc := range []struct {
+		args []string
+		env  env
+	}{
+		{[]string{"--addr", addr}, nil},
+		{nil, env{"REPOMOCK_ADDR": addr}},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var stdout, stderr safeBuffer
+		if code := run(ctx, tc.args, tc.env.get, &stdout, &stderr); code != 1 {
+			t.Errorf("run = %d, want 1", code)
+		}
+		want := "repomock: cannot listen on " + addr + " (--addr / REPOMOCK_ADDR): address already in use; " +
+			"another repomock may be running, or pick another port with --addr " + next + "\n"
+		if stderr.String() != want {
+			t.Errorf("stderr = %q\nwant     %q", stderr.String(), want)
+		}
+	}
+}
+
+// The banner lists, after the routes, each fixture file loaded with what it
+// holds, and the seed; a random one is printed so that the run can be
+// repeated. A file in the directory that no vendor reads is a warning.
+func TestBannerListsFixturesAndSeed(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"endor.yaml", "codearts.yaml"} {
+		data, err := os.ReadFile(filepath.Join("../../fixtures", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, name), string(data))
+	}
+	writeFile(t, filepath.Join(dir, "servicestage.yml"), "strict: true\n")
+
+	r := startRun(t, "--fixtures", dir, "--seed", "7")
+	_, tail, _ := strings.Cut(r.stdout.String(), "  admin: GET /__admin/health, POST /__admin/reset, GET /__admin/requests\n")
+	want := "  fixtures: " + filepath.Join(dir, "endor.yaml") + ": 2 API keys, 3 repository versions\n" +
+		"  fixtures: " + filepath.Join(dir, "codearts.yaml") + ": 3 repositories\n" +
+		"  seed: 7\n"
+	if tail != want {
+		t.Errorf("banner after the routes:\n%s\nwant:\n%s", tail, want)
+	}
+	warning := `level=WARN msg="fixtures: file not read; the files read are endor.yaml, codearts.yaml, servicestage.yaml" file=` +
+		filepath.Join(dir, "servicestage.yml") + "\n"
+	if !strings.Contains(r.stderr.String(), warning) {
+		t.Errorf("stderr = %q, want the warning %q", r.stderr.String(), warning)
+	}
+
+	r = startRun(t, "--fixtures", t.TempDir())
+	_, tail, _ = strings.Cut(r.stdout.String(), "/__admin/requests\n")
+	m := regexp.MustCompile(`^  fixtures: none: \S+ has no endor.yaml, codearts.yaml or servicestage.yaml\n  seed: (\d+) \(random; --seed (\d+) repeats this run\)\n$`).FindStringSubmatch(tail)
+	if m == nil || m[1] != m[2] || m[1] == "0" {
+		t.Errorf("banner after the routes with a random seed:\n%s", tail)
+	}
+
+	r = startRun(t)
+	if _, tail, _ = strings.Cut(r.stdout.String(), "/__admin/requests\n"); !strings.HasPrefix(tail, "  fixtures: none (--fixtures DIR loads them)\n  seed: ") {
+		t.Errorf("banner after the routes without --fixtures:\n%s", tail)
 	}
 }
 
