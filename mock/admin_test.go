@@ -329,3 +329,21 @@ func TestUnroutedRequestsGetTheirVendorsShape(t *testing.T) {
 		}
 	}
 }
+
+// The largest seed still repeats every vendor's ids: seed+index must not
+// wrap to 0, which means random.
+func TestLargestSeedIsRepeatable(t *testing.T) {
+	repo := func() string {
+		h := newHarness(t, mock.Config{Seed: ^uint64(0)})
+		r := h.do(http.MethodPost, "/v1/repositories", `{"project_uuid":"4838955a48e2492bbe44b31bc4c272f6","name":"demo"}`,
+			"X-Auth-Token", "t", "Content-Type", ctJSON)
+		id, _ := get(r.json, "result.repository_uuid").(string)
+		if r.status != http.StatusOK || id == "" {
+			t.Fatalf("create: %d %s", r.status, r.raw)
+		}
+		return id
+	}
+	if a, b := repo(), repo(); a != b {
+		t.Errorf("seed %d gave CodeArts uuids %s, then %s", ^uint64(0), a, b)
+	}
+}

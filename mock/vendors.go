@@ -49,7 +49,13 @@ func faker(seed uint64, index uint64) *gofakeit.Faker {
 	if seed == 0 {
 		return gofakeit.New(0)
 	}
-	return gofakeit.New(seed + index)
+	s := seed + index
+	if s < seed {
+		// Wrapped past the top: 0 would mean random, and the small values
+		// after it belong to other vendors of a small seed.
+		s += 1 << 32
+	}
+	return gofakeit.New(s)
 }
 
 // vendors builds every fake from the configuration and the fixtures.

@@ -96,8 +96,17 @@ func collect(err error, field string, out *[]Violation) {
 			collect(e.Err, field, out)
 		}
 	case *openapi3filter.ResponseError:
+		// A header's failure names the header, not the body.
+		var name string
+		if _, err := fmt.Sscanf(e.Reason, "response header %q", &name); err == nil && name != "" {
+			field = "header " + name
+		}
 		if e.Err == nil {
-			*out = append(*out, Violation{Field: "body", Reason: clip(e.Reason)})
+			reason := e.Reason
+			if name != "" && strings.HasSuffix(reason, " missing") {
+				reason = "is required"
+			}
+			*out = append(*out, Violation{Field: orBody(field), Reason: clip(reason)})
 			return
 		}
 		collect(e.Err, field, out)

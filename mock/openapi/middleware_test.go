@@ -495,3 +495,46 @@ func TestJSONMediaTypes(t *testing.T) {
 		t.Errorf("without the option, a jsoncompact response: %d, want 500", r.status)
 	}
 }
+
+// A declared response header that is missing or wrong is named as the
+// header, not as the body.
+func TestResponseHeaderViolationsNameTheHeader(t *testing.T) {
+	const spec = `
+openapi: 3.0.3
+info: {title: ids, version: '1'}
+paths:
+  /ids:
+    get:
+      operationId: GetID
+      responses:
+        '200':
+          description: an id
+          headers:
+            X-Request-Id: {required: true, schema: {type: string, pattern: '^[0-9a-f]{4}$'}}
+          content:
+            application/json:
+              schema: {type: object}
+`
+	for _, tc := range []struct{ header, want string }{
+		{"", `header X-Request-Id: is required`},
+		{"nope", `header X-Request-Id: string doesn't match the regular expression`},
+	} {
+		v, err := openapi.New(loadDoc(t, spec), openapi.Options{LenientResponses: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := echo.New()
+		if err := v.Register(e, map[string]echo.HandlerFunc{"GetID": func(c echo.Context) error {
+			if tc.header != "" {
+				c.Response().Header().Set("X-Request-Id", tc.header)
+			}
+			return c.JSONBlob(http.StatusOK, []byte(`{}`))
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		r := do(t, e, http.MethodGet, "/ids", "", "")
+		if got := r.header.Get(openapi.ViolationHeader); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("header %q: violation %q, want it to start with %q", tc.header, got, tc.want)
+		}
+	}
+}
