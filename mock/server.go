@@ -170,8 +170,8 @@ func New(cfg Config) (*Server, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	s.fakes = s.vendors(fixtures)
-	// A vendor prepares each of its requests before anything can answer it.
-	e.Pre(s.prepareVendor, s.limits)
+	// A vendor's gateway sees each of its requests before anything can answer it.
+	e.Pre(s.vendorGateway, s.limits)
 	e.Use(s.record, s.recoverPanics)
 	s.echo = e
 
@@ -191,6 +191,8 @@ func New(cfg Config) (*Server, error) {
 			MaxBodyBytes:        cfg.MaxBodyBytes,
 			RejectUnknownFields: v.rejectUnknownFields,
 			JSONMediaTypes:      v.jsonMediaTypes,
+			Codec:               v.codec,
+			DefaultMediaType:    v.defaultMediaType,
 			Authenticate:        v.auth,
 			Logger:              log,
 		})

@@ -12,6 +12,8 @@ import (
 	"github.com/repomock/repomock/mock/codearts"
 	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/protojson"
 	"github.com/repomock/repomock/mock/servicestage"
 	"github.com/repomock/repomock/specs"
 )
@@ -29,14 +31,18 @@ type vendor struct {
 	rejectUnknownFields bool
 	// jsonMediaTypes are media types validated as application/json.
 	jsonMediaTypes []string
+	// codec and defaultMediaType are the vendor's openapi.Options of the same names.
+	codec            openapi.Codec
+	defaultMediaType string
 	// errorFor makes the vendor's error for a failure found outside its
 	// handlers (bad request, unknown route, body too large, a fault of the fake).
 	errorFor func(status int, message string) statusError
 	// owns says whether an unrouted request gets this vendor's error shape.
 	owns func(r *http.Request) bool
-	// prepare, when set, runs first on every request that belongs to the
-	// vendor, routed or not (content negotiation, request ids).
-	prepare func(c echo.Context)
+	// gateway, when set, runs first on every request that belongs to the
+	// vendor, routed or not, as the vendor's gateway does (content
+	// negotiation and compression, request ids).
+	gateway echo.MiddlewareFunc
 	reset   func()
 	// stateKey names the fake's part of the state file; state saves and restores it.
 	stateKey string
@@ -91,12 +97,18 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		// Endor decodes bodies as protobuf JSON, which refuses unknown fields.
 		rejectUnknownFields: true,
 		jsonMediaTypes:      endor.JSONMediaTypes(),
-		errorFor:            func(status int, msg string) statusError { return endor.ErrorFor(status, msg) },
+		// Endor's gateway reads and writes protobuf JSON, and reads any
+		// body as JSON whatever its Content-Type (no 415).
+		codec: protojson.Codec{Compact: func(c echo.Context) bool {
+			return endor.ResponseMediaType(c.Request()) == endor.MediaTypeJSONCompact
+		}},
+		defaultMediaType: echo.MIMEApplicationJSON,
+		errorFor:         func(status int, msg string) statusError { return endor.ErrorFor(status, msg) },
 		owns: func(r *http.Request) bool {
 			p := r.URL.Path
 			return strings.HasPrefix(p, "/v1/namespaces/") || p == "/v1/auth" || strings.HasPrefix(p, "/v1/auth/")
 		},
-		prepare:  endor.Negotiate,
+		gateway:  endor.Gateway(),
 		reset:    endorFake.Reset,
 		stateKey: "endor",
 		state:    endorFake,
@@ -110,7 +122,7 @@ func (s *Server) vendors(fx fixtures) []vendor {
 			p := r.URL.Path
 			return strings.HasPrefix(p, "/v1/repositories") || strings.HasPrefix(p, "/v2/repositories") || strings.HasPrefix(p, "/v1/projects/")
 		},
-		prepare:  func(c echo.Context) { huawei.AssignRequestID(c) },
+		gateway:  first(func(c echo.Context) { huawei.AssignRequestID(c) }),
 		reset:    codeartsFake.Reset,
 		stateKey: "codearts",
 		state:    codeartsFake,
@@ -127,7 +139,7 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		},
 		errorFor: func(status int, msg string) statusError { return servicestage.ErrorFor(status, msg) },
 		owns:     func(r *http.Request) bool { return isServiceStagePath(r.URL.Path) },
-		prepare:  func(c echo.Context) { huawei.AssignRequestID(c) },
+		gateway:  first(func(c echo.Context) { huawei.AssignRequestID(c) }),
 		reset:    stageFake.Reset,
 		stateKey: "servicestage",
 		state:    stageFake,
@@ -196,12 +208,22 @@ func (s *Server) errorFor(r *http.Request, status int, message string) statusErr
 	return &plainError{Status: status, Message: message}
 }
 
-// prepareVendor runs the prepare step of the request's vendor.
-func (s *Server) prepareVendor(next echo.HandlerFunc) echo.HandlerFunc {
+// vendorGateway runs the gateway step of the request's vendor.
+func (s *Server) vendorGateway(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if v := s.vendorOf(c.Request()); v != nil && v.prepare != nil {
-			v.prepare(c)
+		if v := s.vendorOf(c.Request()); v != nil && v.gateway != nil {
+			return v.gateway(next)(c)
 		}
 		return next(c)
+	}
+}
+
+// first is a gateway step that only looks at the request first.
+func first(f func(echo.Context)) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			f(c)
+			return next(c)
+		}
 	}
 }

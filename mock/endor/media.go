@@ -3,9 +3,11 @@ package endor
 import (
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
 
 // The media types Endor's grpc-gateway registers a marshaler for. Endor's
@@ -60,4 +62,44 @@ func Negotiate(c echo.Context) {
 			h.Set(echo.HeaderContentType, mt)
 		}
 	})
+}
+
+// Gateway is what Endor's gateway does to every request before a service
+// sees it: it picks the answer's media type (Negotiate), and compresses the
+// answer with gzip when the client accepts it (vendors.md §6).
+func Gateway() echo.MiddlewareFunc {
+	gz := middleware.GzipWithConfig(middleware.GzipConfig{
+		Skipper: func(c echo.Context) bool { return !AcceptsGzip(c.Request().Header.Values(echo.HeaderAcceptEncoding)) },
+	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		compressed := gz(next)
+		return func(c echo.Context) error {
+			Negotiate(c)
+			return compressed(c)
+		}
+	}
+}
+
+// AcceptsGzip reads Accept-Encoding values: gzip (or *) with a q-value
+// above 0.
+func AcceptsGzip(values []string) bool {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			coding = strings.ToLower(strings.TrimSpace(coding))
+			if coding != "gzip" && coding != "*" {
+				continue
+			}
+			q := 1.0
+			if name, val, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(name) == "q" {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+					q = f
+				}
+			}
+			if q > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -14,6 +14,7 @@ package openapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,11 +58,31 @@ type Options struct {
 	Authenticate echo.HandlerFunc
 	// Logger receives response violations. nil discards them.
 	Logger *slog.Logger
+	// Codec, when set, rewrites JSON bodies as the vendor's own decoder and
+	// encoder see them, so that what is validated is what the vendor would
+	// have read, and what goes on the wire.
+	Codec Codec
+	// DefaultMediaType, when set, is how a request body is read whose
+	// Content-Type is missing or one the operation does not take, instead
+	// of refusing it with 415 (grpc-gateway's fallback marshaler).
+	DefaultMediaType string
 	// JSONMediaTypes are media types that are JSON under another name, such
 	// as Endor's application/jsoncompact: a request body and a response of
 	// such a type are validated exactly as application/json, so the spec
 	// need not list them.
 	JSONMediaTypes []string
+}
+
+// Codec rewrites decoded JSON bodies the way a vendor's decoder and encoder
+// would (see mock/protojson). Values are as encoding/json decodes them with
+// UseNumber.
+type Codec interface {
+	// DecodeRequest returns the request body as the vendor reads it, before
+	// it is validated against schema and handled, or what it refuses in it.
+	DecodeRequest(schema *openapi3.Schema, body any) (any, []Violation)
+	// EncodeResponse returns a 2xx response body as the vendor writes it,
+	// before it is validated against schema and sent.
+	EncodeResponse(c echo.Context, schema *openapi3.Schema, body any) any
 }
 
 // Operation is one operation of the document, as the spec and echo name it.
@@ -287,7 +308,7 @@ func (v *Validator) serve(c echo.Context, rt *route, params map[string]string, n
 		}
 	}
 	if err == nil {
-		restore := v.asJSON(c.Request().Header)
+		restore := v.asJSON(c.Request().Header, rt)
 		err = v.validateRequest(c, rt, params, body)
 		restore()
 	}
@@ -309,16 +330,30 @@ func (v *Validator) isJSONAlias(contentType string) bool {
 }
 
 // asJSON makes a request whose Content-Type is one of
-// Options.JSONMediaTypes read as application/json while it is validated;
-// the returned func puts the client's header back for the handler and the
-// journal.
-func (v *Validator) asJSON(h http.Header) (restore func()) {
-	ct := h.Get(echo.HeaderContentType)
-	if !v.isJSONAlias(ct) {
+// Options.JSONMediaTypes read as application/json while it is validated,
+// and one whose Content-Type the operation does not take read as
+// Options.DefaultMediaType; the returned func puts the client's header back
+// for the handler and the journal.
+func (v *Validator) asJSON(h http.Header, rt *route) (restore func()) {
+	ct, had := h.Get(echo.HeaderContentType), len(h.Values(echo.HeaderContentType)) > 0
+	as := ""
+	switch rb := rt.kin.Operation.RequestBody; {
+	case v.isJSONAlias(ct):
+		as = echo.MIMEApplicationJSON
+	case v.opts.DefaultMediaType != "" && rb != nil && rb.Value != nil && rb.Value.Content.Get(ct) == nil:
+		as = v.opts.DefaultMediaType
+	}
+	if as == "" {
 		return func() {}
 	}
-	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	return func() { h.Set(echo.HeaderContentType, ct) }
+	h.Set(echo.HeaderContentType, as)
+	return func() {
+		if had {
+			h.Set(echo.HeaderContentType, ct)
+		} else {
+			h.Del(echo.HeaderContentType)
+		}
+	}
 }
 
 // setBody gives the request a fresh reader over data, for the next reader.
@@ -353,6 +388,14 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params map[string
 		if err := checkBody(req, rb.Value, body); err != nil {
 			return err
 		}
+		if v.opts.Codec != nil && rt.bodySchema != nil {
+			decoded, err := v.decodeRequest(rt.bodySchema, body)
+			if err != nil {
+				return err
+			}
+			body = decoded
+			setBody(req, body)
+		}
 	}
 	input := &openapi3filter.RequestValidationInput{
 		Request:    req,
@@ -374,6 +417,64 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params map[string
 	}
 	setBody(req, body)
 	return nil
+}
+
+// decodeRequest runs Options.Codec over a body that strictJSON passed.
+func (v *Validator) decodeRequest(schema *openapi3.Schema, body []byte) ([]byte, *RequestError) {
+	val, err := decodeJSON(body)
+	if err != nil {
+		return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: "invalid JSON: " + clip(err.Error())}}}
+	}
+	out, vs := v.opts.Codec.DecodeRequest(schema, val)
+	if len(vs) > 0 {
+		return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: clip(err.Error())}}}
+	}
+	return data, nil
+}
+
+// encodeResponse runs Options.Codec over a 2xx JSON response in buf.
+func (v *Validator) encodeResponse(c echo.Context, rt *route, buf *bufferedWriter) {
+	if buf.status/100 != 2 || buf.body.Len() == 0 {
+		return
+	}
+	ct := buf.header.Get(echo.HeaderContentType)
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != echo.MIMEApplicationJSON && !v.isJSONAlias(ct)) {
+		return
+	}
+	resp := rt.kin.Operation.Responses.Status(buf.status)
+	if resp == nil {
+		resp = rt.kin.Operation.Responses.Default()
+	}
+	if resp == nil || resp.Value == nil {
+		return
+	}
+	mt := resp.Value.Content.Get(echo.MIMEApplicationJSON)
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		return
+	}
+	val, err := decodeJSON(buf.body.Bytes())
+	if err != nil {
+		return // response validation reports the broken body
+	}
+	data, err := json.Marshal(v.opts.Codec.EncodeResponse(c, mt.Schema.Value, val))
+	if err != nil {
+		return
+	}
+	buf.body.Reset()
+	buf.body.Write(data)
+}
+
+// decodeJSON decodes one JSON value, numbers kept as json.Number.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var val any
+	err := dec.Decode(&val)
+	return val, err
 }
 
 // readBody reads the whole body within the limit.
@@ -428,6 +529,9 @@ func checkBody(req *http.Request, rb *openapi3.RequestBody, data []byte) *Reques
 }
 
 func (v *Validator) checkResponse(c echo.Context, rt *route, params map[string]string, buf *bufferedWriter) {
+	if v.opts.Codec != nil {
+		v.encodeResponse(c, rt, buf)
+	}
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request:    c.Request(),
