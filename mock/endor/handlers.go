@@ -225,6 +225,8 @@ func (f *Fake) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// now() in a filter is the fake's clock, read once for the whole list.
+	q.now = f.now()
 	recs := f.storeFor(c).list(namespaceOf(c), q)
 	if page.count {
 		return writeJSON(c, listResponse{CountResponse: &countResponse{Count: len(recs)}})

@@ -65,16 +65,53 @@ func (r *record) stored() *RepositoryVersion {
 	return &RepositoryVersion{UUID: r.uuid, Meta: Meta{CreateTime: r.created, CreatedBy: r.createdBy}}
 }
 
-// view returns the object as a decoded JSON tree. Two first readers may
-// both decode it; they get equal trees, and one of them is kept.
+// view returns the object as filters, sorting and grouping see it: the
+// decoded JSON tree, with the date-time fields as time.Time, as the vendor
+// stores them typed (a protobuf Timestamp), not as text. Two first readers
+// may both decode it; they get equal trees, and one of them is kept.
 func (r *record) view() map[string]any {
 	if d := r.doc.Load(); d != nil {
 		return *d
 	}
 	var doc map[string]any
 	_ = json.Unmarshal(r.json, &doc) // r.json came from json.Marshal
+	for _, path := range timePaths {
+		typeTime(doc, path)
+	}
 	r.doc.CompareAndSwap(nil, &doc)
 	return *r.doc.Load()
+}
+
+// timePaths are the date-time fields of v1RepositoryVersion in
+// specs/endor.yaml (a test holds the two together).
+var timePaths = [][]string{
+	{"context", "will_be_deleted_at"},
+	{"meta", "create_time"},
+	{"meta", "update_time"},
+	{"meta", "upsert_time"},
+	{"meta", "index_data", "will_be_deleted_at"},
+	{"scan_object", "scan_time"},
+	{"scan_object", "aisast_status", "full_index_started_time"},
+	{"scan_object", "aisast_status", "last_full_index_time"},
+	{"scan_object", "aisast_status", "last_partial_index_time"},
+	{"spec", "last_commit_date"},
+}
+
+// typeTime replaces the RFC 3339 string at path in doc with its time.Time.
+func typeTime(doc map[string]any, path []string) {
+	for _, seg := range path[:len(path)-1] {
+		next, ok := doc[seg].(map[string]any)
+		if !ok {
+			return
+		}
+		doc = next
+	}
+	leaf := path[len(path)-1]
+	if s, ok := doc[leaf].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			doc[leaf] = t
+		}
+	}
 }
 
 // NewStore returns an empty store.
@@ -192,7 +229,8 @@ func (s *Store) delete(ns, uuid string) bool {
 // query selects, orders and pages a namespace's objects.
 type query struct {
 	filter   *Filter
-	sortPath []string // nil: creation order
+	now      time.Time // what now() in the filter means
+	sortPath []string  // nil: creation order
 	desc     bool
 }
 
@@ -203,7 +241,7 @@ func (s *Store) list(ns string, q query) []*record {
 	if n := s.namespaces[ns]; n != nil {
 		out = make([]*record, 0, len(n.order))
 		for _, sl := range n.order {
-			if q.filter == nil || q.filter.Match(sl.rec.view()) {
+			if q.filter == nil || q.filter.MatchAt(sl.rec.view(), q.now) {
 				out = append(out, sl.rec)
 			}
 		}
@@ -239,6 +277,11 @@ func compareAt(a, b map[string]any, path []string) int {
 	if numA && numB {
 		return cmp.Compare(fa, fb)
 	}
+	ta, timeA := va.(time.Time)
+	tb, timeB := vb.(time.Time)
+	if timeA && timeB {
+		return ta.Compare(tb)
+	}
 	return strings.Compare(text(va), text(vb))
 }
 
@@ -257,8 +300,11 @@ func lookup(doc map[string]any, path []string) (any, bool) {
 }
 
 func text(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+	switch t := v.(type) {
+	case string:
+		return t
+	case time.Time:
+		return t.UTC().Format(time.RFC3339Nano)
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
