@@ -177,6 +177,34 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			},
 		},
 		{
+			// A target that ignores the context: a CI_RUN create (a PR scan)
+			// lands on the REF object of the same name, as repomock's upsert
+			// key did before contexts were part of it. upsert_idempotency
+			// sees one uuid for two contexts; the suite's CI_RUN create
+			// writes what the REF object holds, so nothing else changes.
+			name: "Endor ignores the context (a CI_RUN create updates the REF object)",
+			wrap: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPost && endorVersions.MatchString(r.URL.Path) {
+						body, _ := io.ReadAll(r.Body)
+						var m map[string]any
+						if json.Unmarshal(body, &m) == nil {
+							ctx, _ := m["context"].(map[string]any)
+							meta, _ := m["meta"].(map[string]any)
+							if ctx != nil && meta != nil && ctx["type"] == "CONTEXT_TYPE_CI_RUN" {
+								m["context"] = map[string]any{"id": meta["name"], "type": "CONTEXT_TYPE_REF"}
+								body, _ = json.Marshal(m)
+							}
+						}
+						r.Body = io.NopCloser(bytes.NewReader(body))
+						r.ContentLength = int64(len(body))
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+			fail: []key{{contracts.CheckUpsert, opEndorCreate}},
+		},
+		{
 			// FilePathResponse requires path; the suite locates files by the
 			// path it sent, never by the one answered, so no behaviour check
 			// depends on it.

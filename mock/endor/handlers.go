@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -26,6 +27,9 @@ const (
 	kindRepoVersion   = "RepositoryVersion"
 	parentKindProject = "Project"
 	mainContextID     = "default"
+	ciRunContext      = "CONTEXT_TYPE_CI_RUN"
+	// ciRunLifetime: seed 000 says CI_RUN objects are deleted after 30 days.
+	ciRunLifetime = 30 * 24 * time.Hour
 )
 
 // Handlers returns the fake's handlers by operationId.
@@ -61,7 +65,8 @@ func grantOf(c echo.Context) grant {
 func principalOf(c echo.Context) string { return grantOf(c).principal }
 
 // create is CreateRepositoryVersion: create, or update the object with the
-// same (parent, name) in the namespace. Both answer 200 with the object.
+// same upsert key (parent, name and context) in the namespace. Both answer
+// 200 with the object.
 func (f *Fake) create(c echo.Context) error {
 	ns := namespaceOf(c)
 	if err := checkNamespace(ns); err != nil {
@@ -82,8 +87,7 @@ func (f *Fake) create(c echo.Context) error {
 }
 
 func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID func() string) (*record, error) {
-	key := upsertKey{body.Meta.ParentUUID, body.Meta.Name}
-	return s.upsert(ns, key, func(old *RepositoryVersion, id string) RepositoryVersion {
+	return s.upsert(ns, keyOf(body.Meta, body.Context), func(old *RepositoryVersion, id string) RepositoryVersion {
 		now := f.now() // read under the store lock, so update times never go backwards
 		obj := RepositoryVersion{
 			UUID:       id,
@@ -108,8 +112,20 @@ func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID f
 		if old != nil {
 			obj.Meta.CreateTime, obj.Meta.CreatedBy = old.Meta.CreateTime, old.Meta.CreatedBy
 		}
+		obj.Context.WillBeDeletedAt = deletionTime(obj.Context.Type, obj.Meta.CreateTime)
 		return obj
 	}, newID)
+}
+
+// deletionTime is context.will_be_deleted_at for an object created at
+// created: set for a CI_RUN object only. Assumption: it is counted from the
+// object's first create, so an upsert keeps it; the mock never deletes.
+func deletionTime(contextType string, created time.Time) *time.Time {
+	if contextType != ciRunContext {
+		return nil
+	}
+	t := created.Add(ciRunLifetime).UTC()
+	return &t
 }
 
 // checkBody applies the vendor's documented rules that the schema lacks.

@@ -29,9 +29,18 @@ type namespace struct {
 // in the slot, so it costs the same with a million objects as with one.
 type slot struct{ rec *record }
 
-// upsertKey is what makes a create an update. The vendor does not document
-// it; the mock's assumption is (namespace, meta.parent_uuid, meta.name).
-type upsertKey struct{ parent, name string }
+// upsertKey is what makes a create an update, within a namespace. The
+// vendor does not document it. Seed 000 says "Contexts keep objects from
+// different scans separated", so the context is part of it: a CI_RUN scan
+// of "main" never replaces the REF object "main" (vendors.md §6).
+type upsertKey struct{ parent, name, contextType, contextID string }
+
+func keyOf(m WritableMeta, c Context) upsertKey {
+	return upsertKey{m.ParentUUID, m.Name, c.Type, c.ID}
+}
+
+// keyFields names the fields of the upsert key, for messages.
+const keyFields = "meta.parent_uuid, meta.name, context.type and context.id"
 
 // record is one stored object: its JSON, made once at write time, and the
 // few fields the store reads back. Keeping no decoded copy keeps the heap
@@ -53,7 +62,7 @@ func newRecord(obj RepositoryVersion) (*record, error) {
 	}
 	return &record{
 		uuid:      obj.UUID,
-		key:       upsertKey{obj.Meta.ParentUUID, obj.Meta.Name},
+		key:       keyOf(obj.Meta.WritableMeta, obj.Context),
 		created:   obj.Meta.CreateTime,
 		createdBy: obj.Meta.CreatedBy,
 		json:      data,
@@ -185,7 +194,8 @@ func (s *Store) update(ns, uuid string, build func(old *record) (RepositoryVersi
 		// Assumption: renaming onto another object's key is ALREADY_EXISTS;
 		// the vendor does not say, and an update never merges two objects.
 		if other := n.byKey[rec.key]; other != nil {
-			return nil, errAlreadyExists("repository version %q already has meta.parent_uuid %q and meta.name %q", other.rec.uuid, rec.key.parent, rec.key.name)
+			return nil, errAlreadyExists("repository version %q already has meta.parent_uuid %q, meta.name %q, context.type %q and context.id %q",
+				other.rec.uuid, rec.key.parent, rec.key.name, rec.key.contextType, rec.key.contextID)
 		}
 		delete(n.byKey, sl.rec.key)
 		n.byKey[rec.key] = sl

@@ -46,12 +46,14 @@ type WritableMeta struct {
 	ParentUUID  string            `json:"parent_uuid,omitempty"`
 }
 
-// Context keeps objects from different scans apart. Its server-set
-// will_be_deleted_at is not kept.
+// Context keeps objects from different scans apart: it is part of the
+// upsert key. WillBeDeletedAt is server-set, for CI_RUN objects only; what a
+// client sends there is ignored.
 type Context struct {
-	ID   string   `json:"id"`
-	Type string   `json:"type"`
-	Tags []string `json:"tags,omitempty"`
+	ID              string     `json:"id"`
+	Type            string     `json:"type"`
+	Tags            []string   `json:"tags,omitempty"`
+	WillBeDeletedAt *time.Time `json:"will_be_deleted_at,omitempty"`
 }
 
 // createBody is what a client may write. Server-set fields it sends
