@@ -155,10 +155,11 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			wrap: func(h http.Handler) http.Handler { return h },
 		},
 		{
-			// v1RepositoryVersion requires meta and context. Upsert compares
-			// uuid, meta.create_time and meta.description; read-after-write
-			// meta.name and uuid: none reads context, so only the schema
-			// check sees the fault, on every operation that answers the object.
+			// v1RepositoryVersion requires meta and context: the schema check
+			// sees the fault on create and get. A listed object may be masked,
+			// so the list's schema requires nothing; read-after-write reads
+			// the listed object's context, and sees it gone there. Upsert
+			// compares the stored context with the answered one, both gone.
 			name: "Endor drops the required context of a RepositoryVersion",
 			wrap: rewrite(anyOf(is(http.MethodPost, endorVersions), is(http.MethodGet, endorVersions), is(http.MethodGet, endorVersion)),
 				only200(func(m map[string]any) {
@@ -173,7 +174,7 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			fail: []key{
 				{contracts.CheckResponseSchema, opEndorCreate},
 				{contracts.CheckResponseSchema, opEndorGet},
-				{contracts.CheckResponseSchema, opEndorList},
+				{contracts.CheckReadAfterWrite, opEndorList},
 			},
 		},
 		{

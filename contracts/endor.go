@@ -246,12 +246,21 @@ func endorScenarios(s *suite, v *vendor) {
 		var body struct {
 			List struct {
 				Objects []struct {
-					UUID string `json:"uuid"`
+					UUID    string `json:"uuid"`
+					Context struct {
+						ID   string `json:"id"`
+						Type string `json:"type"`
+					} `json:"context"`
 				} `json:"objects"`
 			} `json:"list"`
 		}
 		if err := json.Unmarshal(x.body, &body); err != nil || len(body.List.Objects) != 1 || body.List.Objects[0].UUID != id {
 			return fmt.Errorf("a filter on meta.name and context.type should list exactly %s: %s", id, x)
+		}
+		// The list schema requires nothing (a mask may trim any field), so
+		// the whole object is checked here: its context as written.
+		if c := body.List.Objects[0].Context; c.ID != name || c.Type != "CONTEXT_TYPE_REF" {
+			return fmt.Errorf("the listed object lost its context (id %q, type %q): %s", c.ID, c.Type, x)
 		}
 		return nil
 	}())

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +105,26 @@ func TestEndorRenameAcrossContexts(t *testing.T) {
 	if r.status != http.StatusOK || get(r.json, "meta.name") != "main" {
 		t.Fatalf("rename in a context where the name is free: %d %s", r.status, r.raw)
 	}
+}
+
+// list_parameters.ci_run_uuid: "Only list objects from a specific PR scan"
+// (docs: rest-api/using-the-rest-api/getting-started).
+func TestEndorListCIRunUUID(t *testing.T) {
+	h := newHarness(t, mock.Config{})
+	h.create("acme.prod", version("main"))
+	h.create("acme.prod", inContext("main", "CONTEXT_TYPE_REF", prUUID)) // a REF whose id looks like the PR's
+	a, _ := h.create("acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID)).json["uuid"].(string)
+	b, _ := h.create("acme.prod", inContext("feature", "CONTEXT_TYPE_CI_RUN", prUUID)).json["uuid"].(string)
+	h.create("acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", "another-pr"))
+
+	got := listUUIDs(t, h.do(http.MethodGet, rvPath+"?list_parameters.ci_run_uuid="+prUUID, nil))
+	if !slices.Equal(got, []string{a, b}) {
+		t.Errorf("ci_run_uuid lists %v, want the two objects of the PR scan %v", got, []string{a, b})
+	}
+	r := h.do(http.MethodGet, rvPath+"?list_parameters.ci_run_uuid="+prUUID+"&list_parameters.count=true", nil)
+	jsonEqual(t, r.raw, `{"count_response":{"count":2}}`)
+	r = h.do(http.MethodGet, rvPath+"?list_parameters.ci_run_uuid=no-such-pr", nil)
+	jsonEqual(t, r.raw, `{"list":{"objects":[],"response":{}}}`)
 }
 
 // A CI_RUN fixture gets will_be_deleted_at like a create; fixtures may hold

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -234,75 +233,6 @@ func (f *Fake) delete(c echo.Context) error {
 		return notFound("repository version %q not found in namespace %q", id, ns)
 	}
 	return c.JSONBlob(http.StatusOK, []byte("{}"))
-}
-
-func (f *Fake) list(c echo.Context) error {
-	q, page, err := listQuery(c.QueryParams())
-	if err != nil {
-		return err
-	}
-	// now() in a filter is the fake's clock, read once for the whole list.
-	q.now = f.now()
-	recs := f.storeFor(c).list(namespaceOf(c), q)
-	if page.count {
-		return writeJSON(c, listResponse{CountResponse: &countResponse{Count: len(recs)}})
-	}
-	body := &listBody{Objects: []json.RawMessage{}}
-	if page.start < len(recs) {
-		end := min(page.start+page.size, len(recs))
-		for _, rec := range recs[page.start:end] {
-			body.Objects = append(body.Objects, rec.json)
-		}
-		if end < len(recs) {
-			body.Response.NextPageToken = &end
-		}
-	}
-	return writeJSON(c, listResponse{List: body})
-}
-
-type paging struct {
-	start, size int
-	count       bool
-}
-
-func listQuery(v url.Values) (query, paging, error) {
-	var q query
-	p := paging{size: defaultPageSize}
-	if expr := v.Get("list_parameters.filter"); expr != "" {
-		filter, err := ParseFilter(expr)
-		if err != nil {
-			return q, p, invalidArgument("list_parameters.filter: %v", err)
-		}
-		q.filter = filter
-	}
-	if s := v.Get("list_parameters.page_size"); s != "" {
-		n, err := strconv.Atoi(s)
-		// Assumption: a size outside 0..500 is refused rather than clamped.
-		if err != nil || n < 0 || n > maxPageSize {
-			return q, p, invalidArgument("list_parameters.page_size: must be between 0 and %d (0 means %d)", maxPageSize, defaultPageSize)
-		}
-		if n > 0 {
-			p.size = n
-		}
-	}
-	if s := v.Get("list_parameters.page_token"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return q, p, invalidArgument("list_parameters.page_token: must be a start index of 0 or more")
-		}
-		p.start = n
-	}
-	p.count = v.Get("list_parameters.count") == "true"
-	if path := v.Get("list_parameters.sort.path"); path != "" {
-		q.sortPath = strings.Split(path, ".")
-		for _, seg := range q.sortPath {
-			if seg == "" {
-				return q, p, invalidArgument("list_parameters.sort.path: %q is not a dot path", clipValue(path))
-			}
-		}
-	}
-	q.desc = v.Get("list_parameters.sort.order") == "SORT_ENTRY_ORDER_DESC"
-	return q, p, nil
 }
 
 func (f *Fake) apiKeyToken(c echo.Context) error {

@@ -236,21 +236,46 @@ func (s *Store) delete(ns, uuid string) bool {
 	return true
 }
 
-// query selects, orders and pages a namespace's objects.
+// query selects and orders a namespace's objects.
 type query struct {
 	filter   *Filter
 	now      time.Time // what now() in the filter means
 	sortPath []string  // nil: creation order
 	desc     bool
+	// traverse adds the child namespaces (ns.*) that reach allows.
+	traverse bool
+	reach    func(ns string) bool
+	// ciRun, when set, keeps only the objects of that CI_RUN context.
+	ciRun string
 }
 
-// list returns the records of ns that match q, in q's order.
+// list returns the records that match q, in q's order. Without a sort
+// path, that is namespace by namespace in byte order (ns itself first), each
+// in creation order.
 func (s *Store) list(ns string, q query) []*record {
 	s.mu.RLock()
+	names := []string{ns}
+	if q.traverse {
+		for name := range s.namespaces {
+			if strings.HasPrefix(name, ns+".") && (q.reach == nil || q.reach(name)) {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names[1:])
+	}
 	var out []*record
-	if n := s.namespaces[ns]; n != nil {
-		out = make([]*record, 0, len(n.order))
+	for _, name := range names {
+		n := s.namespaces[name]
+		if n == nil {
+			continue
+		}
+		if out == nil {
+			out = make([]*record, 0, len(n.order))
+		}
 		for _, sl := range n.order {
+			if q.ciRun != "" && (sl.rec.key.contextType != ciRunContext || sl.rec.key.contextID != q.ciRun) {
+				continue
+			}
 			if q.filter == nil || q.filter.MatchAt(sl.rec.view(), q.now) {
 				out = append(out, sl.rec)
 			}
