@@ -155,10 +155,11 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			wrap: func(h http.Handler) http.Handler { return h },
 		},
 		{
-			// v1RepositoryVersion requires meta and context. Upsert compares
-			// uuid, meta.create_time and meta.description; read-after-write
-			// meta.name and uuid: none reads context, so only the schema
-			// check sees the fault, on every operation that answers the object.
+			// v1RepositoryVersion requires meta and context: the schema check
+			// sees the fault on create and get. A listed object may be masked,
+			// so the list's schema requires nothing; read-after-write reads
+			// the listed object's context, and sees it gone there. Upsert
+			// compares the stored context with the answered one, both gone.
 			name: "Endor drops the required context of a RepositoryVersion",
 			wrap: rewrite(anyOf(is(http.MethodPost, endorVersions), is(http.MethodGet, endorVersions), is(http.MethodGet, endorVersion)),
 				only200(func(m map[string]any) {
@@ -173,8 +174,36 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			fail: []key{
 				{contracts.CheckResponseSchema, opEndorCreate},
 				{contracts.CheckResponseSchema, opEndorGet},
-				{contracts.CheckResponseSchema, opEndorList},
+				{contracts.CheckReadAfterWrite, opEndorList},
 			},
+		},
+		{
+			// A target that ignores the context: a CI_RUN create (a PR scan)
+			// lands on the REF object of the same name, as repomock's upsert
+			// key did before contexts were part of it. upsert_idempotency
+			// sees one uuid for two contexts; the suite's CI_RUN create
+			// writes what the REF object holds, so nothing else changes.
+			name: "Endor ignores the context (a CI_RUN create updates the REF object)",
+			wrap: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPost && endorVersions.MatchString(r.URL.Path) {
+						body, _ := io.ReadAll(r.Body)
+						var m map[string]any
+						if json.Unmarshal(body, &m) == nil {
+							ctx, _ := m["context"].(map[string]any)
+							meta, _ := m["meta"].(map[string]any)
+							if ctx != nil && meta != nil && ctx["type"] == "CONTEXT_TYPE_CI_RUN" {
+								m["context"] = map[string]any{"id": meta["name"], "type": "CONTEXT_TYPE_REF"}
+								body, _ = json.Marshal(m)
+							}
+						}
+						r.Body = io.NopCloser(bytes.NewReader(body))
+						r.ContentLength = int64(len(body))
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+			fail: []key{{contracts.CheckUpsert, opEndorCreate}},
 		},
 		{
 			// FilePathResponse requires path; the suite locates files by the

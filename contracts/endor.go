@@ -1,6 +1,7 @@
 package contracts
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -35,6 +36,13 @@ func endorVendor(t Target) *vendor {
 	v.envelope = endorEnvelope
 	v.scenarios = func(s *suite) { endorScenarios(s, v) }
 	return v
+}
+
+// ciRunID makes a CI_RUN context id, a PR scan's UUID (the vendor's
+// docs give ee4a914c-8d6d-4b65-8b0e-9755e8a6cb3a), out of a unique name.
+func ciRunID(name string) string {
+	h := sha256.Sum256([]byte(name))
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
 // endorEnvelope checks a googlerpcStatus: an integer code and a message,
@@ -144,7 +152,10 @@ func endorScenarios(s *suite, v *vendor) {
 		return nil
 	})
 
-	// Upsert: the same (parent, name) twice is one object.
+	// Upsert: the same (parent, name, context) twice is one object; the
+	// same name in a CI_RUN context (a PR scan) is another one, and leaves
+	// the first unchanged ("Contexts keep objects from different scans
+	// separated", the vendor's schema).
 	name := s.name("upsert")
 	first, err := s.call(create, post(script(name)))
 	if err != nil || first.status/100 != 2 || str(first.json(), "uuid") == "" {
@@ -179,6 +190,33 @@ func endorScenarios(s *suite, v *vendor) {
 		if str(b, "meta", "description") != "updated by the contract suite" {
 			return fmt.Errorf("the update was not applied: %s", second)
 		}
+		// The same body in a CI_RUN context, so that a target ignoring the
+		// context updates the first object with what it already holds and
+		// only the uuid shows the fault.
+		scan := script(name)
+		scan["meta"].(map[string]any)["description"] = "updated by the contract suite"
+		scan["context"] = map[string]any{"id": ciRunID(s.name("pr")), "type": "CONTEXT_TYPE_CI_RUN"}
+		third, err := s.call(create, post(scan))
+		if err != nil {
+			return err
+		}
+		if err := expect2xx(third); err != nil {
+			return err
+		}
+		deleteLater(third)
+		if id := str(third.json(), "uuid"); id == "" || id == str(a, "uuid") {
+			return fmt.Errorf("the same name in a CI_RUN context gave uuid %q, the REF object's is %s: contexts must keep objects apart", id, str(a, "uuid"))
+		}
+		back, err := s.call(get, request{params: at(str(a, "uuid"))})
+		if err != nil {
+			return err
+		}
+		if err := expect2xx(back); err != nil {
+			return err
+		}
+		if ctx, was := str(back.json(), "context", "type"), str(b, "context", "type"); ctx != was || str(back.json(), "meta", "update_time") != str(b, "meta", "update_time") {
+			return fmt.Errorf("a create in a CI_RUN context changed the REF object: %s", back)
+		}
 		return nil
 	}())
 
@@ -197,7 +235,7 @@ func endorScenarios(s *suite, v *vendor) {
 		}
 		return nil
 	}())
-	x, err = s.call(list, request{params: ns, query: url.Values{"list_parameters.filter": {"meta.name==" + name}}})
+	x, err = s.call(list, request{params: ns, query: url.Values{"list_parameters.filter": {"meta.name==" + name + " and context.type==CONTEXT_TYPE_REF"}}})
 	s.outcome(CheckReadAfterWrite, list, func() error {
 		if err != nil {
 			return err
@@ -208,12 +246,21 @@ func endorScenarios(s *suite, v *vendor) {
 		var body struct {
 			List struct {
 				Objects []struct {
-					UUID string `json:"uuid"`
+					UUID    string `json:"uuid"`
+					Context struct {
+						ID   string `json:"id"`
+						Type string `json:"type"`
+					} `json:"context"`
 				} `json:"objects"`
 			} `json:"list"`
 		}
 		if err := json.Unmarshal(x.body, &body); err != nil || len(body.List.Objects) != 1 || body.List.Objects[0].UUID != id {
-			return fmt.Errorf("a filter on meta.name should list exactly %s: %s", id, x)
+			return fmt.Errorf("a filter on meta.name and context.type should list exactly %s: %s", id, x)
+		}
+		// The list schema requires nothing (a mask may trim any field), so
+		// the whole object is checked here: its context as written.
+		if c := body.List.Objects[0].Context; c.ID != name || c.Type != "CONTEXT_TYPE_REF" {
+			return fmt.Errorf("the listed object lost its context (id %q, type %q): %s", c.ID, c.Type, x)
 		}
 		return nil
 	}())

@@ -221,7 +221,7 @@ func TestBadFixturesStopTheServer(t *testing.T) {
 		"server-set":        "repository_versions:\n  - namespace: acme\n    meta: {name: main, parent_uuid: 656e69058032bf0abaaeb600, kind: X}\n    context: {id: main, type: CONTEXT_TYPE_REF}\n",
 		"rule broken":       "repository_versions:\n  - namespace: acme\n    meta: {name: main}\n    context: {id: main, type: CONTEXT_TYPE_REF}\n",
 		"bad namespace":     "repository_versions:\n  - namespace: Acme\n    meta: {name: main, parent_uuid: 656e69058032bf0abaaeb600}\n    context: {id: main, type: CONTEXT_TYPE_REF}\n",
-		"duplicate key":     "repository_versions:\n  - namespace: acme\n    meta: {name: main, parent_uuid: 656e69058032bf0abaaeb600}\n    context: {id: main, type: CONTEXT_TYPE_REF}\n  - namespace: acme\n    meta: {name: main, parent_uuid: 656e69058032bf0abaaeb600}\n    context: {id: x, type: CONTEXT_TYPE_REF}\n",
+		"duplicate key":     "repository_versions:\n  - namespace: acme\n    meta: {name: main, parent_uuid: 656e69058032bf0abaaeb600}\n    context: {id: main, type: CONTEXT_TYPE_REF}\n  - namespace: acme\n    meta: {name: main, parent_uuid: 656e69058032bf0abaaeb600}\n    context: {id: main, type: CONTEXT_TYPE_REF}\n",
 		"api key no secret": "api_keys:\n  - key: k\n",
 	}
 	for name, content := range cases {

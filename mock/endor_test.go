@@ -254,11 +254,11 @@ func TestEndorUpsert(t *testing.T) {
 	h.clock.Advance(time.Minute)
 	again := version("main")
 	again["meta"].(map[string]any)["description"] = "updated"
-	again["context"] = map[string]any{"id": "default", "type": "CONTEXT_TYPE_MAIN"}
+	again["context"] = map[string]any{"id": "main", "type": "CONTEXT_TYPE_REF", "tags": []string{"rescan"}}
 	second := h.create("acme.prod", again)
 
 	if second.json["uuid"] != first.json["uuid"] {
-		t.Errorf("same (namespace, parent, name) gave uuid %v then %v", first.json["uuid"], second.json["uuid"])
+		t.Errorf("same (namespace, parent, name, context) gave uuid %v then %v", first.json["uuid"], second.json["uuid"])
 	}
 	if got := get(second.json, "meta.create_time"); got != created {
 		t.Errorf("create_time changed on update: %v → %v", created, got)
@@ -270,7 +270,7 @@ func TestEndorUpsert(t *testing.T) {
 		}
 	}
 	// The client-writable fields are replaced.
-	if get(second.json, "meta.description") != "updated" || get(second.json, "context.type") != "CONTEXT_TYPE_MAIN" {
+	if get(second.json, "meta.description") != "updated" || fmt.Sprint(get(second.json, "context.tags")) != "[rescan]" {
 		t.Errorf("update did not replace the writable fields: %s", second.raw)
 	}
 	if n := h.count("acme.prod"); n != 1 {
@@ -280,19 +280,20 @@ func TestEndorUpsert(t *testing.T) {
 	got := h.do(http.MethodGet, rvPath+"/"+first.json["uuid"].(string), nil)
 	jsonEqual(t, got.raw, second.raw)
 
-	// Another name, another parent or another namespace is another object.
+	// Another name, parent, context or namespace is another object.
 	other := map[string]any{
-		"name":   h.create("acme.prod", version("dev")).json["uuid"],
-		"parent": h.create("acme.prod", map[string]any{"meta": map[string]any{"name": "main", "parent_uuid": project2}, "context": map[string]any{"id": "main", "type": "CONTEXT_TYPE_REF"}}).json["uuid"],
-		"ns":     h.create("acme.dev", version("main")).json["uuid"],
+		"name":    h.create("acme.prod", version("dev")).json["uuid"],
+		"parent":  h.create("acme.prod", map[string]any{"meta": map[string]any{"name": "main", "parent_uuid": project2}, "context": map[string]any{"id": "main", "type": "CONTEXT_TYPE_REF"}}).json["uuid"],
+		"context": h.create("acme.prod", map[string]any{"meta": map[string]any{"name": "main", "parent_uuid": project}, "context": map[string]any{"id": "default", "type": "CONTEXT_TYPE_MAIN"}}).json["uuid"],
+		"ns":      h.create("acme.dev", version("main")).json["uuid"],
 	}
 	for what, id := range other {
 		if id == first.json["uuid"] {
 			t.Errorf("a different %s reused uuid %v", what, id)
 		}
 	}
-	if n := h.count("acme.prod"); n != 3 {
-		t.Errorf("acme.prod has %d objects, want 3", n)
+	if n := h.count("acme.prod"); n != 4 {
+		t.Errorf("acme.prod has %d objects, want 4", n)
 	}
 }
 

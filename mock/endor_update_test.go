@@ -82,8 +82,11 @@ func TestEndorUpdate(t *testing.T) {
 			t.Errorf("%s = %v, want %v", path, got, want)
 		}
 	}
-	// The new name is the upsert key now: a create of "trunk" updates it.
-	again := h.do(http.MethodPost, rvPath, version("trunk"))
+	// The new name is the upsert key now: a create of "trunk" in the
+	// object's context (REF "main") updates it.
+	trunk := version("trunk")
+	trunk["context"] = map[string]any{"id": "main", "type": "CONTEXT_TYPE_REF"}
+	again := h.do(http.MethodPost, rvPath, trunk)
 	if again.json["uuid"] != id {
 		t.Errorf("create of the new name made %v, want an update of %s", again.json["uuid"], id)
 	}
@@ -95,7 +98,11 @@ func TestEndorUpdate(t *testing.T) {
 func TestEndorUpdateRejects(t *testing.T) {
 	h := newHarness(t, mock.Config{})
 	id, _ := h.create("acme.prod", version("main")).json["uuid"].(string)
-	otherID, _ := h.create("acme.prod", version("other")).json["uuid"].(string)
+	// "other" in the context of "main" (REF "main"): renaming "main" to
+	// "other" gives it the upsert key of this one.
+	other := version("other")
+	other["context"] = map[string]any{"id": "main", "type": "CONTEXT_TYPE_REF"}
+	otherID, _ := h.create("acme.prod", other).json["uuid"].(string)
 	before := h.do(http.MethodGet, rvPath+"/"+id, nil).raw
 	tags := map[string]any{"uuid": id, "meta": map[string]any{"tags": []string{"x"}}}
 	updatable := "meta.description, meta.name, meta.tags, spec, spec.allow_ref_as_pr_scan_base, spec.last_commit_date, spec.version"
@@ -129,7 +136,7 @@ func TestEndorUpdateRejects(t *testing.T) {
 		{"name too long", rvPath, patch(map[string]any{"uuid": id, "meta": map[string]any{"name": strings.Repeat("a", 64)}}, "meta.name"), 400, code3("meta.name: must be 63 characters or less")},
 		{"tag too long", rvPath, patch(map[string]any{"uuid": id, "meta": map[string]any{"tags": []string{fmt.Sprintf("%0256d", 0)}}}, "meta.tags"), 400, code3("meta.tags.0: must be 255 characters or less")},
 		{"rename onto another object", rvPath, patch(map[string]any{"uuid": id, "meta": map[string]any{"name": "other"}}, "meta.name"), 409,
-			fmt.Sprintf(`{"code":6,"message":"repository version \"%s\" already has meta.parent_uuid \"%s\" and meta.name \"other\"","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":409}]}`, otherID, project)},
+			fmt.Sprintf(`{"code":6,"message":"repository version \"%s\" already has meta.parent_uuid \"%s\", meta.name \"other\", context.type \"CONTEXT_TYPE_REF\" and context.id \"main\"","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":409}]}`, otherID, project)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.do(http.MethodPatch, tc.path, tc.body, sdk("sdk-token")...)

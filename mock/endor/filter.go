@@ -21,6 +21,13 @@ package endor
 // Keywords are lowercase only, as in every vendor example. A path that goes
 // through an array visits every element (the vendor's "spec.dependencies.name"
 // example), and a condition holds when any value reached satisfies it.
+//
+// Values are typed, as in the vendor's store: a time.Time in the document
+// (the store's view holds the object's date-time fields so) is a time, and
+// compares only with date() and now(); a string is a string. A comparison
+// across types matches nothing, with no error: so `meta.create_time >
+// "2026-01-01T00:00:00Z"` matches nothing, as Endor's SDK notes say a bare
+// ISO string "often returns empty results" (vendors.md §6).
 
 import (
 	"cmp"
@@ -64,30 +71,35 @@ func ParseFilter(expr string) (*Filter, error) {
 	return &Filter{root: root}, nil
 }
 
-// Match reports whether the object's JSON tree satisfies the filter.
-func (f *Filter) Match(doc map[string]any) bool {
+// Match reports whether the object's JSON tree satisfies the filter, with
+// now() read from the wall clock.
+func (f *Filter) Match(doc map[string]any) bool { return f.MatchAt(doc, time.Now()) }
+
+// MatchAt reports whether the object's JSON tree satisfies the filter, with
+// now() meaning now: a fake passes its clock's time, read once per list.
+func (f *Filter) MatchAt(doc map[string]any, now time.Time) bool {
 	if f == nil || f.root == nil {
 		return false // the zero Filter is not a compiled filter; it matches nothing
 	}
-	return f.root.eval(doc)
+	return f.root.eval(doc, now)
 }
 
 // ---------------------------------------------------------------------------
 // Evaluation
 
 type filterNode interface {
-	eval(doc map[string]any) bool
+	eval(doc map[string]any, now time.Time) bool
 }
 
 type filterAll struct{}
 
-func (filterAll) eval(map[string]any) bool { return true }
+func (filterAll) eval(map[string]any, time.Time) bool { return true }
 
 type filterAnd []filterNode
 
-func (n filterAnd) eval(doc map[string]any) bool {
+func (n filterAnd) eval(doc map[string]any, now time.Time) bool {
 	for _, k := range n {
-		if !k.eval(doc) {
+		if !k.eval(doc, now) {
 			return false
 		}
 	}
@@ -96,9 +108,9 @@ func (n filterAnd) eval(doc map[string]any) bool {
 
 type filterOr []filterNode
 
-func (n filterOr) eval(doc map[string]any) bool {
+func (n filterOr) eval(doc map[string]any, now time.Time) bool {
 	for _, k := range n {
-		if k.eval(doc) {
+		if k.eval(doc, now) {
 			return true
 		}
 	}
@@ -133,14 +145,14 @@ type filterCond struct {
 	re   *regexp.Regexp
 }
 
-func (c *filterCond) eval(doc map[string]any) bool {
-	return c.walk(doc, c.path, false) != c.neg
+func (c *filterCond) eval(doc map[string]any, now time.Time) bool {
+	return c.walk(doc, c.path, false, now) != c.neg
 }
 
 // walk resolves path from v, fanning out over arrays, and reports whether any
 // value reached satisfies the operator. viaArray records that an array was
-// crossed on the way, which turns `contains` on a string into equality.
-func (c *filterCond) walk(v any, path []string, viaArray bool) bool {
+// crossed on the way: `contains` applies only to what lists hold.
+func (c *filterCond) walk(v any, path []string, viaArray bool, now time.Time) bool {
 	for len(path) > 0 {
 		switch t := v.(type) {
 		case map[string]any:
@@ -151,7 +163,7 @@ func (c *filterCond) walk(v any, path []string, viaArray bool) bool {
 			v, path = next, path[1:]
 		case []any:
 			for _, e := range t {
-				if c.walk(e, path, true) {
+				if c.walk(e, path, true, now) {
 					return true
 				}
 			}
@@ -160,11 +172,11 @@ func (c *filterCond) walk(v any, path []string, viaArray bool) bool {
 			return false
 		}
 	}
-	return c.test(v, viaArray)
+	return c.test(v, viaArray, now)
 }
 
 // test applies the operator to one resolved value.
-func (c *filterCond) test(v any, viaArray bool) bool {
+func (c *filterCond) test(v any, viaArray bool, now time.Time) bool {
 	if c.op == filterOpExists {
 		// Assumption from the vendor's "this also covers {}, [], etc.": null,
 		// empty objects and empty arrays do not exist; "" , 0 and false do.
@@ -182,7 +194,7 @@ func (c *filterCond) test(v any, viaArray bool) bool {
 		// Assumption: a path landing on an array satisfies a comparison when
 		// any element does (`meta.tags == a` is true for ["a","b"]).
 		for _, e := range arr {
-			if c.test(e, true) {
+			if c.test(e, true, now) {
 				return true
 			}
 		}
@@ -190,24 +202,18 @@ func (c *filterCond) test(v any, viaArray bool) bool {
 	}
 	switch c.op {
 	case filterOpEq, filterOpIn:
-		return c.anyEqual(v)
+		return c.anyEqual(v, now)
 	case filterOpContains:
-		// Documented for lists (handled above: some element equals some
-		// value). Assumption: on a plain string field it is a substring test.
-		if s, ok := v.(string); ok && !viaArray {
-			for i := range c.vals {
-				if strings.Contains(s, c.vals[i].text) {
-					return true
-				}
-			}
-			return false
-		}
-		return c.anyEqual(v)
+		// The docs: contains "matches objects where a specified list
+		// contains one or more specified values". On a scalar it matches
+		// nothing, with no error: Endor's SDK notes say `meta.name contains
+		// "x"` "often returns zero rows with no error" (vendors.md §6).
+		return viaArray && c.anyEqual(v, now)
 	case filterOpMatches:
 		s, ok := v.(string) // assumption: only string values can match a regex
 		return ok && c.re.MatchString(s)
 	case filterOpLt, filterOpLe, filterOpGt, filterOpGe:
-		r, ok := filterOrder(v, &c.vals[0])
+		r, ok := filterOrder(v, &c.vals[0], now)
 		if !ok {
 			return false
 		}
@@ -225,9 +231,9 @@ func (c *filterCond) test(v any, viaArray bool) bool {
 	return false
 }
 
-func (c *filterCond) anyEqual(v any) bool {
+func (c *filterCond) anyEqual(v any, now time.Time) bool {
 	for i := range c.vals {
-		if filterEqual(v, &c.vals[i]) {
+		if filterEqual(v, &c.vals[i], now) {
 			return true
 		}
 	}
@@ -252,9 +258,9 @@ type filterValue struct {
 	d     time.Duration
 }
 
-func (v *filterValue) instant() time.Time {
+func (v *filterValue) instant(now time.Time) time.Time {
 	if v.kind == filterNow {
-		return time.Now().Add(v.d)
+		return now.Add(v.d)
 	}
 	return v.t
 }
@@ -262,15 +268,12 @@ func (v *filterValue) instant() time.Time {
 // filterEqual compares one JSON scalar with a literal. Numbers compare numerically
 // when both sides parse as numbers (so "42" — proto3 JSON's int64 form —
 // equals 42); booleans match the literals true/false; null equals nothing
-// (the vendor says to use exists / not exists instead of == null).
-func filterEqual(leaf any, v *filterValue) bool {
-	if v.kind != filterText {
-		s, ok := leaf.(string)
-		if !ok {
-			return false
-		}
-		t, ok := filterParseTime(s)
-		return ok && t.Equal(v.instant())
+// (the vendor says to use exists / not exists instead of == null). A time
+// equals only a date() or now() at the same instant.
+func filterEqual(leaf any, v *filterValue, now time.Time) bool {
+	t, isTime := leaf.(time.Time)
+	if isTime || v.kind != filterText {
+		return isTime && v.kind != filterText && t.Equal(v.instant(now))
 	}
 	switch x := leaf.(type) {
 	case string:
@@ -290,20 +293,16 @@ func filterEqual(leaf any, v *filterValue) bool {
 }
 
 // filterOrder compares one JSON scalar with a literal for <, <=, >, >=. ok is false
-// when they are not comparable (booleans, null, objects, or a number against
-// a non-number). Strings compare bytewise, which orders RFC 3339 timestamps
-// written in the same format correctly; date()/now() compare as instants.
-func filterOrder(leaf any, v *filterValue) (r int, ok bool) {
-	if v.kind != filterText {
-		s, isStr := leaf.(string)
-		if !isStr {
+// when they are not comparable (booleans, null, objects, a number against a
+// non-number, a time against anything but date()/now()). Strings compare
+// bytewise; times compare as instants.
+func filterOrder(leaf any, v *filterValue, now time.Time) (r int, ok bool) {
+	t, isTime := leaf.(time.Time)
+	if isTime || v.kind != filterText {
+		if !isTime || v.kind == filterText {
 			return 0, false
 		}
-		t, parsed := filterParseTime(s)
-		if !parsed {
-			return 0, false
-		}
-		return t.Compare(v.instant()), true
+		return t.Compare(v.instant(now)), true
 	}
 	switch x := leaf.(type) {
 	case float64:

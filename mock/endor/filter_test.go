@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // filterExampleObject is the RepositoryVersion from the filter specification.
@@ -19,7 +20,7 @@ const filterRichObject = `{"uuid":"656e69058032bf0abaaeb681","tenant_meta":{"nam
  "meta":{"name":"main","kind":"RepositoryVersion","parent_uuid":"656e69058032bf0abaaeb600","parent_kind":"Project",
          "tags":["a","b"],"annotations":{"team":"core"},"create_time":"2026-11-25T10:00:00.123456789Z",
          "description":null,"labels":[],"extra":{},"title":"",
-         "quote":"say \"hi\" it's","path":"C:\\dir"},
+         "quote":"say \"hi\" it's","path":"C:\\dir","stamp":"2026-11-25T10:00:00Z"},
  "context":{"id":"main","type":"CONTEXT_TYPE_REF"},
  "spec":{"version":{"ref":"main","sha":"abc"},
          "count":42,"count_str":"42","ratio":0.5,"public":false,"big":1e3,
@@ -27,11 +28,16 @@ const filterRichObject = `{"uuid":"656e69058032bf0abaaeb681","tenant_meta":{"nam
          "matrix":[["x","y"],["z"]]},
  "scan_object":{"status":"STATUS_SCANNED"}}`
 
+// decodeFilterDoc decodes an object as the store's view holds it: its
+// date-time fields (meta.create_time here) as time.Time.
 func decodeFilterDoc(t testing.TB, s string) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		t.Fatalf("decode: %v", err)
+	}
+	for _, p := range timePaths {
+		typeTime(m, p)
 	}
 	return m
 }
@@ -80,9 +86,20 @@ var filterMatchCases = []filterMatchCase{
 	{"ge string false", "meta.name >= maio", false},
 	{"no space lt", "meta.name<zzz", true},
 
-	// timestamps as strings
-	{"timestamp gt string", `meta.create_time > "2026-11-25T09:59:59Z"`, true},
-	{"timestamp lt string", `meta.create_time < "2026-11-25T09:59:59Z"`, false},
+	// Times compare with date() and now() (docs: filters, "Date/Time
+	// Values"). A bare ISO string against a time field "often returns empty
+	// results" (Endor SDK, agent-knowledge/contracts/list-parameters.md via
+	// vendors.md §6): a string never compares with a time, so it matches
+	// nothing, not even the stored form; the negation matches everything.
+	{"bare ISO string gt time matches nothing", `meta.create_time > "2026-11-25T09:59:59Z"`, false},
+	{"bare ISO string lt time matches nothing", `meta.create_time < "2027-11-25T09:59:59Z"`, false},
+	{"bare ISO string eq stored form matches nothing", `meta.create_time == "2026-11-25T10:00:00.123456789Z"`, false},
+	{"bare ISO string in matches nothing", `meta.create_time in ["2026-11-25T10:00:00.123456789Z"]`, false},
+	{"bare ISO string ne matches", `meta.create_time != "2026-11-25T10:00:00.123456789Z"`, true},
+	{"time does not match a regex", `meta.create_time matches "2026"`, false},
+	{"time exists", "meta.create_time exists", true},
+	{"string field holding a time compares as text", `meta.stamp > "2026-11-25"`, true},
+	{"string field holding a time is no time for date()", "meta.stamp >= date(2026-01-01)", false},
 	{"timestamp ge date", "meta.create_time >= date(2026-11-25)", true},
 	{"timestamp lt date false", "meta.create_time < date(2026-11-25)", false},
 	{"timestamp lt date rfc3339", "meta.create_time < date(2026-11-25T10:00:01Z)", true},
@@ -151,9 +168,14 @@ var filterMatchCases = []filterMatchCase{
 	{"contains array list any", "meta.tags contains [c, b]", true},
 	{"contains array list none", "meta.tags contains [c, d]", false},
 	{"contains array element not substring", `meta.tags contains [""]`, false},
-	{"contains string substring", "meta.kind contains Version", true},
-	{"contains string substring false", "meta.kind contains version", false},
-	{"contains string list any", "meta.kind contains [zz, Repo]", true},
+	// contains is for lists (docs: filters, "Contains"); on a scalar it
+	// matches nothing, with no error: `meta.name contains "x"` "often
+	// returns zero rows with no error" (Endor SDK, list-parameters.md).
+	{"contains scalar string substring matches nothing", `meta.kind contains "Version"`, false},
+	{"contains scalar string whole value matches nothing", `meta.name contains "main"`, false},
+	{"contains scalar string list matches nothing", "meta.kind contains [zz, RepositoryVersion]", false},
+	{"contains scalar number matches nothing", "spec.count contains [42]", false},
+	{"not contains scalar matches", `meta.name not contains ["main"]`, true},
 	{"contains fan-out is equality", "spec.dependencies.name contains [mvn]", false},
 	{"contains fan-out exact", `spec.dependencies.name contains ["mvn://org.slf4j:slf4j-api@2.0.0"]`, true},
 	{"contains missing", "meta.nope contains a", false},
@@ -235,6 +257,36 @@ func TestFilterMatchExampleObject(t *testing.T) {
 		}
 		if got := f.Match(doc); got != tc.want {
 			t.Errorf("ParseFilter(%q).Match = %v, want %v", tc.filter, got, tc.want)
+		}
+	}
+}
+
+// now() is the instant the caller gives (a fake passes its clock), not the
+// wall clock. The docs' examples: `meta.create_time >= now(-12h)`,
+// `meta.create_time >= now(-72h)` (filters, "Date/Time Values").
+func TestFilterNowIsTheGivenTime(t *testing.T) {
+	doc := decodeFilterDoc(t, filterExampleObject)
+	created := time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC)
+	for _, tc := range []struct {
+		filter string
+		now    time.Time
+		want   bool
+	}{
+		{"meta.create_time >= now(-72h)", created.Add(71 * time.Hour), true},
+		{"meta.create_time >= now(-72h)", created.Add(73 * time.Hour), false},
+		{"meta.create_time >= now(-12h)", created.Add(12 * time.Hour), true},
+		{"meta.create_time >= now(-12h)", created.Add(12*time.Hour + 1), false},
+		{"meta.create_time < now()", created.Add(time.Nanosecond), true},
+		{"meta.create_time < now()", created, false},
+		{"meta.create_time == now()", created, true},
+		{"meta.create_time in [now(-1h), now()]", created, true},
+	} {
+		f, err := ParseFilter(tc.filter)
+		if err != nil {
+			t.Fatalf("ParseFilter(%q): %v", tc.filter, err)
+		}
+		if got := f.MatchAt(doc, tc.now); got != tc.want {
+			t.Errorf("%q at %s: %v, want %v", tc.filter, tc.now.Format(time.RFC3339Nano), got, tc.want)
 		}
 	}
 }

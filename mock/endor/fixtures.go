@@ -64,6 +64,9 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 		if v.Context.Type == "" {
 			return nil, fmt.Errorf("%s: context.type: value is required", at)
 		}
+		if v.Context.WillBeDeletedAt != nil {
+			return nil, fmt.Errorf("%s: context.will_be_deleted_at: is set by the server", at)
+		}
 		if err := checkBody(&v.createBody); err != nil {
 			return nil, fmt.Errorf("%s: %s", at, err.Message)
 		}
@@ -76,9 +79,9 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 			}
 			uuids = append(uuids, v.UUID)
 		}
-		p := place{v.Namespace, upsertKey{v.Meta.ParentUUID, v.Meta.Name}}
+		p := place{v.Namespace, keyOf(v.Meta, v.Context)}
 		if slices.Contains(keys, p) {
-			return nil, fmt.Errorf("%s: another fixture has the same namespace, meta.parent_uuid and meta.name", at)
+			return nil, fmt.Errorf("%s: another fixture has the same namespace, %s", at, keyFields)
 		}
 		keys = append(keys, p)
 	}

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -26,6 +26,9 @@ const (
 	kindRepoVersion   = "RepositoryVersion"
 	parentKindProject = "Project"
 	mainContextID     = "default"
+	ciRunContext      = "CONTEXT_TYPE_CI_RUN"
+	// ciRunLifetime: seed 000 says CI_RUN objects are deleted after 30 days.
+	ciRunLifetime = 30 * 24 * time.Hour
 )
 
 // Handlers returns the fake's handlers by operationId.
@@ -61,7 +64,8 @@ func grantOf(c echo.Context) grant {
 func principalOf(c echo.Context) string { return grantOf(c).principal }
 
 // create is CreateRepositoryVersion: create, or update the object with the
-// same (parent, name) in the namespace. Both answer 200 with the object.
+// same upsert key (parent, name and context) in the namespace. Both answer
+// 200 with the object.
 func (f *Fake) create(c echo.Context) error {
 	ns := namespaceOf(c)
 	if err := checkNamespace(ns); err != nil {
@@ -82,8 +86,7 @@ func (f *Fake) create(c echo.Context) error {
 }
 
 func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID func() string) (*record, error) {
-	key := upsertKey{body.Meta.ParentUUID, body.Meta.Name}
-	return s.upsert(ns, key, func(old *RepositoryVersion, id string) RepositoryVersion {
+	return s.upsert(ns, keyOf(body.Meta, body.Context), func(old *RepositoryVersion, id string) RepositoryVersion {
 		now := f.now() // read under the store lock, so update times never go backwards
 		obj := RepositoryVersion{
 			UUID:       id,
@@ -108,8 +111,20 @@ func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID f
 		if old != nil {
 			obj.Meta.CreateTime, obj.Meta.CreatedBy = old.Meta.CreateTime, old.Meta.CreatedBy
 		}
+		obj.Context.WillBeDeletedAt = deletionTime(obj.Context.Type, obj.Meta.CreateTime)
 		return obj
 	}, newID)
+}
+
+// deletionTime is context.will_be_deleted_at for an object created at
+// created: set for a CI_RUN object only. Assumption: it is counted from the
+// object's first create, so an upsert keeps it; the mock never deletes.
+func deletionTime(contextType string, created time.Time) *time.Time {
+	if contextType != ciRunContext {
+		return nil
+	}
+	t := created.Add(ciRunLifetime).UTC()
+	return &t
 }
 
 // checkBody applies the vendor's documented rules that the schema lacks.
@@ -218,73 +233,6 @@ func (f *Fake) delete(c echo.Context) error {
 		return notFound("repository version %q not found in namespace %q", id, ns)
 	}
 	return c.JSONBlob(http.StatusOK, []byte("{}"))
-}
-
-func (f *Fake) list(c echo.Context) error {
-	q, page, err := listQuery(c.QueryParams())
-	if err != nil {
-		return err
-	}
-	recs := f.storeFor(c).list(namespaceOf(c), q)
-	if page.count {
-		return writeJSON(c, listResponse{CountResponse: &countResponse{Count: len(recs)}})
-	}
-	body := &listBody{Objects: []json.RawMessage{}}
-	if page.start < len(recs) {
-		end := min(page.start+page.size, len(recs))
-		for _, rec := range recs[page.start:end] {
-			body.Objects = append(body.Objects, rec.json)
-		}
-		if end < len(recs) {
-			body.Response.NextPageToken = &end
-		}
-	}
-	return writeJSON(c, listResponse{List: body})
-}
-
-type paging struct {
-	start, size int
-	count       bool
-}
-
-func listQuery(v url.Values) (query, paging, error) {
-	var q query
-	p := paging{size: defaultPageSize}
-	if expr := v.Get("list_parameters.filter"); expr != "" {
-		filter, err := ParseFilter(expr)
-		if err != nil {
-			return q, p, invalidArgument("list_parameters.filter: %v", err)
-		}
-		q.filter = filter
-	}
-	if s := v.Get("list_parameters.page_size"); s != "" {
-		n, err := strconv.Atoi(s)
-		// Assumption: a size outside 0..500 is refused rather than clamped.
-		if err != nil || n < 0 || n > maxPageSize {
-			return q, p, invalidArgument("list_parameters.page_size: must be between 0 and %d (0 means %d)", maxPageSize, defaultPageSize)
-		}
-		if n > 0 {
-			p.size = n
-		}
-	}
-	if s := v.Get("list_parameters.page_token"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return q, p, invalidArgument("list_parameters.page_token: must be a start index of 0 or more")
-		}
-		p.start = n
-	}
-	p.count = v.Get("list_parameters.count") == "true"
-	if path := v.Get("list_parameters.sort.path"); path != "" {
-		q.sortPath = strings.Split(path, ".")
-		for _, seg := range q.sortPath {
-			if seg == "" {
-				return q, p, invalidArgument("list_parameters.sort.path: %q is not a dot path", clipValue(path))
-			}
-		}
-	}
-	q.desc = v.Get("list_parameters.sort.order") == "SORT_ENTRY_ORDER_DESC"
-	return q, p, nil
 }
 
 func (f *Fake) apiKeyToken(c echo.Context) error {

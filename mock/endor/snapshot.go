@@ -172,9 +172,19 @@ func restoreStore(objs []RepositoryVersion) (*Store, error) {
 		if obj.Context.Type == "" {
 			return nil, fmt.Errorf("%s: context.type: value is required", at)
 		}
-		key := upsertKey{obj.Meta.ParentUUID, obj.Meta.Name}
+		// Files written before contexts were part of the key have no
+		// will_be_deleted_at: a CI_RUN object gets the one a create gives.
+		switch {
+		case obj.Context.Type == ciRunContext && obj.Context.WillBeDeletedAt == nil:
+			obj.Context.WillBeDeletedAt = deletionTime(ciRunContext, obj.Meta.CreateTime)
+		case obj.Context.Type != ciRunContext && obj.Context.WillBeDeletedAt != nil:
+			return nil, fmt.Errorf("%s: context.will_be_deleted_at: only a %s object has one", at, ciRunContext)
+		}
+		// The key of older files, (namespace, parent, name), is unique
+		// wherever this one is: such a file always passes.
+		key := keyOf(obj.Meta.WritableMeta, obj.Context)
 		if keys[place{ns, key}] {
-			return nil, fmt.Errorf("%s: another object has the same namespace, meta.parent_uuid and meta.name", at)
+			return nil, fmt.Errorf("%s: another object has the same namespace, %s", at, keyFields)
 		}
 		keys[place{ns, key}] = true
 		// The key and the uuid are free (checked above), so this adds obj

@@ -29,9 +29,18 @@ type namespace struct {
 // in the slot, so it costs the same with a million objects as with one.
 type slot struct{ rec *record }
 
-// upsertKey is what makes a create an update. The vendor does not document
-// it; the mock's assumption is (namespace, meta.parent_uuid, meta.name).
-type upsertKey struct{ parent, name string }
+// upsertKey is what makes a create an update, within a namespace. The
+// vendor does not document it. Seed 000 says "Contexts keep objects from
+// different scans separated", so the context is part of it: a CI_RUN scan
+// of "main" never replaces the REF object "main" (vendors.md §6).
+type upsertKey struct{ parent, name, contextType, contextID string }
+
+func keyOf(m WritableMeta, c Context) upsertKey {
+	return upsertKey{m.ParentUUID, m.Name, c.Type, c.ID}
+}
+
+// keyFields names the fields of the upsert key, for messages.
+const keyFields = "meta.parent_uuid, meta.name, context.type and context.id"
 
 // record is one stored object: its JSON, made once at write time, and the
 // few fields the store reads back. Keeping no decoded copy keeps the heap
@@ -53,7 +62,7 @@ func newRecord(obj RepositoryVersion) (*record, error) {
 	}
 	return &record{
 		uuid:      obj.UUID,
-		key:       upsertKey{obj.Meta.ParentUUID, obj.Meta.Name},
+		key:       keyOf(obj.Meta.WritableMeta, obj.Context),
 		created:   obj.Meta.CreateTime,
 		createdBy: obj.Meta.CreatedBy,
 		json:      data,
@@ -65,16 +74,53 @@ func (r *record) stored() *RepositoryVersion {
 	return &RepositoryVersion{UUID: r.uuid, Meta: Meta{CreateTime: r.created, CreatedBy: r.createdBy}}
 }
 
-// view returns the object as a decoded JSON tree. Two first readers may
-// both decode it; they get equal trees, and one of them is kept.
+// view returns the object as filters, sorting and grouping see it: the
+// decoded JSON tree, with the date-time fields as time.Time, as the vendor
+// stores them typed (a protobuf Timestamp), not as text. Two first readers
+// may both decode it; they get equal trees, and one of them is kept.
 func (r *record) view() map[string]any {
 	if d := r.doc.Load(); d != nil {
 		return *d
 	}
 	var doc map[string]any
 	_ = json.Unmarshal(r.json, &doc) // r.json came from json.Marshal
+	for _, path := range timePaths {
+		typeTime(doc, path)
+	}
 	r.doc.CompareAndSwap(nil, &doc)
 	return *r.doc.Load()
+}
+
+// timePaths are the date-time fields of v1RepositoryVersion in
+// specs/endor.yaml (a test holds the two together).
+var timePaths = [][]string{
+	{"context", "will_be_deleted_at"},
+	{"meta", "create_time"},
+	{"meta", "update_time"},
+	{"meta", "upsert_time"},
+	{"meta", "index_data", "will_be_deleted_at"},
+	{"scan_object", "scan_time"},
+	{"scan_object", "aisast_status", "full_index_started_time"},
+	{"scan_object", "aisast_status", "last_full_index_time"},
+	{"scan_object", "aisast_status", "last_partial_index_time"},
+	{"spec", "last_commit_date"},
+}
+
+// typeTime replaces the RFC 3339 string at path in doc with its time.Time.
+func typeTime(doc map[string]any, path []string) {
+	for _, seg := range path[:len(path)-1] {
+		next, ok := doc[seg].(map[string]any)
+		if !ok {
+			return
+		}
+		doc = next
+	}
+	leaf := path[len(path)-1]
+	if s, ok := doc[leaf].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			doc[leaf] = t
+		}
+	}
 }
 
 // NewStore returns an empty store.
@@ -148,7 +194,8 @@ func (s *Store) update(ns, uuid string, build func(old *record) (RepositoryVersi
 		// Assumption: renaming onto another object's key is ALREADY_EXISTS;
 		// the vendor does not say, and an update never merges two objects.
 		if other := n.byKey[rec.key]; other != nil {
-			return nil, errAlreadyExists("repository version %q already has meta.parent_uuid %q and meta.name %q", other.rec.uuid, rec.key.parent, rec.key.name)
+			return nil, errAlreadyExists("repository version %q already has meta.parent_uuid %q, meta.name %q, context.type %q and context.id %q",
+				other.rec.uuid, rec.key.parent, rec.key.name, rec.key.contextType, rec.key.contextID)
 		}
 		delete(n.byKey, sl.rec.key)
 		n.byKey[rec.key] = sl
@@ -189,21 +236,47 @@ func (s *Store) delete(ns, uuid string) bool {
 	return true
 }
 
-// query selects, orders and pages a namespace's objects.
+// query selects and orders a namespace's objects.
 type query struct {
 	filter   *Filter
-	sortPath []string // nil: creation order
+	now      time.Time // what now() in the filter means
+	sortPath []string  // nil: creation order
 	desc     bool
+	// traverse adds the child namespaces (ns.*) that reach allows.
+	traverse bool
+	reach    func(ns string) bool
+	// ciRun, when set, keeps only the objects of that CI_RUN context.
+	ciRun string
 }
 
-// list returns the records of ns that match q, in q's order.
+// list returns the records that match q, in q's order. Without a sort
+// path, that is namespace by namespace in byte order (ns itself first), each
+// in creation order.
 func (s *Store) list(ns string, q query) []*record {
 	s.mu.RLock()
+	names := []string{ns}
+	if q.traverse {
+		for name := range s.namespaces {
+			if strings.HasPrefix(name, ns+".") && (q.reach == nil || q.reach(name)) {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names[1:])
+	}
 	var out []*record
-	if n := s.namespaces[ns]; n != nil {
-		out = make([]*record, 0, len(n.order))
+	for _, name := range names {
+		n := s.namespaces[name]
+		if n == nil {
+			continue
+		}
+		if out == nil {
+			out = make([]*record, 0, len(n.order))
+		}
 		for _, sl := range n.order {
-			if q.filter == nil || q.filter.Match(sl.rec.view()) {
+			if q.ciRun != "" && (sl.rec.key.contextType != ciRunContext || sl.rec.key.contextID != q.ciRun) {
+				continue
+			}
+			if q.filter == nil || q.filter.MatchAt(sl.rec.view(), q.now) {
 				out = append(out, sl.rec)
 			}
 		}
@@ -239,6 +312,11 @@ func compareAt(a, b map[string]any, path []string) int {
 	if numA && numB {
 		return cmp.Compare(fa, fb)
 	}
+	ta, timeA := va.(time.Time)
+	tb, timeB := vb.(time.Time)
+	if timeA && timeB {
+		return ta.Compare(tb)
+	}
 	return strings.Compare(text(va), text(vb))
 }
 
@@ -257,8 +335,11 @@ func lookup(doc map[string]any, path []string) (any, bool) {
 }
 
 func text(v any) string {
-	if s, ok := v.(string); ok {
-		return s
+	switch t := v.(type) {
+	case string:
+		return t
+	case time.Time:
+		return t.UTC().Format(time.RFC3339Nano)
 	}
 	b, _ := json.Marshal(v)
 	return string(b)

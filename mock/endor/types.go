@@ -46,12 +46,14 @@ type WritableMeta struct {
 	ParentUUID  string            `json:"parent_uuid,omitempty"`
 }
 
-// Context keeps objects from different scans apart. Its server-set
-// will_be_deleted_at is not kept.
+// Context keeps objects from different scans apart: it is part of the
+// upsert key. WillBeDeletedAt is server-set, for CI_RUN objects only; what a
+// client sends there is ignored.
 type Context struct {
-	ID   string   `json:"id"`
-	Type string   `json:"type"`
-	Tags []string `json:"tags,omitempty"`
+	ID              string     `json:"id"`
+	Type            string     `json:"type"`
+	Tags            []string   `json:"tags,omitempty"`
+	WillBeDeletedAt *time.Time `json:"will_be_deleted_at,omitempty"`
 }
 
 // createBody is what a client may write. Server-set fields it sends
@@ -64,10 +66,12 @@ type createBody struct {
 	ScanObject json.RawMessage `json:"scan_object"`
 }
 
-// listResponse is v1ListRepositoryVersionsResponse.
+// listResponse is v1ListRepositoryVersionsResponse: a page of objects, a
+// count, or groups.
 type listResponse struct {
 	List          *listBody      `json:"list,omitempty"`
 	CountResponse *countResponse `json:"count_response,omitempty"`
+	GroupResponse *groupResponse `json:"group_response,omitempty"`
 }
 
 type listBody struct {
@@ -75,13 +79,31 @@ type listBody struct {
 	Response pageResponse      `json:"response"`
 }
 
-// pageResponse is {} on the last page.
+// pageResponse is {} on the last page. Otherwise next_page_token is the
+// start index of the next page and next_page_id the uuid of its first
+// object (docs: rest-api/using-the-rest-api/pagination).
 type pageResponse struct {
-	NextPageToken *int `json:"next_page_token,omitempty"`
+	NextPageID    string `json:"next_page_id,omitempty"`
+	NextPageToken *int   `json:"next_page_token,omitempty"`
 }
 
 type countResponse struct {
 	Count int `json:"count"`
+}
+
+// groupResponse answers list_parameters.group and group_by_time (docs:
+// rest-api/using-the-rest-api/grouping): each group by its key, a JSON
+// text (the key/value pairs of a group by path, the bucket's start time of
+// a group by time).
+type groupResponse struct {
+	Groups map[string]*group `json:"groups"`
+}
+
+type group struct {
+	AggregationCount countResponse            `json:"aggregation_count"`
+	AggregationUUIDs []string                 `json:"aggregation_uuids,omitempty"`
+	UniqueCounts     map[string]countResponse `json:"unique_counts,omitempty"`
+	UniqueValues     map[string][]any         `json:"unique_values,omitempty"`
 }
 
 type apiKeyRequest struct {
