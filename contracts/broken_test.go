@@ -65,6 +65,8 @@ func rewrite(match func(*http.Request) bool, edit func(status int, body []byte) 
 				next.ServeHTTP(w, r)
 				return
 			}
+			// The edit reads the answer: ask for it uncompressed.
+			r.Header.Del("Accept-Encoding")
 			rec := httptest.NewRecorder()
 			next.ServeHTTP(rec, r)
 			status, body := edit(rec.Code, rec.Body.Bytes())

@@ -48,6 +48,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -156,6 +157,25 @@ func (g *generator) gen(s *openapi3.Schema, path string, depth int) any {
 	}
 }
 
+// set returns v, or for a required enum whose value is the schema's
+// default another of its values. grpc-gateway's generator gives every enum
+// its zero value as default, and protobuf JSON reads the zero value as
+// unset, so a protobuf API refuses it where a value is required.
+func (g *generator) set(s *openapi3.Schema, path string, v any) any {
+	if _, overridden := g.overrides[path]; overridden || s == nil {
+		return v
+	}
+	s = flattenSchema(s, true, 0)
+	if s.Default == nil || len(s.Enum) < 2 || !reflect.DeepEqual(v, s.Default) {
+		return v
+	}
+	others := slices.DeleteFunc(slices.Clone(s.Enum), func(e any) bool { return reflect.DeepEqual(e, s.Default) })
+	if len(others) == 0 {
+		return v
+	}
+	return normalizeNumber(s, deepCopyValue(others[g.f.IntN(len(others))]))
+}
+
 func (g *generator) object(s *openapi3.Schema, path string, depth int) any {
 	obj := map[string]any{}
 	required := map[string]bool{}
@@ -170,6 +190,9 @@ func (g *generator) object(s *openapi3.Schema, path string, depth int) any {
 		}
 		if required[name] || (depth < g.maxDepth && g.f.Bool()) {
 			obj[name] = g.gen(ps, joinPath(path, name), depth+1)
+		}
+		if required[name] {
+			obj[name] = g.set(ps, joinPath(path, name), obj[name])
 		}
 	}
 	// Required names the properties do not declare: any value will do.

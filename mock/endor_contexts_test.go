@@ -48,11 +48,13 @@ func TestEndorContextsSeparateObjects(t *testing.T) {
 	created := h.clock.Now()
 	by, _ := get(scan.json, "meta.created_by").(string)
 	want := func(updated time.Time) string {
+		// application/json: the unpopulated fields come too.
 		return fmt.Sprintf(`{"uuid":%q,"tenant_meta":{"namespace":"acme.prod"},
 			"meta":{"name":"main","parent_kind":"Project","parent_uuid":%q,"kind":"RepositoryVersion","version":"v1",
-			"create_time":%q,"update_time":%q,"upsert_time":%q,"created_by":%q,"updated_by":%q},
-			"context":{"id":%q,"type":"CONTEXT_TYPE_CI_RUN","will_be_deleted_at":"2026-12-25T10:01:00.123456789Z"},
-			"spec":{"version":{"ref":"main"}}}`,
+			"create_time":%q,"update_time":%q,"upsert_time":%q,"created_by":%q,"updated_by":%q,
+			"description":"","annotations":{},"tags":[],"references":{}},
+			"context":{"id":%q,"type":"CONTEXT_TYPE_CI_RUN","will_be_deleted_at":"2026-12-25T10:01:00.123456789Z","tags":[]},
+			"spec":{"version":{"ref":"main","sha":"","metadata":{}},"allow_ref_as_pr_scan_base":false}}`,
 			scanID, project, created.Format(time.RFC3339Nano), updated.Format(time.RFC3339Nano), updated.Format(time.RFC3339Nano), by, by, prUUID)
 	}
 	jsonEqual(t, scan.raw, want(created))
@@ -178,9 +180,9 @@ func TestEndorStateFileFromBeforeContexts(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "state.json", `{"format":"repomock-state/1","saved_at":"2026-11-20T11:00:00Z","endor":`+stateV1BeforeContexts+`}`)
 	h := newHarness(t, mock.Config{StateFile: filepath.Join(dir, "state.json")})
-	jsonEqual(t, h.do(http.MethodGet, rvPath+"/482a02e011be36b94bd5bfe8", nil).raw,
+	jsonEqual(t, h.do(http.MethodGet, rvPath+"/482a02e011be36b94bd5bfe8", nil, compact...).raw,
 		`{"uuid":"482a02e011be36b94bd5bfe8","tenant_meta":{"namespace":"acme.prod"},"meta":{"name":"main","parent_kind":"Project","parent_uuid":"6560a00000000000000000aa","kind":"RepositoryVersion","version":"v1","create_time":"2026-11-20T09:30:00Z","update_time":"2026-11-20T09:30:00Z","upsert_time":"2026-11-20T09:30:00Z","created_by":"ci@repomock@api-key","updated_by":"ci@repomock@api-key"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`)
-	jsonEqual(t, h.do(http.MethodGet, rvPath+"/02ddb2c3cb7b7496209693f1", nil).raw,
+	jsonEqual(t, h.do(http.MethodGet, rvPath+"/02ddb2c3cb7b7496209693f1", nil, compact...).raw,
 		`{"uuid":"02ddb2c3cb7b7496209693f1","tenant_meta":{"namespace":"acme.prod"},"meta":{"name":"feature","parent_kind":"Project","parent_uuid":"6560a00000000000000000aa","kind":"RepositoryVersion","version":"v1","create_time":"2026-11-20T10:30:00Z","update_time":"2026-11-20T10:30:00Z","upsert_time":"2026-11-20T10:30:00Z","created_by":"ci@repomock@api-key","updated_by":"ci@repomock@api-key"},"context":{"id":"ee4a914c-8d6d-4b65-8b0e-9755e8a6cb3a","type":"CONTEXT_TYPE_CI_RUN","will_be_deleted_at":"2026-12-20T10:30:00Z"},"spec":{"version":{"ref":"feature"}}}`)
 
 	// The restored objects take part in upserts under the new key: the PR

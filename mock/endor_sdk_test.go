@@ -21,6 +21,10 @@ func sdk(token string, more ...string) []string {
 	return append(h, more...)
 }
 
+// compact asks for Endor's compact form, which carries only the fields
+// that are set: tests about what is stored read it.
+var compact = []string{"Authorization", token, "Accept", endor.MediaTypeJSONCompact}
+
 // wantType checks a response's Content-Type.
 func wantType(t *testing.T, r response, want string) {
 	t.Helper()

@@ -53,7 +53,7 @@ func TestEndorUpdate(t *testing.T) {
 		"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`,
 		id, project, createdAt, updatedAt, createdAt, creator, updater)
 	jsonEqual(t, r.raw, want) // the answer is the whole object
-	jsonEqual(t, h.do(http.MethodGet, rvPath+"/"+id, nil).raw, want)
+	jsonEqual(t, h.do(http.MethodGet, rvPath+"/"+id, nil, compact...).raw, want) // and what is stored
 
 	// Untag: a masked field the object leaves out is cleared. A
 	// lowerCamelCase mask (protojson's FieldMask form) names the same paths.

@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -147,9 +148,29 @@ func (h *harness) do(method, target string, body any, headers ...string) respons
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	// A client that names its encodings (the Endor SDK's gzip, br, zstd)
+	// decompresses for itself: Go's transport does only when it asked.
+	raw = gunzip(h.t, resp.Header, raw)
 	r := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	_ = json.Unmarshal(raw, &r.json)
 	return r
+}
+
+// gunzip returns a gzip-encoded body decompressed, as the client reads it.
+func gunzip(t *testing.T, header http.Header, body []byte) []byte {
+	t.Helper()
+	if header.Get("Content-Encoding") != "gzip" {
+		return body
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("Content-Encoding: gzip, but the body is not gzip: %v", err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("a gzip body that does not decompress: %v", err)
+	}
+	return out
 }
 
 // recording wraps the server so that every exchange, whoever the client
@@ -166,7 +187,7 @@ func (h *harness) recording(next http.Handler) http.Handler {
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(rec.Body.Bytes())
 		h.mu.Lock()
-		h.traffic = append(h.traffic, exchange{r.Method, r.URL.RequestURI(), r.Header.Clone(), body, rec.Code, rec.Header().Clone(), rec.Body.Bytes()})
+		h.traffic = append(h.traffic, exchange{r.Method, r.URL.RequestURI(), r.Header.Clone(), body, rec.Code, rec.Header().Clone(), gunzip(h.t, rec.Header(), rec.Body.Bytes())})
 		h.mu.Unlock()
 	})
 }

@@ -144,9 +144,11 @@ func endorCases() []batteryCase {
 		bad(`\u0000 in an annotation key`, meta(`"name":"main","parent_uuid":"`+p+`","annotations":{"k\u0000":"v"}`)),
 		bad("byte-order mark before the object", "\xef\xbb\xbf"+valid),
 		bad("empty body", ``),
-		{vendor: vendorEndor, name: "text/plain content type", body: valid, headers: []string{"Authorization", token, "Content-Type", "text/plain"}, status: []int{400}, code: "3"},
-		{vendor: vendorEndor, name: "application/xml content type", body: valid, headers: []string{"Authorization", token, "Content-Type", "application/xml"}, status: []int{400}, code: "3"},
-		{vendor: vendorEndor, name: "missing content type", body: valid, headers: []string{"Authorization", token}, status: []int{400}, code: "3"},
+		// Endor reads any body as JSON whatever its Content-Type (grpc-gateway's
+		// fallback marshaler): what is bad is a body that is not JSON.
+		{vendor: vendorEndor, name: "text/plain content type, text body", body: "plain text", headers: []string{"Authorization", token, "Content-Type", "text/plain"}, status: []int{400}, code: "3"},
+		{vendor: vendorEndor, name: "application/xml content type, XML body", body: "<rv><name>main</name></rv>", headers: []string{"Authorization", token, "Content-Type", "application/xml"}, status: []int{400}, code: "3"},
+		{vendor: vendorEndor, name: "missing content type, form body", body: "meta.name=main", headers: []string{"Authorization", token}, status: []int{400}, code: "3"},
 		{vendor: vendorEndor, name: "NUL in the namespace", target: "/v1/namespaces/acme%00prod/repository-versions", body: valid, status: []int{400}, code: "3"},
 		{vendor: vendorEndor, name: "invalid UTF-8 in the namespace", target: "/v1/namespaces/acme%FFprod/repository-versions", body: valid, status: []int{400}, code: "3"},
 		{vendor: vendorEndor, name: "traversal in the namespace", target: "/v1/namespaces/..%2F..%2Fetc/repository-versions", body: valid, status: []int{400}, code: "3"},

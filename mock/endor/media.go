@@ -80,14 +80,14 @@ func Gateway() echo.MiddlewareFunc {
 	}
 }
 
-// AcceptsGzip reads Accept-Encoding values: gzip (or *) with a q-value
-// above 0.
+// AcceptsGzip reads Accept-Encoding values: gzip named with a q-value
+// above 0. (A bare * is not read as gzip.)
 func AcceptsGzip(values []string) bool {
 	for _, v := range values {
 		for _, part := range strings.Split(v, ",") {
 			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 			coding = strings.ToLower(strings.TrimSpace(coding))
-			if coding != "gzip" && coding != "*" {
+			if coding != "gzip" {
 				continue
 			}
 			q := 1.0

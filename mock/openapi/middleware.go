@@ -423,7 +423,7 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params map[string
 func (v *Validator) decodeRequest(schema *openapi3.Schema, body []byte) ([]byte, *RequestError) {
 	val, err := decodeJSON(body)
 	if err != nil {
-		return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: "invalid JSON: " + clip(err.Error())}}}
+		return body, nil // kin-openapi names what is wrong with it
 	}
 	out, vs := v.opts.Codec.DecodeRequest(schema, val)
 	if len(vs) > 0 {

@@ -61,7 +61,12 @@ func (s *jsonScanner) value(i, depth int) (int, *Violation, bool) {
 		for j < len(s.data) && (s.data[j] >= '0' && s.data[j] <= '9' || s.data[j] >= 'a' && s.data[j] <= 'z' || s.data[j] == '-' || s.data[j] == '+' || s.data[j] == '.' || s.data[j] == 'E') {
 			j++
 		}
-		return j, nil, j > i
+		// A literal is true, false, null or a number; anything else is a
+		// syntax error, which the validator names.
+		lit := s.data[i:j]
+		ok := len(lit) > 0 && (lit[0] == '-' || lit[0] >= '0' && lit[0] <= '9' ||
+			string(lit) == "true" || string(lit) == "false" || string(lit) == "null")
+		return j, nil, ok
 	}
 }
 

@@ -160,7 +160,7 @@ func (n *normaliser) value(s *openapi3.Schema, v any, path string, field bool) (
 				if p := protoName(s, k); p != "" {
 					name = p
 					if _, both := m[p]; both {
-						n.fail(join(path, k), "is %s given twice, by its proto name and its JSON name", join(path, p))
+						n.fail(join(path, k), "is the JSON name of %s, which is given too: a field may be given once", join(path, p))
 						continue
 					}
 				}
@@ -263,7 +263,7 @@ func populate(s *openapi3.Schema, v any) any {
 				m[name] = populate(prop, cur)
 				continue
 			}
-			if z, ok := zero(prop); ok {
+			if z, ok := zero(prop); ok && !optional(prop) {
 				m[name] = z
 			}
 		}
@@ -291,6 +291,16 @@ func populate(s *openapi3.Schema, v any) any {
 		return v
 	}
 	return v
+}
+
+// OptionalExtension marks a property that is a proto3 optional field: it
+// has presence, so protojson leaves it out when unset even where it writes
+// every other unpopulated field.
+const OptionalExtension = "x-repomock-optional"
+
+func optional(s *openapi3.Schema) bool {
+	b, _ := s.Extensions[OptionalExtension].(bool)
+	return b
 }
 
 // zero is the value protojson writes for an unpopulated field of schema s,
