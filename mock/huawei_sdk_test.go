@@ -651,7 +651,7 @@ func TestSDKRequestIDsOnServerFaults(t *testing.T) {
 		{"ServiceStage response breaks the spec", func() error {
 			_, err := servicestage.NewServiceStageClient(stageHC).CreateFile(createFile("app:fault.txt", "aGk="))
 			return err
-		}, 500, stageBody("SVCSTG.REPO.0500", `repomock: response of CreateFile (HTTP 200) violates the spec: body: response header "X-Bogus" missing`)},
+		}, 500, stageBody("SVCSTG.REPO.0500", "repomock: response of CreateFile (HTTP 200) violates the spec: header X-Bogus: is required")},
 		{"ServiceStage handler panics", func() error {
 			return sdkCall(stageHC, http.MethodGet, "/v1/"+sdkProjectID+"/git/explode")
 		}, 500, stageBody("SVCSTG.REPO.0500", "internal error")},
