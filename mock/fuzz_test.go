@@ -512,7 +512,7 @@ func FuzzCodeArtsPath(f *testing.F) {
 				t.Fatalf("list total %d, created %q", n, created)
 			}
 		} else {
-			want4xx(t, "list", l, "codearts")
+			want4xx(t, "list", l, "codearts", "huawei")
 		}
 
 		v := s.do(t, http.MethodGet, "/v1/projects/"+pEsc+"/repositories/validation/"+url.PathEscape(name), nil, huaweiAuth...)
@@ -525,7 +525,7 @@ func FuzzCodeArtsPath(f *testing.F) {
 				t.Fatalf("name check of %q: %s, created %q", name, v.raw, created)
 			}
 		default:
-			want4xx(t, "name check", v, "codearts")
+			want4xx(t, "name check", v, "codearts", "huawei")
 		}
 
 		idEsc := url.PathEscape(repoUUID)
@@ -542,7 +542,7 @@ func FuzzCodeArtsPath(f *testing.F) {
 				want(t, op.method+" of an absent uuid", r, http.StatusNotFound)
 				want4xx(t, op.method, r, "codearts")
 			default:
-				want4xx(t, op.method, r, "codearts")
+				want4xx(t, op.method, r, "codearts", "huawei")
 			}
 		}
 	})

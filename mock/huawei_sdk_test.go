@@ -519,6 +519,12 @@ func TestSDKRequestIDs(t *testing.T) {
 	stageHC := sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, seen)
 	stage := servicestage.NewServiceStageClient(stageHC)
 	badStage := servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, akskCredential(t, sdkAK, "not-the-secret"), seen))
+	// Credentials without a project id: the SDK sends the literal {project_id}.
+	noProjectCred, err := basic.NewCredentialsBuilder().WithAk(sdkAK).WithSk(sdkSK).SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	noProject := servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, noProjectCred, seen))
 
 	var id string
 	long := createRepo("long")
@@ -554,11 +560,11 @@ func TestSDKRequestIDs(t *testing.T) {
 		{"CodeArts gateway 401", func() error { _, err := badRepo.CreateRepository(createRepo("never")); return err }, 401,
 			gatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
 		{"CodeArts unknown route", func() error { return sdkCall(repoHC, http.MethodGet, "/v2/repositories/"+unknown+"/nothing") }, 404,
-			chBody("CH.000404", "Not Found")},
+			gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
 		{"CodeArts wrong method", func() error { return sdkCall(repoHC, http.MethodPut, "/v1/repositories") }, 404,
-			chBody("CH.000404", "Method Not Allowed")},
+			gatewayBody("APIGW.0101", "The API does not exist")},
 		{"CodeArts body over the limit", func() error { _, err := repo.CreateRepository(long); return err }, 413,
-			chBody("CH.010001", "body: request body exceeds the limit of 1024 bytes")},
+			gatewayBody("APIGW.0201", "Request entity too large")},
 		{"CodeArts URI over the limit", func() error {
 			_, err := repo.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: strings.Repeat("b", mock.MaxURIBytes)})
 			return err
@@ -573,6 +579,8 @@ func TestSDKRequestIDs(t *testing.T) {
 			stageBody("SVCSTG.REPO.0450", "no repository authorization: the X-Repo-Auth header is required")},
 		{"ServiceStage gateway 401", func() error { _, err := badStage.CreateFile(file); return err }, 401,
 			gatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
+		{"ServiceStage without a project id", func() error { _, err := noProject.CreateFile(file); return err }, 400,
+			gatewayBody("APIGW.0201", `Bad request: project_id "{project_id}" is not a project id (32 lowercase hexadecimal digits); the SDK sends it when its credentials have no project id`)},
 		{"ServiceStage unknown route", func() error { return sdkCall(stageHC, http.MethodGet, "/v1/"+sdkProjectID+"/git/nothing") }, 404,
 			gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
 		{"ServiceStage wrong method", func() error { return sdkCall(stageHC, http.MethodPatch, stagePath) }, 404,

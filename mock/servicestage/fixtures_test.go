@@ -47,14 +47,20 @@ func TestShippedFixtures(t *testing.T) {
 
 func TestParseFixturesRefusesWhatACreateWould(t *testing.T) {
 	repo := func(extra string) string {
-		return `{"repositories":[{"project_id":"p","namespace":"n","project":"g/a"` + extra + `}]}`
+		return `{"repositories":[{"project_id":"` + projectID + `","namespace":"n","project":"g/a"` + extra + `}]}`
 	}
+	one := func(project string) string {
+		return `{"project_id":"` + projectID + `","namespace":"n","project":"` + project + `"}`
+	}
+	repoOf := func(project string) string { return `{"repositories":[` + one(project) + `]}` }
 	tests := []struct{ name, json, want string }{
 		{"unknown field", `{"strict":true,"repos":[]}`, `unknown field "repos"`},
 		{"no project id", `{"repositories":[{"namespace":"n","project":"a"}]}`, "repositories[0]: project_id and namespace are required"},
-		{"bad project", `{"repositories":[{"project_id":"p","namespace":"n","project":"g::a"}]}`, `repositories[0]: project: "g::a" has an empty segment`},
-		{"repository twice", `{"repositories":[{"project_id":"p","namespace":"n","project":"g/a"},{"project_id":"p","namespace":"n","project":"g:a"}]}`, "repositories[1]: repository \"g/a\" of namespace \"n\" and project \"p\" is listed twice"},
-		{"strict without refs", `{"strict":true,"repositories":[{"project_id":"p","namespace":"n","project":"a"}]}`, "refs: a strict repository needs at least one ref"},
+		{"project id not a project id", `{"repositories":[{"project_id":"p","namespace":"n","project":"a"}]}`, `repositories[0]: project_id "p": must be 32 lowercase hexadecimal digits`},
+		{"the SDK's {project_id}", `{"repositories":[{"project_id":"{project_id}","namespace":"n","project":"a"}]}`, `repositories[0]: project_id "{project_id}": must be 32 lowercase hexadecimal digits`},
+		{"bad project", repoOf("g::a"), `repositories[0]: project: "g::a" has an empty segment`},
+		{"repository twice", `{"repositories":[` + one("g/a") + `,` + one("g:a") + `]}`, "repositories[1]: repository \"g/a\" of namespace \"n\" and project \"" + projectID + "\" is listed twice"},
+		{"strict without refs", `{"strict":true,"repositories":[` + one("a") + `]}`, "refs: a strict repository needs at least one ref"},
 		{"ref twice", repo(`,"refs":["m","m"]`), `refs[1]: "m" is empty or listed twice`},
 		{"file without ref", repo(`,"files":[{"path":"x","content":""}]`), "files[0]: ref: value is required"},
 		{"file of an unlisted ref", repo(`,"refs":["m"],"files":[{"ref":"d","path":"x","content":""}]`), `files[0]: ref "d" is not one of the repository's refs`},

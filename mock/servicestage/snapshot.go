@@ -138,6 +138,9 @@ func restoreStore(repos []snapshotRepository) (*Store, error) {
 		if r.ProjectID == "" || r.Namespace == "" {
 			return nil, fmt.Errorf("%s: project_id and namespace are required", at)
 		}
+		if err := checkProjectID(r.ProjectID); err != nil {
+			return nil, fmt.Errorf("%s: %w", at, err)
+		}
 		if err := checkStoredPath("project", r.Project); err != nil {
 			return nil, fmt.Errorf("%s: %w", at, err)
 		}

@@ -129,7 +129,7 @@ func TestRestoreRefusesBrokenSnapshots(t *testing.T) {
 		return fmt.Sprintf(`{"path":%q,"sha":%q,"content_base64":%q}`, path, sha, content)
 	}
 	repo := func(project string, refs ...string) string {
-		return fmt.Sprintf(`{"project_id":"p","namespace":"n","project":%q,"refs":[%s]}`, project, strings.Join(refs, ","))
+		return fmt.Sprintf(`{"project_id":%q,"namespace":"n","project":%q,"refs":[%s]}`, projectID, project, strings.Join(refs, ","))
 	}
 	ref := func(name string, files ...string) string {
 		return fmt.Sprintf(`{"ref":%q,"files":[%s]}`, name, strings.Join(files, ","))
@@ -148,6 +148,7 @@ func TestRestoreRefusesBrokenSnapshots(t *testing.T) {
 		{"trailing data", string(good) + "[]", "after the JSON value"},
 		{"other version", `{"version":0,"sessions":[]}`, "version 0"},
 		{"unknown field", `{"version":1,"sessions":[{"name":"","repos":[]}]}`, "repos"},
+		{"project id not a project id", strings.Replace(session(repo("g/app")), projectID, "p", 1), `project_id "p": must be 32 lowercase hexadecimal digits`},
 		{"wrong sha", session(repo("g/app", ref("master", file("a.txt", strings.Repeat("0", 40), b64("a"))))), "blob SHA"},
 		{"bad base64", session(repo("g/app", ref("master", file("a.txt", sha, "a")))), "content_base64"},
 		{"colon path", session(repo("g/app", ref("master", file("d:a.txt", sha, b64("a"))))), "'/'"},

@@ -1,0 +1,63 @@
+package mock_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/repomock/repomock/mock"
+)
+
+// namedAnswer checks that an error answer carries X-Request-Id and, in a
+// gateway body, the same id as request_id ({id} in want).
+func namedAnswer(t *testing.T, r response, status int, want string) {
+	t.Helper()
+	id := r.header.Get("X-Request-Id")
+	if !requestIDRE.MatchString(id) {
+		t.Errorf("X-Request-Id %q, want 32 hex digits", id)
+	}
+	if r.status != status {
+		t.Errorf("HTTP %d %s, want %d", r.status, r.raw, status)
+	}
+	jsonEqual(t, r.raw, strings.ReplaceAll(want, "{id}", id))
+}
+
+// A path that names no project gets the gateway's 400 in the gateway's
+// shape before ServiceStage sees it: the SDK's literal {project_id} (sent
+// when its credentials have none), and any id that is not 32 lowercase hex
+// digits. Nothing is stored.
+func TestServiceStageProjectID(t *testing.T) {
+	h := newHarness(t, mock.Config{})
+	headers := []string{"X-Auth-Token", "any-token", "Content-Type", ctJSON, "X-Repo-Auth", repoAuthName}
+	file := map[string]string{"message": "m", "content": "aGk="}
+	notAnID := func(id string) string {
+		return gatewayBody("APIGW.0201", `Bad request: project_id "`+id+`" is not a project id (32 lowercase hexadecimal digits)`)
+	}
+	for _, tc := range []struct {
+		name, method, target string
+		want                 string
+	}{
+		{"the SDK's {project_id}", http.MethodPost, "/v1/%7Bproject_id%7D/git/files/repomock/group:app/a.txt?ref=master",
+			gatewayBody("APIGW.0201", `Bad request: project_id "{project_id}" is not a project id (32 lowercase hexadecimal digits); the SDK sends it when its credentials have no project id`)},
+		{"31 hex digits", http.MethodGet, "/v1/" + sdkProjectID[:31] + "/git/files/repomock/group:app/trees?ref=master", notAnID(sdkProjectID[:31])},
+		{"upper case", http.MethodGet, "/v1/" + strings.ToUpper(sdkProjectID) + "/git/files/repomock/group:app/a.txt?ref=master", notAnID(strings.ToUpper(sdkProjectID))},
+		{"a project name", http.MethodDelete, "/v1/my-project/git/files/repomock/group:app/a.txt?ref=master&message=m&sha=x", notAnID("my-project")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body any
+			if tc.method == http.MethodPost {
+				body = file
+			}
+			namedAnswer(t, h.do(tc.method, tc.target, body, headers...), http.StatusBadRequest, tc.want)
+		})
+	}
+	// Credentials come first: without them, the gateway's 401.
+	r := h.do(http.MethodPost, "/v1/%7Bproject_id%7D/git/files/repomock/group:app/a.txt?ref=master", file, "Content-Type", ctJSON, "X-Repo-Auth", repoAuthName)
+	if r.status != http.StatusUnauthorized || get(r.json, "error_code") != "APIGW.0301" {
+		t.Errorf("no credentials and no project id: HTTP %d %s, want 401 APIGW.0301", r.status, r.raw)
+	}
+	// The gateway refused before the service: nothing was written.
+	if tr := h.do(http.MethodGet, "/v1/"+sdkProjectID+"/git/files/repomock/group:app/trees?ref=master", nil, headers...); strings.TrimSpace(tr.raw) != `{"paths":[]}` {
+		t.Errorf("trees after the refusals: %s", tr.raw)
+	}
+}
