@@ -619,8 +619,8 @@ func FuzzServiceStageCreate(f *testing.F) {
 			t.Fatalf("show: content is not base64: %s", sh.raw)
 		}
 		sha, _ := sh.json["sha"].(string)
-		if sh.json["path"] != got || sha != gitBlobSHA(content) {
-			t.Fatalf("show: %s, want path %q and the git blob SHA %s", sh.raw, got, gitBlobSHA(content))
+		if sh.json["path"] != got || sha != fileSHA(content) {
+			t.Fatalf("show: %s, want path %q and the sha %s", sh.raw, got, fileSHA(content))
 		}
 		d := s.do(t, http.MethodDelete, file+"&message=fuzz&sha="+sha, nil, stageAuth...)
 		want(t, "delete", d, http.StatusNoContent)

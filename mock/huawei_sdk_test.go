@@ -5,7 +5,7 @@ package mock_test
 // test-only import: the server binary does not link it.
 
 import (
-	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -310,12 +310,11 @@ func createFile(path, content string) *stagemodel.CreateFileRequest {
 	}
 }
 
-// gitBlobSHA is what `git hash-object` prints for content.
-func gitBlobSHA(content []byte) string {
-	h := sha1.New()
-	fmt.Fprintf(h, "blob %d\x00", len(content))
-	h.Write(content)
-	return hex.EncodeToString(h.Sum(nil))
+// fileSHA is a ServiceStage file's sha as the mock answers it: the SHA-256
+// of the content, 64 hex digits (vendors.md §6).
+func fileSHA(content []byte) string {
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:])
 }
 
 func TestSDKServiceStageBinaryRoundTrip(t *testing.T) {
@@ -343,11 +342,53 @@ func TestSDKServiceStageBinaryRoundTrip(t *testing.T) {
 	if string(got) != string(content) {
 		t.Fatalf("read back %d bytes that differ from the %d written", len(got), len(content))
 	}
-	if *shown.Sha != gitBlobSHA(content) {
-		t.Errorf("sha %s, want the git blob SHA-1 %s", *shown.Sha, gitBlobSHA(content))
+	if *shown.Sha != fileSHA(content) {
+		t.Errorf("sha %s, want the SHA-256 %s", *shown.Sha, fileSHA(content))
 	}
 	if shown.Encoding == nil || shown.Encoding.Value() != "base64" {
 		t.Errorf("encoding %v, want base64", shown.Encoding)
+	}
+}
+
+// ShowContent's sha is the SHA-256 of the content (64 hex digits, the
+// vendor's documented form); update and delete take it back, and the git
+// blob SHA-1 of the same content is refused as not the current sha.
+func TestSDKServiceStageShaRoundTrip(t *testing.T) {
+	h := newSDKHarness(t, nil)
+	c := stageClient(t, h, akskCredential(t, sdkAK, sdkSK))
+	if _, err := c.CreateFile(createFile("app:sha.txt", base64.StdEncoding.EncodeToString([]byte("hello\n")))); err != nil {
+		t.Fatal(err)
+	}
+	at := func() *stagemodel.ShowContentRequest {
+		return &stagemodel.ShowContentRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Path: "app:sha.txt", Ref: "master"}
+	}
+	shown, err := c.ShowContent(at())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sha256sum prints this for "hello\n"; git hash-object prints ce013625….
+	const sha256Hello = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+	if *shown.Sha != sha256Hello {
+		t.Fatalf("sha %s, want %s", *shown.Sha, sha256Hello)
+	}
+	update := func(sha string) error {
+		_, err := c.UpdateFile(&stagemodel.UpdateFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Path: "app:sha.txt", Ref: "master",
+			Body: &stagemodel.FileUpdate{Message: "change", Content: base64.StdEncoding.EncodeToString([]byte("v2")), Sha: sha}})
+		return err
+	}
+	se := serviceError(t, update("ce013625030ba8dba906f756967f9e9ca394464a"), http.StatusBadRequest, "SVCSTG.REPO.0400")
+	if want := `parameter invalid: sha "ce013625030ba8dba906f756967f9e9ca394464a" is not the current sha of file "app/sha.txt" (the SHA-256 of its content, as ShowContent gives it)`; se.ErrorMessage != want {
+		t.Errorf("message %q, want %q", se.ErrorMessage, want)
+	}
+	if err := update(sha256Hello); err != nil {
+		t.Fatalf("UpdateFile with the shown sha: %v", err)
+	}
+	if shown, err = c.ShowContent(at()); err != nil || *shown.Sha != fileSHA([]byte("v2")) {
+		t.Fatalf("after the update: %v, %v", shown, err)
+	}
+	if _, err := c.DeleteFile(&stagemodel.DeleteFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app",
+		Path: "app:sha.txt", Ref: "master", Message: "remove", Sha: *shown.Sha}); err != nil {
+		t.Fatalf("DeleteFile with the shown sha: %v", err)
 	}
 }
 
@@ -572,7 +613,7 @@ func TestSDKRequestIDs(t *testing.T) {
 		{"ServiceStage create", func() error { _, err := stage.CreateFile(file); return err }, 200, ""},
 		{"ServiceStage delete (204, no body)", func() error {
 			_, err := stage.DeleteFile(&stagemodel.DeleteFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app",
-				Path: "app:id.txt", Ref: "master", Message: "remove", Sha: gitBlobSHA([]byte("hi"))})
+				Path: "app:id.txt", Ref: "master", Message: "remove", Sha: fileSHA([]byte("hi"))})
 			return err
 		}, 204, ""},
 		{"ServiceStage no X-Repo-Auth", func() error { _, err := stage.CreateFile(noAuth); return err }, 400,

@@ -2,6 +2,8 @@ package mock_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,5 +61,32 @@ func TestServiceStageProjectID(t *testing.T) {
 	// The gateway refused before the service: nothing was written.
 	if tr := h.do(http.MethodGet, "/v1/"+sdkProjectID+"/git/files/repomock/group:app/trees?ref=master", nil, headers...); strings.TrimSpace(tr.raw) != `{"paths":[]}` {
 		t.Errorf("trees after the refusals: %s", tr.raw)
+	}
+}
+
+// A state file written before sha became the SHA-256 (its ServiceStage
+// part at version 1, shas the git blob SHA-1) still loads; the shas are
+// recomputed, and the next save writes version 2.
+func TestStateFileWithBlobSHA1Loads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	old := `{"format":"repomock-state/1","saved_at":"2026-01-01T00:00:00Z","servicestage":{"version":1,"sessions":[{"name":"",` +
+		`"repositories":[{"project_id":"` + sdkProjectID + `","namespace":"repomock","project":"group/app","refs":[{"ref":"master",` +
+		`"files":[{"path":"a.txt","sha":"ce013625030ba8dba906f756967f9e9ca394464a","content_base64":"aGVsbG8K"}]}]}]}]}}`
+	writeFile(t, filepath.Dir(path), filepath.Base(path), old)
+	cfg := sdkConfig(nil)
+	cfg.StateFile = path
+	h := newHarness(t, cfg)
+	r := h.do(http.MethodGet, "/v1/"+sdkProjectID+"/git/files/repomock/group:app/a.txt?ref=master", nil,
+		"X-Auth-Token", "any-token", "X-Repo-Auth", repoAuthName)
+	jsonEqual(t, r.raw, `{"path":"a.txt","sha":"`+fileSHA([]byte("hello\n"))+`","encoding":"base64","content":"aGVsbG8K"}`)
+	if err := h.srv.SaveState(); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(saved), `"servicestage":{"version":2,`) || !strings.Contains(string(saved), fileSHA([]byte("hello\n"))) {
+		t.Errorf("saved state %s, want the ServiceStage part at version 2 with the SHA-256", saved)
 	}
 }

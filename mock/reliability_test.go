@@ -521,7 +521,7 @@ func TestReliabilityServiceStagePathTraversalStaysInTheFake(t *testing.T) {
 		if sh.status != http.StatusOK {
 			t.Fatalf("read %s: %d %s", target, sh.status, sh.raw)
 		}
-		jsonEqual(t, sh.raw, fmt.Sprintf(`{"path":%q,"sha":%q,"encoding":"base64","content":%q}`, escape, gitBlobSHA(content), body["content"]))
+		jsonEqual(t, sh.raw, fmt.Sprintf(`{"path":%q,"sha":%q,"encoding":"base64","content":%q}`, escape, fileSHA(content), body["content"]))
 	}
 	// A traversal in the project is a repository name.
 	r = h.do(http.MethodPost, "/v1/"+sdkProjectID+"/git/files/repomock/..:..:../etc:shadow?ref=master", body, stageHeaders...)

@@ -15,13 +15,17 @@ const strictFixtures = `{"strict":true,"repositories":[{"project_id":"` + projec
 	"files":[{"ref":"master","path":"README.md","content":"hello\n"}]}]}`
 
 // Every error the fake answers with, each through the real validator, each
-// body compared whole. "hello\n" is aGVsbG8K; its blob SHA is ce0136….
+// body compared whole. "hello\n" is aGVsbG8K; its sha is 5891b5…, its git
+// blob SHA-1 (what the fake once answered) ce0136….
 func TestErrorBodies(t *testing.T) {
 	strict, err := servicestage.ParseFixtures([]byte(strictFixtures))
 	if err != nil {
 		t.Fatal(err)
 	}
-	const helloSHA = "ce013625030ba8dba906f756967f9e9ca394464a"
+	const (
+		helloSHA  = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+		helloSHA1 = "ce013625030ba8dba906f756967f9e9ca394464a"
+	)
 	const dir = "/v1/" + projectID + "/git/files/repomock/"
 	createBody := map[string]string{"message": "m", "content": "aGVsbG8K"}
 	tests := []struct {
@@ -110,8 +114,13 @@ func TestErrorBodies(t *testing.T) {
 		},
 		{
 			name: "update with a stale sha", setup: []request{create("a.txt", "master", "aGVsbG8K")},
-			req:    update("a.txt", "master", "", "0000000000000000000000000000000000000000"),
-			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "0000000000000000000000000000000000000000" is not the current blob SHA of file "a.txt"`),
+			req:    update("a.txt", "master", "", strings.Repeat("0", 64)),
+			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "`+strings.Repeat("0", 64)+`" is not the current sha of file "a.txt" (the SHA-256 of its content, as ShowContent gives it)`),
+		},
+		{
+			name: "update with the content's git blob SHA-1", setup: []request{create("a.txt", "master", "aGVsbG8K")},
+			req:    update("a.txt", "master", "", helloSHA1),
+			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "`+helloSHA1+`" is not the current sha of file "a.txt" (the SHA-256 of its content, as ShowContent gives it)`),
 		},
 		{
 			name: "update without sha", setup: []request{create("a.txt", "master", "aGVsbG8K")},
@@ -120,8 +129,13 @@ func TestErrorBodies(t *testing.T) {
 		},
 		{
 			name: "delete with a stale sha", setup: []request{create("a.txt", "master", "aGVsbG8K")},
-			req:    remove("a.txt", "master", "ce01"),
-			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "ce01" is not the current blob SHA of file "a.txt"`),
+			req:    remove("a.txt", "master", "5891"),
+			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "5891" is not the current sha of file "a.txt" (the SHA-256 of its content, as ShowContent gives it)`),
+		},
+		{
+			name: "delete with the content's git blob SHA-1", setup: []request{create("a.txt", "master", "aGVsbG8K")},
+			req:    remove("a.txt", "master", helloSHA1),
+			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "`+helloSHA1+`" is not the current sha of file "a.txt" (the SHA-256 of its content, as ShowContent gives it)`),
 		},
 		{
 			name: "delete without sha", req: request{method: http.MethodDelete, url: fileURL("a.txt", "master") + "&message=m"},

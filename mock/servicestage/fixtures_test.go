@@ -37,7 +37,7 @@ func TestShippedFixtures(t *testing.T) {
 		t.Errorf("trees = %s", got)
 	}
 	if got := s.show(t, "app:project.rb", "master"); got.Content != "IyA9PSBTY2hlbWEgSW5mb3JtYXRpb24K" ||
-		got.Sha != "26a706561ec081d8526d6a51d7f91d04f71a68a2" {
+		got.Sha != "cb9e6d82ae789a0c53da83ddf986365c7269599e80b6d850ab91a0db8f0d578c" {
 		t.Errorf("app/project.rb = %+v", got)
 	}
 	if got := s.show(t, "README.md", "master"); got.Content != b64("# app\nA repository served by repomock.\n") {
@@ -156,8 +156,8 @@ func TestBinaryFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := newServer(t, servicestage.Config{Fixtures: fx}).show(t, "bin:x", "master")
-	if got.Content != enc || got.Sha != gitBlobSHA(data) {
-		t.Errorf("got %+v, want content %s sha %s", got, enc, gitBlobSHA(data))
+	if got.Content != enc || got.Sha != sha256Hex(data) {
+		t.Errorf("got %+v, want content %s sha %s", got, enc, sha256Hex(data))
 	}
 }
 
