@@ -24,6 +24,36 @@ func namedAnswer(t *testing.T, r response, status int, want string) {
 	jsonEqual(t, r.raw, strings.ReplaceAll(want, "{id}", id))
 }
 
+// CodeArts refuses a wrong type in an integer field saying so, whatever the
+// field's enum.
+func TestCodeArtsCreateBodyChecks(t *testing.T) {
+	h := newHarness(t, mock.Config{})
+	auth := []string{"X-Auth-Token", "any-token", "Content-Type", ctJSON}
+	body := func(extra string) string {
+		return `{"project_uuid":"` + repoProject + `","name":"checked"` + extra + `}`
+	}
+	for _, tc := range []struct{ name, extra, msg string }{
+		{"visibility_level a word", `,"visibility_level":"public"`, "visibility_level: must be an integer"},
+		{"visibility_level null", `,"visibility_level":null`, "visibility_level: must be an integer"},
+		{"visibility_level true", `,"visibility_level":true`, "visibility_level: must be an integer"},
+		{"import_members a fraction", `,"import_members":0.5`, "import_members: must be an integer"},
+		{"enable_readme an array", `,"enable_readme":[1]`, "enable_readme: must be an integer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			namedAnswer(t, h.do(http.MethodPost, "/v1/repositories", body(tc.extra), auth...), http.StatusBadRequest, chBody("CH.010001", tc.msg))
+		})
+	}
+	// A whole number written as 20.0 is 20, stored as the number.
+	r := h.do(http.MethodPost, "/v1/repositories", body(`,"visibility_level":20.0`), auth...)
+	id, _ := get(r.json, "result.repository_uuid").(string)
+	if r.status != http.StatusOK || id == "" {
+		t.Fatalf("create with 20.0: HTTP %d %s", r.status, r.raw)
+	}
+	if shown := h.do(http.MethodGet, "/v2/repositories/"+id, nil, auth...); get(shown.json, "result.visibility_level") != float64(20) {
+		t.Errorf("read back %s, want visibility_level 20", shown.raw)
+	}
+}
+
 // A path that names no project gets the gateway's 400 in the gateway's
 // shape before ServiceStage sees it: the SDK's literal {project_id} (sent
 // when its credentials have none), and any id that is not 32 lowercase hex

@@ -104,7 +104,13 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		name:     "Huawei CodeArts Repo",
 		spec:     specs.CodeArts,
 		handlers: codeartsFake.Handlers(),
-		auth:     huawei.Authenticate,
+		// The gateway checks credentials before the service reads the body.
+		auth: func(c echo.Context) error {
+			if err := huawei.Authenticate(c); err != nil {
+				return err
+			}
+			return codearts.CheckIntegers(c)
+		},
 		errorFor: huaweiErrorFor(codearts.ErrorFor),
 		owns: func(r *http.Request) bool {
 			p := r.URL.Path

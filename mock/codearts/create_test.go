@@ -75,10 +75,22 @@ func TestCreateFieldRules(t *testing.T) {
 		{"description 2001 chars", with(`"description":"` + strings.Repeat("d", 2001) + `"`), bad("description: maximum string length is 2000")},
 		{"description 2000 chars", with(`"description":"` + strings.Repeat("d", 2000) + `"`), ""},
 		{"description empty", with(`"description":""`), ""},
-		// integers are integers (the doc's example sends strings; the type is Integer).
-		{"license_id as a string", with(`"license_id":"5"`), bad("license_id: value must be an integer")},
-		{"group_id as a string", with(`"group_id":"7"`), bad("group_id: value must be an integer")},
-		{"visibility_level as a string", with(`"visibility_level":"20"`), bad("visibility_level: must be one of 0, 20")},
+		// integers are integers: any value that is neither a number nor a
+		// digit string says so, never "must be one of" (digit strings:
+		// TestDocExampleBody).
+		{"visibility_level a word", with(`"visibility_level":"public"`), bad("visibility_level: must be an integer")},
+		{"visibility_level true", with(`"visibility_level":true`), bad("visibility_level: must be an integer")},
+		{"visibility_level null", with(`"visibility_level":null`), bad("visibility_level: must be an integer")},
+		{"visibility_level a fraction", with(`"visibility_level":20.5`), bad("visibility_level: must be an integer")},
+		{"visibility_level an array", with(`"visibility_level":[20]`), bad("visibility_level: must be an integer")},
+		{"import_members an object", with(`"import_members":{"value":0}`), bad("import_members: must be an integer")},
+		{"import_members an empty string", with(`"import_members":""`), bad("import_members: must be an integer")},
+		{"enable_readme a decimal string", with(`"enable_readme":"1.0"`), bad("enable_readme: must be an integer")},
+		{"license_id a padded string", with(`"license_id":" 5"`), bad("license_id: must be an integer")},
+		{"group_id with a plus", with(`"group_id":"+7"`), bad("group_id: must be an integer")},
+		{"two wrong types", with(`"visibility_level":"x","import_members":false`), bad("visibility_level: must be an integer; import_members: must be an integer")},
+		{"visibility_level 20.0", with(`"visibility_level":20.0`), ""},
+		{"visibility_level 2e1", with(`"visibility_level":2e1`), ""},
 		{"license_id beyond int32", with(`"license_id":2147483648`), bad(`license_id: integer doesn't match the format "int32" (value should be between -2147483648 and 2147483647)`)},
 		{"name as a number", body(valid + `,"name":7`), bad("name: value must be a string")},
 		// every optional field at once.

@@ -70,16 +70,19 @@ const testRequestID = "0123456789abcdef0123456789abcdef"
 // serveWith is serve with validator options (body limit, auth hook).
 // As in the server, the API gateway in front of the fake names every
 // answer with X-Request-Id: its authentication hook names the answers that
-// get past it, and the error handler names the errors.
+// get past it, and the error handler names the errors. As in the server,
+// codearts.CheckIntegers runs after the gateway's authentication.
 func serveWith(t *testing.T, fake *codearts.Fake, opts openapi.Options) http.Handler {
 	t.Helper()
 	auth := opts.Authenticate
 	opts.Authenticate = func(c echo.Context) error {
 		c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
 		if auth != nil {
-			return auth(c)
+			if err := auth(c); err != nil {
+				return err
+			}
 		}
-		return nil
+		return codearts.CheckIntegers(c)
 	}
 	v, err := openapi.New(loadSpec(t), opts)
 	if err != nil {
