@@ -25,7 +25,7 @@ func namedAnswer(t *testing.T, r response, status int, want string) {
 }
 
 // CodeArts refuses a wrong type in an integer field saying so, whatever the
-// field's enum.
+// field's enum, and checks import_url as the base64 of an https address.
 func TestCodeArtsCreateBodyChecks(t *testing.T) {
 	h := newHarness(t, mock.Config{})
 	auth := []string{"X-Auth-Token", "any-token", "Content-Type", ctJSON}
@@ -38,13 +38,15 @@ func TestCodeArtsCreateBodyChecks(t *testing.T) {
 		{"visibility_level true", `,"visibility_level":true`, "visibility_level: must be an integer"},
 		{"import_members a fraction", `,"import_members":0.5`, "import_members: must be an integer"},
 		{"enable_readme an array", `,"enable_readme":[1]`, "enable_readme: must be an integer"},
+		{"import_url not base64", `,"import_url":"https://example.com/a.git"`, "import_url: is not base64 (it must be the base64 of an https address)"},
+		{"import_url of an http address", `,"import_url":"aHR0cDovL2V4YW1wbGUuY29tL2EuZ2l0"`, `import_url: is the base64 of "http://example.com/a.git", not of an https address`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			namedAnswer(t, h.do(http.MethodPost, "/v1/repositories", body(tc.extra), auth...), http.StatusBadRequest, chBody("CH.010001", tc.msg))
 		})
 	}
 	// A whole number written as 20.0 is 20, stored as the number.
-	r := h.do(http.MethodPost, "/v1/repositories", body(`,"visibility_level":20.0`), auth...)
+	r := h.do(http.MethodPost, "/v1/repositories", body(`,"visibility_level":20.0,"import_url":"aHR0cHM6Ly9leGFtcGxlLmNvbS9hLmdpdA=="`), auth...)
 	id, _ := get(r.json, "result.repository_uuid").(string)
 	if r.status != http.StatusOK || id == "" {
 		t.Fatalf("create with 20.0: HTTP %d %s", r.status, r.raw)

@@ -1,6 +1,7 @@
 package codearts_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,10 @@ import (
 
 	"github.com/repomock/repomock/mock/codearts"
 )
+
+// importURL512 is the base64 of an https address, 512 characters long (the
+// documented maximum).
+var importURL512 = base64.StdEncoding.EncodeToString([]byte("https://example.com/" + strings.Repeat("a", 364)))
 
 // The pattern of the name rule, as the validator quotes it.
 const namePattern = `name: string doesn't match the regular expression "^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$"`
@@ -66,11 +71,17 @@ func TestCreateFieldRules(t *testing.T) {
 		{"visibility_level 20", with(`"visibility_level":20`), ""},
 		// enable_readme: 0 or 1.
 		{"enable_readme 2", with(`"enable_readme":2`), bad("enable_readme: must be one of 0, 1")},
-		// import_url: 10–512.
+		// import_url: 10–512 characters of base64 of an https address.
 		{"import_url 9 chars", with(`"import_url":"aHR0cHM6L"`), bad("import_url: minimum string length is 10")},
-		{"import_url 10 chars", with(`"import_url":"aHR0cHM6Ly"`), ""},
+		{"import_url 10 chars, not an address", with(`"import_url":"aHR0cHM6Ly"`), bad(`import_url: is the base64 of "https:/", not of an https address`)},
 		{"import_url 513 chars", with(`"import_url":"` + strings.Repeat("A", 513) + `"`), bad("import_url: maximum string length is 512")},
-		{"import_url 512 chars", with(`"import_url":"` + strings.Repeat("A", 512) + `"`), ""},
+		{"import_url 512 chars", with(`"import_url":"` + importURL512 + `"`), ""},
+		{"import_url padded", with(`"import_url":"aHR0cHM6Ly9leGFtcGxlLmNvbS9hLmdpdA=="`), ""},
+		{"import_url unpadded", with(`"import_url":"aHR0cHM6Ly9leGFtcGxlLmNvbS9hLmdpdA"`), ""},
+		{"import_url not base64", with(`"import_url":"https://example.com/a.git"`), bad("import_url: is not base64 (it must be the base64 of an https address)")},
+		{"import_url in the URL-safe alphabet", with(`"import_url":"aHR0cHM6Ly9leGFtcGxlLmNvbS8_eD0-Pj4="`), bad("import_url: is not base64 (it must be the base64 of an https address)")},
+		{"import_url of an http address", with(`"import_url":"aHR0cDovL2V4YW1wbGUuY29tL2EuZ2l0"`), bad(`import_url: is the base64 of "http://example.com/a.git", not of an https address`)},
+		{"import_url of bytes", with(`"import_url":"` + strings.Repeat("A", 12) + `"`), bad(`import_url: is the base64 of "\x00\x00\x00\x00\x00\x00\x00\x00\x00", not of an https address`)},
 		// description: 0–2000.
 		{"description 2001 chars", with(`"description":"` + strings.Repeat("d", 2001) + `"`), bad("description: maximum string length is 2000")},
 		{"description 2000 chars", with(`"description":"` + strings.Repeat("d", 2000) + `"`), ""},

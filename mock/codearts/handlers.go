@@ -63,7 +63,7 @@ func (f *Fake) create(c echo.Context) error {
 // Assumption: template_id, import_url, gitignore_id, license_id,
 // enable_readme, import_members, caller and group_id are checked and
 // then ignored: the fake models no repository content, members or groups
-// (import_url is not base64-decoded nor fetched).
+// (import_url is decoded and checked, never fetched).
 func (f *Fake) createIn(s *Store, b *createBody, newID func() string) (Repository, *Error) {
 	if err := checkCreate(b); err != nil {
 		return Repository{}, err
