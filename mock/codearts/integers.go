@@ -39,9 +39,9 @@ func isIntegerField(key string) bool {
 //
 // Assumption: the vendor's Java backend reads numeric strings as numbers
 // (seed 002's own example sends "import_members":"0" and
-// "visibility_level":"20"; vendors.md §6). As Jackson's coercion does, a
-// digit string may start with '-' and with zeros; it may not hold spaces,
-// a '+', a fraction or an exponent.
+// "visibility_level":"20"; vendors.md §6). A digit string is an optional
+// '-' and decimal digits, leading zeros allowed; spaces, a '+', a fraction
+// or an exponent make it no integer.
 func CoerceIntegers(body []byte) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
