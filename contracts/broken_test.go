@@ -352,6 +352,19 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			},
 		},
 		{
+			// A path that names no project is the gateway's to refuse, in
+			// its own shape; answered in ServiceStage's shape instead, the
+			// negative check of CreateFile sees it (the body still fits the
+			// spec's 400, so conformance does not).
+			name: "ServiceStage answers the SDK's {project_id} in its own shape",
+			wrap: rewrite(func(r *http.Request) bool {
+				return r.Method == http.MethodPost && stageFile.MatchString(r.URL.Path) && strings.HasPrefix(r.URL.Path, "/v1/{project_id}/")
+			}, func(status int, body []byte) (int, []byte) {
+				return status, []byte(`{"error_code":"SVCSTG.REPO.0400","error_msg":"parameter invalid: project_id"}`)
+			}),
+			fail: []key{{contracts.CheckNegativeData, opStageCreate}},
+		},
+		{
 			// The same fault on one read operation only: the status check
 			// alone reports it.
 			name: "CodeArts ShowRepositoryByUuid answers 201 instead of 200",

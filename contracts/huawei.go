@@ -28,7 +28,8 @@ const (
 	stageTrees       = "ListTrees"
 )
 
-// gatewayEnvelope checks the API gateway's 401: an APIGW code and a message.
+// gatewayEnvelope checks an answer of the API gateway itself (a 401, or
+// the 400 for a path that names no project): an APIGW code and a message.
 func gatewayEnvelope(b map[string]any) error {
 	if !strings.HasPrefix(str(b, "error_code"), "APIGW.") {
 		return fmt.Errorf(`want the gateway's {"error_code":"APIGW.…","error_msg":…}, got %v`, b)
@@ -89,6 +90,8 @@ func codeartsScenarios(s *suite, v *vendor) {
 	base := map[string]any{"name": s.name("neg"), "project_uuid": project}
 	s.negative(create, base, false, func(body any) request { return request{body: body} }, deleteLater)
 	s.missingAuth(create, request{body: map[string]any{"name": s.name("noauth"), "project_uuid": project}}, gatewayEnvelope)
+	// import_url is documented as the base64 of an https address.
+	s.rejects(create, "import_url: not base64", request{body: map[string]any{"name": s.name("neg"), "project_uuid": project, "import_url": "not base64 at all"}}, deleteLater)
 
 	// A duplicate name in the project is refused, and nothing is stored.
 	name := s.name("dup")
@@ -167,6 +170,21 @@ func (s *suite) rejectsWith(check string, op *operation, req request, status int
 			return err
 		}
 		return op.vendor.envelope(x.status, x.body)
+	}())
+}
+
+// gatewayRejects sends req, which the API gateway must refuse with status
+// in its own shape.
+func (s *suite) gatewayRejects(check string, op *operation, req request, status int) {
+	x, err := s.call(op, req)
+	s.outcome(check, op, func() error {
+		if err != nil {
+			return err
+		}
+		if err := expectStatus(x, status); err != nil {
+			return err
+		}
+		return gatewayEnvelope(x.json())
 	}())
 }
 
@@ -251,6 +269,11 @@ func servicestageScenarios(s *suite, v *vendor) {
 	s.rejects(create, "ref: required", request{params: file(negPath), header: auth, body: valid}, deleteLater)
 	s.rejects(create, "X-Repo-Auth: required", request{params: file(negPath), query: ref, body: valid}, deleteLater)
 	s.missingAuth(create, at(negPath)(valid), gatewayEnvelope)
+	// The gateway refuses a path that names no project, such as the literal
+	// {project_id} the SDK sends when its credentials have none.
+	noProject := file(negPath)
+	noProject["project_id"] = "{project_id}"
+	s.gatewayRejects(CheckNegativeData, create, request{params: noProject, query: ref, header: auth, body: valid}, http.StatusBadRequest)
 
 	// Creating a file that exists is refused with SVCSTG.REPO.0403.
 	path := "repomock/" + s.name("twice") + ".txt"

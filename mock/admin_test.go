@@ -317,8 +317,8 @@ func TestUnroutedRequestsGetTheirVendorsShape(t *testing.T) {
 	}{
 		{http.MethodGet, "/v1/nope", 404, `"code":5`},
 		{http.MethodPut, rvPath, 501, `"code":12`},
-		{http.MethodGet, "/v1/repositories", 404, `"code":"CH.000404"`},
-		{http.MethodPatch, "/v2/repositories/" + strings.Repeat("a", 32), 404, `"code":"CH.000404"`},
+		{http.MethodGet, "/v1/repositories", 404, `"error_code":"APIGW.0101"`},
+		{http.MethodPatch, "/v2/repositories/" + strings.Repeat("a", 32), 404, `"error_code":"APIGW.0101"`},
 		{http.MethodPatch, "/v1/" + strings.Repeat("0", 32) + "/git/files/ns/proj/a.txt", 404, `"error_code":"APIGW.0101"`},
 		{http.MethodGet, "/__admin/nope", 404, `"message":"Not Found"`},
 	}

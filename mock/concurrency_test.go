@@ -267,15 +267,15 @@ func TestConcurrentServiceStageCreateSameFile(t *testing.T) {
 	if tr.status != http.StatusOK || strings.TrimSpace(tr.raw) != `{"paths":["app/race.txt"]}` {
 		t.Fatalf("trees: %d %s", tr.status, tr.raw)
 	}
-	// The file holds one racer's content, whole, with its blob SHA.
+	// The file holds one racer's content, whole, with its sha.
 	sh := h.do(http.MethodGet, stageFiles+"app:race.txt?ref=master", nil, stageHeaders...)
 	content, _ := sh.json["content"].(string)
 	if !slices.Contains(contents, content) {
 		t.Fatalf("stored content %q is no racer's", content)
 	}
 	data, _ := base64.StdEncoding.DecodeString(content)
-	if sh.json["sha"] != gitBlobSHA(data) {
-		t.Errorf("sha %v, want %s", sh.json["sha"], gitBlobSHA(data))
+	if sh.json["sha"] != fileSHA(data) {
+		t.Errorf("sha %v, want %s", sh.json["sha"], fileSHA(data))
 	}
 }
 
@@ -288,7 +288,7 @@ func TestConcurrentServiceStageUpdateAndDeleteWithOneSha(t *testing.T) {
 	if c.status != http.StatusOK {
 		t.Fatalf("create: %d %s", c.status, c.raw)
 	}
-	sha := gitBlobSHA([]byte("v0"))
+	sha := fileSHA([]byte("v0"))
 
 	rs := race(t, h, racers, func(i int) (string, string, []byte, []string) {
 		data, _ := json.Marshal(map[string]string{"message": "m", "sha": sha, "content": base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("v1 by %02d", i)))})

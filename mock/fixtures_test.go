@@ -124,12 +124,17 @@ repositories:
 	}, {
 		name: "servicestage: a required field missing",
 		file: "servicestage.yaml",
-		yaml: "repositories:\n  - project_id: p\n    namespace: n\n    project: a\n  - project_id: p\n    project: b\n",
+		yaml: "repositories:\n  - project_id: 0123456789abcdef0123456789abcdef\n    namespace: n\n    project: a\n  - project_id: 0123456789abcdef0123456789abcdef\n    project: b\n",
 		want: "5: repositories[1]: project_id and namespace are required",
+	}, {
+		name: "servicestage: a project id the gateway refuses",
+		file: "servicestage.yaml",
+		yaml: "repositories:\n  - project_id: p\n    namespace: n\n    project: a\n",
+		want: `2: repositories[0]: project_id "p": must be 32 lowercase hexadecimal digits, as the gateway requires of every request`,
 	}, {
 		name: "servicestage: unknown field in a file",
 		file: "servicestage.yaml",
-		yaml: "repositories:\n  - project_id: p\n    namespace: n\n    project: a\n    files:\n      - ref: main\n        path: x\n        contents: hi\n",
+		yaml: "repositories:\n  - project_id: 0123456789abcdef0123456789abcdef\n    namespace: n\n    project: a\n    files:\n      - ref: main\n        path: x\n        contents: hi\n",
 		want: "8: repositories[0].files[0].contents: unknown field",
 	}, {
 		name: "YAML syntax: a list item out of line",
@@ -181,7 +186,7 @@ func TestFixturesListsTheFilesLoaded(t *testing.T) {
 
 	dir := t.TempDir()
 	writeFile(t, dir, "codearts.yaml", "# nothing yet\n")
-	writeFile(t, dir, "servicestage.yaml", "strict: true\nrepositories:\n  - {project_id: p, namespace: n, project: a, refs: [main]}\n")
+	writeFile(t, dir, "servicestage.yaml", "strict: true\nrepositories:\n  - {project_id: 0123456789abcdef0123456789abcdef, namespace: n, project: a, refs: [main]}\n")
 	if srv, err = mock.New(mock.Config{FixturesDir: dir}); err != nil {
 		t.Fatal(err)
 	}

@@ -512,7 +512,7 @@ func FuzzCodeArtsPath(f *testing.F) {
 				t.Fatalf("list total %d, created %q", n, created)
 			}
 		} else {
-			want4xx(t, "list", l, "codearts")
+			want4xx(t, "list", l, "codearts", "huawei")
 		}
 
 		v := s.do(t, http.MethodGet, "/v1/projects/"+pEsc+"/repositories/validation/"+url.PathEscape(name), nil, huaweiAuth...)
@@ -525,7 +525,7 @@ func FuzzCodeArtsPath(f *testing.F) {
 				t.Fatalf("name check of %q: %s, created %q", name, v.raw, created)
 			}
 		default:
-			want4xx(t, "name check", v, "codearts")
+			want4xx(t, "name check", v, "codearts", "huawei")
 		}
 
 		idEsc := url.PathEscape(repoUUID)
@@ -542,7 +542,7 @@ func FuzzCodeArtsPath(f *testing.F) {
 				want(t, op.method+" of an absent uuid", r, http.StatusNotFound)
 				want4xx(t, op.method, r, "codearts")
 			default:
-				want4xx(t, op.method, r, "codearts")
+				want4xx(t, op.method, r, "codearts", "huawei")
 			}
 		}
 	})
@@ -619,8 +619,8 @@ func FuzzServiceStageCreate(f *testing.F) {
 			t.Fatalf("show: content is not base64: %s", sh.raw)
 		}
 		sha, _ := sh.json["sha"].(string)
-		if sh.json["path"] != got || sha != gitBlobSHA(content) {
-			t.Fatalf("show: %s, want path %q and the git blob SHA %s", sh.raw, got, gitBlobSHA(content))
+		if sh.json["path"] != got || sha != fileSHA(content) {
+			t.Fatalf("show: %s, want path %q and the sha %s", sh.raw, got, fileSHA(content))
 		}
 		d := s.do(t, http.MethodDelete, file+"&message=fuzz&sha="+sha, nil, stageAuth...)
 		want(t, "delete", d, http.StatusNoContent)

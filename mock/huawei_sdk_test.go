@@ -5,7 +5,7 @@ package mock_test
 // test-only import: the server binary does not link it.
 
 import (
-	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -310,12 +310,11 @@ func createFile(path, content string) *stagemodel.CreateFileRequest {
 	}
 }
 
-// gitBlobSHA is what `git hash-object` prints for content.
-func gitBlobSHA(content []byte) string {
-	h := sha1.New()
-	fmt.Fprintf(h, "blob %d\x00", len(content))
-	h.Write(content)
-	return hex.EncodeToString(h.Sum(nil))
+// fileSHA is a ServiceStage file's sha as the mock answers it: the SHA-256
+// of the content, 64 hex digits (vendors.md §6).
+func fileSHA(content []byte) string {
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:])
 }
 
 func TestSDKServiceStageBinaryRoundTrip(t *testing.T) {
@@ -343,11 +342,53 @@ func TestSDKServiceStageBinaryRoundTrip(t *testing.T) {
 	if string(got) != string(content) {
 		t.Fatalf("read back %d bytes that differ from the %d written", len(got), len(content))
 	}
-	if *shown.Sha != gitBlobSHA(content) {
-		t.Errorf("sha %s, want the git blob SHA-1 %s", *shown.Sha, gitBlobSHA(content))
+	if *shown.Sha != fileSHA(content) {
+		t.Errorf("sha %s, want the SHA-256 %s", *shown.Sha, fileSHA(content))
 	}
 	if shown.Encoding == nil || shown.Encoding.Value() != "base64" {
 		t.Errorf("encoding %v, want base64", shown.Encoding)
+	}
+}
+
+// ShowContent's sha is the SHA-256 of the content (64 hex digits, the
+// vendor's documented form); update and delete take it back, and the git
+// blob SHA-1 of the same content is refused as not the current sha.
+func TestSDKServiceStageShaRoundTrip(t *testing.T) {
+	h := newSDKHarness(t, nil)
+	c := stageClient(t, h, akskCredential(t, sdkAK, sdkSK))
+	if _, err := c.CreateFile(createFile("app:sha.txt", base64.StdEncoding.EncodeToString([]byte("hello\n")))); err != nil {
+		t.Fatal(err)
+	}
+	at := func() *stagemodel.ShowContentRequest {
+		return &stagemodel.ShowContentRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Path: "app:sha.txt", Ref: "master"}
+	}
+	shown, err := c.ShowContent(at())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sha256sum prints this for "hello\n"; git hash-object prints ce013625….
+	const sha256Hello = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+	if *shown.Sha != sha256Hello {
+		t.Fatalf("sha %s, want %s", *shown.Sha, sha256Hello)
+	}
+	update := func(sha string) error {
+		_, err := c.UpdateFile(&stagemodel.UpdateFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Path: "app:sha.txt", Ref: "master",
+			Body: &stagemodel.FileUpdate{Message: "change", Content: base64.StdEncoding.EncodeToString([]byte("v2")), Sha: sha}})
+		return err
+	}
+	se := serviceError(t, update("ce013625030ba8dba906f756967f9e9ca394464a"), http.StatusBadRequest, "SVCSTG.REPO.0400")
+	if want := `parameter invalid: sha "ce013625030ba8dba906f756967f9e9ca394464a" is not the current sha of file "app/sha.txt" (the SHA-256 of its content, as ShowContent gives it)`; se.ErrorMessage != want {
+		t.Errorf("message %q, want %q", se.ErrorMessage, want)
+	}
+	if err := update(sha256Hello); err != nil {
+		t.Fatalf("UpdateFile with the shown sha: %v", err)
+	}
+	if shown, err = c.ShowContent(at()); err != nil || *shown.Sha != fileSHA([]byte("v2")) {
+		t.Fatalf("after the update: %v, %v", shown, err)
+	}
+	if _, err := c.DeleteFile(&stagemodel.DeleteFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app",
+		Path: "app:sha.txt", Ref: "master", Message: "remove", Sha: *shown.Sha}); err != nil {
+		t.Fatalf("DeleteFile with the shown sha: %v", err)
 	}
 }
 
@@ -519,6 +560,12 @@ func TestSDKRequestIDs(t *testing.T) {
 	stageHC := sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, seen)
 	stage := servicestage.NewServiceStageClient(stageHC)
 	badStage := servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, akskCredential(t, sdkAK, "not-the-secret"), seen))
+	// Credentials without a project id: the SDK sends the literal {project_id}.
+	noProjectCred, err := basic.NewCredentialsBuilder().WithAk(sdkAK).WithSk(sdkSK).SafeBuild()
+	if err != nil {
+		t.Fatal(err)
+	}
+	noProject := servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, noProjectCred, seen))
 
 	var id string
 	long := createRepo("long")
@@ -554,11 +601,11 @@ func TestSDKRequestIDs(t *testing.T) {
 		{"CodeArts gateway 401", func() error { _, err := badRepo.CreateRepository(createRepo("never")); return err }, 401,
 			gatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
 		{"CodeArts unknown route", func() error { return sdkCall(repoHC, http.MethodGet, "/v2/repositories/"+unknown+"/nothing") }, 404,
-			chBody("CH.000404", "Not Found")},
+			gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
 		{"CodeArts wrong method", func() error { return sdkCall(repoHC, http.MethodPut, "/v1/repositories") }, 404,
-			chBody("CH.000404", "Method Not Allowed")},
+			gatewayBody("APIGW.0101", "The API does not exist")},
 		{"CodeArts body over the limit", func() error { _, err := repo.CreateRepository(long); return err }, 413,
-			chBody("CH.010001", "body: request body exceeds the limit of 1024 bytes")},
+			gatewayBody("APIGW.0201", "Request entity too large")},
 		{"CodeArts URI over the limit", func() error {
 			_, err := repo.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: strings.Repeat("b", mock.MaxURIBytes)})
 			return err
@@ -566,13 +613,15 @@ func TestSDKRequestIDs(t *testing.T) {
 		{"ServiceStage create", func() error { _, err := stage.CreateFile(file); return err }, 200, ""},
 		{"ServiceStage delete (204, no body)", func() error {
 			_, err := stage.DeleteFile(&stagemodel.DeleteFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app",
-				Path: "app:id.txt", Ref: "master", Message: "remove", Sha: gitBlobSHA([]byte("hi"))})
+				Path: "app:id.txt", Ref: "master", Message: "remove", Sha: fileSHA([]byte("hi"))})
 			return err
 		}, 204, ""},
 		{"ServiceStage no X-Repo-Auth", func() error { _, err := stage.CreateFile(noAuth); return err }, 400,
 			stageBody("SVCSTG.REPO.0450", "no repository authorization: the X-Repo-Auth header is required")},
 		{"ServiceStage gateway 401", func() error { _, err := badStage.CreateFile(file); return err }, 401,
 			gatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
+		{"ServiceStage without a project id", func() error { _, err := noProject.CreateFile(file); return err }, 400,
+			gatewayBody("APIGW.0201", `Bad request: project_id "{project_id}" is not a project id (32 lowercase hexadecimal digits); the SDK sends it when its credentials have no project id`)},
 		{"ServiceStage unknown route", func() error { return sdkCall(stageHC, http.MethodGet, "/v1/"+sdkProjectID+"/git/nothing") }, 404,
 			gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
 		{"ServiceStage wrong method", func() error { return sdkCall(stageHC, http.MethodPatch, stagePath) }, 404,

@@ -204,9 +204,9 @@ func codeArtsCases() []batteryCase {
 		bad("empty body", ``),
 		{vendor: vendorCodeArts, name: "text/plain content type", body: valid, headers: []string{"X-Auth-Token", "battery-token", "Content-Type", "text/plain"}, status: []int{400}, code: "CH.010001"},
 		{vendor: vendorCodeArts, name: "missing content type", body: valid, headers: []string{"X-Auth-Token", "battery-token"}, status: []int{400}, code: "CH.010001"},
-		{vendor: vendorCodeArts, name: "body over the limit", body: overLimit, status: []int{413}, code: "CH.010001"},
-		{vendor: vendorCodeArts, name: "body over the limit, chunked", body: overLimit, chunked: true, status: []int{413}, code: "CH.010001"},
-		{vendor: vendorCodeArts, name: "body over the limit, no credentials", body: overLimit, headers: []string{"Content-Type", ctJSON}, status: []int{413}, code: "CH.010001"},
+		{vendor: vendorCodeArts, name: "body over the limit", body: overLimit, status: []int{413}, code: "APIGW.0201"},
+		{vendor: vendorCodeArts, name: "body over the limit, chunked", body: overLimit, chunked: true, status: []int{413}, code: "APIGW.0201"},
+		{vendor: vendorCodeArts, name: "body over the limit, no credentials", body: overLimit, headers: []string{"Content-Type", ctJSON}, status: []int{413}, code: "APIGW.0201"},
 		{vendor: vendorCodeArts, name: "X-Auth-Token over 100,000 characters", body: valid, headers: []string{"X-Auth-Token", strings.Repeat("t", 100001), "Content-Type", ctJSON}, status: []int{401}, code: "APIGW.0301"},
 		{vendor: vendorCodeArts, name: "traversal in repository_uuid", method: http.MethodGet, target: "/v2/repositories/..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd", status: []int{400}, code: "CH.010001"},
 		{vendor: vendorCodeArts, name: "traversal in the name check", method: http.MethodGet, target: "/v1/projects/" + p + "/repositories/validation/..%2F..%2Fetc", status: []int{400}, code: "CH.010001"},
@@ -392,8 +392,9 @@ func checkEnvelope(t *testing.T, vendor string, r response, code string) {
 			t.Errorf("Endor code %v, want %s: %s", m["code"], code, r.raw)
 		}
 		return
-	case isGateway && (vendor == vendorStage || r.status == http.StatusUnauthorized):
-		// Huawei's API gateway answers in its own shape (documented).
+	case isGateway && (vendor == vendorStage || vendor == vendorCodeArts):
+		// Huawei's API gateway answers in its own shape, in front of both
+		// services (documented).
 		for _, k := range keys {
 			if k != "error_code" && k != "error_msg" && k != "request_id" {
 				t.Errorf("gateway error with key %q: %s", k, r.raw)
@@ -522,7 +523,7 @@ func TestReliabilityServiceStagePathTraversalStaysInTheFake(t *testing.T) {
 		if sh.status != http.StatusOK {
 			t.Fatalf("read %s: %d %s", target, sh.status, sh.raw)
 		}
-		jsonEqual(t, sh.raw, fmt.Sprintf(`{"path":%q,"sha":%q,"encoding":"base64","content":%q}`, escape, gitBlobSHA(content), body["content"]))
+		jsonEqual(t, sh.raw, fmt.Sprintf(`{"path":%q,"sha":%q,"encoding":"base64","content":%q}`, escape, fileSHA(content), body["content"]))
 	}
 	// A traversal in the project is a repository name.
 	r = h.do(http.MethodPost, "/v1/"+sdkProjectID+"/git/files/repomock/..:..:../etc:shadow?ref=master", body, stageHeaders...)

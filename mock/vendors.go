@@ -116,8 +116,14 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		name:     "Huawei CodeArts Repo",
 		spec:     specs.CodeArts,
 		handlers: codeartsFake.Handlers(),
-		auth:     huawei.Authenticate,
-		errorFor: func(status int, msg string) statusError { return codearts.ErrorFor(status, msg) },
+		// The gateway checks credentials before the service reads the body.
+		auth: func(c echo.Context) error {
+			if err := huawei.Authenticate(c); err != nil {
+				return err
+			}
+			return codearts.CheckIntegers(c)
+		},
+		errorFor: huaweiErrorFor(codearts.ErrorFor),
 		owns: func(r *http.Request) bool {
 			p := r.URL.Path
 			return strings.HasPrefix(p, "/v1/repositories") || strings.HasPrefix(p, "/v2/repositories") || strings.HasPrefix(p, "/v1/projects/")
@@ -130,14 +136,18 @@ func (s *Server) vendors(fx fixtures) []vendor {
 		name:     "Huawei ServiceStage",
 		spec:     specs.ServiceStage,
 		handlers: stageFake.Handlers(),
-		// The gateway checks credentials before the service checks X-Repo-Auth.
+		// The gateway checks credentials, then the project the path names,
+		// before the service checks X-Repo-Auth.
 		auth: func(c echo.Context) error {
 			if err := huawei.Authenticate(c); err != nil {
 				return err
 			}
+			if err := huawei.CheckProjectID(c, "project_id"); err != nil {
+				return err
+			}
 			return stageFake.Authenticate(c)
 		},
-		errorFor: func(status int, msg string) statusError { return servicestage.ErrorFor(status, msg) },
+		errorFor: huaweiErrorFor(servicestage.ErrorFor),
 		owns:     func(r *http.Request) bool { return isServiceStagePath(r.URL.Path) },
 		gateway:  first(func(c echo.Context) { huawei.AssignRequestID(c) }),
 		reset:    stageFake.Reset,
@@ -154,6 +164,19 @@ func isServiceStagePath(p string) bool {
 	}
 	_, rest, ok = strings.Cut(rest, "/")
 	return ok && strings.HasPrefix(rest, "git/")
+}
+
+// huaweiErrorFor answers a failure no handler saw as Huawei's API gateway
+// does when it is the gateway's to answer (credentials, no such API, a body
+// too large: the same answer for both services), and else as the service
+// does.
+func huaweiErrorFor[E statusError](service func(int, string) E) func(int, string) statusError {
+	return func(status int, msg string) statusError {
+		if gw := huaweiauth.ErrorFor(status, msg); gw != nil {
+			return gw
+		}
+		return service(status, msg)
+	}
 }
 
 // requestIDs makes the ids Huawei's gateway names its requests with

@@ -1,6 +1,7 @@
 package codearts_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,10 @@ import (
 
 	"github.com/repomock/repomock/mock/codearts"
 )
+
+// importURL512 is the base64 of an https address, 512 characters long (the
+// documented maximum).
+var importURL512 = base64.StdEncoding.EncodeToString([]byte("https://example.com/" + strings.Repeat("a", 364)))
 
 // The pattern of the name rule, as the validator quotes it.
 const namePattern = `name: string doesn't match the regular expression "^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$"`
@@ -66,19 +71,37 @@ func TestCreateFieldRules(t *testing.T) {
 		{"visibility_level 20", with(`"visibility_level":20`), ""},
 		// enable_readme: 0 or 1.
 		{"enable_readme 2", with(`"enable_readme":2`), bad("enable_readme: must be one of 0, 1")},
-		// import_url: 10–512.
+		// import_url: 10–512 characters of base64 of an https address.
 		{"import_url 9 chars", with(`"import_url":"aHR0cHM6L"`), bad("import_url: minimum string length is 10")},
-		{"import_url 10 chars", with(`"import_url":"aHR0cHM6Ly"`), ""},
+		{"import_url 10 chars, not an address", with(`"import_url":"aHR0cHM6Ly"`), bad(`import_url: is the base64 of "https:/", not of an https address`)},
 		{"import_url 513 chars", with(`"import_url":"` + strings.Repeat("A", 513) + `"`), bad("import_url: maximum string length is 512")},
-		{"import_url 512 chars", with(`"import_url":"` + strings.Repeat("A", 512) + `"`), ""},
+		{"import_url 512 chars", with(`"import_url":"` + importURL512 + `"`), ""},
+		{"import_url padded", with(`"import_url":"aHR0cHM6Ly9leGFtcGxlLmNvbS9hLmdpdA=="`), ""},
+		{"import_url unpadded", with(`"import_url":"aHR0cHM6Ly9leGFtcGxlLmNvbS9hLmdpdA"`), ""},
+		{"import_url not base64", with(`"import_url":"https://example.com/a.git"`), bad("import_url: is not base64 (it must be the base64 of an https address)")},
+		{"import_url in the URL-safe alphabet", with(`"import_url":"aHR0cHM6Ly9leGFtcGxlLmNvbS8_eD0-Pj4="`), bad("import_url: is not base64 (it must be the base64 of an https address)")},
+		{"import_url of an http address", with(`"import_url":"aHR0cDovL2V4YW1wbGUuY29tL2EuZ2l0"`), bad(`import_url: is the base64 of "http://example.com/a.git", not of an https address`)},
+		{"import_url of bytes", with(`"import_url":"` + strings.Repeat("A", 12) + `"`), bad(`import_url: is the base64 of "\x00\x00\x00\x00\x00\x00\x00\x00\x00", not of an https address`)},
 		// description: 0–2000.
 		{"description 2001 chars", with(`"description":"` + strings.Repeat("d", 2001) + `"`), bad("description: maximum string length is 2000")},
 		{"description 2000 chars", with(`"description":"` + strings.Repeat("d", 2000) + `"`), ""},
 		{"description empty", with(`"description":""`), ""},
-		// integers are integers (the doc's example sends strings; the type is Integer).
-		{"license_id as a string", with(`"license_id":"5"`), bad("license_id: value must be an integer")},
-		{"group_id as a string", with(`"group_id":"7"`), bad("group_id: value must be an integer")},
-		{"visibility_level as a string", with(`"visibility_level":"20"`), bad("visibility_level: must be one of 0, 20")},
+		// integers are integers: any value that is neither a number nor a
+		// digit string says so, never "must be one of" (digit strings:
+		// TestDocExampleBody).
+		{"visibility_level a word", with(`"visibility_level":"public"`), bad("visibility_level: must be an integer")},
+		{"visibility_level true", with(`"visibility_level":true`), bad("visibility_level: must be an integer")},
+		{"visibility_level null", with(`"visibility_level":null`), bad("visibility_level: must be an integer")},
+		{"visibility_level a fraction", with(`"visibility_level":20.5`), bad("visibility_level: must be an integer")},
+		{"visibility_level an array", with(`"visibility_level":[20]`), bad("visibility_level: must be an integer")},
+		{"import_members an object", with(`"import_members":{"value":0}`), bad("import_members: must be an integer")},
+		{"import_members an empty string", with(`"import_members":""`), bad("import_members: must be an integer")},
+		{"enable_readme a decimal string", with(`"enable_readme":"1.0"`), bad("enable_readme: must be an integer")},
+		{"license_id a padded string", with(`"license_id":" 5"`), bad("license_id: must be an integer")},
+		{"group_id with a plus", with(`"group_id":"+7"`), bad("group_id: must be an integer")},
+		{"two wrong types", with(`"visibility_level":"x","import_members":false`), bad("visibility_level: must be an integer; import_members: must be an integer")},
+		{"visibility_level 20.0", with(`"visibility_level":20.0`), ""},
+		{"visibility_level 2e1", with(`"visibility_level":2e1`), ""},
 		{"license_id beyond int32", with(`"license_id":2147483648`), bad(`license_id: integer doesn't match the format "int32" (value should be between -2147483648 and 2147483647)`)},
 		{"name as a number", body(valid + `,"name":7`), bad("name: value must be a string")},
 		// every optional field at once.

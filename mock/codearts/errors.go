@@ -75,10 +75,12 @@ const (
 )
 
 // ErrorFor makes the CodeArts error for a failure found outside the
-// handlers: a request that breaks the spec, an unknown route, a body over
-// the limit, a fault of the fake itself. status is the HTTP status the
-// server suggests; message says what went wrong and becomes the error's
-// message (the vendor's own text for the code when it is empty).
+// handlers: a request that breaks the spec, a fault of the fake itself.
+// status is the HTTP status the server suggests; message says what went
+// wrong and becomes the error's message (the vendor's own text for the
+// code when it is empty). What the API gateway answers on its own (bad
+// credentials, no such API, a body over the limit) never reaches CodeArts:
+// the server asks huaweiauth.ErrorFor first.
 func ErrorFor(status int, message string) *Error {
 	or := func(fallback string) string {
 		if message == "" {
@@ -94,14 +96,8 @@ func ErrorFor(status int, message string) *Error {
 		return newError(http.StatusUnauthorized, CodeNoPermission, "%s", or(msgNoPermission))
 	case http.StatusForbidden:
 		return newError(http.StatusForbidden, CodeForbidden, "%s", or(msgForbidden))
-	case http.StatusNotFound, http.StatusMethodNotAllowed:
-		// Assumption: a method the API does not have is a missing API, as the
-		// gateway's APIGW.0101 treats it: 404 CH.000404, not 405.
+	case http.StatusNotFound:
 		return newError(http.StatusNotFound, CodeNotFound, "%s", or(msgNotFound))
-	case http.StatusRequestEntityTooLarge:
-		// Assumption: 413 keeps the CodeArts envelope with CH.010001; the real
-		// gateway answers APIGW.0201 in its own body shape.
-		return newError(http.StatusRequestEntityTooLarge, CodeParamInvalid, "%s", or(msgParamInvalid))
 	case http.StatusGatewayTimeout:
 		return newError(http.StatusGatewayTimeout, CodeTimeout, "%s", or(msgTimeout))
 	case http.StatusInternalServerError:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,13 +38,23 @@ func (f *Fake) Handlers() map[string]echo.HandlerFunc {
 
 // create is CreateRepository.
 func (f *Fake) create(c echo.Context) error {
+	data, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return paramInvalid("body: could not be read")
+	}
+	// Once more, for a body that did not pass CoerceIntegers on its way
+	// here, and for whole numbers such as 20.0, which the validator takes
+	// as integers but encoding/json does not.
+	if data, err = CoerceIntegers(data); err != nil {
+		return err
+	}
 	var body createBody
-	if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
+	if err := json.Unmarshal(data, &body); err != nil {
 		return paramInvalid("body: %v", err)
 	}
-	repo, err := f.createIn(f.storeFor(c), &body, f.newID)
-	if err != nil {
-		return err
+	repo, cerr := f.createIn(f.storeFor(c), &body, f.newID)
+	if cerr != nil {
+		return cerr
 	}
 	return writeJSON(c, createResponse{Result: createResult{RepositoryUUID: repo.UUID}, Status: statusSuccess})
 }
@@ -52,7 +63,7 @@ func (f *Fake) create(c echo.Context) error {
 // Assumption: template_id, import_url, gitignore_id, license_id,
 // enable_readme, import_members, caller and group_id are checked and
 // then ignored: the fake models no repository content, members or groups
-// (import_url is not base64-decoded nor fetched).
+// (import_url is decoded and checked, never fetched).
 func (f *Fake) createIn(s *Store, b *createBody, newID func() string) (Repository, *Error) {
 	if err := checkCreate(b); err != nil {
 		return Repository{}, err

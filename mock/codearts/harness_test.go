@@ -49,7 +49,7 @@ func newFake(fx *codearts.Fixtures) *codearts.Fake {
 }
 
 // statusError is what mock/errors.go writes as it is: *codearts.Error, and
-// the gateway's auth errors.
+// the gateway's *huaweiauth.Error.
 type statusError interface {
 	error
 	StatusCode() int
@@ -57,7 +57,8 @@ type statusError interface {
 
 // serve puts the fake behind the real validator, with an error handler
 // that does what mock/errors.go does: an error that knows its status is
-// written as it is, anything else goes through codearts.ErrorFor.
+// written as it is, anything else goes through the gateway's ErrorFor,
+// else codearts.ErrorFor.
 func serve(t *testing.T, fake *codearts.Fake) http.Handler {
 	t.Helper()
 	return serveWith(t, fake, openapi.Options{})
@@ -69,16 +70,19 @@ const testRequestID = "0123456789abcdef0123456789abcdef"
 // serveWith is serve with validator options (body limit, auth hook).
 // As in the server, the API gateway in front of the fake names every
 // answer with X-Request-Id: its authentication hook names the answers that
-// get past it, and the error handler names the errors.
+// get past it, and the error handler names the errors. As in the server,
+// codearts.CheckIntegers runs after the gateway's authentication.
 func serveWith(t *testing.T, fake *codearts.Fake, opts openapi.Options) http.Handler {
 	t.Helper()
 	auth := opts.Authenticate
 	opts.Authenticate = func(c echo.Context) error {
 		c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
 		if auth != nil {
-			return auth(c)
+			if err := auth(c); err != nil {
+				return err
+			}
 		}
-		return nil
+		return codearts.CheckIntegers(c)
 	}
 	v, err := openapi.New(loadSpec(t), opts)
 	if err != nil {
@@ -102,7 +106,14 @@ func serveWith(t *testing.T, fake *codearts.Fake, opts openapi.Options) http.Han
 			case errors.As(err, &httpErr):
 				status, msg = httpErr.Code, fmt.Sprint(httpErr.Message)
 			}
-			out = codearts.ErrorFor(status, msg)
+			if gw := huaweiauth.ErrorFor(status, msg); gw != nil {
+				out = gw
+			} else {
+				out = codearts.ErrorFor(status, msg)
+			}
+		}
+		if gw, ok := out.(*huaweiauth.Error); ok {
+			gw.SetRequestID(testRequestID)
 		}
 		c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
 		_ = c.JSON(out.StatusCode(), out)
@@ -130,6 +141,12 @@ func do(t *testing.T, h http.Handler, method, path, body string) response {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return response{status: rec.Code, body: rec.Body.String()}
+}
+
+// gatewayBody is the whole body of an API gateway error.
+func gatewayBody(code, message string) string {
+	b, _ := json.Marshal(map[string]string{"error_code": code, "error_msg": message, "request_id": testRequestID})
+	return string(b)
 }
 
 // chError is the whole body of a CodeArts error.

@@ -66,7 +66,7 @@ func TestListRepositoryStatus(t *testing.T) {
 		{"too long", http.MethodGet, status(id + "0"), 400,
 			chError(codearts.CodeParamInvalid, "repository_uuid: maximum string length is 32")},
 		{"a method the operation lacks", http.MethodPost, status(id), 404,
-			chError(codearts.CodeNotFound, "Method Not Allowed")},
+			gatewayBody("APIGW.0101", "The API does not exist")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,10 +228,12 @@ func TestDeleteRepository(t *testing.T) {
 	}
 }
 
+// The API gateway answers a path or a method no API has, in its own shape
+// (the same for ServiceStage), before CodeArts could: 404 APIGW.0101.
 func TestUnknownRouteAndMethod(t *testing.T) {
 	h := serve(t, newFake(nil))
-	expect(t, do(t, h, http.MethodGet, "/v1/nothing", ""), http.StatusNotFound, chError(codearts.CodeNotFound, "Not Found"))
-	// Assumption under test: a method the API lacks is 404 CH.000404.
+	expect(t, do(t, h, http.MethodGet, "/v1/nothing", ""), http.StatusNotFound,
+		gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment"))
 	expect(t, do(t, h, http.MethodPut, "/v1/repositories", `{}`), http.StatusNotFound,
-		chError(codearts.CodeNotFound, "Method Not Allowed"))
+		gatewayBody("APIGW.0101", "The API does not exist"))
 }

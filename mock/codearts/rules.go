@@ -1,7 +1,9 @@
 package codearts
 
 import (
+	"encoding/base64"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -35,6 +37,8 @@ func checkCreate(b *createBody) *Error {
 	if u := b.ImportURL; u != nil {
 		if n := utf8.RuneCountInString(*u); n < minImportURLLen || n > maxImportURLLen {
 			bad = append(bad, fmt.Sprintf("import_url: must be %d to %d characters", minImportURLLen, maxImportURLLen))
+		} else if msg := checkImportURL(*u); msg != "" {
+			bad = append(bad, "import_url: "+msg)
 		}
 	}
 	if d := b.Description; d != nil && utf8.RuneCountInString(*d) > maxDescriptionLen {
@@ -70,6 +74,35 @@ func checkName(name string) string {
 		}
 	}
 	return ""
+}
+
+// checkImportURL applies "Base64 code of the HTTPS address of the template
+// repository" and returns what is wrong, or "".
+//
+// Assumption: the vendor's Java backend decodes it as java.util.Base64's
+// basic decoder does: the standard alphabet, with or without '=' padding.
+func checkImportURL(s string) string {
+	enc := base64.RawStdEncoding
+	if strings.HasSuffix(s, "=") {
+		enc = base64.StdEncoding
+	}
+	data, err := enc.DecodeString(s)
+	if err != nil {
+		return "is not base64 (it must be the base64 of an https address)"
+	}
+	u, err := url.Parse(string(data))
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Sprintf("is the base64 of %q, not of an https address", clipText(string(data)))
+	}
+	return ""
+}
+
+// clipText keeps a client's value short enough to quote in a message.
+func clipText(s string) string {
+	if utf8.RuneCountInString(s) <= 64 {
+		return s
+	}
+	return string([]rune(s)[:64]) + "…"
 }
 
 // checkProjectUUID applies "32 digits and letters".

@@ -2,9 +2,11 @@
 // Huawei fakes sit behind. It names every request with an id, which each
 // answer carries in X-Request-Id, and it checks the credentials the gateway
 // asks of every call: an IAM token in X-Auth-Token, or the AK/SK request
-// signature (SDK-HMAC-SHA256) that the official SDKs send instead. It is not
-// IAM: tokens are not verified, only required, and signatures are verified
-// only against the credentials it is given.
+// signature (SDK-HMAC-SHA256) that the official SDKs send instead. It also
+// makes the answers the gateway gives on its own, in its own body shape
+// (Error): no such API, a body too large, a path that names no project. It
+// is not IAM: tokens are not verified, only required, and signatures are
+// verified only against the credentials it is given.
 package huaweiauth
 
 import (
@@ -107,18 +109,6 @@ func New(cfg Config) *Verifier {
 	return v
 }
 
-// Error is the gateway's answer to bad credentials: HTTP 401 with APIGW.0301.
-type Error struct {
-	Code      string `json:"error_code"`
-	Message   string `json:"error_msg"`
-	RequestID string `json:"request_id"`
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// StatusCode is always 401.
-func (e *Error) StatusCode() int { return http.StatusUnauthorized }
-
 // requestIDKey is where the request's id is kept in the echo context.
 const requestIDKey = "repomock.huaweiauth.request_id"
 
@@ -157,7 +147,9 @@ func (v *Verifier) Authenticate(c echo.Context) error {
 	if why == "" {
 		return nil
 	}
-	return &Error{Code: "APIGW.0301", Message: "Incorrect IAM authentication information: " + why, RequestID: id}
+	e := authError(why)
+	e.RequestID = id
+	return e
 }
 
 // check says why the gateway refuses req's credentials, or "" when it

@@ -15,13 +15,17 @@ const strictFixtures = `{"strict":true,"repositories":[{"project_id":"` + projec
 	"files":[{"ref":"master","path":"README.md","content":"hello\n"}]}]}`
 
 // Every error the fake answers with, each through the real validator, each
-// body compared whole. "hello\n" is aGVsbG8K; its blob SHA is ce0136….
+// body compared whole. "hello\n" is aGVsbG8K; its sha is 5891b5…, its git
+// blob SHA-1 (what the fake once answered) ce0136….
 func TestErrorBodies(t *testing.T) {
 	strict, err := servicestage.ParseFixtures([]byte(strictFixtures))
 	if err != nil {
 		t.Fatal(err)
 	}
-	const helloSHA = "ce013625030ba8dba906f756967f9e9ca394464a"
+	const (
+		helloSHA  = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+		helloSHA1 = "ce013625030ba8dba906f756967f9e9ca394464a"
+	)
 	const dir = "/v1/" + projectID + "/git/files/repomock/"
 	createBody := map[string]string{"message": "m", "content": "aGVsbG8K"}
 	tests := []struct {
@@ -110,8 +114,13 @@ func TestErrorBodies(t *testing.T) {
 		},
 		{
 			name: "update with a stale sha", setup: []request{create("a.txt", "master", "aGVsbG8K")},
-			req:    update("a.txt", "master", "", "0000000000000000000000000000000000000000"),
-			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "0000000000000000000000000000000000000000" is not the current blob SHA of file "a.txt"`),
+			req:    update("a.txt", "master", "", strings.Repeat("0", 64)),
+			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "`+strings.Repeat("0", 64)+`" is not the current sha of file "a.txt" (the SHA-256 of its content, as ShowContent gives it)`),
+		},
+		{
+			name: "update with the content's git blob SHA-1", setup: []request{create("a.txt", "master", "aGVsbG8K")},
+			req:    update("a.txt", "master", "", helloSHA1),
+			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "`+helloSHA1+`" is not the current sha of file "a.txt" (the SHA-256 of its content, as ShowContent gives it)`),
 		},
 		{
 			name: "update without sha", setup: []request{create("a.txt", "master", "aGVsbG8K")},
@@ -120,8 +129,13 @@ func TestErrorBodies(t *testing.T) {
 		},
 		{
 			name: "delete with a stale sha", setup: []request{create("a.txt", "master", "aGVsbG8K")},
-			req:    remove("a.txt", "master", "ce01"),
-			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "ce01" is not the current blob SHA of file "a.txt"`),
+			req:    remove("a.txt", "master", "5891"),
+			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "5891" is not the current sha of file "a.txt" (the SHA-256 of its content, as ShowContent gives it)`),
+		},
+		{
+			name: "delete with the content's git blob SHA-1", setup: []request{create("a.txt", "master", "aGVsbG8K")},
+			req:    remove("a.txt", "master", helloSHA1),
+			status: 400, body: errBody("SVCSTG.REPO.0400", `parameter invalid: sha "`+helloSHA1+`" is not the current sha of file "a.txt" (the SHA-256 of its content, as ShowContent gives it)`),
 		},
 		{
 			name: "delete without sha", req: request{method: http.MethodDelete, url: fileURL("a.txt", "master") + "&message=m"},
@@ -191,6 +205,23 @@ func TestErrorBodies(t *testing.T) {
 		},
 		// API Gateway errors.
 		{
+			// What the SDK sends when its credentials have no project id.
+			name: "the SDK's {project_id}", req: request{method: http.MethodPost, url: "/v1/%7Bproject_id%7D/git/files/repomock/group:app/a.txt?ref=master", body: createBody},
+			status: 400, body: gatewayBody("APIGW.0201", `Bad request: project_id "{project_id}" is not a project id (32 lowercase hexadecimal digits); the SDK sends it when its credentials have no project id`),
+		},
+		{
+			name: "project_id of 31 hex digits", req: request{method: http.MethodGet, url: "/v1/" + projectID[:31] + "/git/files/repomock/group:app/trees?ref=master"},
+			status: 400, body: gatewayBody("APIGW.0201", `Bad request: project_id "`+projectID[:31]+`" is not a project id (32 lowercase hexadecimal digits)`),
+		},
+		{
+			name: "project_id in upper case", req: request{method: http.MethodGet, url: "/v1/" + strings.ToUpper(projectID) + "/git/files/repomock/group:app/a.txt?ref=master"},
+			status: 400, body: gatewayBody("APIGW.0201", `Bad request: project_id "`+strings.ToUpper(projectID)+`" is not a project id (32 lowercase hexadecimal digits)`),
+		},
+		{
+			name: "project_id not hex", req: request{method: http.MethodDelete, url: "/v1/" + strings.Repeat("g", 32) + "/git/files/repomock/group%2Fapp/a.txt?ref=master&message=m&sha=" + helloSHA},
+			status: 400, body: gatewayBody("APIGW.0201", `Bad request: project_id "`+strings.Repeat("g", 32)+`" is not a project id (32 lowercase hexadecimal digits)`),
+		},
+		{
 			name: "slash in the path", req: create("app/project.rb", "master", "aGVsbG8K"),
 			status: 404, body: gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment"),
 		},
@@ -239,10 +270,6 @@ func TestErrorFor(t *testing.T) {
 		{400, "ref: value is required", 400, errBody("SVCSTG.REPO.0400", "parameter invalid: ref: value is required")},
 		{415, "Content-Type: must be application/json", 400, errBody("SVCSTG.REPO.0400", "parameter invalid: Content-Type: must be application/json")},
 		{422, "odd", 400, errBody("SVCSTG.REPO.0400", "parameter invalid: odd")},
-		{401, "no credentials", 401, errBody("APIGW.0301", "Incorrect IAM authentication information: no credentials")},
-		{404, "Not Found", 404, errBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
-		{405, "Method Not Allowed", 404, errBody("APIGW.0101", "The API does not exist")},
-		{413, "body: too large", 413, errBody("APIGW.0201", "Request entity too large")},
 		{500, "internal error", 500, errBody("SVCSTG.REPO.0500", "internal error")},
 		{503, "repomock: busy", 500, errBody("SVCSTG.REPO.0500", "repomock: busy")},
 	}
@@ -251,29 +278,6 @@ func TestErrorFor(t *testing.T) {
 		body := marshal(t, e)
 		if e.StatusCode() != tt.wantStatus || body != tt.wantBody {
 			t.Errorf("ErrorFor(%d, %q) = HTTP %d %s, want HTTP %d %s", tt.status, tt.message, e.StatusCode(), body, tt.wantStatus, tt.wantBody)
-		}
-	}
-}
-
-// Only the gateway's bodies (APIGW.*) name the request; ServiceStage's own
-// (SVCSTG.REPO.*) stay as they are.
-func TestSetRequestID(t *testing.T) {
-	const id = "fedcba9876543210fedcba9876543210"
-	tests := []struct {
-		status int
-		want   string
-	}{
-		{401, `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: x","request_id":"` + id + `"}`},
-		{404, `{"error_code":"APIGW.0101","error_msg":"The API does not exist or has not been published in the environment","request_id":"` + id + `"}`},
-		{413, `{"error_code":"APIGW.0201","error_msg":"Request entity too large","request_id":"` + id + `"}`},
-		{400, errBody("SVCSTG.REPO.0400", "parameter invalid: x")},
-		{500, errBody("SVCSTG.REPO.0500", "x")},
-	}
-	for _, tt := range tests {
-		e := servicestage.ErrorFor(tt.status, "x")
-		e.SetRequestID(id)
-		if got := marshal(t, e); got != tt.want {
-			t.Errorf("ErrorFor(%d) named:\n got %s\nwant %s", tt.status, got, tt.want)
 		}
 	}
 }

@@ -7,7 +7,7 @@
 // requests reach its handlers already checked against
 // specs/servicestage-repo.yaml by mock/openapi, after the gateway's
 // X-Auth-Token / AK/SK check. It checks what the spec cannot say: the
-// X-Repo-Auth name, colon paths, base64 content, blob SHAs, and whether a
+// X-Repo-Auth name, colon paths, base64 content, file shas, and whether a
 // repository, ref or file exists. Nothing it stores ever touches the disk.
 package servicestage
 

@@ -2,12 +2,10 @@ package servicestage_test
 
 import (
 	"bytes"
-	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -18,9 +16,10 @@ import (
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
-// gitBlobSHA computes what `git hash-object` gives, independently of the fake.
-func gitBlobSHA(data []byte) string {
-	sum := sha1.Sum(append([]byte(fmt.Sprintf("blob %d\x00", len(data))), data...))
+// sha256Hex is a file's sha as the fake must answer it (the SHA-256 of the
+// content, 64 hex digits), computed independently of the fake.
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
 
@@ -37,14 +36,15 @@ func TestShowContentHelloWorld(t *testing.T) {
 	s := newServer(t, servicestage.Config{})
 	s.must(t, create("docs:hello.txt", "master", b64("hello\n")), http.StatusOK)
 	got := s.must(t, show("docs:hello.txt", "master"), http.StatusOK)
-	// The blob SHA of "hello\n" is a well-known git value.
-	want := `{"path":"docs/hello.txt","sha":"ce013625030ba8dba906f756967f9e9ca394464a","encoding":"base64","content":"aGVsbG8K"}`
+	// The SHA-256 of "hello\n" is a well-known value (sha256sum prints it), in
+	// the vendor's 64-hex form, not the git blob SHA-1 (ce013625…).
+	want := `{"path":"docs/hello.txt","sha":"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03","encoding":"base64","content":"aGVsbG8K"}`
 	if got.body != want {
 		t.Errorf("body = %s\nwant   %s", got.body, want)
 	}
 }
 
-// Every byte value goes in and comes back unchanged, and sha is the git blob SHA.
+// Every byte value goes in and comes back unchanged, and sha is the SHA-256 of the bytes.
 func TestBinaryContentRoundTrips(t *testing.T) {
 	data := make([]byte, 0, 512)
 	for i := range 256 {
@@ -66,20 +66,8 @@ func TestBinaryContentRoundTrips(t *testing.T) {
 	if got.Encoding != "base64" || got.Path != "bin/all.dat" {
 		t.Errorf("encoding, path = %q, %q; want base64, bin/all.dat", got.Encoding, got.Path)
 	}
-	if want := gitBlobSHA(data); got.Sha != want {
-		t.Errorf("sha = %s, want the git blob SHA %s", got.Sha, want)
-	}
-	// When git is at hand, it agrees.
-	if gitPath, err := exec.LookPath("git"); err == nil {
-		cmd := exec.Command(gitPath, "hash-object", "--stdin")
-		cmd.Stdin = bytes.NewReader(data)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := strings.TrimSpace(string(out)); got.Sha != want {
-			t.Errorf("sha = %s, git hash-object says %s", got.Sha, want)
-		}
+	if want := sha256Hex(data); got.Sha != want {
+		t.Errorf("sha = %s, want the SHA-256 %s", got.Sha, want)
 	}
 }
 
@@ -87,8 +75,8 @@ func TestEmptyFile(t *testing.T) {
 	s := newServer(t, servicestage.Config{})
 	s.must(t, create(".keep", "master", ""), http.StatusOK)
 	got := s.must(t, show(".keep", "master"), http.StatusOK)
-	// e69de29… is git's SHA of the empty blob.
-	if want := `{"path":".keep","sha":"e69de29bb2d1d6434b8b29ae775ad8c2e48c5391","encoding":"base64","content":""}`; got.body != want {
+	// e3b0c442… is the SHA-256 of no bytes.
+	if want := `{"path":".keep","sha":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","encoding":"base64","content":""}`; got.body != want {
 		t.Errorf("body = %s, want %s", got.body, want)
 	}
 }
@@ -120,8 +108,8 @@ func TestUpdateNeedsTheCurrentSha(t *testing.T) {
 		t.Errorf("update body = %s, want %s", got.body, want)
 	}
 	v2 := s.show(t, "app:project.rb", "master")
-	if v2.Content != b64("v2\n") || v2.Sha != gitBlobSHA([]byte("v2\n")) {
-		t.Errorf("after update: content %q sha %s, want v2 and its blob SHA", v2.Content, v2.Sha)
+	if v2.Content != b64("v2\n") || v2.Sha != sha256Hex([]byte("v2\n")) {
+		t.Errorf("after update: content %q sha %s, want v2 and its SHA-256", v2.Content, v2.Sha)
 	}
 
 	// The old sha is stale now: refused, and nothing changes.
@@ -137,7 +125,7 @@ func TestDeleteNeedsTheCurrentSha(t *testing.T) {
 	s.must(t, create("b.txt", "master", b64("b")), http.StatusOK)
 	a := s.show(t, "a.txt", "master")
 
-	s.must(t, remove("a.txt", "master", gitBlobSHA([]byte("b"))), http.StatusBadRequest)
+	s.must(t, remove("a.txt", "master", sha256Hex([]byte("b"))), http.StatusBadRequest)
 	if now := s.show(t, "a.txt", "master"); now != a {
 		t.Errorf("a refused delete changed the file: %+v", now)
 	}
@@ -218,7 +206,7 @@ func TestRootFileNamedTrees(t *testing.T) {
 	if got := s.must(t, show("trees", "master"), http.StatusOK).body; got != `{"paths":["trees"]}` {
 		t.Errorf("GET …/trees = %s, want the listing", got)
 	}
-	s.must(t, remove("trees", "master", gitBlobSHA([]byte("t"))), http.StatusNoContent)
+	s.must(t, remove("trees", "master", sha256Hex([]byte("t"))), http.StatusNoContent)
 	// Deeper down the name is an ordinary one.
 	s.must(t, create("dir:trees", "master", b64("t")), http.StatusOK)
 	s.show(t, "dir:trees", "master")
@@ -246,7 +234,7 @@ func TestDeterministic(t *testing.T) {
 		create("a:x.txt", "master", b64("x")),
 		create("a:x.txt", "master", b64("x")),
 		show("a:x.txt", "master"),
-		update("b.txt", "master", b64("b2"), gitBlobSHA([]byte("b"))),
+		update("b.txt", "master", b64("b2"), sha256Hex([]byte("b"))),
 		remove("a:x.txt", "master", "stale"),
 		trees("master"),
 		show("nope", "master"),

@@ -75,6 +75,9 @@ func (fx *Fixtures) check() ([]location, []fixtureFile, error) {
 		if r.ProjectID == "" || r.Namespace == "" {
 			return nil, nil, fmt.Errorf("%s: project_id and namespace are required", at)
 		}
+		if err := checkProjectID(r.ProjectID); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", at, err)
+		}
 		project, err := slashPath("project", r.Project)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %s", at, detail(err))
@@ -146,6 +149,21 @@ func (fx *Fixtures) apply(s *Store) {
 	for _, f := range files {
 		s.ensure(f.loc)[f.path] = newFile(f.data)
 	}
+}
+
+// checkProjectID holds a stored project_id to the rule the API gateway
+// applies to every request (huaweiauth.CheckProjectID): a repository under
+// any other project id could never be reached.
+func checkProjectID(id string) error {
+	ok := len(id) == 32
+	for i := 0; ok && i < len(id); i++ {
+		c := id[i]
+		ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
+	}
+	if !ok {
+		return fmt.Errorf("project_id %q: must be 32 lowercase hexadecimal digits, as the gateway requires of every request", clip(id))
+	}
+	return nil
 }
 
 // detail is an error's message without the vendor's description of its code.

@@ -37,7 +37,7 @@ func TestShippedFixtures(t *testing.T) {
 		t.Errorf("trees = %s", got)
 	}
 	if got := s.show(t, "app:project.rb", "master"); got.Content != "IyA9PSBTY2hlbWEgSW5mb3JtYXRpb24K" ||
-		got.Sha != "26a706561ec081d8526d6a51d7f91d04f71a68a2" {
+		got.Sha != "cb9e6d82ae789a0c53da83ddf986365c7269599e80b6d850ab91a0db8f0d578c" {
 		t.Errorf("app/project.rb = %+v", got)
 	}
 	if got := s.show(t, "README.md", "master"); got.Content != b64("# app\nA repository served by repomock.\n") {
@@ -47,14 +47,20 @@ func TestShippedFixtures(t *testing.T) {
 
 func TestParseFixturesRefusesWhatACreateWould(t *testing.T) {
 	repo := func(extra string) string {
-		return `{"repositories":[{"project_id":"p","namespace":"n","project":"g/a"` + extra + `}]}`
+		return `{"repositories":[{"project_id":"` + projectID + `","namespace":"n","project":"g/a"` + extra + `}]}`
 	}
+	one := func(project string) string {
+		return `{"project_id":"` + projectID + `","namespace":"n","project":"` + project + `"}`
+	}
+	repoOf := func(project string) string { return `{"repositories":[` + one(project) + `]}` }
 	tests := []struct{ name, json, want string }{
 		{"unknown field", `{"strict":true,"repos":[]}`, `unknown field "repos"`},
 		{"no project id", `{"repositories":[{"namespace":"n","project":"a"}]}`, "repositories[0]: project_id and namespace are required"},
-		{"bad project", `{"repositories":[{"project_id":"p","namespace":"n","project":"g::a"}]}`, `repositories[0]: project: "g::a" has an empty segment`},
-		{"repository twice", `{"repositories":[{"project_id":"p","namespace":"n","project":"g/a"},{"project_id":"p","namespace":"n","project":"g:a"}]}`, "repositories[1]: repository \"g/a\" of namespace \"n\" and project \"p\" is listed twice"},
-		{"strict without refs", `{"strict":true,"repositories":[{"project_id":"p","namespace":"n","project":"a"}]}`, "refs: a strict repository needs at least one ref"},
+		{"project id not a project id", `{"repositories":[{"project_id":"p","namespace":"n","project":"a"}]}`, `repositories[0]: project_id "p": must be 32 lowercase hexadecimal digits`},
+		{"the SDK's {project_id}", `{"repositories":[{"project_id":"{project_id}","namespace":"n","project":"a"}]}`, `repositories[0]: project_id "{project_id}": must be 32 lowercase hexadecimal digits`},
+		{"bad project", repoOf("g::a"), `repositories[0]: project: "g::a" has an empty segment`},
+		{"repository twice", `{"repositories":[` + one("g/a") + `,` + one("g:a") + `]}`, "repositories[1]: repository \"g/a\" of namespace \"n\" and project \"" + projectID + "\" is listed twice"},
+		{"strict without refs", `{"strict":true,"repositories":[` + one("a") + `]}`, "refs: a strict repository needs at least one ref"},
 		{"ref twice", repo(`,"refs":["m","m"]`), `refs[1]: "m" is empty or listed twice`},
 		{"file without ref", repo(`,"files":[{"path":"x","content":""}]`), "files[0]: ref: value is required"},
 		{"file of an unlisted ref", repo(`,"refs":["m"],"files":[{"ref":"d","path":"x","content":""}]`), `files[0]: ref "d" is not one of the repository's refs`},
@@ -150,8 +156,8 @@ func TestBinaryFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := newServer(t, servicestage.Config{Fixtures: fx}).show(t, "bin:x", "master")
-	if got.Content != enc || got.Sha != gitBlobSHA(data) {
-		t.Errorf("got %+v, want content %s sha %s", got, enc, gitBlobSHA(data))
+	if got.Content != enc || got.Sha != sha256Hex(data) {
+		t.Errorf("got %+v, want content %s sha %s", got, enc, sha256Hex(data))
 	}
 }
 

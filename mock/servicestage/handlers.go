@@ -81,7 +81,7 @@ func (f *Fake) showContent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Assumption: sha is the file's git blob SHA-1 (what UpdateFile and DeleteFile take), not a commit SHA as the SDK comment says.
+	// Assumption: sha is the SHA-256 of the content (what UpdateFile and DeleteFile take), not a commit SHA as the SDK comment says.
 	// Assumption: content is always base64, whatever the bytes; the vendor also names text/plain.
 	return c.JSON(http.StatusOK, showContentResponse{
 		Path:     path,

@@ -51,9 +51,14 @@ func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *se
 	}
 	fake := servicestage.New(cfg)
 	// As in the server, the API gateway in front of the fake names every
-	// answer that gets past it with X-Request-Id; renderError names the errors.
+	// answer that gets past it with X-Request-Id (renderError names the
+	// errors) and checks the project id before the fake checks X-Repo-Auth.
+	gw := huaweiauth.New(huaweiauth.Config{RequestID: func() string { return testRequestID }})
 	gateway := func(c echo.Context) error {
-		c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
+		c.Response().Header().Set(huaweiauth.HeaderRequestID, gw.AssignRequestID(c))
+		if err := gw.CheckProjectID(c, "project_id"); err != nil {
+			return err
+		}
 		return fake.Authenticate(c)
 	}
 	v, err := openapi.New(doc, openapi.Options{Authenticate: gateway, MaxBodyBytes: o.maxBodyBytes})
@@ -71,16 +76,23 @@ func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *se
 // testRequestID is the id the stand-in gateway names every answer with.
 const testRequestID = "0123456789abcdef0123456789abcdef"
 
+// statusError is what mock/errors.go writes as it is: *servicestage.Error
+// and the gateway's *huaweiauth.Error.
+type statusError interface {
+	error
+	StatusCode() int
+}
+
 // renderError mirrors mock/errors.go: a vendor error as it is, anything
-// else through ErrorFor, named with the request's id (X-Request-Id, and
-// request_id in a gateway body).
+// else through the gateway's ErrorFor, else ServiceStage's, named with the
+// request's id (X-Request-Id, and request_id in a gateway body).
 func renderError(err error, c echo.Context) {
 	if c.Response().Committed {
 		// As mock/errors.go: too late for an error body. (httptest's
 		// recorder refuses even an empty write after a 204.)
 		return
 	}
-	var out *servicestage.Error
+	var out statusError
 	if !errors.As(err, &out) {
 		status, message := http.StatusInternalServerError, "internal error"
 		var (
@@ -96,10 +108,16 @@ func renderError(err error, c echo.Context) {
 		case errors.As(err, &httpErr):
 			status, message = httpErr.Code, fmt.Sprint(httpErr.Message)
 		}
-		out = servicestage.ErrorFor(status, message)
+		if gw := huaweiauth.ErrorFor(status, message); gw != nil {
+			out = gw
+		} else {
+			out = servicestage.ErrorFor(status, message)
+		}
 	}
 	c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
-	out.SetRequestID(testRequestID)
+	if gw, ok := out.(*huaweiauth.Error); ok {
+		gw.SetRequestID(testRequestID)
+	}
 	_ = c.JSON(out.StatusCode(), out)
 }
 
@@ -201,7 +219,7 @@ func errBody(code, msg string) string {
 // gatewayBody is an API gateway error as the gateway writes it, with the
 // request's id.
 func gatewayBody(code, msg string) string {
-	data, _ := json.Marshal(servicestage.Error{Code: code, Message: msg, RequestID: testRequestID})
+	data, _ := json.Marshal(huaweiauth.Error{Code: code, Message: msg, RequestID: testRequestID})
 	return string(data)
 }
 

@@ -2,7 +2,9 @@ package servicestage
 
 import (
 	"cmp"
+	"crypto/sha1"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,13 +15,18 @@ import (
 )
 
 // SnapshotVersion is the version of the JSON that Snapshot writes and
-// Restore reads.
-const SnapshotVersion = 1
+// Restore reads. Restore also reads version 1, written before sha became
+// the SHA-256 of the content: there sha is the git blob SHA-1, which is
+// checked against the content and then recomputed.
+const SnapshotVersion = 2
 
-// The snapshot, version 1:
+// snapshotV1 is the version whose sha is the git blob SHA-1.
+const snapshotV1 = 1
+
+// The snapshot, version 2:
 //
 //	{
-//	  "version": 1,
+//	  "version": 2,
 //	  "sessions": [                    // by name; "" is the default session
 //	    {"name": "",
 //	     "repositories": [             // by project_id, namespace, project
@@ -27,7 +34,7 @@ const SnapshotVersion = 1
 //	        "refs": [                  // by name; a ref may have no files
 //	          {"ref": "master",
 //	           "files": [              // by path
-//	             {"path": "app/project.rb", "sha": "…git blob SHA-1…", "content_base64": "…"}
+//	             {"path": "app/project.rb", "sha": "…SHA-256 of the content…", "content_base64": "…"}
 //	           ]}
 //	        ]}
 //	     ]}
@@ -111,8 +118,12 @@ func (f *Fake) Restore(data json.RawMessage) error {
 	if err := session.DecodeStrict(data, &snap); err != nil {
 		return fmt.Errorf("servicestage: %w", err)
 	}
-	if snap.Version != SnapshotVersion {
-		return fmt.Errorf("servicestage: version %d: only version %d is understood", snap.Version, SnapshotVersion)
+	if snap.Version != SnapshotVersion && snap.Version != snapshotV1 {
+		return fmt.Errorf("servicestage: version %d: only versions %d and %d are understood", snap.Version, snapshotV1, SnapshotVersion)
+	}
+	shaOf := contentSHA
+	if snap.Version == snapshotV1 {
+		shaOf = gitBlobSHA
 	}
 	strict := f.cfg.Fixtures != nil && f.cfg.Fixtures.Strict
 	stores := make(map[string]*Store, len(snap.Sessions))
@@ -120,7 +131,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		if _, dup := stores[sess.Name]; dup {
 			return fmt.Errorf("servicestage: sessions[%d]: session %q is listed twice", i, sess.Name)
 		}
-		s, err := restoreStore(sess.Repositories)
+		s, err := restoreStore(sess.Repositories, shaOf)
 		if err != nil {
 			return fmt.Errorf("servicestage: sessions[%d] (%q): %w", i, sess.Name, err)
 		}
@@ -131,12 +142,17 @@ func (f *Fake) Restore(data json.RawMessage) error {
 	return nil
 }
 
-func restoreStore(repos []snapshotRepository) (*Store, error) {
+// restoreStore builds a store from a snapshot's repositories; shaOf is how
+// the snapshot's version computed each file's sha.
+func restoreStore(repos []snapshotRepository, shaOf func([]byte) string) (*Store, error) {
 	s := newStore()
 	for i, r := range repos {
 		at := fmt.Sprintf("repositories[%d]", i)
 		if r.ProjectID == "" || r.Namespace == "" {
 			return nil, fmt.Errorf("%s: project_id and namespace are required", at)
+		}
+		if err := checkProjectID(r.ProjectID); err != nil {
+			return nil, fmt.Errorf("%s: %w", at, err)
 		}
 		if err := checkStoredPath("project", r.Project); err != nil {
 			return nil, fmt.Errorf("%s: %w", at, err)
@@ -169,15 +185,24 @@ func restoreStore(repos []snapshotRepository) (*Store, error) {
 				if err != nil {
 					return nil, fmt.Errorf("%s: content_base64: %w", at, err)
 				}
-				stored := newFile(data)
-				if fl.Sha != stored.sha {
-					return nil, fmt.Errorf("%s: sha %q is not the blob SHA of the content (%s)", at, clip(fl.Sha), stored.sha)
+				if want := shaOf(data); fl.Sha != want {
+					return nil, fmt.Errorf("%s: sha %q is not the sha of the content (%s)", at, clip(fl.Sha), want)
 				}
+				stored := newFile(data)
 				files[fl.Path] = stored
 			}
 		}
 	}
 	return s, nil
+}
+
+// gitBlobSHA is what `git hash-object` gives for data, the sha of a
+// version 1 snapshot: the SHA-1 of "blob <size>\x00" and the bytes.
+func gitBlobSHA(data []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(data))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // checkStoredPath accepts a project or file path as the store keeps it:

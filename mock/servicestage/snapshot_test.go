@@ -129,13 +129,13 @@ func TestRestoreRefusesBrokenSnapshots(t *testing.T) {
 		return fmt.Sprintf(`{"path":%q,"sha":%q,"content_base64":%q}`, path, sha, content)
 	}
 	repo := func(project string, refs ...string) string {
-		return fmt.Sprintf(`{"project_id":"p","namespace":"n","project":%q,"refs":[%s]}`, project, strings.Join(refs, ","))
+		return fmt.Sprintf(`{"project_id":%q,"namespace":"n","project":%q,"refs":[%s]}`, projectID, project, strings.Join(refs, ","))
 	}
 	ref := func(name string, files ...string) string {
 		return fmt.Sprintf(`{"ref":%q,"files":[%s]}`, name, strings.Join(files, ","))
 	}
 	session := func(repos ...string) string {
-		return `{"version":1,"sessions":[{"name":"","repositories":[` + strings.Join(repos, ",") + `]}]}`
+		return `{"version":2,"sessions":[{"name":"","repositories":[` + strings.Join(repos, ",") + `]}]}`
 	}
 	if err := a.fake.Restore(json.RawMessage(session(repo("g/app", ref("master", file("a.txt", sha, b64("a"))), ref("empty"))))); err != nil {
 		t.Fatalf("the valid base of the cases below is refused: %v", err)
@@ -147,8 +147,14 @@ func TestRestoreRefusesBrokenSnapshots(t *testing.T) {
 		{"truncated", string(good[:len(good)-3]), "unexpected EOF"},
 		{"trailing data", string(good) + "[]", "after the JSON value"},
 		{"other version", `{"version":0,"sessions":[]}`, "version 0"},
-		{"unknown field", `{"version":1,"sessions":[{"name":"","repos":[]}]}`, "repos"},
-		{"wrong sha", session(repo("g/app", ref("master", file("a.txt", strings.Repeat("0", 40), b64("a"))))), "blob SHA"},
+		{"next version", `{"version":3,"sessions":[]}`, "only versions 1 and 2 are understood"},
+		{"unknown field", `{"version":2,"sessions":[{"name":"","repos":[]}]}`, "repos"},
+		{"wrong sha", session(repo("g/app", ref("master", file("a.txt", strings.Repeat("0", 64), b64("a"))))), "is not the sha of the content"},
+		// Version 2's sha is the SHA-256; a git blob SHA-1 there is wrong.
+		{"version 2 with a blob SHA-1", session(repo("g/app", ref("master", file("a.txt", "2e65efe2a145dda7ee51d1741299f848e5bf752e", b64("a"))))), "is not the sha of the content"},
+		// Version 1's sha is the git blob SHA-1, checked before it is recomputed.
+		{"version 1 with a wrong sha", strings.Replace(session(repo("g/app", ref("master", file("a.txt", sha, b64("a"))))), `"version":2`, `"version":1`, 1), "is not the sha of the content (2e65efe2a145dda7ee51d1741299f848e5bf752e)"},
+		{"project id not a project id", strings.Replace(session(repo("g/app")), projectID, "p", 1), `project_id "p": must be 32 lowercase hexadecimal digits`},
 		{"bad base64", session(repo("g/app", ref("master", file("a.txt", sha, "a")))), "content_base64"},
 		{"colon path", session(repo("g/app", ref("master", file("d:a.txt", sha, b64("a"))))), "'/'"},
 		{"empty segment", session(repo("g//app")), "empty segment"},
@@ -167,5 +173,36 @@ func TestRestoreRefusesBrokenSnapshots(t *testing.T) {
 				t.Error("a refused restore changed the state")
 			}
 		})
+	}
+}
+
+// A snapshot written before sha became the SHA-256 (version 1, whose sha
+// is the git blob SHA-1) still loads: each sha is checked against its
+// content, then recomputed. ShowContent answers the SHA-256, which update
+// and delete take; the old SHA-1 is stale; a new snapshot is version 2.
+func TestRestoreVersion1RecomputesSha(t *testing.T) {
+	const v1 = `{"version":1,"sessions":[{"name":"","repositories":[{"project_id":"` + projectID + `","namespace":"repomock",` +
+		`"project":"group/app","refs":[{"ref":"master","files":[` +
+		`{"path":"a.txt","sha":"ce013625030ba8dba906f756967f9e9ca394464a","content_base64":"aGVsbG8K"},` +
+		`{"path":"b.txt","sha":"2e65efe2a145dda7ee51d1741299f848e5bf752e","content_base64":"YQ=="}]}]}]}]}`
+	s := newServer(t, servicestage.Config{})
+	if err := s.fake.Restore(json.RawMessage(v1)); err != nil {
+		t.Fatalf("a version 1 snapshot is refused: %v", err)
+	}
+	got := s.must(t, show("a.txt", "master"), http.StatusOK).body
+	if want := `{"path":"a.txt","sha":"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03","encoding":"base64","content":"aGVsbG8K"}`; got != want {
+		t.Errorf("ShowContent after a version 1 restore:\n got %s\nwant %s", got, want)
+	}
+	s.must(t, update("a.txt", "master", b64("v2"), "ce013625030ba8dba906f756967f9e9ca394464a"), http.StatusBadRequest)
+	s.must(t, update("a.txt", "master", b64("v2"), "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"), http.StatusOK)
+	s.must(t, remove("b.txt", "master", sha256Hex([]byte("a"))), http.StatusNoContent)
+	snap, err := s.fake.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"version":2,"sessions":[{"name":"","repositories":[{"project_id":"` + projectID + `","namespace":"repomock",` +
+		`"project":"group/app","refs":[{"ref":"master","files":[{"path":"a.txt","sha":"` + sha256Hex([]byte("v2")) + `","content_base64":"djI="}]}]}]}]}`
+	if string(snap) != want {
+		t.Errorf("snapshot after the restore:\n got %s\nwant %s", snap, want)
 	}
 }

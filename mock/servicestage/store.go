@@ -2,11 +2,10 @@ package servicestage
 
 import (
 	"bytes"
-	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/hex"
 	"maps"
 	"slices"
-	"strconv"
 	"sync"
 )
 
@@ -43,16 +42,17 @@ type file struct {
 }
 
 func newFile(data []byte) *file {
-	return &file{data: bytes.Clone(data), sha: blobSHA(data)}
+	return &file{data: bytes.Clone(data), sha: contentSHA(data)}
 }
 
-// blobSHA is what `git hash-object` gives for data: the SHA-1 of the
-// blob header "blob <size>\x00" followed by the bytes.
-func blobSHA(data []byte) string {
-	h := sha1.New()
-	h.Write([]byte("blob " + strconv.Itoa(len(data)) + "\x00"))
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil))
+// contentSHA is a file's sha as ShowContent answers it and UpdateFile and
+// DeleteFile take it back: 64 lowercase hex digits, as the vendor's
+// example (servicestage_06_0111) has it.
+//
+// Assumption: it is the SHA-256 of the content, the form of GitLab's content_sha256 (vendors.md §6).
+func contentSHA(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 func newStore() *Store {
@@ -73,9 +73,9 @@ func errFileNotFound(loc location, path string) *Error {
 	return paramInvalid("file %q not found in ref %q", path, loc.ref)
 }
 
-// Assumption: a sha that is not the file's current blob SHA is refused with 0400 and changes nothing.
+// Assumption: a sha that is not the file's current sha (a stale one, or a git blob SHA-1) is refused with 0400 and changes nothing.
 func errShaMismatch(sha, path string) *Error {
-	return paramInvalid("sha %q is not the current blob SHA of file %q", clip(sha), path)
+	return paramInvalid("sha %q is not the current sha of file %q (the SHA-256 of its content, as ShowContent gives it)", clip(sha), path)
 }
 
 // files returns the files of loc: nil (no files) when the repository or
@@ -153,7 +153,7 @@ func (s *Store) delete(loc location, path, sha string) *Error {
 }
 
 // change applies apply to the files of loc once the file at path exists
-// and sha is its current blob SHA (the check update and delete share).
+// and sha is its current sha (the check update and delete share).
 func (s *Store) change(loc location, path, sha string, apply func(files map[string]*file)) *Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
