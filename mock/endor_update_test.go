@@ -52,7 +52,7 @@ func TestEndorUpdate(t *testing.T) {
 		"kind":"RepositoryVersion","version":"v1","create_time":%q,"update_time":%q,"upsert_time":%q,"created_by":%q,"updated_by":%q},
 		"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`,
 		id, project, createdAt, updatedAt, createdAt, creator, updater)
-	jsonEqual(t, r.raw, want) // the answer is the whole object
+	jsonEqual(t, r.raw, want)                                                    // the answer is the whole object
 	jsonEqual(t, h.do(http.MethodGet, rvPath+"/"+id, nil, compact...).raw, want) // and what is stored
 
 	// Untag: a masked field the object leaves out is cleared. A

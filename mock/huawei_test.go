@@ -122,3 +122,25 @@ func TestStateFileWithBlobSHA1Loads(t *testing.T) {
 		t.Errorf("saved state %s, want the ServiceStage part at version 2 with the SHA-256", saved)
 	}
 }
+
+// Seed 002's own example body (its trailing comma removed) is accepted:
+// the digit strings of its integer fields are read and stored as numbers
+// (vendors.md §6).
+func TestCodeArtsAcceptsTheDocExampleBody(t *testing.T) {
+	h := newHarness(t, mock.Config{})
+	example := `{
+"project_uuid": "4838955a48e2492bbe44b31bc4c272f6",
+"name": "demotest1",
+"import_members": "0",
+"visibility_level": "20"
+}`
+	r := h.do(http.MethodPost, "/v1/repositories", example, "X-Auth-Token", "any-token", "Content-Type", ctJSON)
+	id, _ := get(r.json, "result.repository_uuid").(string)
+	if r.status != http.StatusOK || id == "" {
+		t.Fatalf("the doc's example: HTTP %d %s", r.status, r.raw)
+	}
+	shown := h.do(http.MethodGet, "/v2/repositories/"+id, nil, "X-Auth-Token", "any-token")
+	if got := get(shown.json, "result.visibility_level"); got != float64(20) {
+		t.Errorf("visibility_level read back as %#v, want the number 20: %s", got, shown.raw)
+	}
+}

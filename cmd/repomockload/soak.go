@@ -32,7 +32,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -122,7 +122,7 @@ type soakLoad struct {
 
 	endorBodies  [endorKeys][]byte
 	stageContent [huaweiSlots]string // base64
-	stageSHA     [huaweiSlots]string // its git blob SHA-1, for a cross-check
+	stageSHA     [huaweiSlots]string // the SHA-256 of its content, for a cross-check
 
 	anomalies    atomic.Uint64
 	anomalyMu    sync.Mutex
@@ -192,7 +192,7 @@ func newSoakLoad(base string) *soakLoad {
 	for s := range huaweiSlots {
 		data := []byte(fmt.Sprintf("soak file %03d\n", s))
 		l.stageContent[s] = base64.StdEncoding.EncodeToString(data)
-		l.stageSHA[s] = blobSHA(data)
+		l.stageSHA[s] = contentSHA(data)
 	}
 	return l
 }
@@ -201,12 +201,10 @@ func endorName(k int) string    { return fmt.Sprintf("soak-k%03d", k) }
 func codeartsName(s int) string { return fmt.Sprintf("soak-r%03d", s) }
 func stagePath(s int) string    { return fmt.Sprintf("soak-f%03d.txt", s) }
 
-// blobSHA is `git hash-object` of data, as ServiceStage's sha.
-func blobSHA(data []byte) string {
-	h := sha1.New()
-	fmt.Fprintf(h, "blob %d\x00", len(data))
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil))
+// contentSHA is ServiceStage's sha of data: its SHA-256, in hex.
+func contentSHA(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 func tagged(h http.Header, tag string) http.Header {
@@ -395,7 +393,7 @@ func (l *soakLoad) stageDone(s int, ok bool, code int, body []byte) {
 			return
 		}
 		if r.SHA != l.stageSHA[s] {
-			l.anomaly("ServiceStage show of %s gave sha %s, want the blob SHA-1 %s", stagePath(s), r.SHA, l.stageSHA[s])
+			l.anomaly("ServiceStage show of %s gave sha %s, want its SHA-256 %s", stagePath(s), r.SHA, l.stageSHA[s])
 		}
 		p.id[s], p.step[s] = r.SHA, 2
 	default:

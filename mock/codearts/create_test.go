@@ -99,7 +99,7 @@ func TestCreateFieldRules(t *testing.T) {
 		{"enable_readme a decimal string", with(`"enable_readme":"1.0"`), bad("enable_readme: must be an integer")},
 		{"license_id a padded string", with(`"license_id":" 5"`), bad("license_id: must be an integer")},
 		{"group_id with a plus", with(`"group_id":"+7"`), bad("group_id: must be an integer")},
-		{"two wrong types", with(`"visibility_level":"x","import_members":false`), bad("visibility_level: must be an integer; import_members: must be an integer")},
+		{"two wrong types", with(`"visibility_level":"x","import_members":false`), bad("import_members: must be an integer; visibility_level: must be an integer")},
 		{"visibility_level 20.0", with(`"visibility_level":20.0`), ""},
 		{"visibility_level 2e1", with(`"visibility_level":2e1`), ""},
 		{"license_id beyond int32", with(`"license_id":2147483648`), bad(`license_id: integer doesn't match the format "int32" (value should be between -2147483648 and 2147483647)`)},

@@ -42,12 +42,6 @@ func (f *Fake) create(c echo.Context) error {
 	if err != nil {
 		return paramInvalid("body: could not be read")
 	}
-	// Once more, for a body that did not pass CoerceIntegers on its way
-	// here, and for whole numbers such as 20.0, which the validator takes
-	// as integers but encoding/json does not.
-	if data, err = CoerceIntegers(data); err != nil {
-		return err
-	}
 	var body createBody
 	if err := json.Unmarshal(data, &body); err != nil {
 		return paramInvalid("body: %v", err)

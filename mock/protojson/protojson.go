@@ -206,8 +206,8 @@ func (n *normaliser) value(s *openapi3.Schema, v any, path string, field bool) (
 		}
 		return a, true
 	case kindEnum:
-		if num, ok := v.(json.Number); ok {
-			i, err := strconv.Atoi(num.String())
+		if num, ok := numberText(v); ok {
+			i, err := strconv.Atoi(num)
 			if err != nil || i < 0 || i >= len(s.Enum) {
 				n.fail(path, "%s is not a number of this enum: must be 0 to %d, or a name (%s)", num, len(s.Enum)-1, enumNames(s))
 				return v, true
@@ -235,14 +235,25 @@ func (n *normaliser) value(s *openapi3.Schema, v any, path string, field bool) (
 	case kindBool:
 		return v, !field || v != false
 	case kindNumber:
-		if num, ok := v.(json.Number); ok && field {
-			if f, err := num.Float64(); err == nil && f == 0 {
+		if num, ok := numberText(v); ok && field {
+			if f, err := strconv.ParseFloat(num, 64); err == nil && f == 0 {
 				return nil, false
 			}
 		}
 		return v, true
 	}
 	return v, true
+}
+
+// numberText is a JSON number's text, however it was decoded.
+func numberText(v any) (string, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		return n.String(), true
+	case float64:
+		return strconv.FormatFloat(n, 'f', -1, 64), true
+	}
+	return "", false
 }
 
 // populate adds to every message present in v the fields it lacks, with
