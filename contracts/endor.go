@@ -73,6 +73,14 @@ func endorEnvelope(status int, body []byte) error {
 	return nil
 }
 
+// endorUnauthenticated checks a 401 body is gRPC's UNAUTHENTICATED.
+func endorUnauthenticated(b map[string]any) error {
+	if str(b, "code") != "16" {
+		return fmt.Errorf("want code 16 (UNAUTHENTICATED), got %v", b["code"])
+	}
+	return nil
+}
+
 // endorBearer returns the bearer token, exchanging the API key pair for one
 // on first use (an exchange recorded like any other call).
 func (s *suite) endorBearer(v *vendor) (string, error) {
@@ -145,12 +153,7 @@ func endorScenarios(s *suite, v *vendor) {
 	}
 	s.positive(create, g, positiveCasesPerOp, withParent, deleteLater)
 	s.negative(create, script(s.name("neg")), true, post, deleteLater)
-	s.missingAuth(create, post(script(s.name("noauth"))), func(b map[string]any) error {
-		if str(b, "code") != "16" {
-			return fmt.Errorf("want code 16 (UNAUTHENTICATED), got %v", b["code"])
-		}
-		return nil
-	})
+	s.missingAuth(create, post(script(s.name("noauth"))), endorUnauthenticated)
 
 	// Upsert: the same (parent, name, context) twice is one object; the
 	// same name in a CI_RUN context (a PR scan) is another one, and leaves
@@ -300,12 +303,7 @@ func endorScenarios(s *suite, v *vendor) {
 		return nil
 	}())
 	s.negative(update, tagged("repomock-contract"), true, func(body any) request { return request{params: ns, body: body} }, nil)
-	s.missingAuth(update, request{params: ns, body: tagged("x")}, func(b map[string]any) error {
-		if str(b, "code") != "16" {
-			return fmt.Errorf("want code 16 (UNAUTHENTICATED), got %v", b["code"])
-		}
-		return nil
-	})
+	s.missingAuth(update, request{params: ns, body: tagged("x")}, endorUnauthenticated)
 
 	// The SDK's token check: a valid token is described, none is 401.
 	x, err = s.call(authInfo, request{})
@@ -321,12 +319,7 @@ func endorScenarios(s *suite, v *vendor) {
 		}
 		return nil
 	}())
-	s.missingAuth(authInfo, request{}, func(b map[string]any) error {
-		if str(b, "code") != "16" {
-			return fmt.Errorf("want code 16 (UNAUTHENTICATED), got %v", b["code"])
-		}
-		return nil
-	})
+	s.missingAuth(authInfo, request{}, endorUnauthenticated)
 
 	x, err = s.call(del, request{params: at(id)})
 	s.outcome(CheckReadAfterWrite, del, func() error {
