@@ -42,9 +42,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if status >= http.StatusInternalServerError {
 			s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		}
-		out = s.errorFor(c.Request(), status, message)
+		out = s.errorFor(c, status, message)
 	}
-	nameAnswer(c, out)
 	body, merr := json.Marshal(out)
 	if merr != nil {
 		s.log.Error("cannot encode error body", "err", merr)
@@ -57,6 +56,18 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if werr := c.JSONBlob(out.StatusCode(), body); werr != nil {
 		s.log.Warn("writing error response", "err", werr)
 	}
+}
+
+// errorFor is the error of the request's vendor for a failure no handler
+// of its made, or a plain {"message": …} outside every vendor.
+func (s *Server) errorFor(c echo.Context, status int, message string) statusError {
+	if v := s.vendorOf(c); v != nil {
+		var out statusError
+		if errors.As(v.ErrorFor(c, status, message), &out) {
+			return out
+		}
+	}
+	return &plainError{Status: status, Message: message}
 }
 
 // classify gives the status and the client-facing message of a failure

@@ -18,17 +18,6 @@ import (
 	// yaml/v4 rather than yaml.v3: v3 reports many syntax errors on the
 	// wrong line, v4 gives the exact mark (and kin-openapi already links it).
 	"go.yaml.in/yaml/v4"
-
-	"github.com/repomock/repomock/mock/codearts"
-	"github.com/repomock/repomock/mock/endor"
-	"github.com/repomock/repomock/mock/servicestage"
-)
-
-// Fixture file names, one per vendor; nothing else in the directory is read.
-const (
-	endorFixtures        = "endor.yaml"
-	codeartsFixtures     = "codearts.yaml"
-	servicestageFixtures = "servicestage.yaml"
 )
 
 // FixtureFile is a fixture file the server loaded at start.
@@ -43,74 +32,70 @@ type FixtureFile struct {
 // Files absent from Config.FixturesDir are not listed.
 func (s *Server) Fixtures() []FixtureFile { return slices.Clone(s.fixtureFiles) }
 
-// fixtures is the seed data of every vendor, read once at start.
-type fixtures struct {
-	endor        *endor.Fixtures
-	codearts     *codearts.Fixtures
-	servicestage *servicestage.Fixtures
-	files        []FixtureFile
+// FixtureNames are the names of the files in Config.FixturesDir the
+// server's vendors read, one each: endor.yaml, codearts.yaml, ….
+func (s *Server) FixtureNames() []string {
+	names := make([]string, len(s.vendors))
+	for i, v := range s.vendors {
+		names[i] = fixtureName(v.ID())
+	}
+	return names
 }
 
-// loadFixtures reads each vendor's file in dir when it exists, and warns
-// about any other file there, since a misnamed one (endor.yml) would
-// otherwise be skipped without a word. A file that does not parse, or
-// holds what a client could not store, stops the server; the error names
-// the file and the line.
-func loadFixtures(dir string, log *slog.Logger) (fixtures, error) {
-	var fx fixtures
-	if dir == "" {
-		return fx, nil
+// fixtureName is the name of the fixtures file of the vendor id.
+func fixtureName(id string) string { return id + ".yaml" }
+
+// fixtureReader reads the vendors' fixture files in dir, each named for
+// its vendor's ID (endor.yaml), and remembers what it read. A file that
+// does not parse, or holds what a client could not store, stops the
+// server; the error names the file and the line.
+type fixtureReader struct {
+	dir   string
+	names []string // the file names vendors read, present or not
+	files []FixtureFile
+	err   error // the directory cannot be read
+}
+
+// readFixtures reads the fixtures of the vendor id with its parser, or
+// returns nil when there is no directory or no file.
+func readFixtures[T any](r *fixtureReader, id string, parse func([]byte) (*T, error)) (*T, error) {
+	name := fixtureName(id)
+	r.names = append(r.names, name)
+	if r.dir == "" || r.err != nil {
+		return nil, nil
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fx, fmt.Errorf("fixtures: %s is not a directory", dir)
+	if st, err := os.Stat(r.dir); err != nil || !st.IsDir() {
+		r.err = fmt.Errorf("fixtures: %s is not a directory", r.dir)
+		return nil, nil
 	}
-	read := []string{endorFixtures, codeartsFixtures, servicestageFixtures}
-	for _, e := range entries {
-		if !slices.Contains(read, e.Name()) && !strings.HasPrefix(e.Name(), ".") {
-			log.Warn("fixtures: file not read; the files read are "+strings.Join(read, ", "), "file", filepath.Join(dir, e.Name()))
-		}
+	fx, err := load(r.dir, name, parse)
+	if err != nil || fx == nil {
+		return nil, err
 	}
-	add := func(name, summary string) {
-		fx.files = append(fx.files, FixtureFile{Path: filepath.Join(dir, name), Summary: summary})
+	summary := ""
+	if s, ok := any(fx).(interface{ Summary() string }); ok {
+		summary = s.Summary()
 	}
-	if fx.endor, err = load(dir, endorFixtures, endor.ParseFixtures); err != nil {
-		return fx, err
-	}
-	if f := fx.endor; f != nil {
-		add(endorFixtures, count(len(f.APIKeys), "API key", "API keys")+", "+
-			count(len(f.RepositoryVersions), "repository version", "repository versions"))
-	}
-	if fx.codearts, err = load(dir, codeartsFixtures, codearts.ParseFixtures); err != nil {
-		return fx, err
-	}
-	if f := fx.codearts; f != nil {
-		add(codeartsFixtures, count(len(f.Repositories), "repository", "repositories"))
-	}
-	if fx.servicestage, err = load(dir, servicestageFixtures, servicestage.ParseFixtures); err != nil {
-		return fx, err
-	}
-	if f := fx.servicestage; f != nil {
-		var refs, files int
-		for _, r := range f.Repositories {
-			refs, files = refs+len(r.Refs), files+len(r.Files)
-		}
-		summary := count(len(f.Repositories), "repository", "repositories") + ", " +
-			count(refs, "ref", "refs") + ", " + count(files, "file", "files")
-		if f.Strict {
-			summary += ", strict"
-		}
-		add(servicestageFixtures, summary)
-	}
+	r.files = append(r.files, FixtureFile{Path: filepath.Join(r.dir, name), Summary: summary})
 	return fx, nil
 }
 
-// count writes n and the noun, in the plural unless n is 1.
-func count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
+// warnUnread warns about every file in the directory that no vendor reads,
+// since a misnamed one (endor.yml) would otherwise be skipped without a
+// word. Files whose names start with "." are skipped silently.
+func (r *fixtureReader) warnUnread(log *slog.Logger) {
+	if r.dir == "" {
+		return
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !slices.Contains(r.names, e.Name()) && !strings.HasPrefix(e.Name(), ".") {
+			log.Warn("fixtures: file not read; the files read are "+strings.Join(r.names, ", "), "file", filepath.Join(r.dir, e.Name()))
+		}
+	}
 }
 
 // load parses dir/name with parse, or returns nil when the file does not

@@ -66,6 +66,10 @@ type Config struct {
 	HuaweiCredentials []huaweiauth.Credential
 	// RepoAuths, when not empty, are the only ServiceStage X-Repo-Auth names accepted.
 	RepoAuths []string
+	// Vendors, when set, are the vendors served, instead of every vendor
+	// repomock fakes built from this Config (and its fixtures): a test can
+	// serve a fake it holds. Their fixtures and settings are their own.
+	Vendors []Vendor
 	// AdminToken, when set, is required in the X-Repomock-Admin-Token header
 	// of every /__admin request but GET /__admin/health.
 	AdminToken string
@@ -96,7 +100,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	echo    *echo.Echo
-	fakes   []vendor
+	vendors []Vendor
 	journal *journal
 	routes  []Route
 	ready   atomic.Bool
@@ -155,21 +159,23 @@ func New(cfg Config) (*Server, error) {
 	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
 		return nil, fmt.Errorf("refusing to serve /__admin (reset, the request journal) on %s, which is not a loopback address, without an admin token: set --admin-token, or --admin-open where the network is private (a container)", cfg.Addr)
 	}
-	fixtures, err := loadFixtures(cfg.FixturesDir, log)
-	if err != nil {
-		return nil, err
-	}
 	// Drawn here rather than by each generator, so that Seed can report it
 	// and the run can be repeated.
 	for cfg.Seed == 0 {
 		cfg.Seed = rand.Uint64()
 	}
+	vendors, files := cfg.Vendors, []FixtureFile(nil)
+	if vendors == nil {
+		var err error
+		if vendors, files, err = buildVendors(cfg, log); err != nil {
+			return nil, err
+		}
+	}
 
-	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize), fixtureFiles: fixtures.files}
+	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize), fixtureFiles: files, vendors: vendors}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	s.fakes = s.vendors(fixtures)
 	// A vendor's gateway sees each of its requests before anything can answer it.
 	e.Pre(s.vendorGateway, s.limits)
 	e.Use(s.record, s.recoverPanics)
@@ -178,32 +184,28 @@ func New(cfg Config) (*Server, error) {
 	if err := s.loadState(); err != nil {
 		return nil, err
 	}
-	for _, v := range s.fakes {
-		doc, err := specs.Load(context.Background(), specFS, v.spec)
+	for _, v := range s.vendors {
+		doc, err := specs.Load(context.Background(), specFS, v.Spec())
 		if err != nil {
 			if cfg.SpecsDir != "" {
 				return nil, fmt.Errorf("specs directory %s: %w", cfg.SpecsDir, err)
 			}
 			return nil, err
 		}
-		val, err := openapi.New(doc, openapi.Options{
-			LenientResponses:    cfg.LenientResponses,
-			MaxBodyBytes:        cfg.MaxBodyBytes,
-			RejectUnknownFields: v.rejectUnknownFields,
-			JSONMediaTypes:      v.jsonMediaTypes,
-			Codec:               v.codec,
-			DefaultMediaType:    v.defaultMediaType,
-			Authenticate:        v.auth,
-			Logger:              log,
-		})
+		opts := v.Validation()
+		opts.LenientResponses = cfg.LenientResponses
+		opts.MaxBodyBytes = cfg.MaxBodyBytes
+		opts.Authenticate = v.Authenticate
+		opts.Logger = log
+		val, err := openapi.New(doc, opts)
 		if err != nil {
-			return nil, fmt.Errorf("spec %s: %w", v.spec, err)
+			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
 		}
-		if err := val.Register(e, v.handlers); err != nil {
-			return nil, fmt.Errorf("spec %s: %w", v.spec, err)
+		if err := val.Register(e, v.Handlers(), onRoute(v)); err != nil {
+			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
 		}
 		for _, op := range val.Operations() {
-			s.routes = append(s.routes, Route{Vendor: v.name, Method: op.Method, Path: op.Path, OperationID: op.ID})
+			s.routes = append(s.routes, Route{Vendor: v.Name(), Method: op.Method, Path: op.Path, OperationID: op.ID})
 		}
 	}
 
@@ -271,8 +273,8 @@ func (s *Server) Seed() uint64 { return s.cfg.Seed }
 
 // Reset drops all state, loads the fixtures again and clears the journal.
 func (s *Server) Reset() {
-	for _, v := range s.fakes {
-		v.reset()
+	for _, v := range s.vendors {
+		v.Reset()
 	}
 	s.journal.reset()
 }

@@ -38,12 +38,6 @@ const DefaultStateInterval = 30 * time.Second
 // the directory. A crash at any moment leaves the old file or the new one;
 // it may also leave a temporary file, which is never read.
 
-// stateful is a fake whose state can be saved and restored.
-type stateful interface {
-	Snapshot() (json.RawMessage, error)
-	Restore(data json.RawMessage) error
-}
-
 // loadState restores every fake from Config.StateFile when the file exists.
 // A missing file is no error, but its directory must exist and be
 // writable, since every save writes there. Any other problem is an error
@@ -85,20 +79,20 @@ func (s *Server) restoreState(data []byte) error {
 		return fmt.Errorf("format is %s, want %q", clipJSON(parts["format"]), StateFormat)
 	}
 	known := []string{"format", "saved_at"}
-	for _, v := range s.fakes {
-		known = append(known, v.stateKey)
+	for _, v := range s.vendors {
+		known = append(known, v.ID())
 	}
 	for key := range parts {
 		if !slices.Contains(known, key) {
 			return fmt.Errorf("unknown field %q", key)
 		}
 	}
-	for _, v := range s.fakes {
-		part, ok := parts[v.stateKey]
+	for _, v := range s.vendors {
+		part, ok := parts[v.ID()]
 		if !ok || string(part) == "null" {
 			continue
 		}
-		if err := v.state.Restore(part); err != nil {
+		if err := v.Restore(part); err != nil {
 			return err
 		}
 	}
@@ -119,12 +113,12 @@ func clipJSON(raw json.RawMessage) string {
 // returns with them a digest of the state alone (saved_at left out).
 func (s *Server) encodeState() ([]byte, [sha256.Size]byte, error) {
 	var body bytes.Buffer
-	for _, v := range s.fakes {
-		part, err := v.state.Snapshot()
+	for _, v := range s.vendors {
+		part, err := v.Snapshot()
 		if err != nil {
-			return nil, [sha256.Size]byte{}, fmt.Errorf("%s: %w", v.stateKey, err)
+			return nil, [sha256.Size]byte{}, fmt.Errorf("%s: %w", v.ID(), err)
 		}
-		fmt.Fprintf(&body, ",%q:", v.stateKey)
+		fmt.Fprintf(&body, ",%q:", v.ID())
 		body.Write(part)
 	}
 	sum := sha256.Sum256(body.Bytes())

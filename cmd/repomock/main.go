@@ -25,9 +25,6 @@ import (
 	_ "golang.org/x/crypto/x509roots/fallback"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/endor"
-	"github.com/repomock/repomock/mock/huaweiauth"
-	"github.com/repomock/repomock/mock/servicestage"
 )
 
 func main() {
@@ -83,9 +80,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&lenient, "lenient-responses", "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
 	fs.Var(&maxBody, "max-body", "largest request `size` accepted (bytes, or with KiB/MiB/GiB); larger gets 413")
 	fs.Var(&journalSize, "journal-size", "`number` of requests kept for GET /__admin/requests (at least 1)")
-	huaweiCreds := fs.String("huawei-credentials", "", "comma-separated `AK:SK` pairs whose SDK-HMAC-SHA256 signatures are verified on the Huawei APIs; empty accepts any well-formed signature")
-	repoAuths := fs.String("repo-auths", "", "comma-separated ServiceStage X-Repo-Auth `names` to accept; empty accepts any well-formed name")
-	tokens := fs.String("endor-tokens", "", "comma-separated Endor bearer `tokens` to accept (token=namespace limits one to a namespace and its children); empty accepts any token")
+	mock.RegisterFlags(fs, &o.cfg) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
 	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request but GET /__admin/health")
@@ -147,15 +142,6 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	}
 	if o.logLevel, err = parseLevel(string(level)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)
-	}
-	if o.cfg.EndorTokens, err = endor.ParseTokens(*tokens); err != nil {
-		return nil, fmt.Errorf("%s: %w", origin("endor-tokens"), err)
-	}
-	if o.cfg.HuaweiCredentials, err = huaweiauth.ParseCredentials(*huaweiCreds); err != nil {
-		return nil, fmt.Errorf("%s: %w", origin("huawei-credentials"), err)
-	}
-	if o.cfg.RepoAuths, err = servicestage.ParseRepoAuths(*repoAuths); err != nil {
-		return nil, fmt.Errorf("%s: %w", origin("repo-auths"), err)
 	}
 	return o, nil
 }
@@ -341,7 +327,11 @@ func writeBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg mock.Config) 
 	case cfg.FixturesDir == "":
 		b.WriteString("  fixtures: none (--fixtures DIR loads them)\n")
 	case len(files) == 0:
-		fmt.Fprintf(&b, "  fixtures: none: %s has no endor.yaml, codearts.yaml or servicestage.yaml\n", cfg.FixturesDir)
+		names := strings.Join(srv.FixtureNames(), ", ")
+		if i := strings.LastIndex(names, ", "); i >= 0 {
+			names = names[:i] + " or " + names[i+2:]
+		}
+		fmt.Fprintf(&b, "  fixtures: none: %s has no %s\n", cfg.FixturesDir, names)
 	}
 	for _, f := range files {
 		fmt.Fprintf(&b, "  fixtures: %s: %s\n", f.Path, f.Summary)

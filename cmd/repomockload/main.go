@@ -56,15 +56,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/codearts"
-	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/openapi"
-	"github.com/repomock/repomock/mock/servicestage"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -757,51 +753,36 @@ type baseline struct {
 	reset func()
 }
 
-// faker is mock/vendors.go's: seed+index per vendor, 0 stays random.
-func faker(seed, index uint64) *gofakeit.Faker {
-	if seed == 0 {
-		return gofakeit.New(0)
-	}
-	return gofakeit.New(seed + index)
-}
-
 func newBaseline() (*baseline, error) {
-	const seed = 1
-	// Built as mock/vendors.go builds them for mock.Config{Seed: 1}.
-	endorFake := endor.New(endor.Config{Clock: time.Now, Faker: faker(seed, 0)})
-	codeartsFake := codearts.New(codearts.Config{Clock: time.Now, Faker: faker(seed, 1)})
-	stageFake := servicestage.New(servicestage.Config{Clock: time.Now, Faker: faker(seed, 2)})
-
+	// The same vendors repomock builds for mock.Config{Seed: 1}.
+	vendors, err := mock.NewVendors(mock.Config{Seed: 1})
+	if err != nil {
+		return nil, err
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	for _, v := range []struct {
-		spec     string
-		handlers map[string]echo.HandlerFunc
-	}{
-		{specs.Endor, endorFake.Handlers()},
-		{specs.CodeArts, codeartsFake.Handlers()},
-		{specs.ServiceStage, stageFake.Handlers()},
-	} {
-		doc, err := specs.Load(context.Background(), specs.FS(), v.spec)
+	for _, v := range vendors {
+		doc, err := specs.Load(context.Background(), specs.FS(), v.Spec())
 		if err != nil {
 			return nil, err
 		}
 		val, err := openapi.New(doc, openapi.Options{})
 		if err != nil {
-			return nil, fmt.Errorf("spec %s: %w", v.spec, err)
+			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
 		}
+		handlers := v.Handlers()
 		for _, op := range val.Operations() {
-			h := v.handlers[op.ID]
+			h := handlers[op.ID]
 			if h == nil {
-				return nil, fmt.Errorf("baseline: spec %s: no handler for %s", v.spec, op.ID)
+				return nil, fmt.Errorf("baseline: spec %s: no handler for %s", v.Spec(), op.ID)
 			}
 			e.Add(op.Method, op.EchoPath, h)
 		}
 	}
 	b := &baseline{echo: e, reset: func() {
-		endorFake.Reset()
-		codeartsFake.Reset()
-		stageFake.Reset()
+		for _, v := range vendors {
+			v.Reset()
+		}
 	}}
 	// Not on any measured path: lets --reset empty a --serve baseline.
 	e.POST("/__admin/reset", func(c echo.Context) error {

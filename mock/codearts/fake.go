@@ -21,11 +21,9 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/session"
 )
-
-// SpecFile is the name of the CodeArts Repo document in specs/.
-const SpecFile = "codearts-repo.yaml"
 
 // Operation IDs served by the fake: the official Go SDK's method names, as
 // specs/codearts-repo.yaml names them.
@@ -49,6 +47,9 @@ type Config struct {
 	Faker *gofakeit.Faker
 	// Session names the state partition a request belongs to; nil means one shared partition.
 	Session func(echo.Context) string
+	// Gateway is Huawei's API gateway in front of the service, shared with
+	// the other Huawei fakes; nil means one that takes any credentials.
+	Gateway *huaweiauth.Verifier
 }
 
 // Fake is the CodeArts Repo fake. Build it with New; it is safe for concurrent use.
@@ -70,6 +71,9 @@ func New(cfg Config) *Fake {
 	}
 	if cfg.Session == nil {
 		cfg.Session = func(echo.Context) string { return "" }
+	}
+	if cfg.Gateway == nil {
+		cfg.Gateway = huaweiauth.New(huaweiauth.Config{})
 	}
 	f := &Fake{cfg: cfg}
 	f.sessions = session.New(func() *Store {

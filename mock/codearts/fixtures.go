@@ -103,3 +103,11 @@ func (fx *Fixtures) apply(f *Fake, s *Store) {
 		_, _ = f.createIn(s, &b, newID)
 	}
 }
+
+// Summary counts what the fixtures hold, for the start-up banner.
+func (fx *Fixtures) Summary() string {
+	if n := len(fx.Repositories); n != 1 {
+		return fmt.Sprintf("%d repositories", n)
+	}
+	return "1 repository"
+}

@@ -3,7 +3,6 @@ package codearts_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -17,9 +16,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/codearts"
 	"github.com/repomock/repomock/mock/huaweiauth"
-	"github.com/repomock/repomock/mock/openapi"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -36,91 +35,39 @@ func fixedClock() time.Time { return testNow }
 
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	doc, err := specs.Load(context.Background(), os.DirFS("../../specs"), codearts.SpecFile)
+	doc, err := specs.Load(context.Background(), os.DirFS("../../specs"), specs.CodeArts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return doc
 }
 
-// newFake builds a fake with a fixed clock and a seeded Faker.
-func newFake(fx *codearts.Fixtures) *codearts.Fake {
-	return codearts.New(codearts.Config{Fixtures: fx, Clock: fixedClock, Faker: gofakeit.New(seed)})
-}
-
-// statusError is what mock/errors.go writes as it is: *codearts.Error, and
-// the gateway's *huaweiauth.Error.
-type statusError interface {
-	error
-	StatusCode() int
-}
-
-// serve puts the fake behind the real validator, with an error handler
-// that does what mock/errors.go does: an error that knows its status is
-// written as it is, anything else goes through the gateway's ErrorFor,
-// else codearts.ErrorFor.
-func serve(t *testing.T, fake *codearts.Fake) http.Handler {
-	t.Helper()
-	return serveWith(t, fake, openapi.Options{})
-}
-
-// testRequestID is the id the stand-in gateway names every answer with.
+// testRequestID is the id the gateway names every answer with.
 const testRequestID = "0123456789abcdef0123456789abcdef"
 
-// serveWith is serve with validator options (body limit, auth hook).
-// As in the server, the API gateway in front of the fake names every
-// answer with X-Request-Id: its authentication hook names the answers that
-// get past it, and the error handler names the errors. As in the server,
-// integer fields are read with openapi.IntegerStrings.
-func serveWith(t *testing.T, fake *codearts.Fake, opts openapi.Options) http.Handler {
+// newFake builds a fake with a fixed clock, a seeded Faker, and in front of
+// it an API gateway that names every request testRequestID.
+func newFake(fx *codearts.Fixtures) *codearts.Fake {
+	return codearts.New(codearts.Config{Fixtures: fx, Clock: fixedClock, Faker: gofakeit.New(seed),
+		Gateway: huaweiauth.New(huaweiauth.Config{RequestID: func() string { return testRequestID }})})
+}
+
+// serve serves the fake as repomock does (mock.Config.Vendors): behind
+// the validator and its gateway, with the one error renderer.
+func serve(t *testing.T, fake *codearts.Fake) http.Handler {
 	t.Helper()
-	auth := opts.Authenticate
-	opts.Authenticate = func(c echo.Context) error {
-		c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
-		if auth != nil {
-			return auth(c)
-		}
-		return nil
-	}
-	opts.Codec = openapi.IntegerStrings{}
-	v, err := openapi.New(loadSpec(t), opts)
+	return serveWith(t, fake, mock.Config{})
+}
+
+// serveWith is serve with server settings (a body limit).
+func serveWith(t *testing.T, fake *codearts.Fake, cfg mock.Config) http.Handler {
+	t.Helper()
+	cfg.Vendors = []mock.Vendor{fake}
+	srv, err := mock.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := echo.New()
-	e.HTTPErrorHandler = func(err error, c echo.Context) {
-		var out statusError
-		if !errors.As(err, &out) {
-			status, msg := http.StatusInternalServerError, "internal error"
-			var (
-				reqErr  *openapi.RequestError
-				respErr *openapi.ResponseError
-				httpErr *echo.HTTPError
-			)
-			switch {
-			case errors.As(err, &reqErr):
-				status, msg = reqErr.Status, reqErr.Error()
-			case errors.As(err, &respErr):
-				msg = "repomock: " + respErr.Error()
-			case errors.As(err, &httpErr):
-				status, msg = httpErr.Code, fmt.Sprint(httpErr.Message)
-			}
-			if gw := huaweiauth.ErrorFor(status, msg); gw != nil {
-				out = gw
-			} else {
-				out = codearts.ErrorFor(status, msg)
-			}
-		}
-		if gw, ok := out.(*huaweiauth.Error); ok {
-			gw.SetRequestID(testRequestID)
-		}
-		c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
-		_ = c.JSON(out.StatusCode(), out)
-	}
-	if err := v.Register(e, fake.Handlers()); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return srv.Handler()
 }
 
 type response struct {
@@ -128,7 +75,9 @@ type response struct {
 	body   string
 }
 
-func do(t *testing.T, h http.Handler, method, path, body string) response {
+// do sends a request with an IAM token, as a client of the gateway does;
+// headers (name, value pairs) replace it, "" deleting.
+func do(t *testing.T, h http.Handler, method, path, body string, headers ...string) response {
 	t.Helper()
 	var req *http.Request
 	if body == "" {
@@ -136,6 +85,14 @@ func do(t *testing.T, h http.Handler, method, path, body string) response {
 	} else {
 		req = httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	}
+	req.Header.Set(huaweiauth.HeaderToken, "test-iam-token")
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/codearts"
+	"github.com/repomock/repomock/mock/huaweiauth"
 )
 
 const sessionHeader = "X-Test-Session"
@@ -36,6 +37,7 @@ func doIn(t *testing.T, h http.Handler, session, method, path, body string) resp
 		req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	}
 	req.Header.Set(sessionHeader, session)
+	req.Header.Set(huaweiauth.HeaderToken, "test-iam-token")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return response{status: rec.Code, body: rec.Body.String()}

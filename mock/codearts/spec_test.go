@@ -1,16 +1,15 @@
 package codearts_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/codearts"
-	"github.com/repomock/repomock/mock/openapi"
 )
 
 // TestSpec: the document loads and validates, serves exactly the fake's
@@ -112,23 +111,12 @@ func securityHeaders(doc *openapi3.T) string {
 
 // gatewayError is the API gateway's 401 body (vendors.md §3), as the auth
 // hook in front of the fake writes it.
-type gatewayError struct {
-	ErrorCode string `json:"error_code"`
-	ErrorMsg  string `json:"error_msg"`
-	RequestID string `json:"request_id"`
-}
-
-func (g *gatewayError) Error() string   { return g.ErrorCode }
-func (g *gatewayError) StatusCode() int { return http.StatusUnauthorized }
-
 // TestGateway401Declared: every operation's 401 takes the gateway's body,
-// so the response check passes it through instead of turning it into 500.
+// so the response check passes it through instead of turning it into 500;
+// and it takes CodeArts' own 401 body, which ErrorFor makes.
 func TestGateway401Declared(t *testing.T) {
-	deny := func(echo.Context) error {
-		return &gatewayError{ErrorCode: "APIGW.0301", ErrorMsg: "Incorrect IAM authentication information: x", RequestID: "r1"}
-	}
-	h := serveWith(t, newFake(nil), openapi.Options{Authenticate: deny})
-	want := `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: x","request_id":"r1"}`
+	h := serve(t, newFake(nil))
+	want := `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: no X-Auth-Token and no signed Authorization header","request_id":"` + testRequestID + `"}`
 	for _, req := range []struct{ method, path, body string }{
 		{http.MethodPost, "/v1/repositories", `{"project_uuid":"` + projectA + `","name":"x"}`},
 		{http.MethodGet, "/v2/repositories/" + unknownUUID, ""},
@@ -138,12 +126,27 @@ func TestGateway401Declared(t *testing.T) {
 		{http.MethodGet, "/v1/projects/" + projectA + "/repositories/validation/x", ""},
 	} {
 		t.Run(req.method+" "+req.path, func(t *testing.T) {
-			expect(t, do(t, h, req.method, req.path, req.body), http.StatusUnauthorized, want)
+			expect(t, do(t, h, req.method, req.path, req.body, "X-Auth-Token", ""), http.StatusUnauthorized, want)
 		})
 	}
-	// And the CodeArts 401 body, which ErrorFor makes.
-	noPerm := func(echo.Context) error { return codearts.ErrorFor(http.StatusUnauthorized, "") }
-	h = serveWith(t, newFake(nil), openapi.Options{Authenticate: noPerm})
-	expect(t, do(t, h, http.MethodGet, "/v2/repositories/"+unknownUUID, ""), http.StatusUnauthorized,
-		chError(codearts.CodeNoPermission, "No Permission"))
+	data, err := json.Marshal(codearts.ErrorFor(http.StatusUnauthorized, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body any
+	if err := json.Unmarshal(data, &body); err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range loadSpec(t).Paths.Map() {
+		for method, op := range item.Operations() {
+			resp := op.Responses.Status(http.StatusUnauthorized)
+			if resp == nil || resp.Value.Content.Get("application/json") == nil {
+				t.Errorf("%s %s declares no JSON 401", method, path)
+				continue
+			}
+			if err := resp.Value.Content.Get("application/json").Schema.Value.VisitJSON(body); err != nil {
+				t.Errorf("%s %s: CodeArts' own 401 body %s breaks the declared 401: %v", method, path, data, err)
+			}
+		}
+	}
 }

@@ -114,6 +114,7 @@ type Fake struct {
 	mu       sync.Mutex
 	issued   map[string]grant // tokens issued by POST /v1/auth/api-key
 	sessions *session.States[*Store]
+	gateway  echo.MiddlewareFunc
 }
 
 // New returns a Fake with cfg's tokens and fixtures loaded.
@@ -130,7 +131,7 @@ func New(cfg Config) *Fake {
 	if cfg.Session == nil {
 		cfg.Session = func(echo.Context) string { return "" }
 	}
-	f := &Fake{cfg: cfg, tokens: make(map[string]grant), apiKeys: make(map[string]APIKey)}
+	f := &Fake{cfg: cfg, tokens: make(map[string]grant), apiKeys: make(map[string]APIKey), gateway: gateway()}
 	for _, t := range cfg.Tokens {
 		f.tokens[t.Value] = grant{principal: tokenPrincipal(t.Value), namespace: t.Namespace}
 	}

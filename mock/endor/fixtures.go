@@ -109,3 +109,17 @@ func (fx *Fixtures) apply(f *Fake, s *Store) {
 		_, _ = f.upsert(s, v.Namespace, &body, fixturePrincipal, newID)
 	}
 }
+
+// Summary counts what the fixtures hold, for the start-up banner.
+func (fx *Fixtures) Summary() string {
+	return count(len(fx.APIKeys), "API key", "API keys") + ", " +
+		count(len(fx.RepositoryVersions), "repository version", "repository versions")
+}
+
+// count writes n and the noun, in the plural unless n is 1.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -64,10 +64,10 @@ func Negotiate(c echo.Context) {
 	})
 }
 
-// Gateway is what Endor's gateway does to every request before a service
+// gateway is what Endor's gateway does to every request before a service
 // sees it: it picks the answer's media type (Negotiate), and compresses the
 // answer with gzip when the client accepts it (vendors.md §6).
-func Gateway() echo.MiddlewareFunc {
+func gateway() echo.MiddlewareFunc {
 	gz := middleware.GzipWithConfig(middleware.GzipConfig{
 		Skipper: func(c echo.Context) bool { return !AcceptsGzip(c.Request().Header.Values(echo.HeaderAcceptEncoding)) },
 	})

@@ -49,10 +49,6 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // StatusCode is the HTTP status of the answer.
 func (e *Error) StatusCode() int { return e.Status }
 
-// SetRequestID names the request in the body, as the gateway does: the
-// body's request_id is the answer's X-Request-Id.
-func (e *Error) SetRequestID(id string) { e.RequestID = id }
-
 func authError(why string) *Error {
 	return &Error{Status: http.StatusUnauthorized, Code: CodeAuth, Message: msgAuthPrefix + why}
 }
@@ -120,4 +116,15 @@ func clipValue(s string) string {
 		return s[:64] + "…"
 	}
 	return s
+}
+
+// Answer is the answer to a failure that no handler of a Huawei service
+// made: the gateway's own (ErrorFor), naming the request as the gateway
+// does, or else the service's (service).
+func (v *Verifier) Answer(c echo.Context, status int, message string, service func(int, string) error) error {
+	if gw := ErrorFor(status, message); gw != nil {
+		gw.RequestID = v.AssignRequestID(c)
+		return gw
+	}
+	return service(status, message)
 }

@@ -42,7 +42,7 @@ func TestErrorFor(t *testing.T) {
 			if e == nil {
 				t.Fatalf("ErrorFor(%d) = nil, want the gateway's answer", tt.status)
 			}
-			e.SetRequestID("req-1")
+			e.RequestID = "req-1"
 			body, _ := json.Marshal(e)
 			if e.StatusCode() != tt.wantStatus || string(body) != tt.wantBody {
 				t.Errorf("HTTP %d %s\nwant HTTP %d %s", e.StatusCode(), body, tt.wantStatus, tt.wantBody)

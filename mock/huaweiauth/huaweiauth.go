@@ -137,12 +137,10 @@ func RequestID(c echo.Context) string {
 // returns *Error otherwise. It reads the body (to hash it) and leaves it to
 // be read again. Its signature fits openapi.Options.Authenticate.
 //
-// As the gateway, it also names the answer: it sets X-Request-Id on the
-// response (assigning the id if the request has none yet), so that the
-// handler's answer carries it, and so does its own 401.
+// Its 401 names the request in request_id; Gateway names every answer in
+// X-Request-Id.
 func (v *Verifier) Authenticate(c echo.Context) error {
 	id := v.AssignRequestID(c)
-	c.Response().Header().Set(HeaderRequestID, id)
 	why := v.check(c.Request())
 	if why == "" {
 		return nil
@@ -249,4 +247,20 @@ func readBody(req *http.Request) ([]byte, error) {
 	req.Body = io.NopCloser(bytes.NewReader(data))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	return data, nil
+}
+
+// Gateway is the gateway's first step on every request of a Huawei API,
+// routed or not: it names the request, and every answer carries the name
+// in X-Request-Id whoever writes it (a handler, the router, a body limit,
+// the validator that replaces a broken answer), set as its header is
+// written, so that response validation sees it too.
+func (v *Verifier) Gateway() echo.MiddlewareFunc { return v.gateway }
+
+func (v *Verifier) gateway(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := v.AssignRequestID(c)
+		res := c.Response()
+		res.Before(func() { res.Header().Set(HeaderRequestID, id) })
+		return next(c)
+	}
 }

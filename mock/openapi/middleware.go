@@ -197,9 +197,9 @@ type Router interface {
 }
 
 // Register adds one route per operation, each handled by handlers[operationId]
-// behind the validating middleware. Every operation needs a handler and every
+// behind m (which runs first) and the validating middleware. Every operation needs a handler and every
 // handler an operation, so that a spec and its fake cannot drift apart silently.
-func (v *Validator) Register(r Router, handlers map[string]echo.HandlerFunc) error {
+func (v *Validator) Register(r Router, handlers map[string]echo.HandlerFunc, m ...echo.MiddlewareFunc) error {
 	var missing, stray []string
 	for _, op := range v.ops {
 		if handlers[op.ID] == nil {
@@ -222,9 +222,9 @@ func (v *Validator) Register(r Router, handlers map[string]echo.HandlerFunc) err
 	if len(problems) > 0 {
 		return errors.New("openapi: " + strings.Join(problems, "; "))
 	}
-	mw := v.Middleware()
+	m = append(m, v.Middleware())
 	for _, op := range v.ops {
-		r.Add(op.Method, op.EchoPath, handlers[op.ID], mw)
+		r.Add(op.Method, op.EchoPath, handlers[op.ID], m...)
 	}
 	return nil
 }

@@ -19,11 +19,9 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/session"
 )
-
-// SpecFile is the name of the fake's OpenAPI document in specs/.
-const SpecFile = "servicestage-repo.yaml"
 
 // Operation IDs served by the fake: the official SDK's operation names.
 const (
@@ -51,6 +49,9 @@ type Config struct {
 	Faker *gofakeit.Faker
 	// Session names the state partition a request belongs to; nil means one shared partition.
 	Session func(echo.Context) string
+	// Gateway is Huawei's API gateway in front of the service, shared with
+	// the other Huawei fakes; nil means one that takes any credentials.
+	Gateway *huaweiauth.Verifier
 }
 
 // Fake is the ServiceStage repository-file fake. Build it with New; it is
@@ -72,6 +73,9 @@ func New(cfg Config) *Fake {
 	}
 	if cfg.Session == nil {
 		cfg.Session = func(echo.Context) string { return "" }
+	}
+	if cfg.Gateway == nil {
+		cfg.Gateway = huaweiauth.New(huaweiauth.Config{})
 	}
 	f := &Fake{cfg: cfg, auths: make(map[string]bool)}
 	for _, name := range cfg.RepoAuths {
@@ -131,11 +135,11 @@ func validAuthName(s string) bool {
 	return true
 }
 
-// Authenticate checks X-Repo-Auth, the repository authorization the
-// request acts with. It is meant for openapi.Options.Authenticate, after
-// the gateway's credential check, so that a request without an
-// authorization gets SVCSTG.REPO.0450 whatever else is wrong with it.
-func (f *Fake) Authenticate(c echo.Context) error {
+// checkRepoAuth checks X-Repo-Auth, the repository authorization the
+// request acts with, after the gateway's checks (Authenticate), so that a
+// request without an authorization gets SVCSTG.REPO.0450 whatever else is
+// wrong with it.
+func (f *Fake) checkRepoAuth(c echo.Context) error {
 	name := strings.TrimSpace(c.Request().Header.Get(HeaderRepoAuth))
 	if name == "" {
 		return repoError(CodeNoAuthorization, descNoAuthorization, "the %s header is required", HeaderRepoAuth)

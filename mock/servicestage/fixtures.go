@@ -170,3 +170,24 @@ func checkProjectID(id string) error {
 func detail(e *Error) string {
 	return strings.TrimPrefix(e.Message, descParameterInvalid+": ")
 }
+
+// Summary counts what the fixtures hold, for the start-up banner.
+func (fx *Fixtures) Summary() string {
+	var refs, files int
+	for _, r := range fx.Repositories {
+		refs, files = refs+len(r.Refs), files+len(r.Files)
+	}
+	s := count(len(fx.Repositories), "repository", "repositories") + ", " + count(refs, "ref", "refs") + ", " + count(files, "file", "files")
+	if fx.Strict {
+		s += ", strict"
+	}
+	return s
+}
+
+// count writes n and the noun, in the plural unless n is 1.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

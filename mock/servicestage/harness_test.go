@@ -1,23 +1,18 @@
 package servicestage_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/huaweiauth"
-	"github.com/repomock/repomock/mock/openapi"
 	"github.com/repomock/repomock/mock/servicestage"
-	"github.com/repomock/repomock/specs"
 )
 
 // Names used by the tests. The project id is the one vendors.md's SDK
@@ -29,10 +24,12 @@ const (
 	treesURL  = filesURL + "trees"
 )
 
-// server is a fake behind the real validator, rendered as mock.Server does.
+// server is a fake served by the real server (mock.Config.Vendors): the
+// validator, Huawei's API gateway in front of it and the one error
+// renderer, as repomock serves it.
 type server struct {
-	fake *servicestage.Fake
-	echo *echo.Echo
+	fake    *servicestage.Fake
+	handler http.Handler
 }
 
 type serverOptions struct {
@@ -41,85 +38,23 @@ type serverOptions struct {
 
 func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *server {
 	t.Helper()
-	doc, err := specs.Load(context.Background(), os.DirFS("../../specs"), servicestage.SpecFile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var o serverOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	fake := servicestage.New(cfg)
-	// As in the server, the API gateway in front of the fake names every
-	// answer that gets past it with X-Request-Id (renderError names the
-	// errors) and checks the project id before the fake checks X-Repo-Auth.
-	gw := huaweiauth.New(huaweiauth.Config{RequestID: func() string { return testRequestID }})
-	gateway := func(c echo.Context) error {
-		c.Response().Header().Set(huaweiauth.HeaderRequestID, gw.AssignRequestID(c))
-		if err := gw.CheckProjectID(c, "project_id"); err != nil {
-			return err
-		}
-		return fake.Authenticate(c)
+	if cfg.Gateway == nil {
+		cfg.Gateway = huaweiauth.New(huaweiauth.Config{RequestID: func() string { return testRequestID }})
 	}
-	v, err := openapi.New(doc, openapi.Options{Authenticate: gateway, MaxBodyBytes: o.maxBodyBytes})
+	fake := servicestage.New(cfg)
+	srv, err := mock.New(mock.Config{Vendors: []mock.Vendor{fake}, MaxBodyBytes: o.maxBodyBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := echo.New()
-	e.HTTPErrorHandler = renderError
-	if err := v.Register(e, fake.Handlers()); err != nil {
-		t.Fatal(err)
-	}
-	return &server{fake: fake, echo: e}
+	return &server{fake: fake, handler: srv.Handler()}
 }
 
-// testRequestID is the id the stand-in gateway names every answer with.
+// testRequestID is the id the gateway names every answer with.
 const testRequestID = "0123456789abcdef0123456789abcdef"
-
-// statusError is what mock/errors.go writes as it is: *servicestage.Error
-// and the gateway's *huaweiauth.Error.
-type statusError interface {
-	error
-	StatusCode() int
-}
-
-// renderError mirrors mock/errors.go: a vendor error as it is, anything
-// else through the gateway's ErrorFor, else ServiceStage's, named with the
-// request's id (X-Request-Id, and request_id in a gateway body).
-func renderError(err error, c echo.Context) {
-	if c.Response().Committed {
-		// As mock/errors.go: too late for an error body. (httptest's
-		// recorder refuses even an empty write after a 204.)
-		return
-	}
-	var out statusError
-	if !errors.As(err, &out) {
-		status, message := http.StatusInternalServerError, "internal error"
-		var (
-			reqErr  *openapi.RequestError
-			respErr *openapi.ResponseError
-			httpErr *echo.HTTPError
-		)
-		switch {
-		case errors.As(err, &reqErr):
-			status, message = reqErr.Status, reqErr.Error()
-		case errors.As(err, &respErr):
-			message = "repomock: " + respErr.Error()
-		case errors.As(err, &httpErr):
-			status, message = httpErr.Code, fmt.Sprint(httpErr.Message)
-		}
-		if gw := huaweiauth.ErrorFor(status, message); gw != nil {
-			out = gw
-		} else {
-			out = servicestage.ErrorFor(status, message)
-		}
-	}
-	c.Response().Header().Set(huaweiauth.HeaderRequestID, testRequestID)
-	if gw, ok := out.(*huaweiauth.Error); ok {
-		gw.SetRequestID(testRequestID)
-	}
-	_ = c.JSON(out.StatusCode(), out)
-}
 
 // request is one call; body is sent as JSON unless it is a string.
 type request struct {
@@ -150,6 +85,7 @@ func (s *server) do(t *testing.T, r request) response {
 	req := httptest.NewRequest(r.method, r.url, body)
 	req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	req.Header.Set(servicestage.HeaderRepoAuth, repoAuth)
+	req.Header.Set(huaweiauth.HeaderToken, "test-iam-token")
 	for k, v := range r.header {
 		if v == "" {
 			req.Header.Del(k)
@@ -158,7 +94,7 @@ func (s *server) do(t *testing.T, r request) response {
 		}
 	}
 	rec := httptest.NewRecorder()
-	s.echo.ServeHTTP(rec, req)
+	s.handler.ServeHTTP(rec, req)
 	return response{status: rec.Code, body: strings.TrimSpace(rec.Body.String())}
 }
 

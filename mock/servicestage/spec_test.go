@@ -16,7 +16,7 @@ import (
 // SDK's paths, declares the gateway's X-Request-Id on every response, and
 // cites a source for everything it declares.
 func TestSpec(t *testing.T) {
-	doc, err := specs.Load(context.Background(), os.DirFS("../../specs"), servicestage.SpecFile)
+	doc, err := specs.Load(context.Background(), os.DirFS("../../specs"), specs.ServiceStage)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,53 @@
+package endor
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/protojson"
+	"github.com/repomock/repomock/specs"
+)
+
+// What the server needs to serve the fake (mock.Vendor).
+
+// Name is the vendor's name.
+func (f *Fake) Name() string { return "Endor Labs" }
+
+// ID is the vendor's short name: its state and fixtures are "endor".
+func (f *Fake) ID() string { return "endor" }
+
+// Spec is the vendor's document in specs/.
+func (f *Fake) Spec() string { return specs.Endor }
+
+// Validation: Endor is a grpc-gateway service. It reads and writes
+// protobuf JSON (mock/protojson), which refuses unknown fields; its
+// jsoncompact marshaler is JSON under another name; and a body of any
+// other Content-Type, or none, is read as JSON (no 415).
+func (f *Fake) Validation() openapi.Options {
+	return openapi.Options{
+		RejectUnknownFields: true,
+		JSONMediaTypes:      JSONMediaTypes(),
+		DefaultMediaType:    MediaTypeJSON,
+		Codec: protojson.Codec{Compact: func(c echo.Context) bool {
+			return ResponseMediaType(c.Request()) == MediaTypeJSONCompact
+		}},
+	}
+}
+
+// Gateway negotiates the answer's media type and compresses it.
+func (f *Fake) Gateway() echo.MiddlewareFunc { return f.gateway }
+
+// Owns says whether a request is for Endor's API: its namespaces and its
+// authentication service.
+func (f *Fake) Owns(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/v1/namespaces/") || p == "/v1/auth" || strings.HasPrefix(p, "/v1/auth/")
+}
+
+// ErrorFor is ErrorFor, for the server.
+func (f *Fake) ErrorFor(_ echo.Context, status int, message string) error {
+	return ErrorFor(status, message)
+}
