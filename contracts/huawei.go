@@ -1,6 +1,7 @@
 package contracts
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -56,24 +57,71 @@ func codeartsVendor(t Target) *vendor {
 		}
 		return nil
 	}
-	v.scenarios = func(s *suite) { codeartsScenarios(s, v) }
+	on := func(f func(c codearts, r Reporter)) func(*suite, Reporter) {
+		return func(s *suite, r Reporter) { f(codeartsOn(s, v), r) }
+	}
+	v.checks = map[string]func(*suite, Reporter){
+		CheckPositiveData:   on(codearts.positive),
+		CheckNegativeData:   on(codearts.negative),
+		CheckMissingAuth:    on(codearts.missingAuth),
+		CheckDuplicateName:  on(codearts.duplicateName),
+		CheckReadAfterWrite: on(codearts.readAfterWrite),
+	}
 	return v
 }
 
-func codeartsScenarios(s *suite, v *vendor) {
-	project := s.target.CodeArts.ProjectUUID
-	create, show, list, free, del := v.op(codeartsCreate), v.op(codeartsShow), v.op(codeartsList), v.op(codeartsNameFree), v.op(codeartsDelete)
-	status := v.op(codeartsStatus)
-	byID := func(id string) map[string]string { return map[string]string{"repository_uuid": id} }
-	deleteLater := func(x *exchange) {
-		if id := str(x.json(), "result", "repository_uuid"); id != "" {
-			s.onCleanup(func() { _, _ = s.call(del, request{params: byID(id)}) })
-		}
+// codearts is CodeArts Repo in one run: the operations its checks call and
+// the project they work in. Each check creates the repositories it needs
+// and deletes them when it ends.
+type codearts struct {
+	s                                     *suite
+	project                               string
+	create, show, status, list, free, del *operation
+}
+
+func codeartsOn(s *suite, v *vendor) codearts {
+	return codearts{s: s, project: s.target.CodeArts.ProjectUUID,
+		create: v.op(codeartsCreate), show: v.op(codeartsShow), status: v.op(codeartsStatus),
+		list: v.op(codeartsList), free: v.op(codeartsNameFree), del: v.op(codeartsDelete)}
+}
+
+func byID(id string) map[string]string { return map[string]string{"repository_uuid": id} }
+
+// named is the smallest valid create: a name in the project.
+func (c codearts) named(name string) request {
+	return request{body: map[string]any{"name": name, "project_uuid": c.project}}
+}
+
+// deleteLater deletes what x created when the check ends.
+func (c codearts) deleteLater(x *exchange) {
+	if id := str(x.json(), "result", "repository_uuid"); id != "" {
+		c.s.onCleanup(func(ctx context.Context) { _, _ = c.s.call(ctx, c.del, request{params: byID(id)}) })
 	}
+}
+
+// made creates the repository name for a check to work on, deleted when the
+// check ends. When the target refuses it, x is nil and why says so. Which
+// 2xx is status_code_conformance's to judge.
+func (c codearts) made(ctx context.Context, name string) (x *exchange, why string) {
+	x, err := c.s.call(ctx, c.create, c.named(name))
+	if err != nil || x.status/100 != 2 {
+		return nil, fmt.Sprintf("a valid create was refused: %v %v", err, x)
+	}
+	c.deleteLater(x)
+	return x, ""
+}
+
+func (c codearts) positive(r Reporter) {
+	s := c.s
+	g := newGenerator(s.target.Seed).withOverrides(map[string]func(*gofakeit.Faker) any{
+		"name":         func(*gofakeit.Faker) any { return s.name("repo") },
+		"project_uuid": func(*gofakeit.Faker) any { return c.project },
+		"description":  func(f *gofakeit.Faker) any { return f.Sentence(6) },
+	})
+	// Fields that name other objects of the account (a template, a
+	// repository to import, a licence, a group) are left out: on a real
+	// account they would have to exist.
 	post := func(body any) request {
-		// Fields that name other objects of the account (a template, a
-		// repository to import, a licence, a group) are left out: on a real
-		// account they would have to exist.
 		if m, ok := body.(map[string]any); ok {
 			for _, k := range []string{"template_id", "import_url", "gitignore_id", "license_id", "group_id"} {
 				delete(m, k)
@@ -81,103 +129,118 @@ func codeartsScenarios(s *suite, v *vendor) {
 		}
 		return request{body: body}
 	}
-	g := newGenerator(s.target.Seed).withOverrides(map[string]func(*gofakeit.Faker) any{
-		"name":         func(*gofakeit.Faker) any { return s.name("repo") },
-		"project_uuid": func(*gofakeit.Faker) any { return project },
-		"description":  func(f *gofakeit.Faker) any { return f.Sentence(6) },
+	s.check(r, c.create, func(r Reporter) {
+		s.positive(r, c.create, g, positiveCasesPerOp, post, c.deleteLater)
 	})
-	s.positive(create, g, positiveCasesPerOp, post, deleteLater)
-	base := map[string]any{"name": s.name("neg"), "project_uuid": project}
-	s.negative(create, base, false, func(body any) request { return request{body: body} }, deleteLater)
-	s.missingAuth(create, request{body: map[string]any{"name": s.name("noauth"), "project_uuid": project}}, gatewayEnvelope)
-	// import_url is documented as the base64 of an https address.
-	s.rejects(create, "import_url: not base64", request{body: map[string]any{"name": s.name("neg"), "project_uuid": project, "import_url": "not base64 at all"}}, deleteLater)
-
-	// A duplicate name in the project is refused, and nothing is stored.
-	name := s.name("dup")
-	first, err := s.call(create, request{body: map[string]any{"name": name, "project_uuid": project}})
-	if err != nil || first.status/100 != 2 {
-		// A valid create refused fails the check that needed it (a 2xx other
-		// than 200 is status_code_conformance's); read-back cannot run.
-		why := fmt.Sprintf("a valid create was refused: %v %v", err, first)
-		s.fail(CheckDuplicateName, create, "%s", why)
-		for _, op := range []*operation{show, status, list, free, del} {
-			s.skip(CheckReadAfterWrite, op, why)
-		}
-		return
-	}
-	deleteLater(first)
-	s.rejectsWith(CheckDuplicateName, create, request{body: map[string]any{"name": name, "project_uuid": project}}, http.StatusBadRequest)
-	id := str(first.json(), "result", "repository_uuid")
-	if id == "" {
-		s.fail(CheckReadAfterWrite, show, "the create answered without result.repository_uuid, so nothing can be read back: %s", first)
-		for _, op := range []*operation{status, list, free, del} {
-			s.skip(CheckReadAfterWrite, op, "the create named no result.repository_uuid")
-		}
-		return
-	}
-
-	// Read after write: by uuid, its creation status, in the project's
-	// list, the name is taken; after a delete it is gone.
-	x, err := s.call(show, request{params: byID(id)})
-	s.outcome(CheckReadAfterWrite, show, readBack(x, err, func(b map[string]any) error {
-		if got := str(b, "result", "repository_name"); got != name {
-			return fmt.Errorf("repository_name %q, want %q", got, name)
-		}
-		return nil
-	}))
-	// The vendor documents no values for the status: a created repository
-	// has one, an integer.
-	x, err = s.call(status, request{params: byID(id)})
-	s.outcome(CheckReadAfterWrite, status, readBack(x, err, func(b map[string]any) error {
-		if r, ok := b["result"].(float64); !ok || r != float64(int32(r)) {
-			return fmt.Errorf("result %v, want the creation status, an integer", b["result"])
-		}
-		return nil
-	}))
-	x, err = s.call(list, request{params: map[string]string{"project_uuid": project}, query: url.Values{"search": {name}}})
-	s.outcome(CheckReadAfterWrite, list, readBack(x, err, func(b map[string]any) error {
-		if !strings.Contains(string(x.body), `"`+name+`"`) {
-			return fmt.Errorf("the project's list does not hold %q", name)
-		}
-		return nil
-	}))
-	x, err = s.call(free, request{params: map[string]string{"project_uuid": project, "repository_name": name}})
-	s.outcome(CheckReadAfterWrite, free, readBack(x, err, func(b map[string]any) error {
-		if b["result"] != false {
-			return fmt.Errorf("the name check of a taken name answered result %v, want false", b["result"])
-		}
-		return nil
-	}))
-	x, err = s.call(del, request{params: byID(id)})
-	s.outcome(CheckReadAfterWrite, del, readBack(x, err, func(map[string]any) error {
-		gone, err := s.call(show, request{params: byID(id)})
-		if err != nil {
-			return err
-		}
-		return notFound(gone)
-	}))
 }
 
-// rejectsWith sends req, which must get status in the vendor's envelope.
-func (s *suite) rejectsWith(check string, op *operation, req request, status int) {
-	x, err := s.call(op, req)
-	s.outcome(check, op, func() error {
-		if err != nil {
-			return err
+func (c codearts) negative(r Reporter) {
+	s := c.s
+	s.check(r, c.create, func(r Reporter) {
+		base := map[string]any{"name": s.name("neg"), "project_uuid": c.project}
+		s.negative(r, c.create, base, false, func(body any) request { return request{body: body} }, c.deleteLater)
+		// import_url is documented as the base64 of an https address.
+		s.rejects(r, c.create, "import_url: not base64", request{body: map[string]any{"name": s.name("neg"), "project_uuid": c.project, "import_url": "not base64 at all"}}, c.deleteLater)
+	})
+}
+
+func (c codearts) missingAuth(r Reporter) {
+	s := c.s
+	s.check(r, c.create, func(r Reporter) {
+		s.missingAuth(r, c.create, c.named(s.name("noauth")), gatewayEnvelope)
+	})
+}
+
+// duplicateName: a second repository of the same name in the project is
+// refused, in the CodeArts envelope.
+func (c codearts) duplicateName(r Reporter) {
+	s := c.s
+	s.check(r, c.create, func(r Reporter) {
+		name := s.name("dup")
+		if x, why := c.made(r.Context(), name); x == nil {
+			r.Errorf("%s", why)
+			return
 		}
-		if err := expectStatus(x, status); err != nil {
-			return err
-		}
-		return op.vendor.envelope(x.status, x.body)
-	}())
+		s.rejectsWith(r, c.create, c.named(name), http.StatusBadRequest)
+	})
+}
+
+// readAfterWrite: a repository of the check's own reads back by uuid, has a
+// creation status, is in the project's list, its name is taken; after a
+// delete it is gone.
+func (c codearts) readAfterWrite(r Reporter) {
+	s := c.s
+	name := s.name("raw")
+	first, why := c.made(r.Context(), name)
+	if first == nil {
+		s.skipAll(r, why, c.show, c.status, c.list, c.free, c.del)
+		return
+	}
+	id := str(first.json(), "result", "repository_uuid")
+	if id == "" {
+		s.check(r, c.show, func(r Reporter) {
+			r.Errorf("the create answered without result.repository_uuid, so nothing can be read back: %s", first)
+		})
+		s.skipAll(r, "the create named no result.repository_uuid", c.status, c.list, c.free, c.del)
+		return
+	}
+	s.check(r, c.show, func(r Reporter) {
+		x, err := s.call(r.Context(), c.show, request{params: byID(id)})
+		outcome(r, readBack(x, err, func(b map[string]any) error {
+			if got := str(b, "result", "repository_name"); got != name {
+				return fmt.Errorf("repository_name %q, want %q", got, name)
+			}
+			return nil
+		}))
+	})
+	// The vendor documents no values for the status: a created repository
+	// has one, an integer.
+	s.check(r, c.status, func(r Reporter) {
+		x, err := s.call(r.Context(), c.status, request{params: byID(id)})
+		outcome(r, readBack(x, err, func(b map[string]any) error {
+			if v, ok := b["result"].(float64); !ok || v != float64(int32(v)) {
+				return fmt.Errorf("result %v, want the creation status, an integer", b["result"])
+			}
+			return nil
+		}))
+	})
+	s.check(r, c.list, func(r Reporter) {
+		x, err := s.call(r.Context(), c.list, request{params: map[string]string{"project_uuid": c.project}, query: url.Values{"search": {name}}})
+		outcome(r, readBack(x, err, func(map[string]any) error {
+			if !strings.Contains(string(x.body), `"`+name+`"`) {
+				return fmt.Errorf("the project's list does not hold %q", name)
+			}
+			return nil
+		}))
+	})
+	s.check(r, c.free, func(r Reporter) {
+		x, err := s.call(r.Context(), c.free, request{params: map[string]string{"project_uuid": c.project, "repository_name": name}})
+		outcome(r, readBack(x, err, func(b map[string]any) error {
+			if b["result"] != false {
+				return fmt.Errorf("the name check of a taken name answered result %v, want false", b["result"])
+			}
+			return nil
+		}))
+	})
+	s.check(r, c.del, func(r Reporter) {
+		ctx := r.Context()
+		x, err := s.call(ctx, c.del, request{params: byID(id)})
+		outcome(r, readBack(x, err, func(map[string]any) error {
+			gone, err := s.call(ctx, c.show, request{params: byID(id)})
+			if err != nil {
+				return err
+			}
+			return notFound(gone)
+		}))
+	})
 }
 
 // gatewayRejects sends req, which the API gateway must refuse with status
 // in its own shape.
-func (s *suite) gatewayRejects(check string, op *operation, req request, status int) {
-	x, err := s.call(op, req)
-	s.outcome(check, op, func() error {
+func (s *suite) gatewayRejects(r Reporter, op *operation, req request, status int) {
+	r.Helper()
+	x, err := s.call(r.Context(), op, req)
+	outcome(r, func() error {
 		if err != nil {
 			return err
 		}
@@ -187,19 +250,6 @@ func (s *suite) gatewayRejects(check string, op *operation, req request, status 
 		return gatewayEnvelope(x.json())
 	}())
 }
-
-// readBack checks a 2xx answer with want. Which 2xx is
-// status_code_conformance's to judge.
-func readBack(x *exchange, err error, want func(map[string]any) error) error {
-	if err != nil {
-		return err
-	}
-	if err := expect2xx(x); err != nil {
-		return err
-	}
-	return want(x.json())
-}
-
 func servicestageVendor(t Target) *vendor {
 	v := &vendor{name: "Huawei ServiceStage", spec: specs.ServiceStage, url: t.ServiceStage.URL}
 	v.authorize = func(s *suite, req *http.Request, body []byte) error {
@@ -219,36 +269,107 @@ func servicestageVendor(t Target) *vendor {
 		}
 		return nil
 	}
-	v.scenarios = func(s *suite) { servicestageScenarios(s, v) }
+	on := func(f func(st servicestage, r Reporter)) func(*suite, Reporter) {
+		return func(s *suite, r Reporter) { f(servicestageOn(s, v), r) }
+	}
+	v.checks = map[string]func(*suite, Reporter){
+		CheckPositiveData:   on(servicestage.positive),
+		CheckNegativeData:   on(servicestage.negative),
+		CheckMissingAuth:    on(servicestage.missingAuth),
+		CheckCreateTwice:    on(servicestage.createTwice),
+		CheckReadAfterWrite: on(servicestage.readAfterWrite),
+	}
 	return v
 }
 
-func servicestageScenarios(s *suite, v *vendor) {
-	t := s.target.ServiceStage
-	create, show, update, del, trees := v.op(stageCreate), v.op(stageShow), v.op(stageUpdate), v.op(stageDelete), v.op(stageTrees)
-	colon := func(p string) string { return strings.ReplaceAll(p, "/", ":") }
-	file := func(path string) map[string]string {
-		return map[string]string{"project_id": t.Auth.ProjectID, "namespace": t.Namespace, "project": colon(t.Project), "path": colon(path)}
+// servicestage is ServiceStage in one run: the operations its checks call
+// and the repository they write to. Each check writes the files it needs
+// and deletes them when it ends.
+type servicestage struct {
+	s                                *suite
+	t                                ServiceStage
+	create, show, update, del, trees *operation
+}
+
+func servicestageOn(s *suite, v *vendor) servicestage {
+	return servicestage{s: s, t: s.target.ServiceStage,
+		create: v.op(stageCreate), show: v.op(stageShow), update: v.op(stageUpdate), del: v.op(stageDelete), trees: v.op(stageTrees)}
+}
+
+// In project and path, ":" stands for "/".
+func colon(p string) string { return strings.ReplaceAll(p, "/", ":") }
+
+// file is the path parameters of a file of the repository.
+func (st servicestage) file(path string) map[string]string {
+	return map[string]string{"project_id": st.t.Auth.ProjectID, "namespace": st.t.Namespace, "project": colon(st.t.Project), "path": colon(path)}
+}
+
+func (st servicestage) auth() map[string]string {
+	return map[string]string{"X-Repo-Auth": st.t.RepoAuth}
+}
+
+func (st servicestage) ref() url.Values { return url.Values{"ref": {st.t.Ref}} }
+
+// at builds a request with body to the file at path.
+func (st servicestage) at(path string) func(body any) request {
+	return func(body any) request {
+		return request{params: st.file(path), query: st.ref(), header: st.auth(), body: body}
 	}
-	ref := url.Values{"ref": {t.Ref}}
-	auth := map[string]string{"X-Repo-Auth": t.RepoAuth}
-	// deleteFile removes a file the suite wrote: its sha first, then the delete.
-	deleteFile := func(path string) {
-		x, err := s.call(show, request{params: file(path), query: ref, header: auth})
-		if err != nil || x.status != http.StatusOK {
+}
+
+func (st servicestage) read(ctx context.Context, path string) (*exchange, error) {
+	return st.s.call(ctx, st.show, request{params: st.file(path), query: st.ref(), header: st.auth()})
+}
+
+// sha reads the sha of the file at path, which an update or a delete must
+// name.
+func (st servicestage) sha(ctx context.Context, path string) (string, error) {
+	x, err := st.read(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	if err := expect2xx(x); err != nil {
+		return "", err
+	}
+	sha := str(x.json(), "sha")
+	if sha == "" {
+		return "", fmt.Errorf("no sha in %s", x)
+	}
+	return sha, nil
+}
+
+// deleteLater deletes the file at path when the check ends: its sha first,
+// then the delete.
+func (st servicestage) deleteLater(path string) {
+	st.s.onCleanup(func(ctx context.Context) {
+		sha, err := st.sha(ctx, path)
+		if err != nil {
 			return
 		}
-		q := url.Values{"ref": {t.Ref}, "message": {"repomock contract cleanup"}, "sha": {str(x.json(), "sha")}}
-		_, _ = s.call(del, request{params: file(path), query: q, header: auth})
-	}
-	at := func(path string) func(any) request {
-		return func(body any) request { return request{params: file(path), query: ref, header: auth, body: body} }
-	}
-	deleteLater := func(x *exchange) {
-		path := strings.ReplaceAll(x.params["path"], ":", "/")
-		s.onCleanup(func() { deleteFile(path) })
-	}
+		q := url.Values{"ref": {st.t.Ref}, "message": {"repomock contract cleanup"}, "sha": {sha}}
+		_, _ = st.s.call(ctx, st.del, request{params: st.file(path), query: q, header: st.auth()})
+	})
+}
 
+func (st servicestage) deleteMade(x *exchange) {
+	st.deleteLater(strings.ReplaceAll(x.params["path"], ":", "/"))
+}
+
+// made writes content to a new file for a check to work on, deleted when
+// the check ends. When the target refuses it, path is "" and why says so.
+func (st servicestage) made(ctx context.Context, kind string, content []byte) (path, why string) {
+	path = "repomock/" + st.s.name(kind) + ".txt"
+	body := map[string]any{"message": "create", "content": base64.StdEncoding.EncodeToString(content)}
+	x, err := st.s.call(ctx, st.create, st.at(path)(body))
+	if err != nil || x.status/100 != 2 {
+		return "", fmt.Sprintf("a valid create was refused: %v %v", err, x)
+	}
+	st.deleteLater(path)
+	return path, ""
+}
+
+func (st servicestage) positive(r Reporter) {
+	s := st.s
 	g := newGenerator(s.target.Seed).withOverrides(map[string]func(*gofakeit.Faker) any{
 		"message": func(f *gofakeit.Faker) any { return f.Sentence(5) },
 		"content": func(f *gofakeit.Faker) any {
@@ -260,92 +381,136 @@ func servicestageScenarios(s *suite, v *vendor) {
 		},
 	})
 	// Each generated body goes to a new path.
-	s.positive(create, g, positiveCasesPerOp, func(body any) request {
-		return at("repomock/" + s.name("file") + ".bin")(body)
-	}, deleteLater)
-	negPath := "repomock/" + s.name("neg") + ".txt"
-	s.negative(create, map[string]any{"message": "m", "content": "aGk="}, false, at(negPath), deleteLater)
-	valid := map[string]any{"message": "m", "content": "aGk="}
-	s.rejects(create, "ref: required", request{params: file(negPath), header: auth, body: valid}, deleteLater)
-	s.rejects(create, "X-Repo-Auth: required", request{params: file(negPath), query: ref, body: valid}, deleteLater)
-	s.missingAuth(create, at(negPath)(valid), gatewayEnvelope)
-	// The gateway refuses a path that names no project, such as the literal
-	// {project_id} the SDK sends when its credentials have none.
-	noProject := file(negPath)
-	noProject["project_id"] = "{project_id}"
-	s.gatewayRejects(CheckNegativeData, create, request{params: noProject, query: ref, header: auth, body: valid}, http.StatusBadRequest)
+	s.check(r, st.create, func(r Reporter) {
+		s.positive(r, st.create, g, positiveCasesPerOp, func(body any) request {
+			return st.at("repomock/" + s.name("file") + ".bin")(body)
+		}, st.deleteMade)
+	})
+}
 
-	// Creating a file that exists is refused with SVCSTG.REPO.0403.
-	path := "repomock/" + s.name("twice") + ".txt"
-	content := []byte("written by the repomock contract suite\n")
-	body := map[string]any{"message": "create", "content": base64.StdEncoding.EncodeToString(content)}
-	first, err := s.call(create, at(path)(body))
-	if err != nil || first.status/100 != 2 {
-		why := fmt.Sprintf("a valid create was refused: %v %v", err, first)
-		s.fail(CheckCreateTwice, create, "%s", why)
-		for _, op := range []*operation{show, trees, update, del} {
-			s.skip(CheckReadAfterWrite, op, why)
+func (st servicestage) negative(r Reporter) {
+	s := st.s
+	s.check(r, st.create, func(r Reporter) {
+		path := "repomock/" + s.name("neg") + ".txt"
+		valid := map[string]any{"message": "m", "content": "aGk="}
+		s.negative(r, st.create, valid, false, st.at(path), st.deleteMade)
+		s.rejects(r, st.create, "ref: required", request{params: st.file(path), header: st.auth(), body: valid}, st.deleteMade)
+		s.rejects(r, st.create, "X-Repo-Auth: required", request{params: st.file(path), query: st.ref(), body: valid}, st.deleteMade)
+		// The gateway refuses a path that names no project, such as the
+		// literal {project_id} the SDK sends when its credentials have none.
+		noProject := st.file(path)
+		noProject["project_id"] = "{project_id}"
+		s.gatewayRejects(r, st.create, request{params: noProject, query: st.ref(), header: st.auth(), body: valid}, http.StatusBadRequest)
+	})
+}
+
+func (st servicestage) missingAuth(r Reporter) {
+	s := st.s
+	s.check(r, st.create, func(r Reporter) {
+		path := "repomock/" + s.name("noauth") + ".txt"
+		s.missingAuth(r, st.create, st.at(path)(map[string]any{"message": "m", "content": "aGk="}), gatewayEnvelope)
+	})
+}
+
+// createTwice: creating a file that exists is refused with SVCSTG.REPO.0403.
+func (st servicestage) createTwice(r Reporter) {
+	s := st.s
+	s.check(r, st.create, func(r Reporter) {
+		ctx := r.Context()
+		content := []byte("written by the repomock contract suite\n")
+		path, why := st.made(ctx, "twice", content)
+		if path == "" {
+			r.Errorf("%s", why)
+			return
 		}
+		x, err := s.call(ctx, st.create, st.at(path)(map[string]any{"message": "create", "content": base64.StdEncoding.EncodeToString(content)}))
+		outcome(r, func() error {
+			if err != nil {
+				return err
+			}
+			if err := expectStatus(x, http.StatusBadRequest); err != nil {
+				return err
+			}
+			if code := str(x.json(), "error_code"); code != "SVCSTG.REPO.0403" {
+				return fmt.Errorf("error_code %q, want SVCSTG.REPO.0403 (resource already exist)", code)
+			}
+			return nil
+		}())
+	})
+}
+
+// readAfterWrite: a file of the check's own reads back with its content and
+// a sha, is in the tree, takes an update naming its sha, and is gone after
+// a delete naming it. The update and the delete read the sha themselves.
+func (st servicestage) readAfterWrite(r Reporter) {
+	s := st.s
+	content := []byte("written by the repomock contract suite\n")
+	path, why := st.made(r.Context(), "raw", content)
+	if path == "" {
+		s.skipAll(r, why, st.show, st.trees, st.update, st.del)
 		return
 	}
-	s.onCleanup(func() { deleteFile(path) })
-	x, err := s.call(create, at(path)(body))
-	s.outcome(CheckCreateTwice, create, func() error {
+	s.check(r, st.show, func(r Reporter) {
+		x, err := st.read(r.Context(), path)
+		outcome(r, readBack(x, err, func(b map[string]any) error {
+			got, err := base64.StdEncoding.DecodeString(str(b, "content"))
+			if err != nil || string(got) != string(content) {
+				return fmt.Errorf("content read back differs from what was written")
+			}
+			if str(b, "sha") == "" {
+				return fmt.Errorf("no sha in %s", x)
+			}
+			return nil
+		}))
+	})
+	s.check(r, st.trees, func(r Reporter) {
+		repo := map[string]string{"project_id": st.t.Auth.ProjectID, "namespace": st.t.Namespace, "project": colon(st.t.Project)}
+		x, err := s.call(r.Context(), st.trees, request{params: repo, query: st.ref(), header: st.auth()})
+		outcome(r, readBack(x, err, func(map[string]any) error {
+			if !strings.Contains(string(x.body), `"`+path+`"`) {
+				return fmt.Errorf("the tree does not list %s", path)
+			}
+			return nil
+		}))
+	})
+	s.check(r, st.update, func(r Reporter) {
+		ctx := r.Context()
+		sha, err := st.sha(ctx, path)
 		if err != nil {
-			return err
+			r.Errorf("reading the sha to update with: %v", err)
+			return
 		}
-		if err := expectStatus(x, http.StatusBadRequest); err != nil {
-			return err
-		}
-		if code := str(x.json(), "error_code"); code != "SVCSTG.REPO.0403" {
-			return fmt.Errorf("error_code %q, want SVCSTG.REPO.0403 (resource already exist)", code)
-		}
-		return nil
-	}())
-
-	// Read after write: content, tree, update with the sha, delete.
-	x, err = s.call(show, request{params: file(path), query: ref, header: auth})
-	sha := ""
-	s.outcome(CheckReadAfterWrite, show, readBack(x, err, func(b map[string]any) error {
-		got, err := base64.StdEncoding.DecodeString(str(b, "content"))
-		if err != nil || string(got) != string(content) {
-			return fmt.Errorf("content read back differs from what was written")
-		}
-		if sha = str(b, "sha"); sha == "" {
-			return fmt.Errorf("no sha in %s", x)
-		}
-		return nil
-	}))
-	x, err = s.call(trees, request{params: map[string]string{"project_id": t.Auth.ProjectID, "namespace": t.Namespace, "project": colon(t.Project)}, query: ref, header: auth})
-	s.outcome(CheckReadAfterWrite, trees, readBack(x, err, func(map[string]any) error {
-		if !strings.Contains(string(x.body), `"`+path+`"`) {
-			return fmt.Errorf("the tree does not list %s", path)
-		}
-		return nil
-	}))
-	x, err = s.call(update, at(path)(map[string]any{"message": "update", "content": base64.StdEncoding.EncodeToString([]byte("v2")), "sha": sha}))
-	s.outcome(CheckReadAfterWrite, update, readBack(x, err, func(map[string]any) error {
-		again, err := s.call(show, request{params: file(path), query: ref, header: auth})
+		x, err := s.call(ctx, st.update, st.at(path)(map[string]any{"message": "update", "content": base64.StdEncoding.EncodeToString([]byte("v2")), "sha": sha}))
+		outcome(r, readBack(x, err, func(map[string]any) error {
+			again, err := st.read(ctx, path)
+			if err != nil {
+				return err
+			}
+			got, _ := base64.StdEncoding.DecodeString(str(again.json(), "content"))
+			if string(got) != "v2" {
+				return fmt.Errorf("after the update the content reads %q, want %q", got, "v2")
+			}
+			return nil
+		}))
+	})
+	s.check(r, st.del, func(r Reporter) {
+		ctx := r.Context()
+		sha, err := st.sha(ctx, path)
 		if err != nil {
-			return err
+			r.Errorf("reading the sha to delete with: %v", err)
+			return
 		}
-		got, _ := base64.StdEncoding.DecodeString(str(again.json(), "content"))
-		if string(got) != "v2" {
-			return fmt.Errorf("after the update the content reads %q, want %q", got, "v2")
-		}
-		sha = str(again.json(), "sha")
-		return nil
-	}))
-	q := url.Values{"ref": {t.Ref}, "message": {"delete"}, "sha": {sha}}
-	x, err = s.call(del, request{params: file(path), query: q, header: auth})
-	s.outcome(CheckReadAfterWrite, del, readBack(x, err, func(map[string]any) error {
-		gone, err := s.call(show, request{params: file(path), query: ref, header: auth})
-		if err != nil {
-			return err
-		}
-		if gone.status/100 != 4 {
-			return fmt.Errorf("the file still reads after its delete: %s", gone)
-		}
-		return v.envelope(gone.status, gone.body)
-	}))
+		q := url.Values{"ref": {st.t.Ref}, "message": {"delete"}, "sha": {sha}}
+		x, err := s.call(ctx, st.del, request{params: st.file(path), query: q, header: st.auth()})
+		outcome(r, readBack(x, err, func(map[string]any) error {
+			gone, err := st.read(ctx, path)
+			if err != nil {
+				return err
+			}
+			if gone.status/100 != 4 {
+				return fmt.Errorf("the file still reads after its delete: %s", gone)
+			}
+			return st.create.vendor.envelope(gone.status, gone.body)
+		}))
+	})
 }
