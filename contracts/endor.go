@@ -163,11 +163,11 @@ func (e endor) deleteLater(x *exchange) {
 	}
 }
 
-// object creates a repository version from body for a check to work on,
+// made creates a repository version from body for a check to work on,
 // deleted when the check ends. When the target refuses it or names no
 // uuid, x is nil and why says so. Which 2xx is status_code_conformance's
 // to judge.
-func (e endor) object(ctx context.Context, body map[string]any) (x *exchange, why string) {
+func (e endor) made(ctx context.Context, body map[string]any) (x *exchange, why string) {
 	x, err := e.s.call(ctx, e.create, e.post(body))
 	if err != nil || x.status/100 != 2 || str(x.json(), "uuid") == "" {
 		return nil, fmt.Sprintf("a valid create was refused or named no uuid: %v %v", err, x)
@@ -216,7 +216,7 @@ func (e endor) negative(r Reporter) {
 	// The broken updates name a real object, so that a target taking one
 	// cannot pass by answering 404 for want of it.
 	s.check(r, e.update, func(r Reporter) {
-		x, why := e.object(r.Context(), e.script(s.name("neg")))
+		x, why := e.made(r.Context(), e.script(s.name("neg")))
 		if x == nil {
 			r.Skipf("nothing to update: %s", why)
 			return
@@ -249,7 +249,7 @@ func (e endor) upsert(r Reporter) {
 	s.check(r, e.create, func(r Reporter) {
 		ctx := r.Context()
 		name := s.name("upsert")
-		first, why := e.object(ctx, e.script(name))
+		first, why := e.made(ctx, e.script(name))
 		if first == nil {
 			r.Errorf("%s", why)
 			return
@@ -324,7 +324,7 @@ func (e endor) readAfterWrite(r Reporter) {
 	name := s.name("raw")
 	body := e.script(name)
 	body["meta"].(map[string]any)["description"] = "written by the contract suite"
-	first, why := e.object(r.Context(), body)
+	first, why := e.made(r.Context(), body)
 	if first == nil {
 		s.skipAll(r, why, e.get, e.list, e.update, e.del)
 		return
