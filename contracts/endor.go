@@ -230,8 +230,9 @@ func (e endor) missingAuth(r Reporter) {
 	s.check(r, e.create, func(r Reporter) {
 		s.missingAuth(r, e.create, e.post(e.script(s.name("noauth"))), endorUnauthenticated)
 	})
-	// Credentials are checked before anything is looked up: the uuid
-	// names nothing.
+	// Assumption: Endor checks the bearer token before it looks up the
+	// object, so the uuid may name nothing (no object is made for a
+	// request that must be refused).
 	s.check(r, e.update, func(r Reporter) {
 		s.missingAuth(r, e.update, e.post(e.tagged("6560c0de00000000000000ff", "x")), endorUnauthenticated)
 	})
