@@ -381,7 +381,7 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
 			rep, err := contracts.Evaluate(ctx, mockTarget(newWrappedMock(t, tt.wrap)))
 			if err != nil {

@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,7 +57,7 @@ type request struct {
 
 // call sends req to op and records the exchange. An error means no answer
 // came (the target is down, the URL wrong); it is reported by the caller.
-func (s *suite) call(op *operation, req request) (*exchange, error) {
+func (s *suite) call(ctx context.Context, op *operation, req request) (*exchange, error) {
 	path := op.path
 	for k, v := range req.params {
 		path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
@@ -76,7 +77,7 @@ func (s *suite) call(op *operation, req request) (*exchange, error) {
 			return nil, err
 		}
 	}
-	hr, err := http.NewRequestWithContext(s.ctx, op.method, u, bytes.NewReader(body))
+	hr, err := http.NewRequestWithContext(ctx, op.method, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

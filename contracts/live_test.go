@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/contracts/contractstest"
 )
 
 // TestSuiteAgainstVendors runs the suite against the real vendors named by
@@ -18,5 +19,5 @@ func TestSuiteAgainstVendors(t *testing.T) {
 		t.Skip("no vendor configured: set REPOMOCK_CONTRACT_ENDOR_URL, REPOMOCK_CONTRACT_CODEARTS_URL or " +
 			"REPOMOCK_CONTRACT_SERVICESTAGE_URL with their credentials to run the suite against the real vendors")
 	}
-	contracts.Run(t, target)
+	contractstest.Run(t, target)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/contracts/contractstest"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/huaweiauth"
 )
@@ -45,7 +46,7 @@ func mockTarget(url string) contracts.Target {
 
 // The suite certifies repomock: every check on every operation passes.
 func TestSuiteAgainstRepomock(t *testing.T) {
-	contracts.Run(t, mockTarget(newMock(t)))
+	contractstest.Run(t, mockTarget(newMock(t)))
 }
 
 // Traffic generated from the published specs still passes under the

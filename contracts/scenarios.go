@@ -7,22 +7,23 @@ import (
 // positive sends n schema-valid bodies generated from op's request schema;
 // the target must accept each (2xx). made gets each accepted exchange, to
 // clean up after it.
-func (s *suite) positive(op *operation, g *generator, n int, build func(body any) request, made func(*exchange)) {
+func (s *suite) positive(r Reporter, op *operation, g *generator, n int, build func(body any) request, made func(*exchange)) {
+	r.Helper()
 	schema := op.requestSchema()
 	if schema == nil {
-		s.skip(CheckPositiveData, op, "the operation takes no JSON body")
+		r.Skipf("the operation takes no JSON body")
 		return
 	}
 	for range n {
 		body := g.value(schema)
-		x, err := s.call(op, build(body))
+		x, err := s.call(r.Context(), op, build(body))
 		switch {
 		case err != nil:
-			s.fail(CheckPositiveData, op, "%v", err)
+			r.Errorf("%v", err)
 		case x.status/100 != 2:
-			s.fail(CheckPositiveData, op, "a schema-valid body was refused: %s\nbody: %s", x, clip(string(x.reqBody), 400))
+			r.Errorf("a schema-valid body was refused: %s\nbody: %s", x, clip(string(x.reqBody), 400))
 		default:
-			s.pass(CheckPositiveData, op)
+			pass(r)
 			made(x)
 		}
 	}
@@ -31,57 +32,94 @@ func (s *suite) positive(op *operation, g *generator, n int, build func(body any
 // negative sends base broken one rule at a time (see mutations); the target
 // must refuse each with a 4xx in its error envelope. made gets any exchange
 // that was wrongly accepted, to clean up after it.
-func (s *suite) negative(op *operation, base any, unknownFields bool, build func(body any) request, made func(*exchange)) {
+func (s *suite) negative(r Reporter, op *operation, base any, unknownFields bool, build func(body any) request, made func(*exchange)) {
+	r.Helper()
 	schema := op.requestSchema()
 	if schema == nil {
-		s.skip(CheckNegativeData, op, "the operation takes no JSON body")
+		r.Skipf("the operation takes no JSON body")
 		return
 	}
 	for _, m := range mutations(schema, base, unknownFields) {
-		s.rejects(op, m.Rule, build(m.Value), made)
+		s.rejects(r, op, m.Rule, build(m.Value), made)
 	}
 }
 
 // rejects sends one invalid request, which must get a 4xx in the vendor's
 // error envelope.
-func (s *suite) rejects(op *operation, rule string, req request, made func(*exchange)) {
-	x, err := s.call(op, req)
+func (s *suite) rejects(r Reporter, op *operation, rule string, req request, made func(*exchange)) {
+	r.Helper()
+	x, err := s.call(r.Context(), op, req)
 	if err != nil {
-		s.fail(CheckNegativeData, op, "%s: %v", rule, err)
+		r.Errorf("%s: %v", rule, err)
 		return
 	}
 	if x.status/100 == 2 {
-		s.fail(CheckNegativeData, op, "%s: an invalid request was accepted: %s", rule, x)
+		r.Errorf("%s: an invalid request was accepted: %s", rule, x)
 		if made != nil {
 			made(x)
 		}
 		return
 	}
 	if x.status/100 != 4 {
-		s.fail(CheckNegativeData, op, "%s: want a 4xx, got %s", rule, x)
+		r.Errorf("%s: want a 4xx, got %s", rule, x)
 		return
 	}
 	if err := op.vendor.envelope(x.status, x.body); err != nil {
-		s.fail(CheckNegativeData, op, "%s: HTTP %d is not in the vendor's error envelope: %v: %s", rule, x.status, err, clip(string(x.body), 300))
+		r.Errorf("%s: HTTP %d is not in the vendor's error envelope: %v: %s", rule, x.status, err, clip(string(x.body), 300))
 		return
 	}
-	s.pass(CheckNegativeData, op)
+	pass(r)
+}
+
+// rejectsWith sends req, which must get status in the vendor's envelope.
+func (s *suite) rejectsWith(r Reporter, op *operation, req request, status int) {
+	r.Helper()
+	x, err := s.call(r.Context(), op, req)
+	outcome(r, func() error {
+		if err != nil {
+			return err
+		}
+		if err := expectStatus(x, status); err != nil {
+			return err
+		}
+		return op.vendor.envelope(x.status, x.body)
+	}())
 }
 
 // missingAuth sends req without credentials: the target must answer 401 in
 // the envelope check accepts.
-func (s *suite) missingAuth(op *operation, req request, check func(body map[string]any) error) {
+func (s *suite) missingAuth(r Reporter, op *operation, req request, check func(body map[string]any) error) {
+	r.Helper()
 	req.noAuth = true
-	x, err := s.call(op, req)
+	x, err := s.call(r.Context(), op, req)
 	if err != nil {
-		s.fail(CheckMissingAuth, op, "%v", err)
+		r.Errorf("%v", err)
 		return
 	}
 	if x.status != 401 {
-		s.fail(CheckMissingAuth, op, "want HTTP 401 without credentials: %s", x)
+		r.Errorf("want HTTP 401 without credentials: %s", x)
 		return
 	}
-	s.outcome(CheckMissingAuth, op, check(x.json()))
+	outcome(r, check(x.json()))
+}
+
+// skipAll skips op's sub-test of the current check for each of ops, saying why.
+func (s *suite) skipAll(r Reporter, why string, ops ...*operation) {
+	for _, op := range ops {
+		s.check(r, op, func(r Reporter) { r.Skipf("%s", why) })
+	}
+}
+
+// readBack checks a 2xx answer with want. Which 2xx is
+// status_code_conformance's to judge.
+func readBack(x *exchange, err error, want func(map[string]any) error) error {
+	if err != nil {
+		return err
+	}
+	if err := expect2xx(x); err != nil {
+		return err
+	}
+	return want(x.json())
 }
 
 // str reads a dot path of a decoded JSON object as a string ("" if absent).

@@ -4,9 +4,13 @@
 // invalid and acceptance of valid generated requests, and the vendors'
 // documented behaviour (upserts, duplicate names, read-after-write, auth).
 //
-// Run(t, target) runs it inside go test; Evaluate returns the results for
-// other reporters (the repomock contract command). It imports the specs and
-// kin-openapi, never the fakes, so it runs from any checkout against any URL.
+// Run drives the checks through a Reporter, one sub-test per check and in it
+// one per operation, each doing its own work when it runs; package
+// contractstest hands it a *testing.T, so that this package, and the
+// repomock binary that uses it, need not link testing. Evaluate records the
+// results for other reporters (the repomock contract command). It imports
+// the specs and kin-openapi, never the fakes, so it runs from any checkout
+// against any URL.
 package contracts
 
 import (
@@ -15,7 +19,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -26,20 +29,19 @@ import (
 
 // The checks, named as Schemathesis names them where it has one.
 const (
-	CheckStatusCode       = "status_code_conformance"
-	CheckContentType      = "content_type_conformance"
-	CheckResponseSchema   = "response_schema_conformance"
-	CheckResponseHeaders  = "response_headers_conformance"
-	CheckNegativeData     = "negative_data_rejection"
-	CheckPositiveData     = "positive_data_acceptance"
-	CheckUpsert           = "upsert_idempotency"
-	CheckReadAfterWrite   = "read_after_write"
-	CheckDuplicateName    = "duplicate_name_rejection"
-	CheckCreateTwice      = "create_twice_rejection"
-	CheckMissingAuth      = "missing_auth_rejection"
-	maxFailuresPerResult  = 20
-	positiveCasesPerOp    = 5
-	conformanceCheckCount = 4
+	CheckStatusCode      = "status_code_conformance"
+	CheckContentType     = "content_type_conformance"
+	CheckResponseSchema  = "response_schema_conformance"
+	CheckResponseHeaders = "response_headers_conformance"
+	CheckNegativeData    = "negative_data_rejection"
+	CheckPositiveData    = "positive_data_acceptance"
+	CheckUpsert          = "upsert_idempotency"
+	CheckReadAfterWrite  = "read_after_write"
+	CheckDuplicateName   = "duplicate_name_rejection"
+	CheckCreateTwice     = "create_twice_rejection"
+	CheckMissingAuth     = "missing_auth_rejection"
+	maxFailuresPerResult = 20
+	positiveCasesPerOp   = 5
 )
 
 // Status is the outcome of one check on one operation.
@@ -78,51 +80,76 @@ func (r *Report) Failed() bool {
 	return slices.ContainsFunc(r.Results, func(x Result) bool { return x.Status == Fail })
 }
 
-// Run runs the suite against target with one sub-test per check and
-// operation, named check/operation (status_code_conformance/CreateRepository).
-func Run(t *testing.T, target Target) {
-	t.Helper()
-	rep, err := Evaluate(context.Background(), target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rep.Results {
-		t.Run(r.Check+"/"+r.Operation, func(t *testing.T) {
-			switch r.Status {
-			case Fail:
-				for _, f := range r.Failures {
-					t.Error(f)
-				}
-			case Skip:
-				t.Skip(r.Reason)
-			}
-		})
-	}
+// Reporter is what the checks report through: the methods of *testing.T
+// that the suite uses, with a Run whose sub-test is a Reporter too.
+// contractstest adapts a *testing.T; Evaluate records Results.
+type Reporter interface {
+	// Context is the sub-test's; the requests it makes use it.
+	Context() context.Context
+	Helper()
+	// Errorf reports one failed case.
+	Errorf(format string, args ...any)
+	// Skipf says why the check cannot run on the operation. The check
+	// returns right after it: a *testing.T stops there, Evaluate's
+	// recorder cannot.
+	Skipf(format string, args ...any)
+	// Run runs f as the sub-test name and reports whether it did not
+	// fail. go test -run may leave f out.
+	Run(name string, f func(Reporter)) bool
 }
 
-// Evaluate runs the suite against target and returns every result. Objects
-// it creates on the target are named with target.Prefix and deleted at the
-// end where the API offers a delete. An error means the suite could not run
-// at all (a spec did not load, credentials are missing).
+// Run runs the suite against target through r: one sub-test per check, and
+// in it one per operation, named check/operation
+// (read_after_write/ShowRepositoryByUuid). Each sub-test does its own work
+// when it runs, creating the objects it needs, so that go test -run selects
+// work. The behaviour checks run first; the four conformance checks run last,
+// over every response the behaviour checks got. Objects are named with
+// target.Prefix and deleted at the end of the check that made them, where
+// the API offers a delete. An error means the suite could not start (a spec
+// did not load, credentials are missing); failures go to r.
+func Run(r Reporter, target Target) error {
+	_, err := run(r, target)
+	return err
+}
+
+// Evaluate runs the whole suite against target and returns every result.
+// An error means the suite could not run at all.
 func Evaluate(ctx context.Context, target Target) (*Report, error) {
+	start := time.Now()
+	rec := newRecorder(ctx)
+	s, err := run(rec, target)
+	if err != nil {
+		return nil, err
+	}
+	return &Report{Target: s.target.Name, Results: s.sorted(rec.results()), Duration: time.Since(start)}, nil
+}
+
+func run(r Reporter, target Target) (*suite, error) {
 	target.defaults()
 	if missing := target.missingCredentials(); len(missing) > 0 {
 		return nil, fmt.Errorf("contracts: %s", strings.Join(missing, "; "))
 	}
-	start := time.Now()
-	s, err := newSuite(ctx, target)
+	s, err := newSuite(r.Context(), target)
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range s.vendors {
-		if v.url == "" {
-			continue
-		}
-		v.scenarios(s)
+	// The behaviour checks, each vendor's that apply to it, then the
+	// conformance checks over the responses they got.
+	for _, name := range []string{CheckPositiveData, CheckNegativeData, CheckMissingAuth,
+		CheckUpsert, CheckDuplicateName, CheckCreateTwice, CheckReadAfterWrite} {
+		s.subtest(r, name, func(r Reporter) {
+			for _, v := range s.vendors {
+				if check := v.checks[name]; check != nil && v.url != "" {
+					check(s, r)
+					s.cleanup(r.Context())
+				}
+			}
+		})
 	}
-	s.cleanup()
-	s.conformance()
-	return &Report{Target: target.Name, Results: s.sortedResults(), Duration: time.Since(start)}, nil
+	for _, c := range conformanceChecks() {
+		r.Run(c.name, func(r Reporter) { s.conformance(r, c.fn) })
+	}
+	return s, nil
 }
 
 // operation is one operation of a spec, ready to call.
@@ -147,7 +174,7 @@ func (op *operation) requestSchema() *openapi3.Schema {
 }
 
 // vendor is one API under test: its spec's operations, its base URL, how
-// it authenticates, what its error envelope is, and its scenarios.
+// it authenticates, what its error envelope is, and its behaviour checks.
 type vendor struct {
 	name string
 	spec string
@@ -157,8 +184,9 @@ type vendor struct {
 	authorize func(s *suite, req *http.Request, body []byte) error
 	// envelope checks a 4xx body is the vendor's error envelope.
 	envelope func(status int, body []byte) error
-	// scenarios exercise the vendor's operations and record behaviour checks.
-	scenarios func(s *suite)
+	// checks are the behaviour checks that apply to the vendor, by name.
+	// Each makes its own objects and reports per operation (s.check).
+	checks map[string]func(s *suite, r Reporter)
 }
 
 func (v *vendor) op(id string) *operation {
@@ -169,18 +197,17 @@ func (v *vendor) op(id string) *operation {
 	return op
 }
 
-type resultKey struct{ check, op string }
-
-// suite is one run.
+// suite is one run: what every check shares.
 type suite struct {
-	ctx      context.Context
-	target   Target
-	client   *http.Client
-	vendors  []*vendor
-	seen     map[*operation][]*exchange
-	results  map[resultKey]*Result
-	order    []resultKey
-	cleanups []func()
+	target  Target
+	client  *http.Client
+	vendors []*vendor
+	// seen holds every exchange, for the conformance checks.
+	seen map[*operation][]*exchange
+	// partial is set when go test -run left out a behaviour sub-test, so
+	// that a conformance check that saw nothing can say why.
+	partial  bool
+	cleanups []func(ctx context.Context)
 	seq      int
 	// endorToken is the bearer token, once exchanged from an API key.
 	endorToken string
@@ -188,11 +215,9 @@ type suite struct {
 
 func newSuite(ctx context.Context, target Target) (*suite, error) {
 	s := &suite{
-		ctx:     ctx,
-		target:  target,
-		client:  target.HTTPClient,
-		seen:    map[*operation][]*exchange{},
-		results: map[resultKey]*Result{},
+		target: target,
+		client: target.HTTPClient,
+		seen:   map[*operation][]*exchange{},
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 30 * time.Second}
@@ -216,49 +241,43 @@ func newSuite(ctx context.Context, target Target) (*suite, error) {
 	return s, nil
 }
 
-// result returns the result of check on op, creating it as a pass.
-func (s *suite) result(check string, op *operation) *Result {
-	k := resultKey{check, op.id}
-	r := s.results[k]
-	if r == nil {
-		r = &Result{Vendor: op.vendor.name, Check: check, Operation: op.id, Status: Pass}
-		s.results[k] = r
-		s.order = append(s.order, k)
-	}
-	return r
-}
-
-// pass counts a case of check on op that passed.
-func (s *suite) pass(check string, op *operation) { s.result(check, op).Cases++ }
-
-// fail records a failed case of check on op.
-func (s *suite) fail(check string, op *operation, format string, args ...any) {
-	r := s.result(check, op)
-	r.Cases++
-	msg := fmt.Sprintf(format, args...)
-	if r.Status != Fail {
-		r.Status, r.Reason = Fail, msg
-	}
-	if len(r.Failures) < maxFailuresPerResult {
-		r.Failures = append(r.Failures, msg)
+// subtest runs f as r's sub-test name, noting when go test -run left it out.
+func (s *suite) subtest(r Reporter, name string, f func(Reporter)) {
+	ran := false
+	r.Run(name, func(r Reporter) {
+		ran = true
+		f(r)
+	})
+	if !ran {
+		s.partial = true
 	}
 }
 
-// skip records that check could not run on op, unless it already has cases.
-func (s *suite) skip(check string, op *operation, why string) {
-	r := s.result(check, op)
-	if r.Cases == 0 && r.Status == Pass {
-		r.Status, r.Reason = Skip, why
+// check runs f as the sub-test of op within a check's: everything f
+// reports is the check's result on op.
+func (s *suite) check(r Reporter, op *operation, f func(r Reporter)) {
+	s.subtest(r, op.id, f)
+}
+
+// casesCounter is a Reporter that counts the cases that passed (Evaluate's;
+// go test has no such count).
+type casesCounter interface{ passed() }
+
+// pass counts a case that passed.
+func pass(r Reporter) {
+	if c, ok := r.(casesCounter); ok {
+		c.passed()
 	}
 }
 
-// outcome records one case: a failure when err is not nil.
-func (s *suite) outcome(check string, op *operation, err error) {
+// outcome reports one case: a failure when err is not nil.
+func outcome(r Reporter, err error) {
+	r.Helper()
 	if err != nil {
-		s.fail(check, op, "%v", err)
+		r.Errorf("%v", err)
 		return
 	}
-	s.pass(check, op)
+	pass(r)
 }
 
 // name makes a recognisable, unique name for an object the suite creates.
@@ -267,25 +286,31 @@ func (s *suite) name(kind string) string {
 	return fmt.Sprintf("%s%s-%d-%04x", s.target.Prefix, kind, s.seq, s.target.Seed*7919%65536)
 }
 
-// onCleanup registers a deletion to run after the scenarios.
-func (s *suite) onCleanup(f func()) { s.cleanups = append(s.cleanups, f) }
+// onCleanup registers a deletion to run when the current check ends.
+func (s *suite) onCleanup(f func(ctx context.Context)) { s.cleanups = append(s.cleanups, f) }
 
-func (s *suite) cleanup() {
+func (s *suite) cleanup(ctx context.Context) {
 	for i := len(s.cleanups) - 1; i >= 0; i-- {
-		s.cleanups[i]()
+		s.cleanups[i](ctx)
 	}
+	s.cleanups = nil
 }
 
-func (s *suite) sortedResults() []Result {
+// sorted orders results by vendor, operation and check, and names each
+// result's vendor.
+func (s *suite) sorted(results []Result) []Result {
 	vendorRank := map[string]int{}
+	vendorOf := map[string]string{}
 	for i, v := range s.vendors {
 		vendorRank[v.name] = i
+		for id := range v.ops {
+			vendorOf[id] = v.name
+		}
 	}
-	out := make([]Result, 0, len(s.order))
-	for _, k := range s.order {
-		out = append(out, *s.results[k])
+	for i := range results {
+		results[i].Vendor = vendorOf[results[i].Operation]
 	}
-	slices.SortStableFunc(out, func(a, b Result) int {
+	slices.SortStableFunc(results, func(a, b Result) int {
 		if d := vendorRank[a.Vendor] - vendorRank[b.Vendor]; d != 0 {
 			return d
 		}
@@ -294,5 +319,5 @@ func (s *suite) sortedResults() []Result {
 		}
 		return strings.Compare(a.Check, b.Check)
 	})
-	return out
+	return results
 }
