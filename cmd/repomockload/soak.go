@@ -1030,9 +1030,14 @@ func (s *sampler) take(label string, progress func(rssSample)) bool {
 }
 
 // finish stops the sampler, if the end mark has not, and waits for it.
+// The load can end a moment before the sampler's end timer fires (on a
+// busy machine it does): then the end sample is taken here.
 func (s *sampler) finish() {
 	close(s.stop)
 	<-s.done
+	if _, ok := s.marks[labelEnd]; !ok {
+		s.take(labelEnd, nil)
+	}
 }
 
 // storeSizes counts what each fake holds at the end, through the API.
