@@ -44,7 +44,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 		out = s.errorFor(c, status, message)
 	}
-	body, merr := json.Marshal(out)
+	body, merr := openapi.MarshalJSON(out)
 	if merr != nil {
 		s.log.Error("cannot encode error body", "err", merr)
 		body, _ = json.Marshal(&plainError{Message: "internal error"})

@@ -1,7 +1,6 @@
 package codearts
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // timeLayout is how the vendor writes times ("2020-07-22 10:45:56" in its
@@ -259,12 +259,4 @@ func info(r Repository) repoInfo {
 
 // writeJSON answers 200 with v, without HTML escaping, so that names and
 // URLs come back byte for byte.
-func writeJSON(c echo.Context, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	return c.JSONBlob(http.StatusOK, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-}
+func writeJSON(c echo.Context, v any) error { return openapi.WriteJSON(c, http.StatusOK, v) }

@@ -8,8 +8,8 @@
 package endor
 
 import (
-	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +17,7 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/openapi"
 	"github.com/repomock/repomock/mock/session"
 )
 
@@ -115,6 +116,7 @@ type Fake struct {
 	issued   map[string]grant // tokens issued by POST /v1/auth/api-key
 	sessions *session.States[*Store]
 	gateway  echo.MiddlewareFunc
+	drawMu   sync.Mutex // see draws
 }
 
 // New returns a Fake with cfg's tokens and fixtures loaded.
@@ -173,7 +175,21 @@ func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 
 // newID makes a uuid the way Endor's look: 24 lowercase hex digits.
 func (f *Fake) newID() string {
-	return fmt.Sprintf("%016x%08x", f.cfg.Faker.Uint64(), uint32(f.cfg.Faker.Uint64()))
+	d := f.draws(2)
+	return fmt.Sprintf("%016x%08x", d[0], uint32(d[1]))
+}
+
+// draws takes n draws together, so that concurrent requests never
+// interleave their draws: with a seed, a sequence of requests gets the
+// same values on every run.
+func (f *Fake) draws(n int) []uint64 {
+	f.drawMu.Lock()
+	defer f.drawMu.Unlock()
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = f.cfg.Faker.Uint64()
+	}
+	return out
 }
 
 func tokenPrincipal(token string) string {
@@ -258,7 +274,8 @@ func checkNamespace(ns string) *Error {
 }
 
 func (f *Fake) issueToken(k APIKey) apiKeyResponse {
-	tok := fmt.Sprintf("repomock.%016x%016x%016x", f.cfg.Faker.Uint64(), f.cfg.Faker.Uint64(), f.cfg.Faker.Uint64())
+	d := f.draws(3)
+	tok := fmt.Sprintf("repomock.%016x%016x%016x", d[0], d[1], d[2])
 	exp := f.now().Add(f.cfg.TokenTTL)
 	user := strings.TrimPrefix(k.Key, "endr+")
 	f.mu.Lock()
@@ -267,10 +284,4 @@ func (f *Fake) issueToken(k APIKey) apiKeyResponse {
 	return apiKeyResponse{Token: tok, ExpirationTime: exp}
 }
 
-func writeJSON(c echo.Context, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return c.JSONBlob(200, data)
-}
+func writeJSON(c echo.Context, v any) error { return openapi.WriteJSON(c, http.StatusOK, v) }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // Store holds the repository versions of one session, namespace by
@@ -56,7 +58,7 @@ type record struct {
 }
 
 func newRecord(obj RepositoryVersion) (*record, error) {
-	data, err := json.Marshal(obj)
+	data, err := openapi.MarshalJSON(obj)
 	if err != nil {
 		return nil, err
 	}

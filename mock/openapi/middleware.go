@@ -460,7 +460,7 @@ func (v *Validator) encodeResponse(c echo.Context, rt *route, buf *bufferedWrite
 	if err != nil {
 		return // response validation reports the broken body
 	}
-	data, err := json.Marshal(v.opts.Codec.EncodeResponse(c, mt.Schema.Value, val))
+	data, err := MarshalJSON(v.opts.Codec.EncodeResponse(c, mt.Schema.Value, val))
 	if err != nil {
 		return
 	}

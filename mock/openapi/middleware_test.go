@@ -538,3 +538,13 @@ paths:
 		}
 	}
 }
+
+func TestMarshalJSON(t *testing.T) {
+	got, err := openapi.MarshalJSON(map[string]any{"m": "a<b & c>d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"m":"a<b & c>d"}`; string(got) != want {
+		t.Errorf("MarshalJSON = %q, want %q (no HTML escaping, no newline)", got, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // Handlers returns the fake's handlers by operationId.
@@ -69,7 +70,7 @@ func (f *Fake) createFile(c echo.Context) error {
 	if err := f.storeFor(c).create(loc, path, data); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pathResponse{Path: path})
+	return openapi.WriteJSON(c, http.StatusOK, pathResponse{Path: path})
 }
 
 func (f *Fake) showContent(c echo.Context) error {
@@ -83,7 +84,7 @@ func (f *Fake) showContent(c echo.Context) error {
 	}
 	// Assumption: sha is the SHA-256 of the content (what UpdateFile and DeleteFile take), not a commit SHA as the SDK comment says.
 	// Assumption: content is always base64, whatever the bytes; the vendor also names text/plain.
-	return c.JSON(http.StatusOK, showContentResponse{
+	return openapi.WriteJSON(c, http.StatusOK, showContentResponse{
 		Path:     path,
 		Sha:      file.sha,
 		Encoding: "base64",
@@ -107,7 +108,7 @@ func (f *Fake) updateFile(c echo.Context) error {
 	if err := f.storeFor(c).update(loc, path, body.Sha, data); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pathResponse{Path: path})
+	return openapi.WriteJSON(c, http.StatusOK, pathResponse{Path: path})
 }
 
 func (f *Fake) deleteFile(c echo.Context) error {
@@ -133,7 +134,7 @@ func (f *Fake) listTrees(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listTreesResponse{Paths: paths})
+	return openapi.WriteJSON(c, http.StatusOK, listTreesResponse{Paths: paths})
 }
 
 // refTarget reads the repository and the ref a request names.
