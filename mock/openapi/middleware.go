@@ -107,6 +107,10 @@ type Validator struct {
 	ops      []Operation
 	reqOpts  openapi3filter.Options
 	respOpts openapi3filter.Options
+	bodyOpts []openapi3.SchemaValidationOption
+
+	respHeadOpts openapi3filter.Options
+	respBodyOpts []openapi3.SchemaValidationOption
 }
 
 // New prepares a Validator for doc, which must already be loaded and
@@ -130,14 +134,28 @@ func New(doc *openapi3.T, opts Options) (*Validator, error) {
 			ExcludeReadOnlyValidations: true,
 			// Store what the client sent, not the schema's defaults.
 			SkipSettingDefaults: true,
-			KeepValidatedValue:  true,
+			// The body is decoded once, by validateRequest, which visits
+			// its schema with bodyOpts.
+			ExcludeRequestBody: true,
 			// Authentication is the vendor's, in Options.Authenticate.
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+		// What openapi3filter would visit a request body with for reqOpts.
+		bodyOpts: []openapi3.SchemaValidationOption{
+			openapi3.VisitAsRequest(), openapi3.MultiErrors(), openapi3.DisableReadOnlyValidation(),
 		},
 		respOpts: openapi3filter.Options{
 			MultiError:            true,
 			IncludeResponseStatus: true,
 		},
+		// The status and the headers; validateResponse visits the body.
+		respHeadOpts: openapi3filter.Options{
+			MultiError:            true,
+			IncludeResponseStatus: true,
+			ExcludeResponseBody:   true,
+		},
+		// What openapi3filter would visit a response body with for respOpts.
+		respBodyOpts: []openapi3.SchemaValidationOption{openapi3.VisitAsResponse(), openapi3.MultiErrors()},
 	}
 	paths := doc.Paths.Map()
 	for _, p := range slices.Sorted(func(yield func(string) bool) {
@@ -381,20 +399,50 @@ func pathParams(c echo.Context) map[string]string {
 	return params
 }
 
+// validateRequest checks the request with kin-openapi. The body is read
+// and decoded once: kin-openapi checks the parameters and headers, and the
+// body's schema is visited on the decoded value, after the vendor's codec.
+// The handler then reads the body as the codec left it.
 func (v *Validator) validateRequest(c echo.Context, rt *route, params map[string]string, body []byte) *RequestError {
 	req := c.Request()
 	setBody(req, body)
-	if rb := rt.kin.Operation.RequestBody; rb != nil && rb.Value != nil && len(body) > 0 {
+	var (
+		value    any
+		schema   *openapi3.Schema
+		bodyErrs []error
+	)
+	rb := rt.kin.Operation.RequestBody
+	switch {
+	case rb == nil || rb.Value == nil:
+	case len(body) == 0:
+		if rb.Value.Required {
+			bodyErrs = append(bodyErrs, &openapi3filter.RequestError{RequestBody: rb.Value, Err: openapi3filter.ErrInvalidRequired})
+		}
+	default:
 		if err := checkBody(req, rb.Value, body); err != nil {
 			return err
 		}
-		if v.opts.Codec != nil && rt.bodySchema != nil {
-			decoded, err := v.decodeRequest(rt.bodySchema, body)
-			if err != nil {
-				return err
+		if mt := rb.Value.Content.Get(req.Header.Get(echo.HeaderContentType)); mt != nil && mt.Schema != nil {
+			schema = mt.Schema.Value
+		}
+		if schema == nil {
+			break
+		}
+		var err error
+		if value, err = decodeJSON(body); err != nil {
+			bodyErrs = append(bodyErrs, &openapi3filter.RequestError{RequestBody: rb.Value, Reason: "failed to decode request body",
+				Err: &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}})
+			schema = nil
+			break
+		}
+		if v.opts.Codec != nil {
+			var vs []Violation
+			if value, vs = v.opts.Codec.DecodeRequest(schema, value); len(vs) > 0 {
+				return &RequestError{Status: http.StatusBadRequest, Violations: vs}
 			}
-			body = decoded
-			setBody(req, body)
+		}
+		if err := schema.VisitJSON(value, v.bodyOpts...); err != nil {
+			bodyErrs = append(bodyErrs, &openapi3filter.RequestError{RequestBody: rb.Value, Reason: "doesn't match schema", Err: err})
 		}
 	}
 	input := &openapi3filter.RequestValidationInput{
@@ -403,69 +451,31 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params map[string
 		Route:      rt.kin,
 		Options:    &v.reqOpts,
 	}
+	var vs []Violation
 	if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
-		return &RequestError{Status: http.StatusBadRequest, Violations: violations(err)}
+		vs = violations(err)
 	}
-	if v.opts.RejectUnknownFields && rt.bodySchema != nil {
-		if kept, ok := req.Body.(interface{ ValidatedValue() any }); ok {
-			var vs []Violation
-			unknownFields(rt.bodySchema, kept.ValidatedValue(), "", &vs)
-			if len(vs) > 0 {
-				return &RequestError{Status: http.StatusBadRequest, Violations: vs}
-			}
+	for _, err := range bodyErrs {
+		vs = append(vs, violations(err)...)
+	}
+	if len(vs) > 0 {
+		return &RequestError{Status: http.StatusBadRequest, Violations: vs}
+	}
+	if v.opts.RejectUnknownFields && schema != nil {
+		unknownFields(schema, value, "", &vs)
+		if len(vs) > 0 {
+			return &RequestError{Status: http.StatusBadRequest, Violations: vs}
 		}
+	}
+	if v.opts.Codec != nil && schema != nil {
+		data, err := MarshalJSON(value)
+		if err != nil {
+			return &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: clip(err.Error())}}}
+		}
+		body = data
 	}
 	setBody(req, body)
 	return nil
-}
-
-// decodeRequest runs Options.Codec over a body that strictJSON passed.
-func (v *Validator) decodeRequest(schema *openapi3.Schema, body []byte) ([]byte, *RequestError) {
-	val, err := decodeJSON(body)
-	if err != nil {
-		return body, nil // kin-openapi names what is wrong with it
-	}
-	out, vs := v.opts.Codec.DecodeRequest(schema, val)
-	if len(vs) > 0 {
-		return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
-	}
-	data, err := json.Marshal(out)
-	if err != nil {
-		return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: clip(err.Error())}}}
-	}
-	return data, nil
-}
-
-// encodeResponse runs Options.Codec over a 2xx JSON response in buf.
-func (v *Validator) encodeResponse(c echo.Context, rt *route, buf *bufferedWriter) {
-	if buf.status/100 != 2 || buf.body.Len() == 0 {
-		return
-	}
-	ct := buf.header.Get(echo.HeaderContentType)
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != echo.MIMEApplicationJSON && !v.isJSONAlias(ct)) {
-		return
-	}
-	resp := rt.kin.Operation.Responses.Status(buf.status)
-	if resp == nil {
-		resp = rt.kin.Operation.Responses.Default()
-	}
-	if resp == nil || resp.Value == nil {
-		return
-	}
-	mt := resp.Value.Content.Get(echo.MIMEApplicationJSON)
-	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
-		return
-	}
-	val, err := decodeJSON(buf.body.Bytes())
-	if err != nil {
-		return // response validation reports the broken body
-	}
-	data, err := MarshalJSON(v.opts.Codec.EncodeResponse(c, mt.Schema.Value, val))
-	if err != nil {
-		return
-	}
-	buf.body.Reset()
-	buf.body.Write(data)
 }
 
 // decodeJSON decodes one JSON value, numbers kept as json.Number.
@@ -529,26 +539,7 @@ func checkBody(req *http.Request, rb *openapi3.RequestBody, data []byte) *Reques
 }
 
 func (v *Validator) checkResponse(c echo.Context, rt *route, params map[string]string, buf *bufferedWriter) {
-	if v.opts.Codec != nil {
-		v.encodeResponse(c, rt, buf)
-	}
-	input := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{
-			Request:    c.Request(),
-			PathParams: params,
-			Route:      rt.kin,
-			Options:    &v.reqOpts,
-		},
-		Status:  buf.status,
-		Header:  buf.header,
-		Options: &v.respOpts,
-	}
-	if v.isJSONAlias(buf.header.Get(echo.HeaderContentType)) {
-		input.Header = buf.header.Clone()
-		input.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	}
-	input.SetBodyBytes(buf.body.Bytes())
-	err := openapi3filter.ValidateResponse(c.Request().Context(), input)
+	err := v.validateResponse(c, rt, params, buf)
 	if err == nil {
 		return
 	}
@@ -564,6 +555,80 @@ func (v *Validator) checkResponse(c echo.Context, rt *route, params map[string]s
 	res := c.Response()
 	res.Committed, res.Status, res.Size = false, 0, 0
 	c.Error(respErr)
+}
+
+// validateResponse checks the response in buf with kin-openapi. A JSON
+// body the spec declares is decoded once: a 2xx one goes through the
+// vendor's codec and is written again from its value, and the schema is
+// visited on that value, while kin-openapi checks the status and the
+// headers. Anything else (a status or content type the spec does not
+// declare, a body that is not JSON) is left whole to kin-openapi, which
+// says what is wrong with it.
+func (v *Validator) validateResponse(c echo.Context, rt *route, params map[string]string, buf *bufferedWriter) error {
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    c.Request(),
+			PathParams: params,
+			Route:      rt.kin,
+			Options:    &v.reqOpts,
+		},
+		Status:  buf.status,
+		Header:  buf.header,
+		Options: &v.respOpts,
+	}
+	if v.isJSONAlias(buf.header.Get(echo.HeaderContentType)) {
+		input.Header = buf.header.Clone()
+		input.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	}
+	schema := responseSchema(rt, buf.status, input.Header.Get(echo.HeaderContentType))
+	var value any
+	if schema != nil && buf.body.Len() > 0 {
+		var err error
+		if value, err = decodeJSON(buf.body.Bytes()); err != nil {
+			schema = nil
+		}
+	}
+	if schema == nil || buf.body.Len() == 0 {
+		input.SetBodyBytes(buf.body.Bytes())
+		return openapi3filter.ValidateResponse(c.Request().Context(), input)
+	}
+	if v.opts.Codec != nil && buf.status/100 == 2 {
+		value = v.opts.Codec.EncodeResponse(c, schema, value)
+		data, err := MarshalJSON(value)
+		if err != nil {
+			return err
+		}
+		buf.body.Reset()
+		buf.body.Write(data)
+	}
+	input.Options = &v.respHeadOpts
+	if err := openapi3filter.ValidateResponse(c.Request().Context(), input); err != nil {
+		return err
+	}
+	if err := schema.VisitJSON(value, v.respBodyOpts...); err != nil {
+		return &openapi3filter.ResponseError{Input: input, Reason: "response body doesn't match schema", Err: err}
+	}
+	return nil
+}
+
+// responseSchema is the schema of the JSON body the spec declares for
+// status and contentType, or nil.
+func responseSchema(rt *route, status int, contentType string) *openapi3.Schema {
+	resp := rt.kin.Operation.Responses.Status(status)
+	if resp == nil {
+		resp = rt.kin.Operation.Responses.Default()
+	}
+	if resp == nil || resp.Value == nil {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != echo.MIMEApplicationJSON {
+		return nil
+	}
+	mt := resp.Value.Content.Get(contentType)
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	return mt.Schema.Value
 }
 
 func headerSafe(s string) string {
