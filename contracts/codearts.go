@@ -136,7 +136,7 @@ func (c codearts) duplicateName(r Reporter) {
 			r.Errorf("%s", why)
 			return
 		}
-		s.rejectsWith(r, c.create, c.named(name), http.StatusBadRequest)
+		s.rejectsWith(r, c.create, c.named(name), http.StatusBadRequest, nil)
 	})
 }
 

@@ -28,19 +28,3 @@ func gatewayEnvelope(b map[string]any) error {
 	}
 	return stringField(b, "error_msg")
 }
-
-// gatewayRejects sends req, which the API gateway must refuse with status
-// in its own shape.
-func (s *suite) gatewayRejects(r Reporter, op *operation, req request, status int) {
-	r.Helper()
-	x, err := s.call(r.Context(), op, req)
-	outcome(r, func() error {
-		if err != nil {
-			return err
-		}
-		if err := expectStatus(x, status); err != nil {
-			return err
-		}
-		return gatewayEnvelope(x.json())
-	}())
-}

@@ -71,8 +71,9 @@ func (s *suite) rejects(r Reporter, op *operation, rule string, req request, mad
 	pass(r)
 }
 
-// rejectsWith sends req, which must get status in the vendor's envelope.
-func (s *suite) rejectsWith(r Reporter, op *operation, req request, status int) {
+// rejectsWith sends req, which must get status in the envelope check
+// accepts (nil: the vendor's).
+func (s *suite) rejectsWith(r Reporter, op *operation, req request, status int, check func(body map[string]any) error) {
 	r.Helper()
 	x, err := s.call(r.Context(), op, req)
 	outcome(r, func() error {
@@ -81,6 +82,9 @@ func (s *suite) rejectsWith(r Reporter, op *operation, req request, status int) 
 		}
 		if err := expectStatus(x, status); err != nil {
 			return err
+		}
+		if check != nil {
+			return check(x.json())
 		}
 		return op.vendor.envelope(x.status, x.body)
 	}())

@@ -165,7 +165,7 @@ func (st servicestage) negative(r Reporter) {
 		// literal {project_id} the SDK sends when its credentials have none.
 		noProject := st.file(path)
 		noProject["project_id"] = "{project_id}"
-		s.gatewayRejects(r, st.create, request{params: noProject, query: st.ref(), header: st.auth(), body: valid}, http.StatusBadRequest)
+		s.rejectsWith(r, st.create, request{params: noProject, query: st.ref(), header: st.auth(), body: valid}, http.StatusBadRequest, gatewayEnvelope)
 	})
 }
 
