@@ -160,7 +160,7 @@ func (s *suite) paramNegatives(r Reporter, op *operation, base request, skip ...
 			} else {
 				req.query.Set(p.Name, text)
 			}
-			s.rejects(r, op, p.In+" "+p.Name+"="+strconv.Quote(clip(text, 40))+": "+strings.TrimPrefix(m.Rule, ": "), req, nil)
+			s.rejects(r, op, p.In+" "+p.Name+"="+strconv.Quote(clip(text, 40))+": "+strings.TrimPrefix(strings.TrimPrefix(m.Rule, "$"), ": "), req, nil)
 		}
 	}
 }
