@@ -124,7 +124,7 @@ func (s *suite) call(ctx context.Context, op *operation, req request) (*exchange
 	scenario := s.scenario(op)
 	resp, err := s.client.Do(hr)
 	if err != nil {
-		err = fmt.Errorf("%s %s: no answer: %w", method, u, unwrapURL(err))
+		err = &noAnswerError{where: method + " " + u, err: unwrapURL(err)}
 		s.observe(scenario, op, req, hr, body, nil, err)
 		return nil, err
 	}
@@ -146,6 +146,16 @@ func (s *suite) call(ctx context.Context, op *operation, req request) (*exchange
 	s.observe(scenario, op, req, hr, body, x, nil)
 	return x, nil
 }
+
+// noAnswerError is a request that got no HTTP answer at all.
+type noAnswerError struct {
+	where string
+	err   error
+}
+
+func (e *noAnswerError) Error() string { return e.where + ": no answer: " + e.err.Error() }
+
+func (e *noAnswerError) Unwrap() error { return e.err }
 
 // huaweiAuthorize adds a Huawei IAM token, or signs the request with AK/SK.
 func huaweiAuthorize(a Huawei) func(s *suite, req *http.Request, body []byte) error {

@@ -74,8 +74,17 @@ func Diff(dirA, dirB string) (*DiffReport, error) {
 // the error code, the fields and their JSON types, and the masked values.
 func compareExchanges(a, b Exchange) []string {
 	var out []string
+	// A different request explains a different answer: say so first.
 	if a.Method != b.Method || a.Path != b.Path {
 		out = append(out, fmt.Sprintf("request: %s %s, then %s %s", a.Method, a.Path, b.Method, b.Path))
+	}
+	qa, qb := map[string]string{}, map[string]string{}
+	flatten("$", decodeBody(a.RequestBody), map[string]string{}, qa)
+	flatten("$", decodeBody(b.RequestBody), map[string]string{}, qb)
+	for _, k := range unionKeys(qa, qb) {
+		if qa[k] != qb[k] {
+			out = append(out, fmt.Sprintf("request body %s: %q, then %q", k, qa[k], qb[k]))
+		}
 	}
 	if a.Error != "" || b.Error != "" {
 		if (a.Error == "") != (b.Error == "") {

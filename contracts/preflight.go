@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
+	"net/url"
 )
 
 // CredentialsError is a vendor's refusal of the target's credentials,
@@ -44,15 +44,17 @@ func (s *suite) preflight(ctx context.Context) error {
 			continue
 		}
 		s.scope = []string{"preflight"}
-		s.vendor = v
 		x, err := v.preflight(s, ctx)
 		s.scope = nil
 		var cred *CredentialsError
+		var none *noAnswerError
 		switch {
 		case errors.As(err, &cred):
 			return err
+		case errors.As(err, &none):
+			return &UnreachableError{Vendor: v.name, URL: v.url, Err: none.err}
 		case err != nil:
-			return &UnreachableError{Vendor: v.name, URL: v.url, Err: unwrapURL(err)}
+			return fmt.Errorf("%s preflight: %w", v.name, err)
 		case x.status == http.StatusUnauthorized || x.status == http.StatusForbidden:
 			return &CredentialsError{Vendor: v.name, Status: x.status, Body: string(x.body)}
 		case v.refusesAuth != nil && v.refusesAuth(x):
@@ -65,9 +67,9 @@ func (s *suite) preflight(ctx context.Context) error {
 // unwrapURL keeps the cause of a transport error ("connection refused"),
 // whose URL the caller names.
 func unwrapURL(err error) error {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg, "://") {
-		return errors.New(msg[i+2:])
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
 	}
 	return err
 }

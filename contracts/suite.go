@@ -1,8 +1,14 @@
 // Package contracts is a contract suite for the three repository APIs that
 // repomock fakes. It certifies any target, repomock or the real vendor, with
 // the same checks: conformance of every response to specs/, rejection of
-// invalid and acceptance of valid generated requests, and the vendors'
-// documented behaviour (upserts, duplicate names, read-after-write, auth).
+// invalid and acceptance of valid generated requests (bodies and
+// parameters), and the vendors' documented behaviour (upserts, duplicate
+// names, read-after-write, use after free, auth). A preflight call per
+// vendor first makes sure the credentials work, so that no refusal of them
+// passes for a rejection.
+//
+// Target.Observe sees every exchange; WriteExchange records one, and Diff
+// compares two recordings: the fidelity of repomock to the vendor.
 //
 // Run drives the checks through a Reporter, one sub-test per check and in it
 // one per operation, each doing its own work when it runs; package
@@ -165,7 +171,6 @@ func run(r Reporter, target Target) (*suite, error) {
 		s.subtest(r, name, func(r Reporter) {
 			for _, v := range s.vendors {
 				if check := v.checks[name]; check != nil && v.url != "" {
-					s.vendor = v
 					check(s, r)
 					s.cleanup(r.Context())
 				}
@@ -255,10 +260,8 @@ type suite struct {
 	seq      int
 	// endorToken is the bearer token, once exchanged from an API key.
 	endorToken string
-	// vendor is the vendor whose behaviour check runs; scope names the
-	// sub-test that runs, and scenarios counts each scope's exchanges, so
-	// that every exchange has a stable scenario name.
-	vendor    *vendor
+	// scope names the sub-test that runs, and scenarios counts each
+	// scope's exchanges, so that every exchange has a stable scenario name.
 	scope     []string
 	scenarios map[string]int
 }
