@@ -54,7 +54,7 @@ func (s *suite) observe(scenario string, op *operation, req request, hr *http.Re
 	}
 	e := Exchange{
 		Scenario: scenario, Vendor: op.vendor.name, Operation: op.id, Method: hr.Method, Path: op.path,
-		PathParams: req.params, RequestBody: canonicalJSON(body), URL: hr.URL.String(),
+		PathParams: req.params, RequestBody: redacted(canonicalJSON(body)), URL: hr.URL.String(),
 	}
 	if len(req.query) > 0 {
 		e.Query = req.query
@@ -64,7 +64,7 @@ func (s *suite) observe(scenario string, op *operation, req request, hr *http.Re
 	}
 	if x != nil {
 		e.Status = x.status
-		e.ResponseBody = canonicalJSON(x.body)
+		e.ResponseBody = redacted(canonicalJSON(x.body))
 		e.Headers = map[string]string{}
 		names := []string{"Content-Type"}
 		if resp, ok := declared(x); ok {
@@ -91,18 +91,72 @@ func canonicalJSON(body []byte) json.RawMessage {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err == nil && !dec.More() {
-		if out, err := json.Marshal(v); err == nil {
+		if out, err := marshal(v, ""); err == nil {
 			return out
 		}
 	}
-	out, _ := json.Marshal(string(body))
+	out, _ := marshal(string(body), "")
 	return out
+}
+
+// secretKeys are the fields whose values a recording never holds: the API
+// key pair sent for a token, and the token it gets. A recording of the real
+// vendors is meant to be kept as a CI artifact.
+var secretKeys = map[string]bool{"key": true, "secret": true, "token": true, "password": true}
+
+// redacted replaces the values of secret fields in a JSON body.
+func redacted(body json.RawMessage) json.RawMessage {
+	if len(body) == 0 || body[0] != '{' {
+		return body
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return body
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if _, isString := e.(string); isString && secretKeys[strings.ToLower(k)] {
+					x[k] = "<redacted>"
+					continue
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	out, err := marshal(v, "")
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// marshal encodes v as written (no \u003c for <), indented when indent is
+// set, without a final newline.
+func marshal(v any, indent string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // WriteExchange writes x to dir as <scenario>.json: indented, keys sorted,
 // so that two recordings diff line by line.
 func WriteExchange(dir string, x Exchange) error {
-	data, err := json.MarshalIndent(x, "", "  ")
+	data, err := marshal(x, "  ")
 	if err != nil {
 		return err
 	}

@@ -342,3 +342,33 @@ func TestContractRecordAndDiff(t *testing.T) {
 		t.Errorf("the difference is not named in full:\n%s\n%s", out, junit)
 	}
 }
+
+// A recording holds no credentials: the API key pair and the token it
+// gets are redacted.
+func TestContractRecordRedactsSecrets(t *testing.T) {
+	url := startMock(t, nil)
+	dir := filepath.Join(t.TempDir(), "rec")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"contract", "--endor-url", url, "--endor-api-key", "endr+the-key",
+		"--endor-api-secret", "endr+the-secret", "--record", dir}, env{}.get, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "endor.preflight.AuthenticationService_GetAPIKeyToken.001.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"key": "<redacted>"`, `"secret": "<redacted>"`, `"token": "<redacted>"`} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("the key exchange lacks %s:\n%s", want, data)
+		}
+	}
+	// The token repomock issues is repomock.<48 hex digits>.
+	token := regexp.MustCompile(`repomock\.[0-9a-f]{48}`)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if bytes.Contains(b, []byte("endr+the-secret")) || bytes.Contains(b, []byte("endr+the-key")) || token.Match(b) {
+			t.Errorf("%s holds a credential:\n%s", f, b)
+		}
+	}
+}
