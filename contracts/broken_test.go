@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -36,6 +37,9 @@ const (
 	opCodeArtsFree   = "ShowRepositoryNameExist"
 	opCodeArtsDel    = "DeleteRepository"
 	opStageCreate    = "CreateFile"
+	opStageShow      = "ShowContent"
+	opStageUpdate    = "UpdateFile"
+	opStageTrees     = "ListTrees"
 )
 
 // newWrappedMock starts repomock in-process like newMock, with wrap in front
@@ -104,6 +108,9 @@ var (
 	codeartsShow   = regexp.MustCompile(`^/v2/repositories/[^/]+$`)
 	codeartsAny    = regexp.MustCompile(`^/(v1/repositories(/[^/]+(/status)?)?|v2/repositories/[^/]+|v1/projects/[^/]+/repositories(/validation/[^/]+)?)$`)
 	stageFile      = regexp.MustCompile(`^/v1/[^/]+/git/files/[^/]+/[^/]+/[^/]+$`)
+	stageAny       = regexp.MustCompile(`^/v1/[^/]+/git/files/`)
+	codeartsList   = regexp.MustCompile(`^/v1/projects/[^/]+/repositories$`)
+	endorAny       = regexp.MustCompile(`^/v1/namespaces/`)
 )
 
 func is(method string, path *regexp.Regexp) func(*http.Request) bool {
@@ -151,6 +158,11 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 		// skip is the exact set of results that must be skipped (against a
 		// healthy repomock the suite skips nothing).
 		skip []key
+		// target edits the suite's target (nil: mockTarget as it is).
+		target func(*contracts.Target)
+		// wantErr, when set, is the start of the error that stops the run
+		// before any check (the preflight's).
+		wantErr string
 	}{
 		{
 			name: "control",
@@ -221,9 +233,8 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			// response_schema_conformance cannot see this one. The suite
 			// needs the uuid to read the repository back: read_after_write
 			// fails on ShowRepositoryByUuid, naming the missing field, and
-			// the other read-back steps cannot run (skipped), so those
-			// operations are never called and their conformance checks have
-			// no response to look at.
+			// the other read-back steps cannot run (skipped), nor can
+			// use_after_free, which has nothing to delete.
 			name: "CodeArts CreateRepository drops result.repository_uuid",
 			wrap: rewrite(is(http.MethodPost, codeartsCreate), only200(func(m map[string]any) {
 				if r, ok := m["result"].(map[string]any); ok {
@@ -233,11 +244,14 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			fail: []key{
 				{contracts.CheckReadAfterWrite, opCodeArtsShow},
 			},
-			skip: append(conformanceKeys(opCodeArtsShow, opCodeArtsStatus, opCodeArtsList, opCodeArtsFree, opCodeArtsDel),
-				key{contracts.CheckReadAfterWrite, opCodeArtsStatus},
-				key{contracts.CheckReadAfterWrite, opCodeArtsList},
-				key{contracts.CheckReadAfterWrite, opCodeArtsFree},
-				key{contracts.CheckReadAfterWrite, opCodeArtsDel}),
+			skip: []key{
+				{contracts.CheckReadAfterWrite, opCodeArtsStatus},
+				{contracts.CheckReadAfterWrite, opCodeArtsList},
+				{contracts.CheckReadAfterWrite, opCodeArtsFree},
+				{contracts.CheckReadAfterWrite, opCodeArtsDel},
+				{contracts.CheckUseAfterFree, opCodeArtsShow},
+				{contracts.CheckUseAfterFree, opCodeArtsStatus},
+			},
 		},
 		{
 			// Every refusal of a create except the gateway's 401 becomes a
@@ -293,8 +307,9 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			// googlerpcStatus has no required fields, so the schema check
 			// cannot see a foreign envelope: response_schema_conformance
 			// must stay green. Every check that looks at an error body
-			// catches it: the negative and missing-auth cases, and the 404
-			// of the get after a delete (read_after_write on delete).
+			// catches it: the negative and missing-auth cases (bodies and
+			// parameters), the 404 of the get after a delete
+			// (read_after_write on delete) and use_after_free.
 			name: "Endor changes the error envelope",
 			wrap: rewrite(func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/v1/namespaces/") },
 				func(status int, body []byte) (int, []byte) {
@@ -309,14 +324,20 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckNegativeData, opEndorUpdate},
 				{contracts.CheckMissingAuth, opEndorUpdate},
 				{contracts.CheckReadAfterWrite, opEndorDelete},
+				{contracts.CheckNegativeData, opEndorList},
+				{contracts.CheckNegativeData, opEndorGet},
+				{contracts.CheckNegativeData, opEndorDelete},
+				{contracts.CheckUseAfterFree, opEndorGet},
+				{contracts.CheckUseAfterFree, opEndorUpdate},
 			},
 		},
 		{
 			// Each create answers a uuid of its own, which names nothing.
 			// upsert_idempotency sees two uuids for one key. Read-after-write
-			// then starts from the first, nonexistent, uuid, so all three of
-			// its steps necessarily fail: the get is a 404, the filtered list
-			// holds the real uuid instead, the delete is a 404.
+			// then starts from the first, nonexistent, uuid, so all of its
+			// steps necessarily fail: the get is a 404, the filtered list
+			// holds the real uuid instead, the delete is a 404; so does
+			// use_after_free's delete, and nothing is read after it.
 			name: "Endor forgets the upsert (a new uuid each time)",
 			wrap: rewrite(is(http.MethodPost, endorVersions), only200(func(m map[string]any) {
 				m["uuid"] = freshHex(&seq, 24)
@@ -327,14 +348,16 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckReadAfterWrite, opEndorList},
 				{contracts.CheckReadAfterWrite, opEndorUpdate},
 				{contracts.CheckReadAfterWrite, opEndorDelete},
+				{contracts.CheckUseAfterFree, opEndorGet},
+				{contracts.CheckUseAfterFree, opEndorUpdate},
 			},
 		},
 		{
-			// 201 is declared for no CodeArts operation (Endor's spec has a
-			// default response, so there a wrong status is only visible to
-			// the behaviour checks). The behaviour checks take any 2xx and
-			// leave the status to status_code_conformance, so it alone
-			// fails, on every operation that answered 201.
+			// 201 is declared for no CodeArts operation. The behaviour
+			// checks take any 2xx and leave the status to
+			// status_code_conformance, which fails on every operation that
+			// answered 201, and to positive_data_acceptance, which asks for
+			// the listed success.
 			name: "CodeArts answers 201 instead of 200",
 			wrap: rewrite(is("", codeartsAny), func(status int, body []byte) (int, []byte) {
 				if status == http.StatusOK {
@@ -343,6 +366,7 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				return status, body
 			}),
 			fail: []key{
+				{contracts.CheckPositiveData, opCodeArtsCreate},
 				{contracts.CheckStatusCode, opCodeArtsCreate},
 				{contracts.CheckStatusCode, opCodeArtsDel},
 				{contracts.CheckStatusCode, opCodeArtsShow},
@@ -378,14 +402,203 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckStatusCode, opCodeArtsShow},
 			},
 		},
+		{
+			// The preflight: a token the vendor refuses stops the run before
+			// any check, which would count each 401 as a rejection.
+			name: "Endor refuses the API key",
+			wrap: rewrite(func(r *http.Request) bool { return r.URL.Path == "/v1/auth/api-key" }, func(int, []byte) (int, []byte) {
+				return http.StatusUnauthorized, []byte(`{"code":16,"message":"invalid API key or secret"}`)
+			}),
+			wantErr: `credentials rejected by Endor Labs: 401 {"code":16`,
+		},
+		{
+			name:    "ServiceStage refuses the X-Repo-Auth",
+			wrap:    func(h http.Handler) http.Handler { return h },
+			target:  func(t *contracts.Target) { t.ServiceStage.RepoAuth = "not-an-authorization" },
+			wantErr: `credentials rejected by Huawei ServiceStage: 400 {"error_code":"SVCSTG.REPO.0451"`,
+		},
+		{
+			name: "the gateway answers 403 to CodeArts",
+			wrap: rewrite(is("", codeartsAny), func(int, []byte) (int, []byte) {
+				return http.StatusForbidden, []byte(`{"error_code":"APIGW.0302","error_msg":"forbidden"}`)
+			}),
+			wantErr: "credentials rejected by Huawei CodeArts Repo: 403 ",
+		},
+		{
+			// Invalid input refused as unauthenticated, in Endor's envelope:
+			// a 4xx in the envelope, but not the vendor's rejection of
+			// invalid input (400 code 3).
+			name: "Endor answers invalid input with 401",
+			wrap: rewrite(func(r *http.Request) bool { return endorAny.MatchString(r.URL.Path) }, func(status int, body []byte) (int, []byte) {
+				if status != http.StatusBadRequest {
+					return status, body
+				}
+				return http.StatusUnauthorized, []byte(`{"code":16,"message":"Invalid authorization header: Bearer","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":401}]}`)
+			}),
+			fail: []key{
+				{contracts.CheckNegativeData, opEndorCreate},
+				{contracts.CheckNegativeData, opEndorUpdate},
+				{contracts.CheckNegativeData, opEndorList},
+				{contracts.CheckNegativeData, opEndorGet},
+				{contracts.CheckNegativeData, opEndorDelete},
+			},
+		},
+		{
+			// The same for ServiceStage's creates: a 404 in its envelope.
+			// The spec's 404 is the gateway's (no route), so the schema
+			// check sees it too.
+			name: "ServiceStage answers an invalid CreateFile with 404",
+			wrap: rewrite(is(http.MethodPost, stageFile), func(status int, body []byte) (int, []byte) {
+				if status != http.StatusBadRequest || !bytes.Contains(body, []byte(`"SVCSTG.REPO.0400"`)) {
+					return status, body
+				}
+				return http.StatusNotFound, body
+			}),
+			fail: []key{
+				{contracts.CheckNegativeData, opStageCreate},
+				{contracts.CheckResponseSchema, opStageCreate},
+			},
+		},
+		{
+			// Endor's spec has a default response, which matches any
+			// status: only the listed 200 shows the fault. The behaviour
+			// checks take any 2xx.
+			name: "Endor answers 201 instead of 200",
+			wrap: rewrite(func(r *http.Request) bool { return endorAny.MatchString(r.URL.Path) }, func(status int, body []byte) (int, []byte) {
+				if status == http.StatusOK {
+					status = http.StatusCreated
+				}
+				return status, body
+			}),
+			fail: []key{
+				{contracts.CheckPositiveData, opEndorCreate},
+				{contracts.CheckPositiveData, opEndorList},
+				{contracts.CheckStatusCode, opEndorCreate},
+				{contracts.CheckStatusCode, opEndorGet},
+				{contracts.CheckStatusCode, opEndorList},
+				{contracts.CheckStatusCode, opEndorDelete},
+				{contracts.CheckStatusCode, opEndorUpdate},
+			},
+		},
+		{
+			// The SDK's content type: grpc-gateway answers jsoncompact with
+			// the same JSON. Not a fault.
+			name: "Endor answers application/jsoncompact",
+			wrap: contentType(endorAny, "application/jsoncompact"),
+		},
+		{
+			// Parameters aside, the media type is the declared one. Not a fault.
+			name: "CodeArts answers application/json; charset=UTF-8",
+			wrap: contentType(codeartsAny, "application/json; charset=UTF-8"),
+		},
+		{
+			// A page size out of bounds crashes the list.
+			name: "Endor answers 500 to a page size over 500",
+			wrap: rewrite(func(r *http.Request) bool {
+				return endorVersions.MatchString(r.URL.Path) && r.Method == http.MethodGet && r.URL.Query().Get("list_parameters.page_size") == "501"
+			}, func(int, []byte) (int, []byte) {
+				return http.StatusInternalServerError, []byte(`{"code":13,"message":"internal error","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":500}]}`)
+			}),
+			fail: []key{
+				{contracts.CheckServerError, opEndorList},
+				{contracts.CheckNegativeData, opEndorList},
+			},
+		},
+		{
+			// A generated parameter case: CodeArts ignores page sizes out
+			// of its bounds (1 to 100) and lists anyway.
+			name: "CodeArts ignores page_size out of bounds",
+			wrap: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if codeartsList.MatchString(r.URL.Path) {
+						q := r.URL.Query()
+						if n := q.Get("page_size"); n == "0" || n == "101" {
+							q.Del("page_size")
+							r.URL.RawQuery = q.Encode()
+						}
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+			fail: []key{{contracts.CheckNegativeData, opCodeArtsList}},
+		},
+		{
+			// A delete that answers {} and deletes nothing: the object is
+			// still served after it. read_after_write's delete sees it too.
+			name: "Endor's delete deletes nothing",
+			wrap: func(next http.Handler) http.Handler {
+				valid := regexp.MustCompile(`/[0-9a-f]{24}$`)
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodDelete && endorVersion.MatchString(r.URL.Path) && valid.MatchString(r.URL.Path) {
+						w.Header().Set("Content-Type", "application/json")
+						_, _ = w.Write([]byte(`{}`))
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			},
+			fail: []key{
+				{contracts.CheckReadAfterWrite, opEndorDelete},
+				{contracts.CheckUseAfterFree, opEndorGet},
+				{contracts.CheckUseAfterFree, opEndorUpdate},
+			},
+		},
+		{
+			// A method the path does not serve answered as a plain 405,
+			// not grpc-gateway's 501 code 12.
+			name: "Endor answers an unsupported method with 405",
+			wrap: rewrite(func(r *http.Request) bool {
+				return endorAny.MatchString(r.URL.Path) && (r.Method == http.MethodPut || r.Method == http.MethodPost && endorVersion.MatchString(r.URL.Path))
+			}, func(int, []byte) (int, []byte) {
+				return http.StatusMethodNotAllowed, []byte(`Method Not Allowed`)
+			}),
+			fail: []key{
+				{contracts.CheckUnsupported, opEndorCreate},
+				{contracts.CheckUnsupported, opEndorGet},
+			},
+		},
+		{
+			// Without X-Repo-Auth the answer is "parameter invalid", not
+			// "no repository authorization" (SVCSTG.REPO.0450).
+			name: "ServiceStage answers a missing X-Repo-Auth with 0400",
+			wrap: rewrite(func(r *http.Request) bool {
+				return stageAny.MatchString(r.URL.Path) && r.Header.Get("X-Repo-Auth") == ""
+			}, func(int, []byte) (int, []byte) {
+				return http.StatusBadRequest, []byte(`{"error_code":"SVCSTG.REPO.0400","error_msg":"parameter invalid"}`)
+			}),
+			fail: []key{
+				{contracts.CheckMissingHeader, opStageCreate},
+				{contracts.CheckMissingHeader, opStageShow},
+				{contracts.CheckMissingHeader, opStageTrees},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
-			rep, err := contracts.Evaluate(ctx, mockTarget(newWrappedMock(t, tt.wrap)))
+			target := mockTarget(newWrappedMock(t, tt.wrap))
+			if tt.target != nil {
+				tt.target(&target)
+			}
+			rep, err := contracts.Evaluate(ctx, target)
+			if tt.wantErr != "" {
+				var cred *contracts.CredentialsError
+				if err == nil || !errors.As(err, &cred) || !strings.HasPrefix(err.Error(), tt.wantErr) {
+					t.Fatalf("the run did not stop with %q: %v", tt.wantErr, err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			// No failure leaks Go's <nil>.
+			for _, r := range rep.Results {
+				for _, f := range append([]string{r.Reason}, r.Failures...) {
+					if strings.Contains(f, "<nil>") {
+						t.Errorf("%s/%s: %s", r.Check, r.Operation, f)
+					}
+				}
 			}
 			got := map[key]contracts.Result{}
 			var failed, skipped []key
@@ -424,15 +637,26 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 	}
 }
 
-// conformanceKeys is the four response checks on each of ops.
-func conformanceKeys(ops ...string) []key {
-	var out []key
-	for _, op := range ops {
-		for _, c := range []string{contracts.CheckStatusCode, contracts.CheckContentType, contracts.CheckResponseSchema, contracts.CheckResponseHeaders} {
-			out = append(out, key{c, op})
-		}
+// contentType answers the requests to paths with the media type ct
+// instead of the mock's (the body is unchanged).
+func contentType(paths *regexp.Regexp, ct string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !paths.MatchString(r.URL.Path) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			r.Header.Del("Accept-Encoding")
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			maps.Copy(w.Header(), rec.Header())
+			if rec.Body.Len() > 0 {
+				w.Header().Set("Content-Type", ct)
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		})
 	}
-	return out
 }
 
 func sortKeys(ks []key) []key {

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,7 +35,10 @@ func (x *exchange) json() map[string]any {
 }
 
 func (x *exchange) String() string {
-	return fmt.Sprintf("%s %s → %d %s", x.req.Method, x.req.URL.RequestURI(), x.status, clip(string(x.body), 300))
+	if x == nil {
+		return "no answer"
+	}
+	return fmt.Sprintf("%s %s → HTTP %d %s", x.req.Method, x.req.URL.RequestURI(), x.status, clip(string(x.body), 300))
 }
 
 func clip(s string, n int) string {
@@ -53,6 +58,26 @@ type request struct {
 	noAuth bool
 	// raw leaves the Content-Type header to header (none if unset).
 	raw bool
+	// method replaces the operation's (unsupported_method).
+	method string
+	// unseen keeps the exchange from the conformance checks: its answer
+	// is not one of the operation's.
+	unseen bool
+}
+
+// clone copies req so that its parameters can change.
+func (req request) clone() request {
+	out := req
+	out.params = maps.Clone(req.params)
+	if out.params == nil {
+		out.params = map[string]string{}
+	}
+	out.query = url.Values{}
+	for k, v := range req.query {
+		out.query[k] = slices.Clone(v)
+	}
+	out.header = maps.Clone(req.header)
+	return out
 }
 
 // call sends req to op and records the exchange. An error means no answer
@@ -77,7 +102,11 @@ func (s *suite) call(ctx context.Context, op *operation, req request) (*exchange
 			return nil, err
 		}
 	}
-	hr, err := http.NewRequestWithContext(ctx, op.method, u, bytes.NewReader(body))
+	method := op.method
+	if req.method != "" {
+		method = req.method
+	}
+	hr, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -92,24 +121,41 @@ func (s *suite) call(ctx context.Context, op *operation, req request) (*exchange
 			return nil, err
 		}
 	}
+	scenario := s.scenario(op)
 	resp, err := s.client.Do(hr)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", op.method, u, err)
+		err = &noAnswerError{where: method + " " + u, err: unwrapURL(err)}
+		s.observe(scenario, op, req, hr, body, nil, err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: reading the answer: %w", op.method, u, err)
-	}
-	params := map[string]string{}
-	for k, v := range req.params {
-		params[k] = v
+		err = fmt.Errorf("%s %s: reading the answer: %w", method, u, err)
+		s.observe(scenario, op, req, hr, body, nil, err)
+		return nil, err
 	}
 	hr.Body = io.NopCloser(bytes.NewReader(body))
-	x := &exchange{op: op, req: hr, reqBody: body, params: params, status: resp.StatusCode, header: resp.Header, body: respBody}
-	s.seen[op] = append(s.seen[op], x)
+	x := &exchange{op: op, req: hr, reqBody: body, params: maps.Clone(req.params), status: resp.StatusCode, header: resp.Header, body: respBody}
+	if x.params == nil {
+		x.params = map[string]string{}
+	}
+	if !req.unseen {
+		s.seen[op] = append(s.seen[op], x)
+	}
+	s.observe(scenario, op, req, hr, body, x, nil)
 	return x, nil
 }
+
+// noAnswerError is a request that got no HTTP answer at all.
+type noAnswerError struct {
+	where string
+	err   error
+}
+
+func (e *noAnswerError) Error() string { return e.where + ": no answer: " + e.err.Error() }
+
+func (e *noAnswerError) Unwrap() error { return e.err }
 
 // huaweiAuthorize adds a Huawei IAM token, or signs the request with AK/SK.
 func huaweiAuthorize(a Huawei) func(s *suite, req *http.Request, body []byte) error {

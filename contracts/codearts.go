@@ -14,7 +14,7 @@ import (
 )
 
 func codeartsVendor(t Target) *vendor {
-	v := &vendor{name: "Huawei CodeArts Repo", spec: specs.CodeArts, url: t.CodeArts.URL}
+	v := &vendor{name: "Huawei CodeArts Repo", key: "codearts", spec: specs.CodeArts, url: t.CodeArts.URL}
 	v.authorize = func(s *suite, req *http.Request, body []byte) error {
 		return huaweiAuthorize(s.target.CodeArts.Auth)(s, req, body)
 	}
@@ -32,6 +32,12 @@ func codeartsVendor(t Target) *vendor {
 		}
 		return nil
 	}
+	v.code = huaweiCode
+	v.invalid = vendorError(http.StatusBadRequest, "CH.010001", "the validation rejection (param invalid)")
+	v.gone = vendorError(http.StatusNotFound, "CH.000404", "not found")
+	v.preflight = func(s *suite, ctx context.Context) (*exchange, error) {
+		return s.call(ctx, v.op(codeartsList), request{params: map[string]string{"project_uuid": s.target.CodeArts.ProjectUUID}, unseen: true})
+	}
 	on := func(f func(c codearts, r Reporter)) func(*suite, Reporter) {
 		return func(s *suite, r Reporter) { f(codeartsOn(s, v), r) }
 	}
@@ -41,6 +47,8 @@ func codeartsVendor(t Target) *vendor {
 		CheckMissingAuth:    on(codearts.missingAuth),
 		CheckDuplicateName:  on(codearts.duplicateName),
 		CheckReadAfterWrite: on(codearts.readAfterWrite),
+		CheckUseAfterFree:   on(codearts.useAfterFree),
+		CheckUnsupported:    on(codearts.unsupported),
 	}
 	return v
 }
@@ -79,8 +87,11 @@ func (c codearts) deleteLater(x *exchange) {
 // 2xx is status_code_conformance's to judge.
 func (c codearts) made(ctx context.Context, name string) (x *exchange, why string) {
 	x, err := c.s.call(ctx, c.create, c.named(name))
-	if err != nil || x.status/100 != 2 {
-		return nil, fmt.Sprintf("a valid create was refused: %v %v", err, x)
+	switch {
+	case err != nil:
+		return nil, fmt.Sprintf("a valid create got no answer: %v", err)
+	case x.status/100 != 2:
+		return nil, fmt.Sprintf("a valid create was refused: %s", x)
 	}
 	c.deleteLater(x)
 	return x, ""
@@ -117,6 +128,7 @@ func (c codearts) negative(r Reporter) {
 		// import_url is documented as the base64 of an https address.
 		s.rejects(r, c.create, "import_url: not base64", request{body: map[string]any{"name": s.name("neg"), "project_uuid": c.project, "import_url": "not base64 at all"}}, c.deleteLater)
 	})
+	c.paramNegatives(r)
 }
 
 func (c codearts) missingAuth(r Reporter) {

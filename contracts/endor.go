@@ -25,7 +25,7 @@ const (
 )
 
 func endorVendor(t Target) *vendor {
-	v := &vendor{name: "Endor Labs", spec: specs.Endor, url: t.Endor.URL}
+	v := &vendor{name: "Endor Labs", key: "endor", spec: specs.Endor, url: t.Endor.URL}
 	v.authorize = func(s *suite, req *http.Request, _ []byte) error {
 		tok, err := s.endorBearer(req.Context(), v)
 		if err != nil {
@@ -35,6 +35,15 @@ func endorVendor(t Target) *vendor {
 		return nil
 	}
 	v.envelope = endorEnvelope
+	v.code = func(b map[string]any) string { return str(b, "code") }
+	v.invalid = vendorError(http.StatusBadRequest, "3", "the validation rejection (INVALID_ARGUMENT)")
+	v.gone = vendorError(http.StatusNotFound, "5", "not found (NOT_FOUND)")
+	// The SDK's default content type; grpc-gateway answers in the
+	// request's marshaler, with the same JSON (vendors.md §5).
+	v.mediaAliases = map[string]string{"application/jsoncompact": "application/json"}
+	v.preflight = func(s *suite, ctx context.Context) (*exchange, error) {
+		return s.call(ctx, v.op(endorAuth), request{unseen: true})
+	}
 	on := func(f func(e endor, r Reporter)) func(*suite, Reporter) {
 		return func(s *suite, r Reporter) { f(endorOn(s, v), r) }
 	}
@@ -44,6 +53,8 @@ func endorVendor(t Target) *vendor {
 		CheckMissingAuth:    on(endor.missingAuth),
 		CheckUpsert:         on(endor.upsert),
 		CheckReadAfterWrite: on(endor.readAfterWrite),
+		CheckUseAfterFree:   on(endor.useAfterFree),
+		CheckUnsupported:    on(endor.unsupported),
 	}
 	return v
 }
@@ -85,8 +96,8 @@ func endorEnvelope(status int, body []byte) error {
 
 // endorUnauthenticated checks a 401 body is gRPC's UNAUTHENTICATED.
 func endorUnauthenticated(b map[string]any) error {
-	if str(b, "code") != "16" {
-		return fmt.Errorf("want code 16 (UNAUTHENTICATED), got %v", b["code"])
+	if code := str(b, "code"); code != "16" {
+		return fmt.Errorf("want code 16 (UNAUTHENTICATED), got %s", orNone(code))
 	}
 	return nil
 }
@@ -106,8 +117,11 @@ func (s *suite) endorBearer(ctx context.Context, v *vendor) (string, error) {
 		return "", err
 	}
 	tok := str(x.json(), "token")
+	if x.status == http.StatusUnauthorized || x.status == http.StatusForbidden {
+		return "", &CredentialsError{Vendor: v.name, Status: x.status, Body: string(x.body)}
+	}
 	if x.status != http.StatusOK || tok == "" {
-		return "", fmt.Errorf("contracts: the Endor API key was refused: %s", x)
+		return "", fmt.Errorf("the Endor API key exchange gave no token: %s", x)
 	}
 	s.endorToken = tok
 	return tok, nil
@@ -169,8 +183,11 @@ func (e endor) deleteLater(x *exchange) {
 // to judge.
 func (e endor) made(ctx context.Context, body map[string]any) (x *exchange, why string) {
 	x, err := e.s.call(ctx, e.create, e.post(body))
-	if err != nil || x.status/100 != 2 || str(x.json(), "uuid") == "" {
-		return nil, fmt.Sprintf("a valid create was refused or named no uuid: %v %v", err, x)
+	switch {
+	case err != nil:
+		return nil, fmt.Sprintf("a valid create got no answer: %v", err)
+	case x.status/100 != 2 || str(x.json(), "uuid") == "":
+		return nil, fmt.Sprintf("a valid create was refused or named no uuid: %s", x)
 	}
 	e.deleteLater(x)
 	return x, ""
@@ -206,6 +223,7 @@ func (e endor) positive(r Reporter) {
 	s.check(r, e.create, func(r Reporter) {
 		s.positive(r, e.create, g, positiveCasesPerOp, withParent, e.deleteLater)
 	})
+	e.paramPositives(r)
 }
 
 func (e endor) negative(r Reporter) {
@@ -223,6 +241,7 @@ func (e endor) negative(r Reporter) {
 		}
 		s.negative(r, e.update, e.tagged(str(x.json(), "uuid"), "repomock-contract"), true, e.post, nil)
 	})
+	e.paramNegatives(r)
 }
 
 func (e endor) missingAuth(r Reporter) {

@@ -28,3 +28,12 @@ func gatewayEnvelope(b map[string]any) error {
 	}
 	return stringField(b, "error_msg")
 }
+
+// huaweiCode reads a Huawei error code: CodeArts' error.code, or the
+// error_code of ServiceStage and of the gateway.
+func huaweiCode(b map[string]any) string {
+	if c := str(b, "error", "code"); c != "" {
+		return c
+	}
+	return str(b, "error_code")
+}

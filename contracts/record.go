@@ -73,6 +73,8 @@ func (r *recorder) Errorf(format string, args ...any) {
 	}
 	if len(res.Failures) < maxFailuresPerResult {
 		res.Failures = append(res.Failures, msg)
+	} else {
+		res.Dropped++
 	}
 }
 

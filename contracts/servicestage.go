@@ -15,7 +15,7 @@ import (
 )
 
 func servicestageVendor(t Target) *vendor {
-	v := &vendor{name: "Huawei ServiceStage", spec: specs.ServiceStage, url: t.ServiceStage.URL}
+	v := &vendor{name: "Huawei ServiceStage", key: "servicestage", spec: specs.ServiceStage, url: t.ServiceStage.URL}
 	v.authorize = func(s *suite, req *http.Request, body []byte) error {
 		return huaweiAuthorize(s.target.ServiceStage.Auth)(s, req, body)
 	}
@@ -33,6 +33,21 @@ func servicestageVendor(t Target) *vendor {
 		}
 		return nil
 	}
+	v.code = huaweiCode
+	v.invalid = vendorError(http.StatusBadRequest, "SVCSTG.REPO.0400", "the validation rejection (parameter invalid)")
+	// Assumption: ServiceStage documents no not-found code (all its errors
+	// are HTTP 400); a file that is not there is a parameter it cannot use.
+	v.gone = vendorError(http.StatusBadRequest, "SVCSTG.REPO.0400", "not found (parameter invalid)")
+	v.preflight = func(s *suite, ctx context.Context) (*exchange, error) {
+		st := servicestageOn(s, v)
+		return s.call(ctx, st.trees, request{params: st.repo(), query: st.ref(), header: st.auth(), unseen: true})
+	}
+	// No repository authorization, or an invalid one, is a refusal of
+	// the credentials too (vendors.md §3).
+	v.refusesAuth = func(x *exchange) bool {
+		code := huaweiCode(x.json())
+		return x.status == http.StatusBadRequest && (code == "SVCSTG.REPO.0450" || code == "SVCSTG.REPO.0451")
+	}
 	on := func(f func(st servicestage, r Reporter)) func(*suite, Reporter) {
 		return func(s *suite, r Reporter) { f(servicestageOn(s, v), r) }
 	}
@@ -42,6 +57,9 @@ func servicestageVendor(t Target) *vendor {
 		CheckMissingAuth:    on(servicestage.missingAuth),
 		CheckCreateTwice:    on(servicestage.createTwice),
 		CheckReadAfterWrite: on(servicestage.readAfterWrite),
+		CheckUseAfterFree:   on(servicestage.useAfterFree),
+		CheckUnsupported:    on(servicestage.unsupported),
+		CheckMissingHeader:  on(servicestage.missingHeader),
 	}
 	return v
 }
@@ -66,6 +84,11 @@ func colon(p string) string { return strings.ReplaceAll(p, "/", ":") }
 // file is the path parameters of a file of the repository.
 func (st servicestage) file(path string) map[string]string {
 	return map[string]string{"project_id": st.t.Auth.ProjectID, "namespace": st.t.Namespace, "project": colon(st.t.Project), "path": colon(path)}
+}
+
+// repo is the path parameters of the repository (its tree).
+func (st servicestage) repo() map[string]string {
+	return map[string]string{"project_id": st.t.Auth.ProjectID, "namespace": st.t.Namespace, "project": colon(st.t.Project)}
 }
 
 func (st servicestage) auth() map[string]string {
@@ -126,8 +149,11 @@ func (st servicestage) made(ctx context.Context, kind string, content []byte) (p
 	path = "repomock/" + st.s.name(kind) + ".txt"
 	body := map[string]any{"message": "create", "content": base64.StdEncoding.EncodeToString(content)}
 	x, err := st.s.call(ctx, st.create, st.at(path)(body))
-	if err != nil || x.status/100 != 2 {
-		return "", fmt.Sprintf("a valid create was refused: %v %v", err, x)
+	switch {
+	case err != nil:
+		return "", fmt.Sprintf("a valid create got no answer: %v", err)
+	case x.status/100 != 2:
+		return "", fmt.Sprintf("a valid create was refused: %s", x)
 	}
 	st.deleteLater(path)
 	return path, ""
@@ -159,14 +185,14 @@ func (st servicestage) negative(r Reporter) {
 		path := "repomock/" + s.name("neg") + ".txt"
 		valid := map[string]any{"message": "m", "content": "aGk="}
 		s.negative(r, st.create, valid, false, st.at(path), st.deleteMade)
-		s.rejects(r, st.create, "ref: required", request{params: st.file(path), header: st.auth(), body: valid}, st.deleteMade)
-		s.rejects(r, st.create, "X-Repo-Auth: required", request{params: st.file(path), query: st.ref(), body: valid}, st.deleteMade)
+		s.paramNegatives(r, st.create, st.at(path)(valid), "project_id")
 		// The gateway refuses a path that names no project, such as the
 		// literal {project_id} the SDK sends when its credentials have none.
 		noProject := st.file(path)
 		noProject["project_id"] = "{project_id}"
 		s.rejectsWith(r, st.create, request{params: noProject, query: st.ref(), header: st.auth(), body: valid}, http.StatusBadRequest, gatewayEnvelope)
 	})
+	st.paramNegatives(r)
 }
 
 func (st servicestage) missingAuth(r Reporter) {
@@ -229,8 +255,7 @@ func (st servicestage) readAfterWrite(r Reporter) {
 		}))
 	})
 	s.check(r, st.trees, func(r Reporter) {
-		repo := map[string]string{"project_id": st.t.Auth.ProjectID, "namespace": st.t.Namespace, "project": colon(st.t.Project)}
-		x, err := s.call(r.Context(), st.trees, request{params: repo, query: st.ref(), header: st.auth()})
+		x, err := s.call(r.Context(), st.trees, request{params: st.repo(), query: st.ref(), header: st.auth()})
 		outcome(r, readBack(x, err, func(map[string]any) error {
 			if !strings.Contains(string(x.body), `"`+path+`"`) {
 				return fmt.Errorf("the tree does not list %s", path)

@@ -1,8 +1,14 @@
 // Package contracts is a contract suite for the three repository APIs that
 // repomock fakes. It certifies any target, repomock or the real vendor, with
 // the same checks: conformance of every response to specs/, rejection of
-// invalid and acceptance of valid generated requests, and the vendors'
-// documented behaviour (upserts, duplicate names, read-after-write, auth).
+// invalid and acceptance of valid generated requests (bodies and
+// parameters), and the vendors' documented behaviour (upserts, duplicate
+// names, read-after-write, use after free, auth). A preflight call per
+// vendor first makes sure the credentials work, so that no refusal of them
+// passes for a rejection.
+//
+// Target.Observe sees every exchange; WriteExchange records one, and Diff
+// compares two recordings: the fidelity of repomock to the vendor.
 //
 // Run drives the checks through a Reporter, one sub-test per check and in it
 // one per operation, each doing its own work when it runs; package
@@ -40,7 +46,11 @@ const (
 	CheckDuplicateName   = "duplicate_name_rejection"
 	CheckCreateTwice     = "create_twice_rejection"
 	CheckMissingAuth     = "missing_auth_rejection"
-	maxFailuresPerResult = 20
+	CheckServerError     = "not_a_server_error"
+	CheckUseAfterFree    = "use_after_free"
+	CheckUnsupported     = "unsupported_method"
+	CheckMissingHeader   = "missing_required_header"
+	maxFailuresPerResult = 50
 	positiveCasesPerOp   = 5
 )
 
@@ -62,17 +72,21 @@ type Result struct {
 	Status    Status
 	// Reason is the first failure, or why the check was skipped.
 	Reason string
-	// Failures lists every failure (up to 20).
+	// Failures lists every failure, each in full (up to 50; Dropped
+	// counts the rest).
 	Failures []string
+	Dropped  int
 	// Cases counts the requests or responses the check looked at.
 	Cases int
 }
 
 // Report is the outcome of a whole run.
 type Report struct {
-	Target   string
-	Results  []Result
-	Duration time.Duration
+	Target  string
+	Results []Result
+	// Unconfigured names the vendors that were not checked (no URL).
+	Unconfigured []string
+	Duration     time.Duration
 }
 
 // Failed reports whether any check failed.
@@ -121,22 +135,39 @@ func Evaluate(ctx context.Context, target Target) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Report{Target: s.target.Name, Results: s.sorted(rec.results()), Duration: time.Since(start)}, nil
+	return &Report{Target: s.target.Name, Results: s.sorted(rec.results()), Unconfigured: s.unconfigured(),
+		Duration: time.Since(start)}, nil
+}
+
+// unconfigured names the vendors without a URL.
+func (s *suite) unconfigured() []string {
+	var out []string
+	for _, v := range s.vendors {
+		if v.url == "" {
+			out = append(out, v.name)
+		}
+	}
+	return out
 }
 
 func run(r Reporter, target Target) (*suite, error) {
 	target.defaults()
-	if missing := target.missingCredentials(); len(missing) > 0 {
-		return nil, fmt.Errorf("contracts: %s", strings.Join(missing, "; "))
+	if err := target.validate(); err != nil {
+		return nil, err
 	}
 	s, err := newSuite(r.Context(), target)
 	if err != nil {
 		return nil, err
 	}
+	// Nothing is checked with credentials the vendor refuses: every
+	// refusal would pass for a rejection.
+	if err := s.preflight(r.Context()); err != nil {
+		return nil, err
+	}
 	// The behaviour checks, each vendor's that apply to it, then the
 	// conformance checks over the responses they got.
-	for _, name := range []string{CheckPositiveData, CheckNegativeData, CheckMissingAuth,
-		CheckUpsert, CheckDuplicateName, CheckCreateTwice, CheckReadAfterWrite} {
+	for _, name := range []string{CheckPositiveData, CheckNegativeData, CheckMissingAuth, CheckMissingHeader,
+		CheckUnsupported, CheckUpsert, CheckDuplicateName, CheckCreateTwice, CheckReadAfterWrite, CheckUseAfterFree} {
 		s.subtest(r, name, func(r Reporter) {
 			for _, v := range s.vendors {
 				if check := v.checks[name]; check != nil && v.url != "" {
@@ -177,6 +208,8 @@ func (op *operation) requestSchema() *openapi3.Schema {
 // it authenticates, what its error envelope is, and its behaviour checks.
 type vendor struct {
 	name string
+	// key starts the vendor's scenario names (endor, codearts, servicestage).
+	key  string
 	spec string
 	url  string
 	ops  map[string]*operation
@@ -184,6 +217,22 @@ type vendor struct {
 	authorize func(s *suite, req *http.Request, body []byte) error
 	// envelope checks a 4xx body is the vendor's error envelope.
 	envelope func(status int, body []byte) error
+	// invalid checks x is the vendor's documented rejection of invalid
+	// input (for Endor HTTP 400 code 3), nothing else: not a 401, a 404 or
+	// a 5xx in the same envelope.
+	invalid func(x *exchange) error
+	// gone checks x is the vendor's answer for an object that does not
+	// exist (for Endor HTTP 404 code 5).
+	gone func(x *exchange) error
+	// code reads the vendor's error code from an error body ("" if none).
+	code func(body map[string]any) string
+	// mediaAliases maps a media type the vendor answers with to the one
+	// its spec declares (Endor's application/jsoncompact is JSON).
+	mediaAliases map[string]string
+	// preflight makes one harmless authenticated call; refusesAuth, when
+	// set, recognises a refusal of credentials that is not a 401 or 403.
+	preflight   func(s *suite, ctx context.Context) (*exchange, error)
+	refusesAuth func(x *exchange) bool
 	// checks are the behaviour checks that apply to the vendor, by name.
 	// Each makes its own objects and reports per operation (s.check).
 	checks map[string]func(s *suite, r Reporter)
@@ -211,13 +260,18 @@ type suite struct {
 	seq      int
 	// endorToken is the bearer token, once exchanged from an API key.
 	endorToken string
+	// scope names the sub-test that runs, and scenarios counts each
+	// scope's exchanges, so that every exchange has a stable scenario name.
+	scope     []string
+	scenarios map[string]int
 }
 
 func newSuite(ctx context.Context, target Target) (*suite, error) {
 	s := &suite{
-		target: target,
-		client: target.HTTPClient,
-		seen:   map[*operation][]*exchange{},
+		target:    target,
+		client:    target.HTTPClient,
+		seen:      map[*operation][]*exchange{},
+		scenarios: map[string]int{},
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 30 * time.Second}
@@ -246,6 +300,8 @@ func (s *suite) subtest(r Reporter, name string, f func(Reporter)) {
 	ran := false
 	r.Run(name, func(r Reporter) {
 		ran = true
+		s.scope = append(s.scope, name)
+		defer func() { s.scope = s.scope[:len(s.scope)-1] }()
 		f(r)
 	})
 	if !ran {
@@ -290,6 +346,8 @@ func (s *suite) name(kind string) string {
 func (s *suite) onCleanup(f func(ctx context.Context)) { s.cleanups = append(s.cleanups, f) }
 
 func (s *suite) cleanup(ctx context.Context) {
+	s.scope = append(s.scope, "cleanup")
+	defer func() { s.scope = s.scope[:len(s.scope)-1] }()
 	for i := len(s.cleanups) - 1; i >= 0; i-- {
 		s.cleanups[i](ctx)
 	}

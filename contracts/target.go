@@ -3,6 +3,7 @@ package contracts
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -23,6 +24,9 @@ type Target struct {
 	Prefix string
 	// HTTPClient sends the requests; nil means a client with a 30 s timeout.
 	HTTPClient *http.Client
+	// Observe, when set, sees every exchange as it completes (the
+	// command's --verbose and --record).
+	Observe func(Exchange)
 }
 
 // Endor is an Endor Labs target.
@@ -112,6 +116,7 @@ const EnvPrefix = "REPOMOCK_CONTRACT_"
 // what it sets.
 func EnvVars() [][2]string {
 	return [][2]string{
+		{"URL", "base URL of all three vendors (one repomock); the per-vendor URLs override it"},
 		{"ENDOR_URL", "Endor Labs base URL, e.g. https://api.endorlabs.com"},
 		{"ENDOR_TOKEN", "Endor bearer token"},
 		{"ENDOR_API_KEY", "Endor API key (with ENDOR_API_SECRET, instead of a token)"},
@@ -137,13 +142,20 @@ func EnvVars() [][2]string {
 // EnvVars). ok is false when no vendor URL is set.
 func TargetFromEnv(getenv func(string) string) (t Target, ok bool, err error) {
 	get := func(name string) string { return strings.TrimSpace(getenv(EnvPrefix + name)) }
+	// One URL for all three vendors (one repomock), each overridable.
+	or := func(name string) string {
+		if v := get(name); v != "" {
+			return v
+		}
+		return get("URL")
+	}
 	huawei := Huawei{Token: get("HUAWEI_TOKEN"), AK: get("HUAWEI_AK"), SK: get("HUAWEI_SK"), ProjectID: get("HUAWEI_PROJECT_ID")}
 	t = Target{
 		Name: "vendor",
-		Endor: Endor{URL: get("ENDOR_URL"), Token: get("ENDOR_TOKEN"), APIKey: get("ENDOR_API_KEY"),
+		Endor: Endor{URL: or("ENDOR_URL"), Token: get("ENDOR_TOKEN"), APIKey: get("ENDOR_API_KEY"),
 			APISecret: get("ENDOR_API_SECRET"), Namespace: get("ENDOR_NAMESPACE"), ProjectUUID: get("ENDOR_PROJECT_UUID")},
-		CodeArts: CodeArts{URL: get("CODEARTS_URL"), Auth: huawei, ProjectUUID: get("CODEARTS_PROJECT_UUID")},
-		ServiceStage: ServiceStage{URL: get("SERVICESTAGE_URL"), Auth: huawei, RepoAuth: get("SERVICESTAGE_REPO_AUTH"),
+		CodeArts: CodeArts{URL: or("CODEARTS_URL"), Auth: huawei, ProjectUUID: get("CODEARTS_PROJECT_UUID")},
+		ServiceStage: ServiceStage{URL: or("SERVICESTAGE_URL"), Auth: huawei, RepoAuth: get("SERVICESTAGE_REPO_AUTH"),
 			Namespace: get("SERVICESTAGE_NAMESPACE"), Project: get("SERVICESTAGE_PROJECT"), Ref: get("SERVICESTAGE_REF")},
 	}
 	if s := get("SEED"); s != "" {
@@ -155,7 +167,51 @@ func TargetFromEnv(getenv func(string) string) (t Target, ok bool, err error) {
 	return t, ok, nil
 }
 
-// missingCredentials says what a configured vendor lacks, or "".
+// validate refuses a target that cannot be run, before anything is sent:
+// a URL that is not an absolute http(s) URL, a vendor without credentials.
+func (t *Target) validate() error {
+	// A URL shared by several vendors (--url) is named once.
+	var out, bad []string
+	names := map[string][]string{}
+	for _, u := range []struct{ name, url string }{
+		{"Endor Labs", t.Endor.URL}, {"CodeArts Repo", t.CodeArts.URL}, {"ServiceStage", t.ServiceStage.URL},
+	} {
+		if checkURL(u.url) != nil {
+			if names[u.url] == nil {
+				bad = append(bad, u.url)
+			}
+			names[u.url] = append(names[u.url], u.name)
+		}
+	}
+	for _, u := range bad {
+		out = append(out, fmt.Sprintf("%s URL %q: %v", strings.Join(names[u], ", "), u, checkURL(u)))
+	}
+	out = append(out, t.missingCredentials()...)
+	if len(out) > 0 {
+		return fmt.Errorf("contracts: %s", strings.Join(out, "; "))
+	}
+	return nil
+}
+
+// checkURL accepts "" (not configured) or an absolute http(s) URL with a
+// host and no query.
+func checkURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("want an absolute URL starting with http:// or https://")
+	case u.Host == "":
+		return fmt.Errorf("names no host")
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("want a base URL, without a query or fragment")
+	}
+	return nil
+}
+
+// missingCredentials says what a configured vendor lacks.
 func (t *Target) missingCredentials() []string {
 	var out []string
 	if t.Endor.URL != "" && t.Endor.Token == "" && (t.Endor.APIKey == "" || t.Endor.APISecret == "") {

@@ -578,7 +578,7 @@ var summaryRe = regexp.MustCompile(`(?m)^(\d+) passed, (\d+) failed, (\d+) skipp
 // clients prove each way in: bearer and IAM tokens from the configured
 // lists, then an Endor API key exchanged for a token (accepted even with
 // WithEndorTokens) and Huawei AK/SK signatures, verified. A third run with
-// a token the server refuses shows that a failing suite fails the test.
+// a token the server refuses stops at the preflight, with exit 2.
 func TestContractSuite(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -604,13 +604,20 @@ func TestContractSuite(t *testing.T) {
 			"--servicestage-repo-auth=repomock-contract"), 0},
 		{"keys", contractArgs("--endor-api-key=endr+contract-key", "--endor-api-secret=endr+contract-secret",
 			"--huawei-ak=CONTRACTAK", "--huawei-sk=CONTRACTSK", "--servicestage-repo-auth=repomock-contract"), 0},
-		{"refused token", []string{"contract", "--endor-url=http://" + serverAlias + ":8080", "--endor-token=not-accepted"}, 1},
+		{"refused token", []string{"contract", "--endor-url=http://" + serverAlias + ":8080", "--endor-token=not-accepted"}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := ctr.Reset(ctx); err != nil {
 				t.Fatal(err)
 			}
 			code, out := contract(t, nw, tc.args)
+			// A token the server refuses stops the run before any check.
+			if tc.wantExit == 2 {
+				if code != 2 || !strings.Contains(out, "credentials rejected by Endor Labs: 401") {
+					t.Fatalf("repomock contract: exit %d, want 2 and the refusal:\n%s", code, out)
+				}
+				return
+			}
 			m := summaryRe.FindStringSubmatch(out)
 			if code != tc.wantExit || m == nil {
 				t.Fatalf("repomock contract: exit %d, want %d:\n%s", code, tc.wantExit, out)

@@ -7,10 +7,19 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/repomock/repomock/contracts"
+)
+
+// The exit codes of repomock contract and repomock contract diff.
+const (
+	exitPassed     = 0 // every check passed; the recordings agree
+	exitFailed     = 1 // a contract failure; a scenario differs
+	exitCannotRun  = 2 // a usage error, refused credentials, an unreachable URL
+	contractPrefix = "repomock contract"
 )
 
 // contractFlag is the flag for a REPOMOCK_CONTRACT_ variable: ENDOR_URL → endor-url.
@@ -19,16 +28,29 @@ func contractFlag(envSuffix string) string {
 }
 
 // runContract is `repomock contract`: the contract suite against any
-// target, with a table on stdout and, with --junit, JUnit XML. It exits 0
-// when every check passed, 1 when one failed, 2 on a usage error.
+// target, with a table on stdout and, with --junit, JUnit XML; or, as
+// `repomock contract diff`, the comparison of two recordings. It exits 0
+// when every check passed, 1 when one failed, 2 when it could not run.
 func runContract(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("repomock contract", flag.ContinueOnError)
+	if len(args) > 0 && args[0] == "diff" {
+		return runContractDiff(args[1:], stdout, stderr)
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, contractPrefix+": "+format+"\n", a...)
+		return exitCannotRun
+	}
+	fs := flag.NewFlagSet(contractPrefix, flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: repomock contract [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: repomock contract [flags]\n"+
+			"       repomock contract diff VENDOR_DIR MOCK_DIR [--junit FILE]\n\n"+
 			"Runs the contract suite against the vendors named by URL (repomock itself, or the real APIs),\n"+
-			"prints a table of check × operation and exits 1 if any check failed.\n"+
+			"prints a table of check × operation, then every failure in full.\n"+
+			"--url names one server for all three vendors; --endor-url, --codearts-url and --servicestage-url override it.\n"+
 			"Each flag may also be set as %s<FLAG> (for example %sENDOR_URL); the command line wins.\n"+
-			"Against a real account the suite creates objects named %q…, and deletes them where the API can.\n\nFlags:\n",
+			"Against a real account the suite creates objects named %q…, and deletes them where the API can.\n"+
+			"diff compares two --record directories scenario by scenario (see the README).\n\n"+
+			"Exit status: 0 every check passed, 1 a contract failure (diff: a scenario differs),\n"+
+			"2 could not run (a bad flag, credentials the vendor refuses, an unreachable URL).\n\nFlags:\n",
 			contracts.EnvPrefix, contracts.EnvPrefix, "repomock-contract-")
 		fs.PrintDefaults()
 	}
@@ -37,17 +59,20 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 		values[v[0]] = fs.String(contractFlag(v[0]), "", v[1])
 	}
 	junit := fs.String("junit", "", "also write the results as JUnit XML to `file`")
+	record := fs.String("record", "", "write every exchange to `dir`, one JSON file per scenario (for repomock contract diff)")
+	verbose := fs.Bool("verbose", false, "print every exchange as it happens")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this `duration`")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return exitPassed
 		}
-		fmt.Fprintf(stderr, "repomock contract: %v\n", err)
-		return 2
+		return fail("%v", err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "repomock contract: unexpected argument %q (see repomock contract --help)\n", fs.Arg(0))
-		return 2
+		return fail("unexpected argument %q (see repomock contract --help)", fs.Arg(0))
+	}
+	if *timeout <= 0 {
+		return fail("--timeout: %s is not a positive duration", *timeout)
 	}
 	// A flag given on the command line wins over its variable.
 	lookup := func(name string) string {
@@ -58,44 +83,158 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 	}
 	target, ok, err := contracts.TargetFromEnv(lookup)
 	if err != nil {
-		fmt.Fprintf(stderr, "repomock contract: %v\n", err)
-		return 2
+		return fail("%v", err)
 	}
 	if !ok {
-		fmt.Fprintf(stderr, "repomock contract: name at least one target: --endor-url, --codearts-url or --servicestage-url (or %sENDOR_URL, …)\n", contracts.EnvPrefix)
-		return 2
+		return fail("name at least one target: --url, or --endor-url, --codearts-url or --servicestage-url (or %sURL, …)", contracts.EnvPrefix)
 	}
 	target.Name = strings.Join(nonEmpty(target.Endor.URL, target.CodeArts.URL, target.ServiceStage.URL), ", ")
+
+	// Everything that can be checked is checked before anything is sent.
+	var junitFile *os.File
+	if *junit != "" {
+		if junitFile, err = os.Create(*junit); err != nil {
+			return fail("--junit: %v", err)
+		}
+		defer junitFile.Close()
+	}
+	if *record != "" {
+		if err := emptyDir(*record); err != nil {
+			return fail("--record: %v", err)
+		}
+	}
+	var recordErr error
+	target.Observe = func(x contracts.Exchange) {
+		if *verbose {
+			fmt.Fprintln(stdout, verboseLine(x))
+		}
+		if *record != "" && recordErr == nil {
+			recordErr = contracts.WriteExchange(*record, x)
+		}
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	rep, err := contracts.Evaluate(ctx, target)
 	if err != nil {
-		fmt.Fprintf(stderr, "repomock contract: %v\n", err)
-		return 2
+		return fail("%s", strings.TrimPrefix(err.Error(), "contracts: "))
 	}
 	if err := rep.WriteTable(stdout); err != nil {
-		fmt.Fprintf(stderr, "repomock contract: %v\n", err)
-		return 2
+		return fail("%v", err)
 	}
-	if *junit != "" {
-		if err := writeJUnit(*junit, rep); err != nil {
-			fmt.Fprintf(stderr, "repomock contract: --junit: %v\n", err)
-			return 2
+	if recordErr != nil {
+		return fail("--record: %v", recordErr)
+	}
+	if junitFile != nil {
+		if err := rep.WriteJUnit(junitFile); err != nil {
+			return fail("--junit: %v", err)
+		}
+		if err := junitFile.Close(); err != nil {
+			return fail("--junit: %v", err)
 		}
 	}
 	if rep.Failed() {
-		return 1
+		return exitFailed
 	}
-	return 0
+	return exitPassed
 }
 
-func writeJUnit(path string, rep *contracts.Report) error {
+// verboseLine is one exchange on one line: scenario, request, answer.
+func verboseLine(x contracts.Exchange) string {
+	answer := fmt.Sprintf("HTTP %d %s", x.Status, clip(string(x.ResponseBody), 200))
+	if x.Error != "" {
+		answer = x.Error
+	}
+	body := ""
+	if len(x.RequestBody) > 0 {
+		body = " " + clip(string(x.RequestBody), 200)
+	}
+	return fmt.Sprintf("%s: %s %s%s → %s", x.Scenario, x.Method, x.URL, body, answer)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// emptyDir makes dir, or accepts it when it holds no recording yet, so
+// that a recording never mixes two runs.
+func emptyDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	if len(old) > 0 {
+		return fmt.Errorf("%s already holds %d recorded files: give a new or empty directory", dir, len(old))
+	}
+	return nil
+}
+
+// runContractDiff is `repomock contract diff VENDOR_DIR MOCK_DIR [--junit FILE]`.
+func runContractDiff(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(contractPrefix+" diff", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: repomock contract diff VENDOR_DIR MOCK_DIR [--junit FILE]\n\n"+
+			"Compares two recordings of repomock contract --record scenario by scenario: the status, the\n"+
+			"vendor's error code, the fields and their JSON types, and the values of fields that are not\n"+
+			"volatile (ids, timestamps, request ids, tokens, messages and generated names are masked by rule).\n"+
+			"Prints a table and \"N scenarios, M differ\"; exits 0 when none differ, 1 when one does, 2 when it\n"+
+			"cannot read a recording.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	junit := fs.String("junit", "", "also write the comparison as JUnit XML to `file`")
+	// Flags may come before, between or after the two directories.
+	var dirs []string
+	for {
+		if err := parseFlags(fs, args, stdout); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitPassed
+			}
+			fmt.Fprintf(stderr, "%s diff: %v\n", contractPrefix, err)
+			return exitCannotRun
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		dirs = append(dirs, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(dirs) != 2 {
+		fmt.Fprintf(stderr, "%s diff: want two directories, VENDOR_DIR and MOCK_DIR, got %d (see repomock contract diff --help)\n", contractPrefix, len(dirs))
+		return exitCannotRun
+	}
+	d, err := contracts.Diff(dirs[0], dirs[1])
+	if err != nil {
+		fmt.Fprintf(stderr, "%s diff: %v\n", contractPrefix, err)
+		return exitCannotRun
+	}
+	if err := d.WriteTable(stdout); err != nil {
+		fmt.Fprintf(stderr, "%s diff: %v\n", contractPrefix, err)
+		return exitCannotRun
+	}
+	if *junit != "" {
+		if err := writeReport(*junit, d.WriteJUnit); err != nil {
+			fmt.Fprintf(stderr, "%s diff: --junit: %v\n", contractPrefix, err)
+			return exitCannotRun
+		}
+	}
+	if d.Differ() > 0 {
+		return exitFailed
+	}
+	return exitPassed
+}
+
+func writeReport(path string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := rep.WriteJUnit(f); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}

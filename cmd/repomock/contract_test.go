@@ -14,6 +14,7 @@ import (
 
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/endor"
 )
 
 func startMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
@@ -103,6 +104,17 @@ func TestContractCommandUsage(t *testing.T) {
 		want string
 	}{
 		{nil, nil, 2, "name at least one target"},
+		// URLs are checked before anything is sent, once each.
+		{[]string{"--url", "127.0.0.1:8080", "--endor-token", "t", "--huawei-token", "t"}, nil, 2,
+			`Endor Labs, CodeArts Repo, ServiceStage URL "127.0.0.1:8080": want an absolute URL starting with http:// or https://`},
+		{[]string{"--servicestage-url", "http://", "--huawei-token", "t"}, nil, 2, `ServiceStage URL "http://": names no host`},
+		{[]string{"--url", "http://127.0.0.1:1", "--endor-token", "t", "--huawei-token", "t", "--timeout", "0s"}, nil, 2, "--timeout"},
+		{[]string{"--url", "http://127.0.0.1:1", "--endor-token", "t", "--huawei-token", "t", "--junit", "/no/such/dir/j.xml"}, nil, 2, "--junit"},
+		// Nothing listens on port 1: the preflight says so, once.
+		{[]string{"--url", "http://127.0.0.1:1", "--endor-token", "t", "--huawei-token", "t"}, nil, 2,
+			"cannot reach Endor Labs at http://127.0.0.1:1: "},
+		{[]string{"diff"}, nil, 2, "want two directories"},
+		{[]string{"diff", "/no/such/a", "/no/such/b"}, nil, 2, "/no/such/a"},
 		{[]string{"--endor-url", "http://127.0.0.1:1"}, nil, 2, "Endor Labs needs a token"},
 		{[]string{"--codearts-url", "http://127.0.0.1:1"}, nil, 2, "CodeArts Repo needs a Huawei token"},
 		{[]string{"stray"}, nil, 2, "unexpected argument"},
@@ -115,6 +127,9 @@ func TestContractCommandUsage(t *testing.T) {
 			code := run(context.Background(), append([]string{"contract"}, tc.args...), tc.env.get, &stdout, &stderr)
 			if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr.String(), tc.code, tc.want)
+			}
+			if strings.Count(stderr.String(), "\n") != 1 || stdout.Len() > 0 {
+				t.Errorf("want one line on stderr and nothing on stdout:\n%s%s", stdout.String(), stderr.String())
 			}
 		})
 	}
@@ -136,10 +151,12 @@ func TestContractEnvMatchesFlags(t *testing.T) {
 	if code := run(context.Background(), []string{"contract"}, e.get, &stdout, &stderr); code != 0 {
 		t.Fatalf("targets from the environment: exit %d\n%s", code, stdout.String())
 	}
-	// ServiceStage was checked; the vendors without a URL are reported as skipped.
+	// ServiceStage was checked; the vendors without a URL are named once,
+	// not as rows.
 	out := stdout.String()
 	if !regexp.MustCompile(`Huawei ServiceStage\s+CreateFile\s+create_twice_rejection\s+PASS`).MatchString(out) ||
-		!regexp.MustCompile(`Huawei CodeArts Repo\s+CreateRepository\s+\S+\s+SKIP\s+0\s+Huawei CodeArts Repo is not configured`).MatchString(out) {
+		strings.Contains(out, "Huawei CodeArts Repo ") || strings.Contains(out, "SKIP") ||
+		strings.Count(out, "not configured (no URL), not checked: Endor Labs, Huawei CodeArts Repo\n") != 1 {
 		t.Errorf("unexpected table:\n%s", out)
 	}
 }
@@ -160,5 +177,198 @@ func TestHealthCommand(t *testing.T) {
 	stderr.Reset()
 	if code := run(context.Background(), []string{"health", "--url", notReady.URL}, env{}.get, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "503") {
 		t.Fatalf("health of a server answering 503: exit %d, %q", code, stderr.String())
+	}
+}
+
+// Credentials the vendor refuses stop the run before any check, with exit
+// 2 and the vendor's answer; a run with them would count every 401 as a
+// rejection.
+func TestContractPreflightRefusedCredentials(t *testing.T) {
+	srv, err := mock.New(mock.Config{Seed: 1, EndorTokens: []endor.Token{{Value: "good-token"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"contract", "--url", ts.URL, "--endor-token", "wrong-token", "--huawei-token", "iam"},
+		env{}.get, &stdout, &stderr)
+	want := `repomock contract: credentials rejected by Endor Labs: 401 {"code":16,"message":"Invalid authorization header: Bearer"`
+	if code != 2 || !strings.HasPrefix(stderr.String(), want) || stdout.Len() > 0 {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout.String(), stderr.String(), want)
+	}
+}
+
+// --url names one repomock for all three vendors; a per-vendor flag
+// overrides it. --verbose prints every exchange; a failure is printed in
+// full below the table, with no <nil>.
+func TestContractURLVerboseAndFailures(t *testing.T) {
+	good := startMock(t, nil)
+	// CodeArts' show answers 201: a status the spec does not list.
+	broken := startMock(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			status := rec.Code
+			if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v2/repositories/") && status == http.StatusOK {
+				status = http.StatusCreated
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write(rec.Body.Bytes())
+		})
+	})
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"contract", "--url", good, "--codearts-url", broken,
+		"--endor-token", "t", "--huawei-token", "iam", "--verbose"}, env{}.get, &stdout, &stderr)
+	out := stdout.String()
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s%s", code, out, stderr.String())
+	}
+	for _, want := range []string{
+		// verbose: every exchange, with its scenario
+		"endor.positive_data_acceptance.RepositoryVersionService_CreateRepositoryVersion.001: POST " + good + "/v1/namespaces/",
+		"codearts.read_after_write.ShowRepositoryByUuid.001: GET " + broken + "/v2/repositories/",
+		// the table names the failure, the full text is below it
+		"status_code_conformance       FAIL    ",
+		"failure 1 below",
+		"--- failure 1: Huawei CodeArts Repo / ShowRepositoryByUuid / status_code_conformance",
+		"HTTP 201 is not a status the spec declares for ShowRepositoryByUuid: GET /v2/repositories/",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "<nil>") {
+		t.Errorf("output holds <nil>:\n%s", out)
+	}
+	// One line per row of the table: no row wraps.
+	table, _, _ := strings.Cut(out, "\n\ncontract suite against")
+	for _, line := range strings.Split(table, "\n") {
+		if strings.Contains(line, "FAIL") && !strings.HasSuffix(line, "below") {
+			t.Errorf("a FAIL row without its pointer: %q", line)
+		}
+	}
+}
+
+// --record writes one JSON file per scenario; two recordings of repomock
+// agree; a broken repomock differs in exactly the broken scenarios; diff
+// writes JUnit, and its exit code says whether any scenario differs.
+func TestContractRecordAndDiff(t *testing.T) {
+	dir := t.TempDir()
+	record := func(name, url string) string {
+		t.Helper()
+		out := filepath.Join(dir, name)
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"contract", "--url", url, "--endor-token", "t", "--huawei-token", "iam",
+			"--record", out}, env{}.get, &stdout, &stderr)
+		if code != 0 && code != 1 {
+			t.Fatalf("record %s: exit %d\n%s%s", name, code, stdout.String(), stderr.String())
+		}
+		return out
+	}
+	url := startMock(t, nil)
+	a, b := record("a", url), record("b", url)
+	// GET /v1/auth drops authentication_source: a field of one operation.
+	broken := startMock(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/v1/auth" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			r.Header.Del("Accept-Encoding") // the body is edited: uncompressed
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Del("Content-Length")
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(bytes.Replace(rec.Body.Bytes(), []byte(`"authentication_source":"bearer",`), nil, 1))
+		})
+	})
+	c := record("c", broken)
+
+	files, _ := filepath.Glob(filepath.Join(a, "*.json"))
+	if len(files) < 150 {
+		t.Fatalf("%d recorded files, want one per scenario", len(files))
+	}
+	data, err := os.ReadFile(filepath.Join(a, "endor.read_after_write.AuthenticationService_GetAuthenticationInfo.001.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"method": "GET"`, `"path": "/v1/auth"`, `"status": 200`, `"Content-Type": "application/json"`, `"expiration_time": `} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("the recorded file lacks %s:\n%s", want, data)
+		}
+	}
+	// A second recording into a directory that holds one is refused.
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"contract", "--url", url, "--endor-token", "t", "--huawei-token", "iam", "--record", a},
+		env{}.get, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "already holds") {
+		t.Errorf("record into a used directory: exit %d %q", code, stderr.String())
+	}
+
+	diff := func(x, y string) (int, string, string) {
+		junit := filepath.Join(dir, "diff.xml")
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"contract", "diff", x, y, "--junit", junit}, env{}.get, &stdout, &stderr)
+		j, _ := os.ReadFile(junit)
+		return code, stdout.String() + stderr.String(), string(j)
+	}
+	code, out, _ := diff(a, b)
+	if code != 0 || !regexp.MustCompile(`\n\d+ scenarios, 0 differ\n`).MatchString(out) {
+		t.Errorf("two recordings of repomock: exit %d\n%s", code, out)
+	}
+	code, out, junit := diff(a, c)
+	differ := regexp.MustCompile(`(?m)^(\S+)\s+\S+\s+DIFFERS`).FindAllStringSubmatch(out, -1)
+	var names []string
+	for _, m := range differ {
+		names = append(names, m[1])
+	}
+	// Every successful GET /v1/auth: the preflight's and read_after_write's
+	// (missing_auth_rejection's 401 is unchanged).
+	want := []string{
+		"endor.preflight.AuthenticationService_GetAuthenticationInfo.001",
+		"endor.read_after_write.AuthenticationService_GetAuthenticationInfo.001",
+	}
+	if code != 1 || !strings.Contains(out, "scenarios, 2 differ") || strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("a broken repomock: exit %d, differing %q, want %q\n%s", code, names, want, out)
+	}
+	if !strings.Contains(out, "field $.authentication_source: string, then absent") ||
+		!strings.Contains(junit, `failures="2"`) || !strings.Contains(junit, "field $.authentication_source: string, then absent") {
+		t.Errorf("the difference is not named in full:\n%s\n%s", out, junit)
+	}
+}
+
+// A recording holds no credentials: the API key pair and the token it
+// gets are redacted.
+func TestContractRecordRedactsSecrets(t *testing.T) {
+	url := startMock(t, nil)
+	dir := filepath.Join(t.TempDir(), "rec")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"contract", "--endor-url", url, "--endor-api-key", "endr+the-key",
+		"--endor-api-secret", "endr+the-secret", "--record", dir}, env{}.get, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "endor.preflight.AuthenticationService_GetAPIKeyToken.001.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"key": "<redacted>"`, `"secret": "<redacted>"`, `"token": "<redacted>"`} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("the key exchange lacks %s:\n%s", want, data)
+		}
+	}
+	// The token repomock issues is repomock.<48 hex digits>.
+	token := regexp.MustCompile(`repomock\.[0-9a-f]{48}`)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if bytes.Contains(b, []byte("endr+the-secret")) || bytes.Contains(b, []byte("endr+the-key")) || token.Match(b) {
+			t.Errorf("%s holds a credential:\n%s", f, b)
+		}
 	}
 }
