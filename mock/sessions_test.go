@@ -362,3 +362,23 @@ func TestSessionSignatureCoversThePrefix(t *testing.T) {
 		t.Fatalf("signed over another path: %d %s, want 401 APIGW.0301", resp.StatusCode, raw)
 	}
 }
+
+// TestSessionsSurviveTheStateFile: a session's objects are saved with the
+// state and loaded by the next server; faults and the journal are not.
+func TestSessionsSurviveTheStateFile(t *testing.T) {
+	file := t.TempDir() + "/state.json"
+	first := newLive(t, mock.Config{StateFile: file})
+	if o := first.endor(http.MethodPost, "kept", "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endorCreate, "x", "x")); o.status != http.StatusOK {
+		t.Fatalf("create: %v", o)
+	}
+	first.inject(`{"session":"kept","kind":"reset"}`)
+	if err := first.srv.SaveState(); err != nil {
+		t.Fatal(err)
+	}
+	second := newLive(t, mock.Config{StateFile: file})
+	var got struct{ Sessions []mock.SessionInfo }
+	second.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	if want := `[{kept map[endor:1] 0 0}]`; fmt.Sprint(got.Sessions) != want {
+		t.Fatalf("sessions after a restart: %v, want %v (objects kept; no journal, no fault)", got.Sessions, want)
+	}
+}
