@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -207,7 +208,7 @@ func (c *capture) message(h http.Header) Message {
 	case int64(len(body)) < c.total:
 		m.BodyText = string(redactBody(body)) + fmt.Sprintf("…[repomock: body cut at %d of %d bytes]", len(body), c.total)
 	case json.Valid(body):
-		m.Body = json.RawMessage(bytes.Clone(redactBody(body)))
+		m.Body = json.RawMessage(redactBody(body))
 	default:
 		m.BodyText = string(redactBody(body))
 	}
@@ -243,15 +244,24 @@ var secretHeaders = map[string]bool{
 
 const redacted = "[redacted]"
 
+// redactHeader returns h without its credentials: h itself when it has
+// none (the journal keeps a request's headers once it is answered, when
+// nothing changes them any more), else a copy.
 func redactHeader(h http.Header) http.Header {
 	if len(h) == 0 {
 		return nil
 	}
-	out := h.Clone()
-	for k := range out {
+	var out http.Header
+	for k := range h {
 		if secretHeaders[k] {
+			if out == nil {
+				out = maps.Clone(h)
+			}
 			out[k] = []string{redacted}
 		}
+	}
+	if out == nil {
+		return h
 	}
 	return out
 }
@@ -260,8 +270,18 @@ func redactHeader(h http.Header) http.Header {
 // (Endor's issued "token" and its API key "secret", and the like).
 var tokenFieldRE = regexp.MustCompile(`(?i)("(?:token|secret|password|access_?token|refresh_?token|id_?token|api_?key|api_?secret|client_?secret|private_?token)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 
+// tokenFieldHints are in every key tokenFieldRE finds (in its usual
+// cases): a body with none of them is kept as it is, without the regexp.
+var tokenFieldHints = [][]byte{[]byte(`oken"`), []byte(`OKEN"`), []byte(`ecret"`), []byte(`ECRET"`),
+	[]byte(`assword"`), []byte(`ASSWORD"`), []byte(`pi_key"`), []byte(`pikey"`), []byte(`piKey"`), []byte(`PI_KEY"`)}
+
 func redactBody(b []byte) []byte {
-	return tokenFieldRE.ReplaceAll(b, []byte(`$1"`+redacted+`"`))
+	for _, h := range tokenFieldHints {
+		if bytes.Contains(b, h) {
+			return tokenFieldRE.ReplaceAll(b, []byte(`$1"`+redacted+`"`))
+		}
+	}
+	return b
 }
 
 // record writes every vendor request to the journal once its answer,
@@ -284,7 +304,6 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 		resBody := &capture{limit: s.journal.bodyCut}
 		res := c.Response()
 		res.Writer = &teeWriter{ResponseWriter: res.Writer, c: resBody}
-		reqHeader := req.Header.Clone()
 
 		if err := next(c); err != nil {
 			c.Error(err)
@@ -305,7 +324,7 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			Violations:  vs,
 			Fault:       fault,
 			DurationMS:  float64(time.Since(start).Microseconds()) / 1000,
-			Request:     reqBody.message(reqHeader),
+			Request:     reqBody.message(req.Header),
 			Response:    resBody.message(res.Header()),
 		}
 		if v := s.vendorOf(c); v != nil {
