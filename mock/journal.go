@@ -325,7 +325,9 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			Fault:       fault,
 			DurationMS:  float64(time.Since(start).Microseconds()) / 1000,
 			Request:     reqBody.message(req.Header),
-			Response:    resBody.message(res.Header()),
+			// A copy: the vendor's gateway may still change the headers
+			// of an answer with no body (Endor's gzip step) after this.
+			Response: resBody.message(maps.Clone(res.Header())),
 		}
 		if v := s.vendorOf(c); v != nil {
 			entry.Vendor = v.ID()
