@@ -54,7 +54,9 @@ func (s *Server) selectSession(next echo.HandlerFunc) echo.HandlerFunc {
 		name, orig, prefixed := cutSessionPrefix(r.URL)
 		switch {
 		case prefixed:
-			c.Set(clientURLKey, orig)
+			if orig.path != "" {
+				c.Set(clientURLKey, orig)
+			}
 		case strings.HasPrefix(r.URL.Path, adminPrefix):
 			return next(c)
 		default:
