@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,7 +76,7 @@ func (fs *faults) add(f Fault, ops map[string][]string) (Fault, error) {
 	}
 	if f.Vendor != "" {
 		if _, ok := ops[f.Vendor]; !ok {
-			return f, fmt.Errorf("vendor: %q is not one of %s", f.Vendor, joinSorted(mapKeys(ops)))
+			return f, fmt.Errorf("vendor: %q is not one of %s", f.Vendor, strings.Join(mapKeys(ops), ", "))
 		}
 	}
 	if f.Operation != "" && !slices.ContainsFunc(mapKeys(ops), func(v string) bool {
@@ -356,16 +357,5 @@ func mapKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	slices.Sort(out)
-	return out
-}
-
-func joinSorted(xs []string) string {
-	out := ""
-	for i, x := range xs {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
 	return out
 }
