@@ -2,6 +2,7 @@ package mock
 
 import (
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -23,20 +24,69 @@ func (s *Server) registerAdmin() {
 	})
 	g := s.echo.Group(adminPrefix, s.adminAuth)
 	g.POST("/reset", func(c echo.Context) error {
-		s.Reset()
-		return c.JSON(http.StatusOK, map[string]string{"status": "reset"})
+		if !c.QueryParams().Has("session") {
+			s.Reset()
+			return c.JSON(http.StatusOK, map[string]string{"status": "reset"})
+		}
+		name := c.QueryParam("session")
+		if err := s.resetSession(name); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "reset", "session": name})
+	})
+	g.GET("/sessions", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]any{"sessions": s.Sessions()})
+	})
+	g.DELETE("/sessions/:name", func(c echo.Context) error {
+		if err := s.resetSession(c.Param("name")); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
 	})
 	g.GET("/requests", func(c echo.Context) error {
-		limit := 0
-		if v := c.QueryParam("limit"); v != "" {
+		f, err := requestFilter(c)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"requests": s.journal.find(f)})
+	})
+	s.registerFaults(g)
+}
+
+// resetSession is ResetSession for the admin API: a bad name is a 400.
+func (s *Server) resetSession(name string) error {
+	if name != "" && !sessionNameRE.MatchString(name) {
+		return &plainError{Status: http.StatusBadRequest, Message: fmt.Sprintf("session: %q is not a session name (1 to 64 characters of A-Z a-z 0-9 . _ -)", clipName(name))}
+	}
+	if err := s.ResetSession(name); err != nil {
+		return &plainError{Status: http.StatusNotImplemented, Message: err.Error()}
+	}
+	return nil
+}
+
+// requestFilter reads the journal filter of GET /__admin/requests:
+// session (present and empty: the default session), vendor, operation,
+// status and limit.
+func requestFilter(c echo.Context) (Filter, error) {
+	q := c.QueryParams()
+	f := Filter{Vendor: q.Get("vendor"), Operation: q.Get("operation")}
+	if q.Has("session") {
+		name := q.Get("session")
+		f.Session = &name
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"status", &f.Status}, {"limit", &f.Limit}} {
+		if v := q.Get(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				return &plainError{Status: http.StatusBadRequest, Message: "limit: must be a whole number of 0 or more"}
+				return f, &plainError{Status: http.StatusBadRequest, Message: p.name + ": must be a whole number of 0 or more"}
 			}
-			limit = n
+			*p.dst = n
 		}
-		return c.JSON(http.StatusOK, map[string]any{"requests": s.journal.newest(limit)})
-	})
+	}
+	return f, nil
 }
 
 // AdminTokenHeader carries the admin token when Config.AdminToken is set.

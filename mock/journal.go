@@ -1,6 +1,13 @@
 package mock
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -10,64 +17,276 @@ import (
 	"github.com/repomock/repomock/mock/openapi"
 )
 
-// Entry is one request in the journal. It holds no headers and no body, so
-// no credential ever reaches it.
+// DefaultJournalMaxBytes bounds the journal's bodies and headers, all
+// entries together.
+const DefaultJournalMaxBytes = 64 << 20
+
+// Entry is one request in the journal, with its answer. Credentials never
+// reach it: the headers that carry them and the token-like fields of the
+// bodies are redacted.
 type Entry struct {
-	Time        time.Time `json:"time"`
-	Method      string    `json:"method"`
-	Path        string    `json:"path"`
-	Query       string    `json:"query,omitempty"`
-	Status      int       `json:"status"`
-	OperationID string    `json:"operation_id,omitempty"`
-	Violations  []string  `json:"violations,omitempty"`
-	DurationMS  float64   `json:"duration_ms"`
+	// ID numbers the requests in the order they arrived, from 1.
+	ID      uint64    `json:"id"`
+	Time    time.Time `json:"time"`
+	Session string    `json:"session"`
+	// Vendor is the id of the vendor the request was for, when known.
+	Vendor string `json:"vendor,omitempty"`
+	Method string `json:"method"`
+	// Path is the vendor path, without a session prefix.
+	Path        string `json:"path"`
+	Query       string `json:"query,omitempty"`
+	Status      int    `json:"status"`
+	OperationID string `json:"operation_id,omitempty"`
+	// Verdict is "valid" (request and answer meet the spec), "invalid"
+	// (see Violations), "unrouted" (no operation matched), or "skipped"
+	// (a fault or Prefer answered before the request was validated).
+	Verdict    string   `json:"verdict"`
+	Violations []string `json:"violations,omitempty"`
+	// Fault is the id of the fault that answered, if one did. A reset
+	// leaves Status 0.
+	Fault      string  `json:"fault,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+	Request    Message `json:"request"`
+	Response   Message `json:"response"`
 }
 
-// journal keeps the last size requests in a ring.
+// Message is a request or an answer as the journal keeps it.
+type Message struct {
+	Header http.Header `json:"header,omitempty"`
+	// Body is the body when it is whole JSON; BodyText holds any other
+	// body, and a body cut at the journal's per-body limit, which ends
+	// with a marker saying so.
+	Body     json.RawMessage `json:"body,omitempty"`
+	BodyText string          `json:"body_text,omitempty"`
+	// BodyBytes is the size of the whole body.
+	BodyBytes int64 `json:"body_bytes"`
+}
+
+// The verdicts of an Entry.
+const (
+	VerdictValid    = "valid"
+	VerdictInvalid  = "invalid"
+	VerdictUnrouted = "unrouted"
+	VerdictSkipped  = "skipped"
+)
+
+// journal keeps the last requests, at most size of them and at most
+// maxBytes of their bodies and headers.
 type journal struct {
-	mu      sync.Mutex
-	entries []Entry
-	next    int
-	full    bool
+	mu       sync.Mutex
+	size     int
+	maxBytes int64
+	bodyCut  int // each body is kept up to this many bytes
+	lastID   uint64
+	entries  []journalEntry // oldest first
+	bytes    int64
 }
 
-func newJournal(size int) *journal { return &journal{entries: make([]Entry, size)} }
+type journalEntry struct {
+	Entry
+	bytes int64
+}
+
+// newJournal keeps up to size entries and maxBytes; each body is cut at a
+// sixteenth of maxBytes, 1 MiB at most, so that one request never fills it.
+func newJournal(size int, maxBytes int64) *journal {
+	cut := min(maxBytes/16, 1<<20)
+	return &journal{size: size, maxBytes: maxBytes, bodyCut: int(max(cut, 256))}
+}
 
 func (j *journal) add(e Entry) {
-	j.mu.Lock()
-	j.entries[j.next] = e
-	j.next = (j.next + 1) % len(j.entries)
-	j.full = j.full || j.next == 0
-	j.mu.Unlock()
-}
-
-// newest returns up to limit entries, newest first; limit ≤ 0 means all.
-func (j *journal) newest(limit int) []Entry {
+	n := e.Request.bytes() + e.Response.bytes() + int64(len(e.Path)+len(e.Query)+len(e.Session)) + 256
+	for _, v := range e.Violations {
+		n += int64(len(v))
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	n := j.next
-	if j.full {
-		n = len(j.entries)
+	j.lastID++
+	e.ID = j.lastID
+	j.entries = append(j.entries, journalEntry{e, n})
+	j.bytes += n
+	for len(j.entries) > j.size || (j.bytes > j.maxBytes && len(j.entries) > 1) {
+		j.bytes -= j.entries[0].bytes
+		j.entries[0] = journalEntry{} // let the bodies go
+		j.entries = j.entries[1:]
 	}
-	if limit > 0 && limit < n {
-		n = limit
+}
+
+func (m Message) bytes() int64 {
+	n := int64(len(m.Body) + len(m.BodyText))
+	for k, vs := range m.Header {
+		for _, v := range vs {
+			n += int64(len(k) + len(v))
+		}
 	}
-	out := make([]Entry, 0, n)
-	for i := 1; i <= n; i++ {
-		out = append(out, j.entries[(j.next-i+len(j.entries))%len(j.entries)])
+	return n
+}
+
+// Filter selects journal entries; the zero value selects all.
+type Filter struct {
+	// Session, when not nil, selects one session ("" the default one).
+	Session   *string
+	Vendor    string
+	Operation string
+	Status    int
+	// Limit keeps the newest Limit entries; 0 keeps all.
+	Limit int
+}
+
+func (f Filter) match(e *Entry) bool {
+	return (f.Session == nil || *f.Session == e.Session) &&
+		(f.Vendor == "" || f.Vendor == e.Vendor) &&
+		(f.Operation == "" || f.Operation == e.OperationID) &&
+		(f.Status == 0 || f.Status == e.Status)
+}
+
+// find returns the entries f selects, newest first.
+func (j *journal) find(f Filter) []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := []Entry{}
+	for i := len(j.entries) - 1; i >= 0 && (f.Limit <= 0 || len(out) < f.Limit); i-- {
+		if e := &j.entries[i].Entry; f.match(e) {
+			out = append(out, *e)
+		}
 	}
 	return out
 }
 
+func (j *journal) countBySession() map[string]int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := map[string]int{}
+	for i := range j.entries {
+		out[j.entries[i].Session]++
+	}
+	return out
+}
+
+func (j *journal) dropSession(name string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	kept := j.entries[:0]
+	for _, e := range j.entries {
+		if e.Session == name {
+			j.bytes -= e.bytes
+			continue
+		}
+		kept = append(kept, e)
+	}
+	clear(j.entries[len(kept):])
+	j.entries = kept
+}
+
 func (j *journal) reset() {
 	j.mu.Lock()
-	clear(j.entries)
-	j.next, j.full = 0, false
+	j.entries, j.bytes = nil, 0
 	j.mu.Unlock()
 }
 
-// record writes every vendor request to the journal once its response,
-// error or not, has been written.
+// capture keeps the first limit bytes written to it and counts them all.
+type capture struct {
+	buf   bytes.Buffer
+	limit int
+	total int64
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.total += int64(len(p))
+	if room := c.limit - c.buf.Len(); room > 0 {
+		c.buf.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+// message makes the journal's Message of a captured body.
+func (c *capture) message(h http.Header) Message {
+	m := Message{Header: redactHeader(h), BodyBytes: c.total}
+	body := c.buf.Bytes()
+	switch {
+	case c.total == 0:
+	case int64(len(body)) < c.total:
+		m.BodyText = string(redactBody(body)) + fmt.Sprintf("…[repomock: body cut at %d of %d bytes]", len(body), c.total)
+	case json.Valid(body):
+		m.Body = json.RawMessage(redactBody(body))
+	default:
+		m.BodyText = string(redactBody(body))
+	}
+	return m
+}
+
+// teeWriter copies what is written to the client into a capture.
+type teeWriter struct {
+	http.ResponseWriter
+	c *capture
+}
+
+func (w *teeWriter) Write(p []byte) (int, error) {
+	w.c.Write(p)
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection (flush, hijack).
+func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Headers that carry credentials, whose values the journal never keeps.
+var secretHeaders = map[string]bool{
+	"Authorization":          true,
+	"X-Auth-Token":           true,
+	"X-Repo-Auth":            true,
+	"Cookie":                 true,
+	"Set-Cookie":             true,
+	"X-Subject-Token":        true,
+	"X-Security-Token":       true,
+	"Proxy-Authorization":    true,
+	"X-Repomock-Admin-Token": true,
+}
+
+const redacted = "[redacted]"
+
+// redactHeader returns h without its credentials: h itself when it has
+// none (the journal keeps a request's headers once it is answered, when
+// nothing changes them any more), else a copy.
+func redactHeader(h http.Header) http.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	var out http.Header
+	for k := range h {
+		if secretHeaders[k] {
+			if out == nil {
+				out = maps.Clone(h)
+			}
+			out[k] = []string{redacted}
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
+}
+
+// tokenFieldRE finds a JSON string value whose key names a credential
+// (Endor's issued "token" and its API key "secret", and the like).
+var tokenFieldRE = regexp.MustCompile(`(?i)("(?:token|secret|password|access_?token|refresh_?token|id_?token|api_?key|api_?secret|client_?secret|private_?token)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+
+// tokenFieldHints are in every key tokenFieldRE finds (in its usual
+// cases): a body with none of them is kept as it is, without the regexp.
+var tokenFieldHints = [][]byte{[]byte(`oken"`), []byte(`OKEN"`), []byte(`ecret"`), []byte(`ECRET"`),
+	[]byte(`assword"`), []byte(`ASSWORD"`), []byte(`pi_key"`), []byte(`pikey"`), []byte(`piKey"`), []byte(`PI_KEY"`)}
+
+func redactBody(b []byte) []byte {
+	for _, h := range tokenFieldHints {
+		if bytes.Contains(b, h) {
+			return tokenFieldRE.ReplaceAll(b, []byte(`$1"`+redacted+`"`))
+		}
+	}
+	return b
+}
+
+// record writes every vendor request to the journal once its answer,
+// error or not, has been written: its session and vendor, the bodies
+// both ways (cut at the per-body limit), and the validation verdict.
 func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -75,6 +294,17 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		start := time.Now()
+		reqBody := &capture{limit: s.journal.bodyCut}
+		if req.Body != nil && req.Body != http.NoBody {
+			req.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.TeeReader(req.Body, reqBody), req.Body}
+		}
+		resBody := &capture{limit: s.journal.bodyCut}
+		res := c.Response()
+		res.Writer = &teeWriter{ResponseWriter: res.Writer, c: resBody}
+
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
@@ -82,20 +312,47 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 		for _, v := range openapi.Violations(c) {
 			vs = append(vs, v.String())
 		}
+		fault, _ := c.Get(faultKey).(string)
 		entry := Entry{
 			Time:        s.cfg.Clock().UTC(),
+			Session:     sessionOf(c),
 			Method:      req.Method,
 			Path:        req.URL.Path,
 			Query:       req.URL.RawQuery,
-			Status:      c.Response().Status,
+			Status:      res.Status,
 			OperationID: openapi.OperationID(c),
 			Violations:  vs,
+			Fault:       fault,
 			DurationMS:  float64(time.Since(start).Microseconds()) / 1000,
+			Request:     reqBody.message(req.Header),
+			// A copy: the vendor's gateway may still change the headers
+			// of an answer with no body (Endor's gzip step) after this.
+			Response: resBody.message(maps.Clone(res.Header())),
+		}
+		if v := s.vendorOf(c); v != nil {
+			entry.Vendor = v.ID()
+		}
+		switch _, preferred := c.Get(preferKey).(bool); {
+		case len(vs) > 0:
+			entry.Verdict = VerdictInvalid
+		case fault != "" || preferred:
+			entry.Verdict = VerdictSkipped
+		case entry.OperationID == "":
+			entry.Verdict = VerdictUnrouted
+		default:
+			entry.Verdict = VerdictValid
+		}
+		reset, _ := c.Get(resetKey).(bool)
+		if reset {
+			entry.Status = 0
 		}
 		s.journal.add(entry)
 		// Like the journal, the log line holds no header and no body.
-		s.log.Debug("request", "method", entry.Method, "path", entry.Path, "status", entry.Status,
+		s.log.Debug("request", "method", entry.Method, "path", entry.Path, "session", entry.Session, "status", entry.Status,
 			"operation", entry.OperationID, "violations", entry.Violations, "duration_ms", entry.DurationMS)
+		if reset {
+			return resetConnection(c)
+		}
 		return nil
 	}
 }

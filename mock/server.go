@@ -58,6 +58,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// JournalSize is how many requests GET /__admin/requests keeps. Default 1000.
 	JournalSize int
+	// JournalMaxBytes bounds the bodies and headers the journal keeps, all
+	// requests together; the oldest go first. Each body is cut at a
+	// sixteenth of it (1 MiB at most). Default DefaultJournalMaxBytes.
+	JournalMaxBytes int64
 	// EndorTokens, when not empty, are the only Endor bearer tokens accepted.
 	EndorTokens []endor.Token
 	// HuaweiCredentials, when not empty, are the AK/SK pairs whose request
@@ -102,6 +106,7 @@ type Server struct {
 	echo    *echo.Echo
 	vendors []Vendor
 	journal *journal
+	faults  faults
 	routes  []Route
 	ready   atomic.Bool
 
@@ -135,6 +140,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.JournalSize <= 0 {
 		cfg.JournalSize = DefaultJournalSize
+	}
+	if cfg.JournalMaxBytes <= 0 {
+		cfg.JournalMaxBytes = DefaultJournalMaxBytes
 	}
 	if cfg.ReadHeaderTimeout <= 0 {
 		cfg.ReadHeaderTimeout = 10 * time.Second
@@ -172,13 +180,15 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 
-	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize), fixtureFiles: files, vendors: vendors}
+	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalMaxBytes), fixtureFiles: files, vendors: vendors}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	// A vendor's gateway sees each of its requests before anything can answer it.
-	e.Pre(s.vendorGateway, s.limits)
-	e.Use(s.record, s.recoverPanics)
+	// The session comes first: its prefix is not part of the vendor's path.
+	// A vendor's gateway sees each of its requests before anything else can
+	// answer it.
+	e.Pre(s.selectSession, s.vendorGateway, s.checkSession, s.limits)
+	e.Use(s.record, s.recoverPanics, s.answerFaults)
 	s.echo = e
 
 	if err := s.loadState(); err != nil {
@@ -195,7 +205,7 @@ func New(cfg Config) (*Server, error) {
 		opts := v.Validation()
 		opts.LenientResponses = cfg.LenientResponses
 		opts.MaxBodyBytes = cfg.MaxBodyBytes
-		opts.Authenticate = v.Authenticate
+		opts.Authenticate = s.authenticate(v, documentedStatuses(doc))
 		opts.Logger = log
 		val, err := openapi.New(doc, opts)
 		if err != nil {
@@ -212,6 +222,18 @@ func New(cfg Config) (*Server, error) {
 	s.registerAdmin()
 	s.ready.Store(true)
 	return s, nil
+}
+
+// authenticate is the vendor's authentication, on the path as the client
+// sent it, followed by the faults and the Prefer header: after
+// authentication, so that neither hides a 401, and before validation.
+func (s *Server) authenticate(v Vendor, doc documented) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := asClientSent(c, v.Authenticate); err != nil {
+			return err
+		}
+		return s.beforeValidation(c, v, doc)
+	}
 }
 
 // isLoopback reports whether addr (host:port) listens on loopback only.
@@ -271,12 +293,14 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // New drew when that was 0. Config.Seed set to it repeats the run.
 func (s *Server) Seed() uint64 { return s.cfg.Seed }
 
-// Reset drops all state, loads the fixtures again and clears the journal.
+// Reset drops all state in every session, loads the fixtures again, and
+// clears the journal and the faults.
 func (s *Server) Reset() {
 	for _, v := range s.vendors {
 		v.Reset()
 	}
 	s.journal.reset()
+	s.faults.reset()
 }
 
 // Run listens on Config.Addr and serves until ctx is done, then lets

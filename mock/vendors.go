@@ -61,12 +61,14 @@ func buildVendors(cfg Config, log *slog.Logger) ([]Vendor, []FixtureFile, error)
 			Fixtures: endorFx,
 			Clock:    cfg.Clock,
 			Faker:    faker(cfg.Seed, 0),
+			Session:  sessionOf,
 		}),
 		codearts.New(codearts.Config{
 			Fixtures: codeartsFx,
 			Clock:    cfg.Clock,
 			Faker:    faker(cfg.Seed, 1),
 			Gateway:  huawei,
+			Session:  sessionOf,
 		}),
 		servicestage.New(servicestage.Config{
 			RepoAuths: cfg.RepoAuths,
@@ -74,6 +76,7 @@ func buildVendors(cfg Config, log *slog.Logger) ([]Vendor, []FixtureFile, error)
 			Clock:     cfg.Clock,
 			Faker:     faker(cfg.Seed, 2),
 			Gateway:   huawei,
+			Session:   sessionOf,
 		}),
 	}, fx.files, nil
 }

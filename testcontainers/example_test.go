@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/testcontainers/testcontainers-go"
 
@@ -106,4 +108,155 @@ func ExampleRun() {
 	// POST CreateFile 200
 	// POST CreateRepository 200
 	// POST RepositoryVersionService_CreateRepositoryVersion 200
+}
+
+// sendJSON sends a request with a JSON body (when not empty) and an
+// Authorization header, and returns the status and the body.
+func sendJSON(ctx context.Context, method, url, authorization, body string) (int, string) {
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		log.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", authorization)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return resp.StatusCode, strings.TrimSpace(string(data))
+}
+
+const exampleVersion = `{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`
+
+func ExampleContainer_Session() {
+	ctx := context.Background()
+	ctr, err := repomock.Run(ctx, repomock.DefaultImage)
+	defer func() { _ = testcontainers.TerminateContainer(ctr) }()
+	if err != nil {
+		log.Printf("failed to start container: %s", err)
+		return
+	}
+
+	// In a test, ctr.Session(t) names the session after the test and
+	// deletes it at the end. Two sessions never see each other's objects.
+	alice, _ := ctr.NewSession(ctx, "alice")
+	bob, _ := ctr.NewSession(ctx, "bob")
+	status, _ := sendJSON(ctx, http.MethodPost, alice.EndorURL()+"/v1/namespaces/acme.prod/repository-versions", "Bearer t", exampleVersion)
+	fmt.Println("alice creates:", status)
+	for _, s := range []*repomock.Session{alice, bob} {
+		_, body := sendJSON(ctx, http.MethodGet, s.EndorURL()+"/v1/namespaces/acme.prod/repository-versions?list_parameters.count=true", "Bearer t", "")
+		fmt.Println(s.Name, "sees:", body)
+	}
+	sessions, _ := ctr.Sessions(ctx)
+	for _, s := range sessions {
+		fmt.Println("session", s.Name, "objects", s.Objects)
+	}
+	_ = alice.Delete(ctx)
+
+	// Output:
+	// alice creates: 200
+	// alice sees: {"count_response":{"count":1}}
+	// bob sees: {"count_response":{"count":0}}
+	// session alice objects map[endor:1]
+	// session bob objects map[endor:0]
+}
+
+func ExampleContainer_InjectFault() {
+	ctx := context.Background()
+	ctr, err := repomock.Run(ctx, repomock.DefaultImage)
+	defer func() { _ = testcontainers.TerminateContainer(ctr) }()
+	if err != nil {
+		log.Printf("failed to start container: %s", err)
+		return
+	}
+	s, _ := ctr.NewSession(ctx, "retries")
+
+	// Endor is unavailable once: the client gets Endor's own 503 (code 14),
+	// and its retry goes through.
+	fault, err := s.InjectFault(ctx, repomock.Fault{
+		Vendor: "endor", Operation: "RepositoryVersionService_CreateRepositoryVersion",
+		Kind: repomock.FaultError, Status: http.StatusServiceUnavailable, Times: 1,
+	})
+	if err != nil {
+		log.Printf("failed to inject the fault: %s", err)
+		return
+	}
+	url := s.EndorURL() + "/v1/namespaces/acme.prod/repository-versions"
+	status, body := sendJSON(ctx, http.MethodPost, url, "Bearer t", exampleVersion)
+	fmt.Println(status, body)
+	status, _ = sendJSON(ctx, http.MethodPost, url, "Bearer t", exampleVersion)
+	fmt.Println("retry:", status)
+	// Spent after its one time, the fault has removed itself.
+	fmt.Println("remove:", fault.Remove(ctx) != nil)
+
+	// Output:
+	// 503 {"code":14,"message":"Service Unavailable","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":503}]}
+	// retry: 200
+	// remove: true
+}
+
+func ExampleContainer_Requests() {
+	ctx := context.Background()
+	ctr, err := repomock.Run(ctx, repomock.DefaultImage)
+	defer func() { _ = testcontainers.TerminateContainer(ctr) }()
+	if err != nil {
+		log.Printf("failed to start container: %s", err)
+		return
+	}
+	s, _ := ctr.NewSession(ctx, "verify")
+	sendJSON(ctx, http.MethodPost, s.EndorURL()+"/v1/namespaces/acme.prod/repository-versions", "Bearer secret-token", exampleVersion)
+	sendJSON(ctx, http.MethodGet, s.EndorURL()+"/v1/namespaces/acme.prod/repository-versions", "Bearer secret-token", "")
+
+	// "My code called CreateRepositoryVersion once, with this body."
+	reqs, err := ctr.Requests(ctx,
+		repomock.InSession("verify"),
+		repomock.ForOperation("RepositoryVersionService_CreateRepositoryVersion"))
+	if err != nil {
+		log.Printf("failed to read the journal: %s", err)
+		return
+	}
+	for _, r := range reqs {
+		fmt.Println(r.Method, r.Path, r.Status, r.Verdict)
+		fmt.Println("body:", string(r.Request.Body))
+		fmt.Println("authorization:", r.Request.Header.Get("Authorization"))
+	}
+
+	// Output:
+	// POST /v1/namespaces/acme.prod/repository-versions 200 valid
+	// body: {"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}
+	// authorization: [redacted]
+}
+
+func ExampleContainer_WaitForRequests() {
+	ctx := context.Background()
+	ctr, err := repomock.Run(ctx, repomock.DefaultImage)
+	defer func() { _ = testcontainers.TerminateContainer(ctr) }()
+	if err != nil {
+		log.Printf("failed to start container: %s", err)
+		return
+	}
+	s, _ := ctr.NewSession(ctx, "async")
+
+	// The code under test calls the vendor in the background.
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		sendJSON(ctx, http.MethodPost, s.EndorURL()+"/v1/namespaces/acme.prod/repository-versions", "Bearer t", exampleVersion)
+	}()
+
+	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	reqs, err := s.WaitForRequests(waitCtx, 1, repomock.ForVendor("endor"), repomock.WithStatus(http.StatusOK))
+	if err != nil {
+		log.Printf("no request arrived: %s", err)
+		return
+	}
+	fmt.Println(len(reqs), reqs[0].OperationID)
+
+	// Output:
+	// 1 RepositoryVersionService_CreateRepositoryVersion
 }

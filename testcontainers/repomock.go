@@ -4,9 +4,11 @@
 //
 // One container serves all three APIs on one port, so EndorURL, CodeArtsURL
 // and ServiceStageURL return the same base URL; each names the URL to give
-// that vendor's client. Reset and Requests wrap the server's admin API. The
-// package starts containers only; it does not build the image (see the
-// README).
+// that vendor's client. Session gives a test its own state in a shared
+// container; InjectFault makes the vendors fail as they do; Requests and
+// WaitForRequests read what the server received. They wrap the server's
+// admin API. The package starts containers only; it does not build the
+// image (see the README).
 package repomock
 
 import (
@@ -110,60 +112,41 @@ func (c *Container) CodeArtsURL(ctx context.Context) (string, error) { return c.
 // Paths start with /v1/{project_id}/git/….
 func (c *Container) ServiceStageURL(ctx context.Context) (string, error) { return c.URL(ctx) }
 
-// Reset clears every vendor's state and the issued tokens, loads the
-// fixtures again and empties the request journal (POST /__admin/reset).
+// Reset clears every vendor's state in every session and the issued
+// tokens, loads the fixtures again, and empties the request journal and
+// the faults (POST /__admin/reset).
 func (c *Container) Reset(ctx context.Context) error {
-	if err := c.admin(ctx, http.MethodPost, "/__admin/reset", nil); err != nil {
+	if err := c.admin(ctx, http.MethodPost, "/__admin/reset", nil, nil); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
 	return nil
-}
-
-// Request is one vendor request the server received, as its journal
-// (GET /__admin/requests) records it. It holds no headers and no body, so
-// no credential ever reaches it.
-type Request struct {
-	Time   time.Time `json:"time"`
-	Method string    `json:"method"`
-	// Path is the URL path as sent; Query the raw query, without "?".
-	Path  string `json:"path"`
-	Query string `json:"query,omitempty"`
-	// Status is the status the server answered.
-	Status int `json:"status"`
-	// OperationID names the spec operation the request matched, or is
-	// empty when it matched none.
-	OperationID string `json:"operation_id,omitempty"`
-	// Violations are the spec violations found in the request or response.
-	Violations []string `json:"violations,omitempty"`
-	DurationMS float64  `json:"duration_ms"`
-}
-
-// Requests returns the vendor requests received since start or the last
-// Reset, newest first, up to the server's journal size (1000 by default).
-// Admin requests are not recorded.
-func (c *Container) Requests(ctx context.Context) ([]Request, error) {
-	var out struct {
-		Requests []Request `json:"requests"`
-	}
-	if err := c.admin(ctx, http.MethodGet, "/__admin/requests", &out); err != nil {
-		return nil, fmt.Errorf("requests: %w", err)
-	}
-	return out.Requests, nil
 }
 
 // adminTokenHeader carries the admin token (the server's
 // mock.AdminTokenHeader; this module does not import the server's).
 const adminTokenHeader = "X-Repomock-Admin-Token"
 
-// admin calls the admin API and decodes a 200 answer into out, when not nil.
-func (c *Container) admin(ctx context.Context, method, path string, out any) error {
+// admin calls the admin API with in as a JSON body (when not nil) and
+// decodes a 2xx answer into out (when not nil).
+func (c *Container) admin(ctx context.Context, method, path string, in, out any) error {
 	base, err := c.URL(ctx)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
 	if err != nil {
 		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.adminToken != "" {
 		req.Header.Set(adminTokenHeader, c.adminToken)
@@ -173,17 +156,17 @@ func (c *Container) admin(ctx context.Context, method, path string, out any) err
 		return err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(body))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(data))
 	}
 	if out == nil {
 		return nil
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	return nil

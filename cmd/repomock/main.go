@@ -70,6 +70,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	var (
 		seed, maxBody, journalSize  = text("0"), text("10MiB"), text(strconv.Itoa(mock.DefaultJournalSize))
 		stateInterval, level        = text(mock.DefaultStateInterval.String()), text("info")
+		journalMaxBytes             = text("64MiB")
 		lenient, adminOpen, logJSON boolText
 		version                     boolText
 	)
@@ -80,6 +81,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&lenient, "lenient-responses", "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
 	fs.Var(&maxBody, "max-body", "largest request `size` accepted (bytes, or with KiB/MiB/GiB); larger gets 413")
 	fs.Var(&journalSize, "journal-size", "`number` of requests kept for GET /__admin/requests (at least 1)")
+	fs.Var(&journalMaxBytes, "journal-max-bytes", "largest `size` of the bodies and headers the journal keeps, all requests together (bytes, or with KiB/MiB/GiB); the oldest go first, and each body is cut at a sixteenth of it (1 MiB at most)")
 	mock.RegisterFlags(fs, &o.cfg) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
@@ -136,6 +138,9 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	}
 	if o.cfg.JournalSize, err = strconv.Atoi(string(journalSize)); err != nil || o.cfg.JournalSize < 1 {
 		return nil, fmt.Errorf("%s: %q is not a whole number of at least 1", origin("journal-size"), journalSize)
+	}
+	if o.cfg.JournalMaxBytes, err = parseSize(string(journalMaxBytes)); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin("journal-max-bytes"), err)
 	}
 	if o.cfg.StateInterval, err = time.ParseDuration(string(stateInterval)); err != nil || o.cfg.StateInterval <= 0 {
 		return nil, fmt.Errorf("%s: %q is not a duration of more than 0, such as 30s or 5m", origin("state-interval"), stateInterval)

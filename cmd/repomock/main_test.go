@@ -106,6 +106,8 @@ var flagCases = []flagCase{
 		func(o *options) string { return fmt.Sprint(o.cfg.MaxBodyBytes) }, "524288", "2097152"},
 	{"journal-size", "5", "9",
 		func(o *options) string { return fmt.Sprint(o.cfg.JournalSize) }, "5", "9"},
+	{"journal-max-bytes", "1MiB", "4096",
+		func(o *options) string { return fmt.Sprint(o.cfg.JournalMaxBytes) }, "1048576", "4096"},
 	{"endor-tokens", "envtok=acme", "flagtok",
 		func(o *options) string { return fmt.Sprint(o.cfg.EndorTokens) }, "[{envtok acme}]", "[{flagtok }]"},
 	{"huawei-credentials", "ENVAK:envsk", "FLAGAK:flagsk,AK2:sk2",

@@ -26,6 +26,7 @@ const httpErrorInfo = "type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInf
 // gRPC codes used by the fake, with the HTTP status grpc-gateway maps them to.
 const (
 	codeUnknown          = 2
+	codeDeadlineExceeded = 4
 	codeInvalidArgument  = 3
 	codeNotFound         = 5
 	codeAlreadyExists    = 6
@@ -33,6 +34,7 @@ const (
 	codeResourceExhaust  = 8
 	codeUnimplemented    = 12
 	codeInternal         = 13
+	codeUnavailable      = 14
 	codeUnauthenticated  = 16
 )
 
@@ -90,8 +92,14 @@ func ErrorFor(status int, message string) *Error {
 	case http.StatusRequestEntityTooLarge:
 		// Assumption: gRPC reports an oversized message as RESOURCE_EXHAUSTED.
 		return newError(http.StatusRequestEntityTooLarge, codeResourceExhaust, "%s", message)
+	case http.StatusTooManyRequests:
+		return newError(http.StatusTooManyRequests, codeResourceExhaust, "%s", message)
 	case http.StatusInternalServerError:
 		return newError(http.StatusInternalServerError, codeInternal, "%s", message)
+	case http.StatusServiceUnavailable:
+		return newError(http.StatusServiceUnavailable, codeUnavailable, "%s", message)
+	case http.StatusGatewayTimeout:
+		return newError(http.StatusGatewayTimeout, codeDeadlineExceeded, "%s", message)
 	default:
 		return newError(status, codeUnknown, "%s", message)
 	}

@@ -31,6 +31,8 @@ const (
 	CodeBadRequest = "APIGW.0201"
 	// CodeAuth (HTTP 401): the credentials are missing or wrong.
 	CodeAuth = "APIGW.0301"
+	// CodeThrottled (HTTP 429): a throttling policy's limit is reached.
+	CodeThrottled = "APIGW.0308"
 )
 
 // The gateway's messages for those codes (API Gateway user guide, "Error
@@ -41,6 +43,7 @@ const (
 	msgTooLarge           = "Request entity too large"
 	msgBadRequest         = "Bad request"
 	msgAuthPrefix         = "Incorrect IAM authentication information: "
+	msgThrottled          = "The throttling threshold has been reached: policy user over ratelimit,time:1 second"
 	sdkProjectPlaceholder = "{project_id}"
 )
 
@@ -57,10 +60,16 @@ func authError(why string) *Error {
 // to answer, or nil when it is the service's. The gateway answers, before
 // any service sees the request: bad credentials (401), a path or a method
 // no API has (404; the gateway has no 405), and a body over its limit
-// (413). status is the HTTP status the server suggests; message says what
-// went wrong (used for 401 only: the other messages are the gateway's own).
+// (413), and throttling (429). status is the HTTP status the server
+// suggests; message says what went wrong (used for 401, and for 429 when
+// not empty: the other messages are the gateway's own).
 func ErrorFor(status int, message string) *Error {
 	switch status {
+	case http.StatusTooManyRequests:
+		if message == "" {
+			message = msgThrottled
+		}
+		return &Error{Status: http.StatusTooManyRequests, Code: CodeThrottled, Message: message}
 	case http.StatusUnauthorized:
 		return authError(message)
 	case http.StatusNotFound:

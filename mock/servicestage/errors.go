@@ -69,7 +69,11 @@ func paramInvalid(format string, args ...any) *Error {
 // ServiceStage: the server asks huaweiauth.ErrorFor first.
 func ErrorFor(status int, message string) *Error {
 	if status >= http.StatusInternalServerError {
-		return &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: message}
+		if status > 599 {
+			status = http.StatusInternalServerError
+		}
+		// A 5xx keeps its number (503, 504 of a fault) and the service's envelope.
+		return &Error{Status: status, Code: CodeInternal, Message: message}
 	}
 	// The vendor answers every malformed request with 400 SVCSTG.REPO.0400.
 	// Assumption: so does any other client error that reaches it.

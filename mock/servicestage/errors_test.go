@@ -271,7 +271,7 @@ func TestErrorFor(t *testing.T) {
 		{415, "Content-Type: must be application/json", 400, errBody("SVCSTG.REPO.0400", "parameter invalid: Content-Type: must be application/json")},
 		{422, "odd", 400, errBody("SVCSTG.REPO.0400", "parameter invalid: odd")},
 		{500, "internal error", 500, errBody("SVCSTG.REPO.0500", "internal error")},
-		{503, "repomock: busy", 500, errBody("SVCSTG.REPO.0500", "repomock: busy")},
+		{503, "repomock: busy", 503, errBody("SVCSTG.REPO.0500", "repomock: busy")},
 	}
 	for _, tt := range tests {
 		e := servicestage.ErrorFor(tt.status, tt.message)

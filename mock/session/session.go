@@ -45,6 +45,14 @@ func (s *States[S]) Reset() {
 	s.mu.Unlock()
 }
 
+// Drop forgets one session's state; the session is made afresh, fixtures
+// included, on its next use.
+func (s *States[S]) Drop(name string) {
+	s.mu.Lock()
+	delete(s.states, name)
+	s.mu.Unlock()
+}
+
 // All returns the states of the sessions in use, by name, without making
 // any. The map is a copy; the states are the live ones.
 func (s *States[S]) All() map[string]S {

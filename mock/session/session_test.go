@@ -96,3 +96,19 @@ func TestDecodeStrict(t *testing.T) {
 		}
 	}
 }
+
+func TestDropForgetsOneSession(t *testing.T) {
+	s := session.New(func() *[]string { return &[]string{"fixture"} })
+	for _, name := range []string{"a", "b"} {
+		st := s.Get(name)
+		*st = append(*st, "written")
+	}
+	s.Drop("a")
+	s.Drop("never-used")
+	if got := s.All(); len(got) != 1 || len(*got["b"]) != 2 {
+		t.Fatalf("after Drop(a): %v, want b alone, with its write", got)
+	}
+	if got := s.Get("a"); len(*got) != 1 {
+		t.Errorf("a after Drop = %v, want the fixture only", *got)
+	}
+}

@@ -1,0 +1,23 @@
+package endor
+
+// What the server's session admin needs (GET /__admin/sessions, reset of one session).
+
+// DropSession forgets one session's repository versions; the session is
+// made afresh, fixtures included, on its next use. Issued tokens are the
+// fake's, not a session's, and stay.
+func (f *Fake) DropSession(name string) { f.sessions.Drop(name) }
+
+// SessionObjects counts each session's repository versions.
+func (f *Fake) SessionObjects() map[string]int {
+	out := map[string]int{}
+	for name, s := range f.sessions.All() {
+		s.mu.RLock()
+		n := 0
+		for _, ns := range s.namespaces {
+			n += len(ns.byUUID)
+		}
+		s.mu.RUnlock()
+		out[name] = n
+	}
+	return out
+}

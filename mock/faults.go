@@ -1,0 +1,361 @@
+package mock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/openapi"
+)
+
+// Fault kinds.
+const (
+	// FaultError answers the vendor's error for Status, leaving state as it was.
+	FaultError = "error"
+	// FaultReset closes the connection without an answer.
+	FaultReset = "reset"
+	// FaultDelay answers normally after DelayMS.
+	FaultDelay = "delay"
+	// FaultThrottle lets PerSecond requests a second through and answers
+	// the vendor's 429 beyond that.
+	FaultThrottle = "throttle"
+)
+
+// MaxFaultDelay bounds a delay fault: the server's write timeout is 60 s.
+const MaxFaultDelay = 50 * time.Second
+
+// Fault makes the requests it matches fail as the vendor fails. It fires
+// after authentication and before validation, so it never hides a 401,
+// and it never changes state. A request it matches is one of its session
+// (Session "" is the default session), of its vendor and its operation
+// (an empty Vendor or Operation matches every one).
+type Fault struct {
+	ID        string `json:"id"`
+	Session   string `json:"session"`
+	Vendor    string `json:"vendor"`
+	Operation string `json:"operation"`
+	Kind      string `json:"kind"`
+	// Status is the HTTP status of an error fault (default 503).
+	Status int `json:"status,omitempty"`
+	// Times, when above 0, removes the fault once it has fired that many
+	// times (a throttle fires when it refuses a request).
+	Times     int `json:"times"`
+	DelayMS   int `json:"delay_ms,omitempty"`
+	PerSecond int `json:"per_second,omitempty"`
+	// Fired counts the requests the fault has failed, delayed or refused.
+	Fired int `json:"fired"`
+}
+
+// faults holds the faults, in the order they were added. It is safe for
+// concurrent use.
+type faults struct {
+	mu     sync.Mutex
+	lastID int
+	all    []*fault
+}
+
+type fault struct {
+	Fault
+	passed []time.Time // throttle: when the last PerSecond requests went through
+}
+
+// add checks f against the vendors served (vendor ids and their
+// operations) and adds it.
+func (fs *faults) add(f Fault, ops map[string][]string) (Fault, error) {
+	if f.Session != "" && !sessionNameRE.MatchString(f.Session) {
+		return f, fmt.Errorf("session: %q is not a session name (1 to 64 characters of A-Z a-z 0-9 . _ -)", clipName(f.Session))
+	}
+	if f.Vendor != "" {
+		if _, ok := ops[f.Vendor]; !ok {
+			return f, fmt.Errorf("vendor: %q is not one of %s", f.Vendor, strings.Join(mapKeys(ops), ", "))
+		}
+	}
+	if f.Operation != "" && !slices.ContainsFunc(mapKeys(ops), func(v string) bool {
+		return (f.Vendor == "" || v == f.Vendor) && slices.Contains(ops[v], f.Operation)
+	}) {
+		return f, fmt.Errorf("operation: %q is not an operationId of %s", f.Operation, orAll(f.Vendor))
+	}
+	if f.Times < 0 {
+		return f, errors.New("times: must be 0 (for ever) or more")
+	}
+	switch f.Kind {
+	case FaultError:
+		if f.Status == 0 {
+			f.Status = http.StatusServiceUnavailable
+		}
+		if f.Status < 400 || f.Status > 599 {
+			return f, errors.New("status: an error fault answers a 4xx or 5xx status")
+		}
+	case FaultReset:
+	case FaultDelay:
+		if f.DelayMS <= 0 || time.Duration(f.DelayMS)*time.Millisecond > MaxFaultDelay {
+			return f, fmt.Errorf("delay_ms: must be 1 to %d", MaxFaultDelay.Milliseconds())
+		}
+	case FaultThrottle:
+		if f.PerSecond <= 0 {
+			return f, errors.New("per_second: must be 1 or more")
+		}
+	default:
+		return f, fmt.Errorf("kind: %q is not one of error, reset, delay, throttle", f.Kind)
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.lastID++
+	f.ID, f.Fired = "f"+strconv.Itoa(fs.lastID), 0
+	fs.all = append(fs.all, &fault{Fault: f})
+	return f, nil
+}
+
+func orAll(vendor string) string {
+	if vendor == "" {
+		return "any vendor"
+	}
+	return vendor
+}
+
+// list returns the faults in the order they were added.
+func (fs *faults) list() []Fault {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	out := make([]Fault, 0, len(fs.all))
+	for _, f := range fs.all {
+		out = append(out, f.Fault)
+	}
+	return out
+}
+
+// remove removes one fault and says whether it was there.
+func (fs *faults) remove(id string) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	n := len(fs.all)
+	fs.all = slices.DeleteFunc(fs.all, func(f *fault) bool { return f.ID == id })
+	return len(fs.all) < n
+}
+
+func (fs *faults) reset() {
+	fs.mu.Lock()
+	fs.all = nil
+	fs.mu.Unlock()
+}
+
+func (fs *faults) dropSession(name string) {
+	fs.mu.Lock()
+	fs.all = slices.DeleteFunc(fs.all, func(f *fault) bool { return f.Session == name })
+	fs.mu.Unlock()
+}
+
+// hit is what the faults do to one request: wait for delay, then answer
+// with the terminal fault, if any.
+type hit struct {
+	delay time.Duration
+	fault *Fault // error, reset or a refusing throttle; nil to go on
+}
+
+// fire applies the faults that match a request at now: each delay adds
+// its wait, a throttle that lets the request through is passed, and the
+// first error, reset or refusing throttle ends the search.
+func (fs *faults) fire(session, vendor, operation string, now time.Time) hit {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	var h hit
+	for i := 0; i < len(fs.all) && h.fault == nil; i++ {
+		f := fs.all[i]
+		if f.Session != session || (f.Vendor != "" && f.Vendor != vendor) || (f.Operation != "" && f.Operation != operation) {
+			continue
+		}
+		switch f.Kind {
+		case FaultDelay:
+			h.delay += time.Duration(f.DelayMS) * time.Millisecond
+		case FaultThrottle:
+			// A sliding window: a request goes through when fewer than
+			// PerSecond went through in the second before it, so no
+			// second, however it is cut, holds more than PerSecond.
+			if len(f.passed) < f.PerSecond || now.Sub(f.passed[0]) >= time.Second {
+				if len(f.passed) == f.PerSecond {
+					f.passed = f.passed[1:]
+				}
+				f.passed = append(f.passed, now)
+				continue
+			}
+			fallthrough
+		default:
+			copied := f.Fault
+			h.fault = &copied
+		}
+		f.Fired++
+		if f.Times > 0 && f.Fired >= f.Times {
+			fs.all = slices.Delete(fs.all, i, i+1)
+			i--
+		}
+	}
+	return h
+}
+
+// faultAnswer carries a fault's answer out of the validating middleware,
+// as a panic that answerFaults recovers: the answer is the vendor's own
+// failure, which its spec need not document (a gateway's 429 or 503), so
+// it must not be checked against the spec, and nothing below the fault
+// may run.
+type faultAnswer struct {
+	id  string
+	err error // nil: reset the connection
+}
+
+// Keys of the echo context: the fault that answered, and whether the
+// connection is to be reset.
+const (
+	faultKey = "repomock.fault"
+	resetKey = "repomock.fault.reset"
+)
+
+// beforeValidation runs after the vendor has authenticated the request:
+// the faults that match it, then its Prefer header.
+func (s *Server) beforeValidation(c echo.Context, v Vendor, doc documented) error {
+	op := openapi.OperationID(c)
+	h := s.faults.fire(sessionOf(c), v.ID(), op, s.cfg.Clock())
+	if h.delay > 0 {
+		t := time.NewTimer(h.delay)
+		select {
+		case <-t.C:
+		case <-c.Request().Context().Done():
+			t.Stop()
+			return c.Request().Context().Err()
+		}
+	}
+	if f := h.fault; f != nil {
+		switch f.Kind {
+		case FaultReset:
+			panic(&faultAnswer{id: f.ID})
+		case FaultThrottle:
+			panic(&faultAnswer{id: f.ID, err: v.ErrorFor(c, http.StatusTooManyRequests, throttleMessage(f.PerSecond))})
+		default:
+			panic(&faultAnswer{id: f.ID, err: v.ErrorFor(c, f.Status, failureMessage(f.Status))})
+		}
+	}
+	return s.prefer(c, v, doc[op])
+}
+
+// throttleMessage is the message of a throttled request: the words of
+// Huawei's API gateway (vendors.md §5). Assumption: Endor's gateway says
+// nothing documented on its 429; it gets the same words.
+func throttleMessage(perSecond int) string {
+	return fmt.Sprintf("The throttling threshold has been reached: policy user over ratelimit,limit:%d,time:1 second", perSecond)
+}
+
+// failureMessage is the message of an error fault or a Prefer answer.
+func failureMessage(status int) string {
+	if status == http.StatusTooManyRequests {
+		return "" // each vendor's own words
+	}
+	return http.StatusText(status)
+}
+
+// answerFaults recovers a fault's answer (see faultAnswer) and answers it:
+// it sits above the routes and below recoverPanics, which must not see it.
+func (s *Server) answerFaults(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			r := recover()
+			if r == nil {
+				return
+			}
+			a, ok := r.(*faultAnswer)
+			if !ok {
+				panic(r)
+			}
+			c.Set(faultKey, a.id)
+			if a.err == nil {
+				// record resets the connection once the request is in the
+				// journal, so that a client that sees the reset finds it there.
+				c.Set(resetKey, true)
+				return
+			}
+			err = a.err
+		}()
+		return next(c)
+	}
+}
+
+// resetConnection closes the request's connection without an answer; with
+// TCP, with a reset (RST) rather than an orderly close.
+func resetConnection(c echo.Context) error {
+	conn, _, err := http.NewResponseController(c.Response().Writer).Hijack()
+	if err != nil {
+		// net/http closes the connection of a handler that aborts.
+		panic(http.ErrAbortHandler)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+	return nil
+}
+
+// registerFaults adds the fault routes of the admin API.
+func (s *Server) registerFaults(g *echo.Group) {
+	g.POST("/faults", func(c echo.Context) error {
+		var in Fault
+		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			return &plainError{Status: http.StatusBadRequest, Message: "fault: " + err.Error()}
+		}
+		if in.ID != "" || in.Fired != 0 {
+			return &plainError{Status: http.StatusBadRequest, Message: "fault: id and fired are the server's to set"}
+		}
+		f, err := s.faults.add(in, s.operationsByVendor())
+		if err != nil {
+			return &plainError{Status: http.StatusBadRequest, Message: "fault: " + err.Error()}
+		}
+		return c.JSON(http.StatusCreated, map[string]string{"id": f.ID})
+	})
+	g.GET("/faults", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]any{"faults": s.faults.list()})
+	})
+	g.DELETE("/faults", func(c echo.Context) error {
+		s.faults.reset()
+		return c.NoContent(http.StatusNoContent)
+	})
+	g.DELETE("/faults/:id", func(c echo.Context) error {
+		if !s.faults.remove(c.Param("id")) {
+			return &plainError{Status: http.StatusNotFound, Message: fmt.Sprintf("no fault %q", c.Param("id"))}
+		}
+		return c.NoContent(http.StatusNoContent)
+	})
+}
+
+// operationsByVendor lists the operationIds served, by vendor id.
+func (s *Server) operationsByVendor() map[string][]string {
+	ids := map[string]string{} // vendor name → id
+	for _, v := range s.vendors {
+		ids[v.Name()] = v.ID()
+	}
+	out := map[string][]string{}
+	for _, v := range s.vendors {
+		out[v.ID()] = nil
+	}
+	for _, r := range s.routes {
+		id := ids[r.Vendor]
+		out[id] = append(out[id], r.OperationID)
+	}
+	return out
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,201 @@
+package mock
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// A session is a test's own partition of the server: its objects in every
+// fake, its journal entries and its faults. A client names it with the
+// path prefix /__sessions/{name}/ before a vendor path (an SDK takes the
+// prefixed URL as its endpoint), or with the SessionHeader on the plain
+// paths. Without either a request is in the default session, whose name
+// is "". A session is made on first use, with the fixtures loaded.
+
+// SessionHeader names the session of a request on the plain vendor paths.
+const SessionHeader = "X-Repomock-Session"
+
+// SessionPrefix starts a path whose vendor path is in a session:
+// /__sessions/{name}/v1/….
+const SessionPrefix = "/__sessions/"
+
+// sessionNameRE is what a session name may be.
+var sessionNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// Keys of the echo context.
+const (
+	sessionKey    = "repomock.session"
+	badSessionKey = "repomock.session.bad"
+	clientURLKey  = "repomock.session.client_url"
+)
+
+// clientURL is the path a client sent, before the session prefix was taken off.
+type clientURL struct{ path, rawPath string }
+
+// sessionOf is the session of a request: the fakes' Session hook.
+func sessionOf(c echo.Context) string {
+	name, _ := c.Get(sessionKey).(string)
+	return name
+}
+
+// selectSession reads the request's session, first of all, and takes the
+// prefix off its path so that the vendor routes match it. A bad name is
+// kept for checkSession, which answers it in the vendor's shape once the
+// vendor's gateway has seen the request. The prefix wins over the header.
+func (s *Server) selectSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		name, orig, prefixed := cutSessionPrefix(r.URL)
+		switch {
+		case prefixed:
+			if orig.path != "" {
+				c.Set(clientURLKey, orig)
+			}
+		case strings.HasPrefix(r.URL.Path, adminPrefix):
+			return next(c)
+		default:
+			name = r.Header.Get(SessionHeader)
+		}
+		switch {
+		case name == "" && !prefixed:
+		case !sessionNameRE.MatchString(name):
+			c.Set(badSessionKey, fmt.Sprintf("session name %q: must be 1 to 64 characters of A-Z a-z 0-9 . _ -", clipName(name)))
+		default:
+			c.Set(sessionKey, name)
+		}
+		return next(c)
+	}
+}
+
+// cutSessionPrefix takes /__sessions/{name} off u's path (and its escaped
+// form), and returns the name and the path as it was. A path under
+// /__admin is not served in a session: it keeps its prefix and matches
+// nothing. When the escaped form names another session (an escaped '/'
+// in the name), the name returned is not a valid one.
+func cutSessionPrefix(u *url.URL) (name string, orig clientURL, prefixed bool) {
+	rest, found := strings.CutPrefix(u.Path, SessionPrefix)
+	if !found {
+		return "", orig, false
+	}
+	name, tail, _ := strings.Cut(rest, "/")
+	tail = "/" + tail
+	if strings.HasPrefix(tail, adminPrefix) {
+		return "", orig, false
+	}
+	rawTail := ""
+	if u.RawPath != "" {
+		rawRest, found := strings.CutPrefix(u.RawPath, SessionPrefix)
+		rawName, t, _ := strings.Cut(rawRest, "/")
+		if !found || rawName != name {
+			return rawName + "/", orig, true
+		}
+		rawTail = "/" + t
+	}
+	orig = clientURL{path: u.Path, rawPath: u.RawPath}
+	u.Path, u.RawPath = tail, rawTail
+	return name, orig, true
+}
+
+// checkSession answers a bad session name: 400 in the vendor's shape.
+func (s *Server) checkSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if why, bad := c.Get(badSessionKey).(string); bad {
+			return echo.NewHTTPError(http.StatusBadRequest, why)
+		}
+		return next(c)
+	}
+}
+
+func clipName(s string) string {
+	if len(s) > 70 {
+		return s[:70] + "…"
+	}
+	return s
+}
+
+// asClientSent runs f on the request with the path the client sent, the
+// session prefix included: a Huawei signature covers that path.
+func asClientSent(c echo.Context, f func(echo.Context) error) error {
+	orig, ok := c.Get(clientURLKey).(clientURL)
+	if !ok {
+		return f(c)
+	}
+	u := c.Request().URL
+	path, raw := u.Path, u.RawPath
+	u.Path, u.RawPath = orig.path, orig.rawPath
+	defer func() { u.Path, u.RawPath = path, raw }()
+	return f(c)
+}
+
+// sessionVendor is a vendor whose state can be dropped and counted one
+// session at a time. Every vendor repomock fakes is one.
+type sessionVendor interface {
+	DropSession(name string)
+	SessionObjects() map[string]int
+}
+
+// SessionInfo is one session in GET /__admin/sessions.
+type SessionInfo struct {
+	Name string `json:"name"`
+	// Objects counts the session's objects by vendor id.
+	Objects map[string]int `json:"objects"`
+	// Requests counts its requests in the journal.
+	Requests int `json:"requests"`
+	// Faults counts its faults.
+	Faults int `json:"faults"`
+}
+
+// Sessions lists the sessions in use, by name, the default one ("") first.
+func (s *Server) Sessions() []SessionInfo {
+	byName := map[string]*SessionInfo{}
+	get := func(name string) *SessionInfo {
+		if si, ok := byName[name]; ok {
+			return si
+		}
+		si := &SessionInfo{Name: name, Objects: map[string]int{}}
+		byName[name] = si
+		return si
+	}
+	for _, v := range s.vendors {
+		sv, ok := v.(sessionVendor)
+		if !ok {
+			continue
+		}
+		for name, n := range sv.SessionObjects() {
+			get(name).Objects[v.ID()] = n
+		}
+	}
+	for name, n := range s.journal.countBySession() {
+		get(name).Requests = n
+	}
+	for _, f := range s.faults.list() {
+		get(f.Session).Faults++
+	}
+	out := make([]SessionInfo, 0, len(byName))
+	for _, si := range byName {
+		out = append(out, *si)
+	}
+	slices.SortFunc(out, func(a, b SessionInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// ResetSession drops one session: its objects in every fake (made afresh,
+// fixtures included, on its next use), its journal entries and its faults.
+func (s *Server) ResetSession(name string) error {
+	for _, v := range s.vendors {
+		sv, ok := v.(sessionVendor)
+		if !ok {
+			return fmt.Errorf("vendor %s cannot reset one session", v.ID())
+		}
+		sv.DropSession(name)
+	}
+	s.journal.dropSession(name)
+	s.faults.dropSession(name)
+	return nil
+}

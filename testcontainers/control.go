@@ -1,0 +1,354 @@
+package repomock
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// SessionHeader names the session of a request on the plain vendor paths,
+// for clients that set the whole path themselves (the Huawei Go SDK keeps
+// only the scheme and host of its endpoint).
+const SessionHeader = "X-Repomock-Session"
+
+// sessionNameRE is what the server takes as a session name.
+var sessionNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// Session is a test's own partition of a container: its objects in every
+// vendor, its journal entries and its faults. It is made on first use,
+// with the container's fixtures loaded.
+type Session struct {
+	// Name is the session's name.
+	Name string
+	c    *Container
+	base string
+}
+
+// Session returns a new session of its own for t, named after the test,
+// and deletes it when the test ends. It fails the test when the container
+// cannot be reached.
+func (c *Container) Session(t testing.TB) *Session {
+	t.Helper()
+	name := sessionName(t.Name())
+	s, err := c.NewSession(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Delete(ctx); err != nil {
+			t.Errorf("delete session %s: %v", name, err)
+		}
+	})
+	return s
+}
+
+// sessionName makes a unique session name from a test name: its letters,
+// digits, '.', '_' and '-', and a random suffix.
+func sessionName(testName string) string {
+	clean := strings.Map(func(r rune) rune {
+		if r < 128 && sessionNameRE.MatchString(string(r)) {
+			return r
+		}
+		return '-'
+	}, testName)
+	if len(clean) > 55 {
+		clean = clean[:55]
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return clean + "-" + hex.EncodeToString(b[:])
+}
+
+// NewSession returns a handle on the session name (1 to 64 characters of
+// A-Z a-z 0-9 . _ -). The server makes it on its first request; Delete
+// drops it.
+func (c *Container) NewSession(ctx context.Context, name string) (*Session, error) {
+	if !sessionNameRE.MatchString(name) {
+		return nil, fmt.Errorf("session %q: a name is 1 to 64 characters of A-Z a-z 0-9 . _ -", name)
+	}
+	base, err := c.URL(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("session %s: %w", name, err)
+	}
+	return &Session{Name: name, c: c, base: base}, nil
+}
+
+// URL is the session's base URL, http://host:port/__sessions/NAME: every
+// vendor path after it is in the session. Give it to any client that keeps
+// its endpoint's path (plain HTTP, Endor's SDK, most generated clients).
+func (s *Session) URL() string { return s.base + "/__sessions/" + s.Name }
+
+// EndorURL is the base URL to give an Endor Labs client in the session.
+func (s *Session) EndorURL() string { return s.URL() }
+
+// CodeArtsURL is the base URL of CodeArts Repo in the session, for a client
+// that keeps its endpoint's path. The Huawei Go SDK does not: give it the
+// container's URL and Transport.
+func (s *Session) CodeArtsURL() string { return s.URL() }
+
+// ServiceStageURL is the base URL of ServiceStage in the session, for a
+// client that keeps its endpoint's path (see CodeArtsURL).
+func (s *Session) ServiceStageURL() string { return s.URL() }
+
+// Transport returns a round tripper that sends every request in the
+// session with SessionHeader, through next (http.DefaultTransport when
+// nil): for the Huawei Go SDK, config.DefaultHttpConfig().WithHttpRoundTripper(s.Transport(nil)),
+// with the container's URL as the endpoint. The header is not signed, so
+// the SDK's signature still holds.
+func (s *Session) Transport(next http.RoundTripper) http.RoundTripper {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return sessionTransport{name: s.Name, next: next}
+}
+
+type sessionTransport struct {
+	name string
+	next http.RoundTripper
+}
+
+func (t sessionTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(SessionHeader, t.name)
+	return t.next.RoundTrip(r)
+}
+
+// Reset drops the session's objects (the fixtures come back on its next
+// request), its journal entries and its faults.
+func (s *Session) Reset(ctx context.Context) error {
+	if err := s.c.admin(ctx, http.MethodPost, "/__admin/reset?session="+url.QueryEscape(s.Name), nil, nil); err != nil {
+		return fmt.Errorf("reset session %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+// Delete drops the session as Reset does; a later request makes it afresh.
+func (s *Session) Delete(ctx context.Context) error {
+	if err := s.c.admin(ctx, http.MethodDelete, "/__admin/sessions/"+url.PathEscape(s.Name), nil, nil); err != nil {
+		return fmt.Errorf("delete session %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+// InjectFault injects f into the session (f.Session is set to it).
+func (s *Session) InjectFault(ctx context.Context, f Fault) (*InjectedFault, error) {
+	f.Session = s.Name
+	return s.c.InjectFault(ctx, f)
+}
+
+// Requests returns the session's requests; see Container.Requests.
+func (s *Session) Requests(ctx context.Context, filters ...RequestFilter) ([]Request, error) {
+	return s.c.Requests(ctx, append([]RequestFilter{InSession(s.Name)}, filters...)...)
+}
+
+// WaitForRequests waits for n of the session's requests; see Container.WaitForRequests.
+func (s *Session) WaitForRequests(ctx context.Context, n int, filters ...RequestFilter) ([]Request, error) {
+	return s.c.WaitForRequests(ctx, n, append([]RequestFilter{InSession(s.Name)}, filters...)...)
+}
+
+// SessionInfo is one session as GET /__admin/sessions lists it.
+type SessionInfo struct {
+	Name string `json:"name"`
+	// Objects counts its objects by vendor (endor, codearts, servicestage).
+	Objects  map[string]int `json:"objects"`
+	Requests int            `json:"requests"`
+	Faults   int            `json:"faults"`
+}
+
+// Sessions lists the sessions in use; the default one is named "".
+func (c *Container) Sessions(ctx context.Context) ([]SessionInfo, error) {
+	var out struct {
+		Sessions []SessionInfo `json:"sessions"`
+	}
+	if err := c.admin(ctx, http.MethodGet, "/__admin/sessions", nil, &out); err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	return out.Sessions, nil
+}
+
+// Fault kinds.
+const (
+	// FaultError answers the vendor's own error for Status (default 503),
+	// without touching state.
+	FaultError = "error"
+	// FaultReset closes the connection without an answer.
+	FaultReset = "reset"
+	// FaultDelay answers normally after DelayMS.
+	FaultDelay = "delay"
+	// FaultThrottle lets PerSecond requests a second through and answers
+	// the vendor's 429 beyond that.
+	FaultThrottle = "throttle"
+)
+
+// Fault makes the requests it matches fail as the vendor fails, after
+// authentication (a fault never hides a 401) and before validation.
+type Fault struct {
+	// Session is the session it applies to; "" is the default session.
+	Session string `json:"session"`
+	// Vendor (endor, codearts, servicestage) and Operation (an operationId)
+	// narrow it; empty matches every one.
+	Vendor    string `json:"vendor"`
+	Operation string `json:"operation"`
+	Kind      string `json:"kind"`
+	Status    int    `json:"status,omitempty"`
+	// Times, when above 0, removes the fault after it has fired that many times.
+	Times     int `json:"times"`
+	DelayMS   int `json:"delay_ms,omitempty"`
+	PerSecond int `json:"per_second,omitempty"`
+}
+
+// InjectedFault is a fault the server holds.
+type InjectedFault struct {
+	ID string
+	c  *Container
+}
+
+// InjectFault adds a fault (POST /__admin/faults).
+func (c *Container) InjectFault(ctx context.Context, f Fault) (*InjectedFault, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := c.admin(ctx, http.MethodPost, "/__admin/faults", f, &out); err != nil {
+		return nil, fmt.Errorf("inject fault: %w", err)
+	}
+	return &InjectedFault{ID: out.ID, c: c}, nil
+}
+
+// Remove removes the fault. A fault with Times has removed itself once
+// spent, and removing it again is an error.
+func (f *InjectedFault) Remove(ctx context.Context) error {
+	if err := f.c.admin(ctx, http.MethodDelete, "/__admin/faults/"+url.PathEscape(f.ID), nil, nil); err != nil {
+		return fmt.Errorf("remove fault %s: %w", f.ID, err)
+	}
+	return nil
+}
+
+// RemoveFaults removes every fault of every session.
+func (c *Container) RemoveFaults(ctx context.Context) error {
+	if err := c.admin(ctx, http.MethodDelete, "/__admin/faults", nil, nil); err != nil {
+		return fmt.Errorf("remove faults: %w", err)
+	}
+	return nil
+}
+
+// Request is one vendor request the server received, with its answer, as
+// its journal (GET /__admin/requests) records it. Credentials are
+// redacted: the headers that carry them and the token-like fields of the
+// bodies read "[redacted]".
+type Request struct {
+	// ID numbers the requests in the order they arrived.
+	ID      uint64    `json:"id"`
+	Time    time.Time `json:"time"`
+	Session string    `json:"session"`
+	// Vendor is endor, codearts or servicestage, when known.
+	Vendor string `json:"vendor,omitempty"`
+	Method string `json:"method"`
+	// Path is the vendor path, without the session prefix; Query the raw
+	// query, without "?".
+	Path  string `json:"path"`
+	Query string `json:"query,omitempty"`
+	// Status is the status the server answered; 0 when a reset fault
+	// closed the connection.
+	Status int `json:"status"`
+	// OperationID names the spec operation the request matched, or is
+	// empty when it matched none.
+	OperationID string `json:"operation_id,omitempty"`
+	// Verdict is "valid", "invalid" (see Violations), "unrouted" (no
+	// operation matched) or "skipped" (a fault or Prefer answered first).
+	Verdict string `json:"verdict"`
+	// Violations are the spec violations found in the request or response.
+	Violations []string `json:"violations,omitempty"`
+	// Fault is the id of the fault that answered, if one did.
+	Fault      string  `json:"fault,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+	Request    Message `json:"request"`
+	Response   Message `json:"response"`
+}
+
+// Message is a request or an answer as the journal keeps it.
+type Message struct {
+	Header http.Header `json:"header,omitempty"`
+	// Body is a whole JSON body; BodyText holds any other body, and one cut
+	// at the server's per-body limit (it ends with a marker saying so).
+	Body      json.RawMessage `json:"body,omitempty"`
+	BodyText  string          `json:"body_text,omitempty"`
+	BodyBytes int64           `json:"body_bytes"`
+}
+
+// RequestFilter narrows Requests and WaitForRequests.
+type RequestFilter func(url.Values)
+
+// InSession keeps the requests of one session ("" is the default session).
+func InSession(name string) RequestFilter { return func(q url.Values) { q.Set("session", name) } }
+
+// ForVendor keeps the requests of one vendor: endor, codearts or servicestage.
+func ForVendor(id string) RequestFilter { return func(q url.Values) { q.Set("vendor", id) } }
+
+// ForOperation keeps the requests of one operation, by operationId.
+func ForOperation(id string) RequestFilter { return func(q url.Values) { q.Set("operation", id) } }
+
+// WithStatus keeps the requests answered with status.
+func WithStatus(status int) RequestFilter {
+	return func(q url.Values) { q.Set("status", strconv.Itoa(status)) }
+}
+
+// Limit keeps the newest n requests.
+func Limit(n int) RequestFilter { return func(q url.Values) { q.Set("limit", strconv.Itoa(n)) } }
+
+// Requests returns the vendor requests the filters keep, newest first,
+// from the server's journal (since start or the last Reset; the journal
+// keeps the last 1000 requests and 64 MiB by default). Admin requests are
+// not recorded.
+func (c *Container) Requests(ctx context.Context, filters ...RequestFilter) ([]Request, error) {
+	q := url.Values{}
+	for _, f := range filters {
+		f(q)
+	}
+	path := "/__admin/requests"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out struct {
+		Requests []Request `json:"requests"`
+	}
+	if err := c.admin(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return nil, fmt.Errorf("requests: %w", err)
+	}
+	return out.Requests, nil
+}
+
+// WaitForRequests waits until the journal holds at least n requests that
+// the filters keep, and returns them, newest first. It gives up when ctx
+// is done, returning what it last saw with the error.
+func (c *Container) WaitForRequests(ctx context.Context, n int, filters ...RequestFilter) ([]Request, error) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var last []Request
+	for {
+		reqs, err := c.Requests(ctx, filters...)
+		switch {
+		case err == nil && len(reqs) >= n:
+			return reqs, nil
+		case err == nil:
+			last = reqs
+		case ctx.Err() == nil:
+			return last, err
+		}
+		select {
+		case <-ctx.Done():
+			return last, fmt.Errorf("wait for %d requests: %d arrived: %w", n, len(last), ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
