@@ -9,7 +9,6 @@ package endor
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -221,7 +220,7 @@ func (f *Fake) Authenticate(c echo.Context) error {
 	if !ok {
 		return errUnauthenticated()
 	}
-	if ns := c.Param(nsParam); ns != "" {
+	if ns := openapi.Param(c, nsParam); ns != "" {
 		if err := checkNamespace(ns); err != nil {
 			return err
 		}
@@ -283,5 +282,3 @@ func (f *Fake) issueToken(k APIKey) apiKeyResponse {
 	f.mu.Unlock()
 	return apiKeyResponse{Token: tok, ExpirationTime: exp}
 }
-
-func writeJSON(c echo.Context, v any) error { return openapi.WriteJSON(c, http.StatusOK, v) }
