@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-		"slices"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
