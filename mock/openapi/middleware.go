@@ -95,9 +95,8 @@ type Operation struct {
 }
 
 type route struct {
-	op         Operation
-	kin        *routers.Route
-	bodySchema *openapi3.Schema // JSON request body schema, or nil
+	op  Operation
+	kin *routers.Route
 }
 
 // Validator validates the requests and responses of one OpenAPI document.
@@ -112,6 +111,11 @@ type Validator struct {
 
 	respHeadOpts openapi3filter.Options
 	respBodyOpts []openapi3.SchemaValidationOption
+
+	// Body schemas that are visited without a direction (directionFree),
+	// and the options they are visited with.
+	reqFree, respFree map[*openapi3.Schema]bool
+	freeOpts          []openapi3.SchemaValidationOption
 }
 
 // New prepares a Validator for doc, which must already be loaded and
@@ -157,6 +161,9 @@ func New(doc *openapi3.T, opts Options) (*Validator, error) {
 		},
 		// What openapi3filter would visit a response body with for respOpts.
 		respBodyOpts: []openapi3.SchemaValidationOption{openapi3.VisitAsResponse(), openapi3.MultiErrors()},
+		reqFree:      make(map[*openapi3.Schema]bool),
+		respFree:     make(map[*openapi3.Schema]bool),
+		freeOpts:     []openapi3.SchemaValidationOption{openapi3.MultiErrors()},
 	}
 	paths := doc.Paths.Map()
 	for _, p := range slices.Sorted(func(yield func(string) bool) {
@@ -184,8 +191,22 @@ func New(doc *openapi3.T, opts Options) (*Validator, error) {
 				kin: &routers.Route{Spec: doc, Path: p, PathItem: item, Method: method, Operation: op},
 			}
 			if rb := op.RequestBody; rb != nil && rb.Value != nil {
-				if mt := rb.Value.Content.Get(echo.MIMEApplicationJSON); mt != nil && mt.Schema != nil {
-					r.bodySchema = mt.Schema.Value
+				for _, mt := range rb.Value.Content {
+					if mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+						v.reqFree[mt.Schema.Value] = directionFree(mt.Schema.Value, false)
+					}
+				}
+			}
+			if op.Responses != nil {
+				for _, resp := range op.Responses.Map() {
+					if resp == nil || resp.Value == nil {
+						continue
+					}
+					for _, mt := range resp.Value.Content {
+						if mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+							v.respFree[mt.Schema.Value] = directionFree(mt.Schema.Value, true)
+						}
+					}
 				}
 			}
 			key := method + " " + r.op.EchoPath
@@ -501,7 +522,11 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, bo
 				return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
 			}
 		}
-		if err := schema.VisitJSON(value, v.bodyOpts...); err != nil {
+		opts := v.bodyOpts
+		if v.reqFree[schema] {
+			opts = v.freeOpts
+		}
+		if err := schema.VisitJSON(value, opts...); err != nil {
 			bodyErrs = append(bodyErrs, &openapi3filter.RequestError{RequestBody: rb.Value, Reason: "doesn't match schema", Err: err})
 		}
 	}
@@ -651,7 +676,11 @@ func (v *Validator) validateResponse(c echo.Context, rt *route, params Params, b
 	if err := openapi3filter.ValidateResponse(c.Request().Context(), input); err != nil {
 		return err
 	}
-	if err := a.schema.VisitJSON(a.value, v.respBodyOpts...); err != nil {
+	opts := v.respBodyOpts
+	if v.respFree[a.schema] {
+		opts = v.freeOpts
+	}
+	if err := a.schema.VisitJSON(a.value, opts...); err != nil {
 		return &openapi3filter.ResponseError{Input: input, Reason: "response body doesn't match schema", Err: err}
 	}
 	return nil

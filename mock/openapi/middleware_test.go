@@ -548,3 +548,67 @@ func TestMarshalJSON(t *testing.T) {
 		t.Errorf("MarshalJSON = %q, want %q (no HTML escaping, no newline)", got, want)
 	}
 }
+
+// readOnly and writeOnly keep their meaning where a schema has them: a
+// required readOnly property may be left out of a request, and a writeOnly
+// one out of a response, where it is refused.
+func TestReadOnlyAndWriteOnly(t *testing.T) {
+	const spec = `
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /things:
+    post:
+      operationId: Make
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [id, name]
+              properties:
+                id: {type: string, readOnly: true}
+                name: {type: string}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [name, secret]
+                properties:
+                  name: {type: string}
+                  secret: {type: string, writeOnly: true}
+`
+	for _, tc := range []struct {
+		name   string
+		answer map[string]any
+		status int
+	}{
+		{"without the writeOnly property", map[string]any{"name": "a"}, http.StatusOK},
+		{"with the writeOnly property", map[string]any{"name": "a", "secret": "s"}, http.StatusInternalServerError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := openapi.New(loadDoc(t, spec), openapi.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := echo.New()
+			called := false
+			if err := v.Register(e, map[string]openapi.Handler{"Make": func(echo.Context, openapi.Request) (int, any, error) {
+				called = true
+				return http.StatusOK, tc.answer, nil
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			if r := do(t, e, http.MethodPost, "/things", "application/json", `{"name":"a"}`); r.status != tc.status {
+				t.Errorf("status %d, want %d: %s", r.status, tc.status, r.raw)
+			}
+			if !called {
+				t.Error("the request without its readOnly id did not reach the handler")
+			}
+		})
+	}
+}
