@@ -175,7 +175,18 @@ func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 // newID makes a uuid the way Endor's look: 24 lowercase hex digits.
 func (f *Fake) newID() string {
 	d := f.draws(2)
-	return fmt.Sprintf("%016x%08x", d[0], uint32(d[1]))
+	var id [24]byte
+	hexDigits(id[:16], d[0])
+	hexDigits(id[16:], uint64(uint32(d[1])))
+	return string(id[:])
+}
+
+// hexDigits writes the low len(dst) hex digits of n into dst, as %0*x does.
+func hexDigits(dst []byte, n uint64) {
+	for i := len(dst) - 1; i >= 0; i-- {
+		dst[i] = "0123456789abcdef"[n&0xf]
+		n >>= 4
+	}
 }
 
 // draws takes n draws together, so that concurrent requests never

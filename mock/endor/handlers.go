@@ -72,7 +72,9 @@ func (f *Fake) create(c echo.Context, in openapi.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, obj.value(), nil
+	// The object's spec and scan_object are the request's, written.
+	m := in.Body.(map[string]any)
+	return http.StatusOK, obj.valueWith(m["spec"], m["scan_object"]), nil
 }
 
 // upsert stores body, and returns the record stored and the object it holds.

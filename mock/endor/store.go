@@ -1,6 +1,7 @@
 package endor
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"slices"
@@ -8,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/repomock/repomock/mock/openapi"
 )
 
 // Store holds the repository versions of one session, namespace by
@@ -58,10 +57,12 @@ type record struct {
 }
 
 func newRecord(obj RepositoryVersion) (*record, error) {
-	data, err := openapi.MarshalJSON(obj)
+	var scratch [1024]byte
+	data, err := obj.appendJSON(scratch[:0])
 	if err != nil {
 		return nil, err
 	}
+	data = bytes.Clone(data) // no spare capacity kept per object
 	return &record{
 		uuid:      obj.UUID,
 		key:       keyOf(obj.Meta.WritableMeta, obj.Context),

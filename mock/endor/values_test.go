@@ -30,7 +30,12 @@ func TestValueIsTheStoredJSON(t *testing.T) {
 		ScanObject: json.RawMessage(`{"status":"STATUS_SCANNED","scan_time":"2026-11-30T10:04:05Z"}`),
 	}
 	bare := RepositoryVersion{UUID: "656e69058032bf0abaaeb602", Meta: Meta{CreateTime: at}}
-	for name, obj := range map[string]RepositoryVersion{"every field": full, "no optional field": bare} {
+	odd := full
+	odd.Meta.Name = "a\u2028<b>&\"\\\x01" // requests are valid UTF-8
+	odd.Meta.Annotations = map[string]string{"b": "\t", "a": "\n", "é": "x"}
+	odd.Meta.CreateTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))
+	odd.Spec = json.RawMessage("{ \"a\" : [1, 2.50e3 ,\"<\"] }")
+	for name, obj := range map[string]RepositoryVersion{"every field": full, "no optional field": bare, "odd values": odd} {
 		data, err := openapi.MarshalJSON(obj)
 		if err != nil {
 			t.Fatal(err)
@@ -42,6 +47,15 @@ func TestValueIsTheStoredJSON(t *testing.T) {
 		if got := obj.value(); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s:\nvalue() %#v\nJSON    %#v", name, got, want)
 		}
+		if got, err := obj.appendJSON(nil); err != nil || string(got) != string(data) {
+			t.Errorf("%s:\nappendJSON %s, %v\nMarshalJSON %s", name, got, err, data)
+		}
+	}
+	// Invalid UTF-8 (no request holds it) is written as encoding/json writes it.
+	odd.Meta.Description = "\xff"
+	want, _ := openapi.MarshalJSON(odd)
+	if got, err := odd.appendJSON(nil); err != nil || string(got) != string(want) {
+		t.Errorf("invalid UTF-8:\nappendJSON %s, %v\nMarshalJSON %s", got, err, want)
 	}
 }
 

@@ -56,7 +56,7 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 		}
 		return append(dst, "false"...), true
 	case string:
-		return appendString(dst, v), true
+		return AppendString(dst, v), true
 	case json.Number:
 		n := string(v)
 		if n == "" {
@@ -96,7 +96,7 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
+			dst = AppendString(dst, k)
 			dst = append(dst, ':')
 			var ok bool
 			if dst, ok = appendValue(dst, v[k]); !ok {
@@ -110,10 +110,10 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 
 const hex = "0123456789abcdef"
 
-// appendString is encoding/json's appendString with escapeHTML false:
-// '"', '\\' and control characters escaped, invalid UTF-8 as \ufffd, and
-// U+2028 and U+2029 escaped.
-func appendString(dst []byte, s string) []byte {
+// AppendString appends s as a JSON string, as MarshalJSON writes it
+// (encoding/json without HTML escaping): '"', '\\' and control characters
+// escaped, invalid UTF-8 as \ufffd, and U+2028 and U+2029 escaped.
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
