@@ -207,7 +207,9 @@ func tokenPrincipal(token string) string {
 	for i := 0; i < len(token); i++ {
 		h = (h ^ uint32(token[i])) * 16777619
 	}
-	return fmt.Sprintf("token-%08x@repomock@bearer", h)
+	var hex [8]byte
+	hexDigits(hex[:], uint64(h))
+	return "token-" + string(hex[:]) + "@repomock@bearer"
 }
 
 const (

@@ -86,7 +86,7 @@ func (o *RepositoryVersion) value() map[string]any {
 // that o.Spec and o.ScanObject were written from (nil for an absent one),
 // which saves reading them back.
 func (o *RepositoryVersion) valueWith(spec, scanObject any) map[string]any {
-	meta := make(map[string]any, 14)
+	meta := make(map[string]any, 16) // the spec's 15 fields, as the codec fills them
 	meta["name"] = o.Meta.Name
 	putString(meta, "description", o.Meta.Description)
 	if len(o.Meta.Annotations) > 0 {
