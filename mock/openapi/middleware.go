@@ -15,7 +15,6 @@ package openapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -556,14 +555,6 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, bo
 	return value, nil
 }
 
-// decodeJSON decodes one JSON value, numbers kept as json.Number.
-func decodeJSON(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var val any
-	err := dec.Decode(&val)
-	return val, err
-}
 
 // readBody reads the whole body within the limit.
 func (v *Validator) readBody(req *http.Request) ([]byte, *RequestError) {
