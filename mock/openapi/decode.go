@@ -6,15 +6,15 @@ import (
 	"unicode/utf8"
 )
 
-// decodeJSON decodes the first JSON value in data as encoding/json's
+// DecodeJSON decodes the first JSON value in data as encoding/json's
 // Decoder does with UseNumber: objects as map[string]any, arrays as []any,
-// numbers as json.Number.
+// numbers as json.Number. It is how every body is read.
 //
 // A body is read without reflection by decoder, which gives the same value
 // (a test holds the two together); whatever it does not take on (a syntax
 // error, a surrogate escape, invalid UTF-8, deep nesting) is left to
 // encoding/json, which decodes it or says what is wrong.
-func decodeJSON(data []byte) (any, error) {
+func DecodeJSON(data []byte) (any, error) {
 	d := decoder{data: data}
 	if v, ok := d.value(0); ok {
 		return v, nil

@@ -51,12 +51,12 @@ func jsonValue(body any) (value any, data []byte, err error) {
 	case map[string]any, []any, string, bool, json.Number:
 		return body, nil, nil
 	case json.RawMessage:
-		value, err = decodeJSON(b)
+		value, err = DecodeJSON(b)
 		return value, b, err
 	}
 	if data, err = MarshalJSON(body); err != nil {
 		return nil, nil, err
 	}
-	value, err = decodeJSON(data)
+	value, err = DecodeJSON(data)
 	return value, data, err
 }

@@ -509,7 +509,7 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, bo
 			break
 		}
 		var err error
-		if value, err = decodeJSON(body); err != nil {
+		if value, err = DecodeJSON(body); err != nil {
 			bodyErrs = append(bodyErrs, &openapi3filter.RequestError{RequestBody: rb.Value, Reason: "failed to decode request body",
 				Err: &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}})
 			schema = nil
@@ -554,7 +554,6 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, bo
 	setBody(req, body)
 	return value, nil
 }
-
 
 // readBody reads the whole body within the limit.
 func (v *Validator) readBody(req *http.Request) ([]byte, *RequestError) {
@@ -654,7 +653,7 @@ func (v *Validator) validateResponse(c echo.Context, rt *route, params Params, b
 		a = &answer{schema: responseSchema(rt, buf.status, input.Header.Get(echo.HeaderContentType))}
 		if a.schema != nil && buf.body.Len() > 0 {
 			var err error
-			if a.value, err = decodeJSON(buf.body.Bytes()); err != nil {
+			if a.value, err = DecodeJSON(buf.body.Bytes()); err != nil {
 				a.schema = nil
 			}
 		}
