@@ -546,7 +546,7 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, bo
 		return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
 	}
 	if v.opts.RejectUnknownFields && schema != nil {
-		unknownFields(schema, value, "", &vs)
+		unknownFields(schema, value, nil, &vs)
 		if len(vs) > 0 {
 			return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
 		}

@@ -271,7 +271,12 @@ func populate(s *openapi3.Schema, v any) any {
 		for name, ref := range s.Properties {
 			prop := value(ref)
 			if cur, ok := m[name]; ok {
-				m[name] = populate(prop, cur)
+				switch kindOf(prop) {
+				case kindTimestamp: // rewritten
+					m[name] = populate(prop, cur)
+				case kindMessage, kindMap, kindList: // filled in place
+					populate(prop, cur)
+				}
 				continue
 			}
 			if z, ok := zero(prop); ok && !optional(prop) {
