@@ -43,7 +43,9 @@ func (f *Fake) create(c echo.Context, in openapi.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	// createResponse, written as a JSON value.
+	// CreateRepositoryResponse, whose result is the SDK's Repository model,
+	// as a JSON value: the answer of the hot path is not written and read
+	// back from a struct.
 	return http.StatusOK, map[string]any{
 		"result": map[string]any{"repository_uuid": repo.UUID},
 		"status": statusSuccess,

@@ -33,9 +33,6 @@ type (
 		Content string `json:"content"`
 		Sha     string `json:"sha"`
 	}
-	pathResponse struct {
-		Path string `json:"path"`
-	}
 	showContentResponse struct {
 		Path     string `json:"path"`
 		Sha      string `json:"sha"`
@@ -65,7 +62,7 @@ func (f *Fake) createFile(c echo.Context, in openapi.Request) (int, any, error) 
 	if err := f.storeFor(c).create(loc, path, data); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"path": path}, nil // pathResponse
+	return http.StatusOK, pathResponse(path), nil
 }
 
 func (f *Fake) showContent(c echo.Context, in openapi.Request) (int, any, error) {
@@ -100,7 +97,7 @@ func (f *Fake) updateFile(c echo.Context, in openapi.Request) (int, any, error) 
 	if err := f.storeFor(c).update(loc, path, body.Sha, data); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"path": path}, nil // pathResponse
+	return http.StatusOK, pathResponse(path), nil
 }
 
 func (f *Fake) deleteFile(c echo.Context, in openapi.Request) (int, any, error) {
@@ -128,6 +125,11 @@ func (f *Fake) listTrees(c echo.Context, in openapi.Request) (int, any, error) {
 	}
 	return http.StatusOK, listTreesResponse{Paths: paths}, nil
 }
+
+// pathResponse is the SDK's answer naming a file, {"path": …}, as a JSON
+// value: the answer of the hot path is not written and read back from a
+// struct.
+func pathResponse(path string) map[string]any { return map[string]any{"path": path} }
 
 // refTarget reads the repository and the ref a request names.
 func refTarget(c echo.Context, in openapi.Request) (location, *Error) {
