@@ -324,19 +324,19 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 			}
 		}()
 
-		var answer *answer
+		var written *answer // what the handler answered, as written
 		body, err := v.serve(c, rt, params)
 		if err == nil {
 			var status int
 			var value any
 			if status, value, err = h(c, Request{Body: body, Params: params}); err == nil {
-				answer, err = v.write(c, rt, status, value)
+				written, err = v.write(c, rt, status, value)
 			}
 		}
 		if err != nil {
 			c.Error(err) // rendered into buf by the echo error handler
 		}
-		v.checkResponse(c, rt, params, buf, answer)
+		v.checkResponse(c, rt, params, buf, written)
 		return buf.flushTo(out)
 	}
 }
