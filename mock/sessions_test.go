@@ -20,6 +20,7 @@ import (
 
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/endor"
 )
 
 // live is a server on a real listener (no recorder in between: a reset
@@ -380,5 +381,63 @@ func TestSessionsSurviveTheStateFile(t *testing.T) {
 	second.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
 	if want := `[{kept map[endor:1] 0 0}]`; fmt.Sprint(got.Sessions) != want {
 		t.Fatalf("sessions after a restart: %v, want %v (objects kept; no journal, no fault)", got.Sessions, want)
+	}
+}
+
+// TestSessionIssuedTokens: a token from POST /v1/auth/api-key works in the
+// session it was issued in and nowhere else (the issue: each session has
+// its own issued tokens), goes with its session, and survives the state file.
+func TestSessionIssuedTokens(t *testing.T) {
+	file := t.TempDir() + "/state.json"
+	l := newLive(t, mock.Config{StateFile: file, EndorTokens: []endor.Token{{Value: "configured"}}})
+	issue := func(session string) string {
+		t.Helper()
+		status, raw := l.call(http.MethodPost, mock.SessionPrefix+session+"/v1/auth/api-key", `{"key":"endr+k","secret":"endr+s"}`)
+		var got struct{ Token string }
+		if status != http.StatusOK || json.Unmarshal([]byte(raw), &got) != nil || got.Token == "" {
+			t.Fatalf("api-key in %q: %d %s", session, status, raw)
+		}
+		return got.Token
+	}
+	check := func(l *live, prefix, token string) int {
+		t.Helper()
+		status, _ := l.call(http.MethodGet, prefix+"/v1/auth", "", "Authorization", "Bearer "+token)
+		return status
+	}
+	a := issue("a")
+	for _, c := range []struct {
+		prefix string
+		want   int
+	}{
+		{mock.SessionPrefix + "a", http.StatusOK},
+		{mock.SessionPrefix + "b", http.StatusUnauthorized},
+		{"", http.StatusUnauthorized},
+	} {
+		if got := check(l, c.prefix, a); got != c.want {
+			t.Errorf("a's token at %q: %d, want %d", c.prefix, got, c.want)
+		}
+	}
+	if status, _ := l.call(http.MethodGet, "/v1/auth", "", "Authorization", "Bearer "+a, mock.SessionHeader, "a"); status != http.StatusOK {
+		t.Errorf("a's token with the header %s: a: %d, want 200", mock.SessionHeader, status)
+	}
+
+	b := issue("b")
+	if err := l.srv.SaveState(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := newLive(t, mock.Config{StateFile: file, EndorTokens: []endor.Token{{Value: "configured"}}})
+	if got := check(restarted, mock.SessionPrefix+"a", a); got != http.StatusOK {
+		t.Errorf("a's token in a after a restart: %d, want 200", got)
+	}
+	if got := check(restarted, mock.SessionPrefix+"a", b); got != http.StatusUnauthorized {
+		t.Errorf("b's token in a after a restart: %d, want 401", got)
+	}
+
+	l.admin(http.MethodDelete, "/__admin/sessions/a", "", http.StatusNoContent, nil)
+	if got := check(l, mock.SessionPrefix+"a", a); got != http.StatusUnauthorized {
+		t.Errorf("a's token after its session was deleted: %d, want 401", got)
+	}
+	if got := check(l, mock.SessionPrefix+"b", b); got != http.StatusOK {
+		t.Errorf("b's token after a was deleted: %d, want 200", got)
 	}
 }

@@ -99,6 +99,7 @@ type grant struct {
 	principal string    // user@idp@source, for created_by/updated_by
 	namespace string    // "" for every namespace
 	expires   time.Time // zero for a configured token, which never expires
+	session   string    // the session an issued token was issued in, and works in
 }
 
 func (g grant) allows(ns string) bool {
@@ -112,7 +113,7 @@ type Fake struct {
 	apiKeys map[string]APIKey // by key
 
 	mu       sync.Mutex
-	issued   map[string]grant // tokens issued by POST /v1/auth/api-key
+	issued   map[string]grant // tokens issued by POST /v1/auth/api-key, each in its session
 	sessions *session.States[*Store]
 	gateway  echo.MiddlewareFunc
 	drawMu   sync.Mutex // see draws
@@ -229,7 +230,7 @@ func (f *Fake) Authenticate(c echo.Context) error {
 	if !ok {
 		return errUnauthenticated()
 	}
-	g, ok := f.grantFor(token)
+	g, ok := f.grantFor(token, f.cfg.Session(c))
 	if !ok {
 		return errUnauthenticated()
 	}
@@ -254,12 +255,15 @@ func bearer(header string) (string, bool) {
 	return token, token != ""
 }
 
-func (f *Fake) grantFor(token string) (grant, bool) {
+// grantFor finds what a token may do in a session. A token issued in
+// another session is unknown here (401), as it would be to another
+// tenant: each session has its own issued tokens.
+func (f *Fake) grantFor(token, session string) (grant, bool) {
 	f.mu.Lock()
 	g, issued := f.issued[token]
 	f.mu.Unlock()
 	if issued {
-		return g, f.now().Before(g.expires)
+		return g, g.session == session && f.now().Before(g.expires)
 	}
 	if len(f.tokens) == 0 {
 		return grant{principal: tokenPrincipal(token)}, true
@@ -285,13 +289,13 @@ func checkNamespace(ns string) *Error {
 	return nil
 }
 
-func (f *Fake) issueToken(k APIKey) apiKeyResponse {
+func (f *Fake) issueToken(k APIKey, session string) apiKeyResponse {
 	d := f.draws(3)
 	tok := fmt.Sprintf("repomock.%016x%016x%016x", d[0], d[1], d[2])
 	exp := f.now().Add(f.cfg.TokenTTL)
 	user := strings.TrimPrefix(k.Key, "endr+")
 	f.mu.Lock()
-	f.issued[tok] = grant{principal: user + "@repomock@api-key", namespace: k.Namespace, expires: exp}
+	f.issued[tok] = grant{principal: user + "@repomock@api-key", namespace: k.Namespace, expires: exp, session: session}
 	f.mu.Unlock()
 	return apiKeyResponse{Token: tok, ExpirationTime: exp}
 }

@@ -231,14 +231,14 @@ func (f *Fake) delete(c echo.Context, in openapi.Request) (int, any, error) {
 	return http.StatusOK, map[string]any{}, nil
 }
 
-func (f *Fake) apiKeyToken(_ echo.Context, in openapi.Request) (int, any, error) {
+func (f *Fake) apiKeyToken(c echo.Context, in openapi.Request) (int, any, error) {
 	body, _ := in.Body.(map[string]any)
 	req := apiKeyRequest{Key: str(body, "key"), Secret: str(body, "secret")}
 	k, ok := f.checkKey(req)
 	if !ok {
 		return 0, nil, newError(http.StatusUnauthorized, codeUnauthenticated, "invalid API key or secret")
 	}
-	return http.StatusOK, f.issueToken(k), nil
+	return http.StatusOK, f.issueToken(k, f.cfg.Session(c)), nil
 }
 
 // checkKey accepts a configured pair, or, when none is configured, any

@@ -2,10 +2,19 @@ package endor
 
 // What the server's session admin needs (GET /__admin/sessions, reset of one session).
 
-// DropSession forgets one session's repository versions; the session is
-// made afresh, fixtures included, on its next use. Issued tokens are the
-// fake's, not a session's, and stay.
-func (f *Fake) DropSession(name string) { f.sessions.Drop(name) }
+// DropSession forgets one session's repository versions and the tokens
+// issued in it; the session is made afresh, fixtures included, on its
+// next use.
+func (f *Fake) DropSession(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for tok, g := range f.issued {
+		if g.session == name {
+			delete(f.issued, tok)
+		}
+	}
+	f.sessions.Drop(name)
+}
 
 // SessionObjects counts each session's repository versions.
 func (f *Fake) SessionObjects() map[string]int {

@@ -21,7 +21,8 @@ const SnapshotVersion = 1
 //	  "version": 1,
 //	  "issued_tokens": [            // tokens from POST /v1/auth/api-key, by token
 //	    {"token": "repomock.…", "principal": "key@repomock@api-key",
-//	     "namespace": "acme", "expires": "2026-11-25T14:00:00Z"}   // namespace: omitted for all
+//	     "namespace": "acme", "expires": "2026-11-25T14:00:00Z",  // namespace: omitted for all
+//	     "session": "orders-test"}  // the session it was issued in: omitted for the default one
 //	  ],
 //	  "sessions": [                 // by name; "" is the default session
 //	    {"name": "",
@@ -45,6 +46,7 @@ type snapshotToken struct {
 	Principal string    `json:"principal"`
 	Namespace string    `json:"namespace,omitempty"`
 	Expires   time.Time `json:"expires"`
+	Session   string    `json:"session,omitempty"`
 }
 
 type snapshotSession struct {
@@ -65,7 +67,7 @@ func (f *Fake) Snapshot() (json.RawMessage, error) {
 	f.mu.Lock()
 	tokens := make([]snapshotToken, 0, len(f.issued))
 	for tok, g := range f.issued {
-		tokens = append(tokens, snapshotToken{Token: tok, Principal: g.principal, Namespace: g.namespace, Expires: g.expires})
+		tokens = append(tokens, snapshotToken{Token: tok, Principal: g.principal, Namespace: g.namespace, Expires: g.expires, Session: g.session})
 	}
 	stores := f.sessions.All()
 	f.mu.Unlock()
@@ -124,7 +126,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 				return fmt.Errorf("%s: %s", at, err.Message)
 			}
 		}
-		issued[t.Token] = grant{principal: t.Principal, namespace: t.Namespace, expires: t.Expires}
+		issued[t.Token] = grant{principal: t.Principal, namespace: t.Namespace, expires: t.Expires, session: t.Session}
 	}
 	stores := make(map[string]*Store, len(snap.Sessions))
 	for i, sess := range snap.Sessions {

@@ -113,13 +113,14 @@ func (s *snapServer) create(t *testing.T, session, ns, name, extra string) strin
 	return obj.UUID
 }
 
-func (s *snapServer) token(t *testing.T, key, secret string) string {
+// token issues a token in a session, where it works (and only there).
+func (s *snapServer) token(t *testing.T, session, key, secret string) string {
 	t.Helper()
 	var out struct {
 		Token string `json:"token"`
 	}
 	body := fmt.Sprintf(`{"key":%q,"secret":%q}`, key, secret)
-	if err := json.Unmarshal([]byte(s.must(t, "", "", http.MethodPost, "/v1/auth/api-key", body)), &out); err != nil {
+	if err := json.Unmarshal([]byte(s.must(t, session, "", http.MethodPost, "/v1/auth/api-key", body)), &out); err != nil {
 		t.Fatal(err)
 	}
 	return out.Token
@@ -157,7 +158,7 @@ func filled(t *testing.T) (srv *snapServer, first string, tokens []string) {
 	srv.must(t, "s1", "tok", http.MethodDelete, versionsURL("acme.prod")+"/"+gone, "")
 	srv.create(t, "s1", "acme.dev", "main", "")
 	srv.create(t, "s2", "other", "main", `,"annotations":{"k":"v"}`)
-	tokens = []string{srv.token(t, "endr+all", "s-all"), srv.token(t, "endr+acme", "s-acme")}
+	tokens = []string{srv.token(t, "s1", "endr+all", "s-all"), srv.token(t, "s1", "endr+acme", "s-acme")}
 	return srv, first, tokens
 }
 
@@ -224,6 +225,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			Principal string    `json:"principal"`
 			Namespace string    `json:"namespace"`
 			Expires   time.Time `json:"expires"`
+			Session   string    `json:"session"`
 		} `json:"issued_tokens"`
 	}
 	if err := json.Unmarshal(data, &snap); err != nil {
@@ -233,8 +235,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Fatalf("issued_tokens = %+v, want 2", snap.IssuedTokens)
 	}
 	for _, tok := range snap.IssuedTokens {
-		if !tok.Expires.Equal(snapNow.Add(endor.DefaultTokenTTL)) || !strings.HasSuffix(tok.Principal, "@repomock@api-key") {
-			t.Errorf("issued token %+v: want expiry now+4h and an api-key principal", tok)
+		if !tok.Expires.Equal(snapNow.Add(endor.DefaultTokenTTL)) || !strings.HasSuffix(tok.Principal, "@repomock@api-key") || tok.Session != "s1" {
+			t.Errorf("issued token %+v: want expiry now+4h, an api-key principal and session s1", tok)
 		}
 	}
 
