@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -246,31 +247,42 @@ func TestConsoleStream(t *testing.T) {
 // stalled or gone browser) never slows a vendor request; it misses
 // entries, and is sent the journal again once it reads.
 func TestConsoleStreamNeverBlocksRequests(t *testing.T) {
-	l := newLive(t, mock.Config{})
-	conn, err := net.Dial("tcp", strings.TrimPrefix(l.url, "http://"))
+	srv, err := mock.New(mock.Config{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Small socket buffers, so that a few entries fill them.
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Listener = smallBuffers{ts.Listener}
+	ts.Start()
+	t.Cleanup(ts.Close)
+	l := &live{t: t, srv: srv, url: ts.URL}
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	_ = conn.(*net.TCPConn).SetReadBuffer(64 << 10)
 	if _, err := io.WriteString(conn, "GET /__admin/requests/stream HTTP/1.1\r\nHost: repomock\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
-	// Each entry carries a 64 KB body: 400 of them are more than the
-	// socket buffers hold, so the stream's writes block.
-	content := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", 48<<10)))
+	// Each entry carries an 8 KB body (not JSON: the vendor refuses it
+	// cheaply, and the journal keeps it): 400 of them are more than the
+	// socket buffers and the stream's buffer (256 entries) hold, so its
+	// writes block.
+	body := strings.Repeat("x", 8<<10)
 	slowest := time.Duration(0)
 	start := time.Now()
 	const n = 400
 	for i := range n {
 		began := time.Now()
-		status, raw := l.call(http.MethodPost, mock.SessionPrefix+"busy/v1/"+sdkProjectID+fmt.Sprintf("/git/files/repomock/group:app/f%d?ref=master", i),
-			`{"message":"m","content":"`+content+`"}`, "X-Auth-Token", "t", "X-Repo-Auth", repoAuthName)
-		if status != http.StatusOK {
-			t.Fatalf("request %d: %d %s", i, status, raw)
+		status, raw := l.call(http.MethodPost, mock.SessionPrefix+"busy/v1/namespaces/acme.prod/repository-versions", body, "Authorization", "Bearer t")
+		if status != http.StatusBadRequest {
+			t.Fatalf("request %d: %d %.200s", i, status, raw)
 		}
 		slowest = max(slowest, time.Since(began))
 	}
-	t.Logf("%d requests of 64 KB with a stalled console: %v, the slowest %v", n, time.Since(start).Round(time.Millisecond), slowest.Round(time.Millisecond))
+	t.Logf("%d requests of 8 KB with a stalled console: %v, the slowest %v", n, time.Since(start).Round(time.Millisecond), slowest.Round(time.Millisecond))
 	if slowest > time.Second {
 		t.Errorf("the slowest request took %v with a stalled console", slowest)
 	}
@@ -299,6 +311,18 @@ func TestConsoleStreamNeverBlocksRequests(t *testing.T) {
 		t.Errorf("%d entries came through a stalled stream of %d; want fewer, and a new backlog", entries, n)
 	}
 	t.Logf("the stalled console got %d entries, then the journal again", entries)
+}
+
+// smallBuffers gives each connection a send buffer of 64 KB (smaller
+// than a loopback segment, TCP crawls).
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(64 << 10)
+	}
+	return c, err
 }
 
 // TestConsoleStreamEndsOnShutdown: an open stream does not hold the
