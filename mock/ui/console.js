@@ -376,7 +376,14 @@
     const expanded = open.has(e.id);
     const toggle = el(
       "button",
-      { type: "button", class: "toggle mono", "aria-expanded": String(expanded), "aria-controls": detailID, title: e.time },
+      {
+        type: "button",
+        class: "toggle mono",
+        "aria-expanded": String(expanded),
+        "aria-controls": detailID,
+        "aria-label": "Request " + e.id + " at " + clock(e.time) + " UTC",
+        title: e.time,
+      },
       clock(e.time),
     );
     const row = el(
