@@ -347,6 +347,10 @@ func TestConsole(t *testing.T) {
 		if status, raw := l.call(http.MethodPost, mock.SessionPrefix+"failed/v1/repositories", `{"project_uuid":"`+repoProject+`"}`, "X-Auth-Token", "t"); status != http.StatusBadRequest {
 			t.Fatalf("codearts without a name: %d %s", status, raw)
 		}
+		// A failure the test asked for (Prefer) is not a violation.
+		if status, raw := l.call(http.MethodGet, mock.SessionPrefix+"failed/v1/namespaces/acme.prod/repository-versions", "", "Authorization", "Bearer t", "Prefer", "code=503"); status != http.StatusServiceUnavailable {
+			t.Fatalf("Prefer: code=503: %d %s", status, raw)
+		}
 		var journal struct{ Requests []mock.Entry }
 		l.admin(http.MethodGet, "/__admin/requests?session=failed", "", http.StatusOK, &journal)
 		var want []row
@@ -363,10 +367,10 @@ func TestConsole(t *testing.T) {
 				want = append(want, row{ID: fmt.Sprint(e.ID), Session: "failed", Vendor: vendorNames[e.Vendor], Operation: op, Status: fmt.Sprint(e.Status), Verdict: verdict})
 			}
 		}
-		if len(want) != 3 || len(journal.Requests) != 6 {
-			t.Fatalf("journal: %d entries, %d failed; want 6 and 3: %+v", len(journal.Requests), len(want), journal.Requests)
+		if len(want) != 3 || len(journal.Requests) != 7 {
+			t.Fatalf("journal: %d entries, %d failed; want 7 and 3: %+v", len(journal.Requests), len(want), journal.Requests)
 		}
-		p.waitFor("6 rows", `document.querySelectorAll('#requests tbody.entry[data-session="failed"]').length === 6`, 2*time.Second)
+		p.waitFor("7 rows", `document.querySelectorAll('#requests tbody.entry[data-session="failed"]').length === 7`, 2*time.Second)
 		p.choose("#f-session", "failed")
 		p.click("#f-failed")
 		p.waitFor("3 rows", `document.querySelectorAll('#requests tbody.entry').length === 3`, 2*time.Second)
@@ -374,7 +378,7 @@ func TestConsole(t *testing.T) {
 			t.Errorf("failed only shows\n%+v\nwant\n%+v", got, want)
 		}
 		p.click("#f-failed")
-		p.waitFor("6 rows again", `document.querySelectorAll('#requests tbody.entry').length === 6`, 2*time.Second)
+		p.waitFor("7 rows again", `document.querySelectorAll('#requests tbody.entry').length === 7`, 2*time.Second)
 	})
 
 	t.Run("a fault added in the form fails the next request in the vendor's shape", func(t *testing.T) {
