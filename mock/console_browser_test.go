@@ -468,8 +468,12 @@ func TestConsole(t *testing.T) {
 		p.waitFor("3 rows", `document.querySelectorAll('#requests tbody.entry').length === 3`, 2*time.Second)
 		p.click(`#requests tbody.entry button.toggle`)
 		p.waitFor("a detail", `document.querySelector("#requests tr.detail:not([hidden]) pre.body") !== null`, 2*time.Second)
-		if w := eval[[]int](p, `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
-			t.Errorf("the page is %d px wide in a %d px window", w[0], w[1])
+		// Nothing sticks out of the window, which the page does not widen.
+		if w := eval[[]int](p, `[window.innerWidth, document.documentElement.scrollWidth]`); w[0] != 390 || w[1] > 390 {
+			t.Errorf("a 390 px window is %d px wide, its page %d px", w[0], w[1])
+		}
+		if out := eval[[]string](p, `[...document.querySelectorAll("body *")].filter(e => e.getClientRects().length && e.getBoundingClientRect().right > 391 && !e.closest(".scroll, pre")).map(e => e.tagName + "#" + e.id + "." + e.className)`); len(out) > 0 {
+			t.Errorf("past the right edge of a 390 px window: %v", out)
 		}
 	})
 }
