@@ -4,6 +4,8 @@ go 1.26.0
 
 require (
 	github.com/brianvoe/gofakeit/v7 v7.18.2
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.23.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/huaweicloud/huaweicloud-sdk-go-v3 v0.1.207
 	github.com/labstack/echo/v4 v4.16.0
@@ -15,6 +17,7 @@ require (
 
 require (
 	github.com/fatih/color v1.10.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
 	github.com/goccy/go-yaml v1.9.8 // indirect

@@ -51,6 +51,7 @@ func (s *Server) registerAdmin() {
 		return c.JSON(http.StatusOK, map[string]any{"requests": s.journal.find(f)})
 	})
 	s.registerFaults(g)
+	s.registerConsole(g)
 }
 
 // resetSession is ResetSession for the admin API: a bad name is a 400.

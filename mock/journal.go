@@ -80,6 +80,8 @@ type journal struct {
 	lastID   uint64
 	entries  []journalEntry // oldest first
 	bytes    int64
+	subs     map[*subscriber]struct{}
+	closed   bool // the server is shutting down: no new subscriber
 }
 
 type journalEntry struct {
@@ -105,6 +107,9 @@ func (j *journal) add(e Entry) {
 	e.ID = j.lastID
 	j.entries = append(j.entries, journalEntry{e, n})
 	j.bytes += n
+	for sub := range j.subs {
+		sub.offer(e)
+	}
 	for len(j.entries) > j.size || (j.bytes > j.maxBytes && len(j.entries) > 1) {
 		j.bytes -= j.entries[0].bytes
 		j.entries[0] = journalEntry{} // let the bodies go
@@ -144,6 +149,10 @@ func (f Filter) match(e *Entry) bool {
 func (j *journal) find(f Filter) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	return j.findLocked(f)
+}
+
+func (j *journal) findLocked(f Filter) []Entry {
 	out := []Entry{}
 	for i := len(j.entries) - 1; i >= 0 && (f.Limit <= 0 || len(out) < f.Limit); i-- {
 		if e := &j.entries[i].Entry; f.match(e) {
@@ -176,12 +185,96 @@ func (j *journal) dropSession(name string) {
 	}
 	clear(j.entries[len(kept):])
 	j.entries = kept
+	j.resyncAll()
 }
 
 func (j *journal) reset() {
 	j.mu.Lock()
 	j.entries, j.bytes = nil, 0
+	j.resyncAll()
 	j.mu.Unlock()
+}
+
+// A subscriber is told of every entry added to the journal, for the
+// console's live view. The request path never waits for it: its buffer is
+// bounded, and an entry that does not fit is dropped and the subscriber
+// told to read the journal again (resync).
+type subscriber struct {
+	entries chan Entry
+	// resync holds a signal when the subscriber missed entries (its buffer
+	// was full) or the journal dropped some (a reset): what it has shown is
+	// no longer the journal.
+	resync chan struct{}
+	// done is closed when the server shuts down.
+	done chan struct{}
+}
+
+// offer passes e on without waiting. The journal's lock is held.
+func (sub *subscriber) offer(e Entry) {
+	select {
+	case sub.entries <- e:
+	default:
+		sub.signalResync()
+	}
+}
+
+func (sub *subscriber) signalResync() {
+	select {
+	case sub.resync <- struct{}{}:
+	default: // one signal pending is enough
+	}
+}
+
+// subscribe adds a subscriber whose buffer holds up to buffer entries.
+// The caller must unsubscribe it.
+func (j *journal) subscribe(buffer int) *subscriber {
+	sub := &subscriber{entries: make(chan Entry, buffer), resync: make(chan struct{}, 1), done: make(chan struct{})}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		close(sub.done)
+		return sub
+	}
+	if j.subs == nil {
+		j.subs = map[*subscriber]struct{}{}
+	}
+	j.subs[sub] = struct{}{}
+	return sub
+}
+
+func (j *journal) unsubscribe(sub *subscriber) {
+	j.mu.Lock()
+	delete(j.subs, sub)
+	j.mu.Unlock()
+}
+
+// resyncAll tells every subscriber that entries went. The lock is held.
+func (j *journal) resyncAll() {
+	for sub := range j.subs {
+		sub.signalResync()
+	}
+}
+
+// closeSubscribers ends every subscription, and any to come: the server
+// is shutting down, and http.Server.Shutdown does not end a stream that
+// never finishes by itself.
+func (j *journal) closeSubscribers() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.closed = true
+	for sub := range j.subs {
+		close(sub.done)
+		delete(j.subs, sub)
+	}
+}
+
+// latest returns the newest limit entries, newest first, and the id of
+// the last entry added: every entry with an id up to it is either among
+// them, older, or gone.
+func (j *journal) latest(limit int) ([]Entry, uint64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.findLocked(Filter{Limit: limit}), j.lastID
 }
 
 // capture keeps the first limit bytes written to it and counts them all.

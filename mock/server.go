@@ -329,6 +329,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown does not end a stream that never finishes by itself (the
+	// console's journal stream): end them.
+	srv.RegisterOnShutdown(s.journal.closeSubscribers)
 	stopSaving := s.saveStateEvery()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
