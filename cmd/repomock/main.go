@@ -326,7 +326,8 @@ func writeBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg mock.Config) 
 	for _, r := range srv.Routes() {
 		fmt.Fprintf(&b, "  %s\n", r)
 	}
-	b.WriteString("  admin: GET /__admin/health, POST /__admin/reset, GET /__admin/requests\n")
+	b.WriteString("  admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui\n")
+	b.WriteString("  sessions: /__sessions/{name}/… or the header X-Repomock-Session\n")
 	files := srv.Fixtures()
 	switch {
 	case cfg.FixturesDir == "":

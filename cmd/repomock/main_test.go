@@ -609,7 +609,7 @@ func TestBannerListsFixturesAndSeed(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "servicestage.yml"), "strict: true\n")
 
 	r := startRun(t, "--fixtures", dir, "--seed", "7")
-	_, tail, _ := strings.Cut(r.stdout.String(), "  admin: GET /__admin/health, POST /__admin/reset, GET /__admin/requests\n")
+	_, tail, _ := strings.Cut(r.stdout.String(), "  sessions: /__sessions/{name}/… or the header X-Repomock-Session\n")
 	want := "  fixtures: " + filepath.Join(dir, "endor.yaml") + ": 2 API keys, 3 repository versions\n" +
 		"  fixtures: " + filepath.Join(dir, "codearts.yaml") + ": 3 repositories\n" +
 		"  seed: 7\n"
@@ -623,14 +623,14 @@ func TestBannerListsFixturesAndSeed(t *testing.T) {
 	}
 
 	r = startRun(t, "--fixtures", t.TempDir())
-	_, tail, _ = strings.Cut(r.stdout.String(), "/__admin/requests\n")
+	_, tail, _ = strings.Cut(r.stdout.String(), "X-Repomock-Session\n")
 	m := regexp.MustCompile(`^  fixtures: none: \S+ has no endor.yaml, codearts.yaml or servicestage.yaml\n  seed: (\d+) \(random; --seed (\d+) repeats this run\)\n$`).FindStringSubmatch(tail)
 	if m == nil || m[1] != m[2] || m[1] == "0" {
 		t.Errorf("banner after the routes with a random seed:\n%s", tail)
 	}
 
 	r = startRun(t)
-	if _, tail, _ = strings.Cut(r.stdout.String(), "/__admin/requests\n"); !strings.HasPrefix(tail, "  fixtures: none (--fixtures DIR loads them)\n  seed: ") {
+	if _, tail, _ = strings.Cut(r.stdout.String(), "X-Repomock-Session\n"); !strings.HasPrefix(tail, "  fixtures: none (--fixtures DIR loads them)\n  seed: ") {
 		t.Errorf("banner after the routes without --fixtures:\n%s", tail)
 	}
 }
@@ -700,7 +700,7 @@ func TestRunServesAndStops(t *testing.T) {
 	out := r.stdout.String()
 	for _, want := range []string{
 		"POST   /v1/namespaces/{tenant_meta.namespace}/repository-versions",
-		"GET /__admin/health",
+		"admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout does not list %q:\n%s", want, out)
