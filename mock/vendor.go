@@ -23,8 +23,10 @@ type Vendor interface {
 	ID() string
 	// Spec is the name of its document in specs/.
 	Spec() string
-	// Handlers are the handlers of its spec's operations, by operationId.
-	Handlers() map[string]echo.HandlerFunc
+	// Handlers are the handlers of its spec's operations, by operationId:
+	// each is given the body and the path parameters decoded, and returns
+	// a status and a JSON value, or an error that ErrorFor's type renders.
+	Handlers() map[string]openapi.Handler
 	// Validation says how its bodies are read and checked: its codec, the
 	// media types it reads as JSON, whether unknown fields are refused.
 	// The server adds the rest of the options.

@@ -750,8 +750,9 @@ func startServers() (*servers, error) {
 
 // baseline is the bare echo instance: every operation of the three specs
 // routed as repomock routes it (openapi.Validator.Operations gives the
-// method and echo path) to the same fake's handler, with no validating
-// middleware, no authentication, no journal and no error rendering.
+// method and echo path) to the same fake's handler, with no validation,
+// no codec, no authentication, no journal and no error rendering: only
+// what any server must do around a handler (bare).
 type baseline struct {
 	echo  *echo.Echo
 	reset func()
@@ -780,7 +781,7 @@ func newBaseline() (*baseline, error) {
 			if h == nil {
 				return nil, fmt.Errorf("baseline: spec %s: no handler for %s", v.Spec(), op.ID)
 			}
-			e.Add(op.Method, op.EchoPath, h)
+			e.Add(op.Method, op.EchoPath, bare(h))
 		}
 	}
 	b := &baseline{echo: e, reset: func() {
@@ -794,6 +795,41 @@ func newBaseline() (*baseline, error) {
 		return c.NoContent(http.StatusNoContent)
 	})
 	return b, nil
+}
+
+// bare serves h with the least a server does around it: the body decoded
+// (by repomock's own reader) and the path parameters unescaped for it, its
+// answer written with the shared writer. What repomock does beyond this is what it is measured for.
+func bare(h openapi.Handler) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		in := openapi.Request{Params: openapi.Params{}}
+		for i, name := range c.ParamNames() {
+			v := c.ParamValues()[i]
+			if c.Request().URL.RawPath != "" { // echo routed on the raw path
+				if u, err := url.PathUnescape(v); err == nil {
+					v = u
+				}
+			}
+			in.Params[name] = v
+		}
+		if c.Request().ContentLength != 0 {
+			data, err := io.ReadAll(c.Request().Body)
+			if err == nil {
+				in.Body, err = openapi.DecodeJSON(data)
+			}
+			if err != nil {
+				return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+			}
+		}
+		status, body, err := h(c, in)
+		if err != nil {
+			return err
+		}
+		if body == nil {
+			return c.NoContent(status)
+		}
+		return openapi.WriteJSON(c, status, body)
+	}
 }
 
 // serve is --serve: both servers until ctx is done.

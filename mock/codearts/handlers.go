@@ -1,11 +1,8 @@
 package codearts
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -25,8 +22,8 @@ const (
 )
 
 // Handlers returns the fake's handlers by operationId.
-func (f *Fake) Handlers() map[string]echo.HandlerFunc {
-	return map[string]echo.HandlerFunc{
+func (f *Fake) Handlers() map[string]openapi.Handler {
+	return map[string]openapi.Handler{
 		OpCreate:     f.create,
 		OpShow:       f.show,
 		OpList:       f.list,
@@ -37,20 +34,22 @@ func (f *Fake) Handlers() map[string]echo.HandlerFunc {
 }
 
 // create is CreateRepository.
-func (f *Fake) create(c echo.Context) error {
-	data, err := io.ReadAll(c.Request().Body)
+func (f *Fake) create(c echo.Context, in openapi.Request) (int, any, error) {
+	body, err := createBodyOf(in.Body)
 	if err != nil {
-		return paramInvalid("body: could not be read")
+		return 0, nil, err
 	}
-	var body createBody
-	if err := json.Unmarshal(data, &body); err != nil {
-		return paramInvalid("body: %v", err)
+	repo, err := f.createIn(f.storeFor(c), body, f.newID)
+	if err != nil {
+		return 0, nil, err
 	}
-	repo, cerr := f.createIn(f.storeFor(c), &body, f.newID)
-	if cerr != nil {
-		return cerr
-	}
-	return writeJSON(c, createResponse{Result: createResult{RepositoryUUID: repo.UUID}, Status: statusSuccess})
+	// CreateRepositoryResponse, whose result is the SDK's Repository model,
+	// as a JSON value: the answer of the hot path is not written and read
+	// back from a struct.
+	return http.StatusOK, map[string]any{
+		"result": map[string]any{"repository_uuid": repo.UUID},
+		"status": statusSuccess,
+	}, nil
 }
 
 // createIn checks b and stores it in s; fixtures take the same path.
@@ -79,16 +78,16 @@ func (f *Fake) createIn(s *Store, b *createBody, newID func() string) (Repositor
 }
 
 // show is ShowRepositoryByUuid.
-func (f *Fake) show(c echo.Context) error {
-	id, err := repositoryUUIDOf(c)
+func (f *Fake) show(c echo.Context, in openapi.Request) (int, any, error) {
+	id, err := repositoryUUIDOf(in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	r, ok := f.storeFor(c).Get(id)
 	if !ok {
-		return errNoRepository(id)
+		return 0, nil, errNoRepository(id)
 	}
-	return writeJSON(c, showResponse{Result: infoV2(r), Status: statusSuccess})
+	return http.StatusOK, showResponse{Result: infoV2(r), Status: statusSuccess}, nil
 }
 
 // status is ListRepositoryStatus, which the SDK describes as "see the
@@ -98,44 +97,44 @@ func (f *Fake) show(c echo.Context) error {
 // as the creation status in RepoInfoV2.status's codes (0 created, 1 being
 // created, 2 creation failed, 3 frozen, 4 closed), so a repository the
 // fake holds answers 0.
-func (f *Fake) status(c echo.Context) error {
-	id, err := repositoryUUIDOf(c)
+func (f *Fake) status(c echo.Context, in openapi.Request) (int, any, error) {
+	id, err := repositoryUUIDOf(in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if _, ok := f.storeFor(c).Get(id); !ok {
-		return errNoRepository(id)
+		return 0, nil, errNoRepository(id)
 	}
-	return writeJSON(c, statusResponse{Result: creationCreated, Status: statusSuccess})
+	return http.StatusOK, statusResponse{Result: creationCreated, Status: statusSuccess}, nil
 }
 
 // delete is DeleteRepository.
-func (f *Fake) delete(c echo.Context) error {
-	id, err := repositoryUUIDOf(c)
+func (f *Fake) delete(c echo.Context, in openapi.Request) (int, any, error) {
+	id, err := repositoryUUIDOf(in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if !f.storeFor(c).delete(id) {
-		return errNoRepository(id)
+		return 0, nil, errNoRepository(id)
 	}
-	return writeJSON(c, boolResponse{Result: true, Status: statusSuccess})
+	return http.StatusOK, boolResponse{Result: true, Status: statusSuccess}, nil
 }
 
 // list is GetAllRepositoryByProjectId. Assumption: projects are not
 // modelled, so any well-formed project_uuid exists and one without
 // repositories lists none.
-func (f *Fake) list(c echo.Context) error {
-	project, err := projectUUIDOf(c)
+func (f *Fake) list(c echo.Context, in openapi.Request) (int, any, error) {
+	project, err := projectUUIDOf(in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	index, err := intParam(c, "page_index", 1, 1, 0)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	size, err := intParam(c, "page_size", defaultPageSize, 1, maxPageSize)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	// Assumption: the vendor's "fuzzy search by repository name" is a
 	// case-insensitive substring match.
@@ -153,56 +152,44 @@ func (f *Fake) list(c echo.Context) error {
 			page = append(page, info(r))
 		}
 	}
-	return writeJSON(c, listResponse{Result: repoListInfo{Repositorys: page, Total: len(matched)}, Status: statusSuccess})
+	return http.StatusOK, listResponse{Result: repoListInfo{Repositorys: page, Total: len(matched)}, Status: statusSuccess}, nil
 }
 
 // nameExists is ShowRepositoryNameExist. The SDK documents the sense:
 // result is false when the repository exists and true when it does not.
 // Assumption: a name that breaks the create rules is refused with 400
 // CH.010001 rather than answered.
-func (f *Fake) nameExists(c echo.Context) error {
-	project, err := projectUUIDOf(c)
+func (f *Fake) nameExists(c echo.Context, in openapi.Request) (int, any, error) {
+	project, err := projectUUIDOf(in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	name := pathParam(c, "repository_name")
+	name := in.Params["repository_name"]
 	if msg := checkName(name); msg != "" {
-		return paramInvalid("repository_name: %s", msg)
+		return 0, nil, paramInvalid("repository_name: %s", msg)
 	}
 	free := !f.storeFor(c).nameTaken(project, name)
-	return writeJSON(c, boolResponse{Result: free, Status: statusSuccess})
+	return http.StatusOK, boolResponse{Result: free, Status: statusSuccess}, nil
 }
 
 func errNoRepository(id string) *Error {
 	return notFound("repository %s does not exist", id)
 }
 
-// pathParam returns a path parameter decoded: echo gives it as it was on the wire.
-func pathParam(c echo.Context, name string) string {
-	v := c.Param(name)
-	if c.Request().URL.RawPath == "" {
-		return v
-	}
-	if u, err := url.PathUnescape(v); err == nil {
-		return u
-	}
-	return v
-}
-
 // repositoryUUIDOf returns the repository_uuid path parameter.
 // Assumption: one that is not 32 characters long (the documented length)
 // is a bad parameter, 400 CH.010001; a well-formed one that names no
 // repository is 404 CH.000404.
-func repositoryUUIDOf(c echo.Context) (string, *Error) {
-	id := pathParam(c, "repository_uuid")
+func repositoryUUIDOf(in openapi.Request) (string, *Error) {
+	id := in.Params["repository_uuid"]
 	if !isRepositoryUUID(id) {
 		return "", paramInvalid("repository_uuid: must be 32 characters")
 	}
 	return id, nil
 }
 
-func projectUUIDOf(c echo.Context) (string, *Error) {
-	id := pathParam(c, "project_uuid")
+func projectUUIDOf(in openapi.Request) (string, *Error) {
+	id := in.Params["project_uuid"]
 	if msg := checkProjectUUID(id); msg != "" {
 		return "", paramInvalid("project_uuid: %s", msg)
 	}
@@ -256,7 +243,3 @@ func info(r Repository) repoInfo {
 		CreateAt:        r.CreatedAt.UTC().Format(timeLayout),
 	}
 }
-
-// writeJSON answers 200 with v, without HTML escaping, so that names and
-// URLs come back byte for byte.
-func writeJSON(c echo.Context, v any) error { return openapi.WriteJSON(c, http.StatusOK, v) }

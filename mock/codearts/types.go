@@ -23,17 +23,6 @@ type createBody struct {
 	GroupID         *int32  `json:"group_id,omitempty"`
 }
 
-// createResponse is CreateRepositoryResponse.
-type createResponse struct {
-	Result createResult `json:"result"`
-	Status string       `json:"status"`
-}
-
-// createResult is the SDK's Repository model.
-type createResult struct {
-	RepositoryUUID string `json:"repository_uuid"`
-}
-
 // showResponse is ShowRepositoryByUuidResponse.
 type showResponse struct {
 	Result repoInfoV2 `json:"result"`

@@ -1,15 +1,18 @@
 package endor
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // authInfo is GET /v1/auth, the token check Endor's SDK makes before it
 // uses a bearer token: 200 with what the token is, or (from Authenticate)
 // the vendor's verbatim 401, which makes the SDK drop the token.
-func (f *Fake) authInfo(c echo.Context) error {
+func (f *Fake) authInfo(c echo.Context, _ openapi.Request) (int, any, error) {
 	g := grantOf(c)
 	exp := g.expires
 	if exp.IsZero() {
@@ -22,7 +25,7 @@ func (f *Fake) authInfo(c echo.Context) error {
 	info.ExpirationTime = exp
 	info.AuthenticationSource = source
 	info.User.Meta.Name = user
-	return writeJSON(c, info)
+	return http.StatusOK, info, nil
 }
 
 // splitPrincipal reads user@idp@source (key@repomock@api-key) as its user

@@ -7,12 +7,13 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // fill stores n repository versions in ns of s, as creates would.
@@ -26,7 +27,7 @@ func fill(f *Fake, s *Store, ns string, n int) {
 		}
 		b.Context = Context{ID: b.Meta.Name, Type: "CONTEXT_TYPE_REF"}
 		b.Spec = []byte(`{"version":{"ref":"` + b.Meta.Name + `"}}`)
-		if _, err := f.upsert(s, ns, b, "bench@repomock@bearer", f.newID); err != nil {
+		if _, _, err := f.upsert(s, ns, b, "bench@repomock@bearer", f.newID); err != nil {
 			panic(err)
 		}
 	}
@@ -77,13 +78,19 @@ func BenchmarkCreateWithStored(b *testing.B) {
 			for i := range b.N {
 				name := "new-" + strconv.Itoa(i)
 				body := `{"meta":{"name":"` + name + `","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"x","type":"CONTEXT_TYPE_REF"}}`
-				req := httptest.NewRequest(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", strings.NewReader(body))
-				rec := httptest.NewRecorder()
-				c := e.NewContext(req, rec)
-				c.SetParamNames(nsParam)
-				c.SetParamValues("acme.prod")
-				if err := f.create(c); err != nil || rec.Code != http.StatusOK {
-					b.Fatalf("create: %v %d", err, rec.Code)
+				req := httptest.NewRequest(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", nil)
+				c := e.NewContext(req, httptest.NewRecorder())
+				// What the pipeline does around the handler: decode, then encode the answer.
+				value, err := openapi.DecodeJSON([]byte(body))
+				if err != nil {
+					b.Fatal(err)
+				}
+				status, out, err := f.create(c, openapi.Request{Body: value, Params: openapi.Params{nsParam: "acme.prod"}})
+				if err != nil || status != http.StatusOK {
+					b.Fatalf("create: %v %d", err, status)
+				}
+				if _, err := openapi.MarshalJSON(out); err != nil {
+					b.Fatal(err)
 				}
 			}
 			if n > 0 { // after the loop: ResetTimer deletes reported metrics

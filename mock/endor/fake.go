@@ -9,7 +9,6 @@ package endor
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -176,7 +175,18 @@ func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 // newID makes a uuid the way Endor's look: 24 lowercase hex digits.
 func (f *Fake) newID() string {
 	d := f.draws(2)
-	return fmt.Sprintf("%016x%08x", d[0], uint32(d[1]))
+	var id [24]byte
+	hexDigits(id[:16], d[0])
+	hexDigits(id[16:], uint64(uint32(d[1])))
+	return string(id[:])
+}
+
+// hexDigits writes the low len(dst) hex digits of n into dst, as %0*x does.
+func hexDigits(dst []byte, n uint64) {
+	for i := len(dst) - 1; i >= 0; i-- {
+		dst[i] = "0123456789abcdef"[n&0xf]
+		n >>= 4
+	}
 }
 
 // draws takes n draws together, so that concurrent requests never
@@ -197,7 +207,9 @@ func tokenPrincipal(token string) string {
 	for i := 0; i < len(token); i++ {
 		h = (h ^ uint32(token[i])) * 16777619
 	}
-	return fmt.Sprintf("token-%08x@repomock@bearer", h)
+	var hex [8]byte
+	hexDigits(hex[:], uint64(h))
+	return "token-" + string(hex[:]) + "@repomock@bearer"
 }
 
 const (
@@ -221,7 +233,7 @@ func (f *Fake) Authenticate(c echo.Context) error {
 	if !ok {
 		return errUnauthenticated()
 	}
-	if ns := c.Param(nsParam); ns != "" {
+	if ns := openapi.Param(c, nsParam); ns != "" {
 		if err := checkNamespace(ns); err != nil {
 			return err
 		}
@@ -283,5 +295,3 @@ func (f *Fake) issueToken(k APIKey) apiKeyResponse {
 	f.mu.Unlock()
 	return apiKeyResponse{Token: tok, ExpirationTime: exp}
 }
-
-func writeJSON(c echo.Context, v any) error { return openapi.WriteJSON(c, http.StatusOK, v) }

@@ -106,7 +106,7 @@ func (fx *Fixtures) apply(f *Fake, s *Store) {
 		body := v.createBody
 		// The only error upsert can return is a JSON encoding failure, and
 		// ParseFixtures decoded every part of body from valid JSON.
-		_, _ = f.upsert(s, v.Namespace, &body, fixturePrincipal, newID)
+		_, _, _ = f.upsert(s, v.Namespace, &body, fixturePrincipal, newID)
 	}
 }
 

@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // Limits the vendor documents that the published schema does not carry
@@ -32,8 +33,8 @@ const (
 )
 
 // Handlers returns the fake's handlers by operationId.
-func (f *Fake) Handlers() map[string]echo.HandlerFunc {
-	return map[string]echo.HandlerFunc{
+func (f *Fake) Handlers() map[string]openapi.Handler {
+	return map[string]openapi.Handler{
 		OpCreate:      f.create,
 		OpList:        f.list,
 		OpGet:         f.get,
@@ -42,17 +43,6 @@ func (f *Fake) Handlers() map[string]echo.HandlerFunc {
 		OpAPIKeyToken: f.apiKeyToken,
 		OpAuthInfo:    f.authInfo,
 	}
-}
-
-func namespaceOf(c echo.Context) string {
-	ns := c.Param(nsParam)
-	if c.Request().URL.RawPath == "" {
-		return ns
-	}
-	if u, err := url.PathUnescape(ns); err == nil {
-		return u
-	}
-	return ns
 }
 
 // grantOf is what Authenticate found the request's token allows.
@@ -66,27 +56,31 @@ func principalOf(c echo.Context) string { return grantOf(c).principal }
 // create is CreateRepositoryVersion: create, or update the object with the
 // same upsert key (parent, name and context) in the namespace. Both answer
 // 200 with the object.
-func (f *Fake) create(c echo.Context) error {
-	ns := namespaceOf(c)
+func (f *Fake) create(c echo.Context, in openapi.Request) (int, any, error) {
+	ns := in.Params[nsParam]
 	if err := checkNamespace(ns); err != nil {
-		return err
+		return 0, nil, err
 	}
-	var body createBody
-	if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
-		return invalidArgument("body: %v", err)
-	}
-	if err := checkBody(&body); err != nil {
-		return err
-	}
-	rec, err := f.upsert(f.storeFor(c), ns, &body, principalOf(c), f.newID)
+	body, err := createBodyOf(in.Body)
 	if err != nil {
-		return err
+		return 0, nil, invalidArgument("body: %v", err)
 	}
-	return c.JSONBlob(http.StatusOK, rec.json)
+	if err := checkBody(body); err != nil {
+		return 0, nil, err
+	}
+	_, obj, err := f.upsert(f.storeFor(c), ns, body, principalOf(c), f.newID)
+	if err != nil {
+		return 0, nil, err
+	}
+	// The object's spec and scan_object are the request's, written.
+	m := in.Body.(map[string]any)
+	return http.StatusOK, obj.valueWith(m["spec"], m["scan_object"]), nil
 }
 
-func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID func() string) (*record, error) {
-	return s.upsert(ns, keyOf(body.Meta, body.Context), func(old *RepositoryVersion, id string) RepositoryVersion {
+// upsert stores body, and returns the record stored and the object it holds.
+func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID func() string) (*record, *RepositoryVersion, error) {
+	var stored RepositoryVersion
+	rec, err := s.upsert(ns, keyOf(body.Meta, body.Context), func(old *RepositoryVersion, id string) RepositoryVersion {
 		now := f.now() // read under the store lock, so update times never go backwards
 		obj := RepositoryVersion{
 			UUID:       id,
@@ -112,8 +106,10 @@ func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID f
 			obj.Meta.CreateTime, obj.Meta.CreatedBy = old.Meta.CreateTime, old.Meta.CreatedBy
 		}
 		obj.Context.WillBeDeletedAt = deletionTime(obj.Context.Type, obj.Meta.CreateTime)
+		stored = obj
 		return obj
 	}, newID)
+	return rec, &stored, err
 }
 
 // deletionTime is context.will_be_deleted_at for an object created at
@@ -202,49 +198,47 @@ func isAnnotationKey(k string) bool {
 	return true
 }
 
-func uuidOf(c echo.Context) (string, error) {
-	id := c.Param("uuid")
+func uuidOf(in openapi.Request) (string, error) {
+	id := in.Params["uuid"]
 	if !isUUID(id) {
 		return "", invalidArgument("uuid: %q is not a valid uuid: must be 24 lowercase hexadecimal characters", clipValue(id))
 	}
 	return id, nil
 }
 
-func (f *Fake) get(c echo.Context) error {
-	id, err := uuidOf(c)
+func (f *Fake) get(c echo.Context, in openapi.Request) (int, any, error) {
+	id, err := uuidOf(in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	ns := namespaceOf(c)
+	ns := in.Params[nsParam]
 	rec, ok := f.storeFor(c).get(ns, id)
 	if !ok {
-		return notFound("repository version %q not found in namespace %q", id, ns)
+		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
-	return c.JSONBlob(http.StatusOK, rec.json)
+	return http.StatusOK, json.RawMessage(rec.json), nil
 }
 
-func (f *Fake) delete(c echo.Context) error {
-	id, err := uuidOf(c)
+func (f *Fake) delete(c echo.Context, in openapi.Request) (int, any, error) {
+	id, err := uuidOf(in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	ns := namespaceOf(c)
+	ns := in.Params[nsParam]
 	if !f.storeFor(c).delete(ns, id) {
-		return notFound("repository version %q not found in namespace %q", id, ns)
+		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
-	return c.JSONBlob(http.StatusOK, []byte("{}"))
+	return http.StatusOK, map[string]any{}, nil
 }
 
-func (f *Fake) apiKeyToken(c echo.Context) error {
-	var req apiKeyRequest
-	if err := json.NewDecoder(c.Request().Body).Decode(&req); err != nil {
-		return invalidArgument("body: %v", err)
-	}
+func (f *Fake) apiKeyToken(_ echo.Context, in openapi.Request) (int, any, error) {
+	body, _ := in.Body.(map[string]any)
+	req := apiKeyRequest{Key: str(body, "key"), Secret: str(body, "secret")}
 	k, ok := f.checkKey(req)
 	if !ok {
-		return newError(http.StatusUnauthorized, codeUnauthenticated, "invalid API key or secret")
+		return 0, nil, newError(http.StatusUnauthorized, codeUnauthenticated, "invalid API key or secret")
 	}
-	return writeJSON(c, f.issueToken(k))
+	return http.StatusOK, f.issueToken(k), nil
 }
 
 // checkKey accepts a configured pair, or, when none is configured, any

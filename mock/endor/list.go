@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // The query parameters the list implements.
@@ -66,22 +69,22 @@ type listRequest struct {
 	byTime      *groupByTime
 }
 
-func (f *Fake) list(c echo.Context) error {
+func (f *Fake) list(c echo.Context, in openapi.Request) (int, any, error) {
 	req, err := parseList(c.QueryParams())
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	// now() in a filter is the fake's clock, read once for the whole list.
 	req.q.now = f.now()
 	req.q.reach = grantOf(c).allows
-	recs := f.storeFor(c).list(namespaceOf(c), req.q)
+	recs := f.storeFor(c).list(in.Params[nsParam], req.q)
 	switch {
 	case req.count:
-		return writeJSON(c, listResponse{CountResponse: &countResponse{Count: len(recs)}})
+		return http.StatusOK, listResponse{CountResponse: &countResponse{Count: len(recs)}}, nil
 	case req.group != nil:
-		return writeJSON(c, listResponse{GroupResponse: req.group.groups(recs)})
+		return http.StatusOK, listResponse{GroupResponse: req.group.groups(recs)}, nil
 	case req.byTime != nil:
-		return writeJSON(c, listResponse{GroupResponse: req.byTime.groups(recs)})
+		return http.StatusOK, listResponse{GroupResponse: req.byTime.groups(recs)}, nil
 	}
 	start := req.start
 	if req.pageID != "" {
@@ -89,7 +92,7 @@ func (f *Fake) list(c echo.Context) error {
 		// page at that object; one not in the list is refused.
 		start = slices.IndexFunc(recs, func(r *record) bool { return r.uuid == req.pageID })
 		if start < 0 {
-			return invalidArgument("%s: no object with uuid %q in this list", pPageID, req.pageID)
+			return 0, nil, invalidArgument("%s: no object with uuid %q in this list", pPageID, req.pageID)
 		}
 	}
 	body := &listBody{Objects: []json.RawMessage{}}
@@ -99,7 +102,7 @@ func (f *Fake) list(c echo.Context) error {
 			obj := json.RawMessage(rec.json)
 			if req.mask != nil {
 				if obj, err = masked(rec.json, req.mask); err != nil {
-					return err
+					return 0, nil, err
 				}
 			}
 			body.Objects = append(body.Objects, obj)
@@ -109,7 +112,7 @@ func (f *Fake) list(c echo.Context) error {
 			body.Response.NextPageID = recs[end].uuid
 		}
 	}
-	return writeJSON(c, listResponse{List: body})
+	return http.StatusOK, listResponse{List: body}, nil
 }
 
 // parseList reads the query. An empty value is an absent one, as an unset

@@ -1,6 +1,7 @@
 package endor
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"slices"
@@ -8,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/repomock/repomock/mock/openapi"
 )
 
 // Store holds the repository versions of one session, namespace by
@@ -19,6 +18,7 @@ type Store struct {
 	mu         sync.RWMutex
 	namespaces map[string]*namespace
 	uuids      map[string]struct{} // every uuid in use, so none is handed out twice
+	scratch    []byte              // where newRecord writes, under mu
 }
 
 type namespace struct {
@@ -57,11 +57,14 @@ type record struct {
 	doc       atomic.Pointer[map[string]any] // as filters and sorting see it
 }
 
-func newRecord(obj RepositoryVersion) (*record, error) {
-	data, err := openapi.MarshalJSON(obj)
+// newRecord is called with s.mu held.
+func (s *Store) newRecord(obj RepositoryVersion) (*record, error) {
+	data, err := obj.appendJSON(s.scratch[:0])
 	if err != nil {
 		return nil, err
 	}
+	s.scratch = data[:0]
+	data = bytes.Clone(data) // no spare capacity kept per object
 	return &record{
 		uuid:      obj.UUID,
 		key:       keyOf(obj.Meta.WritableMeta, obj.Context),
@@ -148,7 +151,7 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 	defer s.mu.Unlock()
 	n := s.ns(ns)
 	if sl := n.byKey[key]; sl != nil {
-		rec, err := newRecord(build(sl.rec.stored(), sl.rec.uuid))
+		rec, err := s.newRecord(build(sl.rec.stored(), sl.rec.uuid))
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +162,7 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 	for _, taken := s.uuids[id]; taken; _, taken = s.uuids[id] {
 		id = newID()
 	}
-	rec, err := newRecord(build(nil, id))
+	rec, err := s.newRecord(build(nil, id))
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +191,7 @@ func (s *Store) update(ns, uuid string, build func(old *record) (RepositoryVersi
 	if err != nil {
 		return nil, err
 	}
-	rec, err := newRecord(obj)
+	rec, err := s.newRecord(obj)
 	if err != nil {
 		return nil, err
 	}

@@ -126,13 +126,3 @@ type authInfoResponse struct {
 		} `json:"meta"`
 	} `json:"user"`
 }
-
-// updateBody is the body of UpdateRepositoryVersion. The object is kept
-// as sent: only the paths of the mask are read out of it.
-type updateBody struct {
-	Object  json.RawMessage `json:"object"`
-	Request struct {
-		UpdateMask string `json:"update_mask"`
-		Force      bool   `json:"force"`
-	} `json:"request"`
-}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // Field paths of a RepositoryVersion update mask, from the generated
@@ -33,30 +35,30 @@ var (
 // in the object. Only the fields the mask names change (a named field the
 // object leaves out is cleared), update_time and updated_by are refreshed,
 // and the answer is the whole object. Bad input changes nothing.
-func (f *Fake) update(c echo.Context) error {
-	ns := namespaceOf(c)
+func (f *Fake) update(c echo.Context, in openapi.Request) (int, any, error) {
+	ns := in.Params[nsParam]
 	if err := checkNamespace(ns); err != nil {
-		return err
+		return 0, nil, err
 	}
-	var body updateBody
-	if err := json.NewDecoder(c.Request().Body).Decode(&body); err != nil {
-		return invalidArgument("body: %v", err)
-	}
-	paths, err := parseMask(body.Request.UpdateMask)
+	body, _ := in.Body.(map[string]any)
+	request, _ := body["request"].(map[string]any)
+	paths, err := parseMask(str(request, "update_mask"))
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	patch, err := decodeTree(body.Object)
-	if err != nil {
-		return invalidArgument("object: %v", err)
+	// The schema makes object an object.
+	patch, ok := body["object"].(map[string]any)
+	if !ok {
+		return 0, nil, invalidArgument("object: must be an object")
 	}
 	id, _ := patch["uuid"].(string)
 	if !isUUID(id) {
-		return invalidArgument("object.uuid: %q is not a valid uuid: must be 24 lowercase hexadecimal characters", clipValue(id))
+		return 0, nil, invalidArgument("object.uuid: %q is not a valid uuid: must be 24 lowercase hexadecimal characters", clipValue(id))
 	}
 	// force is accepted and changes nothing. Assumption: the vendor does
 	// not say what it forces, and no rule here could be forced past.
-	rec, err := f.storeFor(c).update(ns, id, func(old *record) (RepositoryVersion, error) {
+	var updated RepositoryVersion
+	_, err = f.storeFor(c).update(ns, id, func(old *record) (RepositoryVersion, error) {
 		tree, err := decodeTree(old.json)
 		if err != nil {
 			return RepositoryVersion{}, err
@@ -74,12 +76,13 @@ func (f *Fake) update(c echo.Context) error {
 		}
 		obj.Meta.UpdateTime = f.now()
 		obj.Meta.UpdatedBy = principalOf(c)
+		updated = obj
 		return obj, nil
 	})
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	return c.JSONBlob(http.StatusOK, rec.json)
+	return http.StatusOK, updated.value(), nil
 }
 
 // parseMask reads "meta.tags,spec" into its paths, in proto field names.

@@ -95,7 +95,7 @@ func (e *testError) Error() string { return e.Msg }
 // newServer serves petSpec with handler h behind the middleware and an error
 // handler that renders any error as {"message": …} with the status the
 // middleware suggests.
-func newServer(t *testing.T, opts openapi.Options, h echo.HandlerFunc) *echo.Echo {
+func newServer(t *testing.T, opts openapi.Options, h openapi.Handler) *echo.Echo {
 	t.Helper()
 	v, err := openapi.New(loadDoc(t, petSpec), opts)
 	if err != nil {
@@ -122,14 +122,14 @@ func newServer(t *testing.T, opts openapi.Options, h echo.HandlerFunc) *echo.Ech
 		}
 		_ = c.JSON(status, map[string]string{"message": err.Error()})
 	}
-	if err := v.Register(e, map[string]echo.HandlerFunc{"CreatePet": h}); err != nil {
+	if err := v.Register(e, map[string]openapi.Handler{"CreatePet": h}); err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
 
-func okHandler(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"id": "p1", "owner": c.Param("owner.name")})
+func okHandler(_ echo.Context, in openapi.Request) (int, any, error) {
+	return http.StatusOK, map[string]any{"id": "p1", "owner": in.Params["owner.name"]}, nil
 }
 
 type response struct {
@@ -156,9 +156,9 @@ const good = `{"meta":{"name":"rex","kind":"dog"}}`
 
 func TestRequestPassesToHandler(t *testing.T) {
 	var called bool
-	e := newServer(t, openapi.Options{}, func(c echo.Context) error {
+	e := newServer(t, openapi.Options{}, func(c echo.Context, in openapi.Request) (int, any, error) {
 		called = true
-		return okHandler(c)
+		return okHandler(c, in)
 	})
 	// The document's servers name https://api.example.com/; the request goes
 	// to example.com's stand-in, httptest's default host, and still routes.
@@ -207,7 +207,7 @@ func TestRequestFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var called bool
-			e := newServer(t, openapi.Options{}, func(c echo.Context) error { called = true; return okHandler(c) })
+			e := newServer(t, openapi.Options{}, func(c echo.Context, in openapi.Request) (int, any, error) { called = true; return okHandler(c, in) })
 			r := do(t, e, http.MethodPost, tc.target, tc.ct, tc.body)
 			if r.status != tc.status {
 				t.Errorf("status = %d, want %d (%s)", r.status, tc.status, r.raw)
@@ -260,8 +260,8 @@ func TestUnknownFields(t *testing.T) {
 	}
 }
 
-func badResponse(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"id": 42}) // id must be a string; owner is missing
+func badResponse(echo.Context, openapi.Request) (int, any, error) {
+	return http.StatusOK, map[string]any{"id": json.Number("42")}, nil // id must be a string; owner is missing
 }
 
 func TestResponseFailure(t *testing.T) {
@@ -308,7 +308,7 @@ paths:
 		t.Fatal(err)
 	}
 	e := echo.New()
-	if err := v.Register(e, map[string]echo.HandlerFunc{"A": func(c echo.Context) error { return c.NoContent(http.StatusTeapot) }}); err != nil {
+	if err := v.Register(e, map[string]openapi.Handler{"A": func(echo.Context, openapi.Request) (int, any, error) { return http.StatusTeapot, nil, nil }}); err != nil {
 		t.Fatal(err)
 	}
 	if r := do(t, e, http.MethodGet, "/a", "", ""); r.status != http.StatusInternalServerError {
@@ -319,8 +319,8 @@ paths:
 func TestErrorResponsesAreChecked(t *testing.T) {
 	// A handler's error is rendered by the error handler and then checked
 	// like any response: here the rendered body matches the default response.
-	e := newServer(t, openapi.Options{}, func(echo.Context) error {
-		return &testError{status: http.StatusConflict, Msg: "taken"}
+	e := newServer(t, openapi.Options{}, func(echo.Context, openapi.Request) (int, any, error) {
+		return 0, nil, &testError{status: http.StatusConflict, Msg: "taken"}
 	})
 	r := do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/json", good)
 	if r.status != http.StatusConflict || r.body["message"] != "taken" {
@@ -351,7 +351,7 @@ func TestAuthenticateRunsBeforeValidation(t *testing.T) {
 }
 
 func TestPanicLeavesNoHalfResponse(t *testing.T) {
-	e := newServer(t, openapi.Options{}, func(c echo.Context) error {
+	e := newServer(t, openapi.Options{}, func(c echo.Context, _ openapi.Request) (int, any, error) {
 		_ = c.String(http.StatusOK, "partial")
 		panic("boom")
 	})
@@ -376,10 +376,10 @@ func TestRegisterKeepsSpecAndHandlersInStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := v.Register(echo.New(), map[string]echo.HandlerFunc{}); err == nil || !strings.Contains(err.Error(), "CreatePet") {
+	if err := v.Register(echo.New(), map[string]openapi.Handler{}); err == nil || !strings.Contains(err.Error(), "CreatePet") {
 		t.Errorf("missing handler: err = %v", err)
 	}
-	hs := map[string]echo.HandlerFunc{"CreatePet": okHandler, "Stray": okHandler}
+	hs := map[string]openapi.Handler{"CreatePet": okHandler, "Stray": okHandler}
 	if err := v.Register(echo.New(), hs); err == nil || !strings.Contains(err.Error(), "Stray") {
 		t.Errorf("handler without operation: err = %v", err)
 	}
@@ -436,10 +436,10 @@ func TestAuthenticateMayReadTheBody(t *testing.T) {
 		seenByAuth = string(b)
 		return err
 	}
-	e := newServer(t, openapi.Options{Authenticate: auth}, func(c echo.Context) error {
+	e := newServer(t, openapi.Options{Authenticate: auth}, func(c echo.Context, in openapi.Request) (int, any, error) {
 		b, _ := io.ReadAll(c.Request().Body)
 		seenByHandler = string(b)
-		return okHandler(c)
+		return okHandler(c, in)
 	})
 	if r := do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/json", good); r.status != http.StatusOK {
 		t.Fatalf("status %d: %s", r.status, r.raw)
@@ -465,15 +465,15 @@ func TestBodyLimitComesBeforeAuthenticate(t *testing.T) {
 // application/json, on the way in and on the way out; without the option
 // it is refused, and a response in it breaks the spec.
 func TestJSONMediaTypes(t *testing.T) {
-	compact := func(c echo.Context) error {
+	compact := func(c echo.Context, _ openapi.Request) (int, any, error) {
 		c.Response().Header().Set("Content-Type", "application/jsoncompact")
-		return c.JSONBlob(http.StatusOK, []byte(`{"id":"p1","owner":"alice"}`))
+		return http.StatusOK, json.RawMessage(`{"id":"p1","owner":"alice"}`), nil
 	}
-	e := newServer(t, openapi.Options{JSONMediaTypes: []string{"application/jsoncompact"}}, func(c echo.Context) error {
+	e := newServer(t, openapi.Options{JSONMediaTypes: []string{"application/jsoncompact"}}, func(c echo.Context, in openapi.Request) (int, any, error) {
 		if ct := c.Request().Header.Get("Content-Type"); ct != "application/jsoncompact; charset=utf-8" {
 			t.Errorf("the handler sees Content-Type %q, want the client's", ct)
 		}
-		return compact(c)
+		return compact(c, in)
 	})
 	r := do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/jsoncompact; charset=utf-8", good)
 	if r.status != http.StatusOK {
@@ -524,11 +524,11 @@ paths:
 			t.Fatal(err)
 		}
 		e := echo.New()
-		if err := v.Register(e, map[string]echo.HandlerFunc{"GetID": func(c echo.Context) error {
+		if err := v.Register(e, map[string]openapi.Handler{"GetID": func(c echo.Context, _ openapi.Request) (int, any, error) {
 			if tc.header != "" {
 				c.Response().Header().Set("X-Request-Id", tc.header)
 			}
-			return c.JSONBlob(http.StatusOK, []byte(`{}`))
+			return http.StatusOK, map[string]any{}, nil
 		}}); err != nil {
 			t.Fatal(err)
 		}
@@ -546,5 +546,69 @@ func TestMarshalJSON(t *testing.T) {
 	}
 	if want := `{"m":"a<b & c>d"}`; string(got) != want {
 		t.Errorf("MarshalJSON = %q, want %q (no HTML escaping, no newline)", got, want)
+	}
+}
+
+// readOnly and writeOnly keep their meaning where a schema has them: a
+// required readOnly property may be left out of a request, and a writeOnly
+// one out of a response, where it is refused.
+func TestReadOnlyAndWriteOnly(t *testing.T) {
+	const spec = `
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /things:
+    post:
+      operationId: Make
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [id, name]
+              properties:
+                id: {type: string, readOnly: true}
+                name: {type: string}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [name, secret]
+                properties:
+                  name: {type: string}
+                  secret: {type: string, writeOnly: true}
+`
+	for _, tc := range []struct {
+		name   string
+		answer map[string]any
+		status int
+	}{
+		{"without the writeOnly property", map[string]any{"name": "a"}, http.StatusOK},
+		{"with the writeOnly property", map[string]any{"name": "a", "secret": "s"}, http.StatusInternalServerError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := openapi.New(loadDoc(t, spec), openapi.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := echo.New()
+			called := false
+			if err := v.Register(e, map[string]openapi.Handler{"Make": func(echo.Context, openapi.Request) (int, any, error) {
+				called = true
+				return http.StatusOK, tc.answer, nil
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			if r := do(t, e, http.MethodPost, "/things", "application/json", `{"name":"a"}`); r.status != tc.status {
+				t.Errorf("status %d, want %d: %s", r.status, tc.status, r.raw)
+			}
+			if !called {
+				t.Error("the request without its readOnly id did not reach the handler")
+			}
+		})
 	}
 }

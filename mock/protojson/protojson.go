@@ -19,7 +19,6 @@ package protojson
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,7 +54,7 @@ var _ openapi.Codec = Codec{}
 // are for the validator to judge.
 func (Codec) DecodeRequest(s *openapi3.Schema, body any) (any, []openapi.Violation) {
 	n := normaliser{strict: true}
-	out, _ := n.value(s, body, "", true)
+	out, _ := n.value(s, body, nil, true)
 	return out, n.violations
 }
 
@@ -66,7 +65,7 @@ func (Codec) DecodeRequest(s *openapi3.Schema, body any) (any, []openapi.Violati
 func (c Codec) EncodeResponse(ctx echo.Context, s *openapi3.Schema, body any) any {
 	if c.Compact != nil && c.Compact(ctx) {
 		n := normaliser{}
-		out, keep := n.value(s, body, "", true)
+		out, keep := n.value(s, body, nil, true)
 		if !keep {
 			return map[string]any{}
 		}
@@ -134,16 +133,16 @@ type normaliser struct {
 	violations []openapi.Violation
 }
 
-func (n *normaliser) fail(path, format string, args ...any) {
+func (n *normaliser) fail(path *fieldPath, format string, args ...any) {
 	if n.strict {
-		n.violations = append(n.violations, openapi.Violation{Field: path, Reason: fmt.Sprintf(format, args...)})
+		n.violations = append(n.violations, openapi.Violation{Field: path.String(), Reason: fmt.Sprintf(format, args...)})
 	}
 }
 
 // value returns v as protojson reads it, and whether the field is set. A
 // field (field is true) holding its zero value is not set; an element of a
 // list or a value of a map always is.
-func (n *normaliser) value(s *openapi3.Schema, v any, path string, field bool) (any, bool) {
+func (n *normaliser) value(s *openapi3.Schema, v any, path *fieldPath, field bool) (any, bool) {
 	if v == nil {
 		return nil, false
 	}
@@ -154,13 +153,14 @@ func (n *normaliser) value(s *openapi3.Schema, v any, path string, field bool) (
 			return v, true
 		}
 		out := make(map[string]any, len(m))
-		for _, k := range sortedKeys(m) {
+		var buf [32]string
+		for _, k := range sortedKeys(buf[:0], m) {
 			name := k
 			if s.Properties[k] == nil {
 				if p := protoName(s, k); p != "" {
 					name = p
 					if _, both := m[p]; both {
-						n.fail(join(path, k), "is the JSON name of %s, which is given too: a field may be given once", join(path, p))
+						n.fail(&fieldPath{path, k}, "is the JSON name of %s, which is given too: a field may be given once", (&fieldPath{path, p}).String())
 						continue
 					}
 				}
@@ -170,7 +170,7 @@ func (n *normaliser) value(s *openapi3.Schema, v any, path string, field bool) (
 				out[name] = m[k] // unknown: the validator says so
 				continue
 			}
-			if nv, set := n.value(prop, m[k], join(path, name), true); set {
+			if nv, set := n.value(prop, m[k], &fieldPath{path, name}, true); set {
 				out[name] = nv
 			}
 		}
@@ -185,7 +185,7 @@ func (n *normaliser) value(s *openapi3.Schema, v any, path string, field bool) (
 		}
 		elem := value(s.AdditionalProperties.Schema)
 		for k, e := range m {
-			if nv, _ := n.value(elem, e, join(path, k), false); nv != nil {
+			if nv, _ := n.value(elem, e, &fieldPath{path, k}, false); nv != nil {
 				m[k] = nv
 			}
 		}
@@ -200,7 +200,7 @@ func (n *normaliser) value(s *openapi3.Schema, v any, path string, field bool) (
 		}
 		elem := value(s.Items)
 		for i, e := range a {
-			if nv, _ := n.value(elem, e, path+"."+strconv.Itoa(i), false); nv != nil {
+			if nv, _ := n.value(elem, e, &fieldPath{path, strconv.Itoa(i)}, false); nv != nil {
 				a[i] = nv
 			}
 		}
@@ -271,7 +271,12 @@ func populate(s *openapi3.Schema, v any) any {
 		for name, ref := range s.Properties {
 			prop := value(ref)
 			if cur, ok := m[name]; ok {
-				m[name] = populate(prop, cur)
+				switch kindOf(prop) {
+				case kindTimestamp: // rewritten
+					m[name] = populate(prop, cur)
+				case kindMessage, kindMap, kindList: // filled in place
+					populate(prop, cur)
+				}
 				continue
 			}
 			if z, ok := zero(prop); ok && !optional(prop) {
@@ -389,12 +394,29 @@ func enumNames(s *openapi3.Schema) string {
 	return strings.Join(names, ", ")
 }
 
-func join(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
+// fieldPath is where a value is in a body (meta.tags.0), kept as a chain
+// and written out only for a violation.
+type fieldPath struct {
+	parent *fieldPath
+	name   string
 }
 
-// sortedKeys gives violations in the same order every time.
-func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
+func (p *fieldPath) String() string {
+	if p == nil {
+		return ""
+	}
+	if p.parent == nil {
+		return p.name
+	}
+	return p.parent.String() + "." + p.name
+}
+
+// sortedKeys appends m's keys to buf, sorted, so that violations come in
+// the same order every time.
+func sortedKeys(buf []string, m map[string]any) []string {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
+}

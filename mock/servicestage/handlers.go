@@ -2,10 +2,8 @@ package servicestage
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -14,8 +12,8 @@ import (
 )
 
 // Handlers returns the fake's handlers by operationId.
-func (f *Fake) Handlers() map[string]echo.HandlerFunc {
-	return map[string]echo.HandlerFunc{
+func (f *Fake) Handlers() map[string]openapi.Handler {
+	return map[string]openapi.Handler{
 		OpCreateFile:  f.createFile,
 		OpShowContent: f.showContent,
 		OpUpdateFile:  f.updateFile,
@@ -35,9 +33,6 @@ type (
 		Content string `json:"content"`
 		Sha     string `json:"sha"`
 	}
-	pathResponse struct {
-		Path string `json:"path"`
-	}
 	showContentResponse struct {
 		Path     string `json:"path"`
 		Sha      string `json:"sha"`
@@ -51,95 +46,94 @@ type (
 
 // createFile is CreateFile. The spec refuses an empty message or ref (minLength 1).
 // Assumption: an empty commit message is refused (0400): the SDK sends "" for an unset one, and git needs a message.
-func (f *Fake) createFile(c echo.Context) error {
-	loc, path, err := fileTarget(c)
+func (f *Fake) createFile(c echo.Context, in openapi.Request) (int, any, error) {
+	loc, path, err := fileTarget(c, in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	var body fileCreate
-	if err := decodeBody(c, &body); err != nil {
-		return err
-	}
+	body := fileCreate{Message: str(in.Body, "message"), Content: str(in.Body, "content")}
 	if strings.ContainsRune(body.Message, 0) {
-		return paramInvalid("message: must not contain NUL")
+		return 0, nil, paramInvalid("message: must not contain NUL")
 	}
 	data, err := decodeContent(body.Content)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if err := f.storeFor(c).create(loc, path, data); err != nil {
-		return err
+		return 0, nil, err
 	}
-	return openapi.WriteJSON(c, http.StatusOK, pathResponse{Path: path})
+	return http.StatusOK, pathResponse(path), nil
 }
 
-func (f *Fake) showContent(c echo.Context) error {
-	loc, path, err := fileTarget(c)
+func (f *Fake) showContent(c echo.Context, in openapi.Request) (int, any, error) {
+	loc, path, err := fileTarget(c, in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	file, err := f.storeFor(c).get(loc, path)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	// Assumption: sha is the SHA-256 of the content (what UpdateFile and DeleteFile take), not a commit SHA as the SDK comment says.
 	// Assumption: content is always base64, whatever the bytes; the vendor also names text/plain.
-	return openapi.WriteJSON(c, http.StatusOK, showContentResponse{
+	return http.StatusOK, showContentResponse{
 		Path:     path,
 		Sha:      file.sha,
 		Encoding: "base64",
 		Content:  base64.StdEncoding.EncodeToString(file.data),
-	})
+	}, nil
 }
 
-func (f *Fake) updateFile(c echo.Context) error {
-	loc, path, err := fileTarget(c)
+func (f *Fake) updateFile(c echo.Context, in openapi.Request) (int, any, error) {
+	loc, path, err := fileTarget(c, in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	var body fileUpdate
-	if err := decodeBody(c, &body); err != nil {
-		return err
-	}
+	body := fileUpdate{Message: str(in.Body, "message"), Content: str(in.Body, "content"), Sha: str(in.Body, "sha")}
 	data, err := decodeContent(body.Content)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if err := f.storeFor(c).update(loc, path, body.Sha, data); err != nil {
-		return err
+		return 0, nil, err
 	}
-	return openapi.WriteJSON(c, http.StatusOK, pathResponse{Path: path})
+	return http.StatusOK, pathResponse(path), nil
 }
 
-func (f *Fake) deleteFile(c echo.Context) error {
-	loc, path, err := fileTarget(c)
+func (f *Fake) deleteFile(c echo.Context, in openapi.Request) (int, any, error) {
+	loc, path, err := fileTarget(c, in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if err := f.storeFor(c).delete(loc, path, c.QueryParam("sha")); err != nil {
-		return err
+		return 0, nil, err
 	}
 	// The vendor documents 204 with no body.
-	return c.NoContent(http.StatusNoContent)
+	return http.StatusNoContent, nil, nil
 }
 
 // Assumption: GET …/{project}/trees is always ListTrees (echo prefers the static segment), so a
 // root file named "trees" can be created, updated, deleted and listed, but not read.
-func (f *Fake) listTrees(c echo.Context) error {
-	loc, err := refTarget(c)
+func (f *Fake) listTrees(c echo.Context, in openapi.Request) (int, any, error) {
+	loc, err := refTarget(c, in)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	paths, err := f.storeFor(c).list(loc)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	return openapi.WriteJSON(c, http.StatusOK, listTreesResponse{Paths: paths})
+	return http.StatusOK, listTreesResponse{Paths: paths}, nil
 }
 
+// pathResponse is the SDK's answer naming a file, {"path": …}, as a JSON
+// value: the answer of the hot path is not written and read back from a
+// struct.
+func pathResponse(path string) map[string]any { return map[string]any{"path": path} }
+
 // refTarget reads the repository and the ref a request names.
-func refTarget(c echo.Context) (location, *Error) {
-	project, err := slashPath("project", param(c, "project"))
+func refTarget(c echo.Context, in openapi.Request) (location, *Error) {
+	project, err := slashPath("project", in.Params["project"])
 	if err != nil {
 		return location{}, err
 	}
@@ -148,32 +142,19 @@ func refTarget(c echo.Context) (location, *Error) {
 		return location{}, paramInvalid("ref: must be valid UTF-8 without NUL")
 	}
 	return location{
-		repoKey: repoKey{projectID: param(c, "project_id"), namespace: param(c, "namespace"), project: project},
+		repoKey: repoKey{projectID: in.Params["project_id"], namespace: in.Params["namespace"], project: project},
 		ref:     ref,
 	}, nil
 }
 
 // fileTarget reads the ref and the file path a request names.
-func fileTarget(c echo.Context) (location, string, *Error) {
-	loc, err := refTarget(c)
+func fileTarget(c echo.Context, in openapi.Request) (location, string, *Error) {
+	loc, err := refTarget(c, in)
 	if err != nil {
 		return loc, "", err
 	}
-	path, err := slashPath("path", param(c, "path"))
+	path, err := slashPath("path", in.Params["path"])
 	return loc, path, err
-}
-
-// param is a path parameter, percent-decoded: echo leaves escapes in
-// place when the request path has them.
-func param(c echo.Context, name string) string {
-	v := c.Param(name)
-	if c.Request().URL.RawPath == "" {
-		return v
-	}
-	if u, err := url.PathUnescape(v); err == nil {
-		return u
-	}
-	return v
 }
 
 // slashPath turns the vendor's colon form of a path ("app:project.rb")
@@ -198,11 +179,12 @@ func slashPath(field, raw string) (string, *Error) {
 	return p, nil
 }
 
-func decodeBody(c echo.Context, v any) *Error {
-	if err := json.NewDecoder(c.Request().Body).Decode(v); err != nil {
-		return paramInvalid("body: %s", clip(err.Error()))
-	}
-	return nil
+// str is the string field key of a body the Validator checked against
+// the schema.
+func str(body any, key string) string {
+	m, _ := body.(map[string]any)
+	s, _ := m[key].(string)
+	return s
 }
 
 // decodeContent decodes a file's base64 content.
