@@ -243,7 +243,7 @@ func accessKey(authz string) string {
 // Gateway: the upstream's gateway does the vendor's work (content
 // negotiation, compression, request ids). A Huawei answer the proxy makes
 // itself is named in X-Request-Id as the gateway names it; an upstream
-// answer keeps the upstream's.
+// answer keeps the upstream's headers, and is checked with them.
 func (v *proxyVendor) Gateway() echo.MiddlewareFunc {
 	if !v.huawei {
 		return nil
@@ -253,7 +253,7 @@ func (v *proxyVendor) Gateway() echo.MiddlewareFunc {
 			id := v.p.huawei.AssignRequestID(c)
 			res := c.Response()
 			res.Before(func() {
-				if res.Header().Get(huaweiauth.HeaderRequestID) == "" {
+				if answered, _ := c.Get(upstreamAnsweredKey).(bool); !answered {
 					res.Header().Set(huaweiauth.HeaderRequestID, id)
 				}
 			})
@@ -267,6 +267,7 @@ func (v *proxyVendor) Gateway() echo.MiddlewareFunc {
 func (v *proxyVendor) ErrorFor(c echo.Context, status int, message string) error {
 	if answered, _ := c.Get(upstreamAnsweredKey).(bool); answered && status == http.StatusInternalServerError {
 		status = http.StatusBadGateway
+		c.Set(upstreamAnsweredKey, false) // the answer is now the proxy's own
 		message = strings.Replace(message, "repomock: ", "repomock proxy: the upstream's answer: ", 1)
 	}
 	return v.Vendor.ErrorFor(c, status, message)

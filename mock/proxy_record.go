@@ -378,8 +378,19 @@ func fixtureYAML(fx any, id string) ([]byte, error) {
 }
 
 // blockStyle drops the flow style and quotes JSON gave every node, so that
-// the file reads as YAML; the encoder quotes what needs it.
+// the file reads as YAML (the encoder quotes what needs it), and the
+// fields that are null: absent, as a client leaves them.
 func blockStyle(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if v := n.Content[i+1]; v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				continue
+			}
+			kept = append(kept, n.Content[i], n.Content[i+1])
+		}
+		n.Content = kept
+	}
 	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode || n.Kind == yaml.ScalarNode {
 		n.Style = 0
 	}
