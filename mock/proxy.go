@@ -96,7 +96,7 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 	}
 	p := &proxy{cfg: cfg, log: log, clock: sc.Clock, maxBody: sc.MaxBodyBytes, transport: transport,
 		huawei: huaweiauth.New(huaweiauth.Config{Credentials: sc.HuaweiCredentials, Clock: sc.Clock, RequestID: requestIDs(faker(0, 0))}),
-		keys: map[string]string{}}
+		keys:   map[string]string{}}
 	for _, c := range sc.HuaweiCredentials {
 		p.keys[c.AK] = c.SK
 	}

@@ -38,9 +38,9 @@ type recorder struct {
 
 	mu       sync.Mutex
 	counts   map[string]int
-	endor    keyed[endor.FixtureVersion]      // by uuid
+	endor    keyed[endor.FixtureVersion]       // by uuid
 	codearts keyed[codearts.FixtureRepository] // by repository_uuid
-	stage    keyed[proxiedFile]                  // by project, ref and path
+	stage    keyed[proxiedFile]                // by project, ref and path
 }
 
 // proxiedFile is a ServiceStage file seen through the proxy.
