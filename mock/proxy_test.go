@@ -493,3 +493,46 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 		t.Errorf("servicestage file from the recording: %d %s", got.status, got.body)
 	}
 }
+
+// Sessions, faults and the admin API work in proxy mode as in the mock; a
+// session's prefix is the proxy's, not the upstream's.
+func TestProxySessionsAndFaults(t *testing.T) {
+	creds := []huaweiauth.Credential{{AK: proxyAK, SK: proxySK}}
+	up := newUpstream(t, mock.Config{HuaweiCredentials: creds})
+	px := newProxy(t, up.url, mock.ProxyConfig{Server: mock.Config{HuaweiCredentials: creds}})
+	tc := proxyCases()[1]
+	inSession := tc.valid
+	inSession.path = "/__sessions/team-a" + tc.valid.path
+	// Signed over the prefixed path the client used.
+	got := call(t, px, inSession, func(r *http.Request, body []byte) {
+		r.Header.Del("X-Auth-Token")
+		r.Header.Set("Host", r.URL.Host)
+		sdkhmac.Sign(r, body, proxyAK, proxySK, time.Now())
+	})
+	if got.status != 200 {
+		t.Fatalf("create in a session: %d %s", got.status, got.body)
+	}
+	if e := journal(t, up.url); len(e) != 1 || e[0].Path != "/v1/repositories" || e[0].Session != "" {
+		t.Fatalf("upstream journal: %+v", e)
+	}
+	if e := journal(t, px); len(e) != 1 || e[0].Session != "team-a" {
+		t.Fatalf("proxy journal: %+v", e)
+	}
+
+	res, err := http.Post(px+"/__admin/faults", "application/json", strings.NewReader(`{"vendor":"codearts","kind":"error","status":503,"times":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /__admin/faults: %d", res.StatusCode)
+	}
+	got = call(t, px, tc.valid, nil)
+	if got.status != http.StatusServiceUnavailable {
+		t.Fatalf("with a fault: %d %s, want 503", got.status, got.body)
+	}
+	vendorShaped(t, "codearts", got)
+	if n := len(journal(t, up.url)); n != 1 {
+		t.Errorf("the faulted request reached the upstream")
+	}
+}
