@@ -536,3 +536,72 @@ func TestProxySessionsAndFaults(t *testing.T) {
 		t.Errorf("the faulted request reached the upstream")
 	}
 }
+
+// The upstream transport: X-Forwarded-* only when asked for, hop-by-hop
+// headers dropped, the timeout and the body limit answered in the
+// vendor's shape.
+func TestProxyTransport(t *testing.T) {
+	type seen struct{ header http.Header }
+	got := make(chan seen, 1)
+	var mode string
+	var modeMu sync.Mutex
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		modeMu.Lock()
+		m := mode
+		modeMu.Unlock()
+		select {
+		case got <- seen{r.Header.Clone()}:
+		default:
+		}
+		w.Header().Set("X-Request-Id", "0123456789abcdef0123456789abcdef")
+		w.Header().Set("Content-Type", "application/json")
+		switch m {
+		case "slow":
+			time.Sleep(300 * time.Millisecond)
+		case "large":
+			_, _ = w.Write([]byte(`{"result":{"repository_uuid":"` + strings.Repeat("a", 4096) + `"},"status":"success"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"result":{"repository_uuid":"0123456789abcdef0123456789abcdef"},"status":"success"}`))
+	}))
+	defer fake.Close()
+	set := func(m string) {
+		modeMu.Lock()
+		mode = m
+		modeMu.Unlock()
+	}
+	tc := proxyCases()[1]
+	withHop := tc.valid
+	withHop.header = map[string]string{"X-Auth-Token": "t", "Content-Type": "application/json", "Connection": "X-Hop", "X-Hop": "1",
+		"X-Forwarded-For": "203.0.113.9", mock.SessionHeader: "s1"}
+
+	for _, forwarded := range []bool{false, true} {
+		px := newProxy(t, fake.URL, mock.ProxyConfig{ForwardedHeaders: forwarded})
+		if a := call(t, px, withHop, nil); a.status != 200 {
+			t.Fatalf("%d %s", a.status, a.body)
+		}
+		h := (<-got).header
+		if h.Get("X-Hop") != "" || h.Get(mock.SessionHeader) != "" {
+			t.Errorf("forwarded a hop-by-hop or repomock header: %v", h)
+		}
+		if xff := h.Get("X-Forwarded-For"); forwarded != (xff == "127.0.0.1") || strings.Contains(xff, "203.0.113.9") {
+			t.Errorf("--forwarded-headers %v: X-Forwarded-For %q", forwarded, xff)
+		}
+		if h.Get("Accept-Encoding") != "" {
+			t.Errorf("asked the upstream for %q: its answer could not be checked", h.Get("Accept-Encoding"))
+		}
+	}
+
+	set("slow")
+	px := newProxy(t, fake.URL, mock.ProxyConfig{UpstreamTimeout: 50 * time.Millisecond})
+	if a := call(t, px, tc.valid, nil); a.status != http.StatusGatewayTimeout {
+		t.Errorf("slow upstream: %d %s, want 504", a.status, a.body)
+	} else {
+		vendorShaped(t, "codearts", a)
+	}
+	set("large")
+	px = newProxy(t, fake.URL, mock.ProxyConfig{Server: mock.Config{MaxBodyBytes: 1024}})
+	if a := call(t, px, tc.valid, nil); a.status != http.StatusBadGateway || !strings.Contains(string(a.body), "max-body") {
+		t.Errorf("answer over --max-body: %d %s, want 502", a.status, a.body)
+	}
+}
