@@ -54,8 +54,9 @@ type ProxyConfig struct {
 	// UpstreamTimeout bounds each upstream exchange, the answer's body
 	// included. Default DefaultUpstreamTimeout.
 	UpstreamTimeout time.Duration
-	// RecordDir, when set, receives every exchange (the contract suite's
-	// --record files) and the objects seen, as fixture files.
+	// RecordDir, when set, is a new or empty directory that receives the
+	// objects seen, as fixture files, and every exchange (the contract
+	// suite's --record files) in its ExchangesDir.
 	RecordDir string
 	// Transport carries the upstream requests; nil means a transport like
 	// http.DefaultTransport's (system roots, proxy from the environment)

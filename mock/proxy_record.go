@@ -24,15 +24,18 @@ import (
 )
 
 // recorder writes what went through the proxy to a directory, in two
-// forms: one exchange file per request, as `repomock contract --record`
-// writes them (so `repomock contract diff` compares the vendor's answers
-// with the mock's to the same requests), and the fixture files
+// forms: one exchange file per request in its exchanges/ directory, as
+// `repomock contract --record` writes them (so `repomock contract diff`
+// compares the vendor's answers with the mock's to the same requests; a
+// directory of their own, so that the fixture loader finds only fixtures
+// beside them), and the fixture files
 // (endor.yaml, codearts.yaml, servicestage.yaml) of the objects the
 // upstream created or returned, which `repomock --fixtures DIR` loads.
 // Neither holds a credential: no request header is kept, and the bodies'
 // secret fields are redacted (contracts.Observed).
 type recorder struct {
-	dir      string
+	dir      string // the fixtures
+	exchDir  string // the exchange files
 	log      *slog.Logger
 	declared map[string][]string // response headers the spec declares, by operationId
 
@@ -42,6 +45,10 @@ type recorder struct {
 	codearts keyed[codearts.FixtureRepository] // by repository_uuid
 	stage    keyed[proxiedFile]                // by project, ref and path
 }
+
+// ExchangesDir is the directory of a proxy recording that holds its
+// exchange files, for repomock contract diff.
+const ExchangesDir = "exchanges"
 
 // proxiedFile is a ServiceStage file seen through the proxy.
 type proxiedFile struct {
@@ -60,7 +67,10 @@ func newRecorder(dir string, log *slog.Logger) (*recorder, error) {
 	if len(entries) > 0 {
 		return nil, fmt.Errorf("--record: %s is not empty: give a new or empty directory, so that a recording never mixes two runs", dir)
 	}
-	r := &recorder{dir: dir, log: log, declared: map[string][]string{}, counts: map[string]int{}}
+	r := &recorder{dir: dir, exchDir: filepath.Join(dir, ExchangesDir), log: log, declared: map[string][]string{}, counts: map[string]int{}}
+	if err := os.Mkdir(r.exchDir, 0o755); err != nil {
+		return nil, fmt.Errorf("--record: %w", err)
+	}
 	for _, name := range []string{specs.Endor, specs.CodeArts, specs.ServiceStage} {
 		doc, err := specs.Load(context.Background(), specs.FS(), name)
 		if err != nil {
@@ -113,7 +123,7 @@ func (r *recorder) observe(c echo.Context, v Vendor, params openapi.Params, reqB
 		x.Query = q
 	}
 	x = contracts.Observed(x, reqBody, raw.Header, raw.Body, r.declared[op])
-	if err := contracts.WriteExchange(r.dir, x); err != nil {
+	if err := contracts.WriteExchange(r.exchDir, x); err != nil {
 		r.log.Error("proxy --record: cannot write the exchange", "err", err)
 	}
 	if raw.Status/100 != 2 {

@@ -444,19 +444,23 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 	// An API key exchange: its secrets never reach the recording.
 	call(t, px, proxyCall{"POST", "/v1/auth/api-key", map[string]string{"Content-Type": "application/json"}, `{"key":"endr+proxy-secret-key","secret":"endr+proxy-secret-value"}`}, nil)
 
-	files, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, pattern := range []string{"*.yaml", mock.ExchangesDir + "/*.json"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		files = append(files, m...)
+	}
+	if len(files) != 7 {
+		t.Errorf("recorded %d files, want 3 fixture files and 4 exchanges: %v", len(files), files)
 	}
 	for _, f := range files {
-		data, _ := os.ReadFile(filepath.Join(dir, f.Name()))
+		data, _ := os.ReadFile(f)
 		for _, secret := range []string{"proxy-test-token", "proxy-test-iam-token", "my-git-auth", "endr+proxy-secret"} {
 			if bytes.Contains(data, []byte(secret)) {
-				t.Errorf("%s holds the credential %q", f.Name(), secret)
+				t.Errorf("%s holds the credential %q", f, secret)
 			}
 		}
 	}
-	rec, err := contracts.ReadRecording(dir)
+	rec, err := contracts.ReadRecording(filepath.Join(dir, mock.ExchangesDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +471,7 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 		t.Errorf("codearts exchange without the declared X-Request-Id: %+v", x)
 	}
 	// The recording diffs against itself with no difference.
-	if d, err := contracts.Diff(dir, dir); err != nil || d.Differ() != 0 {
+	if d, err := contracts.Diff(filepath.Join(dir, mock.ExchangesDir), filepath.Join(dir, mock.ExchangesDir)); err != nil || d.Differ() != 0 {
 		t.Errorf("diff of the recording with itself: %v, %d differ", err, d.Differ())
 	}
 

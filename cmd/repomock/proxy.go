@@ -66,7 +66,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 			cfg.Server.HuaweiCredentials = creds
 			return err
 		})
-	fs.StringVar(&cfg.RecordDir, "record", "", "write every exchange (for repomock contract diff) and the objects seen (endor.yaml, codearts.yaml, servicestage.yaml, for --fixtures) to this new or empty `dir`")
+	fs.StringVar(&cfg.RecordDir, "record", "", "write the objects seen (endor.yaml, codearts.yaml, servicestage.yaml: repomock --fixtures dir loads them) and every exchange (dir/exchanges: for repomock contract diff) to this new or empty `dir`")
 	fs.Var(&journalSize, "journal-size", "`number` of requests kept for GET /__admin/requests (at least 1)")
 	fs.Var(&journalMaxBytes, "journal-max-bytes", "largest `size` of the bodies and headers the journal keeps, all requests together")
 	fs.StringVar(&cfg.Server.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request but GET /__admin/health")

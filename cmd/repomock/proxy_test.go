@@ -87,7 +87,7 @@ func TestRunProxy(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "codearts.yaml")); err != nil {
 		t.Errorf("no fixtures recorded: %v", err)
 	}
-	if code := run(context.Background(), []string{"contract", "diff", dir, dir}, env{}.get, io.Discard, io.Discard); code != 0 {
+	if code := run(context.Background(), []string{"contract", "diff", filepath.Join(dir, mock.ExchangesDir), filepath.Join(dir, mock.ExchangesDir)}, env{}.get, io.Discard, io.Discard); code != 0 {
 		t.Errorf("repomock contract diff of the recording with itself: exit %d", code)
 	}
 }
