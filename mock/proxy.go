@@ -35,7 +35,9 @@ const DefaultUpstreamTimeout = 30 * time.Second
 // ProxyConfig configures NewProxy.
 type ProxyConfig struct {
 	// Server configures the server as for New: address, admin, journal,
-	// body limit (for requests and upstream answers alike), logger, clock.
+	// body limit (for requests and upstream answers alike), logger, clock,
+	// and the seed of the request ids of the Huawei answers the proxy
+	// makes itself.
 	// Its HuaweiCredentials verify the clients' AK/SK signatures and sign
 	// the forwarded requests. Its Vendors, fixtures, seed and state file
 	// are not used.
@@ -84,8 +86,9 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 	transport := cfg.Transport
 	if transport == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		// The answer is checked before it is sent on: it must come
-		// uncompressed, unless the client itself asked otherwise.
+		// The answer is checked before it is sent on, so it must come
+		// uncompressed: the transport asks for no compression on its own,
+		// and rewrite drops the client's Accept-Encoding.
 		t.DisableCompression = true
 		transport = t
 	}
@@ -96,7 +99,7 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 		return nil, err
 	}
 	p := &proxy{cfg: cfg, log: log, clock: sc.Clock, maxBody: sc.MaxBodyBytes, transport: transport,
-		huawei: huaweiauth.New(huaweiauth.Config{Credentials: sc.HuaweiCredentials, Clock: sc.Clock, RequestID: requestIDs(faker(0, 0))}),
+		huawei: huaweiauth.New(huaweiauth.Config{Credentials: sc.HuaweiCredentials, Clock: sc.Clock, RequestID: requestIDs(faker(sc.Seed, 100))}),
 		keys:   map[string]string{}}
 	for _, c := range sc.HuaweiCredentials {
 		p.keys[c.AK] = c.SK

@@ -91,3 +91,18 @@ func TestRunProxy(t *testing.T) {
 		t.Errorf("repomock contract diff of the recording with itself: exit %d", code)
 	}
 }
+
+func TestProxyHelpAndBadFlag(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if code := run(context.Background(), []string{"proxy", "--help"}, env{}.get, &stdout, &stderr); code != 0 || stderr.Len() != 0 {
+		t.Errorf("proxy --help: exit %d, stderr %q", code, stderr.String())
+	}
+	if first, _, _ := strings.Cut(stdout.String(), "\n"); first != "Usage: repomock proxy [flags]" || !strings.Contains(stdout.String(), "-endor-upstream") {
+		t.Errorf("proxy --help printed:\n%s", stdout.String())
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"proxy", "--no-such-flag"}, env{}.get, &stdout, &stderr); code != 2 ||
+		strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), "--help") {
+		t.Errorf("a wrong flag: exit %d, stderr %q", code, stderr.String())
+	}
+}
