@@ -1,12 +1,8 @@
 package mock
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
@@ -120,7 +116,12 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 	}
 	sc.LenientResponses = !cfg.Strict
 	sc.FixturesDir, sc.StateFile = "", ""
-	return New(sc)
+	s, err := New(sc)
+	if err != nil {
+		return nil, err
+	}
+	s.echo.RouteNotFound("/*", p.unrouted(s))
+	return s, nil
 }
 
 func hasVendor(vs []Vendor, id string) bool {
@@ -283,185 +284,3 @@ func (v *proxyVendor) DropSession(string)                 {}
 func (v *proxyVendor) SessionObjects() map[string]int     { return map[string]int{} }
 func (v *proxyVendor) Snapshot() (json.RawMessage, error) { return json.RawMessage(`{}`), nil }
 func (v *proxyVendor) Restore(json.RawMessage) error      { return nil }
-
-// forward is every operation's handler: it sends the request upstream and
-// answers with what came back, byte for byte, for the Validator to check.
-func (v *proxyVendor) forward(c echo.Context, in openapi.Request) (int, any, error) {
-	req := c.Request()
-	body, err := forwardedBody(req)
-	if err != nil {
-		return 0, nil, v.Vendor.ErrorFor(c, http.StatusBadRequest, "body: could not be read: "+err.Error())
-	}
-	if vs := openapi.Violations(c); len(vs) > 0 {
-		v.p.log.Warn("proxy: request violates the spec; forwarded", "vendor", v.ID(), "operation", openapi.OperationID(c),
-			"violations", joinStrings(vs))
-	}
-	ctx, cancel := context.WithTimeout(req.Context(), v.p.cfg.UpstreamTimeout)
-	defer cancel()
-	out := req.Clone(context.WithValue(ctx, forwardKey{}, &forwarding{body: body, signer: c.Get(signerKey)}))
-	out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-	out.RequestURI = ""
-	ans := &upstreamAnswer{header: http.Header{}, limit: v.p.maxBody}
-	v.serveUpstream(ans, out)
-	switch {
-	case ans.tooLarge:
-		return 0, nil, v.Vendor.ErrorFor(c, http.StatusBadGateway, fmt.Sprintf("repomock proxy: the upstream's answer exceeds --max-body (%d bytes)", v.p.maxBody))
-	case errors.Is(ans.err, context.DeadlineExceeded):
-		return 0, nil, v.Vendor.ErrorFor(c, http.StatusGatewayTimeout, fmt.Sprintf("repomock proxy: no answer from the upstream within --upstream-timeout (%s)", v.p.cfg.UpstreamTimeout))
-	case ans.err != nil:
-		v.p.log.Warn("proxy: upstream failed", "vendor", v.ID(), "upstream", v.upstream.Redacted(), "err", ans.err)
-		return 0, nil, v.Vendor.ErrorFor(c, http.StatusBadGateway, "repomock proxy: the upstream failed: "+clipMessage(ans.err.Error()))
-	}
-	c.Set(upstreamAnsweredKey, true)
-	raw := &openapi.Raw{Status: ans.status, Header: ans.header, Body: ans.body.Bytes()}
-	if vs := openapi.Violations(c); len(vs) > 0 {
-		raw.Header.Add(openapi.ViolationHeader, "request: "+clipMessage(joinStrings(vs)))
-	}
-	if v.p.rec != nil {
-		v.p.rec.observe(c, v.Vendor, in.Params, body, raw)
-	}
-	return raw.Status, raw, nil
-}
-
-// serveUpstream runs the reverse proxy into ans. A failure while the
-// answer's body is copied aborts the handler in net/http's way
-// (http.ErrAbortHandler): it is caught here and reported in ans.
-func (v *proxyVendor) serveUpstream(ans *upstreamAnswer, out *http.Request) {
-	defer func() {
-		if r := recover(); r != nil {
-			if r != http.ErrAbortHandler {
-				panic(r)
-			}
-			switch {
-			case ans.tooLarge:
-			case out.Context().Err() != nil:
-				ans.err = out.Context().Err()
-			case ans.err == nil:
-				ans.err = errors.New("the answer's body could not be read")
-			}
-		}
-	}()
-	v.rp.ServeHTTP(ans, out)
-}
-
-// forwarding is what rewrite needs of a request beyond its headers.
-type forwarding struct {
-	body   []byte
-	signer any // huaweiauth.Credential, when the request is signed again
-}
-
-type forwardKey struct{}
-
-// rewrite makes the upstream request: the upstream's URL and host, no
-// X-Forwarded-* unless asked for, no repomock headers, no compression the
-// proxy cannot check, and a new signature for the new host and path.
-func (v *proxyVendor) rewrite(pr *httputil.ProxyRequest) {
-	pr.SetURL(v.upstream)
-	pr.Out.Host = pr.Out.URL.Host
-	if v.p.cfg.ForwardedHeaders {
-		pr.SetXForwarded()
-	}
-	h := pr.Out.Header
-	h.Del(SessionHeader)
-	h.Del(AdminTokenHeader)
-	h.Del(echo.HeaderAcceptEncoding)
-	fw, _ := pr.Out.Context().Value(forwardKey{}).(*forwarding)
-	if fw == nil {
-		return
-	}
-	if cred, ok := fw.signer.(huaweiauth.Credential); ok {
-		resign(pr.Out, fw.body, cred, v.p.clock())
-	}
-}
-
-// resign signs req again over the headers the client signed that are
-// still there, the host included, for its new host and path.
-func resign(req *http.Request, body []byte, cred huaweiauth.Credential, now time.Time) {
-	var signed []string
-	_, rest, _ := strings.Cut(req.Header.Get(echo.HeaderAuthorization), " ")
-	for _, part := range strings.Split(rest, ",") {
-		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
-		if k != "SignedHeaders" {
-			continue
-		}
-		for _, name := range strings.Split(val, ";") {
-			if name == "host" || name == strings.ToLower(sdkhmac.HeaderDate) || len(req.Header.Values(name)) > 0 {
-				signed = append(signed, name)
-			}
-		}
-	}
-	date := now.UTC().Format(sdkhmac.DateFormat)
-	req.Header.Set(sdkhmac.HeaderDate, date)
-	sig := sdkhmac.Signature(req, body, signed, date, cred.SK)
-	req.Header.Set(echo.HeaderAuthorization, fmt.Sprintf("%s Access=%s, SignedHeaders=%s, Signature=%s",
-		sdkhmac.Algorithm, cred.AK, strings.Join(signed, ";"), sig))
-}
-
-// upstreamAnswer is the ResponseWriter the reverse proxy writes the
-// upstream's answer into, within the body limit.
-type upstreamAnswer struct {
-	header   http.Header
-	status   int
-	body     bytes.Buffer
-	limit    int64
-	tooLarge bool
-	err      error
-}
-
-func (a *upstreamAnswer) Header() http.Header { return a.header }
-func (a *upstreamAnswer) WriteHeader(status int) {
-	if a.status == 0 {
-		a.status = status
-	}
-}
-
-func (a *upstreamAnswer) Write(p []byte) (int, error) {
-	if a.status == 0 {
-		a.status = http.StatusOK
-	}
-	if int64(a.body.Len()+len(p)) > a.limit {
-		a.tooLarge = true
-		return 0, errors.New("the upstream's answer exceeds the body limit")
-	}
-	return a.body.Write(p)
-}
-
-// Flush is a no-op: the answer is sent once checked.
-func (a *upstreamAnswer) Flush() {}
-
-// forwardedBody reads the request's body, which the Validator has left to be
-// read again.
-func forwardedBody(req *http.Request) ([]byte, error) {
-	if req.GetBody != nil {
-		rc, err := req.GetBody()
-		if err != nil {
-			return nil, err
-		}
-		defer rc.Close()
-		return io.ReadAll(rc)
-	}
-	if req.Body == nil || req.Body == http.NoBody {
-		return nil, nil
-	}
-	return io.ReadAll(req.Body)
-}
-
-func joinStrings(vs []openapi.Violation) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = v.String()
-	}
-	return strings.Join(parts, "; ")
-}
-
-func clipMessage(s string) string {
-	if len(s) > 400 {
-		return s[:400] + "…"
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-}

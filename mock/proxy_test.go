@@ -609,3 +609,36 @@ func TestProxyTransport(t *testing.T) {
 		t.Errorf("answer over --max-body: %d %s, want 502", a.status, a.body)
 	}
 }
+
+// A path of a proxied vendor that the spec leaves out is forwarded
+// unchecked and reported; --strict answers the vendor's 404 as the mock
+// does. A wrong method on a spec'd path is never forwarded.
+func TestProxyUnroutedPaths(t *testing.T) {
+	projects := proxyCall{"GET", "/v1/namespaces/acme.prod/projects", map[string]string{"Authorization": "Bearer t"}, ""}
+	for _, strict := range []bool{false, true} {
+		up := newUpstream(t, mock.Config{})
+		px := newProxy(t, up.url, mock.ProxyConfig{Strict: strict})
+		got := call(t, px, projects, nil)
+		forwarded := len(journal(t, up.url))
+		if strict {
+			if got.status != http.StatusNotFound || forwarded != 0 {
+				t.Errorf("strict: %d %s, %d forwarded; want the vendor's 404, none forwarded", got.status, got.body, forwarded)
+			}
+			continue
+		}
+		sent := up.lastAnswer()
+		if forwarded != 1 || got.status != sent.Code || !bytes.Equal(got.body, sent.Body.Bytes()) {
+			t.Errorf("reported: %d %s, %d forwarded; want the upstream's answer", got.status, got.body, forwarded)
+		}
+		if v := got.header.Get(openapi.ViolationHeader); !strings.Contains(v, "no operation of Endor Labs's spec") {
+			t.Errorf("%s = %q", openapi.ViolationHeader, v)
+		}
+		if e := journal(t, px); len(e) != 1 || e[0].Verdict != mock.VerdictUnrouted || e[0].Vendor != "endor" {
+			t.Errorf("proxy journal: %+v", e)
+		}
+		wrong := call(t, px, proxyCall{"PUT", "/v1/repositories", map[string]string{"X-Auth-Token": "t"}, ""}, nil)
+		if wrong.status/100 != 4 || len(journal(t, up.url)) != 1 {
+			t.Errorf("a wrong method: %d %s, forwarded %d", wrong.status, wrong.body, len(journal(t, up.url))-1)
+		}
+	}
+}
