@@ -78,8 +78,10 @@ func (v *proxyVendor) roundTrip(c echo.Context, body []byte) (*openapi.Raw, erro
 func (p *proxy) unrouted(s *Server) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		// Only a path the vendor owns: the server's fallback owner of other
+		// /v1/ and /v2/ paths would send another vendor's credentials there.
 		v, ok := s.ownerOf(req).(*proxyVendor)
-		if !ok || v.upstream == nil || p.cfg.Strict || strings.HasPrefix(req.URL.Path, adminPrefix) {
+		if !ok || !v.Owns(req) || v.upstream == nil || p.cfg.Strict || strings.HasPrefix(req.URL.Path, adminPrefix) {
 			return echo.ErrNotFound
 		}
 		if s.routedForOtherMethod(req) {

@@ -636,6 +636,11 @@ func TestProxyUnroutedPaths(t *testing.T) {
 		if e := journal(t, px); len(e) != 1 || e[0].Verdict != mock.VerdictUnrouted || e[0].Vendor != "endor" {
 			t.Errorf("proxy journal: %+v", e)
 		}
+		// A /v2/ path no vendor owns stays at the proxy: the server's
+		// fallback owner (Endor) is not where its credentials belong.
+		if other := call(t, px, proxyCall{"GET", "/v2/" + proxyStageProject + "/cas/applications", map[string]string{"X-Auth-Token": "t"}, ""}, nil); other.status != http.StatusNotFound || len(journal(t, up.url)) != 1 {
+			t.Errorf("a path no vendor owns: %d %s, forwarded %d", other.status, other.body, len(journal(t, up.url))-1)
+		}
 		wrong := call(t, px, proxyCall{"PUT", "/v1/repositories", map[string]string{"X-Auth-Token": "t"}, ""}, nil)
 		if wrong.status/100 != 4 || len(journal(t, up.url)) != 1 {
 			t.Errorf("a wrong method: %d %s, forwarded %d", wrong.status, wrong.body, len(journal(t, up.url))-1)
