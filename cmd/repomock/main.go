@@ -43,6 +43,7 @@ type options struct {
 
 const usage = `Usage: repomock [flags]              serve the fakes (below)
        repomock contract [flags]     run the contract suite against a target (repomock contract --help)
+       repomock proxy [flags]        validate and record live traffic to the vendors (repomock proxy --help)
        repomock health [--url U]     exit 0 when the server at U is ready
        repomock version              print the version and the commit it was built from
 
@@ -273,6 +274,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		switch args[0] {
 		case "contract":
 			return runContract(ctx, args[1:], getenv, stdout, stderr)
+		case "proxy":
+			return runProxy(ctx, args[1:], getenv, stdout, stderr)
 		case "health":
 			return runHealth(ctx, args[1:], getenv, stdout, stderr)
 		case "version":

@@ -66,6 +66,11 @@ type Options struct {
 	// Content-Type is missing or one the operation does not take, instead
 	// of refusing it with 415 (grpc-gateway's fallback marshaler).
 	DefaultMediaType string
+	// LenientRequests hands the handler a request that breaks the spec
+	// (its body nil), with the violations kept for Violations, instead of
+	// refusing it: the proxy forwards it and reports them. A body over the
+	// limit and Authenticate's refusals are still answered.
+	LenientRequests bool
 	// JSONMediaTypes are media types that are JSON under another name, such
 	// as Endor's application/jsoncompact: a request body and a response of
 	// such a type are validated exactly as application/json, so the spec
@@ -359,6 +364,11 @@ func (v *Validator) serve(c echo.Context, rt *route, params Params) (any, error)
 		restore := v.asJSON(c.Request().Header, rt)
 		value, err = v.validateRequest(c, rt, params, body)
 		restore()
+		if err != nil && v.opts.LenientRequests {
+			addViolations(c, err.Violations)
+			setBody(c.Request(), body)
+			return nil, nil
+		}
 	}
 	if err != nil {
 		addViolations(c, err.Violations)
@@ -380,6 +390,9 @@ type answer struct {
 // anything else is written as it is and left whole to kin-openapi, which
 // says what is wrong with it.
 func (v *Validator) write(c echo.Context, rt *route, status int, body any) (*answer, error) {
+	if raw, ok := body.(*Raw); ok {
+		return nil, writeRaw(c, raw) // checked as received, in checkResponse
+	}
 	if body == nil {
 		return nil, c.NoContent(status)
 	}
@@ -615,7 +628,8 @@ func (v *Validator) checkResponse(c echo.Context, rt *route, params Params, buf 
 	addViolations(c, respErr.Violations)
 	v.opts.Logger.Error("response violates the spec", "operation", rt.op.ID, "status", buf.status, "violations", respErr.Error())
 	if v.opts.LenientResponses {
-		buf.header.Set(ViolationHeader, headerSafe(joinViolations(respErr.Violations)))
+		// Added: a request's violations may be there already (LenientRequests).
+		buf.header.Add(ViolationHeader, headerSafe(joinViolations(respErr.Violations)))
 		return
 	}
 	// Replace what the handler wrote with the vendor's 500.
