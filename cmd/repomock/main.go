@@ -319,6 +319,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
+// adminBanner ends the banner of the server and of the proxy, which serve
+// the same admin API, console and sessions.
+const adminBanner = "  admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui\n" +
+	"  sessions: /__sessions/{name}/… or the header X-Repomock-Session\n"
+
 // writeBanner prints where the server listens, what it serves, the
 // fixtures it loaded and its seed, in one write, so that a reader who sees
 // the first line sees the rest. Scripts wait for the first line (.ci/run,
@@ -329,8 +334,7 @@ func writeBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg mock.Config) 
 	for _, r := range srv.Routes() {
 		fmt.Fprintf(&b, "  %s\n", r)
 	}
-	b.WriteString("  admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui\n")
-	b.WriteString("  sessions: /__sessions/{name}/… or the header X-Repomock-Session\n")
+	b.WriteString(adminBanner)
 	files := srv.Fixtures()
 	switch {
 	case cfg.FixturesDir == "":

@@ -190,6 +190,6 @@ func writeProxyBanner(w io.Writer, addr net.Addr, cfg *mock.ProxyConfig) {
 	if cfg.RecordDir != "" {
 		fmt.Fprintf(&b, "  recording to %s\n", cfg.RecordDir)
 	}
-	b.WriteString("  admin: GET /__admin/health, POST /__admin/reset, GET /__admin/requests\n")
+	b.WriteString(adminBanner)
 	_, _ = io.WriteString(w, b.String())
 }
