@@ -3,7 +3,6 @@ package contracts
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"regexp"
@@ -52,7 +51,7 @@ func Diff(dirA, dirB string) (*DiffReport, error) {
 		return nil, err
 	}
 	d := &DiffReport{A: dirA, B: dirB}
-	for _, name := range scenarioNames(a, b) {
+	for _, name := range unionKeys(a, b) {
 		xa, inA := a[name]
 		xb, inB := b[name]
 		sd := ScenarioDiff{Scenario: name, StatusA: xa.Status, StatusB: xb.Status}
@@ -250,7 +249,8 @@ func maskValue(key, v string) string {
 	return v
 }
 
-func unionKeys(a, b map[string]string) []string {
+// unionKeys is the union of two maps' keys, sorted.
+func unionKeys[V any](a, b map[string]V) []string {
 	var out []string
 	for k := range a {
 		out = append(out, k)
@@ -318,14 +318,5 @@ func (d *DiffReport) WriteJUnit(w io.Writer) error {
 	}
 	out := junitSuites{Name: "repomock contract diff: " + d.A + " against " + d.B, Tests: suite.Tests, Failures: suite.Failures,
 		Time: "0", Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return out.write(w)
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -200,19 +199,4 @@ func ReadRecording(dir string) (map[string]Exchange, error) {
 		return nil, fmt.Errorf("%s holds no recorded exchange (*.json)", dir)
 	}
 	return out, nil
-}
-
-// scenarioNames is the union of two recordings' scenarios, sorted.
-func scenarioNames(a, b map[string]Exchange) []string {
-	var out []string
-	for k := range a {
-		out = append(out, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
 }

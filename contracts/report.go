@@ -143,6 +143,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		out.Tests++
 		s.Cases = append(s.Cases, c)
 	}
+	return out.write(w)
+}
+
+// write writes the suites as an indented JUnit XML document.
+func (out junitSuites) write(w io.Writer) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
