@@ -94,9 +94,21 @@ func requestFilter(c echo.Context) (Filter, error) {
 // Every /__admin route but health requires it then.
 const AdminTokenHeader = "X-Repomock-Admin-Token"
 
-// adminAuth requires the admin token, when one is configured.
+// adminAuth refuses a cross-origin write and requires the admin token,
+// when one is configured.
+//
+// A browser sends a form or fetch POST from any site to 127.0.0.1 and
+// blocks only the answer, so without the cross-origin check a page the
+// developer happens to visit could reset the mock or inject faults.
+// net/http's CrossOriginProtection refuses a non-GET request that a
+// browser marks as cross-site (Sec-Fetch-Site, or an Origin other than the
+// Host); curl, SDKs and the console's own same-origin calls send neither.
 func (s *Server) adminAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	crossOrigin := http.NewCrossOriginProtection()
 	return func(c echo.Context) error {
+		if err := crossOrigin.Check(c.Request()); err != nil {
+			return &plainError{Status: http.StatusForbidden, Message: "cross-origin request refused (" + err.Error() + "): the admin API takes writes from the same origin, or from clients that are not browsers"}
+		}
 		if s.cfg.AdminToken == "" {
 			return next(c)
 		}

@@ -1,6 +1,8 @@
 package mock_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -345,5 +347,62 @@ func TestLargestSeedIsRepeatable(t *testing.T) {
 	}
 	if a, b := repo(), repo(); a != b {
 		t.Errorf("seed %d gave CodeArts uuids %s, then %s", ^uint64(0), a, b)
+	}
+}
+
+// TestAdminRefusesCrossOriginWrites: a page on another site can make the
+// browser send a POST to 127.0.0.1 (it only cannot read the answer); such a
+// write must change nothing, while curl, SDKs and the console's own
+// same-origin calls go through.
+func TestAdminRefusesCrossOriginWrites(t *testing.T) {
+	l := newLive(t, mock.Config{})
+	create := func() {
+		t.Helper()
+		if status, raw := l.call(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endorCreate, "main", "main"), "Authorization", "Bearer tok"); status != http.StatusOK {
+			t.Fatalf("create: %d %s", status, raw)
+		}
+	}
+	count := func() string {
+		t.Helper()
+		_, raw := l.call(http.MethodGet, "/v1/namespaces/acme.prod/repository-versions?list_parameters.count=true", "", "Authorization", "Bearer tok")
+		return raw
+	}
+	create()
+	before := count()
+	for _, headers := range [][]string{
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Origin", "http://evil.example"},
+		{"Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site"},
+	} {
+		status, raw := l.call(http.MethodPost, "/__admin/reset", "", headers...)
+		if status != http.StatusForbidden || !strings.Contains(raw, "cross-origin request refused") {
+			t.Errorf("reset with %v: %d %s, want 403 naming the cross-origin refusal", headers, status, raw)
+		}
+		status, raw = l.call(http.MethodPost, "/__admin/faults", `{"kind":"error","status":503}`, headers...)
+		if status != http.StatusForbidden {
+			t.Errorf("fault with %v: %d %s, want 403", headers, status, raw)
+		}
+	}
+	if got := count(); got != before {
+		t.Fatalf("a refused cross-origin reset changed the state: %s, was %s", got, before)
+	}
+	var faults struct{ Faults []json.RawMessage }
+	l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &faults)
+	if len(faults.Faults) != 0 {
+		t.Fatalf("a refused cross-origin POST added faults: %s", faults.Faults)
+	}
+	// Reading is not refused (the browser keeps a cross-origin answer from
+	// the page), and same-origin and header-less writes pass.
+	if status, raw := l.call(http.MethodGet, "/__admin/sessions", "", "Sec-Fetch-Site", "cross-site"); status != http.StatusOK {
+		t.Errorf("cross-site GET: %d %s, want 200", status, raw)
+	}
+	for _, headers := range [][]string{nil, {"Origin", l.url, "Sec-Fetch-Site", "same-origin"}} {
+		create()
+		if status, raw := l.call(http.MethodPost, "/__admin/reset", "", headers...); status != http.StatusOK {
+			t.Errorf("reset with %v: %d %s, want 200", headers, status, raw)
+		}
+		if got := count(); got == before {
+			t.Errorf("reset with %v left the state as it was: %s", headers, got)
+		}
 	}
 }
