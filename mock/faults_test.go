@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,26 +18,9 @@ import (
 	"github.com/repomock/repomock/mock"
 )
 
-// wallClock is a clock near the wall clock (the SDK signs with it) that a
-// test moves forward.
-type wallClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newWallClock() *wallClock { return &wallClock{now: time.Now()} }
-
-func (c *wallClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *wallClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+// newWallClock is a clock near the wall clock (the SDK signs with it)
+// that a test moves forward.
+func newWallClock() *clock { return &clock{now: time.Now()} }
 
 // outcome is what a client made of one call: the HTTP status and the
 // vendor's error code, or the transport error when there was no answer.

@@ -65,17 +65,8 @@ type ProxyConfig struct {
 // NewProxy builds a proxy server: a Server whose vendor routes forward to
 // cfg.Upstreams.
 func NewProxy(cfg ProxyConfig) (*Server, error) {
-	sc := cfg.Server
-	if sc.Clock == nil {
-		sc.Clock = time.Now
-	}
-	if sc.MaxBodyBytes <= 0 {
-		sc.MaxBodyBytes = DefaultMaxBodyBytes
-	}
+	sc := cfg.Server.withDefaults()
 	log := sc.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	if cfg.UpstreamTimeout <= 0 {
 		cfg.UpstreamTimeout = DefaultUpstreamTimeout
 	}
@@ -90,7 +81,7 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 	}
 	// The fakes lend their specs, validation, paths and error shapes; their
 	// stores stay empty.
-	fakes, _, err := buildVendors(Config{Clock: sc.Clock, Seed: 1, Logger: log}, log)
+	fakes, _, err := buildVendors(Config{Clock: sc.Clock, Seed: 1, Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -129,9 +129,9 @@ func (r Route) String() string {
 	return fmt.Sprintf("%-6s %s  (%s %s)", r.Method, r.Path, r.Vendor, r.OperationID)
 }
 
-// New loads and checks the specs and the fixtures and builds the server.
-// Any problem with them is returned, naming the file.
-func New(cfg Config) (*Server, error) {
+// withDefaults fills in what the zero values of cfg stand for, drawing a
+// seed when it is 0. New and NewProxy both start from it.
+func (cfg Config) withDefaults() Config {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
@@ -156,10 +156,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StateInterval <= 0 {
 		cfg.StateInterval = DefaultStateInterval
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Drawn here rather than by each generator, so that Seed can report it
+	// and the run can be repeated.
+	for cfg.Seed == 0 {
+		cfg.Seed = rand.Uint64()
+	}
+	return cfg
+}
+
+// New loads and checks the specs and the fixtures and builds the server.
+// Any problem with them is returned, naming the file.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	log := cfg.Logger
 	var specFS fs.FS = specs.FS()
 	if cfg.SpecsDir != "" {
 		specFS = os.DirFS(cfg.SpecsDir)
@@ -167,15 +179,10 @@ func New(cfg Config) (*Server, error) {
 	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
 		return nil, fmt.Errorf("refusing to serve /__admin (reset, the request journal) on %s, which is not a loopback address, without an admin token: set --admin-token, or --admin-open where the network is private (a container)", cfg.Addr)
 	}
-	// Drawn here rather than by each generator, so that Seed can report it
-	// and the run can be repeated.
-	for cfg.Seed == 0 {
-		cfg.Seed = rand.Uint64()
-	}
 	vendors, files := cfg.Vendors, []FixtureFile(nil)
 	if vendors == nil {
 		var err error
-		if vendors, files, err = buildVendors(cfg, log); err != nil {
+		if vendors, files, err = buildVendors(cfg); err != nil {
 			return nil, err
 		}
 	}

@@ -3,11 +3,9 @@ package mock
 import (
 	"flag"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
@@ -26,20 +24,14 @@ import (
 // harness serves their handlers bare, as the baseline repomock is measured
 // against.
 func NewVendors(cfg Config) ([]Vendor, error) {
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
-	}
-	vs, _, err := buildVendors(cfg, log)
+	vs, _, err := buildVendors(cfg.withDefaults())
 	return vs, err
 }
 
 // buildVendors builds every vendor from cfg and the fixture files in
 // cfg.FixturesDir, and lists the files it read.
-func buildVendors(cfg Config, log *slog.Logger) ([]Vendor, []FixtureFile, error) {
+func buildVendors(cfg Config) ([]Vendor, []FixtureFile, error) {
+	log := cfg.Logger
 	fx := fixtureReader{dir: cfg.FixturesDir}
 	endorFx, err1 := readFixtures(&fx, "endor", endor.ParseFixtures)
 	codeartsFx, err2 := readFixtures(&fx, "codearts", codearts.ParseFixtures)
