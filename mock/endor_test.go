@@ -239,9 +239,10 @@ func TestEndorCreateFillsServerSetFields(t *testing.T) {
 			t.Errorf("%s = %v, want %v", path, got, want)
 		}
 	}
-	// user@idp@source, as the vendor's created_by; the token itself never appears.
+	// user@idp@source, as the vendor's created_by: the token's made-up
+	// Google user; the token itself never appears.
 	by, _ := get(r.json, "meta.created_by").(string)
-	if !regexp.MustCompile(`^token-[0-9a-f]{8}@repomock@bearer$`).MatchString(by) || get(r.json, "meta.updated_by") != by {
+	if !regexp.MustCompile(`^token-[0-9a-f]{8}@example\.com@google$`).MatchString(by) || get(r.json, "meta.updated_by") != by {
 		t.Errorf("created_by %q, updated_by %v", by, get(r.json, "meta.updated_by"))
 	}
 	if !strings.HasSuffix(now, "Z") {

@@ -77,7 +77,7 @@ func buildVendors(cfg Config) ([]Vendor, []FixtureFile, error) {
 // --endor-tokens, --huawei-credentials, --repo-auths. Each is parsed by its
 // vendor's package, so that a command knows no vendor.
 func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
-	fs.Func("endor-tokens", "comma-separated Endor bearer `tokens` to accept (token=namespace limits one to a namespace and its children); empty accepts any token",
+	fs.Func("endor-tokens", "comma-separated Endor bearer `tokens` to accept, each TOKEN[=[NAMESPACE][:PROVIDER[:EMAIL]]]: NAMESPACE limits it to a namespace and its children, PROVIDER and EMAIL are the login GET /v1/auth reports (default google and a made-up address); empty accepts any token",
 		parseInto(&cfg.EndorTokens, endor.ParseTokens))
 	fs.Func("huawei-credentials", "comma-separated `AK:SK` pairs whose SDK-HMAC-SHA256 signatures are verified on the Huawei APIs; empty accepts any well-formed signature",
 		parseInto(&cfg.HuaweiCredentials, huaweiauth.ParseCredentials))

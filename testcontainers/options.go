@@ -150,7 +150,9 @@ var namespaceRe = regexp.MustCompile(`^[a-z0-9_-]{1,32}(\.[a-z0-9_-]{1,32})*$`)
 
 // WithEndorTokens makes the Endor API accept only these bearer tokens; any
 // other gets the vendor's 401. "token=acme.prod" limits a token to the
-// namespace acme.prod and its children (elsewhere it gets 403, code 7).
+// namespace acme.prod and its children (elsewhere it gets 403, code 7), and
+// "token=acme.prod:github:alice@example.com" also gives it the login that
+// GET /v1/auth reports (repomock's --endor-tokens: TOKEN[=[NAMESPACE][:PROVIDER[:EMAIL]]]).
 // Without it any non-empty token is accepted.
 func WithEndorTokens(tokens ...string) Option {
 	return func(req *testcontainers.GenericContainerRequest) error {
@@ -158,13 +160,14 @@ func WithEndorTokens(tokens ...string) Option {
 			return errors.New("WithEndorTokens: no token given")
 		}
 		for i, tok := range tokens {
-			value, ns, limited := strings.Cut(tok, "=")
+			value, rest, _ := strings.Cut(tok, "=")
+			ns, _, _ := strings.Cut(rest, ":")
 			switch {
 			case value == "" || strings.TrimSpace(tok) != tok:
 				return fmt.Errorf("WithEndorTokens: token %d is empty or has surrounding spaces", i+1)
 			case strings.Contains(tok, ","):
 				return fmt.Errorf("WithEndorTokens: token %d contains a comma", i+1)
-			case limited && !namespaceRe.MatchString(ns):
+			case ns != "" && !namespaceRe.MatchString(ns):
 				return fmt.Errorf("WithEndorTokens: token %d: namespace %q must be dot-separated segments of 1-32 characters from a-z 0-9 _ -", i+1, ns)
 			}
 		}

@@ -286,7 +286,7 @@ func TestContractRecordAndDiff(t *testing.T) {
 			}
 			w.Header().Del("Content-Length")
 			w.WriteHeader(rec.Code)
-			_, _ = w.Write(bytes.Replace(rec.Body.Bytes(), []byte(`"authentication_source":"bearer",`), nil, 1))
+			_, _ = w.Write(bytes.Replace(rec.Body.Bytes(), []byte(`"authentication_source":"google",`), nil, 1))
 		})
 	})
 	c := record("c", broken)

@@ -56,13 +56,6 @@ type Config struct {
 	Session func(echo.Context) string
 }
 
-// Token is a bearer token the fake accepts. A token with a Namespace may
-// only reach that namespace and its children; elsewhere it gets 403 code 7.
-type Token struct {
-	Value     string
-	Namespace string
-}
-
 // APIKey is a key/secret pair for POST /v1/auth/api-key. Tokens issued for
 // it carry its Namespace limit.
 type APIKey struct {
@@ -71,32 +64,11 @@ type APIKey struct {
 	Namespace string `json:"namespace,omitempty"`
 }
 
-// ParseTokens reads "tok1,tok2=acme.prod": comma-separated tokens, each
-// optionally limited to a namespace prefix after "=".
-func ParseTokens(s string) ([]Token, error) {
-	var out []Token
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		value, ns, _ := strings.Cut(part, "=")
-		if value == "" {
-			return nil, fmt.Errorf("endor token %q: empty token", part)
-		}
-		if ns != "" {
-			if err := checkNamespace(ns); err != nil {
-				return nil, fmt.Errorf("endor token %q: %s", value[:min(4, len(value))]+"…", err.Message)
-			}
-		}
-		out = append(out, Token{Value: value, Namespace: ns})
-	}
-	return out, nil
-}
-
 // grant is what a valid token allows.
 type grant struct {
 	principal string    // user@idp@source, for created_by/updated_by
+	login     string    // a bearer token's login provider; "" for a token issued for an API key
+	email     string    // a bearer token's user's e-mail
 	namespace string    // "" for every namespace
 	expires   time.Time // zero for a configured token, which never expires
 	session   string    // the session an issued token was issued in, and works in
@@ -135,7 +107,7 @@ func New(cfg Config) *Fake {
 	}
 	f := &Fake{cfg: cfg, tokens: make(map[string]grant), apiKeys: make(map[string]APIKey), gateway: gateway()}
 	for _, t := range cfg.Tokens {
-		f.tokens[t.Value] = grant{principal: tokenPrincipal(t.Value), namespace: t.Namespace}
+		f.tokens[t.Value] = t.grant()
 	}
 	for _, k := range cfg.APIKeys {
 		f.apiKeys[k.Key] = k
@@ -203,16 +175,6 @@ func (f *Fake) draws(n int) []uint64 {
 	return out
 }
 
-func tokenPrincipal(token string) string {
-	var h uint32 = 2166136261 // FNV-1a: a stable name that does not reveal the token
-	for i := 0; i < len(token); i++ {
-		h = (h ^ uint32(token[i])) * 16777619
-	}
-	var hex [8]byte
-	hexDigits(hex[:], uint64(h))
-	return "token-" + string(hex[:]) + "@repomock@bearer"
-}
-
 const (
 	grantKey   = "repomock.endor.grant"
 	nsParam    = "tenant_meta.namespace"
@@ -266,7 +228,7 @@ func (f *Fake) grantFor(token, session string) (grant, bool) {
 		return g, g.session == session && f.now().Before(g.expires)
 	}
 	if len(f.tokens) == 0 {
-		return grant{principal: tokenPrincipal(token)}, true
+		return Token{Value: token}.grant(), true
 	}
 	g, ok := f.tokens[token]
 	return g, ok

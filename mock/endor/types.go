@@ -124,5 +124,10 @@ type authInfoResponse struct {
 		Meta struct {
 			Name string `json:"name"`
 		} `json:"meta"`
+		Spec *authUserSpec `json:"spec,omitempty"` // a person's; a token issued for an API key has none
 	} `json:"user"`
+}
+
+type authUserSpec struct {
+	Email string `json:"email"`
 }
