@@ -116,9 +116,10 @@ func TestEndorUpdateRejects(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"empty mask", rvPath, patch(tags, ""), 400, code3(`request.update_mask: value is required: name the fields to update, for example "meta.tags"`)},
-		{"blank mask", rvPath, patch(tags, " "), 400, code3(`request.update_mask: value is required: name the fields to update, for example "meta.tags"`)},
-		{"no request", rvPath, map[string]any{"object": tags}, 400, code3("request: value is required")},
+		// An empty mask, or none, is every mutable field (vendors.md §7):
+		// TestEndorSDKUpdateWithoutMask.
+		{"no object", rvPath, map[string]any{"request": map[string]any{"update_mask": "meta.tags"}}, 400, code3("object.uuid: value is required")},
+		{"no mask, name left out", rvPath, map[string]any{"object": tags}, 400, code3("meta.name: value is required")},
 		{"empty path", rvPath, patch(tags, "meta.tags,"), 400, code3(`request.update_mask: "meta.tags," has an empty field path`)},
 		{"immutable create_time", rvPath, patch(tags, "meta.tags,meta.create_time"), 400, code3("request.update_mask: meta.create_time is immutable")},
 		{"immutable uuid", rvPath, patch(tags, "uuid"), 400, code3("request.update_mask: uuid is immutable")},

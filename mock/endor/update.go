@@ -23,6 +23,9 @@ var (
 		"meta.description", "meta.name", "meta.tags", "spec",
 		"spec.allow_ref_as_pr_scan_base", "spec.last_commit_date", "spec.version",
 	}
+	// allFields is what an absent or empty mask names: every mutable field
+	// (the model: "Fields to update. Defaults to all fields").
+	allFields = []string{"meta.description", "meta.name", "meta.tags", "spec"}
 	// immutablePaths, and anything under them, are refused by name.
 	immutablePaths = []string{
 		"meta.create_time", "meta.created_by", "meta.index_data", "meta.kind", "meta.references",
@@ -32,9 +35,10 @@ var (
 )
 
 // update is UpdateRepositoryVersion: PATCH on the collection with the uuid
-// in the object. Only the fields the mask names change (a named field the
-// object leaves out is cleared), update_time and updated_by are refreshed,
-// and the answer is the whole object. Bad input changes nothing.
+// in the object. Only the fields the mask names change, every mutable one
+// when it names none (a named field the object leaves out is cleared);
+// update_time and updated_by are refreshed, and the answer is the whole
+// object. Bad input changes nothing.
 func (f *Fake) update(c echo.Context, in openapi.Request) (int, any, error) {
 	ns := in.Params[nsParam]
 	if err := checkNamespace(ns); err != nil {
@@ -46,12 +50,12 @@ func (f *Fake) update(c echo.Context, in openapi.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	// The schema makes object an object.
-	patch, ok := body["object"].(map[string]any)
-	if !ok {
-		return 0, nil, invalidArgument("object: must be an object")
-	}
+	// The schema makes object, when present, an object with a uuid.
+	patch, _ := body["object"].(map[string]any)
 	id, _ := patch["uuid"].(string)
+	if id == "" {
+		return 0, nil, invalidArgument("object.uuid: value is required")
+	}
 	if !isUUID(id) {
 		return 0, nil, invalidArgument("object.uuid: %q is not a valid uuid: must be 24 lowercase hexadecimal characters", clipValue(id))
 	}
@@ -86,10 +90,16 @@ func (f *Fake) update(c echo.Context, in openapi.Request) (int, any, error) {
 }
 
 // parseMask reads "meta.tags,spec" into its paths, in proto field names.
-// LowerCamelCase paths (protojson's form of a FieldMask) are read too.
+// LowerCamelCase paths (protojson's form of a FieldMask) are read too. An
+// empty mask is every mutable field. Assumption (vendors.md §7): the
+// model's "defaults to all fields" means the fields a mask may name;
+// immutable fields keep their stored values, and so do the fields no mask
+// may name (annotations, the parent, the context, scan_object), whatever
+// the object carries, since a client that read the object sends them back.
+// update_requires_mask is the SDK's rule, not the server's.
 func parseMask(mask string) ([]string, error) {
 	if strings.TrimSpace(mask) == "" {
-		return nil, invalidArgument("request.update_mask: value is required: name the fields to update, for example %q", "meta.tags")
+		return allFields, nil
 	}
 	var paths []string
 	for _, p := range strings.Split(mask, ",") {
