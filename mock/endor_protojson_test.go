@@ -127,7 +127,7 @@ func TestEndorJSONCarriesUnpopulatedFields(t *testing.T) {
 		"spec":{"allow_ref_as_pr_scan_base":false,"version":{"ref":"main","sha":"","metadata":{}}}}`, id, project, now, now, now, by, by))
 
 	short := h.do(http.MethodGet, rvPath+"/"+id, nil, sdk("sdk-token")...)
-	wantType(t, short, endor.MediaTypeJSONCompact)
+	wantType(t, short, ctJSON) // the compact form, labelled application/json (vendors.md §7)
 	jsonEqual(t, short.raw, fmt.Sprintf(`{"uuid":%q,"tenant_meta":{"namespace":"acme.prod"},
 		"meta":{"name":"main","parent_kind":"Project","parent_uuid":%q,"kind":"RepositoryVersion","version":"v1",
 			"create_time":%q,"update_time":%q,"upsert_time":%q,"created_by":%q,"updated_by":%q},

@@ -227,6 +227,9 @@ func TestEndorSDKUpdateWithMask(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("update: %d %s", r.status, r.raw)
 	}
+	// The SDK's Content-Type picks the compact marshaler, which answers as
+	// application/json (vendors.md §7).
+	wantType(t, r, ctJSON)
 	updatedBy := "token-" + tokenHash("updater") + "@example.com@google"
 	want := updated(id, `"name":"main","description":"default branch","annotations":{"team":"core"},"tags":["release","v1"]`,
 		`{"id":"main","type":"CONTEXT_TYPE_REF"}`, `{"version":{"ref":"main"}}`,
@@ -262,6 +265,7 @@ func TestEndorSDKUpdateWithoutMask(t *testing.T) {
 			if r.status != http.StatusOK {
 				t.Fatalf("update: %d %s", r.status, r.raw)
 			}
+			wantType(t, r, ctJSON)
 			updatedBy := "token-" + tokenHash("updater") + "@example.com@google"
 			want := updated(id, `"name":"main","description":"renamed","annotations":{"team":"core"}`,
 				`{"id":"main","type":"CONTEXT_TYPE_REF"}`, `{"version":{"ref":"main","sha":"abc123"}}`,

@@ -33,15 +33,26 @@ func wantType(t *testing.T, r response, want string) {
 	}
 }
 
+// compactForm reports whether an answer holding an object is in the
+// jsoncompact marshaler's form: the unpopulated meta.description is left
+// out, where the JSON marshaler writes "".
+func compactForm(r response) bool {
+	_, written := get(r.json, "meta").(map[string]any)["description"]
+	return !written
+}
+
 // The SDK's default content type is read exactly as JSON: the same
-// validation and the same errors, answered as jsoncompact.
+// validation and the same errors. The answer is in the compact form, and
+// labelled application/json: grpc-gateway's JSON marshalers give that as
+// their ContentType whatever type they are registered under (JSONPb.
+// ContentType; vendors.md §7, which corrects §5's jsoncompact label).
 func TestEndorSDKContentType(t *testing.T) {
 	h := newHarness(t, mock.Config{})
 	r := h.do(http.MethodPost, rvPath, version("main"), sdk("sdk-token")...)
 	if r.status != http.StatusOK {
 		t.Fatalf("create with the SDK's headers: %d %s", r.status, r.raw)
 	}
-	wantType(t, r, endor.MediaTypeJSONCompact)
+	wantType(t, r, ctJSON)
 	id, _ := r.json["uuid"].(string)
 	now := h.clock.Now().Format(time.RFC3339Nano)
 	by, _ := get(r.json, "meta.created_by").(string)
@@ -59,7 +70,7 @@ func TestEndorSDKContentType(t *testing.T) {
 	}
 	jsonEqual(t, compact.raw, code3("meta.colour: unknown field"))
 	jsonEqual(t, compact.raw, plain.raw)
-	wantType(t, compact, endor.MediaTypeJSONCompact)
+	wantType(t, compact, ctJSON)
 	wantType(t, plain, ctJSON)
 
 	// Reads without a body carry the SDK's Content-Type too.
@@ -67,15 +78,29 @@ func TestEndorSDKContentType(t *testing.T) {
 	if r.status != http.StatusOK || r.json["uuid"] != id {
 		t.Fatalf("get: %d %s", r.status, r.raw)
 	}
-	wantType(t, r, endor.MediaTypeJSONCompact)
+	wantType(t, r, ctJSON)
+	if !compactForm(r) {
+		t.Errorf("get with the SDK's Content-Type: %s, want the compact form", r.raw)
+	}
 
-	// grpc-gateway's rule: Accept, when it names a registered type, wins.
-	r = h.do(http.MethodGet, rvPath+"/"+id, nil, sdk("sdk-token", "Accept", ctJSON)...)
-	wantType(t, r, ctJSON)
-	r = h.do(http.MethodGet, rvPath+"/"+id, nil, "Authorization", token, "Accept", endor.MediaTypeJSONCompact)
-	wantType(t, r, endor.MediaTypeJSONCompact)
-	r = h.do(http.MethodGet, rvPath+"/"+id, nil, "Authorization", token, "Accept", "*/*")
-	wantType(t, r, ctJSON)
+	// grpc-gateway's rule for the marshaler: Accept, when it names a
+	// registered type, wins. Every answer is labelled application/json.
+	for _, tc := range []struct {
+		name    string
+		headers []string
+		compact bool
+	}{
+		{"Accept json over Content-Type jsoncompact", sdk("sdk-token", "Accept", ctJSON), false},
+		{"Accept jsoncompact", []string{"Authorization", token, "Accept", endor.MediaTypeJSONCompact}, true},
+		{"Accept */*", []string{"Authorization", token, "Accept", "*/*"}, false},
+		{"Accept jsoncompact among others", []string{"Authorization", token, "Accept", endor.MediaTypeJSONCompact + ", */*"}, false},
+	} {
+		r := h.do(http.MethodGet, rvPath+"/"+id, nil, tc.headers...)
+		wantType(t, r, ctJSON)
+		if compactForm(r) != tc.compact {
+			t.Errorf("%s: compact form %v, want %v: %s", tc.name, compactForm(r), tc.compact, r.raw)
+		}
+	}
 
 	// Errors rendered outside the fake follow the same rule, verbatim.
 	for _, tc := range []struct {
@@ -98,7 +123,7 @@ func TestEndorSDKContentType(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
 			}
 			jsonEqual(t, r.raw, tc.want)
-			wantType(t, r, endor.MediaTypeJSONCompact)
+			wantType(t, r, ctJSON)
 		})
 	}
 	if n := h.count("acme.prod"); n != 1 {
@@ -137,7 +162,7 @@ func TestEndorAuthInfo(t *testing.T) {
 	if r.status != http.StatusOK || issued == "" {
 		t.Fatalf("api-key: %d %s", r.status, r.raw)
 	}
-	wantType(t, r, endor.MediaTypeJSONCompact)
+	wantType(t, r, ctJSON)
 	expires := h.clock.Now().Add(endor.DefaultTokenTTL)
 
 	h.clock.Advance(time.Minute) // the issued token's expiry is its own, not now + TTL
@@ -147,7 +172,7 @@ func TestEndorAuthInfo(t *testing.T) {
 	}
 	jsonEqual(t, r.raw, fmt.Sprintf(`{"expiration_time":%q,"authentication_source":"api-key","user":{"meta":{"name":"repomock-example-key"}}}`,
 		expires.Format(time.RFC3339Nano)))
-	wantType(t, r, endor.MediaTypeJSONCompact)
+	wantType(t, r, ctJSON)
 
 	// A configured token is a person's login: Google's by default, and a
 	// made-up user that does not reveal the token (vendors.md §7).

@@ -41,7 +41,7 @@ func TestEndorUpdate(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("update: %d %s", r.status, r.raw)
 	}
-	wantType(t, r, "application/jsoncompact")
+	wantType(t, r, ctJSON) // the compact form, labelled as grpc-gateway labels it (vendors.md §7)
 	updater, _ := get(r.json, "meta.updated_by").(string)
 	if updater == creator || updater == "" {
 		t.Errorf("updated_by %q: want the updating token's principal, not the creator's %q", updater, creator)

@@ -24,20 +24,21 @@ func (f *Fake) Spec() string { return specs.Endor }
 
 // Validation: Endor is a grpc-gateway service. It reads and writes
 // protobuf JSON (mock/protojson), which refuses unknown fields; its
-// jsoncompact marshaler is JSON under another name; and a body of any
-// other Content-Type, or none, is read as JSON (no 415).
+// jsoncompact marshaler reads JSON under another name and writes JSON
+// without unpopulated fields; and a body of any other Content-Type, or
+// none, is read as JSON (no 415).
 func (f *Fake) Validation() openapi.Options {
 	return openapi.Options{
 		RejectUnknownFields: true,
 		JSONMediaTypes:      JSONMediaTypes(),
 		DefaultMediaType:    MediaTypeJSON,
 		Codec: protojson.Codec{Compact: func(c echo.Context) bool {
-			return ResponseMediaType(c.Request()) == MediaTypeJSONCompact
+			return Compact(c.Request())
 		}},
 	}
 }
 
-// Gateway negotiates the answer's media type and compresses it.
+// Gateway compresses the answer.
 func (f *Fake) Gateway() echo.MiddlewareFunc { return f.gateway }
 
 // Owns says whether a request is for Endor's API: its namespaces and its
