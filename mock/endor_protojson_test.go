@@ -63,6 +63,17 @@ func TestEndorReadsProtobufJSON(t *testing.T) {
 		{name: "timestamps with an offset are stored in UTC with Z",
 			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},` + ref + `,"spec":{"last_commit_date":"2026-11-25T12:00:00.5+02:00"},"scan_object":{"status":"STATUS_SCANNED","scan_time":"2026-11-24T23:30:00.000001-01:00"}}`,
 			status: 200, want: map[string]any{"spec.last_commit_date": "2026-11-25T10:00:00.500Z", "scan_object.scan_time": "2026-11-25T00:30:00.000001Z"}},
+		{name: "nine fractional digits, the most a timestamp holds",
+			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},` + ref + `,"spec":{"last_commit_date":"2026-11-25T10:00:00.123456789Z"}}`,
+			status: 200, want: map[string]any{"spec.last_commit_date": "2026-11-25T10:00:00.123456789Z"}},
+		// protojson refuses a google.protobuf.Timestamp with more than 9
+		// fractional digits (vendors.md §7), where Go's time.Parse would cut them.
+		{name: "ten fractional digits are refused",
+			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},` + ref + `,"spec":{"last_commit_date":"2026-11-25T10:00:00.1234567890Z"}}`,
+			status: 400, error: `spec.last_commit_date: "2026-11-25T10:00:00.1234567890Z" has 10 fractional digits: a timestamp holds 9 at most (nanoseconds)`},
+		{name: "more fractional digits with an offset are refused",
+			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},` + ref + `,"scan_object":{"status":"STATUS_SCANNED","scan_time":"2026-11-24T23:30:00.000000000001-01:00"}}`,
+			status: 400, error: `scan_object.scan_time: "2026-11-24T23:30:00.000000000001-01:00" has 12 fractional digits: a timestamp holds 9 at most (nanoseconds)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, mock.Config{})

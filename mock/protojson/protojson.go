@@ -48,7 +48,7 @@ var _ openapi.Codec = Codec{}
 //   - a field that holds its zero value ("", false, 0, the zero enum, an
 //     empty list or map) is unset, so "required" treats it as absent;
 //   - a timestamp with any offset becomes UTC with Z, with 0, 3, 6 or 9
-//     fractional digits.
+//     fractional digits; one with more than 9 is refused.
 //
 // Fields the schema does not know, and free-form objects, are left as they
 // are for the validator to judge.
@@ -226,10 +226,16 @@ func (n *normaliser) value(s *openapi3.Schema, v any, path *fieldPath, field boo
 		if str == "" {
 			return nil, !field
 		}
-		if t, err := time.Parse(time.RFC3339Nano, str); err == nil {
-			return FormatTimestamp(t), true
+		t, err := time.Parse(time.RFC3339Nano, str)
+		if err != nil {
+			return v, true // the validator names the bad date
 		}
-		return v, true // the validator names the bad date
+		// time.Parse cuts what a nanosecond cannot hold; protojson refuses it.
+		if digits := fractionalDigits(str); digits > 9 {
+			n.fail(path, "%q has %d fractional digits: a timestamp holds 9 at most (nanoseconds)", str, digits)
+			return v, true
+		}
+		return FormatTimestamp(t), true
 	case kindString:
 		return v, !field || v != ""
 	case kindBool:
@@ -337,6 +343,20 @@ func zero(s *openapi3.Schema) (any, bool) {
 		return json.Number("0"), true
 	}
 	return nil, false
+}
+
+// fractionalDigits counts the digits after the seconds of an RFC 3339
+// time that time.Parse accepted: those after the first '.'.
+func fractionalDigits(s string) int {
+	_, frac, ok := strings.Cut(s, ".")
+	if !ok {
+		return 0
+	}
+	n := 0
+	for n < len(frac) && frac[n] >= '0' && frac[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 // FormatTimestamp writes t as protojson writes a google.protobuf.Timestamp:
