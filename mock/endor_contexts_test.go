@@ -44,7 +44,9 @@ func TestEndorContextsSeparateObjects(t *testing.T) {
 	jsonEqual(t, h.do(http.MethodGet, rvPath+"/"+refID, nil).raw, ref.raw) // the REF object is unchanged
 
 	// The CI_RUN object, whole: will_be_deleted_at is its create time plus
-	// 30 days (seed 000: CI_RUN objects are deleted after 30 days).
+	// 30 days (seed 000: CI_RUN objects are deleted after 30 days), in
+	// meta.index_data and in context, where seed 000 deprecates it "Please
+	// use the meta.will_be_deleted_at field instead" (vendors.md §7).
 	created := h.clock.Now()
 	by, _ := get(scan.json, "meta.created_by").(string)
 	want := func(updated time.Time) string {
@@ -52,7 +54,8 @@ func TestEndorContextsSeparateObjects(t *testing.T) {
 		return fmt.Sprintf(`{"uuid":%q,"tenant_meta":{"namespace":"acme.prod"},
 			"meta":{"name":"main","parent_kind":"Project","parent_uuid":%q,"kind":"RepositoryVersion","version":"v1",
 			"create_time":%q,"update_time":%q,"upsert_time":%q,"created_by":%q,"updated_by":%q,
-			"description":"","annotations":{},"tags":[],"references":{}},
+			"description":"","annotations":{},"tags":[],"references":{},
+			"index_data":{"will_be_deleted_at":"2026-12-25T10:01:00.123456789Z","data":[],"search_score":0,"tenant":""}},
 			"context":{"id":%q,"type":"CONTEXT_TYPE_CI_RUN","will_be_deleted_at":"2026-12-25T10:01:00.123456789Z","tags":[]},
 			"spec":{"version":{"ref":"main","sha":"","metadata":{}},"allow_ref_as_pr_scan_base":false}}`,
 			scanID, project, created.Format(time.RFC3339Nano), updated.Format(time.RFC3339Nano), updated.Format(time.RFC3339Nano), by, by, prUUID)
@@ -79,8 +82,22 @@ func TestEndorContextsSeparateObjects(t *testing.T) {
 		t.Errorf("count %d, want 4", n)
 	}
 	// Only CI_RUN objects carry will_be_deleted_at.
-	if v := get(mainCtx.json, "context.will_be_deleted_at"); v != nil {
-		t.Errorf("a MAIN object has will_be_deleted_at %v", v)
+	for _, path := range []string{"context.will_be_deleted_at", "meta.index_data"} {
+		if v := get(mainCtx.json, path); v != nil {
+			t.Errorf("a MAIN object has %s %v", path, v)
+		}
+	}
+	// An update keeps it, in both places, whatever the object carries.
+	upd := h.do(http.MethodPatch, rvPath, patch(map[string]any{
+		"uuid": scanID, "meta": map[string]any{"tags": []string{"pr"}, "index_data": map[string]any{"will_be_deleted_at": "2030-01-01T00:00:00Z"}},
+	}, "meta.tags"), compact...)
+	if upd.status != http.StatusOK {
+		t.Fatalf("update: %d %s", upd.status, upd.raw)
+	}
+	for _, path := range []string{"context.will_be_deleted_at", "meta.index_data.will_be_deleted_at"} {
+		if got := get(upd.json, path); got != "2026-12-25T10:01:00.123456789Z" {
+			t.Errorf("after an update, %s = %v", path, got)
+		}
 	}
 }
 
@@ -183,7 +200,7 @@ func TestEndorStateFileFromBeforeContexts(t *testing.T) {
 	jsonEqual(t, h.do(http.MethodGet, rvPath+"/482a02e011be36b94bd5bfe8", nil, compact...).raw,
 		`{"uuid":"482a02e011be36b94bd5bfe8","tenant_meta":{"namespace":"acme.prod"},"meta":{"name":"main","parent_kind":"Project","parent_uuid":"6560a00000000000000000aa","kind":"RepositoryVersion","version":"v1","create_time":"2026-11-20T09:30:00Z","update_time":"2026-11-20T09:30:00Z","upsert_time":"2026-11-20T09:30:00Z","created_by":"ci@repomock@api-key","updated_by":"ci@repomock@api-key"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`)
 	jsonEqual(t, h.do(http.MethodGet, rvPath+"/02ddb2c3cb7b7496209693f1", nil, compact...).raw,
-		`{"uuid":"02ddb2c3cb7b7496209693f1","tenant_meta":{"namespace":"acme.prod"},"meta":{"name":"feature","parent_kind":"Project","parent_uuid":"6560a00000000000000000aa","kind":"RepositoryVersion","version":"v1","create_time":"2026-11-20T10:30:00Z","update_time":"2026-11-20T10:30:00Z","upsert_time":"2026-11-20T10:30:00Z","created_by":"ci@repomock@api-key","updated_by":"ci@repomock@api-key"},"context":{"id":"ee4a914c-8d6d-4b65-8b0e-9755e8a6cb3a","type":"CONTEXT_TYPE_CI_RUN","will_be_deleted_at":"2026-12-20T10:30:00Z"},"spec":{"version":{"ref":"feature"}}}`)
+		`{"uuid":"02ddb2c3cb7b7496209693f1","tenant_meta":{"namespace":"acme.prod"},"meta":{"name":"feature","parent_kind":"Project","parent_uuid":"6560a00000000000000000aa","kind":"RepositoryVersion","version":"v1","create_time":"2026-11-20T10:30:00Z","update_time":"2026-11-20T10:30:00Z","upsert_time":"2026-11-20T10:30:00Z","created_by":"ci@repomock@api-key","updated_by":"ci@repomock@api-key","index_data":{"will_be_deleted_at":"2026-12-20T10:30:00Z"}},"context":{"id":"ee4a914c-8d6d-4b65-8b0e-9755e8a6cb3a","type":"CONTEXT_TYPE_CI_RUN","will_be_deleted_at":"2026-12-20T10:30:00Z"},"spec":{"version":{"ref":"feature"}}}`)
 
 	// The restored objects take part in upserts under the new key: the PR
 	// scan of "main" is a new object beside the REF one.
@@ -203,6 +220,12 @@ func TestEndorStateFileFromBeforeContexts(t *testing.T) {
 		{"will_be_deleted_at outside CI_RUN", `"context":{"id":"main","type":"CONTEXT_TYPE_REF"}`,
 			`"context":{"id":"main","type":"CONTEXT_TYPE_REF","will_be_deleted_at":"2026-12-20T09:30:00Z"}`,
 			"repository_versions[0]: context.will_be_deleted_at: only a CONTEXT_TYPE_CI_RUN object has one"},
+		{"index_data unlike the context", `"updated_by":"ci@repomock@api-key"},"context":{"id":"ee4a914c`,
+			`"updated_by":"ci@repomock@api-key","index_data":{"will_be_deleted_at":"2030-01-01T00:00:00Z"}},"context":{"id":"ee4a914c`,
+			"repository_versions[1]: meta.index_data: must hold will_be_deleted_at, the same as context.will_be_deleted_at, and only in a CONTEXT_TYPE_CI_RUN object"},
+		{"index_data outside CI_RUN", `"updated_by":"ci@repomock@api-key"},"context":{"id":"main"`,
+			`"updated_by":"ci@repomock@api-key","index_data":{}},"context":{"id":"main"`,
+			"repository_versions[0]: meta.index_data: must hold will_be_deleted_at, the same as context.will_be_deleted_at, and only in a CONTEXT_TYPE_CI_RUN object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			state := strings.Replace(stateV1BeforeContexts, tc.from, tc.to, 1)

@@ -105,22 +105,33 @@ func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID f
 		if old != nil {
 			obj.Meta.CreateTime, obj.Meta.CreatedBy = old.Meta.CreateTime, old.Meta.CreatedBy
 		}
-		obj.Context.WillBeDeletedAt = deletionTime(obj.Context.Type, obj.Meta.CreateTime)
+		obj.setDeletionTime(deletionTime(obj.Context.Type, obj.Meta.CreateTime))
 		stored = obj
 		return obj
 	}, newID)
 	return rec, &stored, err
 }
 
-// deletionTime is context.will_be_deleted_at for an object created at
-// created: set for a CI_RUN object only. Assumption: it is counted from the
-// object's first create, so an upsert keeps it; the mock never deletes.
+// deletionTime is the deletion time of an object created at created: set
+// for a CI_RUN object only. Assumption: it is counted from the object's
+// first create, so an upsert keeps it; the mock never deletes.
 func deletionTime(contextType string, created time.Time) *time.Time {
 	if contextType != ciRunContext {
 		return nil
 	}
 	t := created.Add(ciRunLifetime).UTC()
 	return &t
+}
+
+// setDeletionTime writes the deletion time where the vendor has it:
+// meta.index_data.will_be_deleted_at, and context.will_be_deleted_at,
+// which seed 000 deprecates in its favour and clients may still read.
+func (o *RepositoryVersion) setDeletionTime(t *time.Time) {
+	o.Context.WillBeDeletedAt = t
+	o.Meta.IndexData = nil
+	if t != nil {
+		o.Meta.IndexData = &IndexData{WillBeDeletedAt: t}
+	}
 }
 
 // checkBody applies the vendor's documented rules that the schema lacks.

@@ -176,12 +176,19 @@ func restoreStore(objs []RepositoryVersion) (*Store, error) {
 		}
 		// Files written before contexts were part of the key have no
 		// will_be_deleted_at: a CI_RUN object gets the one a create gives.
+		// Files written before meta.index_data have none: it gets the
+		// context's, the one time both places hold.
+		deletes := obj.Context.WillBeDeletedAt
 		switch {
-		case obj.Context.Type == ciRunContext && obj.Context.WillBeDeletedAt == nil:
-			obj.Context.WillBeDeletedAt = deletionTime(ciRunContext, obj.Meta.CreateTime)
-		case obj.Context.Type != ciRunContext && obj.Context.WillBeDeletedAt != nil:
+		case obj.Context.Type == ciRunContext && deletes == nil:
+			deletes = deletionTime(ciRunContext, obj.Meta.CreateTime)
+		case obj.Context.Type != ciRunContext && deletes != nil:
 			return nil, fmt.Errorf("%s: context.will_be_deleted_at: only a %s object has one", at, ciRunContext)
 		}
+		if idx := obj.Meta.IndexData; idx != nil && (idx.WillBeDeletedAt == nil || deletes == nil || !idx.WillBeDeletedAt.Equal(*deletes)) {
+			return nil, fmt.Errorf("%s: meta.index_data: must hold will_be_deleted_at, the same as context.will_be_deleted_at, and only in a %s object", at, ciRunContext)
+		}
+		obj.setDeletionTime(deletes)
 		// The key of older files, (namespace, parent, name), is unique
 		// wherever this one is: such a file always passes.
 		key := keyOf(obj.Meta.WritableMeta, obj.Context)

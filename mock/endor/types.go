@@ -27,13 +27,20 @@ type TenantMeta struct {
 // created_by/updated_by principals).
 type Meta struct {
 	WritableMeta
-	Kind       string    `json:"kind"`
-	Version    string    `json:"version"`
-	CreateTime time.Time `json:"create_time"`
-	UpdateTime time.Time `json:"update_time"`
-	UpsertTime time.Time `json:"upsert_time"`
-	CreatedBy  string    `json:"created_by"`
-	UpdatedBy  string    `json:"updated_by"`
+	Kind       string     `json:"kind"`
+	Version    string     `json:"version"`
+	CreateTime time.Time  `json:"create_time"`
+	UpdateTime time.Time  `json:"update_time"`
+	UpsertTime time.Time  `json:"upsert_time"`
+	CreatedBy  string     `json:"created_by"`
+	UpdatedBy  string     `json:"updated_by"`
+	IndexData  *IndexData `json:"index_data,omitempty"`
+}
+
+// IndexData is server-set: a CI_RUN object's deletion time, which seed 000
+// moves here from context.will_be_deleted_at (deprecated there, and kept).
+type IndexData struct {
+	WillBeDeletedAt *time.Time `json:"will_be_deleted_at,omitempty"`
 }
 
 // WritableMeta is the part of Meta a client writes.

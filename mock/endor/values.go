@@ -106,6 +106,13 @@ func (o *RepositoryVersion) valueWith(spec, scanObject any) map[string]any {
 	meta["upsert_time"] = timeValue(o.Meta.UpsertTime)
 	meta["created_by"] = o.Meta.CreatedBy
 	meta["updated_by"] = o.Meta.UpdatedBy
+	if idx := o.Meta.IndexData; idx != nil {
+		m := make(map[string]any, 1)
+		if t := idx.WillBeDeletedAt; t != nil {
+			m["will_be_deleted_at"] = timeValue(*t)
+		}
+		meta["index_data"] = m
+	}
 
 	ctx := make(map[string]any, 4)
 	ctx["id"] = o.Context.ID
@@ -214,6 +221,16 @@ func (o *RepositoryVersion) appendJSON(dst []byte) ([]byte, error) {
 	dst = openapi.AppendString(dst, m.CreatedBy)
 	dst = append(dst, `,"updated_by":`...)
 	dst = openapi.AppendString(dst, m.UpdatedBy)
+	if idx := m.IndexData; idx != nil {
+		dst = append(dst, `,"index_data":{`...)
+		if t := idx.WillBeDeletedAt; t != nil {
+			if y := t.Year(); y < 0 || y > 9999 {
+				return nil, fmt.Errorf("meta.index_data: time %v is outside the years 0 to 9999", *t)
+			}
+			dst = appendTime(dst, `"will_be_deleted_at":`, *t)
+		}
+		dst = append(dst, '}')
+	}
 	dst = append(dst, `},"context":{"id":`...)
 	dst = openapi.AppendString(dst, o.Context.ID)
 	dst = append(dst, `,"type":`...)

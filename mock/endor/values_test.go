@@ -24,18 +24,21 @@ func TestValueIsTheStoredJSON(t *testing.T) {
 			},
 			Kind: kindRepoVersion, Version: "v1", CreateTime: at, UpdateTime: at.Add(time.Second), UpsertTime: at,
 			CreatedBy: "a@repomock@bearer", UpdatedBy: "b@repomock@bearer",
+			IndexData: &IndexData{WillBeDeletedAt: &del},
 		},
 		Context:    Context{ID: "42", Type: ciRunContext, Tags: []string{"pr"}, WillBeDeletedAt: &del},
 		Spec:       json.RawMessage(`{"version":{"ref":"main","sha":"abc"},"n":1.50}`),
 		ScanObject: json.RawMessage(`{"status":"STATUS_SCANNED","scan_time":"2026-11-30T10:04:05Z"}`),
 	}
 	bare := RepositoryVersion{UUID: "656e69058032bf0abaaeb602", Meta: Meta{CreateTime: at}}
+	emptyIndex := bare
+	emptyIndex.Meta.IndexData = &IndexData{}
 	odd := full
 	odd.Meta.Name = "a\u2028<b>&\"\\\x01" // requests are valid UTF-8
 	odd.Meta.Annotations = map[string]string{"b": "\t", "a": "\n", "é": "x"}
 	odd.Meta.CreateTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))
 	odd.Spec = json.RawMessage("{ \"a\" : [1, 2.50e3 ,\"<\"] }")
-	for name, obj := range map[string]RepositoryVersion{"every field": full, "no optional field": bare, "odd values": odd} {
+	for name, obj := range map[string]RepositoryVersion{"every field": full, "no optional field": bare, "odd values": odd, "empty index_data": emptyIndex} {
 		data, err := openapi.MarshalJSON(obj)
 		if err != nil {
 			t.Fatal(err)
