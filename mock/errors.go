@@ -19,6 +19,12 @@ type statusError interface {
 	StatusCode() int
 }
 
+// headerError is a vendor error whose answer carries headers of its own
+// (Endor's Retry-After on a 429).
+type headerError interface {
+	ResponseHeader() http.Header
+}
+
 // plainError is the body of errors outside the vendors' APIs (admin, unknown paths).
 type plainError struct {
 	Status  int    `json:"-"`
@@ -48,6 +54,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if merr != nil {
 		s.log.Error("cannot encode error body", "err", merr)
 		body, _ = json.Marshal(&plainError{Message: "internal error"})
+	}
+	if h, ok := out.(headerError); ok {
+		for name, values := range h.ResponseHeader() {
+			c.Response().Header()[name] = values
+		}
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(out.StatusCode())

@@ -252,10 +252,12 @@ func throttleMessage(perSecond int) string {
 	return fmt.Sprintf("The throttling threshold has been reached: policy user over ratelimit,limit:%d,time:1 second", perSecond)
 }
 
-// failureMessage is the message of an error fault or a Prefer answer.
+// failureMessage is the message of an error fault or a Prefer answer: ""
+// where a vendor has words of its own for the status (a gateway's 429,
+// Endor's passed deadline).
 func failureMessage(status int) string {
-	if status == http.StatusTooManyRequests {
-		return "" // each vendor's own words
+	if status == http.StatusTooManyRequests || status == http.StatusGatewayTimeout {
+		return ""
 	}
 	return http.StatusText(status)
 }

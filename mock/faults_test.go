@@ -395,3 +395,50 @@ func TestPrefer(t *testing.T) {
 		t.Fatalf("%d objects after a preferred failure, want 0", n)
 	}
 }
+
+// Endor's fault bodies as the vendor documents them (vendors.md §7): a
+// passed deadline is {"code":4,"message":"context deadline exceeded",
+// "details":[]}, byte for byte, and an overload (429, code 8) says when to
+// retry in Retry-After, which the SDK reads (api_client: "HTTP 429 (Rate
+// Limit): Retried with localized Retry-After sleep").
+func TestEndorFaultBodies(t *testing.T) {
+	h := newHarness(t, mock.Config{})
+	inject := func(f string) {
+		t.Helper()
+		if r := h.do(http.MethodPost, "/__admin/faults", f); r.status != http.StatusCreated {
+			t.Fatalf("POST /__admin/faults %s: %d %s", f, r.status, r.raw)
+		}
+	}
+	deadline := golden("deadline-exceeded.json")
+	inject(`{"vendor":"endor","kind":"error","status":504,"times":1}`)
+	for _, tc := range []struct {
+		name    string
+		headers []string
+	}{
+		{"error fault", nil},
+		{"Prefer: code=504", []string{"Authorization", token, "Prefer", "code=504"}},
+	} {
+		r := h.do(http.MethodGet, rvPath, nil, tc.headers...)
+		if r.status != http.StatusGatewayTimeout || r.raw != deadline {
+			t.Errorf("%s: %d %s, want 504 %s", tc.name, r.status, r.raw, deadline)
+		}
+	}
+
+	retryAfter := func(name string, r response) {
+		t.Helper()
+		if r.status != http.StatusTooManyRequests || get(r.json, "code") != float64(8) {
+			t.Fatalf("%s: %d %s, want 429 code 8", name, r.status, r.raw)
+		}
+		if got := r.header.Get("Retry-After"); got != "1" {
+			t.Errorf("%s: Retry-After %q, want 1 (second)", name, got)
+		}
+	}
+	inject(`{"vendor":"endor","kind":"error","status":429,"times":1}`)
+	retryAfter("error fault", h.do(http.MethodGet, rvPath, nil))
+	retryAfter("Prefer: code=429", h.do(http.MethodGet, rvPath, nil, "Authorization", token, "Prefer", "code=429"))
+	inject(`{"vendor":"endor","kind":"throttle","per_second":1}`)
+	if r := h.do(http.MethodGet, rvPath, nil); r.status != http.StatusOK || r.header.Get("Retry-After") != "" {
+		t.Fatalf("first call under the throttle: %d %v %s", r.status, r.header, r.raw)
+	}
+	retryAfter("throttle", h.do(http.MethodGet, rvPath, nil))
+}

@@ -3,16 +3,46 @@ package endor
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // Error is an Endor Labs error: the body of a googlerpcStatus with the HTTP
 // status that grpc-gateway gives its code. Handlers return it; the server's
-// one error handler writes it with StatusCode and encoding/json.
+// one error handler writes it with StatusCode, ResponseHeader and
+// MarshalJSON.
 type Error struct {
-	Status  int      `json:"-"`
-	Code    int      `json:"code"`
-	Message string   `json:"message"`
-	Details []Detail `json:"details,omitempty"`
+	Status  int
+	Code    int
+	Message string
+	// Details is left out of the body when nil, and written [] when empty.
+	Details []Detail
+}
+
+// MarshalJSON writes the body: {"code","message","details"}, details left
+// out when nil (the gateway's "Not Found" has none) and [] when empty (its
+// deadline error's "details":[]).
+func (e *Error) MarshalJSON() ([]byte, error) {
+	body := struct {
+		Code    int       `json:"code"`
+		Message string    `json:"message"`
+		Details *[]Detail `json:"details,omitempty"`
+	}{Code: e.Code, Message: e.Message}
+	if e.Details != nil {
+		body.Details = &e.Details
+	}
+	return openapi.MarshalJSON(body)
+}
+
+// ResponseHeader is what the answer carries besides the body: a 429 says
+// when to retry, in Retry-After, which Endor's SDK reads before its retry
+// (vendors.md §7). Assumption: one second, the window of the mock's
+// throttle; the vendor documents no value.
+func (e *Error) ResponseHeader() http.Header {
+	if e.Status != http.StatusTooManyRequests {
+		return nil
+	}
+	return http.Header{"Retry-After": {"1"}}
 }
 
 // Detail is the HTTPErrorInfo detail Endor puts in its error bodies.
@@ -73,7 +103,8 @@ func errPermissionDenied() *Error {
 
 // ErrorFor makes the Endor error for a failure found outside the handlers:
 // a request that breaks the spec, an unknown route, a body over the limit, a
-// fault of the fake itself. status is the HTTP status the server suggests.
+// fault of the fake itself. status is the HTTP status the server suggests;
+// message is "" when the vendor's own words are wanted.
 func ErrorFor(status int, message string) *Error {
 	switch status {
 	case http.StatusBadRequest, http.StatusUnsupportedMediaType:
@@ -99,7 +130,13 @@ func ErrorFor(status int, message string) *Error {
 	case http.StatusServiceUnavailable:
 		return newError(http.StatusServiceUnavailable, codeUnavailable, "%s", message)
 	case http.StatusGatewayTimeout:
-		return newError(http.StatusGatewayTimeout, codeDeadlineExceeded, "%s", message)
+		// Verbatim when no message is given (vendors.md §7): grpc-gateway's
+		// answer to a passed deadline, {"code":4,"message":"context deadline
+		// exceeded","details":[]}.
+		if message == "" {
+			message = "context deadline exceeded"
+		}
+		return &Error{Status: http.StatusGatewayTimeout, Code: codeDeadlineExceeded, Message: message, Details: []Detail{}}
 	default:
 		return newError(status, codeUnknown, "%s", message)
 	}

@@ -66,12 +66,16 @@ func paramInvalid(format string, args ...any) *Error {
 // request that breaks the spec, a fault of the fake itself. status is the
 // HTTP status the server suggests. What the API gateway answers on its own
 // (bad credentials, no such API, a body over the limit) never reaches
-// ServiceStage: the server asks huaweiauth.ErrorFor first.
+// ServiceStage: the server asks huaweiauth.ErrorFor first. An empty
+// message is the status's text: the vendor documents no words of its own.
 func ErrorFor(status int, message string) *Error {
+	if status > 599 {
+		status = http.StatusInternalServerError
+	}
+	if message == "" {
+		message = http.StatusText(status)
+	}
 	if status >= http.StatusInternalServerError {
-		if status > 599 {
-			status = http.StatusInternalServerError
-		}
 		// A 5xx keeps its number (503, 504 of a fault) and the service's envelope.
 		return &Error{Status: status, Code: CodeInternal, Message: message}
 	}
