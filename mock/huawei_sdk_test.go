@@ -276,12 +276,25 @@ func TestSDKSignatureVerification(t *testing.T) {
 			serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
 		})
 	}
-	// A server whose clock is 16 minutes ahead refuses the SDK's signing date.
-	late := newSDKHarness(t, func() time.Time { return time.Now().Add(16 * time.Minute) })
-	_, err := repoClient(t, late, akskCredential(t, sdkAK, sdkSK)).CreateRepository(createRepo("late"))
-	se := serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
-	if !strings.Contains(se.ErrorMessage, "more than 15 minutes") {
-		t.Errorf("message %q", se.ErrorMessage)
+	// A server whose clock is 16 minutes ahead refuses the SDK's signing
+	// date, whether or not it verifies signatures (vendors.md §7): the
+	// gateway checks the time whatever the key.
+	unverified := sdkConfig(func() time.Time { return time.Now().Add(16 * time.Minute) })
+	unverified.HuaweiCredentials = nil
+	for name, cfg := range map[string]mock.Config{
+		"--huawei-credentials":    sdkConfig(func() time.Time { return time.Now().Add(16 * time.Minute) }),
+		"no --huawei-credentials": unverified,
+	} {
+		t.Run("signed 16 minutes late, "+name, func(t *testing.T) {
+			late := newHarness(t, cfg)
+			_, err := repoClient(t, late, akskCredential(t, sdkAK, sdkSK)).CreateRepository(createRepo("late"))
+			se := serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
+			if want := "Incorrect IAM authentication information: X-Sdk-Date is more than 15 minutes off the server's time"; se.ErrorMessage != want {
+				t.Errorf("message %q, want %q", se.ErrorMessage, want)
+			}
+			_, err = stageClient(t, late, akskCredential(t, sdkAK, sdkSK)).CreateFile(createFile("app:late.txt", "aGk="))
+			serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
+		})
 	}
 }
 

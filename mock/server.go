@@ -66,7 +66,8 @@ type Config struct {
 	EndorTokens []endor.Token
 	// HuaweiCredentials, when not empty, are the AK/SK pairs whose request
 	// signatures the Huawei fakes verify; otherwise any well-formed
-	// signature passes. An X-Auth-Token is always accepted (IAM is not faked).
+	// signature passes. Either way a signing date more than 15 minutes off
+	// is refused. An X-Auth-Token is always accepted (IAM is not faked).
 	HuaweiCredentials []huaweiauth.Credential
 	// RepoAuths, when not empty, are the only ServiceStage X-Repo-Auth names accepted.
 	RepoAuths []string

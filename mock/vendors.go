@@ -79,7 +79,7 @@ func buildVendors(cfg Config) ([]Vendor, []FixtureFile, error) {
 func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.Func("endor-tokens", "comma-separated Endor bearer `tokens` to accept, each TOKEN[=[NAMESPACE][:PROVIDER[:EMAIL]]]: NAMESPACE limits it to a namespace and its children, PROVIDER and EMAIL are the login GET /v1/auth reports (default google and a made-up address); empty accepts any token",
 		parseInto(&cfg.EndorTokens, endor.ParseTokens))
-	fs.Func("huawei-credentials", "comma-separated `AK:SK` pairs whose SDK-HMAC-SHA256 signatures are verified on the Huawei APIs; empty accepts any well-formed signature",
+	fs.Func("huawei-credentials", "comma-separated `AK:SK` pairs whose SDK-HMAC-SHA256 signatures are verified on the Huawei APIs; empty accepts any well-formed signature (with either, X-Sdk-Date must be within 15 minutes)",
 		parseInto(&cfg.HuaweiCredentials, huaweiauth.ParseCredentials))
 	fs.Func("repo-auths", "comma-separated ServiceStage X-Repo-Auth `names` to accept; empty accepts any well-formed name",
 		parseInto(&cfg.RepoAuths, servicestage.ParseRepoAuths))

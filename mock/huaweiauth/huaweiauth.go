@@ -74,7 +74,8 @@ func clipAK(ak string) string {
 type Config struct {
 	// Credentials, when not empty, are the access keys whose signatures are
 	// verified; any other access key is refused. When empty, a well-formed
-	// signature is accepted without verification.
+	// signature with a signing date within MaxSkew is accepted without
+	// verification.
 	Credentials []Credential
 	// Clock gives the time the signing date is compared with; nil means time.Now.
 	Clock func() time.Time
@@ -175,11 +176,13 @@ func (v *Verifier) check(req *http.Request) string {
 	if err != nil {
 		return "X-Sdk-Date is missing or not of the form 20060102T150405Z"
 	}
-	if len(v.keys) == 0 {
-		return "" // nothing to verify against
-	}
+	// The gateway checks the signing time before it looks the key up, so
+	// it refuses a stale signature whatever the key (vendors.md §7).
 	if skew := v.cfg.Clock().Sub(signedAt); skew > v.cfg.MaxSkew || skew < -v.cfg.MaxSkew {
 		return "X-Sdk-Date is more than 15 minutes off the server's time"
+	}
+	if len(v.keys) == 0 {
+		return "" // nothing to verify against
 	}
 	sk, ok := v.keys[sig.access]
 	if !ok {
