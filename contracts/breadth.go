@@ -108,6 +108,7 @@ func (c codearts) paramNegatives(r Reporter) {
 		req request
 	}{
 		{c.show, request{params: id}},
+		{c.showV1, request{params: id}},
 		{c.status, request{params: id}},
 		{c.del, request{params: id}},
 		{c.list, request{params: map[string]string{"project_uuid": c.project}, query: url.Values{}}},
@@ -117,8 +118,8 @@ func (c codearts) paramNegatives(r Reporter) {
 	}
 }
 
-// useAfterFree: after a delete, the repository and its status are 404
-// CH.000404.
+// useAfterFree: after a delete, the repository (by both reads) and its
+// status are 404 CH.000404.
 func (c codearts) useAfterFree(r Reporter) {
 	s := c.s
 	x, why := c.made(r.Context(), s.name("free"))
@@ -128,11 +129,12 @@ func (c codearts) useAfterFree(r Reporter) {
 		why = "the create named no result.repository_uuid"
 	}
 	if id == "" {
-		s.skipAll(r, "nothing to delete: "+why, c.show, c.status)
+		s.skipAll(r, "nothing to delete: "+why, c.show, c.showV1, c.status)
 		return
 	}
 	s.useAfterFree(r, c.del, request{params: byID(id)}, map[*operation]request{
 		c.show:   {params: byID(id)},
+		c.showV1: {params: byID(id)},
 		c.status: {params: byID(id)},
 	})
 }

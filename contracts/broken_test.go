@@ -32,6 +32,7 @@ const (
 	opEndorAuth      = "AuthenticationService_GetAuthenticationInfo"
 	opCodeArtsCreate = "CreateRepository"
 	opCodeArtsShow   = "ShowRepositoryByUuid"
+	opCodeArtsShowV1 = "GetRepositoryByProjectId"
 	opCodeArtsStatus = "ListRepositoryStatus"
 	opCodeArtsList   = "GetAllRepositoryByProjectId"
 	opCodeArtsFree   = "ShowRepositoryNameExist"
@@ -106,6 +107,7 @@ var (
 	endorVersion   = regexp.MustCompile(`^/v1/namespaces/[^/]+/repository-versions/[^/]+$`)
 	codeartsCreate = regexp.MustCompile(`^/v1/repositories$`)
 	codeartsShow   = regexp.MustCompile(`^/v2/repositories/[^/]+$`)
+	codeartsShowV1 = regexp.MustCompile(`^/v1/repositories/[^/]+$`)
 	codeartsAny    = regexp.MustCompile(`^/(v1/repositories(/[^/]+(/status)?)?|v2/repositories/[^/]+|v1/projects/[^/]+/repositories(/validation/[^/]+)?)$`)
 	stageFile      = regexp.MustCompile(`^/v1/[^/]+/git/files/[^/]+/[^/]+/[^/]+$`)
 	stageAny       = regexp.MustCompile(`^/v1/[^/]+/git/files/`)
@@ -245,11 +247,13 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckReadAfterWrite, opCodeArtsShow},
 			},
 			skip: []key{
+				{contracts.CheckReadAfterWrite, opCodeArtsShowV1},
 				{contracts.CheckReadAfterWrite, opCodeArtsStatus},
 				{contracts.CheckReadAfterWrite, opCodeArtsList},
 				{contracts.CheckReadAfterWrite, opCodeArtsFree},
 				{contracts.CheckReadAfterWrite, opCodeArtsDel},
 				{contracts.CheckUseAfterFree, opCodeArtsShow},
+				{contracts.CheckUseAfterFree, opCodeArtsShowV1},
 				{contracts.CheckUseAfterFree, opCodeArtsStatus},
 			},
 		},
@@ -370,6 +374,7 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckStatusCode, opCodeArtsCreate},
 				{contracts.CheckStatusCode, opCodeArtsDel},
 				{contracts.CheckStatusCode, opCodeArtsShow},
+				{contracts.CheckStatusCode, opCodeArtsShowV1},
 				{contracts.CheckStatusCode, opCodeArtsStatus},
 				{contracts.CheckStatusCode, opCodeArtsList},
 				{contracts.CheckStatusCode, opCodeArtsFree},
@@ -401,6 +406,17 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			fail: []key{
 				{contracts.CheckStatusCode, opCodeArtsShow},
 			},
+		},
+		{
+			// The deprecated read serves some other repository: the body
+			// fits RepoInfo, so only read_after_write sees it.
+			name: "CodeArts GetRepositoryByProjectId answers another repository",
+			wrap: rewrite(is(http.MethodGet, codeartsShowV1), only200(func(m map[string]any) {
+				if r, ok := m["result"].(map[string]any); ok {
+					r["name"] = "someone-elses"
+				}
+			})),
+			fail: []key{{contracts.CheckReadAfterWrite, opCodeArtsShowV1}},
 		},
 		{
 			// The preflight: a token the vendor refuses stops the run before

@@ -57,14 +57,14 @@ func codeartsVendor(t Target) *vendor {
 // the project they work in. Each check creates the repositories it needs
 // and deletes them when it ends.
 type codearts struct {
-	s                                     *suite
-	project                               string
-	create, show, status, list, free, del *operation
+	s                                             *suite
+	project                                       string
+	create, show, showV1, status, list, free, del *operation
 }
 
 func codeartsOn(s *suite, v *vendor) codearts {
 	return codearts{s: s, project: s.target.CodeArts.ProjectUUID,
-		create: v.op(codeartsCreate), show: v.op(codeartsShow), status: v.op(codeartsStatus),
+		create: v.op(codeartsCreate), show: v.op(codeartsShow), showV1: v.op(codeartsShowV1), status: v.op(codeartsStatus),
 		list: v.op(codeartsList), free: v.op(codeartsNameFree), del: v.op(codeartsDelete)}
 }
 
@@ -160,7 +160,7 @@ func (c codearts) readAfterWrite(r Reporter) {
 	name := s.name("raw")
 	first, why := c.made(r.Context(), name)
 	if first == nil {
-		s.skipAll(r, why, c.show, c.status, c.list, c.free, c.del)
+		s.skipAll(r, why, c.show, c.showV1, c.status, c.list, c.free, c.del)
 		return
 	}
 	id := str(first.json(), "result", "repository_uuid")
@@ -168,7 +168,7 @@ func (c codearts) readAfterWrite(r Reporter) {
 		s.check(r, c.show, func(r Reporter) {
 			r.Errorf("the create answered without result.repository_uuid, so nothing can be read back: %s", first)
 		})
-		s.skipAll(r, "the create named no result.repository_uuid", c.status, c.list, c.free, c.del)
+		s.skipAll(r, "the create named no result.repository_uuid", c.showV1, c.status, c.list, c.free, c.del)
 		return
 	}
 	s.check(r, c.show, func(r Reporter) {
@@ -176,6 +176,17 @@ func (c codearts) readAfterWrite(r Reporter) {
 		outcome(r, readBack(x, err, func(b map[string]any) error {
 			if got := str(b, "result", "repository_name"); got != name {
 				return fmt.Errorf("repository_name %q, want %q", got, name)
+			}
+			return nil
+		}))
+	})
+	// The SDKs' deprecated read, which the vendor still serves (vendors.md
+	// §7), in RepoInfo's camelCase shape.
+	s.check(r, c.showV1, func(r Reporter) {
+		x, err := s.call(r.Context(), c.showV1, request{params: byID(id)})
+		outcome(r, readBack(x, err, func(b map[string]any) error {
+			if got := str(b, "result", "name"); got != name {
+				return fmt.Errorf("name %q, want %q", got, name)
 			}
 			return nil
 		}))

@@ -9,6 +9,7 @@ import (
 const (
 	codeartsCreate   = "CreateRepository"
 	codeartsShow     = "ShowRepositoryByUuid"
+	codeartsShowV1   = "GetRepositoryByProjectId"
 	codeartsStatus   = "ListRepositoryStatus"
 	codeartsList     = "GetAllRepositoryByProjectId"
 	codeartsNameFree = "ShowRepositoryNameExist"

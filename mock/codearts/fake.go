@@ -1,7 +1,8 @@
 // Package codearts is the Huawei Cloud CodeArts Repo fake: an in-memory
 // store of repositories behind the vendor's CreateRepository and the
-// read-back operations (ShowRepositoryByUuid, ListRepositoryStatus,
-// GetAllRepositoryByProjectId, ShowRepositoryNameExist, DeleteRepository),
+// read-back operations (ShowRepositoryByUuid, the deprecated
+// GetRepositoryByProjectId, ListRepositoryStatus, GetAllRepositoryByProjectId,
+// ShowRepositoryNameExist, DeleteRepository),
 // with the vendor's {"error":{"code","message"},"status":"failed"} error
 // bodies.
 //
@@ -30,6 +31,7 @@ import (
 const (
 	OpCreate     = "CreateRepository"
 	OpShow       = "ShowRepositoryByUuid"
+	OpShowV1     = "GetRepositoryByProjectId"
 	OpList       = "GetAllRepositoryByProjectId"
 	OpNameExists = "ShowRepositoryNameExist"
 	OpDelete     = "DeleteRepository"

@@ -39,7 +39,10 @@ func TestFixturesLoadedAndRestoredOnReset(t *testing.T) {
 		"https_url":"https://codehub.devcloud.repomock.example/%[1]s/fixed.git",
 		"ssh_url":"git@codehub.devcloud.repomock.example:%[1]s/fixed.git",
 		"web_url":"https://devcloud.repomock.example/codehub/1/home",
-		"status":0,"created_at":"2026-11-22 07:24:42","updated_at":"2026-11-22 07:24:42"},"status":"success"}`, projectA))
+		"status":0,"created_at":"2026-11-22 07:24:42","updated_at":"2026-11-22 07:24:42",
+		"project_is_deleted":"false","creator_name":"repomock","domain_name":"repomock",
+		"iam_user_uuid":"7265706f6d6f636b7573657230303031","is_owner":1,"userRole":40,"star":false,
+		"lfs_size":"0.00M","repository_size":"0.00M"},"status":"success"}`, projectA))
 	if got := fake.Store("").List(projectA); len(got) != 2 || got[0].Description != "from fixtures" || got[1].Name != "generated" {
 		t.Fatalf("fixtures in the store: %+v", got)
 	}

@@ -26,6 +26,7 @@ func (f *Fake) Handlers() map[string]openapi.Handler {
 	return map[string]openapi.Handler{
 		OpCreate:     f.create,
 		OpShow:       f.show,
+		OpShowV1:     f.showV1,
 		OpList:       f.list,
 		OpNameExists: f.nameExists,
 		OpDelete:     f.delete,
@@ -88,6 +89,22 @@ func (f *Fake) show(c echo.Context, in openapi.Request) (int, any, error) {
 		return 0, nil, errNoRepository(id)
 	}
 	return http.StatusOK, showResponse{Result: infoV2(r), Status: statusSuccess}, nil
+}
+
+// showV1 is GetRepositoryByProjectId, GET /v1/repositories/{repository_uuid}:
+// the SDKs' deprecated read ("不建议再使用,建议使用/{repository_uuid}/status",
+// use the status instead), which the vendor still serves (vendors.md §7).
+// Its result is RepoInfo, the shape of a list's items.
+func (f *Fake) showV1(c echo.Context, in openapi.Request) (int, any, error) {
+	id, err := repositoryUUIDOf(in)
+	if err != nil {
+		return 0, nil, err
+	}
+	r, ok := f.storeFor(c).Get(id)
+	if !ok {
+		return 0, nil, errNoRepository(id)
+	}
+	return http.StatusOK, infoResponse{Result: info(r), Status: statusSuccess}, nil
 }
 
 // status is ListRepositoryStatus, which the SDK describes as "see the
@@ -212,20 +229,44 @@ func intParam(c echo.Context, name string, def, lo, hi int) (int, *Error) {
 	return n, nil
 }
 
+// What RepoInfoV2 says of the user reading a repository, and of what the
+// fake does not model. Assumption: IAM is not faked, so every repository
+// is created and read by one user, the tenant's own account (whose user
+// name is the tenant's, as RepoInfoV2.creator_name says of a tenant): it
+// owns each repository (is_owner 1, userRole 40 administrator) and has
+// starred none. Projects are never deleted ("false", as the vendor writes
+// the string), and repositories hold no content, so both sizes are 0 MB.
+const (
+	tenantName     = "repomock"
+	tenantUserUUID = "7265706f6d6f636b7573657230303031" // 32 hex digits, as IAM's user ids
+	isOwner        = 1
+	roleAdmin      = 40 // "20：只读成员 30：普通成员 40：管理员"
+	projectDeleted = "false"
+	emptySize      = "0.00M" // "单位为M，大于 1024M 则单位为 G"
+)
+
 func infoV2(r Repository) repoInfoV2 {
 	return repoInfoV2{
-		RepositoryUUID:  r.UUID,
-		RepositoryID:    r.ID,
-		RepositoryName:  r.Name,
-		ProjectUUID:     r.ProjectUUID,
-		GroupName:       r.GroupName(),
-		VisibilityLevel: r.VisibilityLevel,
-		HTTPSURL:        r.HTTPSURL(),
-		SSHURL:          r.SSHURL(),
-		WebURL:          r.WebURL(),
-		Status:          creationCreated, // the fake creates at once
-		CreatedAt:       r.CreatedAt.UTC().Format(timeLayout),
-		UpdatedAt:       r.UpdatedAt.UTC().Format(timeLayout),
+		RepositoryUUID:   r.UUID,
+		RepositoryID:     r.ID,
+		RepositoryName:   r.Name,
+		ProjectUUID:      r.ProjectUUID,
+		ProjectIsDeleted: projectDeleted,
+		GroupName:        r.GroupName(),
+		VisibilityLevel:  r.VisibilityLevel,
+		HTTPSURL:         r.HTTPSURL(),
+		SSHURL:           r.SSHURL(),
+		WebURL:           r.WebURL(),
+		Status:           creationCreated, // the fake creates at once
+		CreatedAt:        r.CreatedAt.UTC().Format(timeLayout),
+		UpdatedAt:        r.UpdatedAt.UTC().Format(timeLayout),
+		CreatorName:      tenantName,
+		DomainName:       tenantName,
+		IAMUserUUID:      tenantUserUUID,
+		IsOwner:          isOwner,
+		UserRole:         roleAdmin,
+		LFSSize:          emptySize,
+		RepositorySize:   emptySize,
 	}
 }
 
@@ -235,6 +276,7 @@ func info(r Repository) repoInfo {
 		RepoID:          fmt.Sprint(r.ID),
 		Name:            r.Name,
 		ProjectID:       r.ProjectUUID,
+		ProjectIsDelete: projectDeleted,
 		GroupName:       r.GroupName(),
 		VisibilityLevel: r.VisibilityLevel,
 		HTTPURL:         r.HTTPSURL(),

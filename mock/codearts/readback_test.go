@@ -12,31 +12,61 @@ import (
 
 const unknownUUID = "00000000000000000000000000000000"
 
+// ShowRepositoryByUuid answers every field of the SDK's RepoInfoV2
+// (vendors.md §7: creator_name, domain_name, iam_user_uuid, is_owner,
+// lfs_size, repository_size, star, userRole and project_is_deleted too).
 func TestShowRepositoryByUuid(t *testing.T) {
 	h := serve(t, newFake(nil))
 	id := create(t, h, projectA, "demo.api", `,"visibility_level":20,"description":"not served"`)
 	r := do(t, h, http.MethodGet, "/v2/repositories/"+id, "")
 	expect(t, r, http.StatusOK, fmt.Sprintf(`{"result":{
 		"repository_uuid":%[1]q,"repository_id":1,"repository_name":"demo.api","project_uuid":%[2]q,
-		"group_name":%[2]q,"visibility_level":20,
+		"project_is_deleted":"false","group_name":%[2]q,"visibility_level":20,
 		"https_url":"https://codehub.devcloud.repomock.example/%[2]s/demo.api.git",
 		"ssh_url":"git@codehub.devcloud.repomock.example:%[2]s/demo.api.git",
 		"web_url":"https://devcloud.repomock.example/codehub/1/home",
-		"status":0,"created_at":"2026-11-22 07:24:42","updated_at":"2026-11-22 07:24:42"},
+		"status":0,"created_at":"2026-11-22 07:24:42","updated_at":"2026-11-22 07:24:42",
+		"creator_name":"repomock","domain_name":"repomock","iam_user_uuid":"7265706f6d6f636b7573657230303031",
+		"is_owner":1,"userRole":40,"star":false,"lfs_size":"0.00M","repository_size":"0.00M"},
 		"status":"success"}`, id, projectA))
+	notFound(t, h, "/v2/repositories/", id)
+}
 
+// GetRepositoryByProjectId, GET /v1/repositories/{uuid}: the read the SDKs
+// deprecate and the vendor still serves (vendors.md §7), answering RepoInfo,
+// the shape of a list's items.
+func TestGetRepositoryByProjectId(t *testing.T) {
+	h := serve(t, newFake(nil))
+	id := create(t, h, projectA, "demo.api", `,"visibility_level":20`)
+	expect(t, do(t, h, http.MethodGet, "/v1/repositories/"+id, ""), http.StatusOK, fmt.Sprintf(`{"result":{
+		"id":%[1]q,"repoId":"1","name":"demo.api","projectId":%[2]q,"projectIsDelete":"false","groupName":%[2]q,
+		"visibilityLevel":20,"httpUrl":"https://codehub.devcloud.repomock.example/%[2]s/demo.api.git",
+		"sshUrl":"git@codehub.devcloud.repomock.example:%[2]s/demo.api.git",
+		"webUrl":"https://devcloud.repomock.example/codehub/1/home","createAt":"2026-11-22 07:24:42"},
+		"status":"success"}`, id, projectA))
+	notFound(t, h, "/v1/repositories/", id)
+	// Gone after a delete, like every read.
+	expect(t, do(t, h, http.MethodDelete, "/v1/repositories/"+id, ""), http.StatusOK, `{"result":true,"status":"success"}`)
+	expect(t, do(t, h, http.MethodGet, "/v1/repositories/"+id, ""), http.StatusNotFound,
+		chError(codearts.CodeNotFound, "repository "+id+" does not exist"))
+}
+
+// notFound checks the refusals of a read by uuid at prefix+uuid; id is a
+// repository the fake holds.
+func notFound(t *testing.T, h http.Handler, prefix, id string) {
+	t.Helper()
 	tests := []struct {
 		name, path string
 		status     int
 		want       string
 	}{
-		{"unknown uuid", "/v2/repositories/" + unknownUUID, 404,
+		{"unknown uuid", prefix + unknownUUID, 404,
 			chError(codearts.CodeNotFound, "repository "+unknownUUID+" does not exist")},
-		{"32 characters, not hex", "/v2/repositories/" + strings.Repeat("Z", 32), 404,
+		{"32 characters, not hex", prefix + strings.Repeat("Z", 32), 404,
 			chError(codearts.CodeNotFound, "repository "+strings.Repeat("Z", 32)+" does not exist")},
-		{"too short", "/v2/repositories/" + id[:31], 400,
+		{"too short", prefix + id[:31], 400,
 			chError(codearts.CodeParamInvalid, "repository_uuid: minimum string length is 32")},
-		{"too long", "/v2/repositories/" + id + "0", 400,
+		{"too long", prefix + id + "0", 400,
 			chError(codearts.CodeParamInvalid, "repository_uuid: maximum string length is 32")},
 	}
 	for _, tt := range tests {
@@ -114,10 +144,11 @@ func TestGetAllRepositoryByProjectId(t *testing.T) {
 	}
 	create(t, h, projectB, "elsewhere", "")
 
-	// One entry whole, with the vendor's camelCase names.
+	// One entry whole, with the vendor's camelCase names: every field of the
+	// SDK's RepoInfo, projectIsDelete included (vendors.md §7).
 	r := do(t, h, http.MethodGet, "/v1/projects/"+projectA+"/repositories?search=zeta", "")
 	expect(t, r, http.StatusOK, fmt.Sprintf(`{"result":{"repositorys":[{
-		"id":%[1]q,"repoId":"1","name":"zeta","projectId":%[2]q,"groupName":%[2]q,"visibilityLevel":20,
+		"id":%[1]q,"repoId":"1","name":"zeta","projectId":%[2]q,"projectIsDelete":"false","groupName":%[2]q,"visibilityLevel":20,
 		"httpUrl":"https://codehub.devcloud.repomock.example/%[2]s/zeta.git",
 		"sshUrl":"git@codehub.devcloud.repomock.example:%[2]s/zeta.git",
 		"webUrl":"https://devcloud.repomock.example/codehub/1/home","createAt":"2026-11-22 07:24:42"}],

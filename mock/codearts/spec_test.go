@@ -46,7 +46,7 @@ func TestSpec(t *testing.T) {
 		}
 	}
 	slices.Sort(ops)
-	want := []string{codearts.OpCreate, codearts.OpDelete, codearts.OpList, codearts.OpShow, codearts.OpNameExists, codearts.OpStatus}
+	want := []string{codearts.OpCreate, codearts.OpDelete, codearts.OpList, codearts.OpShow, codearts.OpShowV1, codearts.OpNameExists, codearts.OpStatus}
 	slices.Sort(want)
 	if !slices.Equal(ops, want) {
 		t.Errorf("operations %v, want %v", ops, want)

@@ -29,23 +29,29 @@ type showResponse struct {
 	Status string     `json:"status"`
 }
 
-// repoInfoV2 is the part of the SDK's RepoInfoV2 the fake knows.
-// Assumption: what the fake does not model (creator_name, domain_name,
-// iam_user_uuid, is_owner, lfs_size, repository_size, project_is_deleted,
-// star, userRole) is left out rather than invented; status is always 0 (created).
+// repoInfoV2 is the SDK's RepoInfoV2, every field (vendors.md §7).
 type repoInfoV2 struct {
-	RepositoryUUID  string `json:"repository_uuid"`
-	RepositoryID    int32  `json:"repository_id"`
-	RepositoryName  string `json:"repository_name"`
-	ProjectUUID     string `json:"project_uuid"`
-	GroupName       string `json:"group_name"`
-	VisibilityLevel int32  `json:"visibility_level"`
-	HTTPSURL        string `json:"https_url"`
-	SSHURL          string `json:"ssh_url"`
-	WebURL          string `json:"web_url"`
-	Status          int32  `json:"status"`
-	CreatedAt       string `json:"created_at"`
-	UpdatedAt       string `json:"updated_at"`
+	RepositoryUUID   string `json:"repository_uuid"`
+	RepositoryID     int32  `json:"repository_id"`
+	RepositoryName   string `json:"repository_name"`
+	ProjectUUID      string `json:"project_uuid"`
+	ProjectIsDeleted string `json:"project_is_deleted"`
+	GroupName        string `json:"group_name"`
+	VisibilityLevel  int32  `json:"visibility_level"`
+	HTTPSURL         string `json:"https_url"`
+	SSHURL           string `json:"ssh_url"`
+	WebURL           string `json:"web_url"`
+	Status           int32  `json:"status"`
+	CreatedAt        string `json:"created_at"`
+	UpdatedAt        string `json:"updated_at"`
+	CreatorName      string `json:"creator_name"`
+	DomainName       string `json:"domain_name"`
+	IAMUserUUID      string `json:"iam_user_uuid"`
+	IsOwner          int32  `json:"is_owner"`
+	UserRole         int32  `json:"userRole"` // camelCase, as the SDK's model has it
+	Star             bool   `json:"star"`
+	LFSSize          string `json:"lfs_size"`
+	RepositorySize   string `json:"repository_size"`
 }
 
 // listResponse is GetAllRepositoryByProjectIdResponse.
@@ -60,19 +66,27 @@ type repoListInfo struct {
 	Total       int        `json:"total"`
 }
 
-// repoInfo is the part of the SDK's RepoInfo (camelCase, as the vendor
-// has it) the fake knows; projectIsDelete is left out, as in repoInfoV2.
+// repoInfo is the SDK's RepoInfo (camelCase, as the vendor has it), every
+// field: an item of a list, and the result of the deprecated
+// GetRepositoryByProjectId.
 type repoInfo struct {
 	ID              string `json:"id"`
 	RepoID          string `json:"repoId"`
 	Name            string `json:"name"`
 	ProjectID       string `json:"projectId"`
+	ProjectIsDelete string `json:"projectIsDelete"`
 	GroupName       string `json:"groupName"`
 	VisibilityLevel int32  `json:"visibilityLevel"`
 	HTTPURL         string `json:"httpUrl"`
 	SSHURL          string `json:"sshUrl"`
 	WebURL          string `json:"webUrl"`
 	CreateAt        string `json:"createAt"`
+}
+
+// infoResponse is GetRepositoryByProjectIdResponse.
+type infoResponse struct {
+	Result repoInfo `json:"result"`
+	Status string   `json:"status"`
 }
 
 // statusResponse is ListRepositoryStatusResponse.
