@@ -22,13 +22,14 @@ import (
 
 // Operation IDs served by the fake, as specs/endor.yaml names them.
 const (
-	OpCreate      = "RepositoryVersionService_CreateRepositoryVersion"
-	OpList        = "RepositoryVersionService_ListRepositoryVersions"
-	OpGet         = "RepositoryVersionService_GetRepositoryVersion"
-	OpDelete      = "RepositoryVersionService_DeleteRepositoryVersion"
-	OpUpdate      = "RepositoryVersionService_UpdateRepositoryVersion"
-	OpAPIKeyToken = "AuthenticationService_GetAPIKeyToken"
-	OpAuthInfo    = "AuthenticationService_GetAuthenticationInfo"
+	OpCreate         = "RepositoryVersionService_CreateRepositoryVersion"
+	OpList           = "RepositoryVersionService_ListRepositoryVersions"
+	OpGet            = "RepositoryVersionService_GetRepositoryVersion"
+	OpDelete         = "RepositoryVersionService_DeleteRepositoryVersion"
+	OpUpdate         = "RepositoryVersionService_UpdateRepositoryVersion"
+	OpListNamespaces = "NamespaceService_ListNamespaces"
+	OpAPIKeyToken    = "AuthenticationService_GetAPIKeyToken"
+	OpAuthInfo       = "AuthenticationService_GetAuthenticationInfo"
 )
 
 // DefaultTokenTTL is how long a token from POST /v1/auth/api-key lasts.
