@@ -1,6 +1,7 @@
 // Package endor is the Endor Labs fake: an in-memory store of repository
-// versions behind the vendor's CreateRepositoryVersion and read-back
-// operations, with the vendor's bearer-token auth and googlerpcStatus errors.
+// versions, and of the namespaces they live in, behind the vendor's
+// CreateRepositoryVersion, its read-back operations and the namespace
+// listing, with the vendor's bearer-token auth and googlerpcStatus errors.
 //
 // It is not a validator: requests reach its handlers already checked against
 // specs/endor.yaml by mock/openapi. It checks what the spec does not say and

@@ -425,8 +425,11 @@ func (v *Validator) serve(c echo.Context, rt *route, params Params) (any, url.Va
 }
 
 // readQuery returns the request's query as Options.Query reads it, and
-// notes the keys it ignores.
+// notes the keys it ignores. Without a query it is nil, and costs nothing.
 func (v *Validator) readQuery(c echo.Context, rt *route) (url.Values, *RequestError) {
+	if c.Request().URL.RawQuery == "" {
+		return nil, nil
+	}
 	query := c.QueryParams()
 	if v.opts.Query == nil {
 		return query, nil
