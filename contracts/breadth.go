@@ -17,20 +17,22 @@ import (
 // outside its syntax (each 400 code 3).
 func (e endor) paramNegatives(r Reporter) {
 	s := e.s
-	s.check(r, e.list, func(r Reporter) {
-		base := request{params: e.ns(), query: url.Values{}}
-		s.paramNegatives(r, e.list, base)
-		for _, c := range []struct{ rule, name, value string }{
-			{"maximum 500 (docs)", "list_parameters.page_size", "501"},
-			{"filter syntax (docs)", "list_parameters.filter", "meta.name =="},
-		} {
-			req := base.clone()
-			req.query.Set(c.name, c.value)
-			s.rejects(r, e.list, "query "+c.name+"="+strconv.Quote(c.value)+": "+c.rule, req, nil)
-		}
-		bad := request{params: map[string]string{"tenant_meta.namespace": "Not A Namespace"}}
-		s.rejects(r, e.list, "path tenant_meta.namespace=\"Not A Namespace\": syntax (docs)", bad, nil)
-	})
+	for _, op := range []*operation{e.list, e.namespaces} {
+		s.check(r, op, func(r Reporter) {
+			base := request{params: e.ns(), query: url.Values{}}
+			s.paramNegatives(r, op, base)
+			for _, c := range []struct{ rule, name, value string }{
+				{"maximum 500 (docs)", "list_parameters.page_size", "501"},
+				{"filter syntax (docs)", "list_parameters.filter", "meta.name =="},
+			} {
+				req := base.clone()
+				req.query.Set(c.name, c.value)
+				s.rejects(r, op, "query "+c.name+"="+strconv.Quote(c.value)+": "+c.rule, req, nil)
+			}
+			bad := request{params: map[string]string{"tenant_meta.namespace": "Not A Namespace"}}
+			s.rejects(r, op, "path tenant_meta.namespace=\"Not A Namespace\": syntax (docs)", bad, nil)
+		})
+	}
 	for _, op := range []*operation{e.get, e.del} {
 		s.check(r, op, func(r Reporter) {
 			s.paramNegatives(r, op, request{params: e.at("6560c0de0000000000000000")})
@@ -40,29 +42,31 @@ func (e endor) paramNegatives(r Reporter) {
 }
 
 // endorParamPositives: list parameters within their documented ranges get
-// the listed success.
+// the listed success, on both lists.
 func (e endor) paramPositives(r Reporter) {
 	s := e.s
-	s.check(r, e.list, func(r Reporter) {
-		g := newGenerator(s.target.Seed)
-		for i := range positiveCasesPerOp {
-			q := url.Values{
-				"list_parameters.page_size":  {strconv.Itoa(1 + int(g.f.Uint32()%500))},
-				"list_parameters.filter":     {"meta.name==" + s.name("none")},
-				"list_parameters.sort.order": {[]string{"SORT_ENTRY_ORDER_ASC", "SORT_ENTRY_ORDER_DESC"}[i%2]},
-				"list_parameters.sort.path":  {"meta.name"},
+	for _, op := range []*operation{e.list, e.namespaces} {
+		s.check(r, op, func(r Reporter) {
+			g := newGenerator(s.target.Seed)
+			for i := range positiveCasesPerOp {
+				q := url.Values{
+					"list_parameters.page_size":  {strconv.Itoa(1 + int(g.f.Uint32()%500))},
+					"list_parameters.filter":     {"meta.name==" + s.name("none")},
+					"list_parameters.sort.order": {[]string{"SORT_ENTRY_ORDER_ASC", "SORT_ENTRY_ORDER_DESC"}[i%2]},
+					"list_parameters.sort.path":  {"meta.name"},
+				}
+				if i == 0 {
+					q = url.Values{"list_parameters.count": {"true"}}
+				}
+				x, err := s.call(r.Context(), op, request{params: e.ns(), query: q})
+				if err != nil {
+					r.Errorf("%v", err)
+					continue
+				}
+				outcome(r, listedSuccess(x))
 			}
-			if i == 0 {
-				q = url.Values{"list_parameters.count": {"true"}}
-			}
-			x, err := s.call(r.Context(), e.list, request{params: e.ns(), query: q})
-			if err != nil {
-				r.Errorf("%v", err)
-				continue
-			}
-			outcome(r, listedSuccess(x))
-		}
-	})
+		})
+	}
 }
 
 // useAfterFree: after a delete, a get and an update of the object get 404

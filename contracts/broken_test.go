@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,6 +31,7 @@ const (
 	opEndorDelete    = "RepositoryVersionService_DeleteRepositoryVersion"
 	opEndorUpdate    = "RepositoryVersionService_UpdateRepositoryVersion"
 	opEndorAuth      = "AuthenticationService_GetAuthenticationInfo"
+	opEndorNS        = "NamespaceService_ListNamespaces"
 	opCodeArtsCreate = "CreateRepository"
 	opCodeArtsShow   = "ShowRepositoryByUuid"
 	opCodeArtsShowV1 = "GetRepositoryByProjectId"
@@ -113,7 +115,47 @@ var (
 	stageAny       = regexp.MustCompile(`^/v1/[^/]+/git/files/`)
 	codeartsList   = regexp.MustCompile(`^/v1/projects/[^/]+/repositories$`)
 	endorAny       = regexp.MustCompile(`^/v1/namespaces/`)
+	endorNSList    = regexp.MustCompile(`^/v1/namespaces/[^/]+/namespaces$`)
+	endorLists     = regexp.MustCompile(`^/v1/namespaces/[^/]+/(repository-versions|namespaces)$`)
 )
+
+// onQuery rewrites the query of the requests that match, before next
+// reads them.
+func onQuery(match func(*http.Request) bool, edit func(q url.Values)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if match(r) {
+				q := r.URL.Query()
+				edit(q)
+				r.URL.RawQuery = q.Encode()
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// answer answers the requests that match with status and body, as
+// application/json; next gets the others.
+func answer(match func(*http.Request) bool, status int, body func(r *http.Request) string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !match(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, body(r))
+		})
+	}
+}
+
+// endorCode3 is Endor's 400 code 3 with message.
+func endorCode3(message string) string {
+	b, _ := json.Marshal(map[string]any{"code": 3, "message": message,
+		"details": []any{map[string]any{"@type": "type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo", "status_code": 400}}})
+	return string(b)
+}
 
 func is(method string, path *regexp.Regexp) func(*http.Request) bool {
 	return func(r *http.Request) bool {
@@ -312,8 +354,9 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			// cannot see a foreign envelope: response_schema_conformance
 			// must stay green. Every check that looks at an error body
 			// catches it: the negative and missing-auth cases (bodies and
-			// parameters), the 404 of the get after a delete
-			// (read_after_write on delete) and use_after_free.
+			// parameters, on both lists), the 404 of the get after a delete
+			// (read_after_write on delete), use_after_free, and the invalid
+			// filter path of query_rules.
 			name: "Endor changes the error envelope",
 			wrap: rewrite(func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/v1/namespaces/") },
 				func(status int, body []byte) (int, []byte) {
@@ -331,8 +374,10 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckNegativeData, opEndorList},
 				{contracts.CheckNegativeData, opEndorGet},
 				{contracts.CheckNegativeData, opEndorDelete},
+				{contracts.CheckNegativeData, opEndorNS},
 				{contracts.CheckUseAfterFree, opEndorGet},
 				{contracts.CheckUseAfterFree, opEndorUpdate},
+				{contracts.CheckQueryRules, opEndorList},
 			},
 		},
 		{
@@ -342,6 +387,7 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			// steps necessarily fail: the get is a 404, the filtered list
 			// holds the real uuid instead, the delete is a 404; so does
 			// use_after_free's delete, and nothing is read after it.
+			// query_rules' lists hold the real uuid, not the one answered.
 			name: "Endor forgets the upsert (a new uuid each time)",
 			wrap: rewrite(is(http.MethodPost, endorVersions), only200(func(m map[string]any) {
 				m["uuid"] = freshHex(&seq, 24)
@@ -354,6 +400,7 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckReadAfterWrite, opEndorDelete},
 				{contracts.CheckUseAfterFree, opEndorGet},
 				{contracts.CheckUseAfterFree, opEndorUpdate},
+				{contracts.CheckQueryRules, opEndorList},
 			},
 		},
 		{
@@ -443,7 +490,8 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 		{
 			// Invalid input refused as unauthenticated, in Endor's envelope:
 			// a 4xx in the envelope, but not the vendor's rejection of
-			// invalid input (400 code 3).
+			// invalid input (400 code 3): on both lists, and for the invalid
+			// filter path of query_rules.
 			name: "Endor answers invalid input with 401",
 			wrap: rewrite(func(r *http.Request) bool { return endorAny.MatchString(r.URL.Path) }, func(status int, body []byte) (int, []byte) {
 				if status != http.StatusBadRequest {
@@ -457,6 +505,8 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 				{contracts.CheckNegativeData, opEndorList},
 				{contracts.CheckNegativeData, opEndorGet},
 				{contracts.CheckNegativeData, opEndorDelete},
+				{contracts.CheckNegativeData, opEndorNS},
+				{contracts.CheckQueryRules, opEndorList},
 			},
 		},
 		{
@@ -489,6 +539,8 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			fail: []key{
 				{contracts.CheckPositiveData, opEndorCreate},
 				{contracts.CheckPositiveData, opEndorList},
+				{contracts.CheckPositiveData, opEndorNS},
+				{contracts.CheckStatusCode, opEndorNS},
 				{contracts.CheckStatusCode, opEndorCreate},
 				{contracts.CheckStatusCode, opEndorGet},
 				{contracts.CheckStatusCode, opEndorList},
@@ -571,6 +623,63 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			fail: []key{
 				{contracts.CheckUnsupported, opEndorCreate},
 				{contracts.CheckUnsupported, opEndorGet},
+			},
+		},
+		{
+			// vendors.md §6's rule, which §7 corrects: a query key that is no
+			// list parameter refused with 400 code 3, as repomock did. The
+			// suite's cache-buster is refused on both lists.
+			name: "Endor refuses a query key that is no field of the request",
+			wrap: answer(func(r *http.Request) bool {
+				return r.Method == http.MethodGet && endorLists.MatchString(r.URL.Path) && r.URL.Query().Has("_")
+			}, http.StatusBadRequest, func(*http.Request) string { return endorCode3("_: unknown query parameter") }),
+			fail: []key{{contracts.CheckQueryRules, opEndorList}, {contracts.CheckQueryRules, opEndorNS}},
+		},
+		{
+			// A boolean read as true only when spelt "true", as repomock read
+			// it: Python's True is false, and the count is a list.
+			name: "Endor reads a boolean only when spelt true",
+			wrap: onQuery(is(http.MethodGet, endorLists), func(q url.Values) {
+				for k, vs := range q {
+					if len(vs) == 1 && strings.EqualFold(vs[0], "true") && vs[0] != "true" {
+						q.Set(k, "false")
+					}
+				}
+			}),
+			fail: []key{{contracts.CheckQueryRules, opEndorList}},
+		},
+		{
+			// Filter keywords in lowercase only, as repomock took them: the
+			// SDK's " AND " is a syntax error.
+			name: "Endor takes filter keywords in lowercase only",
+			wrap: answer(func(r *http.Request) bool {
+				return endorLists.MatchString(r.URL.Path) && strings.Contains(r.URL.Query().Get("list_parameters.filter"), " AND ")
+			}, http.StatusBadRequest, func(*http.Request) string {
+				return endorCode3(`list_parameters.filter: unexpected "AND", expected "and", "or" or end of filter`)
+			}),
+			fail: []key{{contracts.CheckQueryRules, opEndorList}},
+		},
+		{
+			// A filter on a path that is no field answered with an empty list,
+			// as repomock answered it: a misspelt filter passes.
+			name: "Endor answers a filter on no field with an empty list",
+			wrap: rewrite(is(http.MethodGet, endorLists), func(status int, body []byte) (int, []byte) {
+				if status == http.StatusBadRequest && bytes.Contains(body, []byte(`invalid path '`)) {
+					return http.StatusOK, []byte(`{"list":{"objects":[],"response":{}}}`)
+				}
+				return status, body
+			}),
+			fail: []key{{contracts.CheckQueryRules, opEndorList}},
+		},
+		{
+			// The namespace listing that list(traverse=True) calls first,
+			// answered 404 as repomock did: the SDK raises NotFoundError.
+			name: "Endor has no namespace listing",
+			wrap: answer(is(http.MethodGet, endorNSList), http.StatusNotFound, func(*http.Request) string { return `{"code":5,"message":"Not Found"}` }),
+			fail: []key{
+				{contracts.CheckQueryRules, opEndorNS},
+				{contracts.CheckPositiveData, opEndorNS},
+				{contracts.CheckNegativeData, opEndorNS},
 			},
 		},
 		{

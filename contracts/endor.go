@@ -20,6 +20,7 @@ const (
 	endorGet    = "RepositoryVersionService_GetRepositoryVersion"
 	endorDelete = "RepositoryVersionService_DeleteRepositoryVersion"
 	endorUpdate = "RepositoryVersionService_UpdateRepositoryVersion"
+	endorNS     = "NamespaceService_ListNamespaces"
 	endorAPIKey = "AuthenticationService_GetAPIKeyToken"
 	endorAuth   = "AuthenticationService_GetAuthenticationInfo"
 )
@@ -55,6 +56,7 @@ func endorVendor(t Target) *vendor {
 		CheckReadAfterWrite: on(endor.readAfterWrite),
 		CheckUseAfterFree:   on(endor.useAfterFree),
 		CheckUnsupported:    on(endor.unsupported),
+		CheckQueryRules:     on(endor.queryRules),
 	}
 	return v
 }
@@ -134,12 +136,13 @@ type endor struct {
 	s                                        *suite
 	t                                        Endor
 	create, get, list, del, update, authInfo *operation
+	namespaces                               *operation
 }
 
 func endorOn(s *suite, v *vendor) endor {
 	return endor{s: s, t: s.target.Endor,
 		create: v.op(endorCreate), get: v.op(endorGet), list: v.op(endorList), del: v.op(endorDelete),
-		update: v.op(endorUpdate), authInfo: v.op(endorAuth)}
+		update: v.op(endorUpdate), authInfo: v.op(endorAuth), namespaces: v.op(endorNS)}
 }
 
 func (e endor) ns() map[string]string {

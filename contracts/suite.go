@@ -50,6 +50,7 @@ const (
 	CheckUseAfterFree    = "use_after_free"
 	CheckUnsupported     = "unsupported_method"
 	CheckMissingHeader   = "missing_required_header"
+	CheckQueryRules      = "query_rules"
 	maxFailuresPerResult = 50
 	positiveCasesPerOp   = 5
 )
@@ -167,7 +168,7 @@ func run(r Reporter, target Target) (*suite, error) {
 	// The behaviour checks, each vendor's that apply to it, then the
 	// conformance checks over the responses they got.
 	for _, name := range []string{CheckPositiveData, CheckNegativeData, CheckMissingAuth, CheckMissingHeader,
-		CheckUnsupported, CheckUpsert, CheckDuplicateName, CheckCreateTwice, CheckReadAfterWrite, CheckUseAfterFree} {
+		CheckUnsupported, CheckUpsert, CheckDuplicateName, CheckCreateTwice, CheckReadAfterWrite, CheckUseAfterFree, CheckQueryRules} {
 		s.subtest(r, name, func(r Reporter) {
 			for _, v := range s.vendors {
 				if check := v.checks[name]; check != nil && v.url != "" {

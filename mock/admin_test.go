@@ -119,6 +119,7 @@ type journalEntry struct {
 	Status              int
 	OperationID         string   `json:"operation_id"`
 	Violations          []string `json:"violations"`
+	IgnoredQuery        []string `json:"ignored_query"`
 	Time                string
 	DurationMS          *float64 `json:"duration_ms"`
 }

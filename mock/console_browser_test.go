@@ -459,6 +459,30 @@ func TestConsole(t *testing.T) {
 		}
 	})
 
+	// vendors.md §7, the mock's assumption beyond the vendor: "the journal
+	// entry says which keys the vendor would ignore, so a test author
+	// still sees a typo", and so does the console, in the opened row.
+	t.Run("an opened row names the query keys the vendor ignores", func(t *testing.T) {
+		p := openConsole(t, browser, l.url)
+		p.waitLive()
+		list := mock.SessionPrefix + "ignored/v1/namespaces/acme.prod/repository-versions"
+		for _, q := range []string{"?list_parameters.page_size=1", "?_=1732528800000&list_parameters.pagesize=1"} {
+			if status, body := l.call(http.MethodGet, list+q, "", "Authorization", "Bearer endor-secret-token"); status != http.StatusOK {
+				t.Fatalf("list%s: %d %s", q, status, body)
+			}
+		}
+		ids := journalIDs(l, "ignored") // newest first
+		for i, want := range []string{"Query keys the vendor ignores: _, list_parameters.pagesize", ""} {
+			group := fmt.Sprintf(`#requests tbody.entry[data-id="%s"]`, ids[i])
+			p.waitFor("row "+ids[i], fmt.Sprintf(`document.querySelector(%s) !== null`, js(group)), 2*time.Second)
+			p.click(group + " button.toggle")
+			p.waitFor("the detail of "+ids[i], fmt.Sprintf(`!document.querySelector(%s).hidden`, js(group+" tr.detail")), 2*time.Second)
+			if got := eval[string](p, fmt.Sprintf(`(document.querySelector(%s) || {textContent: ""}).textContent`, js(group+" .ignored-query"))); got != want {
+				t.Errorf("request %s shows %q, want %q", ids[i], got, want)
+			}
+		}
+	})
+
 	t.Run("a narrow window", func(t *testing.T) {
 		p := openConsole(t, browser, l.url)
 		p.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))

@@ -40,8 +40,9 @@ func responseOf(t *testing.T, r response) string {
 }
 
 // The docs (rest-api/using-the-rest-api/pagination): a page's response has
-// "next_page_id": "633dd86976186a89d64628c1" beside "next_page_token": 50;
-// getting-started: page_id is "the object UUID to start from".
+// "next_page_id" beside "next_page_token"; vendors.md §7, from the SDK's
+// model: next_page_id is "the UUID of last message retrieved", i.e. the
+// last object of the page just answered, and page_id=X starts after X.
 func TestEndorListPageID(t *testing.T) {
 	h := newHarness(t, mock.Config{})
 	var ids []string
@@ -52,7 +53,7 @@ func TestEndorListPageID(t *testing.T) {
 	if got := listUUIDs(t, first); !slices.Equal(got, ids[:2]) {
 		t.Fatalf("first page %v", got)
 	}
-	jsonEqual(t, responseOf(t, first), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":2}`, ids[2]))
+	jsonEqual(t, responseOf(t, first), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":2}`, ids[1]))
 
 	// Walking by page_id gives every object once, in order, and the last
 	// page's response is {}.
@@ -70,13 +71,23 @@ func TestEndorListPageID(t *testing.T) {
 	if !slices.Equal(walked, ids) {
 		t.Errorf("walked by page_id %v, want %v", walked, ids)
 	}
-	// page_id starts at that object in the list as filtered and sorted.
-	r := h.listQ("list_parameters.sort.path", "meta.name", "list_parameters.sort.order", "SORT_ENTRY_ORDER_DESC",
-		"list_parameters.page_id", ids[2], "list_parameters.page_size", "1")
-	if got := listUUIDs(t, r); !slices.Equal(got, ids[2:3]) {
-		t.Errorf("sorted page at %s: %v", ids[2], got)
+	// next_page_token keeps working, and names the same next page.
+	r := h.listQ("list_parameters.page_size", "2", "list_parameters.page_token", "2")
+	if got := listUUIDs(t, r); !slices.Equal(got, ids[2:4]) {
+		t.Errorf("page_token=2: %v", got)
 	}
-	jsonEqual(t, responseOf(t, r), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":3}`, ids[1]))
+	jsonEqual(t, responseOf(t, r), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":4}`, ids[3]))
+	// page_id starts after that object in the list as filtered and sorted
+	// (b4, b3, b2, b1, b0).
+	r = h.listQ("list_parameters.sort.path", "meta.name", "list_parameters.sort.order", "SORT_ENTRY_ORDER_DESC",
+		"list_parameters.page_id", ids[2], "list_parameters.page_size", "1")
+	if got := listUUIDs(t, r); !slices.Equal(got, ids[1:2]) {
+		t.Errorf("sorted page after %s: %v", ids[2], got)
+	}
+	jsonEqual(t, responseOf(t, r), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":4}`, ids[1]))
+	// After the last object: an empty page, and no next one.
+	r = h.listQ("list_parameters.page_id", ids[4])
+	jsonEqual(t, r.raw, `{"list":{"response":{}}}`)
 
 	for _, tc := range []struct {
 		query []string
@@ -105,14 +116,14 @@ func TestEndorListMask(t *testing.T) {
 	b["meta"].(map[string]any)["description"] = "default branch"
 	b["spec"].(map[string]any)["version"].(map[string]any)["sha"] = "abc123"
 	main := h.create("acme.prod", b)
-	dev := h.create("acme.prod", version("dev"))
+	h.create("acme.prod", version("dev"))
 
 	r := h.listQ("list_parameters.mask", "meta.description,spec.version.sha")
 	jsonEqual(t, r.raw, `{"list":{"objects":[{"meta":{"description":"default branch"},"spec":{"version":{"sha":"abc123"}}},{}],"response":{}}}`)
 
 	r = h.listQ("list_parameters.mask", "uuid, meta.name,meta.createTime", "list_parameters.page_size", "1")
 	jsonEqual(t, r.raw, fmt.Sprintf(`{"list":{"objects":[{"uuid":%q,"meta":{"name":"main","create_time":%q}}],"response":{"next_page_id":%q,"next_page_token":1}}}`,
-		main.json["uuid"], get(main.json, "meta.create_time"), dev.json["uuid"]))
+		main.json["uuid"], get(main.json, "meta.create_time"), main.json["uuid"]))
 
 	r = h.listQ("list_parameters.mask", "context", "list_parameters.filter", "meta.name==dev")
 	jsonEqual(t, r.raw, `{"list":{"objects":[{"context":{"id":"dev","type":"CONTEXT_TYPE_REF"}}],"response":{}}}`)
@@ -307,8 +318,14 @@ func TestEndorListGroupByTime(t *testing.T) {
 			"list_parameters.group_by_time.interval: value is required: one of GROUP_BY_TIME_INTERVAL_YEAR, …_QUARTER, …_MONTH, …_WEEK, …_DAY, …_HOUR, …_MINUTE, …_SECOND"},
 		{[]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_UNSPECIFIED"},
 			"list_parameters.group_by_time.interval: value is required: one of GROUP_BY_TIME_INTERVAL_YEAR, …_QUARTER, …_MONTH, …_WEEK, …_DAY, …_HOUR, …_MINUTE, …_SECOND"},
-		{[]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY", "list_parameters.group_by_time.mode", "sum"},
-			`list_parameters.group_by_time.mode: only "count" is implemented: the vendor's docs describe no other mode`},
+		{[]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY", "list_parameters.group_by_time.mode", "total"},
+			`list_parameters.group_by_time.mode: "total" is not a mode: count (the default) or sum`},
+		{[]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY", "list_parameters.group_by_time.aggregation_operator", "median", "list_parameters.group_by_time.aggregation_value_field", "meta.annotations.lines"},
+			`list_parameters.group_by_time.aggregation_operator: "median" is not an operator: one of min, max, sum, avg`},
+		{[]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY", "list_parameters.group_by_time.aggregation_operator", "sum"},
+			"list_parameters.group_by_time.aggregation_operator: needs list_parameters.group_by_time.aggregation_value_field: the field to aggregate"},
+		{[]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY", "list_parameters.group_by_time.aggregation_value_field", "meta.annotations.lines"},
+			"list_parameters.group_by_time.aggregation_value_field: needs list_parameters.group_by_time.aggregation_operator: one of min, max, sum, avg"},
 		{[]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY",
 			"list_parameters.group_by_time.start_time", "2024-03-01T00:00:00Z", "list_parameters.group_by_time.end_time", "2024-02-01T00:00:00Z"},
 			"list_parameters.group_by_time.end_time: is before list_parameters.group_by_time.start_time"},
@@ -327,26 +344,26 @@ func TestEndorListGroupByTime(t *testing.T) {
 	}
 }
 
-// vendors.md §6: a list parameter the mock does not implement is refused
-// with 400 code 3 naming it, never silently ignored; so is any other
-// query parameter.
-func TestEndorListRefusesWhatItDoesNotImplement(t *testing.T) {
+// Parameters that do not apply together are refused, naming them: the
+// vendor's docs say nothing of them, and a parameter dropped would let a
+// client believe the mock did what it asked. (A key that is no list
+// parameter at all is ignored, as grpc-gateway ignores it: see
+// TestEndorQueryAsGRPCGateway.)
+func TestEndorListRefusesParametersThatDoNotApply(t *testing.T) {
 	h := newHarness(t, mock.Config{})
 	h.create("acme.prod", version("main"))
 	for _, tc := range []struct {
 		query string
 		want  string
 	}{
-		// Older SDK releases send these; the docs do not list them.
-		{"list_parameters.sort_field=meta.name", "list_parameters.sort_field: not a list parameter repomock implements"},
-		{"list_parameters.include_child_namespaces=true", "list_parameters.include_child_namespaces: not a list parameter repomock implements"},
-		{"list_parameters.group_by_time.aggregation_operator=sum", "list_parameters.group_by_time.aggregation_operator: not a list parameter repomock implements"},
-		{"page_size=5", "page_size: unknown query parameter"},
-		{"list_parameters.filter=meta.name%3D%3Dmain&foo=1&list_parameters.pagesize=2", "foo: unknown query parameter; list_parameters.pagesize: not a list parameter repomock implements"},
-		{"list_parameters.filter=meta.name%3D%3Dmain&list_parameters.filter=meta.name%3D%3Ddev", "list_parameters.filter: given 2 times, takes one value"},
 		{"list_parameters.sort.order=SORT_ENTRY_ORDER_DESC", "list_parameters.sort.order: needs list_parameters.sort.path"},
 		{"list_parameters.count=true&list_parameters.page_size=5", "list_parameters.page_size: does not apply to list_parameters.count=true"},
 		{"list_parameters.count=true&list_parameters.sort.path=meta.name", "list_parameters.sort.path: does not apply to list_parameters.count=true"},
+		{"list_parameters.count=true&list_parameters.list_all=true", "list_parameters.list_all: does not apply to list_parameters.count=true"},
+		{"list_parameters.list_all=true&list_parameters.page_size=5", "list_parameters.page_size: does not apply to list_parameters.list_all=true: it answers every object"},
+		{"list_parameters.disable_pagination=true&list_parameters.page_token=5", "list_parameters.page_token: does not apply to list_parameters.disable_pagination=true: it answers the first page"},
+		{"list_parameters.from_date=yesterday", `list_parameters.from_date: "yesterday" is not an RFC 3339 time or a date (YYYY-MM-DD)`},
+		{"list_parameters.from_date=2026-11-26&list_parameters.to_date=2026-11-25", "list_parameters.to_date: is before list_parameters.from_date"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			r := h.do(http.MethodGet, rvPath+"?"+tc.query, nil)
@@ -357,7 +374,8 @@ func TestEndorListRefusesWhatItDoesNotImplement(t *testing.T) {
 		})
 	}
 	// An empty value is an unset one, as in proto3; false is false.
-	for _, q := range []string{"list_parameters.count=false", "list_parameters.traverse=false", "list_parameters.filter=", "list_parameters.page_id=", "list_parameters.mask="} {
+	for _, q := range []string{"list_parameters.count=false", "list_parameters.traverse=false", "list_parameters.filter=", "list_parameters.page_id=", "list_parameters.mask=",
+		"list_parameters.count=false&list_parameters.page_size=5", "list_parameters.list_all=false&list_parameters.page_size=5"} {
 		if got := listUUIDs(t, h.do(http.MethodGet, rvPath+"?"+q, nil)); len(got) != 1 {
 			t.Errorf("%s: %v", q, got)
 		}

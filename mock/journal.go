@@ -33,10 +33,14 @@ type Entry struct {
 	Vendor string `json:"vendor,omitempty"`
 	Method string `json:"method"`
 	// Path is the vendor path, without a session prefix.
-	Path        string `json:"path"`
-	Query       string `json:"query,omitempty"`
-	Status      int    `json:"status"`
-	OperationID string `json:"operation_id,omitempty"`
+	Path  string `json:"path"`
+	Query string `json:"query,omitempty"`
+	// IgnoredQuery names the query keys the vendor ignores (for Endor, a
+	// key that is no field of the request, as grpc-gateway ignores it),
+	// so that a misspelt parameter still shows.
+	IgnoredQuery []string `json:"ignored_query,omitempty"`
+	Status       int      `json:"status"`
+	OperationID  string   `json:"operation_id,omitempty"`
 	// Verdict is "valid" (request and answer meet the spec), "invalid"
 	// (see Violations), "unrouted" (no operation matched), or "skipped"
 	// (a fault or Prefer answered before the request was validated).
@@ -100,6 +104,9 @@ func (j *journal) add(e Entry) {
 	n := e.Request.bytes() + e.Response.bytes() + int64(len(e.Path)+len(e.Query)+len(e.Session)) + 256
 	for _, v := range e.Violations {
 		n += int64(len(v))
+	}
+	for _, k := range e.IgnoredQuery {
+		n += int64(len(k))
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -407,17 +414,18 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		fault, _ := c.Get(faultKey).(string)
 		entry := Entry{
-			Time:        s.cfg.Clock().UTC(),
-			Session:     sessionOf(c),
-			Method:      req.Method,
-			Path:        req.URL.Path,
-			Query:       req.URL.RawQuery,
-			Status:      res.Status,
-			OperationID: openapi.OperationID(c),
-			Violations:  vs,
-			Fault:       fault,
-			DurationMS:  float64(time.Since(start).Microseconds()) / 1000,
-			Request:     reqBody.message(req.Header),
+			Time:         s.cfg.Clock().UTC(),
+			Session:      sessionOf(c),
+			Method:       req.Method,
+			Path:         req.URL.Path,
+			Query:        req.URL.RawQuery,
+			IgnoredQuery: openapi.IgnoredQuery(c),
+			Status:       res.Status,
+			OperationID:  openapi.OperationID(c),
+			Violations:   vs,
+			Fault:        fault,
+			DurationMS:   float64(time.Since(start).Microseconds()) / 1000,
+			Request:      reqBody.message(req.Header),
 			// A copy: the vendor's gateway may still change the headers
 			// of an answer with no body (Endor's gzip step) after this.
 			Response: resBody.message(maps.Clone(res.Header())),

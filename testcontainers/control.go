@@ -258,6 +258,10 @@ type Request struct {
 	// query, without "?".
 	Path  string `json:"path"`
 	Query string `json:"query,omitempty"`
+	// IgnoredQuery names the query keys the vendor ignores (for Endor, a
+	// key that is no field of the request), so that a misspelt parameter
+	// still shows.
+	IgnoredQuery []string `json:"ignored_query,omitempty"`
 	// Status is the status the server answered; 0 when a reset fault
 	// closed the connection.
 	Status int `json:"status"`

@@ -1,6 +1,7 @@
 // Package endor is the Endor Labs fake: an in-memory store of repository
-// versions behind the vendor's CreateRepositoryVersion and read-back
-// operations, with the vendor's bearer-token auth and googlerpcStatus errors.
+// versions, and of the namespaces they live in, behind the vendor's
+// CreateRepositoryVersion, its read-back operations and the namespace
+// listing, with the vendor's bearer-token auth and googlerpcStatus errors.
 //
 // It is not a validator: requests reach its handlers already checked against
 // specs/endor.yaml by mock/openapi. It checks what the spec does not say and
@@ -22,13 +23,14 @@ import (
 
 // Operation IDs served by the fake, as specs/endor.yaml names them.
 const (
-	OpCreate      = "RepositoryVersionService_CreateRepositoryVersion"
-	OpList        = "RepositoryVersionService_ListRepositoryVersions"
-	OpGet         = "RepositoryVersionService_GetRepositoryVersion"
-	OpDelete      = "RepositoryVersionService_DeleteRepositoryVersion"
-	OpUpdate      = "RepositoryVersionService_UpdateRepositoryVersion"
-	OpAPIKeyToken = "AuthenticationService_GetAPIKeyToken"
-	OpAuthInfo    = "AuthenticationService_GetAuthenticationInfo"
+	OpCreate         = "RepositoryVersionService_CreateRepositoryVersion"
+	OpList           = "RepositoryVersionService_ListRepositoryVersions"
+	OpGet            = "RepositoryVersionService_GetRepositoryVersion"
+	OpDelete         = "RepositoryVersionService_DeleteRepositoryVersion"
+	OpUpdate         = "RepositoryVersionService_UpdateRepositoryVersion"
+	OpListNamespaces = "NamespaceService_ListNamespaces"
+	OpAPIKeyToken    = "AuthenticationService_GetAPIKeyToken"
+	OpAuthInfo       = "AuthenticationService_GetAuthenticationInfo"
 )
 
 // DefaultTokenTTL is how long a token from POST /v1/auth/api-key lasts.

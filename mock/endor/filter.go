@@ -18,9 +18,11 @@ package endor
 //	value     := "double quoted" | 'single quoted' | bare
 //	           | "date(" YYYY-MM-DD | RFC 3339 ")" | "now(" [ Go duration ] ")"
 //
-// Keywords are lowercase only, as in every vendor example. A path that goes
-// through an array visits every element (the vendor's "spec.dependencies.name"
-// example), and a condition holds when any value reached satisfies it.
+// Keywords (and, or, not, in, contains, matches, exists) may be written in
+// any case: the vendor's SDK joins clauses with " AND " (vendors.md §7).
+// A path that goes through an array visits every element (the vendor's
+// "spec.dependencies.name" example), and a condition holds when any value
+// reached satisfies it.
 //
 // Values are typed, as in the vendor's store: a time.Time in the document
 // (the store's view holds the object's date-time fields so) is a time, and
@@ -82,6 +84,32 @@ func (f *Filter) MatchAt(doc map[string]any, now time.Time) bool {
 		return false // the zero Filter is not a compiled filter; it matches nothing
 	}
 	return f.root.eval(doc, now)
+}
+
+// badPath returns the first path of the filter, in the order written,
+// that isField refuses, or "".
+func (f *Filter) badPath(isField func(path []string) bool) string {
+	var walk func(n filterNode) string
+	walk = func(n filterNode) string {
+		var kids []filterNode
+		switch t := n.(type) {
+		case *filterCond:
+			if !isField(t.path) {
+				return strings.Join(t.path, ".")
+			}
+		case filterAnd:
+			kids = t
+		case filterOr:
+			kids = t
+		}
+		for _, k := range kids {
+			if bad := walk(k); bad != "" {
+				return bad
+			}
+		}
+		return ""
+	}
+	return walk(f.root)
 }
 
 // ---------------------------------------------------------------------------
@@ -466,9 +494,10 @@ func (p *filterParser) parsePrimary() (filterNode, error) {
 	return n, nil
 }
 
-// keyword consumes word at the current position if it stands alone.
+// keyword consumes word, in any case, at the current position if it
+// stands alone.
 func (p *filterParser) keyword(word string) bool {
-	if !strings.HasPrefix(p.src[p.pos:], word) {
+	if len(p.src)-p.pos < len(word) || !strings.EqualFold(p.src[p.pos:p.pos+len(word)], word) {
 		return false
 	}
 	end := p.pos + len(word)
@@ -522,10 +551,10 @@ func (p *filterParser) parseCondition() (filterNode, error) {
 		c.vals = []filterValue{v}
 		return c, nil
 	case filterIsLetter(ch):
-		word := p.readWord()
+		word := strings.ToLower(p.readWord())
 		if word == "not" {
 			p.skipSpace()
-			next := p.readWord()
+			next := strings.ToLower(p.readWord())
 			switch next {
 			case "in", "contains", "exists":
 				c.neg = true
@@ -766,12 +795,7 @@ func (p *filterParser) unexpected(pos int, want string) error {
 	if pos >= len(p.src) {
 		return fmt.Errorf("unexpected end of filter at offset %d, expected %s", pos, want)
 	}
-	tok := p.tokenAt(pos)
-	msg := fmt.Sprintf("unexpected %s at offset %d, expected %s", filterQuote(tok), pos, want)
-	if tok != "and" && tok != "or" && (strings.EqualFold(tok, "and") || strings.EqualFold(tok, "or")) {
-		msg += " (and/or are lowercase)"
-	}
-	return fmt.Errorf("%s", msg)
+	return fmt.Errorf("unexpected %s at offset %d, expected %s", filterQuote(p.tokenAt(pos)), pos, want)
 }
 
 // tokenAt returns the lexical token starting at pos, for error messages.

@@ -225,6 +225,23 @@ var filterMatchCases = []filterMatchCase{
 	{"parens no spaces", "(meta.name==dev)or(meta.name==main)", true},
 	{"quoted value then and", `meta.name=="main"and meta.tags contains[a]`, true},
 	{"vendor nesting example", "(meta.tags contains [a] and scan_object.status==STATUS_SCANNED) or (meta.tags contains [z] and meta.name in [x, y])", true},
+
+	// Keywords in any case. vendors.md §7: "and/or are accepted in any
+	// case. The SDK itself joins clauses with " AND "", and list_for_context
+	// sends `meta.parent_uuid=="…" AND (context.type==…) and (context.id==…)`;
+	// the other keywords likewise (the mock's assumption).
+	{"SDK parent filter", `meta.name==main AND meta.parent_uuid=="656e69058032bf0abaaeb600"`, true},
+	{"SDK parent filter false", `meta.name==dev AND meta.parent_uuid=="656e69058032bf0abaaeb600"`, false},
+	{"SDK list_for_context", `meta.parent_uuid=="656e69058032bf0abaaeb600" AND (context.type==CONTEXT_TYPE_REF) and (context.id==main)`, true},
+	{"OR upper", "meta.name==dev OR meta.name==main", true},
+	{"Or mixed, And mixed", "meta.name==dev Or meta.name==main And uuid Exists", true},
+	{"IN upper", "meta.name IN [dev, main]", true},
+	{"NOT IN upper", "meta.name NOT IN [dev, main]", false},
+	{"Not Contains", "meta.tags Not Contains [c]", true},
+	{"CONTAINS upper", "meta.tags CONTAINS [b]", true},
+	{"MATCHES upper", `meta.name MATCHES "^ma"`, true},
+	{"NOT EXISTS upper", "meta.nope NOT EXISTS", true},
+	{"upper keyword as a value is a value", "meta.name == AND", false},
 }
 
 func TestFilterMatch(t *testing.T) {
@@ -333,8 +350,8 @@ var filterErrCases = []filterErrCase{
 	{`meta.name "x"`, []string{`unexpected "\"x\"" at offset 10`, "expected operator"}},
 	{"meta.name==main and", []string{"unexpected end of filter at offset 19"}},
 	{"meta.name==main or", []string{"unexpected end of filter at offset 18"}},
-	{"meta.name==main AND uuid exists", []string{`unexpected "AND" at offset 16`, "lowercase"}},
-	{"meta.name==main OR uuid exists", []string{`unexpected "OR" at offset 16`}},
+	{"meta.name==main ANDuuid exists", []string{`unexpected "ANDuuid" at offset 16`}},
+	{"meta.name==main AND", []string{"unexpected end of filter at offset 19"}},
 	{"meta.name==a meta.kind==b", []string{`unexpected "meta.kind" at offset 13`}},
 	{"meta.name==a==b", []string{`unexpected "==" at offset 12`}},
 	{"meta.name exists x", []string{`unexpected "x" at offset 17`}},

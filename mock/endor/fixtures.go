@@ -8,11 +8,15 @@ import (
 )
 
 // Fixtures is the Endor seed data a server loads at start and on every
-// reset: API key pairs for POST /v1/auth/api-key and repository versions.
-// The server reads it from fixtures/endor.yaml; this package takes its
-// JSON form so that it needs no YAML library.
+// reset: API key pairs for POST /v1/auth/api-key, namespaces and
+// repository versions. The server reads it from fixtures/endor.yaml; this
+// package takes its JSON form so that it needs no YAML library.
 type Fixtures struct {
-	APIKeys            []APIKey         `json:"api_keys"`
+	APIKeys []APIKey `json:"api_keys"`
+	// Namespaces exist from the start, with their parents, though nothing
+	// is written in them; so do the namespaces of the API keys and of the
+	// repository versions.
+	Namespaces         []string         `json:"namespaces"`
 	RepositoryVersions []FixtureVersion `json:"repository_versions"`
 }
 
@@ -44,6 +48,11 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 			if err := checkNamespace(k.Namespace); err != nil {
 				return nil, fmt.Errorf("endor fixtures: api_keys[%d]: %s", i, err.Message)
 			}
+		}
+	}
+	for i, ns := range fx.Namespaces {
+		if err := checkNamespace(ns); err != nil {
+			return nil, fmt.Errorf("endor fixtures: namespaces[%d]: %s", i, err.Message)
 		}
 	}
 	type place struct {
@@ -88,9 +97,17 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 	return &fx, nil
 }
 
-// apply stores the fixture objects in s. Fixed uuids are taken first, so a
-// generated one never collides with them.
+// apply stores the fixture namespaces and objects in s. Fixed uuids are
+// taken first, so a generated one never collides with them.
 func (fx *Fixtures) apply(f *Fake, s *Store) {
+	for _, ns := range fx.Namespaces {
+		s.addNamespace(ns, f.now(), fixturePrincipal)
+	}
+	for _, k := range fx.APIKeys {
+		if k.Namespace != "" {
+			s.addNamespace(k.Namespace, f.now(), fixturePrincipal)
+		}
+	}
 	for _, v := range fx.RepositoryVersions {
 		if v.UUID != "" {
 			s.uuids[v.UUID] = struct{}{}
@@ -112,8 +129,11 @@ func (fx *Fixtures) apply(f *Fake, s *Store) {
 
 // Summary counts what the fixtures hold, for the start-up banner.
 func (fx *Fixtures) Summary() string {
-	return count(len(fx.APIKeys), "API key", "API keys") + ", " +
-		count(len(fx.RepositoryVersions), "repository version", "repository versions")
+	out := count(len(fx.APIKeys), "API key", "API keys") + ", "
+	if len(fx.Namespaces) > 0 {
+		out += count(len(fx.Namespaces), "namespace", "namespaces") + ", "
+	}
+	return out + count(len(fx.RepositoryVersions), "repository version", "repository versions")
 }
 
 // count writes n and the noun, in the plural unless n is 1.

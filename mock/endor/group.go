@@ -185,7 +185,14 @@ type groupByTime struct {
 	size       int64
 	start, end *time.Time
 	showUUIDs  bool
+	cumulative bool // mode sum
+	operator   string
+	valueField []string
 }
+
+// The aggregation operators the SDK's model lists ("Allowed values are:
+// min, max, sum, avg").
+var aggregationOperators = []string{"min", "max", "sum", "avg"}
 
 func parseGroupByTime(v url.Values) (*groupByTime, error) {
 	paths, _, err := dotPaths(pTimePaths, v.Get(pTimePaths))
@@ -221,10 +228,31 @@ func parseGroupByTime(v url.Values) (*groupByTime, error) {
 	if g.start != nil && g.end != nil && g.end.Before(*g.start) {
 		return nil, invalidArgument("%s: is before %s", pTimeEnd, pTimeStart)
 	}
-	// mode is sent by Endor's SDK ("count") but not in the vendor's docs,
-	// whose answers are counts: that one is served, any other refused.
-	if m := v.Get(pTimeMode); m != "" && m != "count" {
-		return nil, invalidArgument("%s: only %q is implemented: the vendor's docs describe no other mode", pTimeMode, "count")
+	// The SDK's model: "count (default) : is the number of items matching
+	// in every interval. sum: is the total number of items matching since
+	// the beginning of the aggregation time."
+	switch m := v.Get(pTimeMode); m {
+	case "", "count":
+	case "sum":
+		g.cumulative = true
+	default:
+		return nil, invalidArgument("%s: %q is not a mode: count (the default) or sum", pTimeMode, clipValue(m))
+	}
+	g.operator = v.Get(pTimeOperator)
+	field := v.Get(pTimeValueField)
+	switch {
+	case g.operator == "" && field == "":
+	case !slices.Contains(aggregationOperators, g.operator):
+		if g.operator == "" {
+			return nil, invalidArgument("%s: needs %s: one of min, max, sum, avg", pTimeValueField, pTimeOperator)
+		}
+		return nil, invalidArgument("%s: %q is not an operator: one of min, max, sum, avg", pTimeOperator, clipValue(g.operator))
+	case field == "":
+		return nil, invalidArgument("%s: needs %s: the field to aggregate", pTimeOperator, pTimeValueField)
+	default:
+		if g.valueField, err = dotPath(pTimeValueField, field); err != nil {
+			return nil, err
+		}
 	}
 	return g, nil
 }
@@ -232,11 +260,15 @@ func parseGroupByTime(v url.Values) (*groupByTime, error) {
 // groups buckets recs by the time at g.path. The key is the JSON text of
 // the bucket's start, as in the docs' example ("\"2024-01-28T00:00:00Z\"").
 // Assumptions: objects without a time there are left out; start_time and
-// end_time both include their instant.
+// end_time both include their instant; with mode sum, each bucket counts
+// its objects and those of every bucket before it (its uuids stay its
+// own).
 func (g *groupByTime) groups(recs []*record) *groupResponse {
 	out := &groupResponse{Groups: map[string]*group{}}
+	values := map[*group][]float64{}
 	for _, rec := range recs {
-		v, _ := lookup(rec.view(), g.path)
+		doc := rec.view()
+		v, _ := lookup(doc, g.path)
 		t, ok := v.(time.Time)
 		if !ok || g.start != nil && t.Before(*g.start) || g.end != nil && t.After(*g.end) {
 			continue
@@ -251,8 +283,70 @@ func (g *groupByTime) groups(recs []*record) *groupResponse {
 		if g.showUUIDs {
 			gr.AggregationUUIDs = append(gr.AggregationUUIDs, rec.uuid)
 		}
+		if g.operator != "" {
+			if x, ok := numberAt(doc, g.valueField); ok {
+				values[gr] = append(values[gr], x)
+			}
+		}
+	}
+	if g.cumulative {
+		// The keys are quoted RFC 3339 UTC times: their byte order is
+		// their time order.
+		total := 0
+		for _, key := range slices.Sorted(maps.Keys(out.Groups)) {
+			total += out.Groups[key].AggregationCount.Count
+			out.Groups[key].AggregationCount.Count = total
+		}
+	}
+	if g.operator != "" {
+		for _, gr := range out.Groups {
+			gr.AggregationValue = aggregate(g.operator, values[gr])
+		}
 	}
 	return out
+}
+
+// numberAt reads the number at path: a JSON number, or a string holding
+// one (protojson writes 64-bit integers as strings).
+func numberAt(doc map[string]any, path []string) (float64, bool) {
+	switch v, _ := lookup(doc, path); x := v.(type) {
+	case float64:
+		return x, true
+	case string:
+		if filterIsNumber(x) {
+			f, err := strconv.ParseFloat(x, 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
+}
+
+// aggregate applies op to the values of one bucket. Assumption: a bucket
+// whose objects hold no number at the field has a sum of 0, and no min,
+// max or average (aggregation_value is left out).
+func aggregate(op string, xs []float64) *aggregationValue {
+	if len(xs) == 0 {
+		if op == "sum" {
+			return &aggregationValue{}
+		}
+		return nil
+	}
+	out := xs[0]
+	switch op {
+	case "min":
+		out = slices.Min(xs)
+	case "max":
+		out = slices.Max(xs)
+	case "sum", "avg":
+		out = 0
+		for _, x := range xs {
+			out += x
+		}
+		if op == "avg" {
+			out /= float64(len(xs))
+		}
+	}
+	return &aggregationValue{Value: out}
 }
 
 // sundayEpoch is the Sunday before the Unix epoch: weeks start on Sunday,

@@ -35,13 +35,14 @@ const (
 // Handlers returns the fake's handlers by operationId.
 func (f *Fake) Handlers() map[string]openapi.Handler {
 	return map[string]openapi.Handler{
-		OpCreate:      f.create,
-		OpList:        f.list,
-		OpGet:         f.get,
-		OpDelete:      f.delete,
-		OpUpdate:      f.update,
-		OpAPIKeyToken: f.apiKeyToken,
-		OpAuthInfo:    f.authInfo,
+		OpCreate:         f.create,
+		OpList:           f.list,
+		OpGet:            f.get,
+		OpDelete:         f.delete,
+		OpUpdate:         f.update,
+		OpListNamespaces: f.listNamespaces,
+		OpAPIKeyToken:    f.apiKeyToken,
+		OpAuthInfo:       f.authInfo,
 	}
 }
 

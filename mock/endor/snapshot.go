@@ -26,6 +26,10 @@ const SnapshotVersion = 1
 //	  ],
 //	  "sessions": [                 // by name; "" is the default session
 //	    {"name": "",
+//	     "namespaces": [            // every namespace, by name
+//	       {"name": "acme.prod", "create_time": "2026-11-25T10:00:00Z",
+//	        "created_by": "fixtures@repomock@fixture"}
+//	     ],
 //	     "repository_versions": [   // by namespace, then in creation order
 //	       {…the object exactly as GET serves it…}
 //	     ]}
@@ -35,6 +39,8 @@ const SnapshotVersion = 1
 // The same state always gives the same bytes. Tokens are kept until they
 // expire and after: an expired token must still get 401, not fall back to
 // "any token is accepted". The uuids in use are those of the objects.
+// "namespaces" may be left out (files written before it was): then the
+// namespaces are those of the objects, made when their first object was.
 type snapshot struct {
 	Version      int               `json:"version"`
 	IssuedTokens []snapshotToken   `json:"issued_tokens"`
@@ -50,13 +56,21 @@ type snapshotToken struct {
 }
 
 type snapshotSession struct {
-	Name               string            `json:"name"`
-	RepositoryVersions []json.RawMessage `json:"repository_versions"`
+	Name               string              `json:"name"`
+	Namespaces         []snapshotNamespace `json:"namespaces"`
+	RepositoryVersions []json.RawMessage   `json:"repository_versions"`
+}
+
+type snapshotNamespace struct {
+	Name       string    `json:"name"`
+	CreateTime time.Time `json:"create_time"`
+	CreatedBy  string    `json:"created_by"`
 }
 
 // restoredSession is snapshotSession as Restore reads it.
 type restoredSession struct {
 	Name               string              `json:"name"`
+	Namespaces         []snapshotNamespace `json:"namespaces"`
 	RepositoryVersions []RepositoryVersion `json:"repository_versions"`
 }
 
@@ -75,7 +89,8 @@ func (f *Fake) Snapshot() (json.RawMessage, error) {
 
 	snap := snapshot{Version: SnapshotVersion, IssuedTokens: tokens, Sessions: []snapshotSession{}}
 	for _, name := range slices.Sorted(maps.Keys(stores)) {
-		snap.Sessions = append(snap.Sessions, snapshotSession{Name: name, RepositoryVersions: stores[name].records()})
+		nss, recs := stores[name].contents()
+		snap.Sessions = append(snap.Sessions, snapshotSession{Name: name, Namespaces: nss, RepositoryVersions: recs})
 	}
 	return json.Marshal(snap)
 }
@@ -84,15 +99,25 @@ func (f *Fake) Snapshot() (json.RawMessage, error) {
 // order and each in creation order. A record is never changed once made
 // (an update makes a new one), so its bytes may be read after the lock.
 func (s *Store) records() []json.RawMessage {
+	_, recs := s.contents()
+	return recs
+}
+
+// contents returns every namespace, by name, and the served JSON of every
+// object, as records does, read together.
+func (s *Store) contents() ([]snapshotNamespace, []json.RawMessage) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := []json.RawMessage{}
+	nss := []snapshotNamespace{}
+	recs := []json.RawMessage{}
 	for _, name := range slices.Sorted(maps.Keys(s.namespaces)) {
-		for _, sl := range s.namespaces[name].order {
-			out = append(out, sl.rec.json)
+		n := s.namespaces[name]
+		nss = append(nss, snapshotNamespace{Name: name, CreateTime: n.created, CreatedBy: n.createdBy})
+		for _, sl := range n.order {
+			recs = append(recs, sl.rec.json)
 		}
 	}
-	return out
+	return nss, recs
 }
 
 // Restore replaces every session and every issued token with those of a
@@ -133,7 +158,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		if _, dup := stores[sess.Name]; dup {
 			return fmt.Errorf("endor: sessions[%d]: session %q is listed twice", i, sess.Name)
 		}
-		s, err := restoreStore(sess.RepositoryVersions)
+		s, err := restoreStore(sess.Namespaces, sess.RepositoryVersions)
 		if err != nil {
 			return fmt.Errorf("endor: sessions[%d] (%q): %w", i, sess.Name, err)
 		}
@@ -146,13 +171,28 @@ func (f *Fake) Restore(data json.RawMessage) error {
 	return nil
 }
 
-// restoreStore builds a session's store from its objects, in order.
-func restoreStore(objs []RepositoryVersion) (*Store, error) {
+// restoreStore builds a session's store from its namespaces and its
+// objects, in order.
+func restoreStore(nss []snapshotNamespace, objs []RepositoryVersion) (*Store, error) {
 	type place struct {
 		ns string
 		upsertKey
 	}
 	s := NewStore()
+	seen := make(map[string]bool, len(nss))
+	for i, n := range nss {
+		if err := checkNamespace(n.Name); err != nil {
+			return nil, fmt.Errorf("namespaces[%d]: %s", i, err.Message)
+		}
+		if seen[n.Name] {
+			return nil, fmt.Errorf("namespaces[%d]: namespace %q is listed twice", i, n.Name)
+		}
+		seen[n.Name] = true
+	}
+	// Parents first, so that each keeps its own time.
+	for _, n := range slices.SortedFunc(slices.Values(nss), func(a, b snapshotNamespace) int { return strings.Compare(a.Name, b.Name) }) {
+		s.addNamespace(n.Name, n.CreateTime, n.CreatedBy)
+	}
 	keys := make(map[place]bool, len(objs))
 	for i := range objs {
 		obj := objs[i]

@@ -335,3 +335,45 @@ func TestRestoreRefusesBrokenSnapshots(t *testing.T) {
 		})
 	}
 }
+
+// A namespace outlives its objects (vendors.md §7: it exists "once
+// something was written in it"), and so it is in the state file; a file
+// written before namespaces were has them from its objects.
+func TestSnapshotKeepsNamespaces(t *testing.T) {
+	a := newSnapServer(t, endor.Config{})
+	id := a.create(t, "", "acme.tmp.x", "main", "")
+	a.must(t, "", "tok", http.MethodDelete, versionsURL("acme.tmp.x")+"/"+id, "")
+	a.create(t, "", "acme.prod", "main", "")
+	data, err := a.fake.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"namespaces":[{"name":"acme","create_time":"2026-11-25T10:00:00.123456789Z","created_by":"token-a210d45d@repomock@bearer"},`)) {
+		t.Errorf("the snapshot lacks its namespaces: %s", data)
+	}
+	b := newSnapServer(t, endor.Config{})
+	if err := b.fake.Restore(data); err != nil {
+		t.Fatal(err)
+	}
+	const subtree = "/v1/namespaces/acme/namespaces?list_parameters.traverse=true&list_parameters.mask=spec.full_name"
+	want := `{"list":{"objects":[{"spec":{"full_name":"acme.prod"}},{"spec":{"full_name":"acme.tmp"}},{"spec":{"full_name":"acme.tmp.x"}}],"response":{}}}`
+	if got := b.must(t, "", "tok", http.MethodGet, subtree, ""); got != want {
+		t.Errorf("after a restore:\n got %s\nwant %s", got, want)
+	}
+
+	// A version 1 file without "namespaces": those of its objects.
+	old := bytes.Replace(data, []byte(`"namespaces":`), []byte(`"ignored":`), 1)
+	var m map[string]any
+	_ = json.Unmarshal(old, &m)
+	sess := m["sessions"].([]any)[0].(map[string]any)
+	delete(sess, "ignored")
+	old, _ = json.Marshal(m)
+	c := newSnapServer(t, endor.Config{})
+	if err := c.fake.Restore(old); err != nil {
+		t.Fatal(err)
+	}
+	want = `{"list":{"objects":[{"spec":{"full_name":"acme.prod"}}],"response":{}}}`
+	if got := c.must(t, "", "tok", http.MethodGet, subtree, ""); got != want {
+		t.Errorf("after restoring a file without namespaces:\n got %s\nwant %s", got, want)
+	}
+}

@@ -21,10 +21,16 @@ type Store struct {
 	scratch    []byte              // where newRecord writes, under mu
 }
 
+// namespace holds a namespace's objects. Assumption (vendors.md §7): a
+// namespace exists once something was written in it or below it, or a
+// fixture names it, and stays when its objects are deleted; created and
+// createdBy are when and by whom.
 type namespace struct {
-	byUUID map[string]*slot
-	byKey  map[upsertKey]*slot
-	order  []*slot // creation order, the order of an unsorted list
+	byUUID    map[string]*slot
+	byKey     map[upsertKey]*slot
+	order     []*slot // creation order, the order of an unsorted list
+	created   time.Time
+	createdBy string
 }
 
 // slot is an object's place in its namespace: an update swaps the record
@@ -133,13 +139,31 @@ func NewStore() *Store {
 	return &Store{namespaces: make(map[string]*namespace), uuids: make(map[string]struct{})}
 }
 
-func (s *Store) ns(name string) *namespace {
-	n := s.namespaces[name]
-	if n == nil {
-		n = &namespace{byUUID: make(map[string]*slot), byKey: make(map[upsertKey]*slot)}
-		s.namespaces[name] = n
+// touch returns the namespace name, making it, and each parent it lacks,
+// as made at at by who: a child namespace lives in its parent. It is
+// called with s.mu held.
+func (s *Store) touch(name string, at time.Time, who string) *namespace {
+	if n := s.namespaces[name]; n != nil {
+		return n // and so are its parents
 	}
-	return n
+	for ns := name; ; {
+		if s.namespaces[ns] == nil {
+			s.namespaces[ns] = &namespace{byUUID: make(map[string]*slot), byKey: make(map[upsertKey]*slot), created: at.UTC(), createdBy: who}
+		}
+		i := strings.LastIndexByte(ns, '.')
+		if i < 0 {
+			return s.namespaces[name]
+		}
+		ns = ns[:i]
+	}
+}
+
+// addNamespace makes the namespace name, and its parents, if they are not
+// there.
+func (s *Store) addNamespace(name string, at time.Time, who string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.touch(name, at, who)
 }
 
 // upsert stores obj in its namespace under its upsert key. When the key is
@@ -149,14 +173,15 @@ func (s *Store) ns(name string) *namespace {
 func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersion, uuid string) RepositoryVersion, newID func() string) (*record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.ns(ns)
-	if sl := n.byKey[key]; sl != nil {
-		rec, err := s.newRecord(build(sl.rec.stored(), sl.rec.uuid))
-		if err != nil {
-			return nil, err
+	if n := s.namespaces[ns]; n != nil {
+		if sl := n.byKey[key]; sl != nil {
+			rec, err := s.newRecord(build(sl.rec.stored(), sl.rec.uuid))
+			if err != nil {
+				return nil, err
+			}
+			sl.rec = rec
+			return rec, nil
 		}
-		sl.rec = rec
-		return rec, nil
 	}
 	id := newID()
 	for _, taken := s.uuids[id]; taken; _, taken = s.uuids[id] {
@@ -166,6 +191,7 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 	if err != nil {
 		return nil, err
 	}
+	n := s.touch(ns, rec.created, rec.createdBy)
 	s.uuids[id] = struct{}{}
 	sl := &slot{rec: rec}
 	n.byKey[key], n.byUUID[id] = sl, sl
@@ -252,6 +278,34 @@ type query struct {
 	reach    func(ns string) bool
 	// ciRun, when set, keeps only the objects of that CI_RUN context.
 	ciRun string
+	// from and to, when set, keep the objects created within them.
+	from, to *time.Time
+}
+
+// keep reports whether q selects rec.
+func (q *query) keep(rec *record) bool {
+	switch {
+	case q.ciRun != "" && (rec.key.contextType != ciRunContext || rec.key.contextID != q.ciRun):
+		return false
+	case q.from != nil && rec.created.Before(*q.from), q.to != nil && rec.created.After(*q.to):
+		return false
+	}
+	return q.filter == nil || q.filter.MatchAt(rec.view(), q.now)
+}
+
+// order sorts recs by q's sort path, when it has one; otherwise they keep
+// their order.
+func (q *query) order(recs []*record) {
+	if q.sortPath == nil {
+		return
+	}
+	slices.SortStableFunc(recs, func(a, b *record) int {
+		c := compareAt(a.view(), b.view(), q.sortPath)
+		if q.desc {
+			return -c
+		}
+		return c
+	})
 }
 
 // list returns the records that match q, in q's order. Without a sort
@@ -278,24 +332,13 @@ func (s *Store) list(ns string, q query) []*record {
 			out = make([]*record, 0, len(n.order))
 		}
 		for _, sl := range n.order {
-			if q.ciRun != "" && (sl.rec.key.contextType != ciRunContext || sl.rec.key.contextID != q.ciRun) {
-				continue
-			}
-			if q.filter == nil || q.filter.MatchAt(sl.rec.view(), q.now) {
+			if q.keep(sl.rec) {
 				out = append(out, sl.rec)
 			}
 		}
 	}
 	s.mu.RUnlock()
-	if q.sortPath != nil {
-		slices.SortStableFunc(out, func(a, b *record) int {
-			c := compareAt(a.view(), b.view(), q.sortPath)
-			if q.desc {
-				return -c
-			}
-			return c
-		})
-	}
+	q.order(out)
 	return out
 }
 

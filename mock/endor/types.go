@@ -87,8 +87,9 @@ type listBody struct {
 }
 
 // pageResponse is {} on the last page. Otherwise next_page_token is the
-// start index of the next page and next_page_id the uuid of its first
-// object (docs: rest-api/using-the-rest-api/pagination).
+// start index of the next page and next_page_id the uuid of the last object
+// of this one, which the next page starts after (the SDK's model: "The
+// UUID of last message retrieved").
 type pageResponse struct {
 	NextPageID    string `json:"next_page_id,omitempty"`
 	NextPageToken *int   `json:"next_page_token,omitempty"`
@@ -109,8 +110,15 @@ type groupResponse struct {
 type group struct {
 	AggregationCount countResponse            `json:"aggregation_count"`
 	AggregationUUIDs []string                 `json:"aggregation_uuids,omitempty"`
+	AggregationValue *aggregationValue        `json:"aggregation_value,omitempty"`
 	UniqueCounts     map[string]countResponse `json:"unique_counts,omitempty"`
 	UniqueValues     map[string][]any         `json:"unique_values,omitempty"`
+}
+
+// aggregationValue is group_by_time's aggregation_operator applied to the
+// objects of a bucket (the SDK's GroupAggregationValueResponse).
+type aggregationValue struct {
+	Value float64 `json:"value"`
 }
 
 type apiKeyRequest struct {

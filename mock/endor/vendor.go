@@ -23,18 +23,21 @@ func (f *Fake) ID() string { return "endor" }
 func (f *Fake) Spec() string { return specs.Endor }
 
 // Validation: Endor is a grpc-gateway service. It reads and writes
-// protobuf JSON (mock/protojson), which refuses unknown fields; its
-// jsoncompact marshaler reads JSON under another name and writes JSON
-// without unpopulated fields; and a body of any other Content-Type, or
-// none, is read as JSON (no 415).
+// protobuf JSON (mock/protojson), which refuses unknown fields; it reads
+// a query as grpc-gateway does, ignoring keys that are no field of the
+// request; its jsoncompact marshaler reads JSON under another name and
+// writes JSON without unpopulated fields; and a body of any other
+// Content-Type, or none, is read as JSON (no 415).
 func (f *Fake) Validation() openapi.Options {
+	codec := protojson.Codec{Compact: func(c echo.Context) bool {
+		return Compact(c.Request())
+	}}
 	return openapi.Options{
 		RejectUnknownFields: true,
 		JSONMediaTypes:      JSONMediaTypes(),
 		DefaultMediaType:    MediaTypeJSON,
-		Codec: protojson.Codec{Compact: func(c echo.Context) bool {
-			return Compact(c.Request())
-		}},
+		Codec:               codec,
+		Query:               codec,
 	}
 }
 

@@ -2,7 +2,9 @@ package openapi
 
 import (
 	"encoding/json"
+	"net/url"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 )
 
@@ -29,6 +31,12 @@ type Request struct {
 	Body any
 	// Params are the path parameters, percent-decoded.
 	Params Params
+	// Query is the query as Options.Query read it (as it came without
+	// one): what the handler should read, not echo's QueryParams.
+	Query url.Values
+	// Operation is the spec's operation, for a handler that reads its
+	// schemas.
+	Operation *openapi3.Operation
 }
 
 // Params are a request's path parameters by name, percent-decoded.

@@ -76,6 +76,21 @@ type Options struct {
 	// such a type are validated exactly as application/json, so the spec
 	// need not list them.
 	JSONMediaTypes []string
+	// Query, when set, reads the query as the vendor's gateway does
+	// before it is validated: which keys are parameters, in what
+	// spellings, and which the vendor ignores. Without it the query is
+	// validated as it came, and keys the spec does not declare pass.
+	Query QueryDecoder
+}
+
+// QueryDecoder reads a request's query the way a vendor's gateway does
+// (see mock/protojson for grpc-gateway's rules).
+type QueryDecoder interface {
+	// DecodeQuery returns query as the vendor reads it, each key under the
+	// name of the parameter it sets and each value in its canonical
+	// spelling; the keys the vendor ignores, as given and sorted; and
+	// what it refuses. params are the operation's query parameters.
+	DecodeQuery(params []*openapi3.Parameter, query url.Values) (url.Values, []string, []Violation)
 }
 
 // Codec rewrites decoded JSON bodies the way a vendor's decoder and encoder
@@ -101,6 +116,8 @@ type Operation struct {
 type route struct {
 	op  Operation
 	kin *routers.Route
+	// query holds the operation's query parameters, its path's included.
+	query []*openapi3.Parameter
 }
 
 // Validator validates the requests and responses of one OpenAPI document.
@@ -191,8 +208,9 @@ func New(doc *openapi3.T, opts Options) (*Validator, error) {
 				return nil, fmt.Errorf("openapi: %s %s has no operationId", method, p)
 			}
 			r := &route{
-				op:  Operation{ID: op.OperationID, Method: method, Path: p, EchoPath: EchoPath(p)},
-				kin: &routers.Route{Spec: doc, Path: p, PathItem: item, Method: method, Operation: op},
+				op:    Operation{ID: op.OperationID, Method: method, Path: p, EchoPath: EchoPath(p)},
+				kin:   &routers.Route{Spec: doc, Path: p, PathItem: item, Method: method, Operation: op},
+				query: queryParams(item.Parameters, op.Parameters),
 			}
 			if rb := op.RequestBody; rb != nil && rb.Value != nil {
 				for _, mt := range rb.Value.Content {
@@ -222,6 +240,21 @@ func New(doc *openapi3.T, opts Options) (*Validator, error) {
 		}
 	}
 	return v, nil
+}
+
+// queryParams lists the query parameters of an operation and its path;
+// the operation's own win over its path's of the same name.
+func queryParams(path, op openapi3.Parameters) []*openapi3.Parameter {
+	var out []*openapi3.Parameter
+	for _, refs := range []openapi3.Parameters{op, path} {
+		for _, ref := range refs {
+			if p := ref.Value; p != nil && p.In == openapi3.ParameterInQuery &&
+				!slices.ContainsFunc(out, func(q *openapi3.Parameter) bool { return q.Name == p.Name }) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 var pathParam = regexp.MustCompile(`\{([^}/]+)\}`)
@@ -279,6 +312,7 @@ const (
 	operationKey  = "repomock.openapi.operation"
 	violationsKey = "repomock.openapi.violations"
 	paramsKey     = "repomock.openapi.params"
+	ignoredKey    = "repomock.openapi.ignored"
 )
 
 // OperationID returns the operationId of the request's route, or "" when
@@ -293,6 +327,13 @@ func OperationID(c echo.Context) string {
 func Violations(c echo.Context) []Violation {
 	vs, _ := c.Get(violationsKey).([]Violation)
 	return vs
+}
+
+// IgnoredQuery returns the query keys of the request that the vendor
+// ignores (Options.Query), as given and sorted.
+func IgnoredQuery(c echo.Context) []string {
+	keys, _ := c.Get(ignoredKey).([]string)
+	return keys
 }
 
 func addViolations(c echo.Context, vs []Violation) {
@@ -330,11 +371,11 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 		}()
 
 		var written *answer // what the handler answered, as written
-		body, err := v.serve(c, rt, params)
+		body, query, err := v.serve(c, rt, params)
 		if err == nil {
 			var status int
 			var value any
-			if status, value, err = h(c, Request{Body: body, Params: params}); err == nil {
+			if status, value, err = h(c, Request{Body: body, Params: params, Query: query, Operation: rt.kin.Operation}); err == nil {
 				written, err = v.write(c, rt, status, value)
 			}
 		}
@@ -347,8 +388,8 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 }
 
 // serve reads, authenticates and checks the request, and returns its body
-// as decoded for the handler.
-func (v *Validator) serve(c echo.Context, rt *route, params Params) (any, error) {
+// and its query as decoded for the handler.
+func (v *Validator) serve(c echo.Context, rt *route, params Params) (any, url.Values, error) {
 	// The body is read first, within the limit, so that a body too large is
 	// refused before anything else and Authenticate may read it (a request
 	// signature covers the body's hash).
@@ -356,25 +397,51 @@ func (v *Validator) serve(c echo.Context, rt *route, params Params) (any, error)
 	if err == nil && v.opts.Authenticate != nil {
 		setBody(c.Request(), body)
 		if aerr := v.opts.Authenticate(c); aerr != nil {
-			return nil, aerr
+			return nil, nil, aerr
 		}
 	}
-	var value any
+	var (
+		value any
+		query url.Values
+	)
 	if err == nil {
-		restore := v.asJSON(c.Request().Header, rt)
-		value, err = v.validateRequest(c, rt, params, body)
-		restore()
+		query, err = v.readQuery(c, rt)
+		if err == nil {
+			restore := v.asJSON(c.Request().Header, rt)
+			value, err = v.validateRequest(c, rt, params, query, body)
+			restore()
+		}
 		if err != nil && v.opts.LenientRequests {
 			addViolations(c, err.Violations)
 			setBody(c.Request(), body)
-			return nil, nil
+			return nil, c.QueryParams(), nil
 		}
 	}
 	if err != nil {
 		addViolations(c, err.Violations)
-		return nil, err
+		return nil, nil, err
 	}
-	return value, nil
+	return value, query, nil
+}
+
+// readQuery returns the request's query as Options.Query reads it, and
+// notes the keys it ignores. Without a query it is nil, and costs nothing.
+func (v *Validator) readQuery(c echo.Context, rt *route) (url.Values, *RequestError) {
+	if c.Request().URL.RawQuery == "" {
+		return nil, nil
+	}
+	query := c.QueryParams()
+	if v.opts.Query == nil {
+		return query, nil
+	}
+	query, ignored, vs := v.opts.Query.DecodeQuery(rt.query, query)
+	if len(ignored) > 0 {
+		c.Set(ignoredKey, ignored)
+	}
+	if len(vs) > 0 {
+		return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
+	}
+	return query, nil
 }
 
 // answer is a handler's JSON answer as the Validator wrote it: the value
@@ -493,10 +560,11 @@ func pathParams(c echo.Context) Params {
 }
 
 // validateRequest checks the request with kin-openapi. The body is read
-// and decoded once: kin-openapi checks the parameters and headers, and the
-// body's schema is visited on the decoded value, after the vendor's codec.
-// It returns that value, for the handler.
-func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, body []byte) (any, *RequestError) {
+// and decoded once: kin-openapi checks the parameters (the query as
+// readQuery read it) and headers, and the body's schema is visited on the
+// decoded value, after the vendor's codec. It returns that value, for the
+// handler.
+func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, query url.Values, body []byte) (any, *RequestError) {
 	req := c.Request()
 	setBody(req, body)
 	var (
@@ -543,10 +611,11 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, bo
 		}
 	}
 	input := &openapi3filter.RequestValidationInput{
-		Request:    req,
-		PathParams: params,
-		Route:      rt.kin,
-		Options:    &v.reqOpts,
+		Request:     req,
+		PathParams:  params,
+		QueryParams: query,
+		Route:       rt.kin,
+		Options:     &v.reqOpts,
 	}
 	var vs []Violation
 	if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {

@@ -350,9 +350,15 @@
       "Copy as curl",
     );
     const cut = e.request.body_text && e.request.body_text.includes("[repomock: body cut");
+    // Keys the vendor ignores (grpc-gateway ignores a key that is no field
+    // of the request): the answer is the vendor's, and a typo still shows.
+    const ignored = (e.ignored_query || []).length
+      ? el("p", { class: "ignored-query" }, "Query keys the vendor ignores: ", el("code", {}, e.ignored_query.join(", ")))
+      : null;
     return el(
       "div",
       {},
+      ignored,
       el(
         "div",
         { class: "exchange" },
