@@ -67,7 +67,7 @@ func TestEndorListNamespaces(t *testing.T) {
 	at := made.Format(time.RFC3339Nano)
 	jsonEqual(t, r.raw, fmt.Sprintf(`{"list":{"objects":[{"uuid":%q,
 		"meta":{"name":"prod","kind":"Namespace","version":"v1","create_time":%q,"update_time":%q,"upsert_time":%q,
-			"created_by":"token-9d17676d@repomock@bearer","updated_by":"token-9d17676d@repomock@bearer",
+			"created_by":"token-9d17676d@example.com@google","updated_by":"token-9d17676d@example.com@google",
 			"annotations":{},"description":"","parent_kind":"","parent_uuid":"","references":{},"tags":[]},
 		"spec":{"full_name":"acme.prod","managed":false},"tenant_meta":{"namespace":"acme"}}],"response":{}}}`,
 		listed(r, 0)["uuid"], at, at, at))

@@ -348,7 +348,7 @@ func TestSnapshotKeepsNamespaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(data, []byte(`"namespaces":[{"name":"acme","create_time":"2026-11-25T10:00:00.123456789Z","created_by":"token-a210d45d@repomock@bearer"},`)) {
+	if !bytes.Contains(data, []byte(`"namespaces":[{"name":"acme","create_time":"2026-11-25T10:00:00.123456789Z","created_by":"token-a210d45d@example.com@google"},`)) {
 		t.Errorf("the snapshot lacks its namespaces: %s", data)
 	}
 	b := newSnapServer(t, endor.Config{})
