@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -68,6 +69,62 @@ func BenchmarkCreate(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// escapedKeys is the body of issue 21's finding 1: an object of n keys,
+// each written with an escape ({"\u006b0":1,"\u006b1":1,…}).
+func escapedKeys(n int) string {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"\u006b%d":1`, i)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// newlineStrings is an array of n strings "\n" (an escape each).
+func newlineStrings(n int) string {
+	return "[" + strings.Repeat(`"\n",`, n-1) + `"\n"]`
+}
+
+// BenchmarkHostileBody measures what a body built to be expensive costs
+// the whole server (POST /v1/auth/api-key needs no credentials): per
+// doubling of its size the cost should double, not quadruple.
+//
+//	go test ./mock -run '^$' -bench HostileBody -benchmem
+func BenchmarkHostileBody(b *testing.B) {
+	srv, err := mock.New(mock.Config{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	cases := []struct {
+		name string
+		body string
+	}{}
+	for _, n := range []int{1000, 2000, 4000, 8000} {
+		cases = append(cases, struct{ name, body string }{fmt.Sprintf("escaped-keys=%d", n), escapedKeys(n)})
+	}
+	for _, n := range []int{20000, 40000, 80000} {
+		cases = append(cases, struct{ name, body string }{fmt.Sprintf("newline-strings=%d", n), newlineStrings(n)})
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, jsonRequest(http.MethodPost, "/v1/auth/api-key", c.body))
+				if rec.Code != http.StatusBadRequest {
+					b.Fatalf("status %d, want 400: %.200s", rec.Code, rec.Body)
+				}
+			}
 		})
 	}
 }

@@ -42,6 +42,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("error after the response was sent", "path", c.Request().URL.Path, "err", err)
 		return
 	}
+	if c.Request().Context().Err() != nil {
+		// The client has gone: there is no one to answer (the journal
+		// records no status).
+		s.log.Debug("client gone before the answer", "method", c.Request().Method, "path", c.Request().URL.Path)
+		return
+	}
 	var out statusError
 	if !errors.As(err, &out) {
 		status, message := classify(err)

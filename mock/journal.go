@@ -46,8 +46,9 @@ type Entry struct {
 	// (a fault or Prefer answered before the request was validated).
 	Verdict    string   `json:"verdict"`
 	Violations []string `json:"violations,omitempty"`
-	// Fault is the id of the fault that answered, if one did. A reset
-	// leaves Status 0.
+	// Fault is the id of the fault that answered, if one did. Status is 0
+	// when the client got no answer: a reset, or a client that went
+	// before its answer was ready.
 	Fault      string  `json:"fault,omitempty"`
 	DurationMS float64 `json:"duration_ms"`
 	Request    Message `json:"request"`
@@ -444,8 +445,8 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			entry.Verdict = VerdictValid
 		}
 		reset, _ := c.Get(resetKey).(bool)
-		if reset {
-			entry.Status = 0
+		if reset || (!res.Committed && req.Context().Err() != nil) {
+			entry.Status = 0 // no answer: a reset, or the client went first
 		}
 		s.journal.add(entry)
 		// Like the journal, the log line holds no header and no body.

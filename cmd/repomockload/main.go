@@ -59,6 +59,7 @@ import (
 	"github.com/labstack/echo/v4"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/repomock/repomock/internal/jsonvalue"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/openapi"
 	"github.com/repomock/repomock/specs"
@@ -815,7 +816,7 @@ func bare(h openapi.Handler) echo.HandlerFunc {
 		if c.Request().ContentLength != 0 {
 			data, err := io.ReadAll(c.Request().Body)
 			if err == nil {
-				in.Body, err = openapi.DecodeJSON(data)
+				in.Body, err = jsonvalue.Decode(nil, data)
 			}
 			if err != nil {
 				return echo.NewHTTPError(http.StatusBadRequest, err.Error())

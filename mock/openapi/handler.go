@@ -6,6 +6,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/internal/jsonvalue"
 )
 
 // Handler serves one operation. It is given what the Validator decoded
@@ -59,12 +61,12 @@ func jsonValue(body any) (value any, data []byte, err error) {
 	case map[string]any, []any, string, bool, json.Number:
 		return body, nil, nil
 	case json.RawMessage:
-		value, err = DecodeJSON(b)
+		value, err = jsonvalue.Decode(nil, b)
 		return value, b, err
 	}
 	if data, err = MarshalJSON(body); err != nil {
 		return nil, nil, err
 	}
-	value, err = DecodeJSON(data)
+	value, err = jsonvalue.Decode(nil, data)
 	return value, data, err
 }

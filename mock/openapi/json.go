@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/internal/jsonvalue"
 )
 
 // MarshalJSON is how every answer's JSON is written, for every vendor:
@@ -62,7 +64,7 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 		if n == "" {
 			n = "0" // encoding/json writes the zero Number as 0
 		}
-		if !isValidNumber(n) {
+		if !jsonvalue.ValidNumber(n) {
 			return dst, false // encoding/json says why
 		}
 		return append(dst, n...), true
@@ -162,46 +164,4 @@ func AppendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
-}
-
-// isValidNumber is encoding/json's check of a json.Number: the JSON
-// number grammar (RFC 8259 §6).
-func isValidNumber(s string) bool {
-	if s == "" {
-		return false
-	}
-	if s[0] == '-' {
-		if s = s[1:]; s == "" {
-			return false
-		}
-	}
-	switch {
-	case s[0] == '0':
-		s = s[1:]
-	case '1' <= s[0] && s[0] <= '9':
-		s = s[1:]
-		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
-			s = s[1:]
-		}
-	default:
-		return false
-	}
-	if len(s) >= 2 && s[0] == '.' && '0' <= s[1] && s[1] <= '9' {
-		s = s[2:]
-		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
-			s = s[1:]
-		}
-	}
-	if len(s) >= 2 && (s[0] == 'e' || s[0] == 'E') {
-		s = s[1:]
-		if s[0] == '+' || s[0] == '-' {
-			if s = s[1:]; s == "" {
-				return false
-			}
-		}
-		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
-			s = s[1:]
-		}
-	}
-	return s == ""
 }

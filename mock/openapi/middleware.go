@@ -31,6 +31,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/internal/jsonvalue"
 )
 
 // DefaultMaxBodyBytes bounds a request body when Options.MaxBodyBytes is 0.
@@ -372,6 +374,10 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 
 		var written *answer // what the handler answered, as written
 		body, query, err := v.serve(c, rt, params)
+		if cerr := c.Request().Context().Err(); cerr != nil {
+			// The client has gone: nothing more is done for it.
+			return cerr
+		}
 		if err == nil {
 			var status int
 			var value any
@@ -586,16 +592,22 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, qu
 		if mt := rb.Value.Content.Get(req.Header.Get(echo.HeaderContentType)); mt != nil && mt.Schema != nil {
 			schema = mt.Schema.Value
 		}
+		// One scan: the value (when there is a schema to visit it with),
+		// and what encoding/json would take silently.
+		doc := jsonvalue.Scan(req.Context(), body, schema != nil)
+		if v := strictViolation(doc); v != nil {
+			return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{*v}}
+		}
 		if schema == nil {
 			break
 		}
-		var err error
-		if value, err = DecodeJSON(body); err != nil {
+		if doc.Err != nil {
 			bodyErrs = append(bodyErrs, &openapi3filter.RequestError{RequestBody: rb.Value, Reason: "failed to decode request body",
-				Err: &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}})
+				Err: &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: doc.Err}})
 			schema = nil
 			break
 		}
+		value = doc.Value
 		if v.opts.Codec != nil {
 			var vs []Violation
 			if value, vs = v.opts.Codec.DecodeRequest(schema, value); len(vs) > 0 {
@@ -659,8 +671,8 @@ func (v *Validator) readBody(req *http.Request) ([]byte, *RequestError) {
 	return data, nil
 }
 
-// checkBody checks what kin-openapi does not: the content type (before a
-// JSON decoder reads a form) and UTF-8.
+// checkBody checks the content type (before a JSON decoder reads a form)
+// and UTF-8, which kin-openapi does not.
 func checkBody(req *http.Request, rb *openapi3.RequestBody, data []byte) *RequestError {
 	ct := req.Header.Get(echo.HeaderContentType)
 	if len(rb.Content) > 0 && rb.Content.Get(ct) == nil {
@@ -682,8 +694,18 @@ func checkBody(req *http.Request, rb *openapi3.RequestBody, data []byte) *Reques
 	if !utf8.Valid(data) {
 		return &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: "is not valid UTF-8"}}}
 	}
-	if v := strictJSON(data); v != nil {
-		return &RequestError{Status: http.StatusBadRequest, Violations: []Violation{*v}}
+	return nil
+}
+
+// strictViolation is what a JSON body holds that encoding/json would take
+// silently: a duplicate key (of which a vendor might read either value) or
+// data after the value. A syntax error is the validator's to report.
+func strictViolation(doc jsonvalue.Doc) *Violation {
+	switch {
+	case doc.Duplicate:
+		return &Violation{Field: doc.Path, Reason: "duplicate field"}
+	case doc.Trailing:
+		return &Violation{Field: "body", Reason: "unexpected data after the JSON value"}
 	}
 	return nil
 }
@@ -736,7 +758,7 @@ func (v *Validator) validateResponse(c echo.Context, rt *route, params Params, b
 		a = &answer{schema: responseSchema(rt, buf.status, input.Header.Get(echo.HeaderContentType))}
 		if a.schema != nil && buf.body.Len() > 0 {
 			var err error
-			if a.value, err = DecodeJSON(buf.body.Bytes()); err != nil {
+			if a.value, err = jsonvalue.Decode(c.Request().Context(), buf.body.Bytes()); err != nil {
 				a.schema = nil
 			}
 		}
