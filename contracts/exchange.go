@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/repomock/repomock/internal/redact"
 )
 
 // Exchange is one request of a run and its answer, as --record writes it:
@@ -51,9 +53,10 @@ func (s *suite) observe(scenario string, op *operation, req request, hr *http.Re
 	if s.target.Observe == nil {
 		return
 	}
+	credentials := redact.Credentials(op.route.Operation)
 	e := Exchange{
 		Scenario: scenario, Vendor: op.vendor.name, Operation: op.id, Method: hr.Method, Path: op.path,
-		PathParams: req.params, RequestBody: redacted(canonicalJSON(body)), URL: hr.URL.String(),
+		PathParams: req.params, RequestBody: recordedBody(body, hr.Header, credentials), URL: hr.URL.String(),
 	}
 	if len(req.query) > 0 {
 		e.Query = req.query
@@ -63,19 +66,14 @@ func (s *suite) observe(scenario string, op *operation, req request, hr *http.Re
 	}
 	if x != nil {
 		e.Status = x.status
-		e.ResponseBody = redacted(canonicalJSON(x.body))
-		e.Headers = map[string]string{}
-		names := []string{"Content-Type"}
+		e.ResponseBody = recordedBody(x.body, x.header, credentials)
+		var names []string
 		if resp, ok := declared(x); ok {
 			for name := range resp.Headers {
 				names = append(names, name)
 			}
 		}
-		for _, name := range names {
-			if v := x.header.Get(name); v != "" {
-				e.Headers[http.CanonicalHeaderKey(name)] = v
-			}
-		}
+		e.Headers = recordedHeaders(x.header, names)
 	}
 	s.target.Observe(e)
 }
@@ -98,43 +96,25 @@ func canonicalJSON(body []byte) json.RawMessage {
 	return out
 }
 
-// secretKeys are the fields whose values a recording never holds: the API
-// key pair sent for a token, and the token it gets. A recording of the real
-// vendors is meant to be kept as a CI artifact.
-var secretKeys = map[string]bool{"key": true, "secret": true, "token": true, "password": true}
+// recordedBody is a body as a recording holds it: its secrets redacted
+// (the same rules as the journal's: internal/redact), canonical. A
+// recording of the real vendors is meant to be kept as a CI artifact.
+func recordedBody(body []byte, header http.Header, credentials bool) json.RawMessage {
+	redacted, _ := redact.Body(body, header.Get("Content-Type"), credentials)
+	return canonicalJSON(redacted)
+}
 
-// redacted replaces the values of secret fields in a JSON body.
-func redacted(body json.RawMessage) json.RawMessage {
-	if len(body) == 0 || body[0] != '{' {
-		return body
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return body
-	}
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				if _, isString := e.(string); isString && secretKeys[strings.ToLower(k)] {
-					x[k] = "<redacted>"
-					continue
-				}
-				walk(e)
+// recordedHeaders are the answer's Content-Type and the headers named, as
+// a recording holds them: a credential header's value redacted.
+func recordedHeaders(header http.Header, names []string) map[string]string {
+	out := map[string]string{}
+	for _, name := range append([]string{"Content-Type"}, names...) {
+		if v := header.Get(name); v != "" {
+			if redact.Header(name) {
+				v = redact.Mark
 			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
+			out[http.CanonicalHeaderKey(name)] = v
 		}
-	}
-	walk(v)
-	out, err := marshal(v, "")
-	if err != nil {
-		return body
 	}
 	return out
 }

@@ -1,10 +1,14 @@
 package mock_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -83,5 +87,84 @@ func TestRequestWorkStopsWhenTheClientGoes(t *testing.T) {
 			got = append(got, e.Status)
 		}
 		t.Fatalf("journal: creates with statuses %v; want one, with status 0 (no answer)", got)
+	}
+}
+
+// secretBodies are the ways issue 21 (finding 5) got a secret past the
+// redaction, each sent to Endor's API-key exchange: an escaped field name,
+// a secret sent as an array, a form, a JSON body with data after it, and a
+// secret across the journal's cut (4 KiB with JournalMaxBytes 64 KiB).
+// Every secret holds "leak".
+func secretBodies() []struct{ contentType, body string } {
+	return []struct{ contentType, body string }{
+		{"application/json", `{"key":"k-leak-1","\u0073ecret":"s-leak-1"}`},
+		{"application/json", `{"key":"k-leak-2","secret":["s-leak-2a","s-leak-2b"]}`},
+		{"application/x-www-form-urlencoded", `key=k-leak-3&secret=s-leak-3`},
+		{"application/json", `{"key":"k-leak-4","secret":"s-leak-4"}x`},
+		{"application/json", `{"key":"k5","secret":"` + strings.Repeat("x", 4070) + `s-leak-5-across-the-cut"}`},
+	}
+}
+
+func TestJournalRedactsWhatItReads(t *testing.T) {
+	l := newLive(t, mock.Config{JournalMaxBytes: 64 << 10})
+	stream, err := http.Get(l.url + "/__admin/requests/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	events := bufio.NewReader(stream.Body)
+	if ev, err := readEvent(events); err != nil || ev.name != "backlog" {
+		t.Fatalf("stream: %q %v", ev.name, err)
+	}
+	for _, b := range secretBodies() {
+		l.call(http.MethodPost, "/v1/auth/api-key", b.body, "Content-Type", b.contentType)
+		// A route that exchanges no credentials: a form is read field by field.
+		l.call(http.MethodPost, "/v1/repositories", "name=x&password=p-leak-6", "Content-Type", "application/x-www-form-urlencoded", "X-Auth-Token", "t")
+		ev, err := readEvent(events)
+		if err != nil || strings.Contains(ev.data, "leak") {
+			t.Errorf("the stream shows a secret of %.60q: %v\n%.300s", b.body, err, ev.data)
+		}
+		if ev, err = readEvent(events); err != nil || strings.Contains(ev.data, "leak") {
+			t.Errorf("the stream shows a form's password: %v\n%.300s", err, ev.data)
+		}
+	}
+	_, all := l.call(http.MethodGet, "/__admin/requests", "")
+	if i := strings.Index(all, "leak"); i >= 0 {
+		t.Errorf("the journal shows a secret: …%s…", all[max(0, i-200):min(len(all), i+100)])
+	}
+	var got []string
+	for _, e := range l.requests("?operation=AuthenticationService_GetAPIKeyToken") {
+		got = append(got, string(e.Request.Body)+e.Request.BodyText)
+	}
+	want := []string{ // newest first
+		`{"key":"[redacted]","secret":"[redacted]"}`,
+		"<redacted: 39 bytes>",
+		"<redacted: 28 bytes>",
+		`{"key":"[redacted]","secret":"[redacted]"}`,
+		`{"key":"[redacted]","\u0073ecret":"[redacted]"}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("request bodies in the journal:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A recording holds no secret, whatever the body it is sent (issue 21,
+// finding 5: a body that was not clean JSON was recorded verbatim).
+func TestProxyRecordingRedactsWhatItReads(t *testing.T) {
+	dir := t.TempDir()
+	up := newUpstream(t, mock.Config{})
+	px := newProxy(t, up.url, mock.ProxyConfig{RecordDir: dir})
+	for _, b := range secretBodies() {
+		call(t, px, proxyCall{"POST", "/v1/auth/api-key", map[string]string{"Content-Type": b.contentType}, b.body}, nil)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, mock.ExchangesDir, "*.json"))
+	if len(files) != len(secretBodies()) {
+		t.Fatalf("recorded %d exchanges, want %d", len(files), len(secretBodies()))
+	}
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		if i := bytes.Index(data, []byte("leak")); i >= 0 {
+			t.Errorf("%s holds a secret: …%s…", filepath.Base(f), data[max(0, i-100):min(len(data), i+50)])
+		}
 	}
 }

@@ -6,14 +6,15 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/internal/redact"
 	"github.com/repomock/repomock/mock/openapi"
 )
 
@@ -22,8 +23,8 @@ import (
 const DefaultJournalMaxBytes = 64 << 20
 
 // Entry is one request in the journal, with its answer. Credentials never
-// reach it: the headers that carry them and the token-like fields of the
-// bodies are redacted.
+// reach it: the headers that carry them and the secret fields of the
+// bodies are redacted (internal/redact).
 type Entry struct {
 	// ID numbers the requests in the order they arrived, from 1.
 	ID      uint64    `json:"id"`
@@ -82,6 +83,7 @@ type journal struct {
 	size     int
 	maxBytes int64
 	bodyCut  int // each body is kept up to this many bytes
+	keep     int // each body is read up to this many bytes, to be redacted
 	lastID   uint64
 	entries  []journalEntry // oldest first
 	bytes    int64
@@ -96,9 +98,11 @@ type journalEntry struct {
 
 // newJournal keeps up to size entries and maxBytes; each body is cut at a
 // sixteenth of maxBytes, 1 MiB at most, so that one request never fills it.
-func newJournal(size int, maxBytes int64) *journal {
-	cut := min(maxBytes/16, 1<<20)
-	return &journal{size: size, maxBytes: maxBytes, bodyCut: int(max(cut, 256))}
+// A body is read up to maxBody bytes (the server's limit) to be redacted
+// before it is cut.
+func newJournal(size int, maxBytes, maxBody int64) *journal {
+	cut := int(max(min(maxBytes/16, 1<<20), 256))
+	return &journal{size: size, maxBytes: maxBytes, bodyCut: cut, keep: max(cut, int(min(maxBody, math.MaxInt32))+1)}
 }
 
 func (j *journal) add(e Entry) {
@@ -300,18 +304,22 @@ func (c *capture) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// message makes the journal's Message of a captured body.
-func (c *capture) message(h http.Header) Message {
-	m := Message{Header: redactHeader(h), BodyBytes: c.total}
-	body := c.buf.Bytes()
+// message makes the journal's Message of a captured body and its headers:
+// redacted whole (credentials: the body of an operation that exchanges
+// them), then cut at cut bytes.
+func (c *capture) message(h http.Header, credentials bool, cut int) Message {
+	m := Message{Header: redact.Headers(h), BodyBytes: c.total}
+	if c.total == 0 {
+		return m
+	}
+	body, isJSON := redact.Body(c.buf.Bytes(), h.Get(echo.HeaderContentType), credentials)
 	switch {
-	case c.total == 0:
-	case int64(len(body)) < c.total:
-		m.BodyText = string(redactBody(body)) + fmt.Sprintf("…[repomock: body cut at %d of %d bytes]", len(body), c.total)
-	case json.Valid(body):
-		m.Body = json.RawMessage(redactBody(body))
+	case len(body) > cut || int64(c.buf.Len()) < c.total:
+		m.BodyText = string(body[:min(len(body), cut)]) + fmt.Sprintf("…[repomock: body cut at %d of %d bytes]", min(len(body), cut), c.total)
+	case isJSON:
+		m.Body = json.RawMessage(body)
 	default:
-		m.BodyText = string(redactBody(body))
+		m.BodyText = string(body)
 	}
 	return m
 }
@@ -330,61 +338,6 @@ func (w *teeWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (flush, hijack).
 func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// Headers that carry credentials, whose values the journal never keeps.
-var secretHeaders = map[string]bool{
-	"Authorization":          true,
-	"X-Auth-Token":           true,
-	"X-Repo-Auth":            true,
-	"Cookie":                 true,
-	"Set-Cookie":             true,
-	"X-Subject-Token":        true,
-	"X-Security-Token":       true,
-	"Proxy-Authorization":    true,
-	"X-Repomock-Admin-Token": true,
-}
-
-const redacted = "[redacted]"
-
-// redactHeader returns h without its credentials: h itself when it has
-// none (the journal keeps a request's headers once it is answered, when
-// nothing changes them any more), else a copy.
-func redactHeader(h http.Header) http.Header {
-	if len(h) == 0 {
-		return nil
-	}
-	var out http.Header
-	for k := range h {
-		if secretHeaders[k] {
-			if out == nil {
-				out = maps.Clone(h)
-			}
-			out[k] = []string{redacted}
-		}
-	}
-	if out == nil {
-		return h
-	}
-	return out
-}
-
-// tokenFieldRE finds a JSON string value whose key names a credential
-// (Endor's issued "token" and its API key "secret", and the like).
-var tokenFieldRE = regexp.MustCompile(`(?i)("(?:token|secret|password|access_?token|refresh_?token|id_?token|api_?key|api_?secret|client_?secret|private_?token)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-
-// tokenFieldHints are in every key tokenFieldRE finds (in its usual
-// cases): a body with none of them is kept as it is, without the regexp.
-var tokenFieldHints = [][]byte{[]byte(`oken"`), []byte(`OKEN"`), []byte(`ecret"`), []byte(`ECRET"`),
-	[]byte(`assword"`), []byte(`ASSWORD"`), []byte(`pi_key"`), []byte(`pikey"`), []byte(`piKey"`), []byte(`PI_KEY"`)}
-
-func redactBody(b []byte) []byte {
-	for _, h := range tokenFieldHints {
-		if bytes.Contains(b, h) {
-			return tokenFieldRE.ReplaceAll(b, []byte(`$1"`+redacted+`"`))
-		}
-	}
-	return b
-}
-
 // record writes every vendor request to the journal once its answer,
 // error or not, has been written: its session and vendor, the bodies
 // both ways (cut at the per-body limit), and the validation verdict.
@@ -395,14 +348,16 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		start := time.Now()
-		reqBody := &capture{limit: s.journal.bodyCut}
+		// Bodies are kept whole (within the body limit) until redacted,
+		// then cut: a secret across the cut is redacted all the same.
+		reqBody := &capture{limit: s.journal.keep}
 		if req.Body != nil && req.Body != http.NoBody {
 			req.Body = struct {
 				io.Reader
 				io.Closer
 			}{io.TeeReader(req.Body, reqBody), req.Body}
 		}
-		resBody := &capture{limit: s.journal.bodyCut}
+		resBody := &capture{limit: s.journal.keep}
 		res := c.Response()
 		res.Writer = &teeWriter{ResponseWriter: res.Writer, c: resBody}
 
@@ -414,6 +369,8 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			vs = append(vs, v.String())
 		}
 		fault, _ := c.Get(faultKey).(string)
+		vendor, op := s.vendorOf(c), openapi.OperationID(c)
+		credentials := vendor != nil && s.credentialOps[operationKey{vendor.ID(), op}]
 		entry := Entry{
 			Time:         s.cfg.Clock().UTC(),
 			Session:      sessionOf(c),
@@ -422,17 +379,17 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			Query:        req.URL.RawQuery,
 			IgnoredQuery: openapi.IgnoredQuery(c),
 			Status:       res.Status,
-			OperationID:  openapi.OperationID(c),
+			OperationID:  op,
 			Violations:   vs,
 			Fault:        fault,
 			DurationMS:   float64(time.Since(start).Microseconds()) / 1000,
-			Request:      reqBody.message(req.Header),
+			Request:      reqBody.message(req.Header, credentials, s.journal.bodyCut),
 			// A copy: the vendor's gateway may still change the headers
 			// of an answer with no body (Endor's gzip step) after this.
-			Response: resBody.message(maps.Clone(res.Header())),
+			Response: resBody.message(maps.Clone(res.Header()), credentials, s.journal.bodyCut),
 		}
-		if v := s.vendorOf(c); v != nil {
-			entry.Vendor = v.ID()
+		if vendor != nil {
+			entry.Vendor = vendor.ID()
 		}
 		switch _, preferred := c.Get(preferKey).(bool); {
 		case len(vs) > 0:

@@ -107,8 +107,9 @@ func TestJournalFilters(t *testing.T) {
 	}
 }
 
-// TestJournalRedactsTokens: Endor's API-key exchange carries a secret one
-// way and a token the other; the journal keeps neither.
+// TestJournalRedactsTokens: Endor's API-key exchange carries a key and a
+// secret one way and a token the other; the journal keeps none of them, as
+// a recording keeps none (issue 21, finding 5: the key id was kept).
 func TestJournalRedactsTokens(t *testing.T) {
 	l := newLive(t, mock.Config{})
 	status, reply := l.call(http.MethodPost, "/v1/auth/api-key", `{"key":"my-key","secret":"my-secret"}`)
@@ -120,7 +121,7 @@ func TestJournalRedactsTokens(t *testing.T) {
 		t.Fatalf("no token in %s", reply)
 	}
 	e := l.requests("?operation=AuthenticationService_GetAPIKeyToken")[0]
-	if want := `{"key":"my-key","secret":"[redacted]"}`; string(e.Request.Body) != want {
+	if want := `{"key":"[redacted]","secret":"[redacted]"}`; string(e.Request.Body) != want {
 		t.Errorf("request body %s, want %s", e.Request.Body, want)
 	}
 	want := compactJSON(t, strings.Replace(reply, `"`+issued.Token+`"`, `"[redacted]"`, 1))
@@ -128,7 +129,7 @@ func TestJournalRedactsTokens(t *testing.T) {
 		t.Errorf("response body\n got %s\nwant %s", e.Response.Body, want)
 	}
 	all, _ := json.Marshal(l.requests(""))
-	if bytes.Contains(all, []byte(issued.Token)) || bytes.Contains(all, []byte("my-secret")) {
+	if bytes.Contains(all, []byte(issued.Token)) || bytes.Contains(all, []byte("my-secret")) || bytes.Contains(all, []byte("my-key")) {
 		t.Errorf("the journal holds a credential: %s", all)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/internal/redact"
 	"github.com/repomock/repomock/mock/codearts"
 	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/openapi"
@@ -31,13 +32,16 @@ import (
 // beside them), and the fixture files
 // (endor.yaml, codearts.yaml, servicestage.yaml) of the objects the
 // upstream created or returned, which `repomock --fixtures DIR` loads.
-// Neither holds a credential: no request header is kept, and the bodies'
-// secret fields are redacted (contracts.Observed).
+// Neither holds a credential: no request header is kept, and the bodies
+// are redacted as the journal's are (contracts.Observed, internal/redact).
 type recorder struct {
 	dir      string // the fixtures
 	exchDir  string // the exchange files
 	log      *slog.Logger
 	declared map[string][]string // response headers the spec declares, by operationId
+	// credentials are the operations that exchange credentials, by
+	// operationId (redact.Credentials).
+	credentials map[string]bool
 
 	mu       sync.Mutex
 	counts   map[string]int
@@ -67,7 +71,8 @@ func newRecorder(dir string, log *slog.Logger) (*recorder, error) {
 	if len(entries) > 0 {
 		return nil, fmt.Errorf("--record: %s is not empty: give a new or empty directory, so that a recording never mixes two runs", dir)
 	}
-	r := &recorder{dir: dir, exchDir: filepath.Join(dir, ExchangesDir), log: log, declared: map[string][]string{}, counts: map[string]int{}}
+	r := &recorder{dir: dir, exchDir: filepath.Join(dir, ExchangesDir), log: log, declared: map[string][]string{},
+		credentials: map[string]bool{}, counts: map[string]int{}}
 	if err := os.Mkdir(r.exchDir, 0o755); err != nil {
 		return nil, fmt.Errorf("--record: %w", err)
 	}
@@ -78,6 +83,7 @@ func newRecorder(dir string, log *slog.Logger) (*recorder, error) {
 		}
 		for _, item := range doc.Paths.Map() {
 			for _, op := range item.Operations() {
+				r.credentials[op.OperationID] = redact.Credentials(op)
 				seen := map[string]bool{}
 				for _, resp := range op.Responses.Map() {
 					if resp.Value == nil {
@@ -122,7 +128,7 @@ func (r *recorder) observe(c echo.Context, v Vendor, params openapi.Params, reqB
 	if q := req.URL.Query(); len(q) > 0 {
 		x.Query = q
 	}
-	x = contracts.Observed(x, reqBody, raw.Header, raw.Body, r.declared[op])
+	x = contracts.Observed(x, r.credentials[op], req.Header, reqBody, raw.Header, raw.Body, r.declared[op])
 	if err := contracts.WriteExchange(r.exchDir, x); err != nil {
 		r.log.Error("proxy --record: cannot write the exchange", "err", err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/internal/redact"
 	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/openapi"
@@ -110,6 +111,9 @@ type Server struct {
 	faults  faults
 	routes  []Route
 	ready   atomic.Bool
+	// credentialOps are the operations that exchange credentials, whose
+	// bodies are redacted whole when they are not JSON.
+	credentialOps map[operationKey]bool
 
 	fixtureFiles []FixtureFile
 
@@ -117,6 +121,9 @@ type Server struct {
 	saved    bool
 	savedSum [sha256.Size]byte // of the state last written
 }
+
+// operationKey names an operation: its vendor's id and its operationId.
+type operationKey struct{ vendor, operation string }
 
 // Route is one vendor operation the server serves.
 type Route struct {
@@ -188,7 +195,8 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 
-	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalMaxBytes), fixtureFiles: files, vendors: vendors}
+	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalMaxBytes, cfg.MaxBodyBytes), fixtureFiles: files, vendors: vendors,
+		credentialOps: map[operationKey]bool{}}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -224,6 +232,9 @@ func New(cfg Config) (*Server, error) {
 		}
 		for _, op := range val.Operations() {
 			s.routes = append(s.routes, Route{Vendor: v.Name(), Method: op.Method, Path: op.Path, OperationID: op.ID})
+			if redact.Credentials(doc.Paths.Find(op.Path).GetOperation(op.Method)) {
+				s.credentialOps[operationKey{v.ID(), op.ID}] = true
+			}
 		}
 	}
 

@@ -357,7 +357,7 @@ func TestContractRecordRedactsSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"key": "<redacted>"`, `"secret": "<redacted>"`, `"token": "<redacted>"`} {
+	for _, want := range []string{`"key": "[redacted]"`, `"secret": "[redacted]"`, `"token": "[redacted]"`} {
 		if !bytes.Contains(data, []byte(want)) {
 			t.Errorf("the key exchange lacks %s:\n%s", want, data)
 		}

@@ -1,0 +1,357 @@
+// Package redact takes the secrets out of what repomock keeps or shows of a
+// request or an answer: the journal (and so its stream and the console) and
+// the recordings of repomock proxy --record and repomock contract --record.
+// One set of rules serves them all. The logs hold no header and no body at
+// all.
+//
+// It reads what it redacts: the names of JSON fields as decoded (so that
+// "\u0073ecret" is secret), whatever value a secret field holds (a string,
+// an array, an object), the fields of a form body, and a JSON text that is
+// not well formed (a secret before a syntax error, or in a body cut short,
+// is found all the same). A body sent to exchange credentials that is not
+// JSON at all is replaced whole.
+package redact
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/repomock/repomock/internal/jsonvalue"
+)
+
+// Mark replaces a secret value.
+const Mark = "[redacted]"
+
+// secretNames are the field names whose values are secrets, lower-case and
+// without _ or -: Endor's API key pair and the token it buys, and the
+// usual names of passwords, tokens and keys. A name that merely ends like
+// one (next_page_token) is not one.
+var secretNames = map[string]bool{
+	"key": true, "secret": true, "token": true, "password": true, "passwd": true,
+	"apikey": true, "apisecret": true, "apitoken": true, "accesstoken": true, "refreshtoken": true, "idtoken": true,
+	"clientsecret": true, "privatetoken": true, "privatekey": true, "accesskey": true, "secretkey": true,
+	"securitytoken": true, "authtoken": true, "sessiontoken": true,
+}
+
+// Name reports whether a JSON field or form field named name holds a
+// secret: compared without case, _ or -.
+func Name(name string) bool { return secretName([]byte(name)) }
+
+// longestName bounds a name worth folding: every secret name is shorter,
+// with room for separators.
+const longestName = 40
+
+func secretName(b []byte) bool {
+	if len(b) > longestName {
+		return false
+	}
+	var buf [longestName]byte
+	n := 0
+	for i := 0; i < len(b); {
+		r, size := rune(b[i]), 1
+		if r >= utf8.RuneSelf {
+			// Folded as encoding/json matches field names (bytes.EqualFold):
+			// the Kelvin sign is a k, the long s an s.
+			r, size = utf8.DecodeRune(b[i:])
+			if r = asciiFold(r); r >= utf8.RuneSelf {
+				return false // no secret name has it
+			}
+		}
+		i += size
+		switch {
+		case r == '_' || r == '-':
+			continue
+		case 'A' <= r && r <= 'Z':
+			r += 'a' - 'A'
+		}
+		buf[n] = byte(r)
+		n++
+	}
+	return secretNames[string(buf[:n])]
+}
+
+// asciiFold returns the ASCII letter r folds to, or r.
+func asciiFold(r rune) rune {
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < utf8.RuneSelf {
+			return f
+		}
+	}
+	return r
+}
+
+// secretHeaders are the headers that carry credentials.
+var secretHeaders = map[string]bool{
+	"Authorization":          true,
+	"Proxy-Authorization":    true,
+	"Cookie":                 true,
+	"Set-Cookie":             true,
+	"X-Auth-Token":           true,
+	"X-Subject-Token":        true,
+	"X-Security-Token":       true,
+	"X-Repo-Auth":            true,
+	"X-Api-Key":              true,
+	"X-Repomock-Admin-Token": true,
+}
+
+// Header reports whether the header name (any case) carries credentials.
+func Header(name string) bool { return secretHeaders[http.CanonicalHeaderKey(name)] }
+
+// Headers returns h with the values of its credential headers replaced by
+// Mark: h itself when it has none, else a copy.
+func Headers(h http.Header) http.Header {
+	var out http.Header
+	for k := range h {
+		if Header(k) {
+			if out == nil {
+				out = maps.Clone(h)
+			}
+			out[k] = []string{Mark}
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
+}
+
+// Body returns body with the value of every secret field replaced by Mark
+// (body itself when it holds none), and whether body is one well-formed
+// JSON value. A form (by its contentType, or a body that is not JSON and
+// reads as one) is redacted field by field; anything else is read as JSON,
+// well formed or not. With credentials (the body of an operation that
+// exchanges credentials: see Credentials), a body that is not well-formed
+// JSON is replaced whole by "<redacted: N bytes>", since what it holds
+// cannot be told.
+//
+// body may be the start of a longer body: a secret value it ends in is
+// redacted to its end.
+func Body(body []byte, contentType string, credentials bool) (redacted []byte, isJSON bool) {
+	if len(body) == 0 {
+		return body, false
+	}
+	isJSON = jsonvalue.Scan(nil, body, false).Valid()
+	switch {
+	case isJSON:
+		return jsonFields(body), true
+	case credentials:
+		return fmt.Appendf(nil, "<redacted: %d bytes>", len(body)), false
+	case isForm(contentType) || looksLikeForm(body):
+		return form(body), false
+	}
+	return jsonFields(body), false
+}
+
+func isForm(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// looksLikeForm reports whether body reads as name=value pairs joined by &.
+func looksLikeForm(body []byte) bool {
+	return bytes.IndexByte(body, '=') > 0 && bytes.IndexAny(body, "{}[]\" \n\r\t") < 0
+}
+
+// form redacts the values of the secret fields of a form body.
+func form(body []byte) []byte {
+	var out []byte
+	start := 0
+	for start <= len(body) {
+		end := bytes.IndexByte(body[start:], '&')
+		if end < 0 {
+			end = len(body)
+		} else {
+			end += start
+		}
+		pair := body[start:end]
+		if name, _, ok := bytes.Cut(pair, []byte("=")); ok {
+			n, err := url.QueryUnescape(string(name))
+			if err != nil {
+				n = string(name)
+			}
+			if Name(n) {
+				if out == nil {
+					out = append(make([]byte, 0, len(body)), body[:start]...)
+				}
+				out = append(append(append(out, name...), '='), Mark...)
+				if end < len(body) {
+					out = append(out, '&')
+				}
+				start = end + 1
+				continue
+			}
+		}
+		if out != nil {
+			out = append(out, body[start:min(end+1, len(body))]...)
+		}
+		start = end + 1
+	}
+	if out == nil {
+		return body
+	}
+	return out
+}
+
+// jsonFields replaces the value of every field with a secret name by
+// "[redacted]", reading the text as JSON as far as it goes: a string
+// followed by a colon is a field name, decoded; its value is the string,
+// the bracketed array or object (to its matching bracket, strings
+// respected), or the literal that follows, up to the end of the text.
+func jsonFields(b []byte) []byte {
+	var out []byte
+	copied := 0 // b[:copied] is in out
+	for i := 0; i < len(b); {
+		if b[i] != '"' {
+			i++
+			continue
+		}
+		end := stringEnd(b, i)
+		colon := skipSpace(b, end)
+		if colon >= len(b) || b[colon] != ':' {
+			i = end
+			continue
+		}
+		if !fieldName(b[i:end]) {
+			i = end
+			continue
+		}
+		v := skipSpace(b, colon+1)
+		if v >= len(b) {
+			break
+		}
+		vend := valueEnd(b, v)
+		out = append(append(out, b[copied:v]...), `"`+Mark+`"`...)
+		copied, i = vend, vend
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[copied:]...)
+}
+
+// fieldName reports whether the JSON string quoted (quotes included, not
+// necessarily well formed) is a secret name.
+func fieldName(quoted []byte) bool {
+	raw := quoted[1:]
+	if len(raw) > 0 && raw[len(raw)-1] == '"' {
+		raw = raw[:len(raw)-1]
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return secretName(raw)
+	}
+	name, ok := jsonvalue.Unquote(quoted)
+	return ok && Name(name)
+}
+
+// stringEnd returns the index after the string whose opening quote is at
+// i, or len(b) when it is not closed.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index after the value that starts at i.
+func valueEnd(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); {
+			switch b[j] {
+			case '"':
+				j = stringEnd(b, j)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+			j++
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && strings.IndexByte(",}] \t\r\n", b[j]) < 0 {
+		j++
+	}
+	return max(j, i+1)
+}
+
+// Credentials reports whether an operation exchanges credentials: its
+// request or one of its answers declares a field with a secret name (as
+// Endor's POST /v1/auth/api-key takes a key and secret and answers a
+// token). Such an operation's bodies that are not JSON are redacted whole.
+func Credentials(op *openapi3.Operation) bool {
+	if op == nil {
+		return false
+	}
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(s *openapi3.SchemaRef) bool
+	walk = func(s *openapi3.SchemaRef) bool {
+		if s == nil || s.Value == nil || seen[s.Value] {
+			return false
+		}
+		seen[s.Value] = true
+		for name, p := range s.Value.Properties {
+			if Name(name) || walk(p) {
+				return true
+			}
+		}
+		if walk(s.Value.Items) {
+			return true
+		}
+		for _, group := range []openapi3.SchemaRefs{s.Value.AllOf, s.Value.AnyOf, s.Value.OneOf} {
+			for _, g := range group {
+				if walk(g) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	content := func(c openapi3.Content) bool {
+		for _, mt := range c {
+			if mt != nil && walk(mt.Schema) {
+				return true
+			}
+		}
+		return false
+	}
+	if rb := op.RequestBody; rb != nil && rb.Value != nil && content(rb.Value.Content) {
+		return true
+	}
+	if op.Responses != nil {
+		for _, r := range op.Responses.Map() {
+			if r != nil && r.Value != nil && content(r.Value.Content) {
+				return true
+			}
+		}
+	}
+	return false
+}
