@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,8 +13,13 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/huaweiauth"
 )
 
 // allocated measures what f allocates, run alone (as testing.AllocsPerRun
@@ -166,5 +172,37 @@ func TestProxyRecordingRedactsWhatItReads(t *testing.T) {
 		if i := bytes.Index(data, []byte("leak")); i >= 0 {
 			t.Errorf("%s holds a secret: …%s…", filepath.Base(f), data[max(0, i-100):min(len(data), i+50)])
 		}
+	}
+}
+
+// A correctly signed request with a body, on a path the proxy forwards
+// unchecked (no operation of the spec), is verified over its body and
+// signed again over the body it forwards (issue 21, finding 7: the
+// signature was checked before the body was read, against an empty one,
+// and the request refused with 401 "signature does not match").
+func TestProxySignsTheBodyOfAnUnroutedRequest(t *testing.T) {
+	creds := []huaweiauth.Credential{{AK: proxyAK, SK: proxySK}}
+	verifier := huaweiauth.New(huaweiauth.Config{Credentials: creds})
+	var received []byte
+	e := echo.New()
+	e.Any("/*", func(c echo.Context) error {
+		if err := verifier.Authenticate(c); err != nil {
+			return c.JSON(http.StatusUnauthorized, err)
+		}
+		received, _ = io.ReadAll(c.Request().Body)
+		return c.JSON(http.StatusCreated, map[string]string{"status": "upstream"})
+	})
+	up := httptest.NewServer(e)
+	defer up.Close()
+	px := newProxy(t, up.URL, mock.ProxyConfig{Server: mock.Config{HuaweiCredentials: creds}})
+
+	body := `{"branch_name":"feature","ref":"main"}`
+	got := call(t, px, proxyCall{"POST", "/v1/repositories/4838955a48e2492bbe44b31bc4c272f6/branches", map[string]string{"Content-Type": "application/json"}, body},
+		func(r *http.Request, b []byte) {
+			r.Header.Set("Host", r.URL.Host) // signed, as the SDK signs it
+			sdkhmac.Sign(r, b, proxyAK, proxySK, time.Now())
+		})
+	if got.status != http.StatusCreated || string(received) != body {
+		t.Errorf("proxy answered %d %s; the upstream received %q; want 201 and the body, signed", got.status, got.body, received)
 	}
 }

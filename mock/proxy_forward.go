@@ -98,6 +98,8 @@ func (p *proxy) unrouted(s *Server) echo.HandlerFunc {
 			if int64(len(body)) > p.maxBody {
 				return v.Vendor.ErrorFor(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body exceeds the limit of %d bytes", p.maxBody))
 			}
+			// An AK/SK signature covers the body: Authenticate reads it again.
+			req.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		if err := asClientSent(c, v.Authenticate); err != nil {
 			return err
