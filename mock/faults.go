@@ -30,7 +30,8 @@ const (
 	FaultThrottle = "throttle"
 )
 
-// MaxFaultDelay bounds a delay fault: the server's write timeout is 60 s.
+// MaxFaultDelay bounds a delay fault. Delays add up, and the server's
+// write timeout is stretched by their sum for the request they delay.
 const MaxFaultDelay = 50 * time.Second
 
 // Fault makes the requests it matches fail as the vendor fails. It fires
@@ -224,6 +225,7 @@ func (s *Server) beforeValidation(c echo.Context, v Vendor, doc documented) erro
 	op := openapi.OperationID(c)
 	h := s.faults.fire(sessionOf(c), v.ID(), op, s.cfg.Clock())
 	if h.delay > 0 {
+		allowWait(c, h.delay, s.cfg.WriteTimeout)
 		t := time.NewTimer(h.delay)
 		select {
 		case <-t.C:

@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -204,5 +206,112 @@ func TestProxySignsTheBodyOfAnUnroutedRequest(t *testing.T) {
 		})
 	if got.status != http.StatusCreated || string(received) != body {
 		t.Errorf("proxy answered %d %s; the upstream received %q; want 201 and the body, signed", got.status, got.body, received)
+	}
+}
+
+// listen runs srv on a listener of 127.0.0.1, as Run does (its timeouts
+// are the http.Server's), until the test ends, and returns its base URL.
+func listen(t *testing.T, srv *mock.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// writeTimeout is the server's write timeout in the tests below: the
+// waits are longer, but short enough not to slow the tests down.
+const writeTimeout = 300 * time.Millisecond
+
+// Two delay faults whose sum is past the server's write timeout delay the
+// answer; they do not lose it (issue 21, finding 8: two delays of 35 s
+// gave the client an empty reply at 70 s, while the journal said 200).
+func TestDelaysLongerThanTheWriteTimeout(t *testing.T) {
+	srv, err := mock.New(mock.Config{Seed: 1, WriteTimeout: writeTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &live{t: t, srv: srv, url: listen(t, srv)}
+	for range 2 {
+		l.inject(`{"kind":"delay","delay_ms":250,"vendor":"endor"}`)
+	}
+	start := time.Now()
+	req, _ := http.NewRequest(http.MethodGet, l.url+rvPath, nil)
+	req.Header.Set("Authorization", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("after %v: %v; want the answer, delayed", time.Since(start), err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"list"`) {
+		t.Fatalf("%d %s, %v; want 200 and the list", resp.StatusCode, body, err)
+	}
+	if waited := time.Since(start); waited < 500*time.Millisecond {
+		t.Errorf("answered after %v: the delays were not waited", waited)
+	}
+	if es := l.requests("?vendor=endor"); len(es) != 1 || es[0].Status != resp.StatusCode {
+		t.Errorf("journal: %+v; want the one request, with the status the client got", es)
+	}
+}
+
+// The proxy waits for its upstream up to --upstream-timeout, even past the
+// server's write timeout, and then answers: the upstream's answer, or its
+// 504 (issue 21, finding 8: --upstream-timeout 75s gave an empty reply).
+func TestUpstreamTimeoutLongerThanTheWriteTimeout(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wait := 500 * time.Millisecond
+		if r.Header.Get("Authorization") == "Bearer never" {
+			wait = 5 * time.Second
+		}
+		select {
+		case <-time.After(wait):
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"list":{"objects":[]}}`)
+	}))
+	defer slow.Close()
+	u, _ := url.Parse(slow.URL)
+	srv, err := mock.NewProxy(mock.ProxyConfig{Server: mock.Config{WriteTimeout: writeTimeout},
+		Upstreams: map[string]*url.URL{"endor": u}, UpstreamTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := listen(t, srv)
+	for _, tc := range []struct {
+		token  string
+		status int
+	}{{"Bearer slow", http.StatusOK}, {"Bearer never", http.StatusGatewayTimeout}} {
+		req, _ := http.NewRequest(http.MethodGet, px+rvPath, nil)
+		req.Header.Set("Authorization", tc.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("%s: %v; want %d", tc.token, err, tc.status)
+			continue
+		}
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tc.status {
+			t.Errorf("%s: %d, %v; want %d", tc.token, resp.StatusCode, err, tc.status)
+		}
+	}
+	var statuses []int
+	for _, e := range journal(t, px) {
+		statuses = append(statuses, e.Status)
+	}
+	if fmt.Sprint(statuses) != fmt.Sprint([]int{http.StatusGatewayTimeout, http.StatusOK}) {
+		t.Errorf("journal statuses %v, want [504 200]: what the client got", statuses)
 	}
 }

@@ -335,8 +335,28 @@ func (w *teeWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
-// Unwrap lets http.ResponseController reach the connection (flush, hijack).
+// Unwrap lets http.ResponseController reach the connection (flush, hijack,
+// deadlines).
 func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// clientWriterKey holds the writer to the client's connection, in the echo
+// context, for allowWait: the validating middleware puts its own writer
+// in front of it while it runs.
+const clientWriterKey = "repomock.client.writer"
+
+// allowWait stretches the request's write deadline before the server waits
+// wait on purpose (a delay fault, the proxy's upstream): its answer still
+// gets writeTimeout to be written, after the wait. Without it, the
+// http.Server's WriteTimeout, counted from the request, runs out during
+// the wait, and the client gets no answer although one is written (and
+// journaled).
+func allowWait(c echo.Context, wait, writeTimeout time.Duration) {
+	if w, ok := c.Get(clientWriterKey).(http.ResponseWriter); ok {
+		// Not every writer has a deadline (an httptest.ResponseRecorder);
+		// one that has none needs no stretching.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + writeTimeout))
+	}
+}
 
 // record writes every vendor request to the journal once its answer,
 // error or not, has been written: its session and vendor, the bodies
@@ -360,6 +380,7 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 		resBody := &capture{limit: s.journal.keep}
 		res := c.Response()
 		res.Writer = &teeWriter{ResponseWriter: res.Writer, c: resBody}
+		c.Set(clientWriterKey, res.Writer)
 
 		if err := next(c); err != nil {
 			c.Error(err)

@@ -50,7 +50,8 @@ type ProxyConfig struct {
 	// ForwardedHeaders sends X-Forwarded-For, -Host and -Proto upstream.
 	ForwardedHeaders bool
 	// UpstreamTimeout bounds each upstream exchange, the answer's body
-	// included. Default DefaultUpstreamTimeout.
+	// included. Default DefaultUpstreamTimeout. The server's write timeout
+	// is stretched by it for each forwarded request.
 	UpstreamTimeout time.Duration
 	// RecordDir, when set, is a new or empty directory that receives the
 	// objects seen, as fixture files, and every exchange (the contract
@@ -85,7 +86,7 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &proxy{cfg: cfg, log: log, clock: sc.Clock, maxBody: sc.MaxBodyBytes, transport: transport,
+	p := &proxy{cfg: cfg, log: log, clock: sc.Clock, maxBody: sc.MaxBodyBytes, writeTimeout: sc.WriteTimeout, transport: transport,
 		huawei: huaweiauth.New(huaweiauth.Config{Credentials: sc.HuaweiCredentials, Clock: sc.Clock, RequestID: requestIDs(faker(sc.Seed, 100))}),
 		keys:   map[string]string{}}
 	for _, c := range sc.HuaweiCredentials {
@@ -134,14 +135,17 @@ func vendorIDs(vs []Vendor) string {
 
 // proxy is what the proxy's vendors share.
 type proxy struct {
-	cfg       ProxyConfig
-	log       *slog.Logger
-	clock     func() time.Time
-	maxBody   int64
-	transport http.RoundTripper
-	huawei    *huaweiauth.Verifier // checks client signatures against keys
-	keys      map[string]string    // AK → SK
-	rec       *recorder            // nil without RecordDir
+	cfg     ProxyConfig
+	log     *slog.Logger
+	clock   func() time.Time
+	maxBody int64
+	// writeTimeout is the server's; a wait for the upstream is added to
+	// it (allowWait).
+	writeTimeout time.Duration
+	transport    http.RoundTripper
+	huawei       *huaweiauth.Verifier // checks client signatures against keys
+	keys         map[string]string    // AK → SK
+	rec          *recorder            // nil without RecordDir
 }
 
 // Keys of the echo context.

@@ -49,6 +49,7 @@ func (v *proxyVendor) forward(c echo.Context, in openapi.Request) (int, any, err
 // or answered more than the body limit.
 func (v *proxyVendor) roundTrip(c echo.Context, body []byte) (*openapi.Raw, error) {
 	req := c.Request()
+	allowWait(c, v.p.cfg.UpstreamTimeout, v.p.writeTimeout)
 	ctx, cancel := context.WithTimeout(req.Context(), v.p.cfg.UpstreamTimeout)
 	defer cancel()
 	out := req.Clone(context.WithValue(ctx, forwardKey{}, &forwarding{body: body, signer: c.Get(signerKey)}))

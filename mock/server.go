@@ -35,6 +35,7 @@ const (
 	DefaultMaxBodyBytes    = openapi.DefaultMaxBodyBytes
 	DefaultJournalSize     = 1000
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultWriteTimeout    = 60 * time.Second
 )
 
 // Config configures a Server. The zero value serves the embedded specs on
@@ -86,6 +87,12 @@ type Config struct {
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers, so a slow client cannot hold a connection. Default 10s.
 	ReadHeaderTimeout time.Duration
+	// WriteTimeout bounds how long an answer takes to be written, counted
+	// from the end of the request, so that a client that stops reading
+	// cannot hold a connection. A wait the server makes on purpose (a
+	// delay fault, the proxy's wait for its upstream) is added to it for
+	// that request. Default DefaultWriteTimeout.
+	WriteTimeout time.Duration
 	// ShutdownTimeout bounds how long Run waits for in-flight requests. Default 10s.
 	ShutdownTimeout time.Duration
 	// Logger receives the server's logs. nil discards them.
@@ -157,6 +164,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -344,7 +354,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           s.echo,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
