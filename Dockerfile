@@ -17,6 +17,10 @@ ENV REPOMOCK_ADDR=0.0.0.0:8080
 # (compose: 127.0.0.1 only). Set REPOMOCK_ADMIN_TOKEN to require a token on
 # every /__admin route but health.
 ENV REPOMOCK_ADMIN_OPEN=true
+# /__admin and the console answer to localhost and IP addresses (the host's
+# published port, a container's address), not to other names, so that a web
+# page cannot reach them by DNS rebinding: REPOMOCK_ALLOWED_HOSTS adds the
+# names they are reached by (a compose service name, a Docker host's name).
 USER 65532:65532
 EXPOSE 8080
 # repomock health needs no token (health is open), and sends

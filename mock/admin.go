@@ -3,8 +3,14 @@ package mock
 import (
 	"crypto/subtle"
 	"fmt"
+	"maps"
+	"net"
 	"net/http"
+	"net/netip"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -22,7 +28,7 @@ func (s *Server) registerAdmin() {
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
-	g := s.echo.Group(adminPrefix, s.adminAuth)
+	g := s.echo.Group(adminPrefix, s.adminHost, s.adminAuth)
 	g.POST("/reset", func(c echo.Context) error {
 		if !c.QueryParams().Has("session") {
 			s.Reset()
@@ -118,4 +124,87 @@ func (s *Server) adminAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// adminHost refuses a request whose Host does not name this server
+// (hostRule).
+func (s *Server) adminHost(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if host := c.Request().Host; !s.adminHosts.allows(host) {
+			return &plainError{Status: http.StatusForbidden, Message: fmt.Sprintf("Host %q is not a name of this server: the admin API and the console "+
+				"answer to localhost, IP addresses and the names given with --allowed-hosts (REPOMOCK_ALLOWED_HOSTS), "+
+				"so that a web page cannot reach them by DNS rebinding; add the name there", clipName(host))}
+		}
+		return next(c)
+	}
+}
+
+// hostRule says which Host names the admin API and the console answer to.
+// A page on a site the developer visits can make its own name resolve to
+// 127.0.0.1 (DNS rebinding): the browser then sends it the answers, and
+// counts the requests as same-origin. Such a request names the attacker's
+// host, so only names of this server are let through, as dev servers'
+// "allowed hosts" do: localhost and its subdomains (RFC 6761: they are
+// loopback, and no one else's), any IP address (a page served from an
+// address is this server's own), the host of the listen address when it
+// is a name, and Config.AllowedHosts.
+type hostRule struct {
+	any     bool
+	names   map[string]bool
+	domains []string // ".example.com": it and its subdomains
+}
+
+func newHostRule(cfg Config) (hostRule, error) {
+	r := hostRule{names: map[string]bool{}}
+	if host, _, err := net.SplitHostPort(cfg.Addr); err == nil && host != "" && !r.allows(host) {
+		r.names[strings.ToLower(host)] = true // a name: addresses and localhost are in already
+	}
+	for _, h := range cfg.AllowedHosts {
+		switch name := strings.ToLower(strings.TrimSuffix(h, ".")); {
+		case name == "*":
+			r.any = true
+		case strings.HasPrefix(name, ".") && hostNameRE.MatchString(name[1:]):
+			r.domains = append(r.domains, name)
+		case hostNameRE.MatchString(name):
+			r.names[name] = true
+		default:
+			return r, fmt.Errorf("--allowed-hosts: %q is not a host name (a name such as repomock, .example.com for a domain and its subdomains, or * for any host)", clipName(h))
+		}
+	}
+	return r, nil
+}
+
+// hostNameRE is a DNS name, or an IP address.
+var hostNameRE = regexp.MustCompile(`^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$|^[0-9a-f:.]+$`)
+
+// allows reports whether a request's Host (with or without a port) names
+// this server.
+func (r hostRule) allows(host string) bool {
+	if r.any || host == "" { // no Host: not a browser's request
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "."))
+	if _, err := netip.ParseAddr(host); err == nil || host == "localhost" || strings.HasSuffix(host, ".localhost") || r.names[host] {
+		return true
+	}
+	for _, d := range r.domains {
+		if host == d[1:] || strings.HasSuffix(host, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// AdminHosts are the Host names, beyond localhost and IP addresses, that
+// the admin API and the console answer to: the listen address's host and
+// Config.AllowedHosts, or "*" for any. The banner shows them.
+func (s *Server) AdminHosts() []string {
+	if s.adminHosts.any {
+		return []string{"*"}
+	}
+	out := slices.Sorted(maps.Keys(s.adminHosts.names))
+	return append(out, s.adminHosts.domains...)
 }

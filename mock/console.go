@@ -69,10 +69,11 @@ const (
 // registerConsole adds the page and the console's admin routes.
 func (s *Server) registerConsole(g *echo.Group) {
 	// The page holds no data and no secret, and a browser cannot add the
-	// admin token to a navigation: it is served to anyone, and each call
-	// it makes needs the token like any other admin call.
-	s.echo.GET(consolePath, s.serveUI)
-	s.echo.GET(consolePath+"/:file", s.serveUI)
+	// admin token to a navigation: it is served to anyone who names this
+	// server, and each call it makes needs the token like any other admin
+	// call.
+	s.echo.GET(consolePath, s.serveUI, s.adminHost)
+	s.echo.GET(consolePath+"/:file", s.serveUI, s.adminHost)
 	g.GET("/requests/stream", s.streamRequests)
 	g.GET("/objects", s.listObjects)
 	g.GET("/vendors", func(c echo.Context) error {

@@ -263,7 +263,7 @@ func TestConsoleStreamNeverBlocksRequests(t *testing.T) {
 	}
 	defer conn.Close()
 	_ = conn.(*net.TCPConn).SetReadBuffer(64 << 10)
-	if _, err := io.WriteString(conn, "GET /__admin/requests/stream HTTP/1.1\r\nHost: repomock\r\n\r\n"); err != nil {
+	if _, err := io.WriteString(conn, "GET /__admin/requests/stream HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	// Each entry carries an 8 KB body (not JSON: the vendor refuses it

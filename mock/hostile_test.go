@@ -315,3 +315,76 @@ func TestUpstreamTimeoutLongerThanTheWriteTimeout(t *testing.T) {
 		t.Errorf("journal statuses %v, want [504 200]: what the client got", statuses)
 	}
 }
+
+// The admin API and the console answer only to the names of this server,
+// so that a web page cannot reach them by DNS rebinding (issue 21, finding
+// 6: POST /__admin/reset with Host and Origin rebind.evil.example answered
+// 200). Health and the vendor routes answer to any Host.
+func TestAdminAnswersOnlyToItsHosts(t *testing.T) {
+	cases := []struct {
+		name  string
+		cfg   mock.Config
+		hosts map[string]int // Host → the status of POST /__admin/reset
+	}{
+		{"default", mock.Config{}, map[string]int{
+			"localhost:8080": 200, "LOCALHOST": 200, "127.0.0.1:9": 200, "[::1]:8080": 200, "10.1.2.3:8080": 200,
+			"console.localhost:8080": 200, "localhost.:8080": 200,
+			"rebind.evil.example:8080": 403, "localhost.evil.example": 403, "127.0.0.1.evil.example": 403, "repomock:8080": 403,
+		}},
+		{"the listen address's name", mock.Config{Addr: "mock.internal:8080", AdminOpen: true}, map[string]int{
+			"mock.internal:8080": 200, "localhost:8080": 200, "evil.example:8080": 403,
+		}},
+		{"AllowedHosts", mock.Config{AllowedHosts: []string{"repomock", ".corp.example"}}, map[string]int{
+			"repomock:8080": 200, "corp.example": 200, "ci.corp.example:1": 200, "evilcorp.example": 403, "rebind.evil.example": 403,
+		}},
+		{"any host", mock.Config{AllowedHosts: []string{"*"}}, map[string]int{"rebind.evil.example:8080": 200}},
+	}
+	for _, tc := range cases {
+		srv, err := mock.New(tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv.Handler())
+		for host, want := range tc.hosts {
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/__admin/reset", nil)
+			req.Host = host
+			req.Header.Set("Origin", "http://"+host) // same origin, as a rebinding page's request is
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want || (want == 403 && !strings.Contains(string(body), "--allowed-hosts")) {
+				t.Errorf("%s: Host %s: %d %s; want %d", tc.name, host, resp.StatusCode, body, want)
+			}
+		}
+		ts.Close()
+	}
+
+	srv, err := mock.New(mock.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	for path, want := range map[string]int{"/__admin/health": 200, "/__admin/ui": 403, "/__admin/requests": 403, rvPath: 200} {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+		req.Host = "rebind.evil.example"
+		req.Header.Set("Authorization", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s with Host rebind.evil.example: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+
+	for _, bad := range []string{"", "evil host", "http://repomock", "*.example.com"} {
+		if _, err := mock.New(mock.Config{AllowedHosts: []string{bad}}); err == nil || !strings.Contains(err.Error(), "--allowed-hosts") {
+			t.Errorf("AllowedHosts %q: err = %v, want a refusal naming --allowed-hosts", bad, err)
+		}
+	}
+}

@@ -84,6 +84,13 @@ type Config struct {
 	// not loopback (inside a container, whose network is the boundary).
 	// Without it, New refuses such an address unless AdminToken is set.
 	AdminOpen bool
+	// AllowedHosts are the Host names, beyond localhost (and its
+	// subdomains), IP addresses and the host of Addr, that /__admin (but
+	// health) and the console answer to: a name, ".example.com" for a
+	// domain and its subdomains, or "*" for any. Any other gets 403, so
+	// that a web page cannot reach them by DNS rebinding. Vendor routes
+	// answer to any Host.
+	AllowedHosts []string
 	// ReadHeaderTimeout bounds how long a client may take to send its
 	// request headers, so a slow client cannot hold a connection. Default 10s.
 	ReadHeaderTimeout time.Duration
@@ -118,6 +125,8 @@ type Server struct {
 	faults  faults
 	routes  []Route
 	ready   atomic.Bool
+	// adminHosts are the Host names the admin API answers to.
+	adminHosts hostRule
 	// credentialOps are the operations that exchange credentials, whose
 	// bodies are redacted whole when they are not JSON.
 	credentialOps map[operationKey]bool
@@ -197,16 +206,19 @@ func New(cfg Config) (*Server, error) {
 	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
 		return nil, fmt.Errorf("refusing to serve /__admin (reset, the request journal) on %s, which is not a loopback address, without an admin token: set --admin-token, or --admin-open where the network is private (a container)", cfg.Addr)
 	}
+	adminHosts, err := newHostRule(cfg)
+	if err != nil {
+		return nil, err
+	}
 	vendors, files := cfg.Vendors, []FixtureFile(nil)
 	if vendors == nil {
-		var err error
 		if vendors, files, err = buildVendors(cfg); err != nil {
 			return nil, err
 		}
 	}
 
 	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalMaxBytes, cfg.MaxBodyBytes), fixtureFiles: files, vendors: vendors,
-		credentialOps: map[operationKey]bool{}}
+		credentialOps: map[operationKey]bool{}, adminHosts: adminHosts}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

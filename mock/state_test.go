@@ -37,6 +37,7 @@ const (
 func call(t *testing.T, h http.Handler, method, target, body string, headers ...string) (int, string) {
 	t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.Host = "localhost" // not httptest's example.com: the admin API answers only to this server's names
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}

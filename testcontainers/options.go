@@ -43,6 +43,7 @@ const (
 	envHuaweiCreds = "REPOMOCK_HUAWEI_CREDENTIALS"
 	envRepoAuths   = "REPOMOCK_REPO_AUTHS"
 	envAdminToken  = "REPOMOCK_ADMIN_TOKEN"
+	envAllowedHost = "REPOMOCK_ALLOWED_HOSTS"
 )
 
 // setEnv sets one variable of the request.
@@ -228,6 +229,31 @@ func WithAdminToken(token string) Option {
 			return errors.New("WithAdminToken: the token is empty, has surrounding spaces or a control character")
 		}
 		setEnv(req, envAdminToken, token)
+		return nil
+	}
+}
+
+// hostRe is a host name, or a domain with a leading dot.
+var hostRe = regexp.MustCompile(`^\.?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$`)
+
+// WithAllowedHosts adds Host names that /__admin and the console answer
+// to. They answer to localhost and IP addresses whatever the options (the
+// Container reaches them at an address, or at localhost); any other name
+// gets 403, so that a web page cannot reach them by DNS rebinding. Give
+// the name the tests reach the container by when it is not one of those:
+// a Docker host by name (DOCKER_HOST=tcp://docker:2376), or a network
+// alias. ".example.com" allows a domain and its subdomains, "*" any host.
+func WithAllowedHosts(hosts ...string) Option {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		if len(hosts) == 0 {
+			return errors.New("WithAllowedHosts: no host given")
+		}
+		for _, h := range hosts {
+			if h != "*" && !hostRe.MatchString(h) {
+				return fmt.Errorf("WithAllowedHosts: %q is not a host name (a name, .example.com, or *)", h)
+			}
+		}
+		appendEnv(req, envAllowedHost, hosts)
 		return nil
 	}
 }

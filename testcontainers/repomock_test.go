@@ -200,6 +200,8 @@ func TestInvalidOptions(t *testing.T) {
 		{"repo auth too short", opts(repomock.WithRepoAuths("abc")), "4 to 63"},
 		{"admin token empty", opts(repomock.WithAdminToken("")), "empty"},
 		{"admin token with a space around", opts(repomock.WithAdminToken(" adm")), "spaces"},
+		{"no allowed host", opts(repomock.WithAllowedHosts()), "no host"},
+		{"allowed host with a port", opts(repomock.WithAllowedHosts("docker:2375")), "not a host name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctr, err := repomock.Run(t.Context(), image(), tc.opts...)
@@ -475,6 +477,36 @@ func TestWithAdminToken(t *testing.T) {
 
 // TestOptionsWithPlainRun passes the module's options to
 // testcontainers.Run, not this package's Run: each must still take effect.
+// The admin API answers to the container's address and to the names
+// given, and refuses any other Host (DNS rebinding); the vendor routes
+// answer to any Host.
+func TestWithAllowedHosts(t *testing.T) {
+	t.Parallel()
+	ctr := run(t, repomock.WithAllowedHosts("repomock.test"))
+	base := baseURL(t, ctr)
+	for host, want := range map[string]int{"": http.StatusOK, "repomock.test:8080": http.StatusOK, "rebind.evil.example": http.StatusForbidden} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/__admin/requests", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %q: %d %s, want %d", host, resp.StatusCode, body, want)
+		}
+	}
+	if status, body := call(t, http.MethodGet, base+endorVersions, bearer("t"), ""); status != http.StatusOK {
+		t.Errorf("a vendor route: %d %s", status, body)
+	}
+}
+
 func TestOptionsWithPlainRun(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()

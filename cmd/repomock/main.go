@@ -88,6 +88,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
 	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request but GET /__admin/health")
 	fs.Var(&adminOpen, "admin-open", "serve /__admin without a token on a non-loopback address (only where the network is private, as in a container)")
+	fs.Func("allowed-hosts", allowedHostsUsage, func(s string) error { o.cfg.AllowedHosts = hostList(s); return nil })
 	fs.Var(&level, "log-level", "log `level`: debug, info, warn or error")
 	fs.Var(&logJSON, "log-json", "write logs as JSON")
 	fs.Var(&version, "version", "print the version and the commit it was built from, and exit")
@@ -320,9 +321,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // adminBanner ends the banner of the server and of the proxy, which serve
-// the same admin API, console and sessions.
-const adminBanner = "  admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui\n" +
-	"  sessions: /__sessions/{name}/… or the header X-Repomock-Session\n"
+// the same admin API, console and sessions: where they are, and the Host
+// names they answer to.
+func adminBanner(srv *mock.Server) string {
+	hosts := "localhost, IP addresses"
+	switch extra := srv.AdminHosts(); {
+	case len(extra) == 1 && extra[0] == "*":
+		hosts = "any (--allowed-hosts *): a web page can reach them by DNS rebinding"
+	case len(extra) > 0:
+		hosts += ", " + strings.Join(extra, ", ") + " (--allowed-hosts adds names)"
+	default:
+		hosts += " (--allowed-hosts adds names)"
+	}
+	return "  admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui\n" +
+		"  admin and console hosts: " + hosts + "\n" +
+		"  sessions: /__sessions/{name}/… or the header X-Repomock-Session\n"
+}
+
+// allowedHostsUsage documents --allowed-hosts, for the server and the proxy.
+const allowedHostsUsage = "comma-separated `names` that /__admin and the console answer to, besides localhost, IP addresses and the host of --addr " +
+	"(a name, .example.com for a domain and its subdomains, or * for any); any other Host gets 403, so that a web page cannot reach them by DNS rebinding"
+
+// hostList reads --allowed-hosts.
+func hostList(s string) []string {
+	var out []string
+	for _, h := range strings.Split(s, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
 
 // writeBanner prints where the server listens, what it serves, the
 // fixtures it loaded and its seed, in one write, so that a reader who sees
@@ -334,7 +363,7 @@ func writeBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg mock.Config) 
 	for _, r := range srv.Routes() {
 		fmt.Fprintf(&b, "  %s\n", r)
 	}
-	b.WriteString(adminBanner)
+	b.WriteString(adminBanner(srv))
 	files := srv.Fixtures()
 	switch {
 	case cfg.FixturesDir == "":

@@ -122,6 +122,8 @@ var flagCases = []flagCase{
 		func(o *options) string { return o.cfg.AdminToken }, "env-admin", "flag-admin"},
 	{"admin-open", "true", "false",
 		func(o *options) string { return fmt.Sprint(o.cfg.AdminOpen) }, "true", "false"},
+	{"allowed-hosts", "repomock", "ci.example, .corp.example",
+		func(o *options) string { return fmt.Sprint(o.cfg.AllowedHosts) }, "[repomock]", "[ci.example .corp.example]"},
 	{"log-level", "debug", "error",
 		func(o *options) string { return o.logLevel.String() }, "DEBUG", "ERROR"},
 	{"log-json", "true", "false",
@@ -701,6 +703,7 @@ func TestRunServesAndStops(t *testing.T) {
 	for _, want := range []string{
 		"POST   /v1/namespaces/{tenant_meta.namespace}/repository-versions",
 		"admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui",
+		"admin and console hosts: localhost, IP addresses (--allowed-hosts adds names)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout does not list %q:\n%s", want, out)

@@ -71,6 +71,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 	fs.Var(&journalMaxBytes, "journal-max-bytes", "largest `size` of the bodies and headers the journal keeps, all requests together")
 	fs.StringVar(&cfg.Server.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request but GET /__admin/health")
 	fs.Var(&adminOpen, "admin-open", "serve /__admin without a token on a non-loopback address (only where the network is private)")
+	fs.Func("allowed-hosts", allowedHostsUsage, func(s string) error { cfg.Server.AllowedHosts = hostList(s); return nil })
 	fs.Var(&level, "log-level", "log `level`: debug, info, warn or error")
 	fs.Var(&logJSON, "log-json", "write logs as JSON")
 
@@ -161,7 +162,7 @@ func runProxy(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "repomock proxy: %v\n", err)
 		return 1
 	}
-	err = srv.Run(ctx, func(addr net.Addr) { writeProxyBanner(stdout, addr, cfg) })
+	err = srv.Run(ctx, func(addr net.Addr) { writeProxyBanner(stdout, addr, srv, cfg) })
 	if err != nil {
 		fmt.Fprintf(stderr, "repomock proxy: %v\n", listenError(err, cfg.Server.Addr))
 		return 1
@@ -172,7 +173,7 @@ func runProxy(ctx context.Context, args []string, getenv func(string) string, st
 
 // writeProxyBanner prints where the proxy listens and where each vendor
 // goes, in one write. Its first line is the mock's, with "proxy".
-func writeProxyBanner(w io.Writer, addr net.Addr, cfg *mock.ProxyConfig) {
+func writeProxyBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg *mock.ProxyConfig) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "repomock proxy listening on http://%s\n", addr)
 	for _, u := range proxyUpstreamFlags {
@@ -190,6 +191,6 @@ func writeProxyBanner(w io.Writer, addr net.Addr, cfg *mock.ProxyConfig) {
 	if cfg.RecordDir != "" {
 		fmt.Fprintf(&b, "  recording to %s\n", cfg.RecordDir)
 	}
-	b.WriteString(adminBanner)
+	b.WriteString(adminBanner(srv))
 	_, _ = io.WriteString(w, b.String())
 }

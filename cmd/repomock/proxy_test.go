@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,14 +18,16 @@ import (
 
 func TestProxyFlags(t *testing.T) {
 	cfg, _, _, err := parseProxy([]string{"--endor-upstream", "https://api.endorlabs.com", "--strict", "--upstream-timeout", "5s", "--max-body", "1MiB"},
-		env{"REPOMOCK_CODEARTS_UPSTREAM": "http://127.0.0.1:9", "REPOMOCK_FORWARDED_HEADERS": "true", "REPOMOCK_HUAWEI_CREDENTIALS": "AK:SK"}.get, io.Discard)
+		env{"REPOMOCK_CODEARTS_UPSTREAM": "http://127.0.0.1:9", "REPOMOCK_FORWARDED_HEADERS": "true", "REPOMOCK_HUAWEI_CREDENTIALS": "AK:SK",
+			"REPOMOCK_ALLOWED_HOSTS": "proxy.internal"}.get, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Upstreams["endor"].Host != "api.endorlabs.com" || cfg.Upstreams["codearts"].Host != "127.0.0.1:9" || cfg.Upstreams["servicestage"] != nil {
 		t.Errorf("upstreams %v", cfg.Upstreams)
 	}
-	if !cfg.Strict || !cfg.ForwardedHeaders || cfg.UpstreamTimeout != 5*time.Second || cfg.Server.MaxBodyBytes != 1<<20 || len(cfg.Server.HuaweiCredentials) != 1 {
+	if !cfg.Strict || !cfg.ForwardedHeaders || cfg.UpstreamTimeout != 5*time.Second || cfg.Server.MaxBodyBytes != 1<<20 || len(cfg.Server.HuaweiCredentials) != 1 ||
+		fmt.Sprint(cfg.Server.AllowedHosts) != "[proxy.internal]" {
 		t.Errorf("parsed %+v", cfg)
 	}
 	for _, tc := range []struct {
