@@ -70,8 +70,8 @@ func checkScan(t *testing.T, data []byte) {
 	if check.Duplicate != decoded.Duplicate || check.Path != decoded.Path || check.Trailing != decoded.Trailing || (check.Err == nil) != (decoded.Err == nil) {
 		t.Fatalf("%.200q: without decoding %+v, decoding %+v", data, check, decoded)
 	}
-	if decoded.Valid() != json.Valid(data) {
-		t.Fatalf("%.200q: Valid %v, json.Valid %v (%+v)", data, decoded.Valid(), json.Valid(data), decoded)
+	if decoded.Valid() != json.Valid(data) || Valid(data) != json.Valid(data) {
+		t.Fatalf("%.200q: Doc.Valid %v, Valid %v, json.Valid %v (%+v)", data, decoded.Valid(), Valid(data), json.Valid(data), decoded)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

@@ -2,7 +2,7 @@
 // its size whatever it holds: its value (as encoding/json decodes into an
 // any with UseNumber), the first duplicate object key, data after the
 // value, and whether it is JSON at all. Every body repomock reads goes
-// through it, and the redaction of secrets reads JSON strings with Unquote.
+// through it, and the redaction of secrets reads JSON strings with AppendUnquote.
 //
 // It is not a general JSON library: a document it cannot read (a syntax
 // error) is handed to encoding/json, which says what is wrong in its own
@@ -87,6 +87,18 @@ func Scan(ctx context.Context, data []byte, decode bool) Doc {
 	return d
 }
 
+// Valid reports whether data is one JSON value and nothing else, as
+// json.Valid does, in one scan that allocates nothing (duplicate keys are
+// not looked for).
+func Valid(data []byte) bool {
+	s := scanner{data: data, skipKeys: true, dupAt: -1}
+	if _, ok := s.value(0); !ok {
+		return false
+	}
+	s.ws()
+	return s.i == len(data)
+}
+
 // Decode returns the value of data's first JSON value, as encoding/json's
 // Decoder with UseNumber decodes it: data after it is not read, and of a
 // duplicate key the last value stands.
@@ -100,6 +112,7 @@ type scanner struct {
 	data      []byte
 	i         int
 	build     bool // make the value
+	skipKeys  bool // do not look for duplicate keys
 	nextCheck int  // where ctx is looked at next
 	ctxErr    error
 	// The first duplicate key: the keys down to it, innermost first, as
@@ -264,10 +277,12 @@ func (s *scanner) object(depth int) (any, bool) {
 		raw := s.data[start:end]
 		var key string // decoded, when building
 		dup := false
-		if s.build {
+		switch {
+		case s.build:
 			key = unquote(raw, escaped)
 			_, dup = m[key]
-		} else {
+		case s.skipKeys:
+		default:
 			k := raw
 			if escaped || !utf8.Valid(raw) {
 				s.scratch = appendUnquote(s.scratch[:0], raw)
@@ -428,19 +443,20 @@ func unquote(raw []byte, escaped bool) string {
 	return string(appendUnquote(make([]byte, 0, len(raw)), raw))
 }
 
-// Unquote decodes a JSON string, quotes included, as encoding/json does:
-// invalid UTF-8 and a lone surrogate read as U+FFFD. ok is false when
-// quoted is not one well-formed JSON string.
-func Unquote(quoted []byte) (string, bool) {
+// AppendUnquote appends the decoded JSON string quoted (quotes included)
+// to dst, as encoding/json decodes it: invalid UTF-8 and a lone surrogate
+// read as U+FFFD. ok is false when quoted is not one well-formed JSON
+// string.
+func AppendUnquote(dst, quoted []byte) (_ []byte, ok bool) {
 	if len(quoted) < 2 || quoted[0] != '"' {
-		return "", false
+		return dst, false
 	}
 	s := scanner{data: quoted}
-	start, end, escaped, ok := s.str()
+	start, end, _, ok := s.str()
 	if !ok || s.i != len(quoted) {
-		return "", false
+		return dst, false
 	}
-	return unquote(quoted[start:end], escaped), true
+	return appendUnquote(dst, quoted[start:end]), true
 }
 
 // appendUnquote appends the decoded bytes between a well-formed string's

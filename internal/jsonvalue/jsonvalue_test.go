@@ -63,7 +63,7 @@ func TestScanFindsDuplicatesAndTrailingData(t *testing.T) {
 	for _, tc := range cases {
 		for _, decode := range []bool{false, true} {
 			d := Scan(context.Background(), []byte(tc.body), decode)
-			if got := describe(d); got != tc.want || d.Valid() != tc.valid {
+			if got := describe(d); got != tc.want || d.Valid() != tc.valid || Valid([]byte(tc.body)) != tc.valid {
 				t.Errorf("Scan(%.60q, decode=%v) = %q, valid %v; want %q, valid %v (err %v)", tc.body, decode, got, d.Valid(), tc.want, tc.valid, d.Err)
 			}
 		}
@@ -83,6 +83,10 @@ func TestScanDoesNotAllocate(t *testing.T) {
 	body := []byte(`{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600","tags":["a","b"]},"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`)
 	if n := testing.AllocsPerRun(100, func() { _ = Scan(nil, body, false) }); n != 0 {
 		t.Errorf("Scan without decoding allocates %v times per well-formed body", n)
+	}
+	escaped := []byte(`{"\u006b0":1,"\u006b1":1,"\u006b2":1}`)
+	if n := testing.AllocsPerRun(100, func() { _ = Valid(escaped) }); n != 0 {
+		t.Errorf("Valid allocates %v times", n)
 	}
 }
 
@@ -152,7 +156,7 @@ func randomValue(r *rand.Rand, depth int) any {
 	}
 }
 
-func TestUnquote(t *testing.T) {
+func TestAppendUnquote(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string
 		ok       bool
@@ -165,9 +169,9 @@ func TestUnquote(t *testing.T) {
 		{`abc`, "", false},
 		{`"\q"`, "", false},
 	} {
-		got, ok := Unquote([]byte(tc.in))
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("Unquote(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		got, ok := AppendUnquote([]byte("x"), []byte(tc.in))
+		if want := "x" + tc.want; string(got) != want || ok != tc.ok {
+			t.Errorf("AppendUnquote(x, %q) = %q, %v; want %q, %v", tc.in, got, ok, want, tc.ok)
 		}
 	}
 }

@@ -139,7 +139,7 @@ func Body(body []byte, contentType string, credentials bool) (redacted []byte, i
 	if len(body) == 0 {
 		return body, false
 	}
-	isJSON = jsonvalue.Scan(nil, body, false).Valid()
+	isJSON = jsonvalue.Valid(body)
 	switch {
 	case isJSON:
 		return jsonFields(body), true
@@ -248,8 +248,9 @@ func fieldName(quoted []byte) bool {
 	if bytes.IndexByte(raw, '\\') < 0 {
 		return secretName(raw)
 	}
-	name, ok := jsonvalue.Unquote(quoted)
-	return ok && Name(name)
+	var buf [2 * longestName]byte // most names fit: no allocation
+	name, ok := jsonvalue.AppendUnquote(buf[:0], quoted)
+	return ok && secretName(name)
 }
 
 // stringEnd returns the index after the string whose opening quote is at
