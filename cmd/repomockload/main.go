@@ -816,7 +816,7 @@ func bare(h openapi.Handler) echo.HandlerFunc {
 		if c.Request().ContentLength != 0 {
 			data, err := io.ReadAll(c.Request().Body)
 			if err == nil {
-				in.Body, err = jsonvalue.Decode(nil, data)
+				in.Body, err = jsonvalue.Decode(context.Background(), data)
 			}
 			if err != nil {
 				return echo.NewHTTPError(http.StatusBadRequest, err.Error())

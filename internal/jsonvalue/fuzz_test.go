@@ -2,6 +2,7 @@ package jsonvalue
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -66,7 +67,7 @@ func writeKey(b *bytes.Buffer, i int, escaped bool, variant int) {
 
 func checkScan(t *testing.T, data []byte) {
 	t.Helper()
-	check, decoded := Scan(nil, data, false), Scan(nil, data, true)
+	check, decoded := Scan(context.Background(), data, false), Scan(context.Background(), data, true)
 	if check.Duplicate != decoded.Duplicate || check.Path != decoded.Path || check.Trailing != decoded.Trailing || (check.Err == nil) != (decoded.Err == nil) {
 		t.Fatalf("%.200q: without decoding %+v, decoding %+v", data, check, decoded)
 	}

@@ -58,7 +58,7 @@ var errSyntax = errors.New("jsonvalue: invalid JSON")
 // Scan reads data, a whole document, once. With decode, Value is its
 // value; without, nothing is allocated for a well-formed document whose
 // objects have few keys and no escape in them. ctx is looked at every
-// 64 KiB; nil means never.
+// 64 KiB.
 func Scan(ctx context.Context, data []byte, decode bool) Doc {
 	s := scanner{ctx: ctx, data: data, build: decode, nextCheck: checkEvery, dupAt: -1}
 	v, ok := s.value(0)
@@ -150,7 +150,7 @@ func (s *scanner) ws() {
 func (s *scanner) value(depth int) (any, bool) {
 	if s.i >= s.nextCheck {
 		s.nextCheck = s.i + checkEvery
-		if s.ctx != nil {
+		if s.ctx != nil { // nil for Valid and AppendUnquote, which are not for long work
 			if s.ctxErr = s.ctx.Err(); s.ctxErr != nil {
 				return nil, false
 			}

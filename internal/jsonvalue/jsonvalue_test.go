@@ -72,7 +72,7 @@ func TestScanFindsDuplicatesAndTrailingData(t *testing.T) {
 
 // Of a duplicate key the last value stands, as encoding/json has it.
 func TestDecodeLastDuplicateWins(t *testing.T) {
-	got, err := Decode(nil, []byte(`{"a":1,"b":{"c":1,"c":[2]},"a":"x"}`))
+	got, err := Decode(context.Background(), []byte(`{"a":1,"b":{"c":1,"c":[2]},"a":"x"}`))
 	want := map[string]any{"a": "x", "b": map[string]any{"c": []any{json.Number("2")}}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("Decode = %#v, %v; want %#v", got, err, want)
@@ -81,7 +81,7 @@ func TestDecodeLastDuplicateWins(t *testing.T) {
 
 func TestScanDoesNotAllocate(t *testing.T) {
 	body := []byte(`{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600","tags":["a","b"]},"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`)
-	if n := testing.AllocsPerRun(100, func() { _ = Scan(nil, body, false) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { _ = Scan(context.Background(), body, false) }); n != 0 {
 		t.Errorf("Scan without decoding allocates %v times per well-formed body", n)
 	}
 	escaped := []byte(`{"\u006b0":1,"\u006b1":1,"\u006b2":1}`)

@@ -158,7 +158,7 @@ func isForm(contentType string) bool {
 
 // looksLikeForm reports whether body reads as name=value pairs joined by &.
 func looksLikeForm(body []byte) bool {
-	return bytes.IndexByte(body, '=') > 0 && bytes.IndexAny(body, "{}[]\" \n\r\t") < 0
+	return bytes.IndexByte(body, '=') > 0 && !bytes.ContainsAny(body, "{}[]\" \n\r\t")
 }
 
 // form redacts the values of the secret fields of a form body.

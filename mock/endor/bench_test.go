@@ -82,7 +82,7 @@ func BenchmarkCreateWithStored(b *testing.B) {
 				req := httptest.NewRequest(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", nil)
 				c := e.NewContext(req, httptest.NewRecorder())
 				// What the pipeline does around the handler: decode, then encode the answer.
-				value, err := jsonvalue.Decode(nil, []byte(body))
+				value, err := jsonvalue.Decode(c.Request().Context(), []byte(body))
 				if err != nil {
 					b.Fatal(err)
 				}

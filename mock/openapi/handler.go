@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 
@@ -61,12 +62,12 @@ func jsonValue(body any) (value any, data []byte, err error) {
 	case map[string]any, []any, string, bool, json.Number:
 		return body, nil, nil
 	case json.RawMessage:
-		value, err = jsonvalue.Decode(nil, b)
+		value, err = jsonvalue.Decode(context.Background(), b)
 		return value, b, err
 	}
 	if data, err = MarshalJSON(body); err != nil {
 		return nil, nil, err
 	}
-	value, err = jsonvalue.Decode(nil, data)
+	value, err = jsonvalue.Decode(context.Background(), data)
 	return value, data, err
 }
