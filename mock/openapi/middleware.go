@@ -373,10 +373,11 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 		}()
 
 		var written *answer // what the handler answered, as written
+		ctx := c.Request().Context()
 		body, query, err := v.serve(c, rt, params)
-		if cerr := c.Request().Context().Err(); cerr != nil {
+		if ctx.Err() != nil {
 			// The client has gone: nothing more is done for it.
-			return cerr
+			return ctx.Err()
 		}
 		if err == nil {
 			var status int
@@ -384,6 +385,9 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 			if status, value, err = h(c, Request{Body: body, Params: params, Query: query, Operation: rt.kin.Operation}); err == nil {
 				written, err = v.write(c, rt, status, value)
 			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err() // nor is its answer checked
 		}
 		if err != nil {
 			c.Error(err) // rendered into buf by the echo error handler
