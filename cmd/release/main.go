@@ -37,7 +37,8 @@
 // but flags its releases as not approved, and it would bring hundreds of
 // modules to do what a few hundred lines do here. go-containerregistry (the
 // library under ko and crane) builds the image, CycloneDX's own Go library
-// writes the SBOM and golang.org/x/mod makes module zips (modproxy.go).
+// writes the SBOM and golang.org/x/mod makes the module zips of
+// `release modproxy` (modproxy.go).
 package main
 
 import (
@@ -61,7 +62,7 @@ const usage = `Usage: go run ./cmd/release [-out dist] [-tag vX.Y.Z]
 
 Builds every release artifact from the git checkout in the current directory (the repository root):
 archives, SBOMs, the multi-arch image and checksums.txt. modproxy writes a file-based GOPROXY that
-serves the testcontainers module at one revision (modproxy.go).
+serves the repository's two modules at one revision, as the version testcontainers/version.go names.
 Exit status: 0 when all was written, 1 when a step failed, 2 for a bad flag.
 
 Flags:
