@@ -35,7 +35,7 @@
 //
 // Why this and not GoReleaser: the Go module proxy here serves GoReleaser
 // but flags its releases as not approved, and it would bring hundreds of
-// modules to do what a few hundred lines do here. go-containerregistry (the
+// modules to do what about 800 lines do here. go-containerregistry (the
 // library under ko and crane) builds the image, CycloneDX's own Go library
 // writes the SBOM and golang.org/x/mod makes the module zips of
 // `release modproxy` (modproxy.go).
