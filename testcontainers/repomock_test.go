@@ -22,7 +22,8 @@ import (
 	repomock "github.com/repomock/repomock/testcontainers"
 )
 
-// image is the image under test: REPOMOCK_IMAGE, or repomock:latest.
+// image is the image under test: REPOMOCK_IMAGE, or DefaultImage (CI tags its
+// release build so).
 func image() string {
 	if img := os.Getenv("REPOMOCK_IMAGE"); img != "" {
 		return img
