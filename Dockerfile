@@ -5,6 +5,9 @@
 #   docker build -t repomock .
 # With access to a registry, Dockerfile.source builds the binary inside Docker:
 #   docker build -f Dockerfile.source -t repomock .
+# The release (go run ./cmd/release) builds the published image from this
+# file's instructions, without Docker: it reads FROM scratch, COPY, ENV,
+# USER, EXPOSE, HEALTHCHECK, ENTRYPOINT and CMD, and refuses any other.
 FROM scratch
 COPY build/repomock /repomock
 COPY fixtures /fixtures

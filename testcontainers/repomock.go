@@ -8,7 +8,7 @@
 // container; InjectFault makes the vendors fail as they do; Requests and
 // WaitForRequests read what the server received. They wrap the server's
 // admin API. The package starts containers only; it does not build the
-// image (see the README).
+// image: Run pulls DefaultImage, or names how to get it when it cannot.
 package repomock
 
 import (
@@ -21,15 +21,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/containerd/errdefs"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 const (
-	// DefaultImage is the image the project's README and CI build locally
-	// from its Dockerfile. No registry publishes it: build it first (see
-	// the README), or pass another name to Run.
-	DefaultImage = "repomock:latest"
+	// DefaultImage is the published image of this module's Version,
+	// ghcr.io/repomock/repomock:vX.Y.Z. Run pulls it when the Docker host
+	// does not have it. A locally built image is run by passing its name to
+	// Run instead (the repository's README shows how to build one).
+	DefaultImage = imageRepository + ":" + Version
 	// Port is the container port repomock serves every API on.
 	Port = "8080/tcp"
 	// StartupTimeout bounds how long Run waits for /__admin/health to
@@ -75,6 +77,9 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 		c = &Container{Container: ctr}
 	}
 	if err != nil {
+		if ctr == nil {
+			err = explainMissingImage(ctx, img, err)
+		}
 		return c, fmt.Errorf("run repomock: %w", err)
 	}
 
@@ -90,6 +95,34 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 		}
 	}
 	return c, nil
+}
+
+// buildCommand builds the image from a checkout of the repository and
+// names it img, pulling nothing: the Dockerfile copies the binary built
+// first.
+func buildCommand(img string) string {
+	return "CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o build/repomock ./cmd/repomock && docker build -t " + img + " ."
+}
+
+// explainMissingImage adds to err, the failure of a Run that created no
+// container, what to do when the reason is that img is not on the Docker
+// host: testcontainers-go then tried to pull it, and its error alone
+// (a registry lookup) never says that the image can be pulled elsewhere or
+// built. Any other failure is returned as it is.
+func explainMissingImage(ctx context.Context, img string, err error) error {
+	// The check gets a moment of its own, even when ctx ran out.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	cli, cerr := testcontainers.NewDockerClientWithOpts(ctx)
+	if cerr != nil {
+		return err
+	}
+	defer cli.Close()
+	if _, ierr := cli.ImageInspect(ctx, img); !errdefs.IsNotFound(ierr) {
+		return err
+	}
+	return fmt.Errorf("image %s is not on this Docker host: pull it where its registry is reachable (docker pull %s), "+
+		"or build it in a checkout of github.com/repomock/repomock (%s): %w", img, img, buildCommand(img), err)
 }
 
 // URL returns the base URL of the server as reachable from the host, for

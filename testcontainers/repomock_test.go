@@ -22,7 +22,8 @@ import (
 	repomock "github.com/repomock/repomock/testcontainers"
 )
 
-// image is the image under test: REPOMOCK_IMAGE, or repomock:latest.
+// image is the image under test: REPOMOCK_IMAGE, or DefaultImage (CI tags its
+// release build so).
 func image() string {
 	if img := os.Getenv("REPOMOCK_IMAGE"); img != "" {
 		return img
@@ -173,6 +174,39 @@ func TestRunReturnsContainerOnError(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "run repomock") {
 		t.Errorf("error %q does not name the module", err)
+	}
+}
+
+func TestRunMissingImage(t *testing.T) {
+	t.Parallel()
+	// Neither on the Docker host nor pullable: no registry answers on port 1.
+	const img = "127.0.0.1:1/repomock:missing"
+	ctr, err := repomock.Run(t.Context(), img)
+	testcontainers.CleanupContainer(t, ctr)
+	if err == nil {
+		t.Fatalf("Run(%s) succeeded", img)
+	}
+	// The tag to pull, and the exact command that builds the image under that name.
+	for _, want := range []string{
+		"run repomock: image " + img + " is not on this Docker host",
+		"docker pull " + img,
+		"CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o build/repomock ./cmd/repomock && docker build -t " + img + " .",
+		"127.0.0.1:1", // and the pull's own error after it
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	// The release tags the module testcontainers/vX.Y.Z and publishes the
+	// image vX.Y.Z; cmd/release refuses a tag that Version does not name.
+	if !regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+$`).MatchString(repomock.Version) {
+		t.Errorf("Version = %q, want vX.Y.Z", repomock.Version)
+	}
+	if want := "ghcr.io/repomock/repomock:" + repomock.Version; repomock.DefaultImage != want {
+		t.Errorf("DefaultImage = %q, want %q", repomock.DefaultImage, want)
 	}
 }
 

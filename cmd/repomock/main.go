@@ -421,8 +421,10 @@ func otherPort(addr string) string {
 }
 
 // versionText describes the build from what the go command recorded in
-// it: the main module's version ("(devel)" for go run, a pseudo-version
-// from the commit for go build in a git checkout) and the commit.
+// it: the main module's version (the tag for a release and for go install
+// …@vX.Y.Z, a pseudo-version from the commit for go build in a git clone,
+// "(devel)" for go run), the commit and its date, and the toolchain and
+// platform.
 func versionText(bi *debug.BuildInfo, ok bool) string {
 	if !ok {
 		return "repomock (unknown version: built without module information)\n"
@@ -431,7 +433,7 @@ func versionText(bi *debug.BuildInfo, ok bool) string {
 	if version == "" {
 		version = "(unknown version)"
 	}
-	vcs := map[string]string{}
+	vcs := map[string]string{} // the build settings: vcs.*, GOOS, GOARCH, …
 	for _, s := range bi.Settings {
 		vcs[s.Key] = s.Value
 	}
@@ -446,9 +448,17 @@ func versionText(bi *debug.BuildInfo, ok bool) string {
 			b.WriteString(", with uncommitted changes")
 		}
 		b.WriteString("\n")
+	} else if bi.Main.Sum != "" {
+		// go install …@version builds the module's zip from the proxy,
+		// which holds no git metadata; the version is the tag.
+		fmt.Fprintf(&b, "revision not recorded: go install built the module's %s from the Go module proxy (the tag %s names the commit)\n", version, version)
 	} else {
-		b.WriteString("revision unknown: the build recorded none (go run, -buildvcs=false, or not built in a git checkout)\n")
+		b.WriteString("revision unknown: the build recorded none (go run, -buildvcs=false, or not built in a git clone)\n")
 	}
-	fmt.Fprintf(&b, "built with %s\n", bi.GoVersion)
+	fmt.Fprintf(&b, "built with %s", bi.GoVersion)
+	if vcs["GOOS"] != "" {
+		fmt.Fprintf(&b, " for %s/%s", vcs["GOOS"], vcs["GOARCH"])
+	}
+	b.WriteString("\n")
 	return b.String()
 }

@@ -416,11 +416,11 @@ func TestVersion(t *testing.T) {
 	}{{
 		"go build in a checkout",
 		&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/repomock/repomock", Version: "v0.0.0-20261130233139-5229280dc990+dirty"},
-			Settings: settings("-buildmode", "exe", "vcs", "git", "vcs.revision", "5229280dc990cb71a59d369bf7e6d035b14a86e8", "vcs.time", "2026-11-30T23:31:39Z", "vcs.modified", "true")},
+			Settings: settings("-buildmode", "exe", "GOARCH", "amd64", "GOOS", "linux", "vcs", "git", "vcs.revision", "5229280dc990cb71a59d369bf7e6d035b14a86e8", "vcs.time", "2026-11-30T23:31:39Z", "vcs.modified", "true")},
 		true,
 		"repomock v0.0.0-20261130233139-5229280dc990+dirty\n" +
 			"revision 5229280dc990cb71a59d369bf7e6d035b14a86e8, committed 2026-11-30T23:31:39Z, with uncommitted changes\n" +
-			"built with go1.26.8\n",
+			"built with go1.26.8 for linux/amd64\n",
 	}, {
 		"a clean tagged build",
 		&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.2.0"},
@@ -428,10 +428,19 @@ func TestVersion(t *testing.T) {
 		true,
 		"repomock v1.2.0\nrevision 5229280dc990cb71a59d369bf7e6d035b14a86e8\nbuilt with go1.26.8\n",
 	}, {
+		// What go install github.com/repomock/repomock/cmd/repomock@v1.2.0 records.
+		"go install of a version",
+		&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/repomock/repomock", Version: "v1.2.0", Sum: "h1:Qo4qWW+Pj8o90LUTE6MDyG5TJAtWnfvrcWOBcWg7eBw="},
+			Settings: settings("-buildmode", "exe", "CGO_ENABLED", "1", "GOARCH", "arm64", "GOOS", "darwin")},
+		true,
+		"repomock v1.2.0\n" +
+			"revision not recorded: go install built the module's v1.2.0 from the Go module proxy (the tag v1.2.0 names the commit)\n" +
+			"built with go1.26.8 for darwin/arm64\n",
+	}, {
 		"go run",
 		&debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/repomock/repomock", Version: "(devel)"}},
 		true,
-		"repomock (devel)\nrevision unknown: the build recorded none (go run, -buildvcs=false, or not built in a git checkout)\nbuilt with go1.26.8\n",
+		"repomock (devel)\nrevision unknown: the build recorded none (go run, -buildvcs=false, or not built in a git clone)\nbuilt with go1.26.8\n",
 	}, {
 		"no build information",
 		nil, false,
