@@ -35,7 +35,7 @@ func (s *Server) registerAdmin() {
 		return c.JSON(http.StatusOK, map[string]string{"status": "reset", "session": name})
 	})
 	g.GET("/sessions", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]any{"sessions": s.Sessions()})
+		return c.JSON(http.StatusOK, s.sessionsReport())
 	})
 	g.DELETE("/sessions/:name", func(c echo.Context) error {
 		if err := s.resetSession(c.Param("name")); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/session"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -34,6 +35,7 @@ const (
 	DefaultMaxBodyBytes    = openapi.DefaultMaxBodyBytes
 	DefaultJournalSize     = 1000
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultMaxSessions     = 1000
 )
 
 // Config configures a Server. The zero value serves the embedded specs on
@@ -58,6 +60,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// JournalSize is how many requests GET /__admin/requests keeps. Default 1000.
 	JournalSize int
+	// MaxSessions bounds the named sessions in use at once: past it, the
+	// least recently used session with no request in flight is evicted
+	// (dropped, and logged). Default DefaultMaxSessions.
+	MaxSessions int
 	// JournalMaxBytes bounds the bodies and headers the journal keeps, all
 	// requests together; the oldest go first. Each body is cut at a
 	// sixteenth of it (1 MiB at most). Default DefaultJournalMaxBytes.
@@ -101,14 +107,15 @@ type Config struct {
 
 // Server is a repomock server. Build it with New.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	echo    *echo.Echo
-	vendors []Vendor
-	journal *journal
-	faults  faults
-	routes  []Route
-	ready   atomic.Bool
+	cfg      Config
+	log      *slog.Logger
+	echo     *echo.Echo
+	vendors  []Vendor
+	journal  *journal
+	faults   faults
+	sessions *session.Tracker
+	routes   []Route
+	ready    atomic.Bool
 
 	fixtureFiles []FixtureFile
 
@@ -140,6 +147,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.JournalSize <= 0 {
 		cfg.JournalSize = DefaultJournalSize
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
 	}
 	if cfg.JournalMaxBytes <= 0 {
 		cfg.JournalMaxBytes = DefaultJournalMaxBytes
@@ -188,6 +198,7 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalMaxBytes), fixtureFiles: files, vendors: vendors}
+	s.sessions = session.NewTracker(cfg.MaxSessions, s.evictSession)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -201,6 +212,7 @@ func New(cfg Config) (*Server, error) {
 	if err := s.loadState(); err != nil {
 		return nil, err
 	}
+	s.trackRestored()
 	for _, v := range s.vendors {
 		doc, err := specs.Load(context.Background(), specFS, v.Spec())
 		if err != nil {
@@ -306,6 +318,7 @@ func (s *Server) Reset() {
 	for _, v := range s.vendors {
 		v.Reset()
 	}
+	s.sessions.Reset()
 	s.journal.reset()
 	s.faults.reset()
 }

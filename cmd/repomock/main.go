@@ -72,6 +72,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		seed, maxBody, journalSize  = text("0"), text("10MiB"), text(strconv.Itoa(mock.DefaultJournalSize))
 		stateInterval, level        = text(mock.DefaultStateInterval.String()), text("info")
 		journalMaxBytes             = text("64MiB")
+		maxSessions                 = text(strconv.Itoa(mock.DefaultMaxSessions))
 		lenient, adminOpen, logJSON boolText
 		version                     boolText
 	)
@@ -83,6 +84,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&maxBody, "max-body", "largest request `size` accepted (bytes, or with KiB/MiB/GiB); larger gets 413")
 	fs.Var(&journalSize, "journal-size", "`number` of requests kept for GET /__admin/requests (at least 1)")
 	fs.Var(&journalMaxBytes, "journal-max-bytes", "largest `size` of the bodies and headers the journal keeps, all requests together (bytes, or with KiB/MiB/GiB); the oldest go first, and each body is cut at a sixteenth of it (1 MiB at most)")
+	fs.Var(&maxSessions, "max-sessions", "`number` of named sessions in use at once (at least 1); past it, the least recently used session with no request in flight is evicted: dropped as a reset of it would, and logged")
 	mock.RegisterFlags(fs, &o.cfg) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
@@ -139,6 +141,9 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	}
 	if o.cfg.JournalSize, err = strconv.Atoi(string(journalSize)); err != nil || o.cfg.JournalSize < 1 {
 		return nil, fmt.Errorf("%s: %q is not a whole number of at least 1", origin("journal-size"), journalSize)
+	}
+	if o.cfg.MaxSessions, err = strconv.Atoi(string(maxSessions)); err != nil || o.cfg.MaxSessions < 1 {
+		return nil, fmt.Errorf("%s: %q is not a whole number of at least 1", origin("max-sessions"), maxSessions)
 	}
 	if o.cfg.JournalMaxBytes, err = parseSize(string(journalMaxBytes)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("journal-max-bytes"), err)

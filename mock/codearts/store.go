@@ -2,6 +2,7 @@ package codearts
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -74,6 +75,14 @@ func keyOf(project, name string) nameKey {
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{byUUID: make(map[string]*Repository), byName: make(map[nameKey]*Repository)}
+}
+
+// clone copies s for a session's first write. The repositories are
+// shared: the store never changes one once stored.
+func (s *Store) clone() *Store {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return &Store{byUUID: maps.Clone(s.byUUID), byName: maps.Clone(s.byName), order: slices.Clone(s.order), lastID: s.lastID}
 }
 
 // create stores r under a fresh uuid and the next repository_id, and

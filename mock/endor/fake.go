@@ -115,8 +115,10 @@ type Fake struct {
 	mu       sync.Mutex
 	issued   map[string]grant // tokens issued by POST /v1/auth/api-key, each in its session
 	sessions *session.States[*Store]
-	gateway  echo.MiddlewareFunc
-	drawMu   sync.Mutex // see draws
+	// fixturesDigest names cfg.Fixtures in a snapshot (session.Digest).
+	fixturesDigest string
+	gateway        echo.MiddlewareFunc
+	drawMu         sync.Mutex // see draws
 }
 
 // New returns a Fake with cfg's tokens and fixtures loaded.
@@ -144,6 +146,7 @@ func New(cfg Config) *Fake {
 		for _, k := range cfg.Fixtures.APIKeys {
 			f.apiKeys[k.Key] = k
 		}
+		f.fixturesDigest = session.Digest(cfg.Fixtures)
 	}
 	f.sessions = session.New(func() *Store {
 		s := NewStore()
@@ -151,7 +154,7 @@ func New(cfg Config) *Fake {
 			f.cfg.Fixtures.apply(f, s)
 		}
 		return s
-	})
+	}, (*Store).clone)
 	f.Reset()
 	return f
 }
@@ -165,11 +168,17 @@ func (f *Fake) Reset() {
 	f.sessions.Reset()
 }
 
-// Store returns the state of a session, creating it (with the fixtures
-// loaded) on first use.
-func (f *Fake) Store(session string) *Store { return f.sessions.Get(session) }
+// Store returns the state of a session to change: its own, copied from
+// the fixtures on its first write.
+func (f *Fake) Store(session string) *Store { return f.sessions.Write(session) }
 
-func (f *Fake) storeFor(c echo.Context) *Store { return f.Store(f.cfg.Session(c)) }
+// readStore is the state a request reads, which it must not change: the
+// session's own, or the fixtures' it shares with every session that has
+// not written.
+func (f *Fake) readStore(c echo.Context) *Store { return f.sessions.Read(f.cfg.Session(c)) }
+
+// writeStore is the state a request changes: the session's own.
+func (f *Fake) writeStore(c echo.Context) *Store { return f.sessions.Write(f.cfg.Session(c)) }
 
 func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 

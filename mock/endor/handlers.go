@@ -68,7 +68,7 @@ func (f *Fake) create(c echo.Context, in openapi.Request) (int, any, error) {
 	if err := checkBody(body); err != nil {
 		return 0, nil, err
 	}
-	_, obj, err := f.upsert(f.storeFor(c), ns, body, principalOf(c), f.newID)
+	_, obj, err := f.upsert(f.writeStore(c), ns, body, principalOf(c), f.newID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -212,7 +212,7 @@ func (f *Fake) get(c echo.Context, in openapi.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	ns := in.Params[nsParam]
-	rec, ok := f.storeFor(c).get(ns, id)
+	rec, ok := f.readStore(c).get(ns, id)
 	if !ok {
 		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
@@ -225,7 +225,7 @@ func (f *Fake) delete(c echo.Context, in openapi.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	ns := in.Params[nsParam]
-	if !f.storeFor(c).delete(ns, id) {
+	if !f.writeStore(c).delete(ns, id) {
 		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
 	return http.StatusOK, map[string]any{}, nil

@@ -77,7 +77,7 @@ func (f *Fake) list(c echo.Context, in openapi.Request) (int, any, error) {
 	// now() in a filter is the fake's clock, read once for the whole list.
 	req.q.now = f.now()
 	req.q.reach = grantOf(c).allows
-	recs := f.storeFor(c).list(in.Params[nsParam], req.q)
+	recs := f.readStore(c).list(in.Params[nsParam], req.q)
 	switch {
 	case req.count:
 		return http.StatusOK, listResponse{CountResponse: &countResponse{Count: len(recs)}}, nil

@@ -19,6 +19,10 @@ const SnapshotVersion = 1
 //
 //	{
 //	  "version": 1,
+//	  "fixtures": {                 // the state every session starts from, once made:
+//	    "digest": "sha256:…",       // of the fixtures it was made from
+//	    "repository_versions": [ … ] // as in a session; omitted without fixtures
+//	  },
 //	  "issued_tokens": [            // tokens from POST /v1/auth/api-key, by token
 //	    {"token": "repomock.…", "principal": "key@repomock@api-key",
 //	     "namespace": "acme", "expires": "2026-11-25T14:00:00Z",  // namespace: omitted for all
@@ -32,13 +36,21 @@ const SnapshotVersion = 1
 //	  ]
 //	}
 //
-// The same state always gives the same bytes. Tokens are kept until they
-// expire and after: an expired token must still get 401, not fall back to
-// "any token is accepted". The uuids in use are those of the objects.
+// The same state always gives the same bytes. The uuids in use are those
+// of the objects. Sessions lists the sessions that have written; the others
+// read the fixtures' objects, which are kept (with the uuids and times they
+// were given) so that they read the same after a restart. When the
+// fixtures have changed since (another digest), they are made again.
 type snapshot struct {
 	Version      int               `json:"version"`
+	Fixtures     *snapshotFixtures `json:"fixtures,omitempty"`
 	IssuedTokens []snapshotToken   `json:"issued_tokens"`
 	Sessions     []snapshotSession `json:"sessions"`
+}
+
+type snapshotFixtures struct {
+	Digest             string            `json:"digest"`
+	RepositoryVersions []json.RawMessage `json:"repository_versions"`
 }
 
 type snapshotToken struct {
@@ -60,20 +72,23 @@ type restoredSession struct {
 	RepositoryVersions []RepositoryVersion `json:"repository_versions"`
 }
 
-// Snapshot returns every session's repository versions and every issued
-// token as JSON (see SnapshotVersion). Each session is copied under its
-// store's lock, so a session is never seen half-written.
+// Snapshot returns every session's repository versions, the fixtures'
+// and every issued token as JSON (see SnapshotVersion). Each session is
+// copied under its store's lock, so a session is never seen half-written.
 func (f *Fake) Snapshot() (json.RawMessage, error) {
 	f.mu.Lock()
 	tokens := make([]snapshotToken, 0, len(f.issued))
 	for tok, g := range f.issued {
 		tokens = append(tokens, snapshotToken{Token: tok, Principal: g.principal, Namespace: g.namespace, Expires: g.expires, Session: g.session})
 	}
-	stores := f.sessions.All()
+	stores, shared, haveShared := f.sessions.Own()
 	f.mu.Unlock()
 	slices.SortFunc(tokens, func(a, b snapshotToken) int { return strings.Compare(a.Token, b.Token) })
 
 	snap := snapshot{Version: SnapshotVersion, IssuedTokens: tokens, Sessions: []snapshotSession{}}
+	if haveShared && f.cfg.Fixtures != nil {
+		snap.Fixtures = &snapshotFixtures{Digest: f.fixturesDigest, RepositoryVersions: shared.records()}
+	}
 	for _, name := range slices.Sorted(maps.Keys(stores)) {
 		snap.Sessions = append(snap.Sessions, snapshotSession{Name: name, RepositoryVersions: stores[name].records()})
 	}
@@ -98,11 +113,17 @@ func (s *Store) records() []json.RawMessage {
 // Restore replaces every session and every issued token with those of a
 // Snapshot. Restored sessions keep their objects, uuids and times and do
 // not get the fixtures again; a session the snapshot does not name starts
-// from the fixtures on first use, as usual. Each object is held to the
-// rules of a create. On any error nothing changes.
+// from the fixtures' objects it saved, or, when it saved none or the
+// fixtures have changed since, from the fixtures made afresh on first use.
+// Each object is held to the rules of a create. On any error nothing
+// changes.
 func (f *Fake) Restore(data json.RawMessage) error {
 	var snap struct {
-		Version      int               `json:"version"`
+		Version  int `json:"version"`
+		Fixtures *struct {
+			Digest             string              `json:"digest"`
+			RepositoryVersions []RepositoryVersion `json:"repository_versions"`
+		} `json:"fixtures"`
 		IssuedTokens []snapshotToken   `json:"issued_tokens"`
 		Sessions     []restoredSession `json:"sessions"`
 	}
@@ -139,10 +160,17 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		}
 		stores[sess.Name] = s
 	}
+	var shared *Store
+	if fx := snap.Fixtures; fx != nil && f.cfg.Fixtures != nil && fx.Digest == f.fixturesDigest {
+		var err error
+		if shared, err = restoreStore(fx.RepositoryVersions); err != nil {
+			return fmt.Errorf("endor: fixtures: %w", err)
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.issued = issued
-	f.sessions.Replace(stores)
+	f.sessions.Replace(stores, shared, shared != nil)
 	return nil
 }
 

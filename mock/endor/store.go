@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -131,6 +132,24 @@ func typeTime(doc map[string]any, path []string) {
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{namespaces: make(map[string]*namespace), uuids: make(map[string]struct{})}
+}
+
+// clone copies s for a session's first write. The records are shared: a
+// record never changes once made (a write puts a new one in the slot), so
+// only the slots and the indexes are copied.
+func (s *Store) clone() *Store {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := &Store{namespaces: make(map[string]*namespace, len(s.namespaces)), uuids: maps.Clone(s.uuids)}
+	for name, n := range s.namespaces {
+		c := &namespace{byUUID: make(map[string]*slot, len(n.byUUID)), byKey: make(map[upsertKey]*slot, len(n.byKey)), order: make([]*slot, len(n.order))}
+		for i, sl := range n.order {
+			cs := &slot{rec: sl.rec}
+			c.order[i], c.byUUID[sl.rec.uuid], c.byKey[sl.rec.key] = cs, cs, cs
+		}
+		out.namespaces[name] = c
+	}
+	return out
 }
 
 func (s *Store) ns(name string) *namespace {

@@ -59,6 +59,22 @@ func newStore() *Store {
 	return &Store{repos: make(map[repoKey]*repository)}
 }
 
+// clone copies s for a session's first write. The files are shared: a
+// write puts a new one in the map, it never changes one.
+func (s *Store) clone() *Store {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := &Store{strict: s.strict, repos: make(map[repoKey]*repository, len(s.repos))}
+	for k, r := range s.repos {
+		refs := make(map[string]map[string]*file, len(r.refs))
+		for name, files := range r.refs {
+			refs[name] = maps.Clone(files)
+		}
+		out.repos[k] = &repository{refs: refs}
+	}
+	return out
+}
+
 // Assumption: in strict mode an undeclared repository or ref is a parameter the vendor refuses (0400), not 0401.
 func errRepoNotFound(k repoKey) *Error {
 	return paramInvalid("repository %q not found in namespace %q of project %q", k.project, k.namespace, k.projectID)

@@ -1,0 +1,233 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/repomock/repomock/mock"
+)
+
+// The bounds on what a client can make the server hold (issue 21).
+
+// sessionsReport is GET /__admin/sessions.
+type sessionsReport struct {
+	Sessions    []mock.SessionInfo
+	MaxSessions int    `json:"max_sessions"`
+	Evicted     uint64 `json:"evicted"`
+}
+
+// Past --max-sessions, a new session evicts the least recently used one:
+// its objects, journal entries and faults go as DELETE /__admin/sessions
+// would drop them, it is logged with what it held, counted in GET
+// /__admin/sessions, and its next request finds the fixtures only.
+func TestSessionsEvictTheLeastRecentlyUsed(t *testing.T) {
+	var logs syncBuffer
+	l := newLive(t, mock.Config{MaxSessions: 3, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	ns := "/v1/namespaces/acme.prod/repository-versions"
+	uuids := map[string]string{}
+	for _, name := range []string{"a", "b", "c"} {
+		status, raw := l.call(http.MethodPost, mock.SessionPrefix+name+ns, fmt.Sprintf(endorCreate, name, name), "Authorization", "Bearer tok")
+		var rv struct{ UUID string }
+		if status != http.StatusOK || json.Unmarshal([]byte(raw), &rv) != nil {
+			t.Fatalf("create in %s: %d %s", name, status, raw)
+		}
+		uuids[name] = rv.UUID
+	}
+	l.admin(http.MethodPost, "/__admin/faults", `{"session":"b","kind":"delay","delay_ms":1}`, http.StatusCreated, nil)
+	// a reads: b is now the least recently used.
+	if status, raw := l.call(http.MethodGet, mock.SessionPrefix+"a"+ns, "", "Authorization", "Bearer tok"); status != http.StatusOK {
+		t.Fatalf("list in a: %d %s", status, raw)
+	}
+	if status, raw := l.call(http.MethodGet, ns, "", "Authorization", "Bearer tok", mock.SessionHeader, "d"); status != http.StatusOK {
+		t.Fatalf("list in d: %d %s", status, raw)
+	}
+
+	var got sessionsReport
+	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	var names []string
+	for _, s := range got.Sessions {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "a,c,d" || got.MaxSessions != 3 || got.Evicted != 1 {
+		t.Fatalf("sessions %v, max %d, evicted %d; want a,c,d, 3, 1", names, got.MaxSessions, got.Evicted)
+	}
+	if n := len(l.requests("?session=b")); n != 0 {
+		t.Errorf("the journal keeps %d requests of the evicted session", n)
+	}
+	var faults struct{ Faults []mock.Fault }
+	l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &faults)
+	if len(faults.Faults) != 0 {
+		t.Errorf("the evicted session's fault is still there: %+v", faults.Faults)
+	}
+	logged := logs.String()
+	if !strings.Contains(logged, "session evicted") || !strings.Contains(logged, "session=b") ||
+		!strings.Contains(logged, `endor="1 repository versions"`) || !strings.Contains(logged, "max_sessions=3") {
+		t.Errorf("the eviction is not logged with the session and what it held:\n%s", logged)
+	}
+	// b's next request starts it afresh: its object is gone (the vendor's
+	// 404). Its return evicts c, the least recently used then (the order
+	// is d, a, c), while a keeps its object.
+	for _, tc := range []struct {
+		name string
+		want int
+	}{{"b", http.StatusNotFound}, {"a", http.StatusOK}} {
+		status, raw := l.call(http.MethodGet, mock.SessionPrefix+tc.name+ns+"/"+uuids[tc.name], "", "Authorization", "Bearer tok")
+		if status != tc.want {
+			t.Errorf("get in %s after the eviction: %d %s, want %d", tc.name, status, raw, tc.want)
+		}
+	}
+	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	names = nil
+	for _, s := range got.Sessions {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "a,b,d" || got.Evicted != 2 {
+		t.Errorf("after b came back: %v, %d evicted; want a,b,d and c evicted (2 in all)", names, got.Evicted)
+	}
+}
+
+// A new session past the bound while every session has a request in
+// flight cannot evict one: it gets 503 in its vendor's shape, naming the
+// flag, and nothing changes. Once the request is done, it goes through.
+func TestSessionsAllBusyIs503(t *testing.T) {
+	l := newLive(t, mock.Config{MaxSessions: 1})
+	ns := "/v1/namespaces/acme.prod/repository-versions"
+	l.admin(http.MethodPost, "/__admin/faults", `{"session":"slow","kind":"delay","delay_ms":1500}`, http.StatusCreated, nil)
+	done := make(chan int, 1)
+	go func() {
+		status, _ := l.call(http.MethodGet, mock.SessionPrefix+"slow"+ns, "", "Authorization", "Bearer tok")
+		done <- status
+	}()
+	// The fault counts the request as soon as it holds it.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var faults struct{ Faults []mock.Fault }
+		l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &faults)
+		if len(faults.Faults) == 1 && faults.Faults[0].Fired == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the delayed request never reached its fault")
+		}
+	}
+	status, raw := l.call(http.MethodPost, mock.SessionPrefix+"other"+ns, fmt.Sprintf(endorCreate, "x", "x"), "Authorization", "Bearer tok")
+	// vendors.md §1: Endor's errors are googlerpcStatus, 503 is code 14
+	// (grpc-gateway's table), with the HTTPErrorInfo detail.
+	want := `{"code":14,"message":"session \"other\" cannot start: 1 sessions are in use (the --max-sessions limit) and each has a request in flight; try again once one has finished, or raise --max-sessions","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":503}]}`
+	if status != http.StatusServiceUnavailable || strings.TrimSpace(raw) != want {
+		t.Errorf("a new session while all are busy: %d %s\nwant 503 %s", status, raw, want)
+	}
+	if got := <-done; got != http.StatusOK {
+		t.Errorf("the delayed request: %d", got)
+	}
+	var got sessionsReport
+	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	if len(got.Sessions) != 1 || got.Sessions[0].Name != "slow" || got.Evicted != 0 {
+		t.Errorf("the refused session changed the sessions: %+v", got)
+	}
+	if status, raw := l.call(http.MethodPost, mock.SessionPrefix+"other"+ns, fmt.Sprintf(endorCreate, "x", "x"), "Authorization", "Bearer tok"); status != http.StatusOK {
+		t.Errorf("the new session once the other is idle: %d %s", status, raw)
+	}
+}
+
+// Sessions share the fixtures until they write (copy on write): a write
+// in one session, even to a fixture object, never reaches another session
+// or the fixtures a new session starts from.
+func TestCopyOnWriteKeepsTheFixturesApart(t *testing.T) {
+	l := newLive(t, mock.Config{FixturesDir: "../fixtures"})
+	endorAuth := []string{"Authorization", "Bearer tok"}
+	huawei := []string{"X-Auth-Token", "any", "X-Repo-Auth", repoAuthName}
+	const (
+		endorFixture = "/v1/namespaces/acme.prod/repository-versions/6560a0000000000000000001"
+		repoFixture  = "/v2/repositories/d161fd00d9194816a455cb3c1d6a783e"
+		stageFixture = "/v1/0123456789abcdef0123456789abcdef/git/files/repomock/group:app/README.md?ref=master"
+	)
+	reads := []struct {
+		path    string
+		headers []string
+	}{{endorFixture, endorAuth}, {repoFixture, huawei}, {stageFixture, huawei}}
+	read := func(session string) []string {
+		t.Helper()
+		var out []string
+		for _, r := range reads {
+			status, raw := l.call(http.MethodGet, mock.SessionPrefix+session+r.path, "", r.headers...)
+			out = append(out, fmt.Sprintf("%d %s", status, raw))
+		}
+		return out
+	}
+	before := read("reader")
+	for i, got := range before {
+		if !strings.HasPrefix(got, "200 ") {
+			t.Fatalf("read %d of a fixture: %s", i, got)
+		}
+	}
+	// The writer deletes the Endor and CodeArts fixtures and rewrites the
+	// ServiceStage one.
+	if status, raw := l.call(http.MethodDelete, mock.SessionPrefix+"writer"+endorFixture, "", endorAuth...); status != http.StatusOK {
+		t.Fatalf("endor delete: %d %s", status, raw)
+	}
+	if status, raw := l.call(http.MethodDelete, mock.SessionPrefix+"writer/v1/repositories/d161fd00d9194816a455cb3c1d6a783e", "", huawei...); status != http.StatusOK {
+		t.Fatalf("codearts delete: %d %s", status, raw)
+	}
+	var file struct{ Sha string }
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(before[2], "200 ")), &file); err != nil {
+		t.Fatal(err)
+	}
+	update := fmt.Sprintf(`{"message":"m","content":"Y2hhbmdlZAo=","sha":%q}`, file.Sha)
+	if status, raw := l.call(http.MethodPut, mock.SessionPrefix+"writer"+stageFixture, update, huawei...); status != http.StatusOK {
+		t.Fatalf("servicestage update: %d %s", status, raw)
+	}
+	writer := read("writer")
+	for i, got := range writer {
+		if got == before[i] {
+			t.Errorf("the writer still reads fixture %d as it was: %s", i, got)
+		}
+	}
+	for _, session := range []string{"reader", "new-after-the-writes"} {
+		for i, got := range read(session) {
+			if got != before[i] {
+				t.Errorf("session %s reads fixture %d as %s, want it as before the writer's writes: %s", session, i, got, before[i])
+			}
+		}
+	}
+}
+
+// The fixtures' generated values (uuids, times) are saved with the state:
+// a session that only read them reads the same after a restart. Fixtures
+// changed since are made again.
+func TestStateKeepsTheSharedFixtures(t *testing.T) {
+	file := t.TempDir() + "/state.json"
+	list := func(l *live) string {
+		t.Helper()
+		status, raw := l.call(http.MethodGet, "/v1/namespaces/acme.dev/repository-versions", "", "Authorization", "Bearer tok")
+		if status != http.StatusOK || !strings.Contains(raw, `"uuid"`) {
+			t.Fatalf("list: %d %s", status, raw)
+		}
+		return raw
+	}
+	first := newLive(t, mock.Config{FixturesDir: "../fixtures", StateFile: file, Seed: 7})
+	want := list(first)
+	if err := first.srv.SaveState(); err != nil {
+		t.Fatal(err)
+	}
+	// Another seed would give the fixture without a uuid another one.
+	if got := list(newLive(t, mock.Config{FixturesDir: "../fixtures", StateFile: file, Seed: 8})); got != want {
+		t.Errorf("after a restart the fixtures read\n%s\nwant\n%s", got, want)
+	}
+	changed := t.TempDir()
+	data, err := os.ReadFile("../fixtures/endor.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(changed+"/endor.yaml", []byte(strings.Replace(string(data), "feature/login", "feature/logout", 3)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(newLive(t, mock.Config{FixturesDir: changed, StateFile: file, Seed: 8})); !strings.Contains(got, "feature/logout") || strings.Contains(got, "feature/login") {
+		t.Errorf("with changed fixtures, the saved ones were read: %s", got)
+	}
+}
