@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/endor"
 )
 
 // The bounds on what a client can make the server hold (issue 21).
@@ -229,5 +231,126 @@ func TestStateKeepsTheSharedFixtures(t *testing.T) {
 	}
 	if got := list(newLive(t, mock.Config{FixturesDir: changed, StateFile: file, Seed: 8})); !strings.Contains(got, "feature/logout") || strings.Contains(got, "feature/login") {
 		t.Errorf("with changed fixtures, the saved ones were read: %s", got)
+	}
+}
+
+// apiKeyExchange is POST /v1/auth/api-key.
+func apiKeyExchange(l *live, key, secret string) (int, string) {
+	l.t.Helper()
+	body, err := json.Marshal(map[string]string{"key": key, "secret": secret})
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return l.call(http.MethodPost, "/v1/auth/api-key", string(body))
+}
+
+// heldTokens is the tokens the Endor fake holds, as its state file saves them.
+func heldTokens(l *live, file string) []string {
+	l.t.Helper()
+	if err := l.srv.SaveState(); err != nil {
+		l.t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	var state struct {
+		Endor struct {
+			IssuedTokens []struct{ Token string } `json:"issued_tokens"`
+		}
+	}
+	if err := json.Unmarshal(data, &state); err != nil {
+		l.t.Fatal(err)
+	}
+	var out []string
+	for _, t := range state.Endor.IssuedTokens {
+		out = append(out, t.Token)
+	}
+	return out
+}
+
+// Issue 21, finding 3: POST /v1/auth/api-key needs no credentials, and
+// each token it issued kept the whole key string for ever. A key or a
+// secret longer than endor.MaxAPIKeyLength is now refused with a 400 that
+// holds nothing of it, and nothing is issued or kept.
+func TestAPIKeyExchangeRefusesLongKeys(t *testing.T) {
+	file := t.TempDir() + "/state.json"
+	l := newLive(t, mock.Config{StateFile: file})
+	long := strings.Repeat("k", endor.MaxAPIKeyLength+1)
+	huge := "endr+" + strings.Repeat("x", 5<<20)
+	// vendors.md §1: a bad argument is 400, code 3, with the HTTPErrorInfo
+	// detail of its status.
+	refusal := func(field string, n int) string {
+		return fmt.Sprintf(`{"code":3,"message":"%s: must be at most 256 characters, not %d","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":400}]}`, field, n)
+	}
+	for _, tc := range []struct{ name, key, secret, want string }{
+		{"key one past the bound", long, "s", refusal("key", len(long))},
+		{"5 MB key", huge, "s", refusal("key", len(huge))},
+		{"5 MB secret", "endr+k", huge, refusal("secret", len(huge))},
+	} {
+		status, raw := apiKeyExchange(l, tc.key, tc.secret)
+		if status != http.StatusBadRequest || strings.TrimSpace(raw) != tc.want {
+			t.Errorf("%s: %d %.300s\nwant 400 %s", tc.name, status, raw, tc.want)
+		}
+	}
+	if held := heldTokens(l, file); len(held) != 0 {
+		t.Errorf("refused exchanges left %d tokens", len(held))
+	}
+	at := strings.Repeat("k", endor.MaxAPIKeyLength)
+	if status, raw := apiKeyExchange(l, at, at); status != http.StatusOK {
+		t.Errorf("a key and a secret of %d characters: %d %s", endor.MaxAPIKeyLength, status, raw)
+	}
+}
+
+// Expired tokens are dropped as new ones are issued, and past
+// --endor-max-issued-tokens the oldest goes (logged once). A dropped token
+// gets the vendor's 401, although any other token is accepted.
+func TestIssuedTokensAreBounded(t *testing.T) {
+	file := t.TempDir() + "/state.json"
+	clk := newWallClock()
+	var logs syncBuffer
+	l := newLive(t, mock.Config{StateFile: file, Clock: clk.Now, EndorMaxIssuedTokens: 3, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	issue := func() string {
+		t.Helper()
+		status, raw := apiKeyExchange(l, "endr+k", "s")
+		var tok struct{ Token string }
+		if status != http.StatusOK || json.Unmarshal([]byte(raw), &tok) != nil {
+			t.Fatalf("exchange: %d %s", status, raw)
+		}
+		return tok.Token
+	}
+	check := func(token string) int {
+		t.Helper()
+		status, _ := l.call(http.MethodGet, "/v1/auth", "", "Authorization", "Bearer "+token)
+		return status
+	}
+	// vendors.md §1: the verbatim 401 of a missing, empty or expired token.
+	const unauthenticated = `{"code":16,"message":"Invalid authorization header: Bearer","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":401}]}`
+
+	expired := issue()
+	clk.Advance(endor.DefaultTokenTTL + time.Minute)
+	var live []string
+	for range 4 {
+		live = append(live, issue())
+	}
+	if held := heldTokens(l, file); !slices.Equal(held, slices.Sorted(slices.Values(live[1:]))) {
+		t.Errorf("held %v, want the newest 3 of %v (the expired one and the oldest dropped)", held, live)
+	}
+	for _, tok := range []string{expired, live[0]} {
+		status, raw := l.call(http.MethodGet, "/v1/auth", "", "Authorization", "Bearer "+tok)
+		if status != http.StatusUnauthorized || strings.TrimSpace(raw) != unauthenticated {
+			t.Errorf("a dropped token: %d %s, want 401 %s", status, raw, unauthenticated)
+		}
+	}
+	for _, tok := range live[1:] {
+		if status := check(tok); status != http.StatusOK {
+			t.Errorf("a held token: %d", status)
+		}
+	}
+	if status := check("any-other-token"); status != http.StatusOK {
+		t.Errorf("a token of another form: %d, want 200 (no --endor-tokens: any token)", status)
+	}
+	if n := strings.Count(logs.String(), "--endor-max-issued-tokens"); n != 1 {
+		t.Errorf("the bound was logged %d times, want once:\n%s", n, logs.String())
 	}
 }

@@ -70,6 +70,9 @@ type Config struct {
 	JournalMaxBytes int64
 	// EndorTokens, when not empty, are the only Endor bearer tokens accepted.
 	EndorTokens []endor.Token
+	// EndorMaxIssuedTokens bounds the tokens Endor's POST /v1/auth/api-key
+	// has issued and the server holds. Default endor.DefaultMaxIssuedTokens.
+	EndorMaxIssuedTokens int
 	// HuaweiCredentials, when not empty, are the AK/SK pairs whose request
 	// signatures the Huawei fakes verify; otherwise any well-formed
 	// signature passes. An X-Auth-Token is always accepted (IAM is not faked).

@@ -126,6 +126,20 @@ func (p *process) kill() {
 	}
 }
 
+// stop ends the process with SIGTERM, as a user would, and waits for it
+// to save and exit.
+func (p *process) stop() {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		p.t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		p.t.Fatalf("still running 20s after SIGTERM\n%s", p.stderr.String())
+	}
+}
+
 // memory reads the process's resident set now (VmRSS) and at its peak
 // (VmHWM), in bytes, from /proc.
 func (p *process) memory() (rss, peak int64) {

@@ -9,6 +9,7 @@ package endor
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,13 @@ type Config struct {
 	Faker *gofakeit.Faker
 	// TokenTTL is the lifetime of an issued token; 0 means DefaultTokenTTL.
 	TokenTTL time.Duration
+	// MaxIssuedTokens bounds the issued tokens held, all sessions
+	// together: past it the oldest is dropped (a client that holds it gets
+	// 401, and exchanges its key again). 0 means DefaultMaxIssuedTokens.
+	MaxIssuedTokens int
+	// Log receives what the client is not told: tokens dropped to stay
+	// within MaxIssuedTokens. nil discards it.
+	Log *slog.Logger
 	// Session names the state partition a request belongs to; nil means one shared partition.
 	Session func(echo.Context) string
 }
@@ -113,7 +121,8 @@ type Fake struct {
 	apiKeys map[string]APIKey // by key
 
 	mu       sync.Mutex
-	issued   map[string]grant // tokens issued by POST /v1/auth/api-key, each in its session
+	issued   *issuedTokens // tokens issued by POST /v1/auth/api-key, each in its session
+	warned   bool          // the bound of issued tokens was reached and logged
 	sessions *session.States[*Store]
 	// fixturesDigest names cfg.Fixtures in a snapshot (session.Digest).
 	fixturesDigest string
@@ -131,6 +140,12 @@ func New(cfg Config) *Fake {
 	}
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.MaxIssuedTokens <= 0 {
+		cfg.MaxIssuedTokens = DefaultMaxIssuedTokens
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Session == nil {
 		cfg.Session = func(echo.Context) string { return "" }
@@ -164,7 +179,7 @@ func New(cfg Config) *Fake {
 func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.issued = make(map[string]grant)
+	f.issued = newIssuedTokens(f.cfg.MaxIssuedTokens)
 	f.sessions.Reset()
 }
 
@@ -266,13 +281,17 @@ func bearer(header string) (string, bool) {
 
 // grantFor finds what a token may do in a session. A token issued in
 // another session is unknown here (401), as it would be to another
-// tenant: each session has its own issued tokens.
+// tenant: each session has its own issued tokens. So is a token of the
+// issued form that is no longer held (expired, or dropped).
 func (f *Fake) grantFor(token, session string) (grant, bool) {
 	f.mu.Lock()
-	g, issued := f.issued[token]
+	g, issued := f.issued.get(token)
 	f.mu.Unlock()
 	if issued {
 		return g, g.session == session && f.now().Before(g.expires)
+	}
+	if looksIssued(token) {
+		return grant{}, false
 	}
 	if len(f.tokens) == 0 {
 		return grant{principal: tokenPrincipal(token)}, true
@@ -299,12 +318,18 @@ func checkNamespace(ns string) *Error {
 }
 
 func (f *Fake) issueToken(k APIKey, session string) apiKeyResponse {
-	d := f.draws(3)
-	tok := fmt.Sprintf("repomock.%016x%016x%016x", d[0], d[1], d[2])
-	exp := f.now().Add(f.cfg.TokenTTL)
+	tok := newIssuedToken(f.draws(3))
+	now := f.now()
+	exp := now.Add(f.cfg.TokenTTL)
 	user := strings.TrimPrefix(k.Key, "endr+")
 	f.mu.Lock()
-	f.issued[tok] = grant{principal: user + "@repomock@api-key", namespace: k.Namespace, expires: exp, session: session}
+	dropped := f.issued.add(tok, grant{principal: user + "@repomock@api-key", namespace: k.Namespace, expires: exp, session: session}, now)
+	first := dropped > 0 && !f.warned
+	f.warned = f.warned || first
 	f.mu.Unlock()
+	if first {
+		f.cfg.Log.Warn("endor: the issued tokens reached --endor-max-issued-tokens: the oldest are dropped from now on; a client whose token is dropped gets 401 and exchanges its key again",
+			"max", f.cfg.MaxIssuedTokens)
+	}
 	return apiKeyResponse{Token: tok, ExpirationTime: exp}
 }

@@ -234,6 +234,9 @@ func (f *Fake) delete(c echo.Context, in openapi.Request) (int, any, error) {
 func (f *Fake) apiKeyToken(c echo.Context, in openapi.Request) (int, any, error) {
 	body, _ := in.Body.(map[string]any)
 	req := apiKeyRequest{Key: str(body, "key"), Secret: str(body, "secret")}
+	if err := checkAPIKeyLengths(req.Key, req.Secret); err != nil {
+		return 0, nil, err
+	}
 	k, ok := f.checkKey(req)
 	if !ok {
 		return 0, nil, newError(http.StatusUnauthorized, codeUnauthenticated, "invalid API key or secret")

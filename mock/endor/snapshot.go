@@ -36,8 +36,9 @@ const SnapshotVersion = 1
 //	  ]
 //	}
 //
-// The same state always gives the same bytes. The uuids in use are those
-// of the objects. Sessions lists the sessions that have written; the others
+// The same state always gives the same bytes. Tokens are kept until they
+// expire (an expired or dropped token of the issued form still gets 401,
+// see looksIssued). The uuids in use are those of the objects. Sessions lists the sessions that have written; the others
 // read the fixtures' objects, which are kept (with the uuids and times they
 // were given) so that they read the same after a restart. When the
 // fixtures have changed since (another digest), they are made again.
@@ -77,10 +78,10 @@ type restoredSession struct {
 // copied under its store's lock, so a session is never seen half-written.
 func (f *Fake) Snapshot() (json.RawMessage, error) {
 	f.mu.Lock()
-	tokens := make([]snapshotToken, 0, len(f.issued))
-	for tok, g := range f.issued {
+	tokens := make([]snapshotToken, 0, f.issued.order.Len())
+	f.issued.each(func(tok string, g grant) {
 		tokens = append(tokens, snapshotToken{Token: tok, Principal: g.principal, Namespace: g.namespace, Expires: g.expires, Session: g.session})
-	}
+	})
 	stores, shared, haveShared := f.sessions.Own()
 	f.mu.Unlock()
 	slices.SortFunc(tokens, func(a, b snapshotToken) int { return strings.Compare(a.Token, b.Token) })
@@ -133,21 +134,28 @@ func (f *Fake) Restore(data json.RawMessage) error {
 	if snap.Version != SnapshotVersion {
 		return fmt.Errorf("endor: version %d: only version %d is understood", snap.Version, SnapshotVersion)
 	}
-	issued := make(map[string]grant, len(snap.IssuedTokens))
+	seen := make(map[string]bool, len(snap.IssuedTokens))
 	for i, t := range snap.IssuedTokens {
 		at := fmt.Sprintf("endor: issued_tokens[%d]", i)
 		if t.Token == "" || t.Principal == "" || t.Expires.IsZero() {
 			return fmt.Errorf("%s: token, principal and expires are required", at)
 		}
-		if _, dup := issued[t.Token]; dup {
+		if seen[t.Token] {
 			return fmt.Errorf("%s: the token is listed twice", at)
 		}
+		seen[t.Token] = true
 		if t.Namespace != "" {
 			if err := checkNamespace(t.Namespace); err != nil {
 				return fmt.Errorf("%s: %s", at, err.Message)
 			}
 		}
-		issued[t.Token] = grant{principal: t.Principal, namespace: t.Namespace, expires: t.Expires, session: t.Session}
+	}
+	// Held oldest first, as issued; those expired by now are dropped.
+	byExpiry := slices.Clone(snap.IssuedTokens)
+	slices.SortStableFunc(byExpiry, func(a, b snapshotToken) int { return a.Expires.Compare(b.Expires) })
+	issued, now := newIssuedTokens(f.cfg.MaxIssuedTokens), f.now()
+	for _, t := range byExpiry {
+		issued.add(t.Token, grant{principal: t.Principal, namespace: t.Namespace, expires: t.Expires, session: t.Session}, now)
 	}
 	stores := make(map[string]*Store, len(snap.Sessions))
 	for i, sess := range snap.Sessions {
