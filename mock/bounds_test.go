@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -352,5 +353,112 @@ func TestIssuedTokensAreBounded(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "--endor-max-issued-tokens"); n != 1 {
 		t.Errorf("the bound was logged %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// Past --max-faults, a new fault is refused with 409, naming the flag and
+// what to do; nothing is added. Removing one makes room.
+func TestFaultsAreBounded(t *testing.T) {
+	l := newLive(t, mock.Config{MaxFaults: 2})
+	first := l.inject(`{"kind":"delay","delay_ms":1}`)
+	l.inject(`{"kind":"delay","delay_ms":2}`)
+	status, raw := l.call(http.MethodPost, "/__admin/faults", `{"kind":"error","status":503}`)
+	want := `{"message":"fault: 2 faults are held, the most --max-faults allows: remove one (DELETE /__admin/faults/{id}) or all (DELETE /__admin/faults), or raise the limit"}`
+	if status != http.StatusConflict || strings.TrimSpace(raw) != want {
+		t.Errorf("a fault past the bound: %d %s\nwant 409 %s", status, raw, want)
+	}
+	var got struct{ Faults []mock.Fault }
+	l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &got)
+	if len(got.Faults) != 2 || got.Faults[0].DelayMS != 1 || got.Faults[1].DelayMS != 2 {
+		t.Errorf("faults after the refusal: %+v", got.Faults)
+	}
+	l.admin(http.MethodDelete, "/__admin/faults/"+first, "", http.StatusNoContent, nil)
+	l.inject(`{"kind":"error","status":503}`)
+}
+
+// openStream opens the journal stream and reads its first backlog.
+func openStream(t *testing.T, l *live) (*http.Response, *bufio.Reader, []map[string]any) {
+	t.Helper()
+	resp, err := http.Get(l.url + "/__admin/requests/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		t.Fatalf("stream: %d", resp.StatusCode)
+	}
+	r := bufio.NewReader(resp.Body)
+	ev, err := readEvent(r)
+	if err != nil || ev.name != "backlog" {
+		t.Fatalf("first event %q, %v", ev.name, err)
+	}
+	var backlog struct{ Entries []map[string]any }
+	if err := json.Unmarshal([]byte(ev.data), &backlog); err != nil {
+		t.Fatal(err)
+	}
+	return resp, r, backlog.Entries
+}
+
+// Past --max-stream-clients, one more journal stream gets 503 naming the
+// flag; a stream that ends makes room.
+func TestStreamClientsAreBounded(t *testing.T) {
+	l := newLive(t, mock.Config{MaxStreamClients: 2})
+	a, _, _ := openStream(t, l)
+	b, _, _ := openStream(t, l)
+	defer b.Body.Close()
+	status, raw := l.call(http.MethodGet, "/__admin/requests/stream", "")
+	want := `{"message":"the journal stream has 2 clients, the most --max-stream-clients allows: close one (a console tab), read the journal with GET /__admin/requests, or raise the limit"}`
+	if status != http.StatusServiceUnavailable || strings.TrimSpace(raw) != want {
+		t.Errorf("a third stream: %d %s\nwant 503 %s", status, raw, want)
+	}
+	a.Body.Close()
+	// The server sees the client go at its next write or read.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(l.url + "/__admin/requests/stream")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no room for a stream 5s after one was closed")
+		}
+	}
+}
+
+// --stream-max-bytes bounds what the stream sends one client at once: its
+// backlog leaves out older entries past it, and an entry larger than it
+// comes without its bodies, with a note saying where they are.
+func TestStreamSendsAtMostStreamMaxBytes(t *testing.T) {
+	const max = 64 << 10
+	l := newLive(t, mock.Config{StreamMaxBytes: max})
+	post := func(size int) {
+		t.Helper()
+		// Not JSON: the vendor refuses it cheaply, and the journal keeps it.
+		if status, raw := l.call(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", strings.Repeat("x", size), "Authorization", "Bearer t"); status != http.StatusBadRequest {
+			t.Fatalf("post: %d %.200s", status, raw)
+		}
+	}
+	for range 10 {
+		post(20 << 10)
+	}
+	resp, r, backlog := openStream(t, l)
+	defer resp.Body.Close()
+	if len(backlog) == 0 || len(backlog) > 3 {
+		t.Errorf("the backlog holds %d entries of 20 KB, want 1 to 3 (64 KiB)", len(backlog))
+	}
+	post(100 << 10)
+	ev, err := readEvent(r)
+	if err != nil || ev.name != "entry" {
+		t.Fatalf("event %q, %v", ev.name, err)
+	}
+	if len(ev.data) > max || !strings.Contains(ev.data, "body left out of the stream (--stream-max-bytes)") {
+		t.Errorf("an entry of 100 KB came as %d bytes: %.300s", len(ev.data), ev.data)
+	}
+	// The journal has the body the stream left out.
+	if got := l.requests("?limit=1"); len(got) != 1 || len(got[0].Request.BodyText) != 100<<10 {
+		t.Errorf("the journal does not hold the 100 KB body: %+v", got)
 	}
 }

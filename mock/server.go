@@ -36,6 +36,11 @@ const (
 	DefaultJournalSize     = 1000
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultMaxSessions     = 1000
+	// DefaultMaxStreamClients and DefaultStreamMaxBytes bound the journal
+	// stream (GET /__admin/requests/stream): the console of a few tabs.
+	DefaultMaxStreamClients = 16
+	DefaultStreamMaxBytes   = 4 << 20
+	DefaultMaxFaults        = 1000
 )
 
 // Config configures a Server. The zero value serves the embedded specs on
@@ -64,6 +69,18 @@ type Config struct {
 	// least recently used session with no request in flight is evicted
 	// (dropped, and logged). Default DefaultMaxSessions.
 	MaxSessions int
+	// MaxStreamClients bounds the clients of the journal stream at once;
+	// one more gets 503. Default DefaultMaxStreamClients.
+	MaxStreamClients int
+	// StreamMaxBytes bounds what the journal stream sends one client at
+	// once and holds for it: its backlog (older entries left out), each
+	// entry (bodies left out past it), and the entries waiting for a slow
+	// client (past it, the client is sent the backlog again). Default
+	// DefaultStreamMaxBytes.
+	StreamMaxBytes int64
+	// MaxFaults bounds the faults held at once; one more is refused with
+	// 409. Default DefaultMaxFaults.
+	MaxFaults int
 	// JournalMaxBytes bounds the bodies and headers the journal keeps, all
 	// requests together; the oldest go first. Each body is cut at a
 	// sixteenth of it (1 MiB at most). Default DefaultJournalMaxBytes.
@@ -117,6 +134,7 @@ type Server struct {
 	journal  *journal
 	faults   faults
 	sessions *session.Tracker
+	streams  atomic.Int64 // journal streams running
 	routes   []Route
 	ready    atomic.Bool
 
@@ -153,6 +171,15 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.MaxStreamClients <= 0 {
+		cfg.MaxStreamClients = DefaultMaxStreamClients
+	}
+	if cfg.StreamMaxBytes <= 0 {
+		cfg.StreamMaxBytes = DefaultStreamMaxBytes
+	}
+	if cfg.MaxFaults <= 0 {
+		cfg.MaxFaults = DefaultMaxFaults
 	}
 	if cfg.JournalMaxBytes <= 0 {
 		cfg.JournalMaxBytes = DefaultJournalMaxBytes
@@ -202,6 +229,7 @@ func New(cfg Config) (*Server, error) {
 
 	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalMaxBytes), fixtureFiles: files, vendors: vendors}
 	s.sessions = session.NewTracker(cfg.MaxSessions, s.evictSession)
+	s.faults.max = cfg.MaxFaults
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

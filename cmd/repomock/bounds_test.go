@@ -176,3 +176,74 @@ func TestHugeAPIKeysAreRefusedAndKeepNothing(t *testing.T) {
 		t.Errorf("the server holds %d tokens, want only the warm-up's: %+v", len(saved.Endor.IssuedTokens), saved.Endor.IssuedTokens)
 	}
 }
+
+// Issue 21, finding 4: each client of the journal stream was sent a
+// backlog of up to 8 MiB, with no cap on clients: 300 clients that never
+// read took the server to 4 GB. With the journal full of large bodies,
+// 300 such clients must keep the server under 300 MB (its resident set at
+// the peak, read from /proc), and a client past --max-stream-clients gets
+// a 503 saying so. A client that never reads holds its stream until the
+// stream's write timeout (10 s) ends it.
+func TestManyIdleStreamClientsKeepTheServerSmall(t *testing.T) {
+	const (
+		clients = 300
+		limit   = 300 * mib
+	)
+	p := startProcess(t)
+	c, err := p.dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	// 64 entries with a 1 MiB body each (the journal's cut at its default
+	// 64 MiB): the stream's backlog is as large as it may be. Not JSON, so
+	// the vendor refuses it cheaply and the journal keeps it as text.
+	body := []byte(strings.Repeat("x", mib))
+	for range 64 {
+		if status, answer, err := c.do("POST", "/v1/namespaces/acme.prod/repository-versions", []string{"Authorization: Bearer t"}, body); err != nil || status != 400 {
+			t.Fatalf("filling the journal: %d %.200s %v", status, answer, err)
+		}
+	}
+	before, _ := p.memory()
+	var idle []*conn
+	defer func() {
+		for _, ic := range idle {
+			ic.close()
+		}
+	}()
+	for i := range clients {
+		ic, err := p.dial()
+		if err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+		idle = append(idle, ic)
+		// The request, and never a read.
+		fmt.Fprintf(ic.w, "GET /__admin/requests/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+		if err := ic.w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if rss, _ := p.memory(); rss > limit {
+			t.Fatalf("%d idle stream clients took the server to %d MiB", i+1, rss/mib)
+		}
+	}
+	// Give the server the time to answer them all (each stream encodes
+	// its backlog), watching its memory.
+	for range 50 {
+		time.Sleep(100 * time.Millisecond)
+		if rss, _ := p.memory(); rss > limit {
+			t.Fatalf("%d idle stream clients took the server to %d MiB", clients, rss/mib)
+		}
+	}
+	status, answer := p.get("/__admin/requests/stream")
+	rss, peak := p.memory()
+	t.Logf("RSS %.1f MiB with the journal full, %.1f MiB with %d idle stream clients, peak %.1f MiB", float64(before)/mib, float64(rss)/mib, clients, float64(peak)/mib)
+	if peak > limit {
+		t.Errorf("peak RSS %.1f MiB, want under %d MiB", float64(peak)/mib, limit/mib)
+	}
+	if status != 503 || !strings.Contains(string(answer), "--max-stream-clients") {
+		t.Errorf("one more stream client: %d %s, want 503 naming --max-stream-clients", status, answer)
+	}
+	if status, _ := p.get("/__admin/health"); status != 200 {
+		t.Errorf("health with %d idle stream clients: %d", clients, status)
+	}
+}
