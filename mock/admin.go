@@ -26,6 +26,9 @@ func (s *Server) registerAdmin() {
 	g.POST("/reset", func(c echo.Context) error {
 		if !c.QueryParams().Has("session") {
 			s.Reset()
+			if err := s.syncChanges(); err != nil {
+				return &plainError{Status: http.StatusInternalServerError, Message: "reset, but the change log cannot be written: " + err.Error()}
+			}
 			return c.JSON(http.StatusOK, map[string]string{"status": "reset"})
 		}
 		name := c.QueryParam("session")
@@ -61,6 +64,9 @@ func (s *Server) resetSession(name string) error {
 	}
 	if err := s.ResetSession(name); err != nil {
 		return &plainError{Status: http.StatusNotImplemented, Message: err.Error()}
+	}
+	if err := s.syncChanges(); err != nil {
+		return &plainError{Status: http.StatusInternalServerError, Message: "reset, but the change log cannot be written: " + err.Error()}
 	}
 	return nil
 }

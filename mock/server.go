@@ -123,6 +123,10 @@ type Config struct {
 	StateFile string
 	// StateInterval is how often Serve saves the state. Default DefaultStateInterval.
 	StateInterval time.Duration
+	// StateDurability says when a write reaches StateFile: DurabilityInterval
+	// (the default: at the next save) or DurabilityFsync (before it is
+	// answered, through a change log beside the file).
+	StateDurability string
 }
 
 // Server is a repomock server. Build it with New.
@@ -143,6 +147,8 @@ type Server struct {
 	saveMu   sync.Mutex // one save at a time, so the newest state is the last written
 	saved    bool
 	savedSum [sha256.Size]byte // of the state last written
+	changes  *changeLog        // DurabilityFsync's, once the state is loaded
+	foldedAt uint64            // the changes the state file last written holds
 }
 
 // Route is one vendor operation the server serves.
@@ -196,6 +202,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.StateInterval <= 0 {
 		cfg.StateInterval = DefaultStateInterval
 	}
+	if cfg.StateDurability == "" {
+		cfg.StateDurability = DurabilityInterval
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -215,6 +224,12 @@ func New(cfg Config) (*Server, error) {
 	var specFS fs.FS = specs.FS()
 	if cfg.SpecsDir != "" {
 		specFS = os.DirFS(cfg.SpecsDir)
+	}
+	switch {
+	case cfg.StateDurability != DurabilityInterval && cfg.StateDurability != DurabilityFsync:
+		return nil, fmt.Errorf("state durability %q is not %s or %s", cfg.StateDurability, DurabilityInterval, DurabilityFsync)
+	case cfg.StateDurability == DurabilityFsync && cfg.StateFile == "":
+		return nil, fmt.Errorf("state durability %s keeps each write in the state file: it needs one (--state-file)", DurabilityFsync)
 	}
 	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
 		return nil, fmt.Errorf("refusing to serve /__admin (reset, the request journal) on %s, which is not a loopback address, without an admin token: set --admin-token, or --admin-open where the network is private (a container)", cfg.Addr)
@@ -261,7 +276,7 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
 		}
-		if err := val.Register(e, v.Handlers(), onRoute(v)); err != nil {
+		if err := val.Register(e, s.durably(v.Handlers()), onRoute(v)); err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
 		}
 		for _, op := range val.Operations() {

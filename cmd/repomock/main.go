@@ -94,6 +94,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	mock.RegisterFlags(fs, &o.cfg) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
+	fs.StringVar(&o.cfg.StateDurability, "state-durability", mock.DurabilityInterval, "when a write reaches --state-file: `interval` (at the next save; kill -9 loses the writes since) or fsync (each change is appended to <state-file>.log and fsynced before it is answered, so an answered write survives kill -9; the log is folded into the file every --state-interval)")
 	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request but GET /__admin/health")
 	fs.Var(&adminOpen, "admin-open", "serve /__admin without a token on a non-loopback address (only where the network is private, as in a container)")
 	fs.Var(&level, "log-level", "log `level`: debug, info, warn or error")
@@ -171,6 +172,9 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	}
 	if o.cfg.StateInterval, err = time.ParseDuration(string(stateInterval)); err != nil || o.cfg.StateInterval <= 0 {
 		return nil, fmt.Errorf("%s: %q is not a duration of more than 0, such as 30s or 5m", origin("state-interval"), stateInterval)
+	}
+	if o.cfg.StateDurability != mock.DurabilityInterval && o.cfg.StateDurability != mock.DurabilityFsync {
+		return nil, fmt.Errorf("%s: %q is not %s or %s", origin("state-durability"), o.cfg.StateDurability, mock.DurabilityInterval, mock.DurabilityFsync)
 	}
 	if o.logLevel, err = parseLevel(string(level)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)

@@ -61,6 +61,7 @@ type Fake struct {
 	sessions *session.States[*Store]
 	// fixturesDigest names cfg.Fixtures in a snapshot (session.Digest).
 	fixturesDigest string
+	changes        session.Changes // the change log's, with --state-durability fsync
 }
 
 // New returns a Fake with cfg's fixtures ready to load.
@@ -85,9 +86,10 @@ func New(cfg Config) *Fake {
 		s := NewStore()
 		if f.cfg.Fixtures != nil {
 			f.cfg.Fixtures.apply(f, s)
+			f.changes.Add(f.fixturesChange(s))
 		}
 		return s
-	}, (*Store).clone)
+	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })
 	f.Reset()
 	return f
 }

@@ -91,18 +91,23 @@ func (s *Store) snapshot() snapshotSession {
 	defer s.mu.RUnlock()
 	out := snapshotSession{LastRepositoryID: s.lastID, Repositories: make([]snapshotRepository, 0, len(s.order))}
 	for _, r := range s.order {
-		out.Repositories = append(out.Repositories, snapshotRepository{
-			RepositoryUUID:  r.UUID,
-			RepositoryID:    r.ID,
-			Name:            r.Name,
-			ProjectUUID:     r.ProjectUUID,
-			VisibilityLevel: r.VisibilityLevel,
-			Description:     r.Description,
-			CreatedAt:       r.CreatedAt.UTC(),
-			UpdatedAt:       r.UpdatedAt.UTC(),
-		})
+		out.Repositories = append(out.Repositories, *snapshotOf(r))
 	}
 	return out
+}
+
+// snapshotOf is a repository as the snapshot and the change log write it.
+func snapshotOf(r *Repository) *snapshotRepository {
+	return &snapshotRepository{
+		RepositoryUUID:  r.UUID,
+		RepositoryID:    r.ID,
+		Name:            r.Name,
+		ProjectUUID:     r.ProjectUUID,
+		VisibilityLevel: r.VisibilityLevel,
+		Description:     r.Description,
+		CreatedAt:       r.CreatedAt.UTC(),
+		UpdatedAt:       r.UpdatedAt.UTC(),
+	}
 }
 
 // Restore replaces every session with those of a Snapshot. Restored
@@ -128,7 +133,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		if err != nil {
 			return fmt.Errorf("codearts: sessions[%d] (%q): %w", i, sess.Name, err)
 		}
-		stores[sess.Name] = s
+		stores[sess.Name] = f.logTo(s, sess.Name)
 	}
 	var shared *Store
 	if fx := snap.Fixtures; fx != nil && f.cfg.Fixtures != nil && fx.Digest == f.fixturesDigest {

@@ -61,6 +61,9 @@ type Store struct {
 	byName map[nameKey]*Repository
 	order  []*Repository // creation order, the order of a list
 	lastID int32
+	// log, when set, is given each change under mu (a session's own store
+	// logs; the fixtures' never changes).
+	log func(change)
 }
 
 // nameKey is what makes two repositories the same. Assumption: names are
@@ -106,6 +109,9 @@ func (s *Store) create(r Repository, newID func() string) (Repository, *Error) {
 	s.byUUID[r.UUID] = stored
 	s.byName[keyOf(r.ProjectUUID, r.Name)] = stored
 	s.order = append(s.order, stored)
+	if s.log != nil {
+		s.log(change{Op: "put", Repository: snapshotOf(stored), LastRepositoryID: s.lastID})
+	}
 	return r, nil
 }
 
@@ -152,5 +158,8 @@ func (s *Store) delete(uuid string) bool {
 	delete(s.byUUID, uuid)
 	delete(s.byName, keyOf(r.ProjectUUID, r.Name))
 	s.order = slices.DeleteFunc(s.order, func(o *Repository) bool { return o == r })
+	if s.log != nil {
+		s.log(change{Op: "delete", UUID: uuid})
+	}
 	return true
 }

@@ -126,6 +126,7 @@ type Fake struct {
 	sessions *session.States[*Store]
 	// fixturesDigest names cfg.Fixtures in a snapshot (session.Digest).
 	fixturesDigest string
+	changes        session.Changes // the change log's, with --state-durability fsync
 	gateway        echo.MiddlewareFunc
 	drawMu         sync.Mutex // see draws
 }
@@ -167,9 +168,10 @@ func New(cfg Config) *Fake {
 		s := NewStore()
 		if f.cfg.Fixtures != nil {
 			f.cfg.Fixtures.apply(f, s)
+			f.changes.Add(change{Op: "fixtures", Fixtures: &snapshotFixtures{Digest: f.fixturesDigest, RepositoryVersions: s.records()}})
 		}
 		return s
-	}, (*Store).clone)
+	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })
 	f.Reset()
 	return f
 }
@@ -323,7 +325,9 @@ func (f *Fake) issueToken(k APIKey, session string) apiKeyResponse {
 	exp := now.Add(f.cfg.TokenTTL)
 	user := strings.TrimPrefix(k.Key, "endr+")
 	f.mu.Lock()
-	dropped := f.issued.add(tok, grant{principal: user + "@repomock@api-key", namespace: k.Namespace, expires: exp, session: session}, now)
+	g := grant{principal: user + "@repomock@api-key", namespace: k.Namespace, expires: exp, session: session}
+	dropped := f.issued.add(tok, g, now)
+	f.changes.Add(change{Op: "token", Token: &snapshotToken{Token: tok, Principal: g.principal, Namespace: g.namespace, Expires: g.expires, Session: g.session}})
 	first := dropped > 0 && !f.warned
 	f.warned = f.warned || first
 	f.mu.Unlock()

@@ -166,7 +166,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		if err != nil {
 			return fmt.Errorf("endor: sessions[%d] (%q): %w", i, sess.Name, err)
 		}
-		stores[sess.Name] = s
+		stores[sess.Name] = f.logTo(s, sess.Name)
 	}
 	var shared *Store
 	if fx := snap.Fixtures; fx != nil && f.cfg.Fixtures != nil && fx.Digest == f.fixturesDigest {

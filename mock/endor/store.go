@@ -20,6 +20,9 @@ type Store struct {
 	namespaces map[string]*namespace
 	uuids      map[string]struct{} // every uuid in use, so none is handed out twice
 	scratch    []byte              // where newRecord writes, under mu
+	// log, when set, is given each change under mu (a session's own store
+	// logs; the fixtures' never changes).
+	log func(change)
 }
 
 type namespace struct {
@@ -175,6 +178,7 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 			return nil, err
 		}
 		sl.rec = rec
+		s.logPut(rec)
 		return rec, nil
 	}
 	id := newID()
@@ -189,7 +193,15 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 	sl := &slot{rec: rec}
 	n.byKey[key], n.byUUID[id] = sl, sl
 	n.order = append(n.order, sl)
+	s.logPut(rec)
 	return rec, nil
+}
+
+// logPut logs that rec was stored. The lock is held.
+func (s *Store) logPut(rec *record) {
+	if s.log != nil {
+		s.log(change{Op: "put", Object: rec.json})
+	}
 }
 
 // update replaces the object uuid of ns with what build makes of it. A
@@ -225,6 +237,7 @@ func (s *Store) update(ns, uuid string, build func(old *record) (RepositoryVersi
 		n.byKey[rec.key] = sl
 	}
 	sl.rec = rec
+	s.logPut(rec)
 	return rec, nil
 }
 
@@ -257,6 +270,9 @@ func (s *Store) delete(ns, uuid string) bool {
 	delete(n.byKey, sl.rec.key)
 	delete(s.uuids, uuid)
 	n.order = slices.DeleteFunc(n.order, func(x *slot) bool { return x == sl })
+	if s.log != nil {
+		s.log(change{Op: "delete", Namespace: ns, UUID: uuid})
+	}
 	return true
 }
 

@@ -89,9 +89,13 @@ func (t *issuedTokens) get(token string) (grant, bool) {
 	return el.Value.(*heldToken).grant, true
 }
 
-// add holds a token issued at now, after dropping those expired at now,
-// and returns how many it dropped beyond them to stay within max.
+// add holds a token issued at now (again, when it is held: a replayed
+// change), after dropping those expired at now, and returns how many it
+// dropped beyond them to stay within max.
 func (t *issuedTokens) add(token string, g grant, now time.Time) (dropped int) {
+	if el, ok := t.byToken[token]; ok {
+		t.remove(el)
+	}
 	for el := t.order.Front(); el != nil && !now.Before(el.Value.(*heldToken).expires); el = t.order.Front() {
 		t.remove(el)
 	}

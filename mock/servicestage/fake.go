@@ -61,6 +61,7 @@ type Fake struct {
 	auths map[string]bool
 
 	sessions *session.States[*Store]
+	changes  session.Changes // the change log's, with --state-durability fsync
 }
 
 // New returns a Fake with cfg's authorizations and fixtures.
@@ -87,7 +88,7 @@ func New(cfg Config) *Fake {
 			f.cfg.Fixtures.apply(s)
 		}
 		return s
-	}, (*Store).clone)
+	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })
 	f.Reset()
 	return f
 }

@@ -139,7 +139,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 			return fmt.Errorf("servicestage: sessions[%d] (%q): %w", i, sess.Name, err)
 		}
 		s.strict = strict
-		stores[sess.Name] = s
+		stores[sess.Name] = f.logTo(s, sess.Name)
 	}
 	f.sessions.Replace(stores, nil, false)
 	return nil

@@ -25,19 +25,33 @@ import (
 // change it. Only a state from Write is the session's own.
 type States[S any] struct {
 	mu    sync.Mutex
-	fresh func() S  // the fixtures' state
-	clone func(S) S // a copy that shares nothing another write could change
+	fresh func() S          // the fixtures' state
+	clone func(S, string) S // a session's copy, sharing nothing a write changes
 
 	shared     S    // the fixtures' state, made on first use after a Reset
 	haveShared bool // shared has been made
 	known      map[string]S
 	own        map[string]bool // the sessions in known with a state of their own
+
+	// logged, when set, is told of each Reset ("reset", "") and Drop
+	// ("drop", name) while mu is held: a session's first write after it
+	// takes mu, so the change log holds it after the reset or drop.
+	logged func(op, name string)
+}
+
+// LogResetsAndDrops has logged told of every Reset and Drop, in order with
+// the writes of the sessions made afresh after them.
+func (s *States[S]) LogResetsAndDrops(logged func(op, name string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.logged = logged
 }
 
 // New returns an empty set of states. fresh builds the state every session
-// starts from (the fixtures); clone copies a state for a session's first
-// write. The copy may share with the original only what no write changes.
-func New[S any](fresh func() S, clone func(S) S) *States[S] {
+// starts from (the fixtures); clone copies a state for the first write of
+// the named session. The copy may share with the original only what no
+// write changes.
+func New[S any](fresh func() S, clone func(from S, session string) S) *States[S] {
 	return &States[S]{fresh: fresh, clone: clone, known: map[string]S{}, own: map[string]bool{}}
 }
 
@@ -70,7 +84,7 @@ func (s *States[S]) Write(name string) S {
 	if s.own[name] {
 		return s.known[name]
 	}
-	st := s.clone(s.sharedLocked())
+	st := s.clone(s.sharedLocked(), name)
 	s.known[name], s.own[name] = st, true
 	return st
 }
@@ -91,6 +105,9 @@ func (s *States[S]) Reset() {
 	var zero S
 	s.shared, s.haveShared = zero, false
 	s.known, s.own = map[string]S{}, map[string]bool{}
+	if s.logged != nil {
+		s.logged("reset", "")
+	}
 }
 
 // Drop forgets one session's state; it starts from the shared state again
@@ -100,6 +117,9 @@ func (s *States[S]) Drop(name string) {
 	defer s.mu.Unlock()
 	delete(s.known, name)
 	delete(s.own, name)
+	if s.logged != nil {
+		s.logged("drop", name)
+	}
 }
 
 // All returns the states of the sessions in use, by name, without making
@@ -141,6 +161,19 @@ func (s *States[S]) Replace(own map[string]S, shared S, haveShared bool) {
 	}
 	s.shared, s.haveShared = shared, haveShared
 	s.known, s.own = known, owned
+}
+
+// SetShared puts shared in place of the fixtures' state, for the
+// sessions that have not written: a saved one, replayed.
+func (s *States[S]) SetShared(shared S) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name := range s.known {
+		if !s.own[name] {
+			s.known[name] = shared
+		}
+	}
+	s.shared, s.haveShared = shared, true
 }
 
 // Digest names fixtures by their content, so that state saved from one set

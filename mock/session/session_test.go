@@ -15,7 +15,7 @@ type list struct{ items []string }
 func newStates(made *int) *session.States[*list] {
 	return session.New(
 		func() *list { *made++; return &list{items: []string{"fixture"}} },
-		func(l *list) *list { return &list{items: slices.Clone(l.items)} })
+		func(l *list, _ string) *list { return &list{items: slices.Clone(l.items)} })
 }
 
 func TestStatesArePerSessionAndReset(t *testing.T) {
