@@ -122,21 +122,20 @@ func TestHugeAPIKeysAreRefusedAndKeepNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.close()
-	exchange := func(key string) (int, []byte) {
+	exchange := func(body []byte) (int, []byte) {
 		t.Helper()
-		body, _ := json.Marshal(map[string]string{"key": key, "secret": "endr+s"})
 		status, answer, err := c.do("POST", "/v1/auth/api-key", []string{"Content-Type: application/json"}, body)
 		if err != nil {
 			t.Fatalf("exchange: %v", err)
 		}
 		return status, answer
 	}
-	if status, answer := exchange("endr+warm-up"); status != 200 {
+	if status, answer := exchange([]byte(`{"key":"endr+warm-up","secret":"endr+s"}`)); status != 200 {
 		t.Fatalf("an ordinary exchange: %d %s", status, answer)
 	}
 	// That token is the one the state file may hold.
 	before, _ := p.memory()
-	huge := "endr+" + strings.Repeat("x", keySize-5)
+	huge := []byte(`{"key":"endr+` + strings.Repeat("x", keySize-5) + `","secret":"endr+s"}`)
 	// vendors.md §1: a bad argument is 400, code 3, with the HTTPErrorInfo detail.
 	want := fmt.Sprintf(`{"code":3,"message":"key: must be at most 256 characters, not %d","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":400}]}`, keySize)
 	var half int64
