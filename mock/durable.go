@@ -61,6 +61,11 @@ type durableVendor interface {
 	LogChanges(log func(change json.RawMessage))
 	// Apply makes a logged change again.
 	Apply(change json.RawMessage) error
+	// MakeFixtures makes the state every session starts from now, rather
+	// than on first use: made by a read, its generated values (uuids,
+	// times) would be logged but not synced, and a crash could give the
+	// same fixtures other values after the restart.
+	MakeFixtures()
 }
 
 // logLine is one line of the change log.
@@ -316,6 +321,20 @@ func (s *Server) startChangeLog() error {
 	}
 	s.changes = l
 	return nil
+}
+
+// makeFixtures has every vendor make its fixtures' state now
+// (DurabilityFsync): at start, before the state file is written, and after
+// a reset, before it is answered.
+func (s *Server) makeFixtures() {
+	if s.cfg.StateDurability != DurabilityFsync {
+		return
+	}
+	for _, v := range s.vendors {
+		if dv, ok := v.(durableVendor); ok {
+			dv.MakeFixtures()
+		}
+	}
 }
 
 // syncChanges makes every change made so far durable (DurabilityFsync).

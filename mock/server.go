@@ -364,6 +364,7 @@ func (s *Server) Reset() {
 	for _, v := range s.vendors {
 		v.Reset()
 	}
+	s.makeFixtures()
 	s.sessions.Reset()
 	s.journal.reset()
 	s.faults.reset()

@@ -71,6 +71,7 @@ func (s *Server) loadState() error {
 	if !replayed && s.cfg.StateDurability != DurabilityFsync {
 		return nil
 	}
+	s.makeFixtures()
 	if err := s.SaveState(); err != nil {
 		return err
 	}

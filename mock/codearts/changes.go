@@ -47,6 +47,11 @@ func (f *Fake) fixturesChange(s *Store) change {
 	return change{Op: "fixtures", Fixtures: &snapshotFixtures{Digest: f.fixturesDigest, LastRepositoryID: snap.LastRepositoryID, Repositories: snap.Repositories}}
 }
 
+// MakeFixtures makes the fixtures' state now, if a Reset left it to be
+// made on first use (mock.durableVendor), so that its generated values are
+// logged, or saved, before anyone reads them.
+func (f *Fake) MakeFixtures() { f.sessions.Shared() }
+
 // Apply makes a logged change again (mock.durableVendor).
 func (f *Fake) Apply(data json.RawMessage) error {
 	var c change

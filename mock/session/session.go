@@ -89,6 +89,14 @@ func (s *States[S]) Write(name string) S {
 	return st
 }
 
+// Shared returns the state every session starts from, making it now if it
+// has not been made since the last Reset.
+func (s *States[S]) Shared() S {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sharedLocked()
+}
+
 // Lookup returns the state of a session in use, without making it in use.
 func (s *States[S]) Lookup(name string) (S, bool) {
 	s.mu.Lock()
