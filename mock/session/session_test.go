@@ -183,3 +183,33 @@ func TestDropForgetsOneSession(t *testing.T) {
 		t.Errorf("a after Drop = %v, want the fixture only", got.items)
 	}
 }
+
+// A Reset and a Drop are logged while the states are locked: the first
+// write of a session made afresh after them comes after them in the log.
+func TestResetsAndDropsAreLoggedInOrder(t *testing.T) {
+	made := 0
+	var log []string
+	s := newStates(&made)
+	s.LogResetsAndDrops(func(op, name string) { log = append(log, op+" "+name) })
+	s.Write("a")
+	s.Drop("a")
+	s.Reset()
+	if want := []string{"drop a", "reset "}; !slices.Equal(log, want) {
+		t.Errorf("logged %q, want %q", log, want)
+	}
+}
+
+func TestSharedAndSetShared(t *testing.T) {
+	made := 0
+	s := newStates(&made)
+	if s.Shared() != s.Shared() || made != 1 {
+		t.Fatalf("Shared made the fixtures %d times, want once", made)
+	}
+	reader := s.Read("reader")
+	own := s.Write("writer")
+	saved := &list{items: []string{"saved"}}
+	s.SetShared(saved)
+	if s.Read("reader") != saved || s.Read("new") != saved || s.Read("writer") != own || reader == saved {
+		t.Error("SetShared must replace the shared state of the sessions that have not written, and only theirs")
+	}
+}
