@@ -202,7 +202,8 @@ func TestResetsAndDropsAreLoggedInOrder(t *testing.T) {
 func TestSharedAndSetShared(t *testing.T) {
 	made := 0
 	s := newStates(&made)
-	if s.Shared() != s.Shared() || made != 1 {
+	first := s.Shared()
+	if s.Shared() != first || made != 1 {
 		t.Fatalf("Shared made the fixtures %d times, want once", made)
 	}
 	reader := s.Read("reader")
