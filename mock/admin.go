@@ -32,6 +32,9 @@ func (s *Server) registerAdmin() {
 	g.POST("/reset", func(c echo.Context) error {
 		if !c.QueryParams().Has("session") {
 			s.Reset()
+			if err := s.syncChanges(); err != nil {
+				return &plainError{Status: http.StatusInternalServerError, Message: "reset, but the change log cannot be written: " + err.Error()}
+			}
 			return c.JSON(http.StatusOK, map[string]string{"status": "reset"})
 		}
 		name := c.QueryParam("session")
@@ -41,7 +44,7 @@ func (s *Server) registerAdmin() {
 		return c.JSON(http.StatusOK, map[string]string{"status": "reset", "session": name})
 	})
 	g.GET("/sessions", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]any{"sessions": s.Sessions()})
+		return c.JSON(http.StatusOK, s.sessionsReport())
 	})
 	g.DELETE("/sessions/:name", func(c echo.Context) error {
 		if err := s.resetSession(c.Param("name")); err != nil {
@@ -67,6 +70,9 @@ func (s *Server) resetSession(name string) error {
 	}
 	if err := s.ResetSession(name); err != nil {
 		return &plainError{Status: http.StatusNotImplemented, Message: err.Error()}
+	}
+	if err := s.syncChanges(); err != nil {
+		return &plainError{Status: http.StatusInternalServerError, Message: "reset, but the change log cannot be written: " + err.Error()}
 	}
 	return nil
 }

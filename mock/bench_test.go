@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -126,5 +127,46 @@ func BenchmarkHostileBody(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkStateDurability measures what --state-durability fsync costs an
+// Endor create, in-process, with the state file in a temporary directory
+// (the figure is the disk's fsync): each mode with one client, and with 8
+// at once, whose changes share an fsync.
+//
+//	go test ./mock -run '^$' -bench StateDurability -benchtime 2000x
+func BenchmarkStateDurability(b *testing.B) {
+	for _, mode := range []string{mock.DurabilityInterval, mock.DurabilityFsync} {
+		for _, clients := range []int{1, 8} {
+			b.Run(fmt.Sprintf("%s/clients=%d", mode, clients), func(b *testing.B) {
+				srv, err := mock.New(mock.Config{Seed: 1, StateFile: b.TempDir() + "/state.json", StateDurability: mode})
+				if err != nil {
+					b.Fatal(err)
+				}
+				h := srv.Handler()
+				var n atomic.Int64
+				create := func() {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, createCases[0].req(n.Add(1)))
+					if rec.Code != http.StatusOK {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+				}
+				if clients == 1 {
+					for b.Loop() {
+						create()
+					}
+				} else {
+					b.SetParallelism(max(1, clients/runtime.GOMAXPROCS(0)))
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							create()
+						}
+					})
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
+			})
+		}
 	}
 }

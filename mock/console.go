@@ -1,14 +1,12 @@
 package mock
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"path"
-	"slices"
 	"strconv"
 	"time"
 
@@ -39,15 +37,17 @@ var uiTypes = map[string]string{
 // written as text, never as markup; this is the second line.
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Bounds of the journal stream.
+// Bounds of the journal stream. Config.MaxStreamClients bounds the
+// clients, and Config.StreamMaxBytes what one client is sent at once and
+// what may wait for it (DefaultMaxStreamClients, DefaultStreamMaxBytes).
 const (
 	// streamBacklog is how many of the newest entries a stream starts with
-	// (and sends again on a resync).
+	// (and sends again on a resync). Older entries, and entries past
+	// StreamMaxBytes, are left out of it.
 	streamBacklog = 200
-	// streamBacklogBytes bounds that backlog: older entries are left out.
-	streamBacklogBytes = 8 << 20
 	// streamBuffer is how many entries may wait for a slow client; beyond
-	// it the client is sent the backlog again.
+	// it (or beyond StreamMaxBytes of them) the client is sent the backlog
+	// again.
 	streamBuffer = 256
 	// streamWriteTimeout is how long one write may wait for a client that
 	// does not read; then the stream ends.
@@ -194,14 +194,47 @@ func marshalStreamEntry(e Entry) ([]byte, error) {
 	return json.Marshal(streamEntry{Entry: e, Request: streamMessageOf(e.Request), Response: streamMessageOf(e.Response)})
 }
 
+// streamEntryJSON is an entry as the stream sends it, in at most maxBytes:
+// an entry larger than that (its bodies, up to the journal's cut) is sent
+// with each body replaced by a note saying where to read it.
+func streamEntryJSON(e journalEntry, maxBytes int) ([]byte, error) {
+	// The bodies are most of an entry: one over the bound as stored is
+	// over it as JSON too, and is not encoded whole to find out.
+	if e.bytes <= int64(maxBytes) {
+		b, err := marshalStreamEntry(e.Entry)
+		if err != nil || len(b) <= maxBytes {
+			return b, err
+		}
+	}
+	out := e.Entry
+	for _, m := range []*Message{&out.Request, &out.Response} {
+		if m.Body != nil || m.BodyText != "" {
+			m.Body = nil
+			m.BodyText = fmt.Sprintf("[repomock: body left out of the stream (--stream-max-bytes); GET %s/requests has it while the journal keeps entry %d]", adminPrefix, e.ID)
+		}
+	}
+	return marshalStreamEntry(out)
+}
+
 // streamRequests is GET /__admin/requests/stream: the journal as
 // server-sent events. It starts with a "backlog" event, the newest
 // entries newest first ({"entries": […]}), then sends an "entry" event
 // for each new one. When the client falls behind, or the journal drops
 // entries (a reset), it sends a new backlog, which replaces all the
 // client has. Vendor requests never wait for it.
+//
+// At most Config.MaxStreamClients streams run at once: one more gets 503.
+// What one holds is bounded by Config.StreamMaxBytes: its backlog, each
+// entry it sends (bodies left out past it), and the entries waiting for it.
 func (s *Server) streamRequests(c echo.Context) error {
-	sub := s.journal.subscribe(streamBuffer)
+	if n := s.streams.Add(1); n > int64(s.cfg.MaxStreamClients) {
+		s.streams.Add(-1)
+		return &plainError{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf(
+			"the journal stream has %d clients, the most --max-stream-clients allows: close one (a console tab), read the journal with GET %s/requests, or raise the limit", s.cfg.MaxStreamClients, adminPrefix)}
+	}
+	defer s.streams.Add(-1)
+	maxBytes := int(s.cfg.StreamMaxBytes)
+	sub := s.journal.subscribe(streamBuffer, s.cfg.StreamMaxBytes)
 	defer s.journal.unsubscribe(sub)
 	w := c.Response()
 	rc := http.NewResponseController(w)
@@ -214,41 +247,53 @@ func (s *Server) streamRequests(c echo.Context) error {
 	h.Set(echo.HeaderCacheControl, "no-store")
 	w.WriteHeader(http.StatusOK)
 
-	write := func(frame []byte) error {
+	// put writes part of a frame: a client that reads nothing holds one
+	// part (at most one entry), never a whole backlog.
+	put := func(part []byte) error {
 		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if _, err := w.Write(frame); err != nil {
-			return err
+		_, err := w.Write(part)
+		return err
+	}
+	// write sends a whole frame.
+	write := func(parts ...[]byte) error {
+		for _, p := range parts {
+			if err := put(p); err != nil {
+				return err
+			}
 		}
 		return rc.Flush()
-	}
-	send := func(event string, data []byte) error {
-		// data is JSON, on one line.
-		return write(slices.Concat([]byte("event: "+event+"\ndata: "), data, []byte("\n\n")))
 	}
 	var (
 		last        uint64 // the newest entry the client has, or knows gone
 		lastBacklog time.Time
 	)
+	// backlog sends the newest entries, up to maxBytes of them, one by one.
 	backlog := func() error {
 		entries, newest := s.journal.latest(streamBacklog)
-		var data bytes.Buffer
-		data.WriteString(`{"entries":[`)
+		if err := put([]byte(`event: backlog` + "\n" + `data: {"entries":[`)); err != nil {
+			return err
+		}
+		sent := 0
 		for i, e := range entries {
-			b, err := marshalStreamEntry(e)
+			b, err := streamEntryJSON(e, maxBytes)
 			if err != nil {
 				return err
 			}
-			if i > 0 && data.Len()+len(b) > streamBacklogBytes {
+			if i > 0 && sent+len(b) > maxBytes {
 				break
 			}
 			if i > 0 {
-				data.WriteByte(',')
+				if err := put([]byte{','}); err != nil {
+					return err
+				}
 			}
-			data.Write(b)
+			if err := put(b); err != nil {
+				return err
+			}
+			sent += len(b) + 1
 		}
-		data.WriteString(`]}`)
 		last, lastBacklog = newest, time.Now()
-		return send("backlog", data.Bytes())
+		return write([]byte("]}\n\n"))
 	}
 	if err := backlog(); err != nil {
 		return nil // the client left; nothing to answer
@@ -264,13 +309,15 @@ func (s *Server) streamRequests(c echo.Context) error {
 		case <-sub.done:
 			return nil
 		case e := <-sub.entries:
+			sub.taken(e)
 			if e.ID <= last {
 				continue // in the backlog already
 			}
 			last = e.ID
 			var b []byte
-			if b, err = marshalStreamEntry(e); err == nil {
-				err = send("entry", b)
+			if b, err = streamEntryJSON(e, maxBytes); err == nil {
+				// b is JSON, on one line.
+				err = write([]byte("event: entry\ndata: "), b, []byte("\n\n"))
 			}
 		case <-sub.resync:
 			if wait := time.Until(lastBacklog.Add(streamResyncGap)); wait > 0 {

@@ -56,12 +56,20 @@ type Fault struct {
 	Fired int `json:"fired"`
 }
 
-// faults holds the faults, in the order they were added. It is safe for
-// concurrent use.
+// faults holds the faults, in the order they were added, at most max of
+// them (Config.MaxFaults). It is safe for concurrent use.
 type faults struct {
 	mu     sync.Mutex
+	max    int
 	lastID int
 	all    []*fault
+}
+
+// errFaultsFull is add's error when max faults are held.
+type errFaultsFull struct{ max int }
+
+func (e errFaultsFull) Error() string {
+	return fmt.Sprintf("%d faults are held, the most --max-faults allows: remove one (DELETE %s/faults/{id}) or all (DELETE %s/faults), or raise the limit", e.max, adminPrefix, adminPrefix)
 }
 
 type fault struct {
@@ -110,6 +118,9 @@ func (fs *faults) add(f Fault, ops map[string][]string) (Fault, error) {
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	if len(fs.all) >= fs.max {
+		return f, errFaultsFull{fs.max}
+	}
 	fs.lastID++
 	f.ID, f.Fired = "f"+strconv.Itoa(fs.lastID), 0
 	fs.all = append(fs.all, &fault{Fault: f})
@@ -319,7 +330,11 @@ func (s *Server) registerFaults(g *echo.Group) {
 		}
 		f, err := s.faults.add(in, s.operationsByVendor())
 		if err != nil {
-			return &plainError{Status: http.StatusBadRequest, Message: "fault: " + err.Error()}
+			status := http.StatusBadRequest
+			if errors.As(err, new(errFaultsFull)) {
+				status = http.StatusConflict
+			}
+			return &plainError{Status: status, Message: "fault: " + err.Error()}
 		}
 		return c.JSON(http.StatusCreated, map[string]string{"id": f.ID})
 	})

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -120,7 +121,7 @@ func (j *journal) add(e Entry) {
 	j.entries = append(j.entries, journalEntry{e, n})
 	j.bytes += n
 	for sub := range j.subs {
-		sub.offer(e)
+		sub.offer(journalEntry{e, n})
 	}
 	for len(j.entries) > j.size || (j.bytes > j.maxBytes && len(j.entries) > 1) {
 		j.bytes -= j.entries[0].bytes
@@ -209,10 +210,16 @@ func (j *journal) reset() {
 
 // A subscriber is told of every entry added to the journal, for the
 // console's live view. The request path never waits for it: its buffer is
-// bounded, and an entry that does not fit is dropped and the subscriber
-// told to read the journal again (resync).
+// bounded in entries and in bytes (an entry it holds keeps its bodies
+// alive, even once the journal has let them go), and an entry that does
+// not fit is dropped and the subscriber told to read the journal again
+// (resync).
 type subscriber struct {
-	entries chan Entry
+	entries chan journalEntry
+	// pending counts the bytes of the entries in the buffer, at most
+	// maxPending; the reader takes off what it takes out (taken).
+	pending    atomic.Int64
+	maxPending int64
 	// resync holds a signal when the subscriber missed entries (its buffer
 	// was full) or the journal dropped some (a reset): what it has shown is
 	// no longer the journal.
@@ -222,13 +229,23 @@ type subscriber struct {
 }
 
 // offer passes e on without waiting. The journal's lock is held.
-func (sub *subscriber) offer(e Entry) {
+func (sub *subscriber) offer(e journalEntry) {
+	// One entry always fits an empty buffer, so that a large one is sent
+	// (without its bodies, when past the bound) rather than a backlog.
+	if p := sub.pending.Load(); p > 0 && p+e.bytes > sub.maxPending {
+		sub.signalResync()
+		return
+	}
 	select {
 	case sub.entries <- e:
+		sub.pending.Add(e.bytes)
 	default:
 		sub.signalResync()
 	}
 }
+
+// taken is called by the reader for each entry it takes from the buffer.
+func (sub *subscriber) taken(e journalEntry) { sub.pending.Add(-e.bytes) }
 
 func (sub *subscriber) signalResync() {
 	select {
@@ -237,10 +254,10 @@ func (sub *subscriber) signalResync() {
 	}
 }
 
-// subscribe adds a subscriber whose buffer holds up to buffer entries.
-// The caller must unsubscribe it.
-func (j *journal) subscribe(buffer int) *subscriber {
-	sub := &subscriber{entries: make(chan Entry, buffer), resync: make(chan struct{}, 1), done: make(chan struct{})}
+// subscribe adds a subscriber whose buffer holds up to buffer entries and
+// maxBytes of them. The caller must unsubscribe it.
+func (j *journal) subscribe(buffer int, maxBytes int64) *subscriber {
+	sub := &subscriber{entries: make(chan journalEntry, buffer), maxPending: maxBytes, resync: make(chan struct{}, 1), done: make(chan struct{})}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
@@ -280,13 +297,17 @@ func (j *journal) closeSubscribers() {
 	}
 }
 
-// latest returns the newest limit entries, newest first, and the id of
-// the last entry added: every entry with an id up to it is either among
-// them, older, or gone.
-func (j *journal) latest(limit int) ([]Entry, uint64) {
+// latest returns the newest limit entries, newest first, with their
+// sizes, and the id of the last entry added: every entry with an id up to
+// it is either among them, older, or gone.
+func (j *journal) latest(limit int) ([]journalEntry, uint64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.findLocked(Filter{Limit: limit}), j.lastID
+	out := make([]journalEntry, 0, min(limit, len(j.entries)))
+	for i := len(j.entries) - 1; i >= 0 && len(out) < limit; i-- {
+		out = append(out, j.entries[i])
+	}
+	return out, j.lastID
 }
 
 // capture keeps the first limit bytes written to it and counts them all.

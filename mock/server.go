@@ -26,6 +26,7 @@ import (
 	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/session"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -36,6 +37,12 @@ const (
 	DefaultJournalSize     = 1000
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultWriteTimeout    = 60 * time.Second
+	DefaultMaxSessions     = 1000
+	// DefaultMaxStreamClients and DefaultStreamMaxBytes bound the journal
+	// stream (GET /__admin/requests/stream): the console of a few tabs.
+	DefaultMaxStreamClients = 16
+	DefaultStreamMaxBytes   = 4 << 20
+	DefaultMaxFaults        = 1000
 )
 
 // Config configures a Server. The zero value serves the embedded specs on
@@ -60,12 +67,31 @@ type Config struct {
 	MaxBodyBytes int64
 	// JournalSize is how many requests GET /__admin/requests keeps. Default 1000.
 	JournalSize int
+	// MaxSessions bounds the named sessions in use at once: past it, the
+	// least recently used session with no request in flight is evicted
+	// (dropped, and logged). Default DefaultMaxSessions.
+	MaxSessions int
+	// MaxStreamClients bounds the clients of the journal stream at once;
+	// one more gets 503. Default DefaultMaxStreamClients.
+	MaxStreamClients int
+	// StreamMaxBytes bounds what the journal stream sends one client at
+	// once and holds for it: its backlog (older entries left out), each
+	// entry (bodies left out past it), and the entries waiting for a slow
+	// client (past it, the client is sent the backlog again). Default
+	// DefaultStreamMaxBytes.
+	StreamMaxBytes int64
+	// MaxFaults bounds the faults held at once; one more is refused with
+	// 409. Default DefaultMaxFaults.
+	MaxFaults int
 	// JournalMaxBytes bounds the bodies and headers the journal keeps, all
 	// requests together; the oldest go first. Each body is cut at a
 	// sixteenth of it (1 MiB at most). Default DefaultJournalMaxBytes.
 	JournalMaxBytes int64
 	// EndorTokens, when not empty, are the only Endor bearer tokens accepted.
 	EndorTokens []endor.Token
+	// EndorMaxIssuedTokens bounds the tokens Endor's POST /v1/auth/api-key
+	// has issued and the server holds. Default endor.DefaultMaxIssuedTokens.
+	EndorMaxIssuedTokens int
 	// HuaweiCredentials, when not empty, are the AK/SK pairs whose request
 	// signatures the Huawei fakes verify; otherwise any well-formed
 	// signature passes. Either way a signing date more than 15 minutes off
@@ -113,18 +139,24 @@ type Config struct {
 	StateFile string
 	// StateInterval is how often Serve saves the state. Default DefaultStateInterval.
 	StateInterval time.Duration
+	// StateDurability says when a write reaches StateFile: DurabilityInterval
+	// (the default: at the next save) or DurabilityFsync (before it is
+	// answered, through a change log beside the file).
+	StateDurability string
 }
 
 // Server is a repomock server. Build it with New.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	echo    *echo.Echo
-	vendors []Vendor
-	journal *journal
-	faults  faults
-	routes  []Route
-	ready   atomic.Bool
+	cfg      Config
+	log      *slog.Logger
+	echo     *echo.Echo
+	vendors  []Vendor
+	journal  *journal
+	faults   faults
+	sessions *session.Tracker
+	streams  atomic.Int64 // journal streams running
+	routes   []Route
+	ready    atomic.Bool
 	// adminHosts are the Host names the admin API answers to.
 	adminHosts hostRule
 	// credentialOps are the operations that exchange credentials, whose
@@ -136,6 +168,8 @@ type Server struct {
 	saveMu   sync.Mutex // one save at a time, so the newest state is the last written
 	saved    bool
 	savedSum [sha256.Size]byte // of the state last written
+	changes  *changeLog        // DurabilityFsync's, once the state is loaded
+	foldedAt uint64            // the changes the state file last written holds
 }
 
 // operationKey names an operation: its vendor's id and its operationId.
@@ -165,6 +199,18 @@ func (cfg Config) withDefaults() Config {
 	if cfg.JournalSize <= 0 {
 		cfg.JournalSize = DefaultJournalSize
 	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.MaxStreamClients <= 0 {
+		cfg.MaxStreamClients = DefaultMaxStreamClients
+	}
+	if cfg.StreamMaxBytes <= 0 {
+		cfg.StreamMaxBytes = DefaultStreamMaxBytes
+	}
+	if cfg.MaxFaults <= 0 {
+		cfg.MaxFaults = DefaultMaxFaults
+	}
 	if cfg.JournalMaxBytes <= 0 {
 		cfg.JournalMaxBytes = DefaultJournalMaxBytes
 	}
@@ -182,6 +228,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.StateInterval <= 0 {
 		cfg.StateInterval = DefaultStateInterval
+	}
+	if cfg.StateDurability == "" {
+		cfg.StateDurability = DurabilityInterval
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -203,6 +252,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SpecsDir != "" {
 		specFS = os.DirFS(cfg.SpecsDir)
 	}
+	switch {
+	case cfg.StateDurability != DurabilityInterval && cfg.StateDurability != DurabilityFsync:
+		return nil, fmt.Errorf("state durability %q is not %s or %s", cfg.StateDurability, DurabilityInterval, DurabilityFsync)
+	case cfg.StateDurability == DurabilityFsync && cfg.StateFile == "":
+		return nil, fmt.Errorf("state durability %s keeps each write in the state file: it needs one (--state-file)", DurabilityFsync)
+	}
 	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
 		return nil, fmt.Errorf("refusing to serve /__admin (reset, the request journal) on %s, which is not a loopback address, without an admin token: set --admin-token, or --admin-open where the network is private (a container)", cfg.Addr)
 	}
@@ -219,6 +274,8 @@ func New(cfg Config) (*Server, error) {
 
 	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalMaxBytes, cfg.MaxBodyBytes), fixtureFiles: files, vendors: vendors,
 		credentialOps: map[operationKey]bool{}, adminHosts: adminHosts}
+	s.sessions = session.NewTracker(cfg.MaxSessions, s.evictSession)
+	s.faults.max = cfg.MaxFaults
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -232,6 +289,7 @@ func New(cfg Config) (*Server, error) {
 	if err := s.loadState(); err != nil {
 		return nil, err
 	}
+	s.trackRestored()
 	for _, v := range s.vendors {
 		doc, err := specs.Load(context.Background(), specFS, v.Spec())
 		if err != nil {
@@ -249,7 +307,7 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
 		}
-		if err := val.Register(e, v.Handlers(), onRoute(v)); err != nil {
+		if err := val.Register(e, s.durably(v.Handlers()), onRoute(v)); err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
 		}
 		for _, op := range val.Operations() {
@@ -340,6 +398,8 @@ func (s *Server) Reset() {
 	for _, v := range s.vendors {
 		v.Reset()
 	}
+	s.makeFixtures()
+	s.sessions.Reset()
 	s.journal.reset()
 	s.faults.reset()
 }

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,7 +17,14 @@ import (
 // path prefix /__sessions/{name}/ before a vendor path (an SDK takes the
 // prefixed URL as its endpoint), or with the SessionHeader on the plain
 // paths. Without either a request is in the default session, whose name
-// is "". A session is made on first use, with the fixtures loaded.
+// is "". A session is made on first use, with the fixtures loaded: it
+// shares them until it writes (mock/session).
+//
+// Config.MaxSessions bounds the named sessions in use: a request that
+// names a new one past the bound evicts the least recently used session
+// with no request in flight, which is dropped as DELETE
+// /__admin/sessions/{name} would drop it, and logged. When every session
+// has a request in flight, the request gets 503 in its vendor's shape.
 
 // SessionHeader names the session of a request on the plain vendor paths.
 const SessionHeader = "X-Repomock-Session"
@@ -65,8 +73,15 @@ func (s *Server) selectSession(next echo.HandlerFunc) echo.HandlerFunc {
 		switch {
 		case name == "" && !prefixed:
 		case !sessionNameRE.MatchString(name):
-			c.Set(badSessionKey, fmt.Sprintf("session name %q: must be 1 to 64 characters of A-Z a-z 0-9 . _ -", clipName(name)))
+			c.Set(badSessionKey, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("session name %q: must be 1 to 64 characters of A-Z a-z 0-9 . _ -", clipName(name))))
 		default:
+			end, err := s.sessions.Begin(name)
+			if err != nil {
+				c.Set(badSessionKey, echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf(
+					"session %q cannot start: %d sessions are in use (the --max-sessions limit) and each has a request in flight; try again once one has finished, or raise --max-sessions", name, s.cfg.MaxSessions)))
+				break
+			}
+			defer end()
 			c.Set(sessionKey, name)
 		}
 		return next(c)
@@ -102,11 +117,12 @@ func cutSessionPrefix(u *url.URL) (name string, orig clientURL, prefixed bool) {
 	return name, orig, true
 }
 
-// checkSession answers a bad session name: 400 in the vendor's shape.
+// checkSession answers a bad session name (400) or a session that cannot
+// start (503), in the vendor's shape.
 func (s *Server) checkSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if why, bad := c.Get(badSessionKey).(string); bad {
-			return echo.NewHTTPError(http.StatusBadRequest, why)
+		if err, bad := c.Get(badSessionKey).(*echo.HTTPError); bad {
+			return err
 		}
 		return next(c)
 	}
@@ -151,6 +167,24 @@ type SessionInfo struct {
 	Faults int `json:"faults"`
 }
 
+// SessionsReport is GET /__admin/sessions: the sessions in use, and the
+// bound on them.
+type SessionsReport struct {
+	Sessions []SessionInfo `json:"sessions"`
+	// MaxSessions is Config.MaxSessions: how many named sessions may be in
+	// use at once (the default session is not counted).
+	MaxSessions int `json:"max_sessions"`
+	// Evicted counts the sessions dropped since the start to stay within
+	// it, the least recently used first; each is logged.
+	Evicted uint64 `json:"evicted"`
+}
+
+// sessionsReport is what GET /__admin/sessions answers.
+func (s *Server) sessionsReport() SessionsReport {
+	_, limit, evicted := s.sessions.Stats()
+	return SessionsReport{Sessions: s.Sessions(), MaxSessions: limit, Evicted: evicted}
+}
+
 // Sessions lists the sessions in use, by name, the default one ("") first.
 func (s *Server) Sessions() []SessionInfo {
 	byName := map[string]*SessionInfo{}
@@ -187,15 +221,59 @@ func (s *Server) Sessions() []SessionInfo {
 
 // ResetSession drops one session: its objects in every fake (made afresh,
 // fixtures included, on its next use), its journal entries and its faults.
+// A server with a vendor that keeps no state by session (the proxy's)
+// cannot, and changes nothing.
 func (s *Server) ResetSession(name string) error {
 	for _, v := range s.vendors {
-		sv, ok := v.(sessionVendor)
-		if !ok {
+		if _, ok := v.(sessionVendor); !ok {
 			return fmt.Errorf("vendor %s cannot reset one session", v.ID())
 		}
-		sv.DropSession(name)
+	}
+	s.dropSession(name)
+	s.sessions.Forget(name)
+	return nil
+}
+
+// dropSession drops a session's state everywhere it is kept, for a reset
+// or an eviction.
+func (s *Server) dropSession(name string) {
+	for _, v := range s.vendors {
+		if sv, ok := v.(sessionVendor); ok {
+			sv.DropSession(name)
+		}
 	}
 	s.journal.dropSession(name)
 	s.faults.dropSession(name)
-	return nil
+}
+
+// evictSession drops the least recently used session to make room for a
+// new one (the tracker's evict). What it held is logged, so that nothing
+// a client stored goes without a word.
+func (s *Server) evictSession(name string) {
+	var held []any
+	for _, v := range s.vendors {
+		if ol, ok := v.(objectLister); ok {
+			kind, n, _ := ol.Objects(name, 0)
+			held = append(held, v.ID(), fmt.Sprintf("%d %s", n, kind))
+		}
+	}
+	s.dropSession(name)
+	s.log.Info("session evicted: the least recently used, to stay within --max-sessions; it starts afresh from the fixtures on its next request",
+		append([]any{"session", name, "max_sessions", s.cfg.MaxSessions}, held...)...)
+}
+
+// trackRestored tracks the sessions a state file brought back, so that
+// they count against Config.MaxSessions like any other.
+func (s *Server) trackRestored() {
+	names := map[string]bool{}
+	for _, v := range s.vendors {
+		if sv, ok := v.(sessionVendor); ok {
+			for name := range sv.SessionObjects() {
+				names[name] = true
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		_ = s.sessions.Add(name) // nothing is in flight yet: never ErrAllBusy
+	}
 }

@@ -51,17 +51,36 @@ func (s *Server) loadState() error {
 		return fmt.Errorf("state file %s: %w", path, err)
 	}
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		s.log.Info("state file does not exist yet; starting from the fixtures", "file", path)
+	case err != nil:
+		return fmt.Errorf("state file %s: %w", path, err)
+	default:
+		if err := s.restoreState(data); err != nil {
+			return fmt.Errorf("state file %s: %w", path, err)
+		}
+		s.log.Info("state loaded", "file", path, "bytes", len(data))
+	}
+	// Change logs are replayed whatever the durability now: they hold
+	// answered writes. Once the state file holds them, they go.
+	replayed, err := s.replayLogs()
+	if err != nil {
+		return err
+	}
+	if !replayed && s.cfg.StateDurability != DurabilityFsync {
 		return nil
 	}
-	if err != nil {
+	s.makeFixtures()
+	if err := s.SaveState(); err != nil {
+		return err
+	}
+	if err := s.removeLogs(s.logPaths()...); err != nil {
 		return fmt.Errorf("state file %s: %w", path, err)
 	}
-	if err := s.restoreState(data); err != nil {
-		return fmt.Errorf("state file %s: %w", path, err)
+	if s.cfg.StateDurability == DurabilityFsync {
+		return s.startChangeLog()
 	}
-	s.log.Info("state loaded", "file", path, "bytes", len(data))
 	return nil
 }
 
@@ -138,7 +157,7 @@ func (s *Server) encodeState() ([]byte, [sha256.Size]byte, error) {
 // (see the state file above). It does nothing without a StateFile, or when
 // the state has not changed since the last save. Serve calls it every
 // Config.StateInterval and once more after shutdown; it is safe to call at
-// any time.
+// any time. With DurabilityFsync, it folds the change log into the file.
 func (s *Server) SaveState() error {
 	path := s.cfg.StateFile
 	if path == "" {
@@ -146,6 +165,9 @@ func (s *Server) SaveState() error {
 	}
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
+	if s.changes != nil {
+		return s.fold()
+	}
 	start := time.Now()
 	data, sum, err := s.encodeState()
 	if err != nil {
@@ -159,6 +181,36 @@ func (s *Server) SaveState() error {
 	}
 	s.saved, s.savedSum = true, sum
 	s.log.Debug("state saved", "file", path, "bytes", len(data), "took", time.Since(start))
+	return nil
+}
+
+// fold folds the change log into the state file (see the change log in
+// durable.go): the log is moved aside, the state written, the old log
+// removed. It does nothing when no change was made since the last fold.
+// saveMu is held.
+func (s *Server) fold() error {
+	path := s.cfg.StateFile
+	if s.saved && s.changes.mark() == s.foldedAt {
+		return nil
+	}
+	start := time.Now()
+	upTo, err := s.changes.rotate()
+	if err != nil {
+		return fmt.Errorf("change log %s: %w", s.changes.path, err)
+	}
+	data, sum, err := s.encodeState()
+	if err != nil {
+		return fmt.Errorf("state file %s: %w", path, err)
+	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return fmt.Errorf("state file %s: %w", path, err)
+	}
+	s.changes.folded(upTo)
+	s.saved, s.savedSum, s.foldedAt = true, sum, upTo
+	if err := s.removeLogs(s.changes.path + ".old"); err != nil {
+		return fmt.Errorf("change log %s.old: %w", s.changes.path, err)
+	}
+	s.log.Debug("change log folded into the state file", "file", path, "bytes", len(data), "changes", upTo, "took", time.Since(start))
 	return nil
 }
 
@@ -191,12 +243,20 @@ func (s *Server) saveStateEvery() (stop func()) {
 	}
 }
 
-// finalSave stops the periodic saves and saves once more.
+// finalSave stops the periodic saves and saves once more. With
+// DurabilityFsync, the change log is then empty (no request is left to
+// change anything): it is closed and removed.
 func (s *Server) finalSave(stop func()) error {
 	stop()
 	if err := s.SaveState(); err != nil {
 		s.log.Error("saving state at shutdown failed", "err", err)
 		return err
+	}
+	if s.changes != nil && s.changes.mark() == s.foldedAt {
+		if err := errors.Join(s.changes.close(), s.removeLogs(s.changes.path)); err != nil {
+			s.log.Error("removing the change log at shutdown failed; the next start replays it", "err", err)
+			return err
+		}
 	}
 	return nil
 }

@@ -49,11 +49,13 @@ func buildVendors(cfg Config) ([]Vendor, []FixtureFile, error) {
 	})
 	return []Vendor{
 		endor.New(endor.Config{
-			Tokens:   cfg.EndorTokens,
-			Fixtures: endorFx,
-			Clock:    cfg.Clock,
-			Faker:    faker(cfg.Seed, 0),
-			Session:  sessionOf,
+			Tokens:          cfg.EndorTokens,
+			Fixtures:        endorFx,
+			Clock:           cfg.Clock,
+			Faker:           faker(cfg.Seed, 0),
+			Session:         sessionOf,
+			MaxIssuedTokens: cfg.EndorMaxIssuedTokens,
+			Log:             log,
 		}),
 		codearts.New(codearts.Config{
 			Fixtures: codeartsFx,
@@ -74,11 +76,14 @@ func buildVendors(cfg Config) ([]Vendor, []FixtureFile, error) {
 }
 
 // RegisterFlags adds to fs the flags of the vendors' settings in cfg:
-// --endor-tokens, --huawei-credentials, --repo-auths. Each is parsed by its
-// vendor's package, so that a command knows no vendor.
+// --endor-tokens, --endor-max-issued-tokens, --huawei-credentials,
+// --repo-auths. Each is parsed by its vendor's package, so that a command
+// knows no vendor.
 func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.Func("endor-tokens", "comma-separated Endor bearer `tokens` to accept, each TOKEN[=[NAMESPACE][:PROVIDER[:EMAIL]]]: NAMESPACE limits it to a namespace and its children, PROVIDER and EMAIL are the login GET /v1/auth reports (default google and a made-up address); empty accepts any token",
 		parseInto(&cfg.EndorTokens, endor.ParseTokens))
+	fs.Func("endor-max-issued-tokens", fmt.Sprintf("`number` of tokens from Endor's POST /v1/auth/api-key held at once, all sessions together (default %d); past it the oldest is dropped, and its client gets 401", endor.DefaultMaxIssuedTokens),
+		parseInto(&cfg.EndorMaxIssuedTokens, endor.ParseMaxIssuedTokens))
 	fs.Func("huawei-credentials", "comma-separated `AK:SK` pairs whose SDK-HMAC-SHA256 signatures are verified on the Huawei APIs; empty accepts any well-formed signature (with either, X-Sdk-Date must be within 15 minutes)",
 		parseInto(&cfg.HuaweiCredentials, huaweiauth.ParseCredentials))
 	fs.Func("repo-auths", "comma-separated ServiceStage X-Repo-Auth `names` to accept; empty accepts any well-formed name",

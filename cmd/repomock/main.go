@@ -72,6 +72,10 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		seed, maxBody, journalSize  = text("0"), text("10MiB"), text(strconv.Itoa(mock.DefaultJournalSize))
 		stateInterval, level        = text(mock.DefaultStateInterval.String()), text("info")
 		journalMaxBytes             = text("64MiB")
+		maxSessions                 = text(strconv.Itoa(mock.DefaultMaxSessions))
+		maxStreamClients            = text(strconv.Itoa(mock.DefaultMaxStreamClients))
+		streamMaxBytes              = text("4MiB")
+		maxFaults                   = text(strconv.Itoa(mock.DefaultMaxFaults))
 		lenient, adminOpen, logJSON boolText
 		version                     boolText
 	)
@@ -83,9 +87,14 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&maxBody, "max-body", "largest request `size` accepted (bytes, or with KiB/MiB/GiB); larger gets 413")
 	fs.Var(&journalSize, "journal-size", "`number` of requests kept for GET /__admin/requests (at least 1)")
 	fs.Var(&journalMaxBytes, "journal-max-bytes", "largest `size` of the bodies and headers the journal keeps, all requests together (bytes, or with KiB/MiB/GiB); the oldest go first, and each body is cut at a sixteenth of it (1 MiB at most)")
+	fs.Var(&maxSessions, "max-sessions", "`number` of named sessions in use at once (at least 1); past it, the least recently used session with no request in flight is evicted: dropped as a reset of it would, and logged")
+	fs.Var(&maxStreamClients, "max-stream-clients", "`number` of clients of the journal stream (GET /__admin/requests/stream, the console) at once (at least 1); one more gets 503")
+	fs.Var(&streamMaxBytes, "stream-max-bytes", "largest `size` the journal stream sends one client at once or holds for it (bytes, or with KiB/MiB/GiB): its first backlog, each entry (bodies left out past it), and the entries waiting for a slow client")
+	fs.Var(&maxFaults, "max-faults", "`number` of faults held at once (at least 1); one more is refused with 409")
 	mock.RegisterFlags(fs, &o.cfg) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
+	fs.StringVar(&o.cfg.StateDurability, "state-durability", mock.DurabilityInterval, "when a write reaches --state-file: `interval` (at the next save; kill -9 loses the writes since) or fsync (each change is appended to <state-file>.log and fsynced before it is answered, so an answered write survives kill -9; the log is folded into the file every --state-interval)")
 	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request but GET /__admin/health")
 	fs.Var(&adminOpen, "admin-open", "serve /__admin without a token on a non-loopback address (only where the network is private, as in a container)")
 	fs.Func("allowed-hosts", allowedHostsUsage, func(s string) error { o.cfg.AllowedHosts = hostList(s); return nil })
@@ -135,17 +144,38 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	if o.cfg.Seed, err = strconv.ParseUint(string(seed), 10, 64); err != nil {
 		return nil, fmt.Errorf("%s: %q is not a whole number from 0 to 18446744073709551615 (0 means random)", origin("seed"), seed)
 	}
-	if o.cfg.MaxBodyBytes, err = parseSize(string(maxBody)); err != nil {
-		return nil, fmt.Errorf("%s: %w", origin("max-body"), err)
+	for _, n := range []struct {
+		name string
+		raw  text
+		dst  *int
+	}{
+		{"journal-size", journalSize, &o.cfg.JournalSize},
+		{"max-sessions", maxSessions, &o.cfg.MaxSessions},
+		{"max-stream-clients", maxStreamClients, &o.cfg.MaxStreamClients},
+		{"max-faults", maxFaults, &o.cfg.MaxFaults},
+	} {
+		if *n.dst, err = strconv.Atoi(string(n.raw)); err != nil || *n.dst < 1 {
+			return nil, fmt.Errorf("%s: %q is not a whole number of at least 1", origin(n.name), n.raw)
+		}
 	}
-	if o.cfg.JournalSize, err = strconv.Atoi(string(journalSize)); err != nil || o.cfg.JournalSize < 1 {
-		return nil, fmt.Errorf("%s: %q is not a whole number of at least 1", origin("journal-size"), journalSize)
-	}
-	if o.cfg.JournalMaxBytes, err = parseSize(string(journalMaxBytes)); err != nil {
-		return nil, fmt.Errorf("%s: %w", origin("journal-max-bytes"), err)
+	for _, n := range []struct {
+		name string
+		raw  text
+		dst  *int64
+	}{
+		{"max-body", maxBody, &o.cfg.MaxBodyBytes},
+		{"journal-max-bytes", journalMaxBytes, &o.cfg.JournalMaxBytes},
+		{"stream-max-bytes", streamMaxBytes, &o.cfg.StreamMaxBytes},
+	} {
+		if *n.dst, err = parseSize(string(n.raw)); err != nil {
+			return nil, fmt.Errorf("%s: %w", origin(n.name), err)
+		}
 	}
 	if o.cfg.StateInterval, err = time.ParseDuration(string(stateInterval)); err != nil || o.cfg.StateInterval <= 0 {
 		return nil, fmt.Errorf("%s: %q is not a duration of more than 0, such as 30s or 5m", origin("state-interval"), stateInterval)
+	}
+	if o.cfg.StateDurability != mock.DurabilityInterval && o.cfg.StateDurability != mock.DurabilityFsync {
+		return nil, fmt.Errorf("%s: %q is not %s or %s", origin("state-durability"), o.cfg.StateDurability, mock.DurabilityInterval, mock.DurabilityFsync)
 	}
 	if o.logLevel, err = parseLevel(string(level)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)

@@ -61,6 +61,9 @@ type Fake struct {
 	idMu sync.Mutex // keeps a uuid's two draws together; a Faker built with NewFaker(src, false) is unlocked
 
 	sessions *session.States[*Store]
+	// fixturesDigest names cfg.Fixtures in a snapshot (session.Digest).
+	fixturesDigest string
+	changes        session.Changes // the change log's, with --state-durability fsync
 }
 
 // New returns a Fake with cfg's fixtures ready to load.
@@ -78,13 +81,17 @@ func New(cfg Config) *Fake {
 		cfg.Gateway = huaweiauth.New(huaweiauth.Config{})
 	}
 	f := &Fake{cfg: cfg}
+	if cfg.Fixtures != nil {
+		f.fixturesDigest = session.Digest(cfg.Fixtures)
+	}
 	f.sessions = session.New(func() *Store {
 		s := NewStore()
 		if f.cfg.Fixtures != nil {
 			f.cfg.Fixtures.apply(f, s)
+			f.changes.Add(f.fixturesChange(s))
 		}
 		return s
-	})
+	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })
 	f.Reset()
 	return f
 }
@@ -93,11 +100,17 @@ func New(cfg Config) *Fake {
 // fixtures again on its next use.
 func (f *Fake) Reset() { f.sessions.Reset() }
 
-// Store returns the state of a session, creating it (with the fixtures
-// loaded) on first use.
-func (f *Fake) Store(session string) *Store { return f.sessions.Get(session) }
+// Store returns the state of a session to change: its own, copied from
+// the fixtures on its first write.
+func (f *Fake) Store(session string) *Store { return f.sessions.Write(session) }
 
-func (f *Fake) storeFor(c echo.Context) *Store { return f.Store(f.cfg.Session(c)) }
+// readStore is the state a request reads, which it must not change: the
+// session's own, or the fixtures' it shares with every session that has
+// not written.
+func (f *Fake) readStore(c echo.Context) *Store { return f.sessions.Read(f.cfg.Session(c)) }
+
+// writeStore is the state a request changes: the session's own.
+func (f *Fake) writeStore(c echo.Context) *Store { return f.sessions.Write(f.cfg.Session(c)) }
 
 func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 

@@ -67,8 +67,9 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 
 // apply stores the fixture repositories in s, in file order. A generated
 // uuid never takes one that a later fixture fixes.
-// Assumption: a fixture's created_at/updated_at is the time its session is
-// first used (after a Reset, the time of the next use).
+// Assumption: a fixture's created_at/updated_at is the time the fixtures
+// are first used, by any session (after a Reset, the time of the next use):
+// every session shares them until it writes.
 func (fx *Fixtures) apply(f *Fake, s *Store) {
 	fixed := make(map[string]bool)
 	for _, r := range fx.Repositories {

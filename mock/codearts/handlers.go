@@ -40,7 +40,7 @@ func (f *Fake) create(c echo.Context, in openapi.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	repo, err := f.createIn(f.storeFor(c), body, f.newID)
+	repo, err := f.createIn(f.writeStore(c), body, f.newID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -84,7 +84,7 @@ func (f *Fake) show(c echo.Context, in openapi.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	r, ok := f.storeFor(c).Get(id)
+	r, ok := f.readStore(c).Get(id)
 	if !ok {
 		return 0, nil, errNoRepository(id)
 	}
@@ -100,7 +100,7 @@ func (f *Fake) showV1(c echo.Context, in openapi.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	r, ok := f.storeFor(c).Get(id)
+	r, ok := f.readStore(c).Get(id)
 	if !ok {
 		return 0, nil, errNoRepository(id)
 	}
@@ -119,7 +119,7 @@ func (f *Fake) status(c echo.Context, in openapi.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if _, ok := f.storeFor(c).Get(id); !ok {
+	if _, ok := f.readStore(c).Get(id); !ok {
 		return 0, nil, errNoRepository(id)
 	}
 	return http.StatusOK, statusResponse{Result: creationCreated, Status: statusSuccess}, nil
@@ -131,7 +131,7 @@ func (f *Fake) delete(c echo.Context, in openapi.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !f.storeFor(c).delete(id) {
+	if !f.writeStore(c).delete(id) {
 		return 0, nil, errNoRepository(id)
 	}
 	return http.StatusOK, boolResponse{Result: true, Status: statusSuccess}, nil
@@ -157,7 +157,7 @@ func (f *Fake) list(c echo.Context, in openapi.Request) (int, any, error) {
 	// case-insensitive substring match.
 	search := strings.ToLower(c.QueryParam("search"))
 	var matched []Repository
-	for _, r := range f.storeFor(c).List(project) {
+	for _, r := range f.readStore(c).List(project) {
 		if strings.Contains(strings.ToLower(r.Name), search) {
 			matched = append(matched, r)
 		}
@@ -185,7 +185,7 @@ func (f *Fake) nameExists(c echo.Context, in openapi.Request) (int, any, error) 
 	if msg := checkName(name); msg != "" {
 		return 0, nil, paramInvalid("repository_name: %s", msg)
 	}
-	free := !f.storeFor(c).nameTaken(project, name)
+	free := !f.readStore(c).nameTaken(project, name)
 	return http.StatusOK, boolResponse{Result: free, Status: statusSuccess}, nil
 }
 

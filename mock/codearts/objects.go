@@ -10,7 +10,7 @@ import "encoding/json"
 // stays unused.
 func (f *Fake) Objects(session string, limit int) (kind string, total int, objects []json.RawMessage) {
 	kind = "repositories"
-	s, ok := f.sessions.All()[session]
+	s, ok := f.sessions.Lookup(session)
 	if !ok {
 		return kind, 0, nil
 	}

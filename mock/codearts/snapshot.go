@@ -18,6 +18,10 @@ const SnapshotVersion = 1
 //
 //	{
 //	  "version": 1,
+//	  "fixtures": {                   // the state every session starts from, once made:
+//	    "digest": "sha256:…",         // of the fixtures it was made from
+//	    "last_repository_id": 3, "repositories": [ … ]  // as in a session
+//	  },                              // omitted without fixtures
 //	  "sessions": [                   // by name; "" is the default session
 //	    {"name": "",
 //	     "last_repository_id": 3,     // the last repository_id handed out
@@ -31,9 +35,20 @@ const SnapshotVersion = 1
 //
 // The same state always gives the same bytes. last_repository_id is kept
 // because deleting the newest repository does not give its id back.
+// Sessions lists the sessions that have written; the others read the
+// fixtures' repositories, which are kept (with the uuids and times they
+// were given) so that they read the same after a restart. When the
+// fixtures have changed since (another digest), they are made again.
 type snapshot struct {
 	Version  int               `json:"version"`
+	Fixtures *snapshotFixtures `json:"fixtures,omitempty"`
 	Sessions []snapshotSession `json:"sessions"`
+}
+
+type snapshotFixtures struct {
+	Digest           string               `json:"digest"`
+	LastRepositoryID int32                `json:"last_repository_id"`
+	Repositories     []snapshotRepository `json:"repositories"`
 }
 
 type snapshotSession struct {
@@ -57,8 +72,12 @@ type snapshotRepository struct {
 // SnapshotVersion). Each session is copied under its store's lock, so a
 // session is never seen half-written.
 func (f *Fake) Snapshot() (json.RawMessage, error) {
-	stores := f.sessions.All()
+	stores, shared, haveShared := f.sessions.Own()
 	snap := snapshot{Version: SnapshotVersion, Sessions: []snapshotSession{}}
+	if haveShared && f.cfg.Fixtures != nil {
+		fx := shared.snapshot()
+		snap.Fixtures = &snapshotFixtures{Digest: f.fixturesDigest, LastRepositoryID: fx.LastRepositoryID, Repositories: fx.Repositories}
+	}
 	for _, name := range slices.Sorted(maps.Keys(stores)) {
 		sess := stores[name].snapshot()
 		sess.Name = name
@@ -72,24 +91,30 @@ func (s *Store) snapshot() snapshotSession {
 	defer s.mu.RUnlock()
 	out := snapshotSession{LastRepositoryID: s.lastID, Repositories: make([]snapshotRepository, 0, len(s.order))}
 	for _, r := range s.order {
-		out.Repositories = append(out.Repositories, snapshotRepository{
-			RepositoryUUID:  r.UUID,
-			RepositoryID:    r.ID,
-			Name:            r.Name,
-			ProjectUUID:     r.ProjectUUID,
-			VisibilityLevel: r.VisibilityLevel,
-			Description:     r.Description,
-			CreatedAt:       r.CreatedAt.UTC(),
-			UpdatedAt:       r.UpdatedAt.UTC(),
-		})
+		out.Repositories = append(out.Repositories, *snapshotOf(r))
 	}
 	return out
+}
+
+// snapshotOf is a repository as the snapshot and the change log write it.
+func snapshotOf(r *Repository) *snapshotRepository {
+	return &snapshotRepository{
+		RepositoryUUID:  r.UUID,
+		RepositoryID:    r.ID,
+		Name:            r.Name,
+		ProjectUUID:     r.ProjectUUID,
+		VisibilityLevel: r.VisibilityLevel,
+		Description:     r.Description,
+		CreatedAt:       r.CreatedAt.UTC(),
+		UpdatedAt:       r.UpdatedAt.UTC(),
+	}
 }
 
 // Restore replaces every session with those of a Snapshot. Restored
 // sessions keep their repositories, uuids, ids and times and do not get the
 // fixtures again; a session the snapshot does not name starts from the
-// fixtures on first use, as usual. Each repository is held to the rules of
+// fixtures' repositories it saved, or, when it saved none or the fixtures
+// have changed since, from the fixtures made afresh on first use. Each repository is held to the rules of
 // a create. On any error nothing changes.
 func (f *Fake) Restore(data json.RawMessage) error {
 	var snap snapshot
@@ -108,9 +133,16 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		if err != nil {
 			return fmt.Errorf("codearts: sessions[%d] (%q): %w", i, sess.Name, err)
 		}
-		stores[sess.Name] = s
+		stores[sess.Name] = f.logTo(s, sess.Name)
 	}
-	f.sessions.Replace(stores)
+	var shared *Store
+	if fx := snap.Fixtures; fx != nil && f.cfg.Fixtures != nil && fx.Digest == f.fixturesDigest {
+		var err error
+		if shared, err = restoreStore(snapshotSession{LastRepositoryID: fx.LastRepositoryID, Repositories: fx.Repositories}); err != nil {
+			return fmt.Errorf("codearts: fixtures: %w", err)
+		}
+	}
+	f.sessions.Replace(stores, shared, shared != nil)
 	return nil
 }
 

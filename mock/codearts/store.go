@@ -2,6 +2,7 @@ package codearts
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -60,6 +61,9 @@ type Store struct {
 	byName map[nameKey]*Repository
 	order  []*Repository // creation order, the order of a list
 	lastID int32
+	// log, when set, is given each change under mu (a session's own store
+	// logs; the fixtures' never changes).
+	log func(change)
 }
 
 // nameKey is what makes two repositories the same. Assumption: names are
@@ -74,6 +78,14 @@ func keyOf(project, name string) nameKey {
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{byUUID: make(map[string]*Repository), byName: make(map[nameKey]*Repository)}
+}
+
+// clone copies s for a session's first write. The repositories are
+// shared: the store never changes one once stored.
+func (s *Store) clone() *Store {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return &Store{byUUID: maps.Clone(s.byUUID), byName: maps.Clone(s.byName), order: slices.Clone(s.order), lastID: s.lastID}
 }
 
 // create stores r under a fresh uuid and the next repository_id, and
@@ -97,6 +109,9 @@ func (s *Store) create(r Repository, newID func() string) (Repository, *Error) {
 	s.byUUID[r.UUID] = stored
 	s.byName[keyOf(r.ProjectUUID, r.Name)] = stored
 	s.order = append(s.order, stored)
+	if s.log != nil {
+		s.log(change{Op: "put", Repository: snapshotOf(stored), LastRepositoryID: s.lastID})
+	}
 	return r, nil
 }
 
@@ -143,5 +158,8 @@ func (s *Store) delete(uuid string) bool {
 	delete(s.byUUID, uuid)
 	delete(s.byName, keyOf(r.ProjectUUID, r.Name))
 	s.order = slices.DeleteFunc(s.order, func(o *Repository) bool { return o == r })
+	if s.log != nil {
+		s.log(change{Op: "delete", UUID: uuid})
+	}
 	return true
 }

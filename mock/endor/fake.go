@@ -9,7 +9,7 @@
 package endor
 
 import (
-	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +54,13 @@ type Config struct {
 	Faker *gofakeit.Faker
 	// TokenTTL is the lifetime of an issued token; 0 means DefaultTokenTTL.
 	TokenTTL time.Duration
+	// MaxIssuedTokens bounds the issued tokens held, all sessions
+	// together: past it the oldest is dropped (a client that holds it gets
+	// 401, and exchanges its key again). 0 means DefaultMaxIssuedTokens.
+	MaxIssuedTokens int
+	// Log receives what the client is not told: tokens dropped to stay
+	// within MaxIssuedTokens. nil discards it.
+	Log *slog.Logger
 	// Session names the state partition a request belongs to; nil means one shared partition.
 	Session func(echo.Context) string
 }
@@ -87,10 +94,14 @@ type Fake struct {
 	apiKeys map[string]APIKey // by key
 
 	mu       sync.Mutex
-	issued   map[string]grant // tokens issued by POST /v1/auth/api-key, each in its session
+	issued   *issuedTokens // tokens issued by POST /v1/auth/api-key, each in its session
+	warned   bool          // the bound of issued tokens was reached and logged
 	sessions *session.States[*Store]
-	gateway  echo.MiddlewareFunc
-	drawMu   sync.Mutex // see draws
+	// fixturesDigest names cfg.Fixtures in a snapshot (session.Digest).
+	fixturesDigest string
+	changes        session.Changes // the change log's, with --state-durability fsync
+	gateway        echo.MiddlewareFunc
+	drawMu         sync.Mutex // see draws
 }
 
 // New returns a Fake with cfg's tokens and fixtures loaded.
@@ -103,6 +114,12 @@ func New(cfg Config) *Fake {
 	}
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = DefaultTokenTTL
+	}
+	if cfg.MaxIssuedTokens <= 0 {
+		cfg.MaxIssuedTokens = DefaultMaxIssuedTokens
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Session == nil {
 		cfg.Session = func(echo.Context) string { return "" }
@@ -118,14 +135,17 @@ func New(cfg Config) *Fake {
 		for _, k := range cfg.Fixtures.APIKeys {
 			f.apiKeys[k.Key] = k
 		}
+		f.fixturesDigest = session.Digest(cfg.Fixtures)
 	}
 	f.sessions = session.New(func() *Store {
 		s := NewStore()
 		if f.cfg.Fixtures != nil {
 			f.cfg.Fixtures.apply(f, s)
+			nss, recs := s.contents()
+			f.changes.Add(change{Op: "fixtures", Fixtures: &snapshotFixtures{Digest: f.fixturesDigest, Namespaces: nss, RepositoryVersions: recs}})
 		}
 		return s
-	})
+	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })
 	f.Reset()
 	return f
 }
@@ -135,15 +155,21 @@ func New(cfg Config) *Fake {
 func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.issued = make(map[string]grant)
+	f.issued = newIssuedTokens(f.cfg.MaxIssuedTokens)
 	f.sessions.Reset()
 }
 
-// Store returns the state of a session, creating it (with the fixtures
-// loaded) on first use.
-func (f *Fake) Store(session string) *Store { return f.sessions.Get(session) }
+// Store returns the state of a session to change: its own, copied from
+// the fixtures on its first write.
+func (f *Fake) Store(session string) *Store { return f.sessions.Write(session) }
 
-func (f *Fake) storeFor(c echo.Context) *Store { return f.Store(f.cfg.Session(c)) }
+// readStore is the state a request reads, which it must not change: the
+// session's own, or the fixtures' it shares with every session that has
+// not written.
+func (f *Fake) readStore(c echo.Context) *Store { return f.sessions.Read(f.cfg.Session(c)) }
+
+// writeStore is the state a request changes: the session's own.
+func (f *Fake) writeStore(c echo.Context) *Store { return f.sessions.Write(f.cfg.Session(c)) }
 
 func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 
@@ -221,13 +247,17 @@ func bearer(header string) (string, bool) {
 
 // grantFor finds what a token may do in a session. A token issued in
 // another session is unknown here (401), as it would be to another
-// tenant: each session has its own issued tokens.
+// tenant: each session has its own issued tokens. So is a token of the
+// issued form that is no longer held (expired, or dropped).
 func (f *Fake) grantFor(token, session string) (grant, bool) {
 	f.mu.Lock()
-	g, issued := f.issued[token]
+	g, issued := f.issued.get(token)
 	f.mu.Unlock()
 	if issued {
 		return g, g.session == session && f.now().Before(g.expires)
+	}
+	if looksIssued(token) {
+		return grant{}, false
 	}
 	if len(f.tokens) == 0 {
 		return Token{Value: token}.grant(), true
@@ -254,12 +284,20 @@ func checkNamespace(ns string) *Error {
 }
 
 func (f *Fake) issueToken(k APIKey, session string) apiKeyResponse {
-	d := f.draws(3)
-	tok := fmt.Sprintf("repomock.%016x%016x%016x", d[0], d[1], d[2])
-	exp := f.now().Add(f.cfg.TokenTTL)
+	tok := newIssuedToken(f.draws(3))
+	now := f.now()
+	exp := now.Add(f.cfg.TokenTTL)
 	user := strings.TrimPrefix(k.Key, "endr+")
 	f.mu.Lock()
-	f.issued[tok] = grant{principal: user + "@repomock@api-key", namespace: k.Namespace, expires: exp, session: session}
+	g := grant{principal: user + "@repomock@api-key", namespace: k.Namespace, expires: exp, session: session}
+	dropped := f.issued.add(tok, g, now)
+	f.changes.Add(change{Op: "token", Token: &snapshotToken{Token: tok, Principal: g.principal, Namespace: g.namespace, Expires: g.expires, Session: g.session}})
+	first := dropped > 0 && !f.warned
+	f.warned = f.warned || first
 	f.mu.Unlock()
+	if first {
+		f.cfg.Log.Warn("endor: the issued tokens reached --endor-max-issued-tokens: the oldest are dropped from now on; a client whose token is dropped gets 401 and exchanges its key again",
+			"max", f.cfg.MaxIssuedTokens)
+	}
 	return apiKeyResponse{Token: tok, ExpirationTime: exp}
 }

@@ -44,6 +44,9 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 		if k.Key == "" || k.Secret == "" {
 			return nil, fmt.Errorf("endor fixtures: api_keys[%d]: key and secret are required", i)
 		}
+		if err := checkAPIKeyLengths(k.Key, k.Secret); err != nil {
+			return nil, fmt.Errorf("endor fixtures: api_keys[%d]: %s", i, err.Message)
+		}
 		if k.Namespace != "" {
 			if err := checkNamespace(k.Namespace); err != nil {
 				return nil, fmt.Errorf("endor fixtures: api_keys[%d]: %s", i, err.Message)

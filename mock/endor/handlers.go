@@ -69,7 +69,7 @@ func (f *Fake) create(c echo.Context, in openapi.Request) (int, any, error) {
 	if err := checkBody(body); err != nil {
 		return 0, nil, err
 	}
-	_, obj, err := f.upsert(f.storeFor(c), ns, body, principalOf(c), f.newID)
+	_, obj, err := f.upsert(f.writeStore(c), ns, body, principalOf(c), f.newID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -224,7 +224,7 @@ func (f *Fake) get(c echo.Context, in openapi.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	ns := in.Params[nsParam]
-	rec, ok := f.storeFor(c).get(ns, id)
+	rec, ok := f.readStore(c).get(ns, id)
 	if !ok {
 		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
@@ -237,7 +237,7 @@ func (f *Fake) delete(c echo.Context, in openapi.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	ns := in.Params[nsParam]
-	if !f.storeFor(c).delete(ns, id) {
+	if !f.writeStore(c).delete(ns, id) {
 		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
 	return http.StatusOK, map[string]any{}, nil
@@ -246,6 +246,9 @@ func (f *Fake) delete(c echo.Context, in openapi.Request) (int, any, error) {
 func (f *Fake) apiKeyToken(c echo.Context, in openapi.Request) (int, any, error) {
 	body, _ := in.Body.(map[string]any)
 	req := apiKeyRequest{Key: str(body, "key"), Secret: str(body, "secret")}
+	if err := checkAPIKeyLengths(req.Key, req.Secret); err != nil {
+		return 0, nil, err
+	}
 	k, ok := f.checkKey(req)
 	if !ok {
 		return 0, nil, newError(http.StatusUnauthorized, codeUnauthenticated, "invalid API key or secret")

@@ -9,7 +9,7 @@ import "encoding/json"
 // how many it holds. A session not in use holds none, and stays unused.
 func (f *Fake) Objects(session string, limit int) (kind string, total int, objects []json.RawMessage) {
 	kind = "repository versions"
-	s, ok := f.sessions.All()[session]
+	s, ok := f.sessions.Lookup(session)
 	if !ok {
 		return kind, 0, nil
 	}

@@ -8,11 +8,7 @@ package endor
 func (f *Fake) DropSession(name string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for tok, g := range f.issued {
-		if g.session == name {
-			delete(f.issued, tok)
-		}
-	}
+	f.issued.dropSession(name)
 	f.sessions.Drop(name)
 }
 

@@ -19,6 +19,11 @@ const SnapshotVersion = 1
 //
 //	{
 //	  "version": 1,
+//	  "fixtures": {                 // the state every session starts from, once made:
+//	    "digest": "sha256:…",       // of the fixtures it was made from
+//	    "namespaces": [ … ],        // as in a session
+//	    "repository_versions": [ … ] // as in a session; omitted without fixtures
+//	  },
 //	  "issued_tokens": [            // tokens from POST /v1/auth/api-key, by token
 //	    {"token": "repomock.…", "principal": "key@repomock@api-key",
 //	     "namespace": "acme", "expires": "2026-11-25T14:00:00Z",  // namespace: omitted for all
@@ -37,14 +42,25 @@ const SnapshotVersion = 1
 //	}
 //
 // The same state always gives the same bytes. Tokens are kept until they
-// expire and after: an expired token must still get 401, not fall back to
-// "any token is accepted". The uuids in use are those of the objects.
+// expire (an expired or dropped token of the issued form still gets 401,
+// see looksIssued). The uuids in use are those of the objects.
 // "namespaces" may be left out (files written before it was): then the
 // namespaces are those of the objects, made when their first object was.
+// Sessions lists the sessions that have written; the others read the
+// fixtures' namespaces and objects, which are kept (with the uuids and
+// times they were given) so that they read the same after a restart. When
+// the fixtures have changed since (another digest), they are made again.
 type snapshot struct {
 	Version      int               `json:"version"`
+	Fixtures     *snapshotFixtures `json:"fixtures,omitempty"`
 	IssuedTokens []snapshotToken   `json:"issued_tokens"`
 	Sessions     []snapshotSession `json:"sessions"`
+}
+
+type snapshotFixtures struct {
+	Digest             string              `json:"digest"`
+	Namespaces         []snapshotNamespace `json:"namespaces"`
+	RepositoryVersions []json.RawMessage   `json:"repository_versions"`
 }
 
 type snapshotToken struct {
@@ -74,20 +90,24 @@ type restoredSession struct {
 	RepositoryVersions []RepositoryVersion `json:"repository_versions"`
 }
 
-// Snapshot returns every session's repository versions and every issued
-// token as JSON (see SnapshotVersion). Each session is copied under its
-// store's lock, so a session is never seen half-written.
+// Snapshot returns every session's repository versions, the fixtures'
+// and every issued token as JSON (see SnapshotVersion). Each session is
+// copied under its store's lock, so a session is never seen half-written.
 func (f *Fake) Snapshot() (json.RawMessage, error) {
 	f.mu.Lock()
-	tokens := make([]snapshotToken, 0, len(f.issued))
-	for tok, g := range f.issued {
+	tokens := make([]snapshotToken, 0, f.issued.order.Len())
+	f.issued.each(func(tok string, g grant) {
 		tokens = append(tokens, snapshotToken{Token: tok, Principal: g.principal, Namespace: g.namespace, Expires: g.expires, Session: g.session})
-	}
-	stores := f.sessions.All()
+	})
+	stores, shared, haveShared := f.sessions.Own()
 	f.mu.Unlock()
 	slices.SortFunc(tokens, func(a, b snapshotToken) int { return strings.Compare(a.Token, b.Token) })
 
 	snap := snapshot{Version: SnapshotVersion, IssuedTokens: tokens, Sessions: []snapshotSession{}}
+	if haveShared && f.cfg.Fixtures != nil {
+		nss, recs := shared.contents()
+		snap.Fixtures = &snapshotFixtures{Digest: f.fixturesDigest, Namespaces: nss, RepositoryVersions: recs}
+	}
 	for _, name := range slices.Sorted(maps.Keys(stores)) {
 		nss, recs := stores[name].contents()
 		snap.Sessions = append(snap.Sessions, snapshotSession{Name: name, Namespaces: nss, RepositoryVersions: recs})
@@ -123,11 +143,18 @@ func (s *Store) contents() ([]snapshotNamespace, []json.RawMessage) {
 // Restore replaces every session and every issued token with those of a
 // Snapshot. Restored sessions keep their objects, uuids and times and do
 // not get the fixtures again; a session the snapshot does not name starts
-// from the fixtures on first use, as usual. Each object is held to the
-// rules of a create. On any error nothing changes.
+// from the fixtures' objects it saved, or, when it saved none or the
+// fixtures have changed since, from the fixtures made afresh on first use.
+// Each object is held to the rules of a create. On any error nothing
+// changes.
 func (f *Fake) Restore(data json.RawMessage) error {
 	var snap struct {
-		Version      int               `json:"version"`
+		Version  int `json:"version"`
+		Fixtures *struct {
+			Digest             string              `json:"digest"`
+			Namespaces         []snapshotNamespace `json:"namespaces"`
+			RepositoryVersions []RepositoryVersion `json:"repository_versions"`
+		} `json:"fixtures"`
 		IssuedTokens []snapshotToken   `json:"issued_tokens"`
 		Sessions     []restoredSession `json:"sessions"`
 	}
@@ -137,21 +164,28 @@ func (f *Fake) Restore(data json.RawMessage) error {
 	if snap.Version != SnapshotVersion {
 		return fmt.Errorf("endor: version %d: only version %d is understood", snap.Version, SnapshotVersion)
 	}
-	issued := make(map[string]grant, len(snap.IssuedTokens))
+	seen := make(map[string]bool, len(snap.IssuedTokens))
 	for i, t := range snap.IssuedTokens {
 		at := fmt.Sprintf("endor: issued_tokens[%d]", i)
 		if t.Token == "" || t.Principal == "" || t.Expires.IsZero() {
 			return fmt.Errorf("%s: token, principal and expires are required", at)
 		}
-		if _, dup := issued[t.Token]; dup {
+		if seen[t.Token] {
 			return fmt.Errorf("%s: the token is listed twice", at)
 		}
+		seen[t.Token] = true
 		if t.Namespace != "" {
 			if err := checkNamespace(t.Namespace); err != nil {
 				return fmt.Errorf("%s: %s", at, err.Message)
 			}
 		}
-		issued[t.Token] = grant{principal: t.Principal, namespace: t.Namespace, expires: t.Expires, session: t.Session}
+	}
+	// Held oldest first, as issued; those expired by now are dropped.
+	byExpiry := slices.Clone(snap.IssuedTokens)
+	slices.SortStableFunc(byExpiry, func(a, b snapshotToken) int { return a.Expires.Compare(b.Expires) })
+	issued, now := newIssuedTokens(f.cfg.MaxIssuedTokens), f.now()
+	for _, t := range byExpiry {
+		issued.add(t.Token, grant{principal: t.Principal, namespace: t.Namespace, expires: t.Expires, session: t.Session}, now)
 	}
 	stores := make(map[string]*Store, len(snap.Sessions))
 	for i, sess := range snap.Sessions {
@@ -162,12 +196,19 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		if err != nil {
 			return fmt.Errorf("endor: sessions[%d] (%q): %w", i, sess.Name, err)
 		}
-		stores[sess.Name] = s
+		stores[sess.Name] = f.logTo(s, sess.Name)
+	}
+	var shared *Store
+	if fx := snap.Fixtures; fx != nil && f.cfg.Fixtures != nil && fx.Digest == f.fixturesDigest {
+		var err error
+		if shared, err = restoreStore(fx.Namespaces, fx.RepositoryVersions); err != nil {
+			return fmt.Errorf("endor: fixtures: %w", err)
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.issued = issued
-	f.sessions.Replace(stores)
+	f.sessions.Replace(stores, shared, shared != nil)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +20,9 @@ type Store struct {
 	namespaces map[string]*namespace
 	uuids      map[string]struct{} // every uuid in use, so none is handed out twice
 	scratch    []byte              // where newRecord writes, under mu
+	// log, when set, is given each change under mu (a session's own store
+	// logs; the fixtures' never changes).
+	log func(change)
 }
 
 // namespace holds a namespace's objects. Assumption (vendors.md §7): a
@@ -139,6 +143,25 @@ func NewStore() *Store {
 	return &Store{namespaces: make(map[string]*namespace), uuids: make(map[string]struct{})}
 }
 
+// clone copies s for a session's first write. The records are shared: a
+// record never changes once made (a write puts a new one in the slot), so
+// only the slots and the indexes are copied.
+func (s *Store) clone() *Store {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := &Store{namespaces: make(map[string]*namespace, len(s.namespaces)), uuids: maps.Clone(s.uuids)}
+	for name, n := range s.namespaces {
+		c := &namespace{byUUID: make(map[string]*slot, len(n.byUUID)), byKey: make(map[upsertKey]*slot, len(n.byKey)), order: make([]*slot, len(n.order)),
+			created: n.created, createdBy: n.createdBy}
+		for i, sl := range n.order {
+			cs := &slot{rec: sl.rec}
+			c.order[i], c.byUUID[sl.rec.uuid], c.byKey[sl.rec.key] = cs, cs, cs
+		}
+		out.namespaces[name] = c
+	}
+	return out
+}
+
 // touch returns the namespace name, making it, and each parent it lacks,
 // as made at at by who: a child namespace lives in its parent. It is
 // called with s.mu held.
@@ -180,6 +203,7 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 				return nil, err
 			}
 			sl.rec = rec
+			s.logPut(rec)
 			return rec, nil
 		}
 	}
@@ -196,7 +220,15 @@ func (s *Store) upsert(ns string, key upsertKey, build func(old *RepositoryVersi
 	sl := &slot{rec: rec}
 	n.byKey[key], n.byUUID[id] = sl, sl
 	n.order = append(n.order, sl)
+	s.logPut(rec)
 	return rec, nil
+}
+
+// logPut logs that rec was stored. The lock is held.
+func (s *Store) logPut(rec *record) {
+	if s.log != nil {
+		s.log(change{Op: "put", Object: rec.json})
+	}
 }
 
 // update replaces the object uuid of ns with what build makes of it. A
@@ -232,6 +264,7 @@ func (s *Store) update(ns, uuid string, build func(old *record) (RepositoryVersi
 		n.byKey[rec.key] = sl
 	}
 	sl.rec = rec
+	s.logPut(rec)
 	return rec, nil
 }
 
@@ -264,6 +297,9 @@ func (s *Store) delete(ns, uuid string) bool {
 	delete(n.byKey, sl.rec.key)
 	delete(s.uuids, uuid)
 	n.order = slices.DeleteFunc(n.order, func(x *slot) bool { return x == sl })
+	if s.log != nil {
+		s.log(change{Op: "delete", Namespace: ns, UUID: uuid})
+	}
 	return true
 }
 

@@ -61,6 +61,7 @@ type Fake struct {
 	auths map[string]bool
 
 	sessions *session.States[*Store]
+	changes  session.Changes // the change log's, with --state-durability fsync
 }
 
 // New returns a Fake with cfg's authorizations and fixtures.
@@ -87,7 +88,7 @@ func New(cfg Config) *Fake {
 			f.cfg.Fixtures.apply(s)
 		}
 		return s
-	})
+	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })
 	f.Reset()
 	return f
 }
@@ -113,11 +114,17 @@ func ParseRepoAuths(s string) ([]string, error) {
 // Reset drops every session's files and loads the fixtures again.
 func (f *Fake) Reset() { f.sessions.Reset() }
 
-// Store returns the state of a session, creating it (with the fixtures
-// loaded) on first use.
-func (f *Fake) Store(session string) *Store { return f.sessions.Get(session) }
+// Store returns the state of a session to change: its own, copied from
+// the fixtures on its first write.
+func (f *Fake) Store(session string) *Store { return f.sessions.Write(session) }
 
-func (f *Fake) storeFor(c echo.Context) *Store { return f.Store(f.cfg.Session(c)) }
+// readStore is the state a request reads, which it must not change: the
+// session's own, or the fixtures' it shares with every session that has
+// not written.
+func (f *Fake) readStore(c echo.Context) *Store { return f.sessions.Read(f.cfg.Session(c)) }
+
+// writeStore is the state a request changes: the session's own.
+func (f *Fake) writeStore(c echo.Context) *Store { return f.sessions.Write(f.cfg.Session(c)) }
 
 // authNameRule is the console's rule for authorization names.
 const authNameRule = "must be 4 to 63 letters, digits, '.', '_' or '-'"

@@ -59,7 +59,7 @@ func (f *Fake) createFile(c echo.Context, in openapi.Request) (int, any, error) 
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := f.storeFor(c).create(loc, path, data); err != nil {
+	if err := f.writeStore(c).create(loc, path, data); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, pathResponse(path), nil
@@ -70,7 +70,7 @@ func (f *Fake) showContent(c echo.Context, in openapi.Request) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	file, err := f.storeFor(c).get(loc, path)
+	file, err := f.readStore(c).get(loc, path)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -94,7 +94,7 @@ func (f *Fake) updateFile(c echo.Context, in openapi.Request) (int, any, error) 
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := f.storeFor(c).update(loc, path, body.Sha, data); err != nil {
+	if err := f.writeStore(c).update(loc, path, body.Sha, data); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, pathResponse(path), nil
@@ -105,7 +105,7 @@ func (f *Fake) deleteFile(c echo.Context, in openapi.Request) (int, any, error) 
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := f.storeFor(c).delete(loc, path, c.QueryParam("sha")); err != nil {
+	if err := f.writeStore(c).delete(loc, path, c.QueryParam("sha")); err != nil {
 		return 0, nil, err
 	}
 	// The vendor documents 204 with no body.
@@ -119,7 +119,7 @@ func (f *Fake) listTrees(c echo.Context, in openapi.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	paths, err := f.storeFor(c).list(loc)
+	paths, err := f.readStore(c).list(loc)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -33,7 +33,7 @@ const maxShownContent = 4 << 10
 // stays unused.
 func (f *Fake) Objects(session string, limit int) (kind string, total int, objects []json.RawMessage) {
 	kind = "files"
-	s, ok := f.sessions.All()[session]
+	s, ok := f.sessions.Lookup(session)
 	if !ok {
 		return kind, 0, nil
 	}

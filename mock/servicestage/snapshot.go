@@ -77,7 +77,9 @@ type snapshotFile struct {
 // (see SnapshotVersion). Each session is copied under its store's lock, so
 // a session is never seen half-written.
 func (f *Fake) Snapshot() (json.RawMessage, error) {
-	stores := f.sessions.All()
+	// The fixtures' state is not saved: it is made from the fixtures
+	// alone (no generated value), the same on every start.
+	stores, _, _ := f.sessions.Own()
 	snap := snapshot{Version: SnapshotVersion, Sessions: []snapshotSession{}}
 	for _, name := range slices.Sorted(maps.Keys(stores)) {
 		snap.Sessions = append(snap.Sessions, snapshotSession{Name: name, Repositories: stores[name].snapshot()})
@@ -112,7 +114,8 @@ func (s *Store) snapshot() []snapshotRepository {
 // Restore replaces every session with those of a Snapshot. Restored
 // sessions keep their repositories, refs and files and do not get the
 // fixtures again; a session the snapshot does not name starts from the
-// fixtures on first use, as usual. On any error nothing changes.
+// fixtures, as usual. Sessions that never wrote are not in the snapshot:
+// they read the fixtures, which hold nothing generated. On any error nothing changes.
 func (f *Fake) Restore(data json.RawMessage) error {
 	var snap snapshot
 	if err := session.DecodeStrict(data, &snap); err != nil {
@@ -136,9 +139,9 @@ func (f *Fake) Restore(data json.RawMessage) error {
 			return fmt.Errorf("servicestage: sessions[%d] (%q): %w", i, sess.Name, err)
 		}
 		s.strict = strict
-		stores[sess.Name] = s
+		stores[sess.Name] = f.logTo(s, sess.Name)
 	}
-	f.sessions.Replace(stores)
+	f.sessions.Replace(stores, nil, false)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package servicestage
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"maps"
 	"slices"
@@ -21,6 +22,9 @@ type Store struct {
 	mu     sync.RWMutex
 	strict bool
 	repos  map[repoKey]*repository
+	// log, when set, is given each change under mu (a session's own store
+	// logs; the fixtures' never changes).
+	log func(change)
 }
 
 // repoKey names a repository. project has slashes, not colons.
@@ -57,6 +61,22 @@ func contentSHA(data []byte) string {
 
 func newStore() *Store {
 	return &Store{repos: make(map[repoKey]*repository)}
+}
+
+// clone copies s for a session's first write. The files are shared: a
+// write puts a new one in the map, it never changes one.
+func (s *Store) clone() *Store {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := &Store{strict: s.strict, repos: make(map[repoKey]*repository, len(s.repos))}
+	for k, r := range s.repos {
+		refs := make(map[string]map[string]*file, len(r.refs))
+		for name, files := range r.refs {
+			refs[name] = maps.Clone(files)
+		}
+		out.repos[k] = &repository{refs: refs}
+	}
+	return out
 }
 
 // Assumption: in strict mode an undeclared repository or ref is a parameter the vendor refuses (0400), not 0401.
@@ -126,7 +146,17 @@ func (s *Store) create(loc location, path string, data []byte) *Error {
 		return repoError(CodeAlreadyExists, descAlreadyExists, "file %q already exists in ref %q", path, loc.ref)
 	}
 	files[path] = newFile(data)
+	s.logPut(loc, path, data)
 	return nil
+}
+
+// logPut logs that path of loc now holds data. The lock is held.
+func (s *Store) logPut(loc location, path string, data []byte) {
+	if s.log != nil {
+		c := fileChange("put", loc, path)
+		c.ContentBase64 = base64.StdEncoding.EncodeToString(data)
+		s.log(c)
+	}
 }
 
 func (s *Store) get(loc location, path string) (*file, *Error) {
@@ -144,17 +174,25 @@ func (s *Store) get(loc location, path string) (*file, *Error) {
 }
 
 func (s *Store) update(loc location, path, sha string, data []byte) *Error {
-	return s.change(loc, path, sha, func(files map[string]*file) { files[path] = newFile(data) })
+	return s.modify(loc, path, sha, func(files map[string]*file) {
+		files[path] = newFile(data)
+		s.logPut(loc, path, data)
+	})
 }
 
 // Assumption: the ref outlives its last file; git would keep the branch with an empty tree.
 func (s *Store) delete(loc location, path, sha string) *Error {
-	return s.change(loc, path, sha, func(files map[string]*file) { delete(files, path) })
+	return s.modify(loc, path, sha, func(files map[string]*file) {
+		delete(files, path)
+		if s.log != nil {
+			s.log(fileChange("delete", loc, path))
+		}
+	})
 }
 
-// change applies apply to the files of loc once the file at path exists
+// modify applies apply to the files of loc once the file at path exists
 // and sha is its current sha (the check update and delete share).
-func (s *Store) change(loc location, path, sha string, apply func(files map[string]*file)) *Error {
+func (s *Store) modify(loc location, path, sha string, apply func(files map[string]*file)) *Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	files, err := s.files(loc)
