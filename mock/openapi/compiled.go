@@ -147,11 +147,12 @@ func (f *fastPath) response(rt *route, method string, status int, header http.He
 	return a != nil && c != nil && a.Valid(method, status, header) && c.Valid(value)
 }
 
-// checkValidator says whether name is a value of Options.Validator.
-func checkValidator(name string) error {
+// CheckValidator says whether name is a value of Options.Validator ("" is
+// the default, ValidatorCompiled).
+func CheckValidator(name string) error {
 	switch name {
 	case "", ValidatorCompiled, ValidatorKinOpenAPI:
 		return nil
 	}
-	return fmt.Errorf("openapi: validator %s is not %s or %s", strconv.Quote(name), ValidatorCompiled, ValidatorKinOpenAPI)
+	return fmt.Errorf("%s is not %s or %s", strconv.Quote(name), ValidatorCompiled, ValidatorKinOpenAPI)
 }

@@ -140,8 +140,8 @@ func New(doc *openapi3.T, opts Options) (*Validator, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := checkValidator(opts.Validator); err != nil {
-		return nil, err
+	if err := CheckValidator(opts.Validator); err != nil {
+		return nil, fmt.Errorf("openapi: validator %w", err)
 	}
 	v := &Validator{
 		opts:   opts,
