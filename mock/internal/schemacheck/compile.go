@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -181,12 +180,10 @@ func (c *compiler) strings(n *node, s *openapi3.Schema) error {
 		n.hasMaxLength, n.maxLength = true, *s.MaxLength
 	}
 	if s.Pattern != "" {
-		// As kin-openapi compiles it (openapi3/schema_pattern.go).
-		re, err := regexp.Compile(intoGoRegexp(s.Pattern))
-		if err != nil {
+		var err error
+		if n.pattern, err = pattern(s.Pattern); err != nil {
 			return fmt.Errorf("pattern %q: %w", s.Pattern, err)
 		}
-		n.pattern = re
 	}
 	if s.Format != "" {
 		n.strFormat = c.formats.string(s.Format)
@@ -274,11 +271,4 @@ func (c *compiler) directionNames(s *openapi3.Schema, names map[string]struct{},
 			c.directionNames(r.Value, names, seen)
 		}
 	}
-}
-
-// patternCodepoints is how kin-openapi rewrites \uXXXX for Go (intoGoRegexp).
-var patternCodepoints = regexp.MustCompile(`(?P<replaced_with_slash_x>\\u)(?P<code>[0-9A-F]{4})`)
-
-func intoGoRegexp(re string) string {
-	return patternCodepoints.ReplaceAllString(re, `\x{${code}}`)
 }

@@ -218,30 +218,30 @@ func (prm *param) check(raw string, request bool) bool {
 		if request {
 			return prm.allowEmpty
 		}
-		return prm.node.valid(nil, nil)
+		return prm.node.valid(nil, nil, false)
 	}
 	switch prm.kind {
 	case openapi3.TypeString:
 		if raw == "" && prm.allowEmpty && request {
 			return true
 		}
-		return prm.node.valid(raw, nil)
+		return prm.node.valid(raw, nil, false)
 	case "int32":
 		v, err := strconv.ParseInt(raw, 10, 32)
-		return err == nil && prm.node.valid(int32(v), nil)
+		return err == nil && prm.node.valid(int32(v), nil, false)
 	case openapi3.TypeInteger:
 		v, err := strconv.ParseInt(raw, 10, 64)
-		return err == nil && prm.node.valid(v, nil)
+		return err == nil && prm.node.valid(v, nil, false)
 	case openapi3.TypeNumber:
 		// kin-openapi refuses Go's other float literals (0x1p4, 1_000, Inf).
 		if strings.ContainsFunc(raw, func(r rune) bool { return !strings.ContainsRune("+-.0123456789eE", r) }) {
 			return false
 		}
 		v, err := strconv.ParseFloat(raw, 64)
-		return err == nil && prm.node.valid(v, nil)
+		return err == nil && prm.node.valid(v, nil, false)
 	case openapi3.TypeBoolean:
 		v, err := strconv.ParseBool(raw)
-		return err == nil && prm.node.valid(v, nil)
+		return err == nil && prm.node.valid(v, nil, false)
 	}
 	return false
 }
@@ -407,7 +407,7 @@ func (a *Answers) Valid(method string, status int, header http.Header) bool {
 				return false
 			}
 		case len(vs) == 0:
-			if !h.node.valid(nil, nil) {
+			if !h.node.valid(nil, nil, false) {
 				return false
 			}
 		case !h.check(vs[0], false):

@@ -30,7 +30,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -86,7 +85,7 @@ func Compile(s *openapi3.Schema, mode Mode) (*Schema, error) {
 // and the integer types are taken too), passes the schema. A value of any
 // other type is not valid, to be left to kin-openapi.
 func (s *Schema) Valid(v any) bool {
-	return s.root.valid(v, nil) && (!s.rejectUnknown || s.root.known(v))
+	return s.root.valid(v, nil, s.rejectUnknown)
 }
 
 // node is one schema, compiled. Every field mirrors what kin-openapi's
@@ -113,7 +112,7 @@ type node struct {
 	// strings
 	minLength, maxLength uint64
 	hasMaxLength         bool
-	pattern              *regexp.Regexp
+	pattern              func(string) bool
 	strFormat            func(string) bool
 
 	// arrays
@@ -158,7 +157,12 @@ type frame struct {
 	up *frame
 }
 
-func (n *node) valid(v any, up *frame) bool {
+// valid reports whether v passes n, visited under up for the same value.
+// strict applies the unknown-field rule to v: it follows a body's
+// properties, additionalProperties and items from the top, and no
+// subschema of not, oneOf, anyOf or allOf. (Where valid returns early,
+// for an empty schema, true, or null, the rule has nothing to refuse.)
+func (n *node) valid(v any, up *frame, strict bool) bool {
 	switch x := v.(type) {
 	case nil:
 		if n.permitsNull {
@@ -178,14 +182,14 @@ func (n *node) valid(v any, up *frame) bool {
 		return v != nil
 	}
 	here := frame{n: n, up: up}
-	if n.not != nil && n.not.valid(v, &here) {
+	if n.not != nil && n.not.valid(v, &here, false) {
 		return false
 	}
 	composed := false
 	if len(n.oneOf) > 0 {
 		matched := 0
 		for _, o := range n.oneOf {
-			if o.valid(v, &here) {
+			if o.valid(v, &here, false) {
 				matched++
 			}
 		}
@@ -197,7 +201,7 @@ func (n *node) valid(v any, up *frame) bool {
 	if len(n.anyOf) > 0 {
 		matched := false
 		for _, o := range n.anyOf {
-			if o.valid(v, &here) {
+			if o.valid(v, &here, false) {
 				matched = true
 				break
 			}
@@ -208,7 +212,7 @@ func (n *node) valid(v any, up *frame) bool {
 		composed = true
 	}
 	for _, o := range n.allOf {
-		if !o.valid(v, &here) {
+		if !o.valid(v, &here, false) {
 			return false
 		}
 		composed = true
@@ -238,9 +242,9 @@ func (n *node) valid(v any, up *frame) bool {
 	case string:
 		return n.string(x)
 	case []any:
-		return n.array(x)
+		return n.array(x, strict)
 	case map[string]any:
-		return n.object(x, up)
+		return n.object(x, up, strict)
 	}
 	return false
 }
@@ -285,13 +289,13 @@ func (n *node) string(s string) bool {
 			return false
 		}
 	}
-	if n.pattern != nil && !n.pattern.MatchString(s) {
+	if n.pattern != nil && !n.pattern(s) {
 		return false
 	}
 	return n.strFormat == nil || n.strFormat(s)
 }
 
-func (n *node) array(a []any) bool {
+func (n *node) array(a []any, strict bool) bool {
 	if n.types&tArray == 0 {
 		return false
 	}
@@ -301,7 +305,7 @@ func (n *node) array(a []any) bool {
 	}
 	if n.items != nil {
 		for i := n.skipItems; i < len(a); i++ {
-			if !n.items.valid(a[i], nil) {
+			if !n.items.valid(a[i], nil, strict) {
 				return false
 			}
 		}
@@ -309,7 +313,7 @@ func (n *node) array(a []any) bool {
 	return true
 }
 
-func (n *node) object(m map[string]any, up *frame) bool {
+func (n *node) object(m map[string]any, up *frame, strict bool) bool {
 	if n.types&tObject == 0 {
 		return false
 	}
@@ -323,17 +327,19 @@ func (n *node) object(m map[string]any, up *frame) bool {
 		return false
 	}
 	for k, v := range m {
-		if p := n.props[k]; p != nil {
-			if !p.valid(v, nil) {
+		switch p := n.props[k]; {
+		case p != nil:
+			if !p.valid(v, nil, strict) {
 				return false
 			}
-			continue
-		}
-		if !n.apAllowed {
+		case !n.apAllowed:
 			return false
-		}
-		if n.ap != nil && !n.ap.valid(v, nil) {
-			return false
+		case n.ap != nil:
+			if !n.ap.valid(v, nil, strict) {
+				return false
+			}
+		case strict && n.declaresProps && !n.apTrue:
+			return false // an unknown field
 		}
 	}
 	for _, k := range n.required {
@@ -360,37 +366,6 @@ func (n *node) exempt(k string, up *frame) bool {
 		}
 	}
 	return false
-}
-
-// known is the unknown-field rule (Mode.RejectUnknown).
-func (n *node) known(v any) bool {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			switch p := n.props[k]; {
-			case p != nil:
-				if !p.known(e) {
-					return false
-				}
-			case n.ap != nil:
-				if !n.ap.known(e) {
-					return false
-				}
-			case !n.declaresProps, n.apTrue:
-			default:
-				return false
-			}
-		}
-	case []any:
-		if n.items != nil {
-			for _, e := range x {
-				if !n.items.known(e) {
-					return false
-				}
-			}
-		}
-	}
-	return true
 }
 
 func (n *node) inEnum(v any) bool {

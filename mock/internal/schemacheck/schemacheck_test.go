@@ -207,7 +207,8 @@ Tree:
 // unknownFields: an object that declares properties refuses any other,
 // unless it allows additional ones; one that declares none takes anything;
 // an additionalProperties schema applies to the rest; lists are checked
-// item by item.
+// item by item. The rule follows properties, additionalProperties and
+// items only: what allOf adds is not declared for it.
 func TestValidUnknownFields(t *testing.T) {
 	schemas := loadSchemas(t, `
 Obj:
@@ -218,12 +219,17 @@ Obj:
     open: {type: object, additionalProperties: true, properties: {x: {type: string}}}
     tags: {type: object, additionalProperties: {type: object, properties: {v: {type: string}}}}
     list: {type: array, items: {type: object, properties: {v: {type: string}}}}
+    composed:
+      allOf:
+        - {type: object, properties: {c: {type: object, properties: {d: {type: string}}}}}
 `)
 	s := schemas["Obj"].Value
 	for _, tc := range []struct {
 		body  string
 		known bool
 	}{
+		{`{"composed":{"c":{"d":"1"}}}`, true},
+		{`{"composed":{"c":{"e":"1"},"f":2}}`, true},
 		{`{"a":{"b":"x"}}`, true},
 		{`{"c":1}`, false},
 		{`{"a":{"c":1}}`, false},
