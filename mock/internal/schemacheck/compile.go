@@ -139,6 +139,8 @@ func unsupported(s *openapi3.Schema) error {
 		return errors.New("uniqueItems")
 	case s.Discriminator != nil && (len(s.OneOf) > 0 || len(s.AnyOf) > 0):
 		return errors.New("discriminator")
+	case len(s.PrefixItems) > 0:
+		return errors.New("prefixItems")
 	case s.MinLength > math.MaxInt64, s.MaxLength != nil && *s.MaxLength > math.MaxInt64,
 		s.MinItems > math.MaxInt64, s.MaxItems != nil && *s.MaxItems > math.MaxInt64,
 		s.MinProps > math.MaxInt64, s.MaxProps != nil && *s.MaxProps > math.MaxInt64:
@@ -196,7 +198,6 @@ func (c *compiler) arrays(n *node, s *openapi3.Schema) error {
 	if s.MaxItems != nil {
 		n.hasMaxItems, n.maxItems = true, *s.MaxItems
 	}
-	n.skipItems = len(s.PrefixItems)
 	if s.Items != nil {
 		var err error
 		if n.items, err = c.ref(s.Items, "items", nil); err != nil {
@@ -223,7 +224,7 @@ func (c *compiler) objects(n *node, s *openapi3.Schema) error {
 		n.props[name] = p
 		v := r.Value
 		if c.mode.Direction == Request && v.ReadOnly && !c.mode.ReadOnlyAllowed ||
-			c.mode.Direction == Response && v.WriteOnly && !c.mode.WriteOnlyAllowed {
+			c.mode.Direction == Response && v.WriteOnly {
 			n.forbidden = append(n.forbidden, name)
 		}
 	}

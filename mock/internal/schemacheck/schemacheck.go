@@ -9,14 +9,15 @@
 // own: it never says what is wrong. When it says valid, kin-openapi need not
 // run; when it says invalid, kin-openapi runs to word the refusal, so every
 // message stays kin-openapi's. kin-openapi is the reference: a differential
-// test and a fuzz target hold the two to the same verdict. A verdict of
-// invalid that kin-openapi does not share only costs time, since kin-openapi
-// then has the last word; valid where kin-openapi refuses would let a bad
-// message through, which is what those tests guard.
+// test and a fuzz target hold the two to the same verdict, both ways. (A
+// verdict of invalid that kin-openapi does not share would only cost time,
+// since kin-openapi then has the last word; valid where kin-openapi refuses
+// would let a bad request or answer through.)
 //
 // Compiling walks the schema once: properties in maps, patterns as compiled
-// regular expressions, the formats kin-openapi registers (date, date-time,
-// byte, int32, int64) as plain code, enums as values. Checking a value then
+// regular expressions (the simplest as plain code), the formats kin-openapi
+// registers (date, date-time, byte, int32, int64) as plain code, enums as
+// values. Checking a value then
 // needs no reflection, no sorting and no allocation. A schema that uses
 // something it does not mirror (multipleOf, uniqueItems, a discriminator, a
 // pattern Go cannot compile…) does not compile: the error says why, and
@@ -51,9 +52,8 @@ const (
 type Mode struct {
 	Direction Direction
 	// ReadOnlyAllowed lets readOnly properties through in a request
-	// (DisableReadOnlyValidation); WriteOnlyAllowed, writeOnly ones in a
-	// response (DisableWriteOnlyValidation).
-	ReadOnlyAllowed, WriteOnlyAllowed bool
+	// (DisableReadOnlyValidation).
+	ReadOnlyAllowed bool
 	// RejectUnknown adds the pipeline's own rule, which is not
 	// kin-openapi's (mock/openapi's unknownFields, as protobuf JSON reads
 	// a body): an object property that the schema, through properties,
@@ -118,7 +118,6 @@ type node struct {
 	// arrays
 	minItems, maxItems uint64
 	hasMaxItems        bool
-	skipItems          int // prefixItems' length: items applies after it
 	items              *node
 
 	// objects
@@ -304,8 +303,8 @@ func (n *node) array(a []any, strict bool) bool {
 		return false
 	}
 	if n.items != nil {
-		for i := n.skipItems; i < len(a); i++ {
-			if !n.items.valid(a[i], nil, strict) {
+		for _, e := range a {
+			if !n.items.valid(e, nil, strict) {
 				return false
 			}
 		}

@@ -25,9 +25,6 @@ func kinOptions(m schemacheck.Mode) []openapi3.SchemaValidationOption {
 	if m.ReadOnlyAllowed {
 		opts = append(opts, openapi3.DisableReadOnlyValidation())
 	}
-	if m.WriteOnlyAllowed {
-		opts = append(opts, openapi3.DisableWriteOnlyValidation())
-	}
 	return opts
 }
 
@@ -37,7 +34,6 @@ var modes = []schemacheck.Mode{
 	{Direction: schemacheck.Request},
 	{Direction: schemacheck.Request, ReadOnlyAllowed: true},
 	{Direction: schemacheck.Response},
-	{Direction: schemacheck.Response, WriteOnlyAllowed: true},
 }
 
 // loadSchemas loads the component schemas of a small 3.0 document.
