@@ -46,12 +46,25 @@ func (v *Validator) compile(doc *openapi3.T) *fastPath {
 		v.opts.Logger.Info("validation stays on kin-openapi: the compiled validator does not mirror it",
 			"operation", rt.op.ID, "what", what, "reason", err.Error())
 	}
-	tried := map[*openapi3.Schema]bool{}
-	body := func(rt *route, what string, s *openapi3.Schema, mode schemacheck.Mode, into map[*openapi3.Schema]*schemacheck.Schema) {
-		if tried[s] {
+	// A schema may be a request body and an answer: it is compiled once
+	// for each.
+	type try struct {
+		s        *openapi3.Schema
+		response bool
+	}
+	tried := map[try]bool{}
+	body := func(rt *route, what string, s *openapi3.Schema, response bool) {
+		if tried[try{s, response}] {
 			return
 		}
-		tried[s] = true
+		tried[try{s, response}] = true
+		into, mode := f.reqBody, schemacheck.Mode{}
+		if response {
+			_, mode = v.responseBody(s)
+			into = f.respBody
+		} else {
+			_, mode = v.requestBody(s)
+		}
 		c, err := schemacheck.Compile(s, mode)
 		if err != nil {
 			left(rt, what, err)
@@ -75,9 +88,7 @@ func (v *Validator) compile(doc *openapi3.T) *fastPath {
 		if rb := kop.RequestBody; rb != nil && rb.Value != nil {
 			for ct, mt := range rb.Value.Content {
 				if mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-					s := mt.Schema.Value
-					_, mode := v.requestBody(s)
-					body(rt, "request body "+ct, s, mode, f.reqBody)
+					body(rt, "request body "+ct, mt.Schema.Value, false)
 				}
 			}
 		}
@@ -87,9 +98,7 @@ func (v *Validator) compile(doc *openapi3.T) *fastPath {
 			}
 			for ct, mt := range resp.Value.Content {
 				if mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-					s := mt.Schema.Value
-					_, mode := v.responseBody(s)
-					body(rt, fmt.Sprintf("response %s body %s", status, ct), s, mode, f.respBody)
+					body(rt, fmt.Sprintf("response %s body %s", status, ct), mt.Schema.Value, true)
 				}
 			}
 		}

@@ -583,3 +583,46 @@ func FuzzCompiledAgreesWithKin(f *testing.F) {
 		}
 	})
 }
+
+// TestSchemaSharedByRequestAndAnswerCompilesForEach: a schema that is both
+// a request body and an answer is compiled for each direction, so that
+// neither falls back to kin-openapi.
+func TestSchemaSharedByRequestAndAnswerCompilesForEach(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(`
+openapi: 3.0.3
+info: {title: echo, version: '1'}
+paths:
+  /things:
+    put:
+      operationId: Put
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}
+      responses:
+        '200':
+          description: the thing
+          content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}
+components:
+  schemas:
+    Thing:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string, readOnly: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(doc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Components.Schemas["Thing"].Value
+	req, resp := v.fast.reqBody[s], v.fast.respBody[s]
+	if req == nil || resp == nil {
+		t.Fatalf("compiled as a request body: %v, as an answer: %v", req != nil, resp != nil)
+	}
+	// Each in its own direction: id is readOnly, so not required of a request.
+	if v := map[string]any{}; !req.Valid(v) || resp.Valid(v) {
+		t.Errorf("{} as a request: %v (want valid), as an answer: %v (want refused)", req.Valid(v), resp.Valid(v))
+	}
+}
