@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 // createCase makes the i-th create request of one vendor's create operation.
@@ -49,29 +50,38 @@ var createCases = []createCase{
 // (routing, auth, request and response validation, the store), with the
 // handler called in-process so that no network cost is counted. Each
 // iteration creates a new object, except endor-upsert, which updates one.
+// The cases named …-kin-openapi run with --validator=kin-openapi.
 //
 //	go test ./mock -run '^$' -bench Create -benchmem
 func BenchmarkCreate(b *testing.B) {
 	for _, c := range createCases {
-		b.Run(c.name, func(b *testing.B) {
-			srv, err := mock.New(mock.Config{Seed: 1})
-			if err != nil {
-				b.Fatal(err)
+		for _, validator := range []string{openapi.ValidatorCompiled, openapi.ValidatorKinOpenAPI} {
+			name := c.name
+			if validator != openapi.ValidatorCompiled {
+				name += "-" + validator
 			}
-			h := srv.Handler()
-			var n atomic.Int64
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					rec := httptest.NewRecorder()
-					h.ServeHTTP(rec, c.req(n.Add(1)))
-					if rec.Code != http.StatusOK {
-						b.Fatalf("status %d: %s", rec.Code, rec.Body)
-					}
-				}
-			})
-		})
+			b.Run(name, func(b *testing.B) { benchmarkCreate(b, c, validator) })
+		}
 	}
+}
+
+func benchmarkCreate(b *testing.B, c createCase, validator string) {
+	srv, err := mock.New(mock.Config{Seed: 1, Validator: validator})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, c.req(n.Add(1)))
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+		}
+	})
 }
 
 // escapedKeys is the body of issue 21's finding 1: an object of n keys,

@@ -196,7 +196,9 @@ func (h *harness) recording(next http.Handler) http.Handler {
 // with kin-openapi's own router and ValidateResponse, independently of the
 // middleware that served it. Requests that match no operation (unknown
 // routes, wrong methods, admin calls) have no response schema to check.
-// It returns how many responses it checked and what did not conform.
+// Each exchange also goes through the compiled validator and kin-openapi
+// (differ), whose verdicts must agree. It returns how many responses it
+// checked and what did not conform or agree.
 func replay(t *testing.T, traffic []exchange) (checked int, errs []error) {
 	t.Helper()
 	type router struct {
@@ -218,6 +220,8 @@ func replay(t *testing.T, traffic []exchange) (checked int, errs []error) {
 		}
 		rs = append(rs, router{name, r})
 	}
+	d := newDiffer()
+	defer func() { t.Logf("replay: %d verdicts of the compiled validator compared with kin-openapi's", d.checked) }()
 	for _, x := range traffic {
 		req, err := http.NewRequest(x.method, "http://127.0.0.1"+x.target, bytes.NewReader(x.reqBody))
 		if err != nil {
@@ -240,6 +244,7 @@ func replay(t *testing.T, traffic []exchange) (checked int, errs []error) {
 			if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
 				errs = append(errs, fmt.Errorf("replay: %s %s → %d does not conform to %s: %v\nbody: %.500s", x.method, x.target, x.status, r.name, err, x.body))
 			}
+			errs = append(errs, d.exchange(x, req, route, params)...)
 			break
 		}
 	}

@@ -63,6 +63,12 @@ type Config struct {
 	// LenientResponses logs a response that breaks its spec and marks it
 	// with X-Repomock-Violation instead of answering 500.
 	LenientResponses bool
+	// Validator is what checks requests and answers first:
+	// openapi.ValidatorCompiled (the default), a validator compiled from
+	// the specs that leaves to kin-openapi only the wording of what it
+	// refuses, or openapi.ValidatorKinOpenAPI, kin-openapi alone. The
+	// verdicts and messages are the same.
+	Validator string
 	// MaxBodyBytes bounds a request body (413 above it). Default 10 MiB.
 	MaxBodyBytes int64
 	// JournalSize is how many requests GET /__admin/requests keeps. Default 1000.
@@ -258,6 +264,9 @@ func New(cfg Config) (*Server, error) {
 	case cfg.StateDurability == DurabilityFsync && cfg.StateFile == "":
 		return nil, fmt.Errorf("state durability %s keeps each write in the state file: it needs one (--state-file)", DurabilityFsync)
 	}
+	if err := openapi.CheckValidator(cfg.Validator); err != nil {
+		return nil, fmt.Errorf("validator: %w", err)
+	}
 	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
 		return nil, fmt.Errorf("refusing to serve /__admin (reset, the request journal) on %s, which is not a loopback address, without an admin token: set --admin-token, or --admin-open where the network is private (a container)", cfg.Addr)
 	}
@@ -300,6 +309,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		opts := v.Validation()
 		opts.LenientResponses = cfg.LenientResponses
+		opts.Validator = cfg.Validator
 		opts.MaxBodyBytes = cfg.MaxBodyBytes
 		opts.Authenticate = s.authenticate(v, documentedStatuses(doc))
 		opts.Logger = log

@@ -25,6 +25,7 @@ import (
 	_ "golang.org/x/crypto/x509roots/fallback"
 
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 func main() {
@@ -76,6 +77,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		maxStreamClients            = text(strconv.Itoa(mock.DefaultMaxStreamClients))
 		streamMaxBytes              = text("4MiB")
 		maxFaults                   = text(strconv.Itoa(mock.DefaultMaxFaults))
+		validator                   = text(openapi.ValidatorCompiled)
 		lenient, adminOpen, logJSON boolText
 		version                     boolText
 	)
@@ -84,6 +86,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and on reset")
 	fs.Var(&seed, "seed", "seed for ids and generated values: a whole `number` from 0 to 18446744073709551615; 0 picks a random seed, printed at start")
 	fs.Var(&lenient, "lenient-responses", "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
+	fs.Var(&validator, "validator", validatorUsage)
 	fs.Var(&maxBody, "max-body", "largest request `size` accepted (bytes, or with KiB/MiB/GiB); larger gets 413")
 	fs.Var(&journalSize, "journal-size", "`number` of requests kept for GET /__admin/requests (at least 1)")
 	fs.Var(&journalMaxBytes, "journal-max-bytes", "largest `size` of the bodies and headers the journal keeps, all requests together (bytes, or with KiB/MiB/GiB); the oldest go first, and each body is cut at a sixteenth of it (1 MiB at most)")
@@ -180,8 +183,15 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	if o.logLevel, err = parseLevel(string(level)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)
 	}
+	if err := openapi.CheckValidator(string(validator)); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin("validator"), err)
+	}
+	o.cfg.Validator = string(validator)
 	return o, nil
 }
+
+// validatorUsage is --validator's, for the mock and the proxy.
+const validatorUsage = "what checks each request and answer first: compiled (the specs compiled once; kin-openapi words what it refuses) or kin-openapi (kin-openapi alone); the verdicts and messages are the same"
 
 // parseFlags parses args into fs. Asked for help, it prints the usage on
 // stdout (it is the output asked for) and returns flag.ErrHelp. A wrong

@@ -102,6 +102,8 @@ var flagCases = []flagCase{
 		func(o *options) string { return fmt.Sprint(o.cfg.Seed) }, "42", "7"},
 	{"lenient-responses", "true", "false",
 		func(o *options) string { return fmt.Sprint(o.cfg.LenientResponses) }, "true", "false"},
+	{"validator", "kin-openapi", "compiled",
+		func(o *options) string { return o.cfg.Validator }, "kin-openapi", "compiled"},
 	{"max-body", "512KiB", "2MiB",
 		func(o *options) string { return fmt.Sprint(o.cfg.MaxBodyBytes) }, "524288", "2097152"},
 	{"journal-size", "5", "9",
@@ -211,6 +213,7 @@ func TestBadEnvNamesTheVariable(t *testing.T) {
 		{"REPOMOCK_MAX_BODY", "lots"},
 		{"REPOMOCK_MAX_BODY", "0"},
 		{"REPOMOCK_LOG_LEVEL", "loud"},
+		{"REPOMOCK_VALIDATOR", "fast"},
 		{"REPOMOCK_ENDOR_TOKENS", "=acme"},
 		{"REPOMOCK_HUAWEI_CREDENTIALS", "AK-without-secret"},
 		{"REPOMOCK_STATE_INTERVAL", "soon"},
@@ -253,6 +256,7 @@ func TestBadFlagNamesTheFlag(t *testing.T) {
 		{[]string{"--journal-size", "0"}, nil, "-journal-size"},
 		{[]string{"--max-body", "lots"}, nil, "-max-body"},
 		{[]string{"--log-level", "loud"}, nil, "-log-level"},
+		{[]string{"--validator", "kin"}, env{"REPOMOCK_VALIDATOR": "compiled"}, "-validator"},
 		{[]string{"--endor-tokens", "=acme"}, nil, "-endor-tokens"},
 		{[]string{"--huawei-credentials", ":sk"}, nil, "-huawei-credentials"},
 		{[]string{"--no-such-flag"}, nil, "-no-such-flag"},
@@ -404,6 +408,8 @@ func TestBadValueSaysWhatWouldDo(t *testing.T) {
 		{nil, env{"REPOMOCK_ADMIN_OPEN": "yes"}, `repomock: REPOMOCK_ADMIN_OPEN: "yes" is not true or false`},
 		{nil, env{"REPOMOCK_LOG_JSON": "on"}, `repomock: REPOMOCK_LOG_JSON: "on" is not true or false`},
 		{[]string{"--max-body", "lots"}, nil, `repomock: --max-body: "lots" is not a size such as 1048576, 512KiB or 10MiB`},
+		{[]string{"--validator", "fast"}, nil, `repomock: --validator: "fast" is not compiled or kin-openapi`},
+		{nil, env{"REPOMOCK_VALIDATOR": "kin"}, `repomock: REPOMOCK_VALIDATOR: "kin" is not compiled or kin-openapi`},
 	} {
 		t.Run(strings.Join(tc.args, " ")+fmt.Sprint(tc.env), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -15,6 +15,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/mock/openapi"
 )
 
 const proxyUsage = `Usage: repomock proxy [flags]
@@ -49,6 +50,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 	var (
 		maxBody, journalSize, journalMaxBytes = text("10MiB"), text(strconv.Itoa(mock.DefaultJournalSize)), text("64MiB")
 		timeout, level                        = text(mock.DefaultUpstreamTimeout.String()), text("info")
+		validator                             = text(openapi.ValidatorCompiled)
 		strict, forwarded, adminOpen, logJSON boolText
 		upstreams                             = make([]text, len(proxyUpstreamFlags))
 	)
@@ -57,6 +59,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 		fs.Var(&upstreams[i], u.name, "base `URL` of "+u.vendor+"; unset, the vendor is not proxied")
 	}
 	fs.Var(&strict, "strict", "refuse a request that breaks the spec without forwarding it, and turn an answer that breaks it into a 502")
+	fs.Var(&validator, "validator", validatorUsage)
 	fs.Var(&maxBody, "max-body", "largest request or upstream answer `size` (bytes, or with KiB/MiB/GiB): a larger request gets 413, a larger answer 502")
 	fs.Var(&timeout, "upstream-timeout", "longest an upstream exchange may take, its answer's body included (a `duration`); then 504")
 	fs.Var(&forwarded, "forwarded-headers", "send X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto to the upstream")
@@ -136,6 +139,10 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("%s: %w", origin("log-level"), err)
 	}
+	if err := openapi.CheckValidator(string(validator)); err != nil {
+		return nil, 0, false, fmt.Errorf("%s: %w", origin("validator"), err)
+	}
+	cfg.Server.Validator = string(validator)
 	return cfg, lvl, asJSON, nil
 }
 

@@ -19,7 +19,7 @@ import (
 func TestProxyFlags(t *testing.T) {
 	cfg, _, _, err := parseProxy([]string{"--endor-upstream", "https://api.endorlabs.com", "--strict", "--upstream-timeout", "5s", "--max-body", "1MiB"},
 		env{"REPOMOCK_CODEARTS_UPSTREAM": "http://127.0.0.1:9", "REPOMOCK_FORWARDED_HEADERS": "true", "REPOMOCK_HUAWEI_CREDENTIALS": "AK:SK",
-			"REPOMOCK_ALLOWED_HOSTS": "proxy.internal"}.get, io.Discard)
+			"REPOMOCK_ALLOWED_HOSTS": "proxy.internal", "REPOMOCK_VALIDATOR": "kin-openapi"}.get, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestProxyFlags(t *testing.T) {
 		t.Errorf("upstreams %v", cfg.Upstreams)
 	}
 	if !cfg.Strict || !cfg.ForwardedHeaders || cfg.UpstreamTimeout != 5*time.Second || cfg.Server.MaxBodyBytes != 1<<20 || len(cfg.Server.HuaweiCredentials) != 1 ||
-		fmt.Sprint(cfg.Server.AllowedHosts) != "[proxy.internal]" {
+		fmt.Sprint(cfg.Server.AllowedHosts) != "[proxy.internal]" || cfg.Server.Validator != "kin-openapi" {
 		t.Errorf("parsed %+v", cfg)
 	}
 	for _, tc := range []struct {
@@ -39,6 +39,7 @@ func TestProxyFlags(t *testing.T) {
 		{nil, env{"REPOMOCK_SERVICESTAGE_UPSTREAM": "ftp://x"}, "REPOMOCK_SERVICESTAGE_UPSTREAM"},
 		{[]string{"--upstream-timeout", "0s"}, nil, "--upstream-timeout"},
 		{[]string{"--huawei-credentials", "AKONLY"}, nil, "huawei-credentials"},
+		{[]string{"--validator", "fast"}, nil, `--validator: "fast" is not compiled or kin-openapi`},
 		{[]string{"extra"}, nil, "unexpected argument"},
 	} {
 		if _, _, _, err := parseProxy(tc.args, tc.env.get, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {

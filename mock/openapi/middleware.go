@@ -78,6 +78,10 @@ type Options struct {
 	// such a type are validated exactly as application/json, so the spec
 	// need not list them.
 	JSONMediaTypes []string
+	// Validator is ValidatorCompiled (the default, also for "") or
+	// ValidatorKinOpenAPI: whether the compiled validator answers first
+	// for kin-openapi. The messages are kin-openapi's either way.
+	Validator string
 	// Query, when set, reads the query as the vendor's gateway does
 	// before it is validated: which keys are parameters, in what
 	// spellings, and which the vendor ignores. Without it the query is
@@ -139,6 +143,8 @@ type Validator struct {
 	// and the options they are visited with.
 	reqFree, respFree map[*openapi3.Schema]bool
 	freeOpts          []openapi3.SchemaValidationOption
+
+	fast *fastPath // nil with ValidatorKinOpenAPI
 }
 
 // New prepares a Validator for doc, which must already be loaded and
@@ -152,6 +158,9 @@ func New(doc *openapi3.T, opts Options) (*Validator, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := CheckValidator(opts.Validator); err != nil {
+		return nil, fmt.Errorf("openapi: validator %w", err)
 	}
 	v := &Validator{
 		opts:   opts,
@@ -240,6 +249,9 @@ func New(doc *openapi3.T, opts Options) (*Validator, error) {
 			v.routes[key] = r
 			v.ops = append(v.ops, r.op)
 		}
+	}
+	if opts.Validator != ValidatorKinOpenAPI {
+		v.fast = v.compile(doc)
 	}
 	return v, nil
 }
@@ -573,7 +585,8 @@ func pathParams(c echo.Context) Params {
 // and decoded once: kin-openapi checks the parameters (the query as
 // readQuery read it) and headers, and the body's schema is visited on the
 // decoded value, after the vendor's codec. It returns that value, for the
-// handler.
+// handler. When the compiled validator passes it all, kin-openapi is not
+// asked; otherwise kin-openapi decides, and words what it refuses.
 func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, query url.Values, body []byte) (any, *RequestError) {
 	req := c.Request()
 	setBody(req, body)
@@ -618,10 +631,13 @@ func (v *Validator) validateRequest(c echo.Context, rt *route, params Params, qu
 				return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
 			}
 		}
-		opts := v.bodyOpts
-		if v.reqFree[schema] {
-			opts = v.freeOpts
-		}
+	}
+	if len(bodyErrs) == 0 && v.fast.request(rt, req, params, query, schema, value) {
+		setBody(req, body)
+		return value, nil
+	}
+	if schema != nil {
+		opts, _ := v.requestBody(schema)
 		if err := schema.VisitJSON(value, opts...); err != nil {
 			bodyErrs = append(bodyErrs, &openapi3filter.RequestError{RequestBody: rb.Value, Reason: "doesn't match schema", Err: err})
 		}
@@ -740,8 +756,29 @@ func (v *Validator) checkResponse(c echo.Context, rt *route, params Params, buf 
 // on the value. An error body, rendered by the error handler, is decoded
 // once to be visited the same way. Anything else (a status or content type
 // the spec does not declare, a body that is not JSON, no body) is left
-// whole to kin-openapi, which says what is wrong with it.
+// whole to kin-openapi, which says what is wrong with it. As for a
+// request, what the compiled validator passes kin-openapi does not check.
 func (v *Validator) validateResponse(c echo.Context, rt *route, params Params, buf *bufferedWriter, a *answer) error {
+	ct := buf.header.Get(echo.HeaderContentType)
+	alias := v.isJSONAlias(ct)
+	if alias {
+		ct = echo.MIMEApplicationJSON
+	}
+	whole := false // the body is left to kin-openapi as written
+	if a == nil || a.schema == nil {
+		// Not a handler's answer: an error the error handler wrote.
+		a = &answer{schema: responseSchema(rt, buf.status, ct)}
+		if a.schema != nil && buf.body.Len() > 0 {
+			var err error
+			if a.value, err = jsonvalue.Decode(c.Request().Context(), buf.body.Bytes()); err != nil {
+				a.schema = nil
+			}
+		}
+		whole = a.schema == nil || buf.body.Len() == 0
+	}
+	if !whole && v.fast.response(rt, c.Request().Method, buf.status, buf.header, a.schema, a.value) {
+		return nil
+	}
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request:    c.Request(),
@@ -753,32 +790,19 @@ func (v *Validator) validateResponse(c echo.Context, rt *route, params Params, b
 		Header:  buf.header,
 		Options: &v.respOpts,
 	}
-	if v.isJSONAlias(buf.header.Get(echo.HeaderContentType)) {
+	if alias {
 		input.Header = buf.header.Clone()
 		input.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	}
-	if a == nil || a.schema == nil {
-		// Not a handler's answer: an error the error handler wrote.
-		a = &answer{schema: responseSchema(rt, buf.status, input.Header.Get(echo.HeaderContentType))}
-		if a.schema != nil && buf.body.Len() > 0 {
-			var err error
-			if a.value, err = jsonvalue.Decode(c.Request().Context(), buf.body.Bytes()); err != nil {
-				a.schema = nil
-			}
-		}
-		if a.schema == nil || buf.body.Len() == 0 {
-			input.SetBodyBytes(buf.body.Bytes())
-			return openapi3filter.ValidateResponse(c.Request().Context(), input)
-		}
+	if whole {
+		input.SetBodyBytes(buf.body.Bytes())
+		return openapi3filter.ValidateResponse(c.Request().Context(), input)
 	}
 	input.Options = &v.respHeadOpts
 	if err := openapi3filter.ValidateResponse(c.Request().Context(), input); err != nil {
 		return err
 	}
-	opts := v.respBodyOpts
-	if v.respFree[a.schema] {
-		opts = v.freeOpts
-	}
+	opts, _ := v.responseBody(a.schema)
 	if err := a.schema.VisitJSON(a.value, opts...); err != nil {
 		return &openapi3filter.ResponseError{Input: input, Reason: "response body doesn't match schema", Err: err}
 	}
