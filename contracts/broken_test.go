@@ -20,7 +20,7 @@ import (
 
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 // The operations the rows name, as the suite reports them.
@@ -51,7 +51,7 @@ func newWrappedMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
 	srv, err := mock.New(mock.Config{
 		Seed:              1,
-		HuaweiCredentials: []huaweiauth.Credential{{AK: testAK, SK: testSK}},
+		HuaweiCredentials: []huawei.Credential{{AK: testAK, SK: testSK}},
 		RepoAuths:         []string{"repomock-contract"},
 	})
 	if err != nil {

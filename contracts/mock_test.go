@@ -7,7 +7,7 @@ import (
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/contracts/contractstest"
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 const (
@@ -21,7 +21,7 @@ func newMock(t *testing.T) string {
 	t.Helper()
 	srv, err := mock.New(mock.Config{
 		Seed:              1,
-		HuaweiCredentials: []huaweiauth.Credential{{AK: testAK, SK: testSK}},
+		HuaweiCredentials: []huawei.Credential{{AK: testAK, SK: testSK}},
 		RepoAuths:         []string{"repomock-contract"},
 	})
 	if err != nil {

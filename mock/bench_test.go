@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 )
 
 // createCase makes the i-th create request of one vendor's create operation.
@@ -55,9 +55,9 @@ var createCases = []createCase{
 //	go test ./mock -run '^$' -bench Create -benchmem
 func BenchmarkCreate(b *testing.B) {
 	for _, c := range createCases {
-		for _, validator := range []string{openapi.ValidatorCompiled, openapi.ValidatorKinOpenAPI} {
+		for _, validator := range []string{pipeline.ValidatorCompiled, pipeline.ValidatorKinOpenAPI} {
 			name := c.name
-			if validator != openapi.ValidatorCompiled {
+			if validator != pipeline.ValidatorCompiled {
 				name += "-" + validator
 			}
 			b.Run(name, func(b *testing.B) { benchmarkCreate(b, c, validator) })

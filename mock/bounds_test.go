@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 // The bounds on what a client can make the server hold (issue 21).

@@ -33,7 +33,7 @@ type bodyKey struct {
 	mode   schemacheck.Mode
 }
 
-// The options mock/openapi gives ValidateRequest and ValidateResponse for
+// The options mock/pipeline gives ValidateRequest and ValidateResponse for
 // what it checks apart from the bodies.
 var (
 	differReqOpts = openapi3filter.Options{

@@ -15,7 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/session"
 )
 
@@ -348,13 +348,13 @@ func (s *Server) syncChanges() error {
 // durably wraps a vendor's handlers so that, with DurabilityFsync, a
 // request that changed state is answered only once the change is durable.
 // A request that cannot change state (GET, HEAD) never waits.
-func (s *Server) durably(handlers map[string]openapi.Handler) map[string]openapi.Handler {
+func (s *Server) durably(handlers map[string]pipeline.Handler) map[string]pipeline.Handler {
 	if s.changes == nil {
 		return handlers
 	}
-	out := make(map[string]openapi.Handler, len(handlers))
+	out := make(map[string]pipeline.Handler, len(handlers))
 	for op, h := range handlers {
-		out[op] = func(c echo.Context, in openapi.Request) (int, any, error) {
+		out[op] = func(c echo.Context, in pipeline.Request) (int, any, error) {
 			if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
 				return h(c, in)
 			}

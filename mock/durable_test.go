@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 // newDurable builds a server that keeps its state in dir with

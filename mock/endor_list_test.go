@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 // listQ lists rvPath with the query parameters given as name, value pairs.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 // fullNames lists the spec.full_name of a namespace list's objects.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 	"github.com/repomock/repomock/specs"
 )
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 // sdk is what Endor's official Python SDK (endorlabs v0.7) sends on every

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 // The vendor's verbatim error bodies, kept in testdata/endor (see its README).

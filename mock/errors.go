@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 )
 
 // statusError is an error that knows its HTTP status and marshals to its
@@ -56,7 +56,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 		out = s.errorFor(c, status, message)
 	}
-	body, merr := openapi.MarshalJSON(out)
+	body, merr := pipeline.MarshalJSON(out)
 	if merr != nil {
 		s.log.Error("cannot encode error body", "err", merr)
 		body, _ = json.Marshal(&plainError{Message: "internal error"})
@@ -91,8 +91,8 @@ func (s *Server) errorFor(c echo.Context, status int, message string) statusErro
 // that is not already a vendor error.
 func classify(err error) (int, string) {
 	var (
-		reqErr  *openapi.RequestError
-		respErr *openapi.ResponseError
+		reqErr  *pipeline.RequestError
+		respErr *pipeline.ResponseError
 		httpErr *echo.HTTPError
 	)
 	switch {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 )
 
 // Fault kinds.
@@ -233,7 +233,7 @@ const (
 // beforeValidation runs after the vendor has authenticated the request:
 // the faults that match it, then its Prefer header.
 func (s *Server) beforeValidation(c echo.Context, v Vendor, doc documented) error {
-	op := openapi.OperationID(c)
+	op := pipeline.OperationID(c)
 	h := s.faults.fire(sessionOf(c), v.ID(), op, s.cfg.Clock())
 	if h.delay > 0 {
 		allowWait(c, h.delay, s.cfg.WriteTimeout)

@@ -21,7 +21,7 @@ import (
 
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 // allocated measures what f allocates, run alone (as testing.AllocsPerRun
@@ -183,8 +183,8 @@ func TestProxyRecordingRedactsWhatItReads(t *testing.T) {
 // signature was checked before the body was read, against an empty one,
 // and the request refused with 401 "signature does not match").
 func TestProxySignsTheBodyOfAnUnroutedRequest(t *testing.T) {
-	creds := []huaweiauth.Credential{{AK: proxyAK, SK: proxySK}}
-	verifier := huaweiauth.New(huaweiauth.Config{Credentials: creds})
+	creds := []huawei.Credential{{AK: proxyAK, SK: proxySK}}
+	verifier := huawei.New(huawei.Config{Credentials: creds})
 	var received []byte
 	e := echo.New()
 	e.Any("/*", func(c echo.Context) error {

@@ -37,7 +37,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -64,7 +64,7 @@ func sdkConfig(clock func() time.Time) mock.Config {
 	}
 	return mock.Config{
 		Clock:             clock,
-		HuaweiCredentials: []huaweiauth.Credential{{AK: sdkAK, SK: sdkSK}},
+		HuaweiCredentials: []huawei.Credential{{AK: sdkAK, SK: sdkSK}},
 		RepoAuths:         []string{repoAuthName},
 	}
 }
@@ -90,7 +90,7 @@ func (c tokenCredential) ProcessAuthRequest(_ *impl.DefaultHttpClient, req *requ
 	return req.Builder().
 		AddAutoFilledPathParam("project_id", c.projectID).
 		AddHeaderParam("X-Project-Id", c.projectID).
-		AddHeaderParam(huaweiauth.HeaderToken, c.token).
+		AddHeaderParam(huawei.HeaderToken, c.token).
 		Build(), nil
 }
 

@@ -16,7 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/internal/redact"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 )
 
 // DefaultJournalMaxBytes bounds the journal's bodies and headers, all
@@ -407,11 +407,11 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		var vs []string
-		for _, v := range openapi.Violations(c) {
+		for _, v := range pipeline.Violations(c) {
 			vs = append(vs, v.String())
 		}
 		fault, _ := c.Get(faultKey).(string)
-		vendor, op := s.vendorOf(c), openapi.OperationID(c)
+		vendor, op := s.vendorOf(c), pipeline.OperationID(c)
 		credentials := vendor != nil && s.credentialOps[operationKey{vendor.ID(), op}]
 		entry := Entry{
 			Time:         s.cfg.Clock().UTC(),
@@ -419,7 +419,7 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			Method:       req.Method,
 			Path:         req.URL.Path,
 			Query:        req.URL.RawQuery,
-			IgnoredQuery: openapi.IgnoredQuery(c),
+			IgnoredQuery: pipeline.IgnoredQuery(c),
 			Status:       res.Status,
 			OperationID:  op,
 			Violations:   vs,

@@ -13,15 +13,15 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/internal/sdkhmac"
-	"github.com/repomock/repomock/mock/huaweiauth"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 // The proxy (repomock proxy) puts the real vendors behind the mock's own
 // pipeline: each vendor's routes are the same routes, with the same
 // validation, error shapes, sessions, faults and journal, but the handler
 // forwards the request to an upstream and writes its answer back as it
-// came (openapi.Raw). What breaks a spec is reported by default, and
+// came (pipeline.Raw). What breaks a spec is reported by default, and
 // refused with --strict. It is a Server whose vendors are proxyVendors.
 
 // DefaultUpstreamTimeout bounds an upstream exchange when
@@ -87,7 +87,7 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 		return nil, err
 	}
 	p := &proxy{cfg: cfg, log: log, clock: sc.Clock, maxBody: sc.MaxBodyBytes, writeTimeout: sc.WriteTimeout, transport: transport,
-		huawei: huaweiauth.New(huaweiauth.Config{Credentials: sc.HuaweiCredentials, Clock: sc.Clock, RequestID: requestIDs(faker(sc.Seed, 100))}),
+		huawei: huawei.New(huawei.Config{Credentials: sc.HuaweiCredentials, Clock: sc.Clock, RequestID: requestIDs(faker(sc.Seed, 100))}),
 		keys:   map[string]string{}}
 	for _, c := range sc.HuaweiCredentials {
 		p.keys[c.AK] = c.SK
@@ -143,9 +143,9 @@ type proxy struct {
 	// it (allowWait).
 	writeTimeout time.Duration
 	transport    http.RoundTripper
-	huawei       *huaweiauth.Verifier // checks client signatures against keys
-	keys         map[string]string    // AK → SK
-	rec          *recorder            // nil without RecordDir
+	huawei       *huawei.Verifier  // checks client signatures against keys
+	keys         map[string]string // AK → SK
+	rec          *recorder         // nil without RecordDir
 }
 
 // Keys of the echo context.
@@ -182,8 +182,8 @@ func (p *proxy) vendor(fake Vendor, upstream *url.URL) *proxyVendor {
 }
 
 // Handlers forwards every operation of the vendor's spec.
-func (v *proxyVendor) Handlers() map[string]openapi.Handler {
-	hs := map[string]openapi.Handler{}
+func (v *proxyVendor) Handlers() map[string]pipeline.Handler {
+	hs := map[string]pipeline.Handler{}
 	for id := range v.Vendor.Handlers() {
 		hs[id] = v.forward
 	}
@@ -192,7 +192,7 @@ func (v *proxyVendor) Handlers() map[string]openapi.Handler {
 
 // Validation is the fake's, but a request that breaks the spec is
 // forwarded, and reported, unless the proxy is strict.
-func (v *proxyVendor) Validation() openapi.Options {
+func (v *proxyVendor) Validation() pipeline.Options {
 	o := v.Vendor.Validation()
 	o.LenientRequests = !v.p.cfg.Strict
 	return o
@@ -210,7 +210,7 @@ func (v *proxyVendor) Authenticate(c echo.Context) error {
 	}
 	req := c.Request()
 	authz := req.Header.Get(echo.HeaderAuthorization)
-	if !v.huawei || req.Header.Get(huaweiauth.HeaderToken) != "" || !strings.HasPrefix(authz, "SDK-") {
+	if !v.huawei || req.Header.Get(huawei.HeaderToken) != "" || !strings.HasPrefix(authz, "SDK-") {
 		return nil
 	}
 	if !strings.HasPrefix(authz, sdkhmac.Algorithm+" ") {
@@ -225,7 +225,7 @@ func (v *proxyVendor) Authenticate(c echo.Context) error {
 		return err
 	}
 	ak := accessKey(authz)
-	c.Set(signerKey, huaweiauth.Credential{AK: ak, SK: v.p.keys[ak]})
+	c.Set(signerKey, huawei.Credential{AK: ak, SK: v.p.keys[ak]})
 	return nil
 }
 
@@ -254,7 +254,7 @@ func (v *proxyVendor) Gateway() echo.MiddlewareFunc {
 			res := c.Response()
 			res.Before(func() {
 				if answered, _ := c.Get(upstreamAnsweredKey).(bool); !answered {
-					res.Header().Set(huaweiauth.HeaderRequestID, id)
+					res.Header().Set(huawei.HeaderRequestID, id)
 				}
 			})
 			return next(c)

@@ -14,29 +14,29 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/internal/sdkhmac"
-	"github.com/repomock/repomock/mock/huaweiauth"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 // How the proxy sends a request to the upstream and takes its answer.
 
 // forward is every operation's handler: it sends the request upstream and
 // answers with what came back, byte for byte, for the Validator to check.
-func (v *proxyVendor) forward(c echo.Context, in openapi.Request) (int, any, error) {
+func (v *proxyVendor) forward(c echo.Context, in pipeline.Request) (int, any, error) {
 	body, err := forwardedBody(c.Request())
 	if err != nil {
 		return 0, nil, v.Vendor.ErrorFor(c, http.StatusBadRequest, "body: could not be read: "+err.Error())
 	}
-	if vs := openapi.Violations(c); len(vs) > 0 {
-		v.p.log.Warn("proxy: request violates the spec; forwarded", "vendor", v.ID(), "operation", openapi.OperationID(c),
+	if vs := pipeline.Violations(c); len(vs) > 0 {
+		v.p.log.Warn("proxy: request violates the spec; forwarded", "vendor", v.ID(), "operation", pipeline.OperationID(c),
 			"violations", joinStrings(vs))
 	}
 	raw, err := v.roundTrip(c, body)
 	if err != nil {
 		return 0, nil, err
 	}
-	if vs := openapi.Violations(c); len(vs) > 0 {
-		raw.Header.Add(openapi.ViolationHeader, "request: "+clipMessage(joinStrings(vs)))
+	if vs := pipeline.Violations(c); len(vs) > 0 {
+		raw.Header.Add(pipeline.ViolationHeader, "request: "+clipMessage(joinStrings(vs)))
 	}
 	if v.p.rec != nil {
 		v.p.rec.observe(c, v.Vendor, in.Params, body, raw)
@@ -47,7 +47,7 @@ func (v *proxyVendor) forward(c echo.Context, in openapi.Request) (int, any, err
 // roundTrip sends the request, with body, to the upstream and returns its
 // answer, or the vendor's error for an upstream that failed, was too slow
 // or answered more than the body limit.
-func (v *proxyVendor) roundTrip(c echo.Context, body []byte) (*openapi.Raw, error) {
+func (v *proxyVendor) roundTrip(c echo.Context, body []byte) (*pipeline.Raw, error) {
 	req := c.Request()
 	allowWait(c, v.p.cfg.UpstreamTimeout, v.p.writeTimeout)
 	ctx, cancel := context.WithTimeout(req.Context(), v.p.cfg.UpstreamTimeout)
@@ -67,7 +67,7 @@ func (v *proxyVendor) roundTrip(c echo.Context, body []byte) (*openapi.Raw, erro
 		return nil, v.Vendor.ErrorFor(c, http.StatusBadGateway, "repomock proxy: the upstream failed: "+clipMessage(ans.err.Error()))
 	}
 	c.Set(upstreamAnsweredKey, true)
-	return &openapi.Raw{Status: ans.status, Header: ans.header, Body: ans.body.Bytes()}, nil
+	return &pipeline.Raw{Status: ans.status, Header: ans.header, Body: ans.body.Bytes()}, nil
 }
 
 // unrouted forwards a request for a proxied vendor that matches no
@@ -115,7 +115,7 @@ func (p *proxy) unrouted(s *Server) echo.HandlerFunc {
 		for k, vs := range raw.Header {
 			h[k] = vs
 		}
-		h.Add(openapi.ViolationHeader, why)
+		h.Add(pipeline.ViolationHeader, why)
 		c.Response().WriteHeader(raw.Status)
 		_, err = c.Response().Write(raw.Body)
 		return err
@@ -146,7 +146,7 @@ func (v *proxyVendor) serveUpstream(ans *upstreamAnswer, out *http.Request) {
 // forwarding is what rewrite needs of a request beyond its headers.
 type forwarding struct {
 	body   []byte
-	signer any // huaweiauth.Credential, when the request is signed again
+	signer any // huawei.Credential, when the request is signed again
 }
 
 type forwardKey struct{}
@@ -168,14 +168,14 @@ func (v *proxyVendor) rewrite(pr *httputil.ProxyRequest) {
 	if fw == nil {
 		return
 	}
-	if cred, ok := fw.signer.(huaweiauth.Credential); ok {
+	if cred, ok := fw.signer.(huawei.Credential); ok {
 		resign(pr.Out, fw.body, cred, v.p.clock())
 	}
 }
 
 // resign signs req again over the headers the client signed that are
 // still there, the host included, for its new host and path.
-func resign(req *http.Request, body []byte, cred huaweiauth.Credential, now time.Time) {
+func resign(req *http.Request, body []byte, cred huawei.Credential, now time.Time) {
 	var signed []string
 	_, rest, _ := strings.Cut(req.Header.Get(echo.HeaderAuthorization), " ")
 	for _, part := range strings.Split(rest, ",") {
@@ -245,7 +245,7 @@ func forwardedBody(req *http.Request) ([]byte, error) {
 	return io.ReadAll(req.Body)
 }
 
-func joinStrings(vs []openapi.Violation) string {
+func joinStrings(vs []pipeline.Violation) string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = v.String()

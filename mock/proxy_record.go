@@ -17,10 +17,10 @@ import (
 
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/internal/redact"
-	"github.com/repomock/repomock/mock/codearts"
-	"github.com/repomock/repomock/mock/endor"
-	"github.com/repomock/repomock/mock/openapi"
-	"github.com/repomock/repomock/mock/servicestage"
+	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/codearts"
+	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/servicestage"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -103,9 +103,9 @@ func newRecorder(dir string, log *slog.Logger) (*recorder, error) {
 }
 
 // observe records one forwarded request and the upstream's answer.
-func (r *recorder) observe(c echo.Context, v Vendor, params openapi.Params, reqBody []byte, raw *openapi.Raw) {
+func (r *recorder) observe(c echo.Context, v Vendor, params pipeline.Params, reqBody []byte, raw *pipeline.Raw) {
 	req := c.Request()
-	op := openapi.OperationID(c)
+	op := pipeline.OperationID(c)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	scope := v.ID() + ".proxy."
@@ -164,7 +164,7 @@ func specPath(echoPath string) string {
 
 // endorObjects keeps the repository versions an answer holds, and drops
 // a deleted one.
-func (r *recorder) endorObjects(op string, params openapi.Params, body []byte) bool {
+func (r *recorder) endorObjects(op string, params pipeline.Params, body []byte) bool {
 	var objects []json.RawMessage
 	switch op {
 	case endor.OpCreate, endor.OpGet, endor.OpUpdate:
@@ -207,7 +207,7 @@ func (r *recorder) endorObjects(op string, params openapi.Params, body []byte) b
 
 // codeartsObjects keeps the repositories a create made (with what the
 // request said of them) or an answer describes, and drops a deleted one.
-func (r *recorder) codeartsObjects(op string, params openapi.Params, reqBody, body []byte) bool {
+func (r *recorder) codeartsObjects(op string, params pipeline.Params, reqBody, body []byte) bool {
 	var repo codearts.FixtureRepository
 	switch op {
 	case codearts.OpCreate:
@@ -278,7 +278,7 @@ func visibility(n json.Number) *int32 {
 
 // stageObjects keeps the files a create or update wrote, or a read
 // returned, and drops a deleted one.
-func (r *recorder) stageObjects(op string, params openapi.Params, query url.Values, reqBody, body []byte) bool {
+func (r *recorder) stageObjects(op string, params pipeline.Params, query url.Values, reqBody, body []byte) bool {
 	f := proxiedFile{projectID: params["project_id"], namespace: params["namespace"],
 		project: strings.ReplaceAll(params["project"], ":", "/"), ref: query.Get("ref"),
 		path: strings.ReplaceAll(params["path"], ":", "/")}

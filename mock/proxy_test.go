@@ -20,8 +20,8 @@ import (
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/huaweiauth"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 const (
@@ -240,8 +240,8 @@ func TestProxyValidCreatePassesThroughUnchanged(t *testing.T) {
 					t.Errorf("%s: %q, upstream sent %q", h, got.header.Get(h), sent.Header().Get(h))
 				}
 			}
-			if v := got.header.Values(openapi.ViolationHeader); len(v) > 0 {
-				t.Errorf("%s: %q on a valid exchange", openapi.ViolationHeader, v)
+			if v := got.header.Values(pipeline.ViolationHeader); len(v) > 0 {
+				t.Errorf("%s: %q on a valid exchange", pipeline.ViolationHeader, v)
 			}
 			e := journal(t, px)
 			if len(e) != 1 || e[0].Verdict != mock.VerdictValid || e[0].Vendor != tc.vendor {
@@ -269,8 +269,8 @@ func TestProxyInvalidRequest(t *testing.T) {
 			if got.status != sent.Code || !bytes.Equal(got.body, sent.Body.Bytes()) {
 				t.Errorf("answer %d %s, upstream sent %d %s", got.status, got.body, sent.Code, sent.Body.Bytes())
 			}
-			if v := strings.Join(got.header.Values(openapi.ViolationHeader), " | "); !strings.Contains(v, tc.field) {
-				t.Errorf("%s = %q, want it to name %s", openapi.ViolationHeader, v, tc.field)
+			if v := strings.Join(got.header.Values(pipeline.ViolationHeader), " | "); !strings.Contains(v, tc.field) {
+				t.Errorf("%s = %q, want it to name %s", pipeline.ViolationHeader, v, tc.field)
 			}
 			e := journal(t, px)
 			if len(e) != 1 || e[0].Verdict != mock.VerdictInvalid || !strings.Contains(strings.Join(e[0].Violations, ";"), tc.field) {
@@ -341,8 +341,8 @@ func TestProxyBrokenUpstream(t *testing.T) {
 				if got.status != 200 || !bytes.Equal(got.body, sent.Body.Bytes()) {
 					t.Errorf("answer %d %s, upstream sent %s", got.status, got.body, sent.Body.Bytes())
 				}
-				if v := strings.Join(got.header.Values(openapi.ViolationHeader), " | "); !strings.Contains(v, tc.brokenField) {
-					t.Errorf("%s = %q, want it to name %s", openapi.ViolationHeader, v, tc.brokenField)
+				if v := strings.Join(got.header.Values(pipeline.ViolationHeader), " | "); !strings.Contains(v, tc.brokenField) {
+					t.Errorf("%s = %q, want it to name %s", pipeline.ViolationHeader, v, tc.brokenField)
 				}
 			})
 		}
@@ -355,7 +355,7 @@ const (
 )
 
 func TestProxyResignsHuaweiRequests(t *testing.T) {
-	creds := []huaweiauth.Credential{{AK: proxyAK, SK: proxySK}}
+	creds := []huawei.Credential{{AK: proxyAK, SK: proxySK}}
 	sign := func(r *http.Request, body []byte) {
 		r.Header.Del("X-Auth-Token")
 		r.Header.Set("X-Project-Id", proxyStageProject)
@@ -417,7 +417,7 @@ func TestProxyUnsetVendorAnswersGateway404(t *testing.T) {
 	px := newProxy(t, up.url, mock.ProxyConfig{Upstreams: map[string]*url.URL{"endor": u}})
 	for _, tc := range proxyCases()[1:] {
 		got := call(t, px, tc.valid, nil)
-		if got.status != http.StatusNotFound || got.json(t)["error_code"] != huaweiauth.CodeNoAPI {
+		if got.status != http.StatusNotFound || got.json(t)["error_code"] != huawei.CodeNoAPI {
 			t.Errorf("%s: %d %s, want the gateway's 404", tc.vendor, got.status, got.body)
 		}
 	}
@@ -501,7 +501,7 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 // Sessions, faults and the admin API work in proxy mode as in the mock; a
 // session's prefix is the proxy's, not the upstream's.
 func TestProxySessionsAndFaults(t *testing.T) {
-	creds := []huaweiauth.Credential{{AK: proxyAK, SK: proxySK}}
+	creds := []huawei.Credential{{AK: proxyAK, SK: proxySK}}
 	up := newUpstream(t, mock.Config{HuaweiCredentials: creds})
 	px := newProxy(t, up.url, mock.ProxyConfig{Server: mock.Config{HuaweiCredentials: creds}})
 	tc := proxyCases()[1]
@@ -630,8 +630,8 @@ func TestProxyUnroutedPaths(t *testing.T) {
 		if forwarded != 1 || got.status != sent.Code || !bytes.Equal(got.body, sent.Body.Bytes()) {
 			t.Errorf("reported: %d %s, %d forwarded; want the upstream's answer", got.status, got.body, forwarded)
 		}
-		if v := got.header.Get(openapi.ViolationHeader); !strings.Contains(v, "no operation of Endor Labs's spec") {
-			t.Errorf("%s = %q", openapi.ViolationHeader, v)
+		if v := got.header.Get(pipeline.ViolationHeader); !strings.Contains(v, "no operation of Endor Labs's spec") {
+			t.Errorf("%s = %q", pipeline.ViolationHeader, v)
 		}
 		if e := journal(t, px); len(e) != 1 || e[0].Verdict != mock.VerdictUnrouted || e[0].Vendor != "endor" {
 			t.Errorf("proxy journal: %+v", e)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/huaweiauth"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 func TestAdminIsNotExposedWithoutAToken(t *testing.T) {
@@ -79,7 +79,7 @@ func TestSecretsNeverReachTheLogs(t *testing.T) {
 	cfg := mock.Config{
 		Seed:              1,
 		Logger:            slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		HuaweiCredentials: []huaweiauth.Credential{{AK: "HPUALOGTEST", SK: "sk-never-logged"}},
+		HuaweiCredentials: []huawei.Credential{{AK: "HPUALOGTEST", SK: "sk-never-logged"}},
 		AdminToken:        "admin-never-logged",
 		LenientResponses:  true,
 	}

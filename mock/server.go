@@ -23,17 +23,17 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/internal/redact"
-	"github.com/repomock/repomock/mock/endor"
-	"github.com/repomock/repomock/mock/huaweiauth"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/session"
+	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 	"github.com/repomock/repomock/specs"
 )
 
 // Defaults of Config.
 const (
 	DefaultAddr            = "127.0.0.1:8080"
-	DefaultMaxBodyBytes    = openapi.DefaultMaxBodyBytes
+	DefaultMaxBodyBytes    = pipeline.DefaultMaxBodyBytes
 	DefaultJournalSize     = 1000
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultWriteTimeout    = 60 * time.Second
@@ -64,9 +64,9 @@ type Config struct {
 	// with X-Repomock-Violation instead of answering 500.
 	LenientResponses bool
 	// Validator is what checks requests and answers first:
-	// openapi.ValidatorCompiled (the default), a validator compiled from
+	// pipeline.ValidatorCompiled (the default), a validator compiled from
 	// the specs that leaves to kin-openapi only the wording of what it
-	// refuses, or openapi.ValidatorKinOpenAPI, kin-openapi alone. The
+	// refuses, or pipeline.ValidatorKinOpenAPI, kin-openapi alone. The
 	// verdicts and messages are the same.
 	Validator string
 	// MaxBodyBytes bounds a request body (413 above it). Default 10 MiB.
@@ -102,7 +102,7 @@ type Config struct {
 	// signatures the Huawei fakes verify; otherwise any well-formed
 	// signature passes. Either way a signing date more than 15 minutes off
 	// is refused. An X-Auth-Token is always accepted (IAM is not faked).
-	HuaweiCredentials []huaweiauth.Credential
+	HuaweiCredentials []huawei.Credential
 	// RepoAuths, when not empty, are the only ServiceStage X-Repo-Auth names accepted.
 	RepoAuths []string
 	// Vendors, when set, are the vendors served, instead of every vendor
@@ -264,7 +264,7 @@ func New(cfg Config) (*Server, error) {
 	case cfg.StateDurability == DurabilityFsync && cfg.StateFile == "":
 		return nil, fmt.Errorf("state durability %s keeps each write in the state file: it needs one (--state-file)", DurabilityFsync)
 	}
-	if err := openapi.CheckValidator(cfg.Validator); err != nil {
+	if err := pipeline.CheckValidator(cfg.Validator); err != nil {
 		return nil, fmt.Errorf("validator: %w", err)
 	}
 	if !isLoopback(cfg.Addr) && cfg.AdminToken == "" && !cfg.AdminOpen {
@@ -313,7 +313,7 @@ func New(cfg Config) (*Server, error) {
 		opts.MaxBodyBytes = cfg.MaxBodyBytes
 		opts.Authenticate = s.authenticate(v, documentedStatuses(doc))
 		opts.Logger = log
-		val, err := openapi.New(doc, opts)
+		val, err := pipeline.New(doc, opts)
 		if err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
 		}

@@ -20,7 +20,7 @@ import (
 
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 // live is a server on a real listener (no recorder in between: a reset

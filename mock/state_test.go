@@ -24,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 const (

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 )
 
 // TestValidatorsAnswerAlike: with --validator=compiled and with
@@ -36,7 +36,7 @@ func TestValidatorsAnswerAlike(t *testing.T) {
 		{"POST", ssPath, `{"message":"","content":"aGk=","encoding":"utf-7"}`, []string{"X-Auth-Token", "t", "X-Repo-Auth", "repomock-test"}},
 	}
 	answers := map[string][]string{}
-	for _, validator := range []string{openapi.ValidatorCompiled, openapi.ValidatorKinOpenAPI} {
+	for _, validator := range []string{pipeline.ValidatorCompiled, pipeline.ValidatorKinOpenAPI} {
 		srv, err := mock.New(mock.Config{Seed: 1, Clock: newClock().Now, Validator: validator})
 		if err != nil {
 			t.Fatal(err)
@@ -59,7 +59,7 @@ func TestValidatorsAnswerAlike(t *testing.T) {
 	}
 	refused := 0
 	for i, r := range requests {
-		compiled, kin := answers[openapi.ValidatorCompiled][i], answers[openapi.ValidatorKinOpenAPI][i]
+		compiled, kin := answers[pipeline.ValidatorCompiled][i], answers[pipeline.ValidatorKinOpenAPI][i]
 		if compiled != kin {
 			t.Errorf("%s %s %.80s\ncompiled:    %s\nkin-openapi: %s", r.method, r.target, r.body, compiled, kin)
 		}

@@ -6,11 +6,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 )
 
-// Vendor is one faked API: a package of its own (mock/endor,
-// mock/codearts, mock/servicestage) whose Fake satisfies this interface.
+// Vendor is one faked API: a package of its own (mock/vendors/endor,
+// mock/vendors/codearts, mock/vendors/servicestage) whose Fake satisfies this interface.
 // The server serves its spec's operations behind the validating
 // middleware, each route carrying the vendor and the operation, and renders
 // every error on them in the vendor's shape. Adding a vendor is its package
@@ -26,13 +26,13 @@ type Vendor interface {
 	// Handlers are the handlers of its spec's operations, by operationId:
 	// each is given the body and the path parameters decoded, and returns
 	// a status and a JSON value, or an error that ErrorFor's type renders.
-	Handlers() map[string]openapi.Handler
+	Handlers() map[string]pipeline.Handler
 	// Validation says how its bodies are read and checked: its codec, the
 	// media types it reads as JSON, whether unknown fields are refused.
 	// The server adds the rest of the options.
-	Validation() openapi.Options
+	Validation() pipeline.Options
 	// Authenticate checks a routed request's credentials, before its body
-	// is validated (openapi.Options.Authenticate).
+	// is validated (pipeline.Options.Authenticate).
 	Authenticate(c echo.Context) error
 	// Gateway runs first on every request the vendor owns, routed or not,
 	// as the vendor's gateway does (content negotiation, compression,

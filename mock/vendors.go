@@ -10,10 +10,10 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock/codearts"
-	"github.com/repomock/repomock/mock/endor"
-	"github.com/repomock/repomock/mock/huaweiauth"
-	"github.com/repomock/repomock/mock/servicestage"
+	"github.com/repomock/repomock/mock/vendors/codearts"
+	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendors/servicestage"
 )
 
 // The vendors repomock fakes. Adding one is its package (a Fake that is a
@@ -42,7 +42,7 @@ func buildVendors(cfg Config) ([]Vendor, []FixtureFile, error) {
 	fx.warnUnread(log)
 
 	// Huawei's API gateway is one, in front of both Huawei services.
-	huawei := huaweiauth.New(huaweiauth.Config{
+	huawei := huawei.New(huawei.Config{
 		Credentials: cfg.HuaweiCredentials,
 		Clock:       cfg.Clock,
 		RequestID:   requestIDs(faker(cfg.Seed, 100)),
@@ -85,7 +85,7 @@ func RegisterFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.Func("endor-max-issued-tokens", fmt.Sprintf("`number` of tokens from Endor's POST /v1/auth/api-key held at once, all sessions together (default %d); past it the oldest is dropped, and its client gets 401", endor.DefaultMaxIssuedTokens),
 		parseInto(&cfg.EndorMaxIssuedTokens, endor.ParseMaxIssuedTokens))
 	fs.Func("huawei-credentials", "comma-separated `AK:SK` pairs whose SDK-HMAC-SHA256 signatures are verified on the Huawei APIs; empty accepts any well-formed signature (with either, X-Sdk-Date must be within 15 minutes)",
-		parseInto(&cfg.HuaweiCredentials, huaweiauth.ParseCredentials))
+		parseInto(&cfg.HuaweiCredentials, huawei.ParseCredentials))
 	fs.Func("repo-auths", "comma-separated ServiceStage X-Repo-Auth `names` to accept; empty accepts any well-formed name",
 		parseInto(&cfg.RepoAuths, servicestage.ParseRepoAuths))
 }

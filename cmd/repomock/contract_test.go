@@ -14,7 +14,7 @@ import (
 
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 func startMock(t *testing.T, wrap func(http.Handler) http.Handler) string {

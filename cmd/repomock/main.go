@@ -25,7 +25,7 @@ import (
 	_ "golang.org/x/crypto/x509roots/fallback"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 )
 
 func main() {
@@ -77,7 +77,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		maxStreamClients            = text(strconv.Itoa(mock.DefaultMaxStreamClients))
 		streamMaxBytes              = text("4MiB")
 		maxFaults                   = text(strconv.Itoa(mock.DefaultMaxFaults))
-		validator                   = text(openapi.ValidatorCompiled)
+		validator                   = text(pipeline.ValidatorCompiled)
 		lenient, adminOpen, logJSON boolText
 		version                     boolText
 	)
@@ -183,7 +183,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	if o.logLevel, err = parseLevel(string(level)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)
 	}
-	if err := openapi.CheckValidator(string(validator)); err != nil {
+	if err := pipeline.CheckValidator(string(validator)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("validator"), err)
 	}
 	o.cfg.Validator = string(validator)

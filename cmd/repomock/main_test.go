@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/repomock/repomock/mock/endor"
+	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 // env is an injected environment for parse and run.

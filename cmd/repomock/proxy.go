@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/huaweiauth"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 const proxyUsage = `Usage: repomock proxy [flags]
@@ -50,7 +50,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 	var (
 		maxBody, journalSize, journalMaxBytes = text("10MiB"), text(strconv.Itoa(mock.DefaultJournalSize)), text("64MiB")
 		timeout, level                        = text(mock.DefaultUpstreamTimeout.String()), text("info")
-		validator                             = text(openapi.ValidatorCompiled)
+		validator                             = text(pipeline.ValidatorCompiled)
 		strict, forwarded, adminOpen, logJSON boolText
 		upstreams                             = make([]text, len(proxyUpstreamFlags))
 	)
@@ -65,7 +65,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 	fs.Var(&forwarded, "forwarded-headers", "send X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto to the upstream")
 	fs.Func("huawei-credentials", "comma-separated `AK:SK` pairs: the proxy verifies the clients' SDK-HMAC-SHA256 signatures with them and signs each request again for the upstream; without them a signed request gets 401",
 		func(s string) error {
-			creds, err := huaweiauth.ParseCredentials(s)
+			creds, err := huawei.ParseCredentials(s)
 			cfg.Server.HuaweiCredentials = creds
 			return err
 		})
@@ -139,7 +139,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("%s: %w", origin("log-level"), err)
 	}
-	if err := openapi.CheckValidator(string(validator)); err != nil {
+	if err := pipeline.CheckValidator(string(validator)); err != nil {
 		return nil, 0, false, fmt.Errorf("%s: %w", origin("validator"), err)
 	}
 	cfg.Server.Validator = string(validator)

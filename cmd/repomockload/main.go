@@ -61,7 +61,7 @@ import (
 
 	"github.com/repomock/repomock/internal/jsonvalue"
 	"github.com/repomock/repomock/mock"
-	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -750,7 +750,7 @@ func startServers() (*servers, error) {
 }
 
 // baseline is the bare echo instance: every operation of the three specs
-// routed as repomock routes it (openapi.Validator.Operations gives the
+// routed as repomock routes it (pipeline.Validator.Operations gives the
 // method and echo path) to the same fake's handler, with no validation,
 // no codec, no authentication, no journal and no error rendering: only
 // what any server must do around a handler (bare).
@@ -772,7 +772,7 @@ func newBaseline() (*baseline, error) {
 		if err != nil {
 			return nil, err
 		}
-		val, err := openapi.New(doc, openapi.Options{})
+		val, err := pipeline.New(doc, pipeline.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
 		}
@@ -801,9 +801,9 @@ func newBaseline() (*baseline, error) {
 // bare serves h with the least a server does around it: the body decoded
 // (by repomock's own reader) and the path parameters unescaped for it, its
 // answer written with the shared writer. What repomock does beyond this is what it is measured for.
-func bare(h openapi.Handler) echo.HandlerFunc {
+func bare(h pipeline.Handler) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		in := openapi.Request{Params: openapi.Params{}}
+		in := pipeline.Request{Params: pipeline.Params{}}
 		for i, name := range c.ParamNames() {
 			v := c.ParamValues()[i]
 			if c.Request().URL.RawPath != "" { // echo routed on the raw path
@@ -829,7 +829,7 @@ func bare(h openapi.Handler) echo.HandlerFunc {
 		if body == nil {
 			return c.NoContent(status)
 		}
-		return openapi.WriteJSON(c, status, body)
+		return pipeline.WriteJSON(c, status, body)
 	}
 }
 

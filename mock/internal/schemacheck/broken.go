@@ -5,5 +5,5 @@ package schemacheck
 // dropMaxLength, set by building with -tags schemacheck_broken, makes
 // Schema.Valid skip maxLength: a validator broken on purpose, which the
 // differential tests must catch (go test -tags schemacheck_broken
-// ./mock/openapi -run Differential fails).
+// ./mock/pipeline -run Differential fails).
 const dropMaxLength = true

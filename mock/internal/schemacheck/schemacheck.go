@@ -55,7 +55,7 @@ type Mode struct {
 	// (DisableReadOnlyValidation).
 	ReadOnlyAllowed bool
 	// RejectUnknown adds the pipeline's own rule, which is not
-	// kin-openapi's (mock/openapi's unknownFields, as protobuf JSON reads
+	// kin-openapi's (mock/pipeline's unknownFields, as protobuf JSON reads
 	// a body): an object property that the schema, through properties,
 	// additionalProperties and items only, does not declare is refused,
 	// unless the object schema declares no properties or allows

@@ -199,7 +199,7 @@ Tree:
 	t.Logf("%d verdicts compared", checked)
 }
 
-// TestValidUnknownFields holds the unknown-field rule to mock/openapi's
+// TestValidUnknownFields holds the unknown-field rule to mock/pipeline's
 // unknownFields: an object that declares properties refuses any other,
 // unless it allows additional ones; one that declares none takes anything;
 // an additionalProperties schema applies to the rest; lists are checked

@@ -1,0 +1,57 @@
+package endor
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/endor/protojson"
+	"github.com/repomock/repomock/specs"
+)
+
+// What the server needs to serve the fake (mock.Vendor).
+
+// Name is the vendor's name.
+func (f *Fake) Name() string { return "Endor Labs" }
+
+// ID is the vendor's short name: its state and fixtures are "endor".
+func (f *Fake) ID() string { return "endor" }
+
+// Spec is the vendor's document in specs/.
+func (f *Fake) Spec() string { return specs.Endor }
+
+// Validation: Endor is a grpc-gateway service. It reads and writes
+// protobuf JSON (mock/vendors/endor/protojson), which refuses unknown fields; it reads
+// a query as grpc-gateway does, ignoring keys that are no field of the
+// request; its jsoncompact marshaler reads JSON under another name and
+// writes JSON without unpopulated fields; and a body of any other
+// Content-Type, or none, is read as JSON (no 415).
+func (f *Fake) Validation() pipeline.Options {
+	codec := protojson.Codec{Compact: func(c echo.Context) bool {
+		return Compact(c.Request())
+	}}
+	return pipeline.Options{
+		RejectUnknownFields: true,
+		JSONMediaTypes:      JSONMediaTypes(),
+		DefaultMediaType:    MediaTypeJSON,
+		Codec:               codec,
+		Query:               codec,
+	}
+}
+
+// Gateway compresses the answer.
+func (f *Fake) Gateway() echo.MiddlewareFunc { return f.gateway }
+
+// Owns says whether a request is for Endor's API: its namespaces and its
+// authentication service.
+func (f *Fake) Owns(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/v1/namespaces/") || p == "/v1/auth" || strings.HasPrefix(p, "/v1/auth/")
+}
+
+// ErrorFor is ErrorFor, for the server.
+func (f *Fake) ErrorFor(_ echo.Context, status int, message string) error {
+	return ErrorFor(status, message)
+}

@@ -1,0 +1,56 @@
+package servicestage
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/specs"
+)
+
+// What the server needs to serve the fake (mock.Vendor).
+
+// Name is the vendor's name.
+func (f *Fake) Name() string { return "Huawei ServiceStage" }
+
+// ID is the vendor's short name: its state and fixtures are "servicestage".
+func (f *Fake) ID() string { return "servicestage" }
+
+// Spec is the vendor's document in specs/.
+func (f *Fake) Spec() string { return specs.ServiceStage }
+
+// Validation: the published rules, as they are.
+func (f *Fake) Validation() pipeline.Options { return pipeline.Options{} }
+
+// Authenticate is the API gateway's check of the credentials, then of the
+// project the path names, then the service's check of X-Repo-Auth.
+func (f *Fake) Authenticate(c echo.Context) error {
+	if err := f.cfg.Gateway.Authenticate(c); err != nil {
+		return err
+	}
+	if err := f.cfg.Gateway.CheckProjectID(c, "project_id"); err != nil {
+		return err
+	}
+	return f.checkRepoAuth(c)
+}
+
+// Gateway is the API gateway's first step: it names the request.
+func (f *Fake) Gateway() echo.MiddlewareFunc { return f.cfg.Gateway.Gateway() }
+
+// Owns matches /v1/{project_id}/git/….
+func (f *Fake) Owns(r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/")
+	if !ok {
+		return false
+	}
+	_, rest, ok = strings.Cut(rest, "/")
+	return ok && strings.HasPrefix(rest, "git/")
+}
+
+// ErrorFor is the gateway's answer where it is the gateway's to give
+// (credentials, no such API, a body too large), else ErrorFor.
+func (f *Fake) ErrorFor(c echo.Context, status int, message string) error {
+	return f.cfg.Gateway.Answer(c, status, message, func(status int, message string) error { return ErrorFor(status, message) })
+}
