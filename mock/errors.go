@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/internal/jsonvalue"
 	"github.com/repomock/repomock/mock/pipeline"
 )
 
@@ -34,10 +35,14 @@ type plainError struct {
 func (e *plainError) Error() string   { return e.Message }
 func (e *plainError) StatusCode() int { return e.Status }
 
-// handleError is the server's one error handler. A vendor error is written
-// as it is; any other failure (a request or response that breaks the spec,
-// an unknown route, a panic) becomes the vendor's error for its status.
-func (s *Server) handleError(err error, c echo.Context) {
+// handleError is echo's error handler: the server's one, writeError.
+func (s *Server) handleError(err error, c echo.Context) { s.writeError(c, err) }
+
+// writeError is the server's one error writer: echo's error handler, and
+// the pipeline's ErrFunc. A vendor error is written as it is; any other
+// failure (a request or response that breaks the spec, an unknown route, a
+// panic) becomes the vendor's error for its status.
+func (s *Server) writeError(c echo.Context, err error) {
 	if c.Response().Committed {
 		s.log.Error("error after the response was sent", "path", c.Request().URL.Path, "err", err)
 		return
@@ -56,7 +61,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 		out = s.errorFor(c, status, message)
 	}
-	body, merr := pipeline.MarshalJSON(out)
+	body, merr := jsonvalue.Marshal(out)
 	if merr != nil {
 		s.log.Error("cannot encode error body", "err", merr)
 		body, _ = json.Marshal(&plainError{Message: "internal error"})

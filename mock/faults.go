@@ -213,49 +213,41 @@ func (fs *faults) fire(session, vendor, operation string, now time.Time) hit {
 	return h
 }
 
-// faultAnswer carries a fault's answer out of the validating middleware,
-// as a panic that answerFaults recovers: the answer is the vendor's own
-// failure, which its spec need not document (a gateway's 429 or 503), so
-// it must not be checked against the spec, and nothing below the fault
-// may run.
-type faultAnswer struct {
-	id  string
-	err error // nil: reset the connection
-}
-
-// Keys of the echo context: the fault that answered, and whether the
-// connection is to be reset.
-const (
-	faultKey = "repomock.fault"
-	resetKey = "repomock.fault.reset"
-)
-
-// beforeValidation runs after the vendor has authenticated the request:
-// the faults that match it, then its Prefer header.
-func (s *Server) beforeValidation(c echo.Context, v Vendor, doc documented) error {
-	op := pipeline.OperationID(c)
-	h := s.faults.fire(sessionOf(c), v.ID(), op, s.cfg.Clock())
-	if h.delay > 0 {
-		allowWait(c, h.delay, s.cfg.WriteTimeout)
-		t := time.NewTimer(h.delay)
-		select {
-		case <-t.C:
-		case <-c.Request().Context().Done():
-			t.Stop()
-			return c.Request().Context().Err()
+// intercept is the pipeline's stage after authentication and before
+// validation (pipeline.Options.Intercept): the faults that match the
+// request, then its Prefer header. A fault's answer is the vendor's own
+// failure, which its spec need not document (a gateway's 429 or 503): it
+// is not checked against the spec, and nothing after the fault runs.
+func (s *Server) intercept(v Vendor, doc documented) func(c echo.Context) *pipeline.Interception {
+	return func(c echo.Context) *pipeline.Interception {
+		st := pipeline.StateOf(c)
+		h := s.faults.fire(st.Session, v.ID(), st.Operation, s.cfg.Clock())
+		if h.delay > 0 {
+			st.AllowWait(h.delay)
+			t := time.NewTimer(h.delay)
+			select {
+			case <-t.C:
+			case <-c.Request().Context().Done():
+				t.Stop()
+				return &pipeline.Interception{Err: c.Request().Context().Err(), Unchecked: true}
+			}
 		}
-	}
-	if f := h.fault; f != nil {
-		switch f.Kind {
-		case FaultReset:
-			panic(&faultAnswer{id: f.ID})
-		case FaultThrottle:
-			panic(&faultAnswer{id: f.ID, err: v.ErrorFor(c, http.StatusTooManyRequests, throttleMessage(f.PerSecond))})
-		default:
-			panic(&faultAnswer{id: f.ID, err: v.ErrorFor(c, f.Status, failureMessage(f.Status))})
+		if f := h.fault; f != nil {
+			st.Fault = f.ID
+			switch f.Kind {
+			case FaultReset:
+				return &pipeline.Interception{Reset: true}
+			case FaultThrottle:
+				return &pipeline.Interception{Err: v.ErrorFor(c, http.StatusTooManyRequests, throttleMessage(f.PerSecond)), Unchecked: true}
+			default:
+				return &pipeline.Interception{Err: v.ErrorFor(c, f.Status, failureMessage(f.Status)), Unchecked: true}
+			}
 		}
+		if err := s.prefer(c, v, doc[st.Operation]); err != nil {
+			return &pipeline.Interception{Err: err}
+		}
+		return nil
 	}
-	return s.prefer(c, v, doc[op])
 }
 
 // throttleMessage is the message of a throttled request: the words of
@@ -273,32 +265,6 @@ func failureMessage(status int) string {
 		return ""
 	}
 	return http.StatusText(status)
-}
-
-// answerFaults recovers a fault's answer (see faultAnswer) and answers it:
-// it sits above the routes and below recoverPanics, which must not see it.
-func (s *Server) answerFaults(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer func() {
-			r := recover()
-			if r == nil {
-				return
-			}
-			a, ok := r.(*faultAnswer)
-			if !ok {
-				panic(r)
-			}
-			c.Set(faultKey, a.id)
-			if a.err == nil {
-				// record resets the connection once the request is in the
-				// journal, so that a client that sees the reset finds it there.
-				c.Set(resetKey, true)
-				return
-			}
-			err = a.err
-		}()
-		return next(c)
-	}
 }
 
 // resetConnection closes the request's connection without an answer; with

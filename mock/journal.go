@@ -69,12 +69,12 @@ type Message struct {
 	BodyBytes int64 `json:"body_bytes"`
 }
 
-// The verdicts of an Entry.
+// The verdicts of an Entry: the pipeline's (pipeline.State.Verdict).
 const (
-	VerdictValid    = "valid"
-	VerdictInvalid  = "invalid"
-	VerdictUnrouted = "unrouted"
-	VerdictSkipped  = "skipped"
+	VerdictValid    = pipeline.VerdictValid
+	VerdictInvalid  = pipeline.VerdictInvalid
+	VerdictUnrouted = pipeline.VerdictUnrouted
+	VerdictSkipped  = pipeline.VerdictSkipped
 )
 
 // journal keeps the last requests, at most size of them and at most
@@ -360,25 +360,6 @@ func (w *teeWriter) Write(p []byte) (int, error) {
 // deadlines).
 func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// clientWriterKey holds the writer to the client's connection, in the echo
-// context, for allowWait: the validating middleware puts its own writer
-// in front of it while it runs.
-const clientWriterKey = "repomock.client.writer"
-
-// allowWait stretches the request's write deadline before the server waits
-// wait on purpose (a delay fault, the proxy's upstream): its answer still
-// gets writeTimeout to be written, after the wait. Without it, the
-// http.Server's WriteTimeout, counted from the request, runs out during
-// the wait, and the client gets no answer although one is written (and
-// journaled).
-func allowWait(c echo.Context, wait, writeTimeout time.Duration) {
-	if w, ok := c.Get(clientWriterKey).(http.ResponseWriter); ok {
-		// Not every writer has a deadline (an httptest.ResponseRecorder);
-		// one that has none needs no stretching.
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + writeTimeout))
-	}
-}
-
 // record writes every vendor request to the journal once its answer,
 // error or not, has been written: its session and vendor, the bodies
 // both ways (cut at the per-body limit), and the validation verdict.
@@ -401,57 +382,44 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 		resBody := &capture{limit: s.journal.keep}
 		res := c.Response()
 		res.Writer = &teeWriter{ResponseWriter: res.Writer, c: resBody}
-		c.Set(clientWriterKey, res.Writer)
 
 		if err := next(c); err != nil {
-			c.Error(err)
+			s.writeError(c, err)
 		}
+		st := pipeline.StateOf(c)
 		var vs []string
-		for _, v := range pipeline.Violations(c) {
+		for _, v := range st.Violations {
 			vs = append(vs, v.String())
 		}
-		fault, _ := c.Get(faultKey).(string)
-		vendor, op := s.vendorOf(c), pipeline.OperationID(c)
-		credentials := vendor != nil && s.credentialOps[operationKey{vendor.ID(), op}]
+		vendor := s.vendorOf(c)
+		credentials := vendor != nil && s.credentialOps[operationKey{vendor.ID(), st.Operation}]
 		entry := Entry{
 			Time:         s.cfg.Clock().UTC(),
-			Session:      sessionOf(c),
+			Session:      st.Session,
+			Vendor:       st.Vendor,
 			Method:       req.Method,
 			Path:         req.URL.Path,
 			Query:        req.URL.RawQuery,
-			IgnoredQuery: pipeline.IgnoredQuery(c),
+			IgnoredQuery: st.IgnoredQuery,
 			Status:       res.Status,
-			OperationID:  op,
+			OperationID:  st.Operation,
+			Verdict:      st.Verdict(),
 			Violations:   vs,
-			Fault:        fault,
+			Fault:        st.Fault,
 			DurationMS:   float64(time.Since(start).Microseconds()) / 1000,
 			Request:      reqBody.message(req.Header, credentials, s.journal.bodyCut),
 			// A copy: the vendor's gateway may still change the headers
 			// of an answer with no body (Endor's gzip step) after this.
 			Response: resBody.message(maps.Clone(res.Header()), credentials, s.journal.bodyCut),
 		}
-		if vendor != nil {
-			entry.Vendor = vendor.ID()
-		}
-		switch _, preferred := c.Get(preferKey).(bool); {
-		case len(vs) > 0:
-			entry.Verdict = VerdictInvalid
-		case fault != "" || preferred:
-			entry.Verdict = VerdictSkipped
-		case entry.OperationID == "":
-			entry.Verdict = VerdictUnrouted
-		default:
-			entry.Verdict = VerdictValid
-		}
-		reset, _ := c.Get(resetKey).(bool)
-		if reset || (!res.Committed && req.Context().Err() != nil) {
+		if st.Reset || (!res.Committed && req.Context().Err() != nil) {
 			entry.Status = 0 // no answer: a reset, or the client went first
 		}
 		s.journal.add(entry)
 		// Like the journal, the log line holds no header and no body.
 		s.log.Debug("request", "method", entry.Method, "path", entry.Path, "session", entry.Session, "status", entry.Status,
 			"operation", entry.OperationID, "violations", entry.Violations, "duration_ms", entry.DurationMS)
-		if reset {
+		if st.Reset {
 			return resetConnection(c)
 		}
 		return nil

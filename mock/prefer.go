@@ -91,19 +91,14 @@ func (s *Server) prefer(c echo.Context, v Vendor, st statuses) error {
 		return nil
 	}
 	if err != nil {
-		c.Set(preferKey, true)
 		return echo.NewHTTPError(http.StatusBadRequest, "Prefer: "+err.Error())
 	}
 	if !st.allows(code) {
-		c.Set(preferKey, true)
 		return echo.NewHTTPError(http.StatusBadRequest,
 			fmt.Sprintf("Prefer: code=%d is not documented for this operation; documented: %s", code, st))
 	}
 	if code < 400 {
 		return nil
 	}
-	c.Set(preferKey, true)
 	return v.ErrorFor(c, code, failureMessage(code))
 }
-
-const preferKey = "repomock.prefer"

@@ -86,7 +86,7 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &proxy{cfg: cfg, log: log, clock: sc.Clock, maxBody: sc.MaxBodyBytes, writeTimeout: sc.WriteTimeout, transport: transport,
+	p := &proxy{cfg: cfg, log: log, clock: sc.Clock, maxBody: sc.MaxBodyBytes, transport: transport,
 		huawei: huawei.New(huawei.Config{Credentials: sc.HuaweiCredentials, Clock: sc.Clock, RequestID: requestIDs(faker(sc.Seed, 100))}),
 		keys:   map[string]string{}}
 	for _, c := range sc.HuaweiCredentials {
@@ -135,24 +135,18 @@ func vendorIDs(vs []Vendor) string {
 
 // proxy is what the proxy's vendors share.
 type proxy struct {
-	cfg     ProxyConfig
-	log     *slog.Logger
-	clock   func() time.Time
-	maxBody int64
-	// writeTimeout is the server's; a wait for the upstream is added to
-	// it (allowWait).
-	writeTimeout time.Duration
-	transport    http.RoundTripper
-	huawei       *huawei.Verifier  // checks client signatures against keys
-	keys         map[string]string // AK → SK
-	rec          *recorder         // nil without RecordDir
+	cfg       ProxyConfig
+	log       *slog.Logger
+	clock     func() time.Time
+	maxBody   int64
+	transport http.RoundTripper
+	huawei    *huawei.Verifier  // checks client signatures against keys
+	keys      map[string]string // AK → SK
+	rec       *recorder         // nil without RecordDir
 }
 
 // Keys of the echo context.
 const (
-	// upstreamAnsweredKey marks a request the upstream answered: a failure
-	// after that is the answer's, and becomes a 502.
-	upstreamAnsweredKey = "repomock.proxy.answered"
 	// signerKey holds the credential a forwarded request is signed with.
 	signerKey = "repomock.proxy.signer"
 )
@@ -253,7 +247,7 @@ func (v *proxyVendor) Gateway() echo.MiddlewareFunc {
 			id := v.p.huawei.AssignRequestID(c)
 			res := c.Response()
 			res.Before(func() {
-				if answered, _ := c.Get(upstreamAnsweredKey).(bool); !answered {
+				if !pipeline.StateOf(c).Upstream {
 					res.Header().Set(huawei.HeaderRequestID, id)
 				}
 			})
@@ -265,9 +259,9 @@ func (v *proxyVendor) Gateway() echo.MiddlewareFunc {
 // ErrorFor is the fake's, but a failure after the upstream answered is the
 // answer's (it breaks the spec, under --strict): a 502, a bad gateway.
 func (v *proxyVendor) ErrorFor(c echo.Context, status int, message string) error {
-	if answered, _ := c.Get(upstreamAnsweredKey).(bool); answered && status == http.StatusInternalServerError {
+	if st := pipeline.StateOf(c); st.Upstream && status == http.StatusInternalServerError {
 		status = http.StatusBadGateway
-		c.Set(upstreamAnsweredKey, false) // the answer is now the proxy's own
+		st.Upstream = false // the answer is now the proxy's own
 		message = strings.Replace(message, "repomock: ", "repomock proxy: the upstream's answer: ", 1)
 	}
 	return v.Vendor.ErrorFor(c, status, message)

@@ -27,15 +27,16 @@ func (v *proxyVendor) forward(c echo.Context, in pipeline.Request) (int, any, er
 	if err != nil {
 		return 0, nil, v.Vendor.ErrorFor(c, http.StatusBadRequest, "body: could not be read: "+err.Error())
 	}
-	if vs := pipeline.Violations(c); len(vs) > 0 {
-		v.p.log.Warn("proxy: request violates the spec; forwarded", "vendor", v.ID(), "operation", pipeline.OperationID(c),
+	st := pipeline.StateOf(c)
+	if vs := st.Violations; len(vs) > 0 {
+		v.p.log.Warn("proxy: request violates the spec; forwarded", "vendor", v.ID(), "operation", st.Operation,
 			"violations", joinStrings(vs))
 	}
 	raw, err := v.roundTrip(c, body)
 	if err != nil {
 		return 0, nil, err
 	}
-	if vs := pipeline.Violations(c); len(vs) > 0 {
+	if vs := st.Violations; len(vs) > 0 {
 		raw.Header.Add(pipeline.ViolationHeader, "request: "+clipMessage(joinStrings(vs)))
 	}
 	if v.p.rec != nil {
@@ -49,7 +50,7 @@ func (v *proxyVendor) forward(c echo.Context, in pipeline.Request) (int, any, er
 // or answered more than the body limit.
 func (v *proxyVendor) roundTrip(c echo.Context, body []byte) (*pipeline.Raw, error) {
 	req := c.Request()
-	allowWait(c, v.p.cfg.UpstreamTimeout, v.p.writeTimeout)
+	pipeline.StateOf(c).AllowWait(v.p.cfg.UpstreamTimeout)
 	ctx, cancel := context.WithTimeout(req.Context(), v.p.cfg.UpstreamTimeout)
 	defer cancel()
 	out := req.Clone(context.WithValue(ctx, forwardKey{}, &forwarding{body: body, signer: c.Get(signerKey)}))
@@ -66,7 +67,6 @@ func (v *proxyVendor) roundTrip(c echo.Context, body []byte) (*pipeline.Raw, err
 		v.p.log.Warn("proxy: upstream failed", "vendor", v.ID(), "upstream", v.upstream.Redacted(), "err", ans.err)
 		return nil, v.Vendor.ErrorFor(c, http.StatusBadGateway, "repomock proxy: the upstream failed: "+clipMessage(ans.err.Error()))
 	}
-	c.Set(upstreamAnsweredKey, true)
 	return &pipeline.Raw{Status: ans.status, Header: ans.header, Body: ans.body.Bytes()}, nil
 }
 
@@ -89,7 +89,7 @@ func (p *proxy) unrouted(s *Server) echo.HandlerFunc {
 			// echo answers 405 only when no not-found route catches the path.
 			return echo.ErrMethodNotAllowed
 		}
-		c.Set(vendorKey, Vendor(v))
+		pipeline.StateOf(c).Vendor = v.ID()
 		var body []byte
 		if req.Body != nil && req.Body != http.NoBody {
 			var err error
@@ -111,6 +111,7 @@ func (p *proxy) unrouted(s *Server) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		pipeline.StateOf(c).Upstream = true
 		h := c.Response().Header()
 		for k, vs := range raw.Header {
 			h[k] = vs

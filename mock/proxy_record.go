@@ -105,7 +105,7 @@ func newRecorder(dir string, log *slog.Logger) (*recorder, error) {
 // observe records one forwarded request and the upstream's answer.
 func (r *recorder) observe(c echo.Context, v Vendor, params pipeline.Params, reqBody []byte, raw *pipeline.Raw) {
 	req := c.Request()
-	op := pipeline.OperationID(c)
+	op := pipeline.StateOf(c).Operation
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	scope := v.ID() + ".proxy."

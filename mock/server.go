@@ -157,6 +157,7 @@ type Server struct {
 	log      *slog.Logger
 	echo     *echo.Echo
 	vendors  []Vendor
+	byID     map[string]Vendor
 	journal  *journal
 	faults   faults
 	sessions *session.Tracker
@@ -283,6 +284,10 @@ func New(cfg Config) (*Server, error) {
 
 	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalMaxBytes, cfg.MaxBodyBytes), fixtureFiles: files, vendors: vendors,
 		credentialOps: map[operationKey]bool{}, adminHosts: adminHosts}
+	s.byID = make(map[string]Vendor, len(vendors))
+	for _, v := range vendors {
+		s.byID[v.ID()] = v
+	}
 	s.sessions = session.NewTracker(cfg.MaxSessions, s.evictSession)
 	s.faults.max = cfg.MaxFaults
 	e := echo.New()
@@ -292,7 +297,7 @@ func New(cfg Config) (*Server, error) {
 	// A vendor's gateway sees each of its requests before anything else can
 	// answer it.
 	e.Pre(s.selectSession, s.vendorGateway, s.checkSession, s.limits)
-	e.Use(s.record, s.recoverPanics, s.answerFaults)
+	e.Use(s.record, s.recoverPanics)
 	s.echo = e
 
 	if err := s.loadState(); err != nil {
@@ -311,7 +316,9 @@ func New(cfg Config) (*Server, error) {
 		opts.LenientResponses = cfg.LenientResponses
 		opts.Validator = cfg.Validator
 		opts.MaxBodyBytes = cfg.MaxBodyBytes
-		opts.Authenticate = s.authenticate(v, documentedStatuses(doc))
+		opts.Authenticate = func(c echo.Context) error { return asClientSent(c, v.Authenticate) }
+		opts.Intercept = s.intercept(v, documentedStatuses(doc))
+		opts.ErrFunc = s.writeError
 		opts.Logger = log
 		val, err := pipeline.New(doc, opts)
 		if err != nil {
@@ -331,18 +338,6 @@ func New(cfg Config) (*Server, error) {
 	s.registerAdmin()
 	s.ready.Store(true)
 	return s, nil
-}
-
-// authenticate is the vendor's authentication, on the path as the client
-// sent it, followed by the faults and the Prefer header: after
-// authentication, so that neither hides a 401, and before validation.
-func (s *Server) authenticate(v Vendor, doc documented) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if err := asClientSent(c, v.Authenticate); err != nil {
-			return err
-		}
-		return s.beforeValidation(c, v, doc)
-	}
 }
 
 // isLoopback reports whether addr (host:port) listens on loopback only.

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/pipeline"
 )
 
 // A session is a test's own partition of the server: its objects in every
@@ -36,21 +38,11 @@ const SessionPrefix = "/__sessions/"
 // sessionNameRE is what a session name may be.
 var sessionNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// Keys of the echo context.
-const (
-	sessionKey    = "repomock.session"
-	badSessionKey = "repomock.session.bad"
-	clientURLKey  = "repomock.session.client_url"
-)
-
 // clientURL is the path a client sent, before the session prefix was taken off.
 type clientURL struct{ path, rawPath string }
 
 // sessionOf is the session of a request: the fakes' Session hook.
-func sessionOf(c echo.Context) string {
-	name, _ := c.Get(sessionKey).(string)
-	return name
-}
+func sessionOf(c echo.Context) string { return pipeline.SessionOf(c) }
 
 // selectSession reads the request's session, first of all, and takes the
 // prefix off its path so that the vendor routes match it. A bad name is
@@ -58,13 +50,15 @@ func sessionOf(c echo.Context) string {
 // vendor's gateway has seen the request. The prefix wins over the header.
 func (s *Server) selectSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// The request's state is made first, before any writer is put in
+		// front of the client's connection.
+		st := pipeline.StateOf(c)
+		st.SetWriteTimeout(s.cfg.WriteTimeout)
 		r := c.Request()
 		name, orig, prefixed := cutSessionPrefix(r.URL)
 		switch {
 		case prefixed:
-			if orig.path != "" {
-				c.Set(clientURLKey, orig)
-			}
+			st.ClientPath, st.ClientRawPath = orig.path, orig.rawPath
 		case strings.HasPrefix(r.URL.Path, adminPrefix):
 			return next(c)
 		default:
@@ -73,16 +67,16 @@ func (s *Server) selectSession(next echo.HandlerFunc) echo.HandlerFunc {
 		switch {
 		case name == "" && !prefixed:
 		case !sessionNameRE.MatchString(name):
-			c.Set(badSessionKey, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("session name %q: must be 1 to 64 characters of A-Z a-z 0-9 . _ -", clipName(name))))
+			st.Refused = echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("session name %q: must be 1 to 64 characters of A-Z a-z 0-9 . _ -", clipName(name)))
 		default:
 			end, err := s.sessions.Begin(name)
 			if err != nil {
-				c.Set(badSessionKey, echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf(
-					"session %q cannot start: %d sessions are in use (the --max-sessions limit) and each has a request in flight; try again once one has finished, or raise --max-sessions", name, s.cfg.MaxSessions)))
+				st.Refused = echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf(
+					"session %q cannot start: %d sessions are in use (the --max-sessions limit) and each has a request in flight; try again once one has finished, or raise --max-sessions", name, s.cfg.MaxSessions))
 				break
 			}
 			defer end()
-			c.Set(sessionKey, name)
+			st.Session = name
 		}
 		return next(c)
 	}
@@ -121,7 +115,7 @@ func cutSessionPrefix(u *url.URL) (name string, orig clientURL, prefixed bool) {
 // start (503), in the vendor's shape.
 func (s *Server) checkSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err, bad := c.Get(badSessionKey).(*echo.HTTPError); bad {
+		if err := pipeline.StateOf(c).Refused; err != nil {
 			return err
 		}
 		return next(c)
@@ -138,13 +132,13 @@ func clipName(s string) string {
 // asClientSent runs f on the request with the path the client sent, the
 // session prefix included: a Huawei signature covers that path.
 func asClientSent(c echo.Context, f func(echo.Context) error) error {
-	orig, ok := c.Get(clientURLKey).(clientURL)
-	if !ok {
+	st := pipeline.StateOf(c)
+	if st.ClientPath == "" {
 		return f(c)
 	}
 	u := c.Request().URL
 	path, raw := u.Path, u.RawPath
-	u.Path, u.RawPath = orig.path, orig.rawPath
+	u.Path, u.RawPath = st.ClientPath, st.ClientRawPath
 	defer func() { u.Path, u.RawPath = path, raw }()
 	return f(c)
 }

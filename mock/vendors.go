@@ -10,6 +10,8 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/pipeline"
+
 	"github.com/repomock/repomock/mock/vendors/codearts"
 	"github.com/repomock/repomock/mock/vendors/endor"
 	"github.com/repomock/repomock/mock/vendors/huawei"
@@ -138,17 +140,11 @@ func requestIDs(f *gofakeit.Faker) func() string {
 	}
 }
 
-// vendorKey is where a routed request's vendor is kept in the echo context.
-const vendorKey = "repomock.vendor"
-
 // vendorOf returns the vendor a request was meant for: the one whose route
 // it took, else the one that owns its path, else Endor for other /v1/ and
 // /v2/ paths, else nil (admin, unknown prefixes).
 func (s *Server) vendorOf(c echo.Context) Vendor {
-	if v, ok := c.Get(vendorKey).(Vendor); ok {
-		return v
-	}
-	return s.ownerOf(c.Request())
+	return s.byID[pipeline.StateOf(c).Vendor]
 }
 
 func (s *Server) ownerOf(r *http.Request) Vendor {
@@ -168,16 +164,18 @@ func (s *Server) ownerOf(r *http.Request) Vendor {
 func onRoute(v Vendor) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			c.Set(vendorKey, v)
+			pipeline.StateOf(c).Vendor = v.ID()
 			return next(c)
 		}
 	}
 }
 
-// vendorGateway runs the gateway step of the vendor that owns the request.
+// vendorGateway notes the vendor that owns the request, until its route
+// says otherwise, and runs its gateway step.
 func (s *Server) vendorGateway(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if v := s.ownerOf(c.Request()); v != nil {
+			pipeline.StateOf(c).Vendor = v.ID()
 			if gw := v.Gateway(); gw != nil {
 				return gw(next)(c)
 			}

@@ -2,7 +2,8 @@
 // its size whatever it holds: its value (as encoding/json decodes into an
 // any with UseNumber), the first duplicate object key, data after the
 // value, and whether it is JSON at all. Every body repomock reads goes
-// through it, and the redaction of secrets reads JSON strings with AppendUnquote.
+// through it, and the redaction of secrets reads JSON strings with
+// AppendUnquote. It is also the one writer of JSON values (Marshal).
 //
 // It is not a general JSON library: a document it cannot read (a syntax
 // error) is handed to encoding/json, which says what is wrong in its own

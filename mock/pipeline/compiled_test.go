@@ -80,7 +80,8 @@ paths:
 // and kin-openapi checks it alone.
 func TestUncompiledSchemaStaysOnKinOpenAPI(t *testing.T) {
 	var logs bytes.Buffer
-	v, err := pipeline.New(loadDoc(t, multipleSpec), pipeline.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	v, err := pipeline.New(loadDoc(t, multipleSpec), pipeline.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		ErrFunc: func(c echo.Context, err error) { _ = c.String(http.StatusBadRequest, err.Error()) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,6 @@ func TestUncompiledSchemaStaysOnKinOpenAPI(t *testing.T) {
 		t.Errorf("log:\n%s\nwant one line ending\n%s", got, want)
 	}
 	e := echo.New()
-	e.HTTPErrorHandler = func(err error, c echo.Context) { _ = c.String(http.StatusBadRequest, err.Error()) }
 	if err := v.Register(e, map[string]pipeline.Handler{"Buy": func(echo.Context, pipeline.Request) (int, any, error) {
 		return http.StatusNoContent, nil, nil
 	}}); err != nil {

@@ -378,11 +378,8 @@ func TestCompiledAnswersAsKinOpenAPI(t *testing.T) {
 		serve := map[string]*echo.Echo{}
 		var v *Validator
 		for _, mode := range []string{ValidatorCompiled, ValidatorKinOpenAPI} {
-			if v, err = New(doc, Options{Validator: mode, RejectUnknownFields: name == specs.Endor}); err != nil {
-				t.Fatal(err)
-			}
 			e := echo.New()
-			e.HTTPErrorHandler = func(err error, c echo.Context) {
+			render := func(c echo.Context, err error) {
 				var re *RequestError
 				var se *ResponseError
 				switch {
@@ -393,6 +390,9 @@ func TestCompiledAnswersAsKinOpenAPI(t *testing.T) {
 				default:
 					e.DefaultHTTPErrorHandler(err, c)
 				}
+			}
+			if v, err = New(doc, Options{Validator: mode, RejectUnknownFields: name == specs.Endor, ErrFunc: render}); err != nil {
+				t.Fatal(err)
 			}
 			handlers := map[string]Handler{}
 			for _, op := range v.ops {

@@ -4,11 +4,41 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/internal/jsonvalue"
 )
+
+// ErrFunc writes the answer to a failure into c.Response() (see
+// Options.ErrFunc).
+type ErrFunc func(c echo.Context, err error)
+
+// DefaultErrFunc answers {"message": …} with the failure's status: a
+// RequestError's, 500 for a ResponseError, an echo.HTTPError's, that of an
+// error with a StatusCode method, else 500.
+func DefaultErrFunc(c echo.Context, err error) {
+	status := http.StatusInternalServerError
+	var (
+		reqErr *RequestError
+		he     *echo.HTTPError
+		sc     interface{ StatusCode() int }
+	)
+	switch {
+	case errors.As(err, &reqErr):
+		status = reqErr.Status
+	case errors.As(err, &he):
+		status = he.Code
+	case errors.As(err, &sc):
+		status = sc.StatusCode()
+	}
+	data, _ := jsonvalue.Marshal(map[string]any{"message": err.Error()}) // a string: never fails
+	_ = c.JSONBlob(status, data)
+}
 
 // Violation is one way a message breaks its spec: where (a dot path into the
 // body, a parameter name, or a header) and why, in words a person can act on.

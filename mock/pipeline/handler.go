@@ -13,10 +13,10 @@ import (
 
 // Handler serves one operation. It is given what the Validator decoded
 // of the request, once, and returns the answer's status and body, or an
-// error, which the echo instance's error handler renders.
+// error, which Options.ErrFunc writes.
 //
 // The body is a JSON value that the Validator checks against the spec and
-// writes, once, with MarshalJSON (after Options.Codec for a 2xx): the
+// writes, once, with jsonvalue.Marshal (after Options.Codec for a 2xx): the
 // values encoding/json decodes to with UseNumber (map[string]any and []any
 // holding only such values, string, json.Number, bool), a json.RawMessage,
 // or any other value encoding/json can write, which costs an encode and a
@@ -40,6 +40,9 @@ type Request struct {
 	// Operation is the spec's operation, for a handler that reads its
 	// schemas.
 	Operation *openapi3.Operation
+	// Session is the request's session ("" for the default one): a vendor
+	// keeps each session's state apart.
+	Session string
 }
 
 // Params are a request's path parameters by name, percent-decoded.
@@ -48,9 +51,16 @@ type Params map[string]string
 // Param returns the path parameter name of a request routed by a
 // Validator, percent-decoded, for whoever runs before the handler
 // (Options.Authenticate); "" when there is none.
-func Param(c echo.Context, name string) string {
-	p, _ := c.Get(paramsKey).(Params)
-	return p[name]
+func Param(c echo.Context, name string) string { return StateOf(c).Params[name] }
+
+// WriteJSON answers with status and v as application/json, written by
+// jsonvalue.Marshal: the pipeline's writing, for a handler served bare.
+func WriteJSON(c echo.Context, status int, v any) error {
+	data, err := jsonvalue.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(status, data)
 }
 
 // jsonValue returns body as the values encoding/json decodes to, which a
@@ -65,7 +75,7 @@ func jsonValue(body any) (value any, data []byte, err error) {
 		value, err = jsonvalue.Decode(context.Background(), b)
 		return value, b, err
 	}
-	if data, err = MarshalJSON(body); err != nil {
+	if data, err = jsonvalue.Marshal(body); err != nil {
 		return nil, nil, err
 	}
 	value, err = jsonvalue.Decode(context.Background(), data)

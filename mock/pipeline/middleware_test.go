@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/internal/jsonvalue"
 	"github.com/repomock/repomock/mock/pipeline"
 )
 
@@ -97,12 +98,7 @@ func (e *testError) Error() string { return e.Msg }
 // middleware suggests.
 func newServer(t *testing.T, opts pipeline.Options, h pipeline.Handler) *echo.Echo {
 	t.Helper()
-	v, err := pipeline.New(loadDoc(t, petSpec), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := echo.New()
-	e.HTTPErrorHandler = func(err error, c echo.Context) {
+	render := func(c echo.Context, err error) {
 		status := http.StatusInternalServerError
 		var (
 			reqErr  *pipeline.RequestError
@@ -122,6 +118,13 @@ func newServer(t *testing.T, opts pipeline.Options, h pipeline.Handler) *echo.Ec
 		}
 		_ = c.JSON(status, map[string]string{"message": err.Error()})
 	}
+	opts.ErrFunc = render
+	v, err := pipeline.New(loadDoc(t, petSpec), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	e.HTTPErrorHandler = func(err error, c echo.Context) { render(c, err) }
 	if err := v.Register(e, map[string]pipeline.Handler{"CreatePet": h}); err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +422,8 @@ func TestViolationsAndOperationIDAreLeftForTheJournal(t *testing.T) {
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			err := next(c)
-			gotOp, gotViolations = pipeline.OperationID(c), pipeline.Violations(c)
+			st := pipeline.StateOf(c)
+			gotOp, gotViolations = st.Operation, st.Violations
 			return err
 		}
 	})
@@ -540,7 +544,7 @@ paths:
 }
 
 func TestMarshalJSON(t *testing.T) {
-	got, err := pipeline.MarshalJSON(map[string]any{"m": "a<b & c>d"})
+	got, err := jsonvalue.Marshal(map[string]any{"m": "a<b & c>d"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func TestLenientRequestsReachTheHandler(t *testing.T) {
 	var seen []pipeline.Violation
 	var got string
 	h := func(c echo.Context, in pipeline.Request) (int, any, error) {
-		seen = pipeline.Violations(c)
+		seen = pipeline.StateOf(c).Violations
 		data, _ := io.ReadAll(c.Request().Body)
 		got = string(data)
 		return okHandler(c, in)

@@ -90,7 +90,7 @@ func BenchmarkCreateWithStored(b *testing.B) {
 				if err != nil || status != http.StatusOK {
 					b.Fatalf("create: %v %d", err, status)
 				}
-				if _, err := pipeline.MarshalJSON(out); err != nil {
+				if _, err := jsonvalue.Marshal(out); err != nil {
 					b.Fatal(err)
 				}
 			}

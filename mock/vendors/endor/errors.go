@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/internal/jsonvalue"
 )
 
 // Error is an Endor Labs error: the body of a googlerpcStatus with the HTTP
@@ -31,7 +31,7 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	if e.Details != nil {
 		body.Details = &e.Details
 	}
-	return pipeline.MarshalJSON(body)
+	return jsonvalue.Marshal(body)
 }
 
 // ResponseHeader is what the answer carries besides the body: a 429 says

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/internal/jsonvalue"
 )
 
 // The fake reads request bodies and writes answers as JSON values (the
@@ -72,11 +72,11 @@ func raw(m map[string]any, key string) (json.RawMessage, error) {
 	if !ok {
 		return nil, nil
 	}
-	return pipeline.MarshalJSON(v)
+	return jsonvalue.Marshal(v)
 }
 
 // value is the object as a JSON value: what decoding its JSON
-// (pipeline.MarshalJSON) with UseNumber gives, without writing and reading
+// (jsonvalue.Marshal) with UseNumber gives, without writing and reading
 // it.
 func (o *RepositoryVersion) value() map[string]any {
 	return o.valueWith(rawValue(o.Spec), rawValue(o.ScanObject))
@@ -170,7 +170,7 @@ func rawValue(data json.RawMessage) any {
 }
 
 // appendJSON appends the object's JSON as encoding/json writes it (through
-// pipeline.MarshalJSON: the struct's field order, no HTML escaping), without
+// jsonvalue.Marshal: the struct's field order, no HTML escaping), without
 // reflection: the store writes every object it keeps.
 func (o *RepositoryVersion) appendJSON(dst []byte) ([]byte, error) {
 	for _, t := range []time.Time{o.Meta.CreateTime, o.Meta.UpdateTime, o.Meta.UpsertTime} {
@@ -179,15 +179,15 @@ func (o *RepositoryVersion) appendJSON(dst []byte) ([]byte, error) {
 		}
 	}
 	dst = append(dst, `{"uuid":`...)
-	dst = pipeline.AppendString(dst, o.UUID)
+	dst = jsonvalue.AppendString(dst, o.UUID)
 	dst = append(dst, `,"tenant_meta":{"namespace":`...)
-	dst = pipeline.AppendString(dst, o.TenantMeta.Namespace)
+	dst = jsonvalue.AppendString(dst, o.TenantMeta.Namespace)
 	dst = append(dst, `},"meta":{"name":`...)
 	m := &o.Meta
-	dst = pipeline.AppendString(dst, m.Name)
+	dst = jsonvalue.AppendString(dst, m.Name)
 	if m.Description != "" {
 		dst = append(dst, `,"description":`...)
-		dst = pipeline.AppendString(dst, m.Description)
+		dst = jsonvalue.AppendString(dst, m.Description)
 	}
 	if len(m.Annotations) > 0 {
 		dst = append(dst, `,"annotations":{`...)
@@ -195,32 +195,32 @@ func (o *RepositoryVersion) appendJSON(dst []byte) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = pipeline.AppendString(dst, k)
+			dst = jsonvalue.AppendString(dst, k)
 			dst = append(dst, ':')
-			dst = pipeline.AppendString(dst, m.Annotations[k])
+			dst = jsonvalue.AppendString(dst, m.Annotations[k])
 		}
 		dst = append(dst, '}')
 	}
 	dst = appendStrings(dst, `,"tags":`, m.Tags)
 	if m.ParentKind != "" {
 		dst = append(dst, `,"parent_kind":`...)
-		dst = pipeline.AppendString(dst, m.ParentKind)
+		dst = jsonvalue.AppendString(dst, m.ParentKind)
 	}
 	if m.ParentUUID != "" {
 		dst = append(dst, `,"parent_uuid":`...)
-		dst = pipeline.AppendString(dst, m.ParentUUID)
+		dst = jsonvalue.AppendString(dst, m.ParentUUID)
 	}
 	dst = append(dst, `,"kind":`...)
-	dst = pipeline.AppendString(dst, m.Kind)
+	dst = jsonvalue.AppendString(dst, m.Kind)
 	dst = append(dst, `,"version":`...)
-	dst = pipeline.AppendString(dst, m.Version)
+	dst = jsonvalue.AppendString(dst, m.Version)
 	dst = appendTime(dst, `,"create_time":`, m.CreateTime)
 	dst = appendTime(dst, `,"update_time":`, m.UpdateTime)
 	dst = appendTime(dst, `,"upsert_time":`, m.UpsertTime)
 	dst = append(dst, `,"created_by":`...)
-	dst = pipeline.AppendString(dst, m.CreatedBy)
+	dst = jsonvalue.AppendString(dst, m.CreatedBy)
 	dst = append(dst, `,"updated_by":`...)
-	dst = pipeline.AppendString(dst, m.UpdatedBy)
+	dst = jsonvalue.AppendString(dst, m.UpdatedBy)
 	if idx := m.IndexData; idx != nil {
 		dst = append(dst, `,"index_data":{`...)
 		if t := idx.WillBeDeletedAt; t != nil {
@@ -232,9 +232,9 @@ func (o *RepositoryVersion) appendJSON(dst []byte) ([]byte, error) {
 		dst = append(dst, '}')
 	}
 	dst = append(dst, `},"context":{"id":`...)
-	dst = pipeline.AppendString(dst, o.Context.ID)
+	dst = jsonvalue.AppendString(dst, o.Context.ID)
 	dst = append(dst, `,"type":`...)
-	dst = pipeline.AppendString(dst, o.Context.Type)
+	dst = jsonvalue.AppendString(dst, o.Context.Type)
 	dst = appendStrings(dst, `,"tags":`, o.Context.Tags)
 	if t := o.Context.WillBeDeletedAt; t != nil {
 		if y := t.Year(); y < 0 || y > 9999 {
@@ -263,7 +263,7 @@ func appendStrings(dst []byte, field string, ss []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = pipeline.AppendString(dst, s)
+		dst = jsonvalue.AppendString(dst, s)
 	}
 	return append(dst, ']')
 }

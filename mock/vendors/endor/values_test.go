@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/internal/jsonvalue"
 )
 
 // value must be what the stored JSON decodes to: the answer is checked and
@@ -39,7 +39,7 @@ func TestValueIsTheStoredJSON(t *testing.T) {
 	odd.Meta.CreateTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))
 	odd.Spec = json.RawMessage("{ \"a\" : [1, 2.50e3 ,\"<\"] }")
 	for name, obj := range map[string]RepositoryVersion{"every field": full, "no optional field": bare, "odd values": odd, "empty index_data": emptyIndex} {
-		data, err := pipeline.MarshalJSON(obj)
+		data, err := jsonvalue.Marshal(obj)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func TestValueIsTheStoredJSON(t *testing.T) {
 	}
 	// Invalid UTF-8 (no request holds it) is written as encoding/json writes it.
 	odd.Meta.Description = "\xff"
-	want, _ := pipeline.MarshalJSON(odd)
+	want, _ := jsonvalue.Marshal(odd)
 	if got, err := odd.appendJSON(nil); err != nil || string(got) != string(want) {
 		t.Errorf("invalid UTF-8:\nappendJSON %s, %v\nMarshalJSON %s", got, err, want)
 	}
@@ -71,7 +71,7 @@ func TestCreateBodyOfReadsLikeEncodingJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	written, err := pipeline.MarshalJSON(v)
+	written, err := jsonvalue.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}

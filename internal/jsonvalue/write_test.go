@@ -1,4 +1,4 @@
-package pipeline
+package jsonvalue
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// encodingJSON is what MarshalJSON must write: encoding/json without HTML
+// encodingJSON is what Marshal must write: encoding/json without HTML
 // escaping and without the newline.
 func encodingJSON(t *testing.T, v any) ([]byte, error) {
 	t.Helper()
@@ -69,7 +69,7 @@ func TestAppendValueIsEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, v := range []any{map[string]any(nil), []any(nil), map[string]any{}, []any{}} {
-		got, err := MarshalJSON(v)
+		got, err := Marshal(v)
 		want, _ := encodingJSON(t, v)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%#v: got %s, %v; want %s", v, got, err, want)
@@ -79,15 +79,15 @@ func TestAppendValueIsEncodingJSON(t *testing.T) {
 
 // Values that are not JSON values of encoding/json's decoding go to
 // encoding/json, which writes them or says why not.
-func TestMarshalJSONFallsBack(t *testing.T) {
-	got, err := MarshalJSON(map[string]any{"f": 1.5, "s": struct {
+func TestMarshalFallsBack(t *testing.T) {
+	got, err := Marshal(map[string]any{"f": 1.5, "s": struct {
 		B string `json:"b"`
 		A int    `json:"a"`
 	}{"<", 1}})
 	if err != nil || string(got) != `{"f":1.5,"s":{"b":"<","a":1}}` {
 		t.Errorf("got %s, %v", got, err)
 	}
-	if _, err := MarshalJSON(map[string]any{"n": json.Number("1x")}); err == nil || !strings.Contains(err.Error(), "invalid number literal") {
+	if _, err := Marshal(map[string]any{"n": json.Number("1x")}); err == nil || !strings.Contains(err.Error(), "invalid number literal") {
 		t.Errorf("invalid json.Number: err = %v", err)
 	}
 }

@@ -1,17 +1,13 @@
-package pipeline
+package jsonvalue
 
 import (
 	"bytes"
 	"encoding/json"
 	"slices"
 	"unicode/utf8"
-
-	"github.com/labstack/echo/v4"
-
-	"github.com/repomock/repomock/internal/jsonvalue"
 )
 
-// MarshalJSON is how every answer's JSON is written, for every vendor:
+// Marshal is how every answer's JSON is written, for every vendor:
 // encoding/json without HTML escaping (no vendor writes <, > or & as
 // \u003c on the wire: not protojson, not Jackson) and without a trailing
 // newline.
@@ -21,7 +17,7 @@ import (
 // what every answer is, and what encoding/json spends most on (sorting
 // each map's keys through reflect values). Anything else goes to
 // encoding/json.
-func MarshalJSON(v any) ([]byte, error) {
+func Marshal(v any) ([]byte, error) {
 	if data, ok := appendValue(make([]byte, 0, 512), v); ok {
 		return data, nil
 	}
@@ -32,16 +28,6 @@ func MarshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// WriteJSON answers with status and v as application/json, written by
-// MarshalJSON.
-func WriteJSON(c echo.Context, status int, v any) error {
-	data, err := MarshalJSON(v)
-	if err != nil {
-		return err
-	}
-	return c.JSONBlob(status, data)
 }
 
 // appendValue appends v as encoding/json writes it without HTML escaping,
@@ -64,7 +50,7 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 		if n == "" {
 			n = "0" // encoding/json writes the zero Number as 0
 		}
-		if !jsonvalue.ValidNumber(n) {
+		if !ValidNumber(n) {
 			return dst, false // encoding/json says why
 		}
 		return append(dst, n...), true
@@ -112,7 +98,7 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 
 const hex = "0123456789abcdef"
 
-// AppendString appends s as a JSON string, as MarshalJSON writes it
+// AppendString appends s as a JSON string, as Marshal writes it
 // (encoding/json without HTML escaping): '"', '\\' and control characters
 // escaped, invalid UTF-8 as \ufffd, and U+2028 and U+2029 escaped.
 func AppendString(dst []byte, s string) []byte {

@@ -1,0 +1,272 @@
+package pipeline
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/internal/jsonvalue"
+)
+
+// handle is the pipeline of one route: read the request's body, then
+// authenticate it (Options.Authenticate), let the server answer in its
+// place (Options.Intercept), check it, run h on what was decoded, check
+// the answer h returned, and write it once. The response is buffered until
+// checked, so that one which breaks the spec is replaced whole; every
+// failure is written by Options.ErrFunc.
+func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		// echo lets a trailing parameter take the rest of the path;
+		// an OpenAPI path parameter is one segment.
+		for _, val := range c.ParamValues() {
+			if strings.Contains(val, "/") {
+				return echo.ErrNotFound
+			}
+		}
+		st := StateOf(c)
+		st.Operation = rt.op.ID
+		st.Params = pathParams(c) // decoded once, for the checks, Authenticate and the handler
+
+		res := c.Response()
+		out := res.Writer
+		buf := newBufferedWriter()
+		res.Writer = buf
+		defer func() {
+			res.Writer = out
+			if r := recover(); r != nil {
+				// Nothing reached the client: let whoever recovers write a fresh response.
+				res.Committed, res.Status, res.Size = false, 0, 0
+				panic(r)
+			}
+		}()
+
+		var written *answer // what the handler answered, as written
+		ctx := c.Request().Context()
+		body, query, ic, err := v.serve(c, st, rt)
+		if ctx.Err() != nil {
+			// The client has gone: nothing more is done for it.
+			return ctx.Err()
+		}
+		switch {
+		case ic != nil:
+			st.Intercepted = true
+			if ic.Reset {
+				st.Reset = true
+				return nil // no answer: the server closes the connection
+			}
+			v.opts.ErrFunc(c, ic.Err)
+			if ic.Unchecked {
+				return buf.flushTo(out)
+			}
+		case err == nil:
+			var status int
+			var value any
+			in := Request{Body: body, Params: st.Params, Query: query, Operation: rt.kin.Operation, Session: st.Session}
+			if status, value, err = h(c, in); err == nil {
+				written, err = v.write(c, st, rt, status, value)
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err() // nor is its answer checked
+		}
+		if err != nil {
+			v.opts.ErrFunc(c, err) // written into buf
+		}
+		v.checkResponse(c, st, rt, buf, written)
+		return buf.flushTo(out)
+	}
+}
+
+// Interception is Options.Intercept's answer to a request, in its
+// handler's place: the request is not validated.
+type Interception struct {
+	// Err is the answer, written by Options.ErrFunc.
+	Err error
+	// Unchecked leaves the answer unchecked against the spec: it is the
+	// vendor's own failure (a gateway's 429 or 503), which the spec need
+	// not document.
+	Unchecked bool
+	// Reset answers nothing: the connection is to be closed (State.Reset).
+	Reset bool
+}
+
+// serve reads, authenticates and checks the request, and returns its body
+// and its query as decoded for the handler, or Options.Intercept's answer.
+func (v *Validator) serve(c echo.Context, st *State, rt *route) (any, url.Values, *Interception, error) {
+	// The body is read first, within the limit, so that a body too large is
+	// refused before anything else and Authenticate may read it (a request
+	// signature covers the body's hash).
+	body, err := v.readBody(c.Request())
+	if err != nil {
+		st.Violations = append(st.Violations, err.Violations...)
+		return nil, nil, nil, err
+	}
+	if v.opts.Authenticate != nil {
+		setBody(c.Request(), body)
+		if aerr := v.opts.Authenticate(c); aerr != nil {
+			return nil, nil, nil, aerr
+		}
+	}
+	if v.opts.Intercept != nil {
+		if ic := v.opts.Intercept(c); ic != nil {
+			return nil, nil, ic, nil
+		}
+	}
+	query, err := v.readQuery(c, st, rt)
+	var value any
+	if err == nil {
+		restore := v.asJSON(c.Request().Header, rt)
+		value, err = v.validateRequest(c, st, rt, query, body)
+		restore()
+	}
+	if err != nil {
+		st.Violations = append(st.Violations, err.Violations...)
+		if !v.opts.LenientRequests {
+			return nil, nil, nil, err
+		}
+		setBody(c.Request(), body)
+		return nil, c.QueryParams(), nil, nil
+	}
+	return value, query, nil, nil
+}
+
+// readQuery returns the request's query as Options.Query reads it, and
+// notes the keys it ignores. Without a query it is nil, and costs nothing.
+func (v *Validator) readQuery(c echo.Context, st *State, rt *route) (url.Values, *RequestError) {
+	if c.Request().URL.RawQuery == "" {
+		return nil, nil
+	}
+	query := c.QueryParams()
+	if v.opts.Query == nil {
+		return query, nil
+	}
+	query, ignored, vs := v.opts.Query.DecodeQuery(rt.query, query)
+	st.IgnoredQuery = ignored
+	if len(vs) > 0 {
+		return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
+	}
+	return query, nil
+}
+
+// answer is a handler's JSON answer as the Validator wrote it: the value
+// it checks against schema.
+type answer struct {
+	schema *openapi3.Schema
+	value  any
+}
+
+// write answers with status and body, a handler's answer. A JSON body the
+// spec declares is made a JSON value once, written by the vendor's codec
+// (for a 2xx) and jsonvalue.Marshal, and returned for checkResponse to visit;
+// anything else is written as it is and left whole to kin-openapi, which
+// says what is wrong with it.
+func (v *Validator) write(c echo.Context, st *State, rt *route, status int, body any) (*answer, error) {
+	if raw, ok := body.(*Raw); ok {
+		st.Upstream = true
+		return nil, writeRaw(c, raw) // checked as received, in checkResponse
+	}
+	if body == nil {
+		return nil, c.NoContent(status)
+	}
+	h := c.Response().Header()
+	ct := h.Get(echo.HeaderContentType)
+	if ct == "" {
+		ct = echo.MIMEApplicationJSON
+		h.Set(echo.HeaderContentType, ct)
+	}
+	if v.isJSONAlias(ct) {
+		ct = echo.MIMEApplicationJSON
+	}
+	value, data, err := jsonValue(body)
+	if err != nil {
+		return nil, err
+	}
+	a := &answer{schema: responseSchema(rt, status, ct), value: value}
+	if a.schema != nil && v.opts.Codec != nil && status/100 == 2 {
+		a.value = v.opts.Codec.EncodeResponse(c, a.schema, value)
+		data = nil // written from the codec's value
+	}
+	if data == nil {
+		if data, err = jsonvalue.Marshal(a.value); err != nil {
+			return nil, err
+		}
+	}
+	res := c.Response()
+	res.WriteHeader(status)
+	if _, err := res.Write(data); err != nil {
+		return nil, err
+	}
+	if a.schema == nil {
+		return nil, nil
+	}
+	return a, nil
+}
+
+// isJSONAlias reports whether the media type of contentType (its
+// parameters aside) is one of Options.JSONMediaTypes.
+func (v *Validator) isJSONAlias(contentType string) bool {
+	if len(v.opts.JSONMediaTypes) == 0 || contentType == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && slices.Contains(v.opts.JSONMediaTypes, mt)
+}
+
+// asJSON makes a request whose Content-Type is one of
+// Options.JSONMediaTypes read as application/json while it is validated,
+// and one whose Content-Type the operation does not take read as
+// Options.DefaultMediaType; the returned func puts the client's header back
+// for the handler and the journal.
+func (v *Validator) asJSON(h http.Header, rt *route) (restore func()) {
+	ct, had := h.Get(echo.HeaderContentType), len(h.Values(echo.HeaderContentType)) > 0
+	as := ""
+	switch rb := rt.kin.Operation.RequestBody; {
+	case v.isJSONAlias(ct):
+		as = echo.MIMEApplicationJSON
+	case v.opts.DefaultMediaType != "" && rb != nil && rb.Value != nil && rb.Value.Content.Get(ct) == nil:
+		as = v.opts.DefaultMediaType
+	}
+	if as == "" {
+		return func() {}
+	}
+	h.Set(echo.HeaderContentType, as)
+	return func() {
+		if had {
+			h.Set(echo.HeaderContentType, ct)
+		} else {
+			h.Del(echo.HeaderContentType)
+		}
+	}
+}
+
+// setBody gives the request a fresh reader over data, for the next reader.
+func setBody(req *http.Request, data []byte) {
+	req.Body = io.NopCloser(bytes.NewReader(data))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	req.ContentLength = int64(len(data))
+}
+
+func pathParams(c echo.Context) Params {
+	names, values := c.ParamNames(), c.ParamValues()
+	params := make(Params, len(names))
+	for i, name := range names {
+		if i >= len(values) {
+			break
+		}
+		val := values[i]
+		if c.Request().URL.RawPath != "" { // echo routed on the raw path: values are still escaped
+			if u, err := url.PathUnescape(val); err == nil {
+				val = u
+			}
+		}
+		params[name] = val
+	}
+	return params
+}
