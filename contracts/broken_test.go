@@ -21,6 +21,7 @@ import (
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // The operations the rows name, as the suite reports them.
@@ -50,9 +51,11 @@ const (
 func newWrappedMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
 	srv, err := mock.New(mock.Config{
-		Seed:              1,
-		HuaweiCredentials: []huawei.Credential{{AK: testAK, SK: testSK}},
-		RepoAuths:         []string{"repomock-contract"},
+		Seed: 1,
+		Vendors: vendorstest.Settings{
+			HuaweiCredentials: []huawei.Credential{{AK: testAK, SK: testSK}},
+			RepoAuths:         []string{"repomock-contract"},
+		}.Vendors(),
 	})
 	if err != nil {
 		t.Fatal(err)

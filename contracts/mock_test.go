@@ -8,6 +8,7 @@ import (
 	"github.com/repomock/repomock/contracts/contractstest"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 const (
@@ -20,9 +21,11 @@ const (
 func newMock(t *testing.T) string {
 	t.Helper()
 	srv, err := mock.New(mock.Config{
-		Seed:              1,
-		HuaweiCredentials: []huawei.Credential{{AK: testAK, SK: testSK}},
-		RepoAuths:         []string{"repomock-contract"},
+		Seed: 1,
+		Vendors: vendorstest.Settings{
+			HuaweiCredentials: []huawei.Credential{{AK: testAK, SK: testSK}},
+			RepoAuths:         []string{"repomock-contract"},
+		}.Vendors(),
 	})
 	if err != nil {
 		t.Fatal(err)

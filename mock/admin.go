@@ -68,9 +68,7 @@ func (s *Server) resetSession(name string) error {
 	if name != "" && !sessionNameRE.MatchString(name) {
 		return &plainError{Status: http.StatusBadRequest, Message: fmt.Sprintf("session: %q is not a session name (1 to 64 characters of A-Z a-z 0-9 . _ -)", clipName(name))}
 	}
-	if err := s.ResetSession(name); err != nil {
-		return &plainError{Status: http.StatusNotImplemented, Message: err.Error()}
-	}
+	s.ResetSession(name)
 	if err := s.syncChanges(); err != nil {
 		return &plainError{Status: http.StatusInternalServerError, Message: "reset, but the change log cannot be written: " + err.Error()}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // The bounds on what a client can make the server hold (issue 21).
@@ -310,7 +311,7 @@ func TestIssuedTokensAreBounded(t *testing.T) {
 	file := t.TempDir() + "/state.json"
 	clk := newWallClock()
 	var logs syncBuffer
-	l := newLive(t, mock.Config{StateFile: file, Clock: clk.Now, EndorMaxIssuedTokens: 3, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	l := newLive(t, mock.Config{StateFile: file, Clock: clk.Now, Vendors: vendorstest.Settings{EndorMaxIssuedTokens: 3, HuaweiCredentials: sdkSettings.HuaweiCredentials, RepoAuths: sdkSettings.RepoAuths}.Vendors(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	issue := func() string {
 		t.Helper()
 		status, raw := apiKeyExchange(l, "endr+k", "s")

@@ -120,15 +120,6 @@ func (s *Server) vendorInfos() []VendorInfo {
 	return out
 }
 
-// objectLister is a vendor whose objects in one session can be listed,
-// for the console's state view. Every vendor repomock fakes is one.
-type objectLister interface {
-	// Objects returns up to limit of the session's objects as JSON, what
-	// they are ("repositories"), and how many the session holds. It never
-	// makes the session.
-	Objects(session string, limit int) (kind string, total int, objects []json.RawMessage)
-}
-
 // VendorObjects is one vendor in GET /__admin/objects.
 type VendorObjects struct {
 	Vendor string `json:"vendor"`
@@ -156,11 +147,10 @@ func (s *Server) listObjects(c echo.Context) error {
 	}
 	out := []VendorObjects{}
 	for _, v := range s.vendors {
-		ol, ok := v.(objectLister)
-		if !ok {
-			continue
+		kind, total, objs := v.Objects(name, limit)
+		if kind == "" {
+			continue // a vendor that keeps no objects: the proxy's
 		}
-		kind, total, objs := ol.Objects(name, limit)
 		if objs == nil {
 			objs = []json.RawMessage{}
 		}

@@ -53,21 +53,6 @@ const (
 // and starts a new <file>.log, writes the state file, then removes
 // <file>.log.old. Changes made meanwhile go to the new log.
 
-// durableVendor is a vendor whose every change can be logged and replayed.
-// Every vendor repomock fakes is one.
-type durableVendor interface {
-	// LogChanges hands every change from now on to log, in the order the
-	// vendor makes them, while the state it changes is locked.
-	LogChanges(log func(change json.RawMessage))
-	// Apply makes a logged change again.
-	Apply(change json.RawMessage) error
-	// MakeFixtures makes the state every session starts from now, rather
-	// than on first use: made by a read, its generated values (uuids,
-	// times) would be logged but not synced, and a crash could give the
-	// same fixtures other values after the restart.
-	MakeFixtures()
-}
-
 // logLine is one line of the change log.
 type logLine struct {
 	Vendor string          `json:"vendor"`
@@ -240,11 +225,9 @@ func (s *Server) logPaths() []string {
 // replayLogs replays the change logs found beside the state file on the
 // state just loaded, and says whether there were any.
 func (s *Server) replayLogs() (found bool, err error) {
-	vendors := map[string]durableVendor{}
+	vendors := map[string]Vendor{}
 	for _, v := range s.vendors {
-		if dv, ok := v.(durableVendor); ok {
-			vendors[v.ID()] = dv
-		}
+		vendors[v.ID()] = v
 	}
 	for _, path := range s.logPaths() {
 		f, err := os.Open(path)
@@ -266,7 +249,7 @@ func (s *Server) replayLogs() (found bool, err error) {
 }
 
 // replay applies each change of a log, and returns how many it applied.
-func replay(r io.Reader, vendors map[string]durableVendor, log *slog.Logger) (int, error) {
+func replay(r io.Reader, vendors map[string]Vendor, log *slog.Logger) (int, error) {
 	br := bufio.NewReader(r)
 	for n := 0; ; n++ {
 		line, err := br.ReadBytes('\n')
@@ -311,13 +294,8 @@ func (s *Server) startChangeLog() error {
 		return fmt.Errorf("change log: %w", err)
 	}
 	for _, v := range s.vendors {
-		dv, ok := v.(durableVendor)
-		if !ok {
-			l.close()
-			return fmt.Errorf("--state-durability %s: vendor %s cannot log its changes", DurabilityFsync, v.ID())
-		}
 		id := v.ID()
-		dv.LogChanges(func(change json.RawMessage) { l.add(id, change) })
+		v.LogChanges(func(change json.RawMessage) { l.add(id, change) })
 	}
 	s.changes = l
 	return nil
@@ -331,9 +309,7 @@ func (s *Server) makeFixtures() {
 		return
 	}
 	for _, v := range s.vendors {
-		if dv, ok := v.(durableVendor); ok {
-			dv.MakeFixtures()
-		}
+		v.MakeFixtures()
 	}
 }
 

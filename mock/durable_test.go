@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // newDurable builds a server that keeps its state in dir with
@@ -34,7 +35,7 @@ func newDurable(t *testing.T, dir string, logs *safeBuffer) *Server {
 		t.Fatal(err)
 	}
 	cfg := Config{StateFile: filepath.Join(dir, "state.json"), StateDurability: DurabilityFsync, FixturesDir: fixtures,
-		EndorTokens: []endor.Token{{Value: "test-token"}}}
+		Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "test-token"}}}.Vendors()}
 	if logs != nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	}

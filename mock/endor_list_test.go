@@ -11,6 +11,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // listQ lists rvPath with the query parameters given as name, value pairs.
@@ -151,7 +152,7 @@ func TestEndorListTraverse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, mock.Config{EndorTokens: tokens})
+	h := newHarness(t, mock.Config{Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
 	id := map[string]string{}
 	for _, ns := range []string{"acme.prod.app", "acme.prod", "acme", "acme.production", "acme.prod.app.x", "acme.dev"} {
 		id[ns], _ = h.create(ns, version("main")).json["uuid"].(string)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // fullNames lists the spec.full_name of a namespace list's objects.
@@ -54,7 +55,7 @@ func TestEndorListNamespaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, mock.Config{EndorTokens: tokens})
+	h := newHarness(t, mock.Config{Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
 	made := h.clock.Now()
 	h.create("acme.prod.app.x", version("main")) // makes acme.prod.app and acme.prod too
 	h.clock.Advance(time.Hour)

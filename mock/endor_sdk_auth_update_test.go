@@ -11,6 +11,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // What endorlabs.Client sends, request by request, as Endor's official
@@ -115,7 +116,7 @@ func TestEndorSDKClientTokenCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, mock.Config{EndorTokens: tokens})
+	h := newHarness(t, mock.Config{Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
 	expires := h.clock.Now().Add(endor.DefaultTokenTTL).Format(time.RFC3339Nano)
 	plain := "token-" + tokenHash("plain") + "@example.com"
 	for _, tc := range []struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // sdk is what Endor's official Python SDK (endorlabs v0.7) sends on every
@@ -155,7 +156,7 @@ func TestEndorAllowRefAsPRScanBase(t *testing.T) {
 // vendor's verbatim 401 makes the SDK drop it.
 func TestEndorAuthInfo(t *testing.T) {
 	tokens, _ := endor.ParseTokens("configured")
-	h := newHarness(t, mock.Config{FixturesDir: "../fixtures", EndorTokens: tokens})
+	h := newHarness(t, mock.Config{FixturesDir: "../fixtures", Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
 
 	r := h.do(http.MethodPost, "/v1/auth/api-key", `{"key":"endr+repomock-example-key","secret":"endr+repomock-example-secret"}`, sdk("")...)
 	issued, _ := r.json["token"].(string)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // The vendor's verbatim error bodies, kept in testdata/endor (see its README).
@@ -103,7 +104,7 @@ func TestEndorTokenList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, mock.Config{EndorTokens: tokens})
+	h := newHarness(t, mock.Config{Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
 	cases := []struct {
 		token, ns string
 		status    int
@@ -139,7 +140,7 @@ func TestEndorTokenList(t *testing.T) {
 
 func TestEndorAPIKeyTokens(t *testing.T) {
 	tokens, _ := endor.ParseTokens("configured")
-	h := newHarness(t, mock.Config{FixturesDir: "../fixtures", EndorTokens: tokens})
+	h := newHarness(t, mock.Config{FixturesDir: "../fixtures", Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
 	exchange := func(key, secret string) response {
 		return h.do(http.MethodPost, "/v1/auth/api-key", map[string]string{"key": key, "secret": secret}, "Content-Type", ctJSON)
 	}

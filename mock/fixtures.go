@@ -48,36 +48,46 @@ func fixtureName(id string) string { return id + ".yaml" }
 // fixtureReader reads the vendors' fixture files in dir, each named for
 // its vendor's ID (endor.yaml), and remembers what it read. A file that
 // does not parse, or holds what a client could not store, stops the
-// server; the error names the file and the line.
+// server; the error names the file and the line. It is the vendors'
+// vendor.Fixtures.
 type fixtureReader struct {
 	dir   string
 	names []string // the file names vendors read, present or not
 	files []FixtureFile
-	err   error // the directory cannot be read
 }
 
-// readFixtures reads the fixtures of the vendor id with its parser, or
-// returns nil when there is no directory or no file.
-func readFixtures[T any](r *fixtureReader, id string, parse func([]byte) (*T, error)) (*T, error) {
+// Read reads the fixtures of the vendor id with parse, or reports that
+// there is no directory or no file.
+func (r *fixtureReader) Read(id string, t reflect.Type, parse func([]byte) (string, error)) (bool, error) {
 	name := fixtureName(id)
 	r.names = append(r.names, name)
-	if r.dir == "" || r.err != nil {
-		return nil, nil
+	if r.dir == "" {
+		return false, nil
 	}
 	if st, err := os.Stat(r.dir); err != nil || !st.IsDir() {
-		r.err = fmt.Errorf("fixtures: %s is not a directory", r.dir)
-		return nil, nil
+		return false, fmt.Errorf("fixtures: %s is not a directory", r.dir)
 	}
-	fx, err := load(r.dir, name, parse)
-	if err != nil || fx == nil {
-		return nil, err
+	path := filepath.Join(r.dir, name)
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
 	}
-	summary := ""
-	if s, ok := any(fx).(interface{ Summary() string }); ok {
-		summary = s.Summary()
+	if err != nil {
+		return false, fmt.Errorf("fixtures %s: %w", path, err)
 	}
-	r.files = append(r.files, FixtureFile{Path: filepath.Join(r.dir, name), Summary: summary})
-	return fx, nil
+	// The vendor parsers take JSON, so that they need no YAML library;
+	// their errors are mapped back to the YAML line they come from.
+	root, data, err := yamlToJSON(path, raw)
+	if err != nil {
+		return false, err
+	}
+	summary, err := parse(data)
+	if err != nil {
+		line, msg := locate(root, data, t, err)
+		return false, atLine(path, line, msg)
+	}
+	r.files = append(r.files, FixtureFile{Path: path, Summary: summary})
+	return true, nil
 }
 
 // warnUnread warns about every file in the directory that no vendor reads,
@@ -96,30 +106,6 @@ func (r *fixtureReader) warnUnread(log *slog.Logger) {
 			log.Warn("fixtures: file not read; the files read are "+strings.Join(r.names, ", "), "file", filepath.Join(r.dir, e.Name()))
 		}
 	}
-}
-
-// load parses dir/name with parse, or returns nil when the file does not
-// exist. The vendor parsers take JSON, so that they need no YAML library;
-// their errors are mapped back to the YAML line they come from.
-func load[T any](dir, name string, parse func([]byte) (*T, error)) (*T, error) {
-	path := filepath.Join(dir, name)
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("fixtures %s: %w", path, err)
-	}
-	root, data, err := yamlToJSON(path, raw)
-	if err != nil {
-		return nil, err
-	}
-	fx, err := parse(data)
-	if err != nil {
-		line, msg := locate(root, data, reflect.TypeFor[T](), err)
-		return nil, atLine(path, line, msg)
-	}
-	return fx, nil
 }
 
 // atLine is an error at path:line, or at path when the line is unknown (0).

@@ -22,6 +22,7 @@ import (
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // allocated measures what f allocates, run alone (as testing.AllocsPerRun
@@ -196,7 +197,7 @@ func TestProxySignsTheBodyOfAnUnroutedRequest(t *testing.T) {
 	})
 	up := httptest.NewServer(e)
 	defer up.Close()
-	px := newProxy(t, up.URL, mock.ProxyConfig{Server: mock.Config{HuaweiCredentials: creds}})
+	px := newProxy(t, up.URL, mock.ProxyConfig{Server: mock.Config{Vendors: vendorstest.Settings{HuaweiCredentials: creds}.Vendors()}})
 
 	body := `{"branch_name":"feature","ref":"main"}`
 	got := call(t, px, proxyCall{"POST", "/v1/repositories/4838955a48e2492bbe44b31bc4c272f6/branches", map[string]string{"Content-Type": "application/json"}, body},

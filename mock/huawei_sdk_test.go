@@ -38,6 +38,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -63,10 +64,16 @@ func sdkConfig(clock func() time.Time) mock.Config {
 		clock = time.Now
 	}
 	return mock.Config{
-		Clock:             clock,
-		HuaweiCredentials: []huawei.Credential{{AK: sdkAK, SK: sdkSK}},
-		RepoAuths:         []string{repoAuthName},
+		Clock:   clock,
+		Vendors: sdkSettings.Vendors(),
 	}
+}
+
+// sdkSettings are the vendors' settings of the SDK tests: the SDK's AK/SK
+// verified, and its repository authorization.
+var sdkSettings = vendorstest.Settings{
+	HuaweiCredentials: []huawei.Credential{{AK: sdkAK, SK: sdkSK}},
+	RepoAuths:         []string{repoAuthName},
 }
 
 func akskCredential(t *testing.T, ak, sk string) auth.ICredential {
@@ -280,7 +287,7 @@ func TestSDKSignatureVerification(t *testing.T) {
 	// date, whether or not it verifies signatures (vendors.md §7): the
 	// gateway checks the time whatever the key.
 	unverified := sdkConfig(func() time.Time { return time.Now().Add(16 * time.Minute) })
-	unverified.HuaweiCredentials = nil
+	unverified.Vendors = vendorstest.Settings{RepoAuths: sdkSettings.RepoAuths}.Vendors()
 	for name, cfg := range map[string]mock.Config{
 		"--huawei-credentials":    sdkConfig(func() time.Time { return time.Now().Add(16 * time.Minute) }),
 		"no --huawei-credentials": unverified,

@@ -326,14 +326,14 @@ func (c *capture) Write(p []byte) (int, error) {
 }
 
 // message makes the journal's Message of a captured body and its headers:
-// redacted whole (credentials: the body of an operation that exchanges
-// them), then cut at cut bytes.
-func (c *capture) message(h http.Header, credentials bool, cut int) Message {
-	m := Message{Header: redact.Headers(h), BodyBytes: c.total}
+// redacted whole with rules (credentials: the body of an operation that
+// exchanges them), then cut at cut bytes.
+func (c *capture) message(rules *redact.Rules, h http.Header, credentials bool, cut int) Message {
+	m := Message{Header: rules.Headers(h), BodyBytes: c.total}
 	if c.total == 0 {
 		return m
 	}
-	body, isJSON := redact.Body(c.buf.Bytes(), h.Get(echo.HeaderContentType), credentials)
+	body, isJSON := rules.Body(c.buf.Bytes(), h.Get(echo.HeaderContentType), credentials)
 	switch {
 	case len(body) > cut || int64(c.buf.Len()) < c.total:
 		m.BodyText = string(body[:min(len(body), cut)]) + fmt.Sprintf("…[repomock: body cut at %d of %d bytes]", min(len(body), cut), c.total)
@@ -407,10 +407,10 @@ func (s *Server) record(next echo.HandlerFunc) echo.HandlerFunc {
 			Violations:   vs,
 			Fault:        st.Fault,
 			DurationMS:   float64(time.Since(start).Microseconds()) / 1000,
-			Request:      reqBody.message(req.Header, credentials, s.journal.bodyCut),
+			Request:      reqBody.message(s.secrets, req.Header, credentials, s.journal.bodyCut),
 			// A copy: the vendor's gateway may still change the headers
 			// of an answer with no body (Endor's gzip step) after this.
-			Response: resBody.message(maps.Clone(res.Header()), credentials, s.journal.bodyCut),
+			Response: resBody.message(s.secrets, maps.Clone(res.Header()), credentials, s.journal.bodyCut),
 		}
 		if st.Reset || (!res.Committed && req.Context().Err() != nil) {
 			entry.Status = 0 // no answer: a reset, or the client went first

@@ -12,9 +12,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock/pipeline"
-	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendor"
 )
 
 // The proxy (repomock proxy) puts the real vendors behind the mock's own
@@ -32,11 +31,10 @@ const DefaultUpstreamTimeout = 30 * time.Second
 type ProxyConfig struct {
 	// Server configures the server as for New: address, admin, journal,
 	// body limit (for requests and upstream answers alike), logger, clock,
-	// and the seed of the request ids of the Huawei answers the proxy
-	// makes itself.
-	// Its HuaweiCredentials verify the clients' AK/SK signatures and sign
-	// the forwarded requests. Its Vendors, fixtures, seed and state file
-	// are not used.
+	// the seed of the ids of the answers the proxy makes itself (a Huawei
+	// request id), and the vendors with their settings (a gateway's
+	// credentials verify the clients' signatures and sign the forwarded
+	// requests again). Its fixtures and state file are not used.
 	Server Config
 	// Upstreams are the base URLs of the vendors, by vendor id (endor,
 	// codearts, servicestage). A vendor without one is not proxied: its
@@ -80,20 +78,16 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 		t.DisableCompression = true
 		transport = t
 	}
-	// The fakes lend their specs, validation, paths and error shapes; their
-	// stores stay empty.
-	fakes, _, err := buildVendors(Config{Clock: sc.Clock, Seed: 1, Logger: log})
+	// The fakes lend their specs, validation, paths, error shapes and
+	// gateways; their stores stay empty.
+	sc.FixturesDir, sc.StateFile = "", ""
+	fakes, _, err := buildVendors(sc)
 	if err != nil {
 		return nil, err
 	}
-	p := &proxy{cfg: cfg, log: log, clock: sc.Clock, maxBody: sc.MaxBodyBytes, transport: transport,
-		huawei: huawei.New(huawei.Config{Credentials: sc.HuaweiCredentials, Clock: sc.Clock, RequestID: requestIDs(faker(sc.Seed, 100))}),
-		keys:   map[string]string{}}
-	for _, c := range sc.HuaweiCredentials {
-		p.keys[c.AK] = c.SK
-	}
+	p := &proxy{cfg: cfg, log: log, maxBody: sc.MaxBodyBytes, transport: transport}
 	if cfg.RecordDir != "" {
-		if p.rec, err = newRecorder(cfg.RecordDir, log); err != nil {
+		if p.rec, err = newRecorder(cfg.RecordDir, sc, fakes, log); err != nil {
 			return nil, err
 		}
 	}
@@ -102,18 +96,40 @@ func NewProxy(cfg ProxyConfig) (*Server, error) {
 			return nil, fmt.Errorf("proxy: no vendor %q (the vendors are %s)", id, vendorIDs(fakes))
 		}
 	}
-	sc.Vendors = nil
-	for _, f := range fakes {
-		sc.Vendors = append(sc.Vendors, p.vendor(f, cfg.Upstreams[f.ID()]))
+	proxied := make([]Vendor, len(fakes))
+	for i, f := range fakes {
+		proxied[i] = p.vendor(f, cfg.Upstreams[f.ID()])
 	}
+	sc.Vendors = []vendor.Plugin{vendor.Serve(proxied...)}
 	sc.LenientResponses = !cfg.Strict
-	sc.FixturesDir, sc.StateFile = "", ""
 	s, err := New(sc)
 	if err != nil {
 		return nil, err
 	}
 	s.echo.RouteNotFound("/*", p.unrouted(s))
 	return s, nil
+}
+
+// Upstream is a vendor the proxy can put in front of its upstream, for a
+// command's flags: --<ID>-upstream.
+type Upstream struct {
+	ID, Name string
+	// Example is the base URL of the real API ("https://api.endorlabs.com").
+	Example string
+}
+
+// Upstreams lists the vendors of cfg (every vendor repomock fakes, when it
+// has none), in the order they are served.
+func Upstreams(cfg Config) ([]Upstream, error) {
+	vs, err := NewVendors(cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Upstream, len(vs))
+	for i, v := range vs {
+		out[i] = Upstream{ID: v.ID(), Name: v.Name(), Example: v.Upstream()}
+	}
+	return out, nil
 }
 
 func hasVendor(vs []Vendor, id string) bool {
@@ -137,33 +153,25 @@ func vendorIDs(vs []Vendor) string {
 type proxy struct {
 	cfg       ProxyConfig
 	log       *slog.Logger
-	clock     func() time.Time
 	maxBody   int64
 	transport http.RoundTripper
-	huawei    *huawei.Verifier  // checks client signatures against keys
-	keys      map[string]string // AK → SK
-	rec       *recorder         // nil without RecordDir
+	rec       *recorder // nil without RecordDir
 }
 
-// Keys of the echo context.
-const (
-	// signerKey holds the credential a forwarded request is signed with.
-	signerKey = "repomock.proxy.signer"
-)
-
 // proxyVendor is a vendor served by forwarding. The embedded fake gives
-// the spec, its validation options, the paths the vendor owns and its
-// error shapes.
+// the spec, its validation options, the paths the vendor owns, its error
+// shapes, and what its gateway still does in front of the upstream
+// (Forwarding).
 type proxyVendor struct {
 	Vendor
 	p        *proxy
+	fw       vendor.Forwarding
 	upstream *url.URL // nil: not proxied
 	rp       *httputil.ReverseProxy
-	huawei   bool // the vendor is behind Huawei's gateway (AK/SK)
 }
 
 func (p *proxy) vendor(fake Vendor, upstream *url.URL) *proxyVendor {
-	v := &proxyVendor{Vendor: fake, p: p, upstream: upstream, huawei: fake.ID() != "endor"}
+	v := &proxyVendor{Vendor: fake, p: p, fw: fake.Forwarding(), upstream: upstream}
 	if upstream != nil {
 		v.rp = &httputil.ReverseProxy{
 			Rewrite:      v.rewrite,
@@ -192,69 +200,22 @@ func (v *proxyVendor) Validation() pipeline.Options {
 	return o
 }
 
-// Authenticate leaves the credentials to the upstream, except an AK/SK
-// signature: it covers the host and the path the client used, so the
-// proxy verifies it and signs the request again for the upstream, or
-// refuses it when it has no credentials to do so.
+// Authenticate leaves the credentials to the upstream, but what the
+// vendor's gateway must check before a request can be forwarded at all
+// (Forwarding: an AK/SK signature covers the host and the path the client
+// used, so the proxy verifies it and signs the request again).
 func (v *proxyVendor) Authenticate(c echo.Context) error {
 	if v.upstream == nil {
 		v.p.log.Info("proxy: vendor not proxied: answering its gateway's 404", "vendor", v.ID(), "path", c.Request().URL.Path,
 			"flag", "--"+v.ID()+"-upstream")
 		return v.Vendor.ErrorFor(c, http.StatusNotFound, "")
 	}
-	req := c.Request()
-	authz := req.Header.Get(echo.HeaderAuthorization)
-	if !v.huawei || req.Header.Get(huawei.HeaderToken) != "" || !strings.HasPrefix(authz, "SDK-") {
-		return nil
-	}
-	if !strings.HasPrefix(authz, sdkhmac.Algorithm+" ") {
-		return v.Vendor.ErrorFor(c, http.StatusUnauthorized, "repomock proxy: only "+sdkhmac.Algorithm+" signatures can be verified and signed again")
-	}
-	if len(v.p.keys) == 0 {
-		return v.Vendor.ErrorFor(c, http.StatusUnauthorized, "repomock proxy: the request is signed with AK/SK, and the signature covers "+
-			"the host and path the client used, so the upstream would refuse it: start the proxy with --huawei-credentials AK:SK "+
-			"to verify it and sign it again for the upstream, or send an X-Auth-Token")
-	}
-	if err := v.p.huawei.Authenticate(c); err != nil {
-		return err
-	}
-	ak := accessKey(authz)
-	c.Set(signerKey, huawei.Credential{AK: ak, SK: v.p.keys[ak]})
-	return nil
-}
-
-// accessKey reads Access= of a verified SDK-HMAC-SHA256 header.
-func accessKey(authz string) string {
-	_, rest, _ := strings.Cut(authz, " ")
-	for _, part := range strings.Split(rest, ",") {
-		if k, val, _ := strings.Cut(strings.TrimSpace(part), "="); k == "Access" {
-			return val
-		}
-	}
-	return ""
+	return v.fw.Authenticate(c)
 }
 
 // Gateway: the upstream's gateway does the vendor's work (content
-// negotiation, compression, request ids). A Huawei answer the proxy makes
-// itself is named in X-Request-Id as the gateway names it; an upstream
-// answer keeps the upstream's headers, and is checked with them.
-func (v *proxyVendor) Gateway() echo.MiddlewareFunc {
-	if !v.huawei {
-		return nil
-	}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			id := v.p.huawei.AssignRequestID(c)
-			res := c.Response()
-			res.Before(func() {
-				if !pipeline.StateOf(c).Upstream {
-					res.Header().Set(huawei.HeaderRequestID, id)
-				}
-			})
-			return next(c)
-		}
-	}
-}
+// negotiation, compression, request ids), but what Forwarding's does.
+func (v *proxyVendor) Gateway() echo.MiddlewareFunc { return v.fw.Gateway() }
 
 // ErrorFor is the fake's, but a failure after the upstream answered is the
 // answer's (it breaks the spec, under --strict): a 502, a bad gateway.
@@ -267,9 +228,15 @@ func (v *proxyVendor) ErrorFor(c echo.Context, status int, message string) error
 	return v.Vendor.ErrorFor(c, status, message)
 }
 
-// The proxy keeps no state of its own.
+// The proxy keeps no state of its own, and no objects for the console.
 func (v *proxyVendor) Reset()                             {}
 func (v *proxyVendor) DropSession(string)                 {}
 func (v *proxyVendor) SessionObjects() map[string]int     { return map[string]int{} }
 func (v *proxyVendor) Snapshot() (json.RawMessage, error) { return json.RawMessage(`{}`), nil }
 func (v *proxyVendor) Restore(json.RawMessage) error      { return nil }
+func (v *proxyVendor) LogChanges(func(json.RawMessage))   {}
+func (v *proxyVendor) Apply(json.RawMessage) error        { return nil }
+func (v *proxyVendor) MakeFixtures()                      {}
+func (v *proxyVendor) Objects(string, int) (string, int, []json.RawMessage) {
+	return "", 0, nil
+}

@@ -9,13 +9,11 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock/pipeline"
-	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendor"
 )
 
 // How the proxy sends a request to the upstream and takes its answer.
@@ -53,7 +51,7 @@ func (v *proxyVendor) roundTrip(c echo.Context, body []byte) (*pipeline.Raw, err
 	pipeline.StateOf(c).AllowWait(v.p.cfg.UpstreamTimeout)
 	ctx, cancel := context.WithTimeout(req.Context(), v.p.cfg.UpstreamTimeout)
 	defer cancel()
-	out := req.Clone(context.WithValue(ctx, forwardKey{}, &forwarding{body: body, signer: c.Get(signerKey)}))
+	out := req.Clone(context.WithValue(ctx, forwardKey{}, body))
 	out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	out.RequestURI = ""
 	ans := &upstreamAnswer{header: http.Header{}, limit: v.p.maxBody}
@@ -82,7 +80,7 @@ func (p *proxy) unrouted(s *Server) echo.HandlerFunc {
 		// Only a path the vendor owns: the server's fallback owner of other
 		// /v1/ and /v2/ paths would send another vendor's credentials there.
 		v, ok := s.ownerOf(req).(*proxyVendor)
-		if !ok || !v.Owns(req) || v.upstream == nil || p.cfg.Strict || strings.HasPrefix(req.URL.Path, adminPrefix) {
+		if !ok || v.Owns(req) != vendor.Mine || v.upstream == nil || p.cfg.Strict || strings.HasPrefix(req.URL.Path, adminPrefix) {
 			return echo.ErrNotFound
 		}
 		if s.routedForOtherMethod(req) {
@@ -144,17 +142,14 @@ func (v *proxyVendor) serveUpstream(ans *upstreamAnswer, out *http.Request) {
 	v.rp.ServeHTTP(ans, out)
 }
 
-// forwarding is what rewrite needs of a request beyond its headers.
-type forwarding struct {
-	body   []byte
-	signer any // huawei.Credential, when the request is signed again
-}
-
+// forwardKey holds, in the forwarded request's context, the body rewrite
+// signs again.
 type forwardKey struct{}
 
 // rewrite makes the upstream request: the upstream's URL and host, no
 // X-Forwarded-* unless asked for, no repomock headers, no compression the
-// proxy cannot check, and a new signature for the new host and path.
+// proxy cannot check, and what the vendor's Forwarding makes of it for
+// the new host and path (a new signature).
 func (v *proxyVendor) rewrite(pr *httputil.ProxyRequest) {
 	pr.SetURL(v.upstream)
 	pr.Out.Host = pr.Out.URL.Host
@@ -165,36 +160,8 @@ func (v *proxyVendor) rewrite(pr *httputil.ProxyRequest) {
 	h.Del(SessionHeader)
 	h.Del(AdminTokenHeader)
 	h.Del(echo.HeaderAcceptEncoding)
-	fw, _ := pr.Out.Context().Value(forwardKey{}).(*forwarding)
-	if fw == nil {
-		return
-	}
-	if cred, ok := fw.signer.(huawei.Credential); ok {
-		resign(pr.Out, fw.body, cred, v.p.clock())
-	}
-}
-
-// resign signs req again over the headers the client signed that are
-// still there, the host included, for its new host and path.
-func resign(req *http.Request, body []byte, cred huawei.Credential, now time.Time) {
-	var signed []string
-	_, rest, _ := strings.Cut(req.Header.Get(echo.HeaderAuthorization), " ")
-	for _, part := range strings.Split(rest, ",") {
-		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
-		if k != "SignedHeaders" {
-			continue
-		}
-		for _, name := range strings.Split(val, ";") {
-			if name == "host" || name == strings.ToLower(sdkhmac.HeaderDate) || len(req.Header.Values(name)) > 0 {
-				signed = append(signed, name)
-			}
-		}
-	}
-	date := now.UTC().Format(sdkhmac.DateFormat)
-	req.Header.Set(sdkhmac.HeaderDate, date)
-	sig := sdkhmac.Signature(req, body, signed, date, cred.SK)
-	req.Header.Set(echo.HeaderAuthorization, fmt.Sprintf("%s Access=%s, SignedHeaders=%s, Signature=%s",
-		sdkhmac.Algorithm, cred.AK, strings.Join(signed, ";"), sig))
+	body, _ := pr.Out.Context().Value(forwardKey{}).([]byte)
+	v.fw.Rewrite(pr.Out, body)
 }
 
 // upstreamAnswer is the ResponseWriter the reverse proxy writes the

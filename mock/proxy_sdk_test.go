@@ -8,6 +8,7 @@ import (
 	stagemodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/servicestage/v2/model"
 
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // The official Huawei Go SDK, signing with AK/SK, works through the proxy:
@@ -16,7 +17,7 @@ import (
 func TestProxyHuaweiSDK(t *testing.T) {
 	cfg := sdkConfig(nil)
 	up := newUpstream(t, cfg)
-	px := &harness{t: t, url: newProxy(t, up.url, mock.ProxyConfig{Server: mock.Config{HuaweiCredentials: cfg.HuaweiCredentials}})}
+	px := &harness{t: t, url: newProxy(t, up.url, mock.ProxyConfig{Server: mock.Config{Vendors: vendorstest.Settings{HuaweiCredentials: sdkSettings.HuaweiCredentials}.Vendors()}})}
 	cred := akskCredential(t, sdkAK, sdkSK)
 
 	repos := repoClient(t, px, cred)

@@ -22,6 +22,7 @@ import (
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 const (
@@ -369,8 +370,8 @@ func TestProxyResignsHuaweiRequests(t *testing.T) {
 	}
 	for _, tc := range proxyCases()[1:] {
 		t.Run(tc.vendor, func(t *testing.T) {
-			up := newUpstream(t, mock.Config{HuaweiCredentials: creds})
-			px := newProxy(t, up.url, mock.ProxyConfig{Server: mock.Config{HuaweiCredentials: creds}})
+			up := newUpstream(t, mock.Config{Vendors: vendorstest.Settings{HuaweiCredentials: creds}.Vendors()})
+			px := newProxy(t, up.url, mock.ProxyConfig{Server: mock.Config{Vendors: vendorstest.Settings{HuaweiCredentials: creds}.Vendors()}})
 			// The client's signature, sent to the upstream as it is, fails
 			// there: it covers the proxy's host.
 			if got := call(t, up.url, tc.valid, func(r *http.Request, b []byte) {
@@ -502,8 +503,8 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 // session's prefix is the proxy's, not the upstream's.
 func TestProxySessionsAndFaults(t *testing.T) {
 	creds := []huawei.Credential{{AK: proxyAK, SK: proxySK}}
-	up := newUpstream(t, mock.Config{HuaweiCredentials: creds})
-	px := newProxy(t, up.url, mock.ProxyConfig{Server: mock.Config{HuaweiCredentials: creds}})
+	up := newUpstream(t, mock.Config{Vendors: vendorstest.Settings{HuaweiCredentials: creds}.Vendors()})
+	px := newProxy(t, up.url, mock.ProxyConfig{Server: mock.Config{Vendors: vendorstest.Settings{HuaweiCredentials: creds}.Vendors()}})
 	tc := proxyCases()[1]
 	inSession := tc.valid
 	inSession.path = "/__sessions/team-a" + tc.valid.path

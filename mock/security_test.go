@@ -12,6 +12,7 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 func TestAdminIsNotExposedWithoutAToken(t *testing.T) {
@@ -77,11 +78,11 @@ func TestAdminToken(t *testing.T) {
 func TestSecretsNeverReachTheLogs(t *testing.T) {
 	var logs syncBuffer
 	cfg := mock.Config{
-		Seed:              1,
-		Logger:            slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		HuaweiCredentials: []huawei.Credential{{AK: "HPUALOGTEST", SK: "sk-never-logged"}},
-		AdminToken:        "admin-never-logged",
-		LenientResponses:  true,
+		Seed:             1,
+		Logger:           slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Vendors:          vendorstest.Settings{HuaweiCredentials: []huawei.Credential{{AK: "HPUALOGTEST", SK: "sk-never-logged"}}}.Vendors(),
+		AdminToken:       "admin-never-logged",
+		LenientResponses: true,
 	}
 	h := newHarness(t, cfg)
 	secrets := []string{"bearer-never-logged", "iam-never-logged", "endr+secret-never-logged", "sk-never-logged", "admin-never-logged", "sig-never-logged"}

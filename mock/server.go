@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -20,13 +19,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/internal/redact"
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/session"
-	"github.com/repomock/repomock/mock/vendors/endor"
-	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -93,22 +92,10 @@ type Config struct {
 	// requests together; the oldest go first. Each body is cut at a
 	// sixteenth of it (1 MiB at most). Default DefaultJournalMaxBytes.
 	JournalMaxBytes int64
-	// EndorTokens, when not empty, are the only Endor bearer tokens accepted.
-	EndorTokens []endor.Token
-	// EndorMaxIssuedTokens bounds the tokens Endor's POST /v1/auth/api-key
-	// has issued and the server holds. Default endor.DefaultMaxIssuedTokens.
-	EndorMaxIssuedTokens int
-	// HuaweiCredentials, when not empty, are the AK/SK pairs whose request
-	// signatures the Huawei fakes verify; otherwise any well-formed
-	// signature passes. Either way a signing date more than 15 minutes off
-	// is refused. An X-Auth-Token is always accepted (IAM is not faked).
-	HuaweiCredentials []huawei.Credential
-	// RepoAuths, when not empty, are the only ServiceStage X-Repo-Auth names accepted.
-	RepoAuths []string
-	// Vendors, when set, are the vendors served, instead of every vendor
-	// repomock fakes built from this Config (and its fixtures): a test can
-	// serve a fake it holds. Their fixtures and settings are their own.
-	Vendors []Vendor
+	// Vendors are the vendors served, with their settings: nil means every
+	// vendor repomock fakes (vendors.List), with their settings at their
+	// defaults. A test can serve a fake it holds (vendor.Serve).
+	Vendors []vendor.Plugin
 	// AdminToken, when set, is required in the X-Repomock-Admin-Token header
 	// of every /__admin request but GET /__admin/health.
 	AdminToken string
@@ -169,6 +156,12 @@ type Server struct {
 	// credentialOps are the operations that exchange credentials, whose
 	// bodies are redacted whole when they are not JSON.
 	credentialOps map[operationKey]bool
+	// secrets are the vendors' secret headers and fields, which the
+	// journal redacts besides the usual ones.
+	secrets *redact.Rules
+	// longHeaders are the headers (canonical) a vendor takes longer than
+	// MaxHeaderBytes.
+	longHeaders map[string]bool
 
 	fixtureFiles []FixtureFile
 
@@ -255,10 +248,6 @@ func (cfg Config) withDefaults() Config {
 func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	log := cfg.Logger
-	var specFS fs.FS = specs.FS()
-	if cfg.SpecsDir != "" {
-		specFS = os.DirFS(cfg.SpecsDir)
-	}
 	switch {
 	case cfg.StateDurability != DurabilityInterval && cfg.StateDurability != DurabilityFsync:
 		return nil, fmt.Errorf("state durability %q is not %s or %s", cfg.StateDurability, DurabilityInterval, DurabilityFsync)
@@ -275,19 +264,25 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	vendors, files := cfg.Vendors, []FixtureFile(nil)
-	if vendors == nil {
-		if vendors, files, err = buildVendors(cfg); err != nil {
-			return nil, err
-		}
+	vendors, files, err := buildVendors(cfg)
+	if err != nil {
+		return nil, err
 	}
 
 	s := &Server{cfg: cfg, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalMaxBytes, cfg.MaxBodyBytes), fixtureFiles: files, vendors: vendors,
 		credentialOps: map[operationKey]bool{}, adminHosts: adminHosts}
 	s.byID = make(map[string]Vendor, len(vendors))
+	s.longHeaders = map[string]bool{}
+	var secretHeaders, secretFields []string
 	for _, v := range vendors {
 		s.byID[v.ID()] = v
+		for _, h := range v.LongHeaders() {
+			s.longHeaders[http.CanonicalHeaderKey(h)] = true
+		}
+		sec := v.Secrets()
+		secretHeaders, secretFields = append(secretHeaders, sec.Headers...), append(secretFields, sec.Fields...)
 	}
+	s.secrets = redact.NewRules(secretHeaders, secretFields)
 	s.sessions = session.NewTracker(cfg.MaxSessions, s.evictSession)
 	s.faults.max = cfg.MaxFaults
 	e := echo.New()
@@ -305,7 +300,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.trackRestored()
 	for _, v := range s.vendors {
-		doc, err := specs.Load(context.Background(), specFS, v.Spec())
+		doc, err := loadSpec(cfg, v.Spec())
 		if err != nil {
 			if cfg.SpecsDir != "" {
 				return nil, fmt.Errorf("specs directory %s: %w", cfg.SpecsDir, err)
@@ -322,14 +317,14 @@ func New(cfg Config) (*Server, error) {
 		opts.Logger = log
 		val, err := pipeline.New(doc, opts)
 		if err != nil {
-			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
+			return nil, fmt.Errorf("spec %s: %w", v.Spec().File, err)
 		}
 		if err := val.Register(e, s.durably(v.Handlers()), onRoute(v)); err != nil {
-			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
+			return nil, fmt.Errorf("spec %s: %w", v.Spec().File, err)
 		}
 		for _, op := range val.Operations() {
 			s.routes = append(s.routes, Route{Vendor: v.Name(), Method: op.Method, Path: op.Path, OperationID: op.ID})
-			if redact.Credentials(doc.Paths.Find(op.Path).GetOperation(op.Method)) {
+			if s.secrets.Credentials(doc.Paths.Find(op.Path).GetOperation(op.Method)) {
 				s.credentialOps[operationKey{v.ID(), op.ID}] = true
 			}
 		}
@@ -338,6 +333,19 @@ func New(cfg Config) (*Server, error) {
 	s.registerAdmin()
 	s.ready.Store(true)
 	return s, nil
+}
+
+// loadSpec loads and checks a vendor's spec: from Config.SpecsDir when
+// set, else from its own files.
+func loadSpec(cfg Config, sp vendor.Spec) (*openapi3.T, error) {
+	fsys := sp.FS
+	if fsys == nil {
+		fsys = specs.FS()
+	}
+	if cfg.SpecsDir != "" {
+		fsys = os.DirFS(cfg.SpecsDir)
+	}
+	return specs.Load(context.Background(), fsys, sp.File)
 }
 
 // isLoopback reports whether addr (host:port) listens on loopback only.
@@ -355,9 +363,9 @@ func isLoopback(addr string) bool {
 }
 
 // MaxURIBytes and MaxHeaderBytes bound a request's URI and each header
-// value (an X-Auth-Token excepted: the gateway takes up to 100,000
-// characters). Beyond net/http's own 1 MB header limit, net/http answers a
-// plain 431 itself.
+// value (but those a vendor's gateway takes longer: Vendor.LongHeaders).
+// Beyond net/http's own 1 MB header limit, net/http answers a plain 431
+// itself.
 const (
 	MaxURIBytes    = 16 << 10
 	MaxHeaderBytes = 16 << 10
@@ -374,7 +382,7 @@ func (s *Server) limits(next echo.HandlerFunc) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("request URI: longer than %d bytes", MaxURIBytes))
 		}
 		for name, vs := range r.Header {
-			if name == "X-Auth-Token" {
+			if s.longHeaders[name] {
 				continue
 			}
 			for _, v := range vs {

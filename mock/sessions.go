@@ -143,13 +143,6 @@ func asClientSent(c echo.Context, f func(echo.Context) error) error {
 	return f(c)
 }
 
-// sessionVendor is a vendor whose state can be dropped and counted one
-// session at a time. Every vendor repomock fakes is one.
-type sessionVendor interface {
-	DropSession(name string)
-	SessionObjects() map[string]int
-}
-
 // SessionInfo is one session in GET /__admin/sessions.
 type SessionInfo struct {
 	Name string `json:"name"`
@@ -191,11 +184,7 @@ func (s *Server) Sessions() []SessionInfo {
 		return si
 	}
 	for _, v := range s.vendors {
-		sv, ok := v.(sessionVendor)
-		if !ok {
-			continue
-		}
-		for name, n := range sv.SessionObjects() {
+		for name, n := range v.SessionObjects() {
 			get(name).Objects[v.ID()] = n
 		}
 	}
@@ -215,26 +204,16 @@ func (s *Server) Sessions() []SessionInfo {
 
 // ResetSession drops one session: its objects in every fake (made afresh,
 // fixtures included, on its next use), its journal entries and its faults.
-// A server with a vendor that keeps no state by session (the proxy's)
-// cannot, and changes nothing.
-func (s *Server) ResetSession(name string) error {
-	for _, v := range s.vendors {
-		if _, ok := v.(sessionVendor); !ok {
-			return fmt.Errorf("vendor %s cannot reset one session", v.ID())
-		}
-	}
+func (s *Server) ResetSession(name string) {
 	s.dropSession(name)
 	s.sessions.Forget(name)
-	return nil
 }
 
 // dropSession drops a session's state everywhere it is kept, for a reset
 // or an eviction.
 func (s *Server) dropSession(name string) {
 	for _, v := range s.vendors {
-		if sv, ok := v.(sessionVendor); ok {
-			sv.DropSession(name)
-		}
+		v.DropSession(name)
 	}
 	s.journal.dropSession(name)
 	s.faults.dropSession(name)
@@ -246,8 +225,7 @@ func (s *Server) dropSession(name string) {
 func (s *Server) evictSession(name string) {
 	var held []any
 	for _, v := range s.vendors {
-		if ol, ok := v.(objectLister); ok {
-			kind, n, _ := ol.Objects(name, 0)
+		if kind, n, _ := v.Objects(name, 0); kind != "" {
 			held = append(held, v.ID(), fmt.Sprintf("%d %s", n, kind))
 		}
 	}
@@ -261,10 +239,8 @@ func (s *Server) evictSession(name string) {
 func (s *Server) trackRestored() {
 	names := map[string]bool{}
 	for _, v := range s.vendors {
-		if sv, ok := v.(sessionVendor); ok {
-			for name := range sv.SessionObjects() {
-				names[name] = true
-			}
+		for name := range v.SessionObjects() {
+			names[name] = true
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(names)) {

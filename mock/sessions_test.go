@@ -21,6 +21,7 @@ import (
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // live is a server on a real listener (no recorder in between: a reset
@@ -33,9 +34,8 @@ type live struct {
 
 func newLive(t *testing.T, cfg mock.Config) *live {
 	t.Helper()
-	if cfg.HuaweiCredentials == nil {
-		cfg.HuaweiCredentials = sdkConfig(nil).HuaweiCredentials
-		cfg.RepoAuths = sdkConfig(nil).RepoAuths
+	if cfg.Vendors == nil {
+		cfg.Vendors = sdkSettings.Vendors()
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
@@ -389,7 +389,7 @@ func TestSessionsSurviveTheStateFile(t *testing.T) {
 // its own issued tokens), goes with its session, and survives the state file.
 func TestSessionIssuedTokens(t *testing.T) {
 	file := t.TempDir() + "/state.json"
-	l := newLive(t, mock.Config{StateFile: file, EndorTokens: []endor.Token{{Value: "configured"}}})
+	l := newLive(t, mock.Config{StateFile: file, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "configured"}}, HuaweiCredentials: sdkSettings.HuaweiCredentials, RepoAuths: sdkSettings.RepoAuths}.Vendors()})
 	issue := func(session string) string {
 		t.Helper()
 		status, raw := l.call(http.MethodPost, mock.SessionPrefix+session+"/v1/auth/api-key", `{"key":"endr+k","secret":"endr+s"}`)
@@ -425,7 +425,7 @@ func TestSessionIssuedTokens(t *testing.T) {
 	if err := l.srv.SaveState(); err != nil {
 		t.Fatal(err)
 	}
-	restarted := newLive(t, mock.Config{StateFile: file, EndorTokens: []endor.Token{{Value: "configured"}}})
+	restarted := newLive(t, mock.Config{StateFile: file, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "configured"}}, HuaweiCredentials: sdkSettings.HuaweiCredentials, RepoAuths: sdkSettings.RepoAuths}.Vendors()})
 	if got := check(restarted, mock.SessionPrefix+"a", a); got != http.StatusOK {
 		t.Errorf("a's token in a after a restart: %d, want 200", got)
 	}

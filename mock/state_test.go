@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 const (
@@ -142,7 +143,7 @@ func serveUntilCanceled(t *testing.T, s *Server) (url string, stop func() error)
 
 func TestStateFileSavedAtShutdownAndLoadedAtStart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
-	cfg := Config{StateFile: path, StateInterval: time.Hour, Seed: 1, EndorTokens: []endor.Token{{Value: "test-token"}}}
+	cfg := Config{StateFile: path, StateInterval: time.Hour, Seed: 1, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "test-token"}}}.Vendors()}
 	first, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -570,7 +571,7 @@ func statesAB(t *testing.T, dir string) (a, b []byte) {
 	if err := os.WriteFile(path, bigState(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{StateFile: path, EndorTokens: []endor.Token{{Value: "test-token"}}})
+	srv, err := New(Config{StateFile: path, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "test-token"}}}.Vendors()})
 	if err != nil {
 		t.Fatalf("loading the big state: %v", err)
 	}

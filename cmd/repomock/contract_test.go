@@ -15,6 +15,7 @@ import (
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 func startMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
@@ -184,7 +185,7 @@ func TestHealthCommand(t *testing.T) {
 // 2 and the vendor's answer; a run with them would count every 401 as a
 // rejection.
 func TestContractPreflightRefusedCredentials(t *testing.T) {
-	srv, err := mock.New(mock.Config{Seed: 1, EndorTokens: []endor.Token{{Value: "good-token"}}})
+	srv, err := mock.New(mock.Config{Seed: 1, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "good-token"}}}.Vendors()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&maxStreamClients, "max-stream-clients", "`number` of clients of the journal stream (GET /__admin/requests/stream, the console) at once (at least 1); one more gets 503")
 	fs.Var(&streamMaxBytes, "stream-max-bytes", "largest `size` the journal stream sends one client at once or holds for it (bytes, or with KiB/MiB/GiB): its first backlog, each entry (bodies left out past it), and the entries waiting for a slow client")
 	fs.Var(&maxFaults, "max-faults", "`number` of faults held at once (at least 1); one more is refused with 409")
-	mock.RegisterFlags(fs, &o.cfg) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
+	mock.RegisterFlags(fs, &o.cfg, false) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
 	fs.StringVar(&o.cfg.StateDurability, "state-durability", mock.DurabilityInterval, "when a write reaches --state-file: `interval` (at the next save; kill -9 loses the writes since) or fsync (each change is appended to <state-file>.log and fsynced before it is answered, so an answered write survives kill -9; the log is folded into the file every --state-interval)")
@@ -409,11 +409,7 @@ func writeBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg mock.Config) 
 	case cfg.FixturesDir == "":
 		b.WriteString("  fixtures: none (--fixtures DIR loads them)\n")
 	case len(files) == 0:
-		names := strings.Join(srv.FixtureNames(), ", ")
-		if i := strings.LastIndex(names, ", "); i >= 0 {
-			names = names[:i] + " or " + names[i+2:]
-		}
-		fmt.Fprintf(&b, "  fixtures: none: %s has no %s\n", cfg.FixturesDir, names)
+		fmt.Fprintf(&b, "  fixtures: none: %s has no %s\n", cfg.FixturesDir, orList(srv.FixtureNames()))
 	}
 	for _, f := range files {
 		fmt.Fprintf(&b, "  fixtures: %s: %s\n", f.Path, f.Summary)
@@ -424,6 +420,15 @@ func writeBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg mock.Config) 
 		fmt.Fprintf(&b, "  seed: %d\n", srv.Seed())
 	}
 	_, _ = io.WriteString(w, b.String())
+}
+
+// orList writes names as "a, b or c".
+func orList(names []string) string {
+	out := strings.Join(names, ", ")
+	if i := strings.LastIndex(out, ", "); i >= 0 {
+		out = out[:i] + " or " + out[i+2:]
+	}
+	return out
 }
 
 // listenError says which setting chose an address that cannot be

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // env is an injected environment for parse and run.
@@ -119,13 +120,13 @@ var flagCases = []flagCase{
 	{"journal-max-bytes", "1MiB", "4096",
 		func(o *options) string { return fmt.Sprint(o.cfg.JournalMaxBytes) }, "1048576", "4096"},
 	{"endor-tokens", "envtok=acme:github:env@example.com", "flagtok",
-		func(o *options) string { return fmt.Sprint(o.cfg.EndorTokens) }, "[{envtok acme github env@example.com}]", "[{flagtok   }]"},
+		func(o *options) string { return fmt.Sprint(vendorstest.Of(o.cfg.Vendors).EndorTokens) }, "[{envtok acme github env@example.com}]", "[{flagtok   }]"},
 	{"endor-max-issued-tokens", "5", "9",
-		func(o *options) string { return fmt.Sprint(o.cfg.EndorMaxIssuedTokens) }, "5", "9"},
+		func(o *options) string { return fmt.Sprint(vendorstest.Of(o.cfg.Vendors).EndorMaxIssuedTokens) }, "5", "9"},
 	{"huawei-credentials", "ENVAK:envsk", "FLAGAK:flagsk,AK2:sk2",
-		func(o *options) string { return fmt.Sprint(o.cfg.HuaweiCredentials) }, "[{ENVAK envsk}]", "[{FLAGAK flagsk} {AK2 sk2}]"},
+		func(o *options) string { return fmt.Sprint(vendorstest.Of(o.cfg.Vendors).HuaweiCredentials) }, "[{ENVAK envsk}]", "[{FLAGAK flagsk} {AK2 sk2}]"},
 	{"repo-auths", "env-auth", "flag-auth, other-auth",
-		func(o *options) string { return fmt.Sprint(o.cfg.RepoAuths) }, "[env-auth]", "[flag-auth other-auth]"},
+		func(o *options) string { return fmt.Sprint(vendorstest.Of(o.cfg.Vendors).RepoAuths) }, "[env-auth]", "[flag-auth other-auth]"},
 	{"state-file", "/env/state.json", "/flag/state.json",
 		func(o *options) string { return o.cfg.StateFile }, "/env/state.json", "/flag/state.json"},
 	{"state-durability", "fsync", "interval",

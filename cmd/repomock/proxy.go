@@ -15,7 +15,6 @@ import (
 
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/pipeline"
-	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 const proxyUsage = `Usage: repomock proxy [flags]
@@ -31,17 +30,17 @@ Exit status: 0 after SIGINT or SIGTERM, 1 when the proxy cannot start or fails, 
 Flags:
 `
 
-// proxyUpstreamFlags are the upstream flags, by vendor id.
-var proxyUpstreamFlags = []struct{ id, name, vendor string }{
-	{"endor", "endor-upstream", "Endor Labs (https://api.endorlabs.com)"},
-	{"codearts", "codearts-upstream", "Huawei CodeArts Repo (https://codearts-repo.<region>.myhuaweicloud.com)"},
-	{"servicestage", "servicestage-upstream", "Huawei ServiceStage (https://servicestage.<region>.myhuaweicloud.com)"},
-}
+// upstreamFlag is the flag of a vendor's upstream: --<id>-upstream.
+func upstreamFlag(u mock.Upstream) string { return u.ID + "-upstream" }
 
 // parseProxy reads the flags of repomock proxy, then the REPOMOCK_
 // variables of the flags not given.
 func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*mock.ProxyConfig, slog.Level, bool, error) {
 	cfg := &mock.ProxyConfig{Upstreams: map[string]*url.URL{}}
+	ups, err := mock.Upstreams(cfg.Server)
+	if err != nil {
+		return nil, 0, false, err
+	}
 	fs := flag.NewFlagSet("repomock proxy", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), proxyUsage)
@@ -52,23 +51,18 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 		timeout, level                        = text(mock.DefaultUpstreamTimeout.String()), text("info")
 		validator                             = text(pipeline.ValidatorCompiled)
 		strict, forwarded, adminOpen, logJSON boolText
-		upstreams                             = make([]text, len(proxyUpstreamFlags))
+		upstreams                             = make([]text, len(ups))
 	)
 	fs.StringVar(&cfg.Server.Addr, "addr", mock.DefaultAddr, "`host:port` to listen on")
-	for i, u := range proxyUpstreamFlags {
-		fs.Var(&upstreams[i], u.name, "base `URL` of "+u.vendor+"; unset, the vendor is not proxied")
+	for i, u := range ups {
+		fs.Var(&upstreams[i], upstreamFlag(u), "base `URL` of "+u.Name+" ("+u.Example+"); unset, the vendor is not proxied")
 	}
 	fs.Var(&strict, "strict", "refuse a request that breaks the spec without forwarding it, and turn an answer that breaks it into a 502")
 	fs.Var(&validator, "validator", validatorUsage)
 	fs.Var(&maxBody, "max-body", "largest request or upstream answer `size` (bytes, or with KiB/MiB/GiB): a larger request gets 413, a larger answer 502")
 	fs.Var(&timeout, "upstream-timeout", "longest an upstream exchange may take, its answer's body included (a `duration`); then 504")
 	fs.Var(&forwarded, "forwarded-headers", "send X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto to the upstream")
-	fs.Func("huawei-credentials", "comma-separated `AK:SK` pairs: the proxy verifies the clients' SDK-HMAC-SHA256 signatures with them and signs each request again for the upstream; without them a signed request gets 401",
-		func(s string) error {
-			creds, err := huawei.ParseCredentials(s)
-			cfg.Server.HuaweiCredentials = creds
-			return err
-		})
+	mock.RegisterFlags(fs, &cfg.Server, true) // the vendors' own: --huawei-credentials
 	fs.StringVar(&cfg.RecordDir, "record", "", "write the objects seen (endor.yaml, codearts.yaml, servicestage.yaml: repomock --fixtures dir loads them) and every exchange (dir/exchanges: for repomock contract diff) to this new or empty `dir`")
 	fs.Var(&journalSize, "journal-size", "`number` of requests kept for GET /__admin/requests (at least 1)")
 	fs.Var(&journalMaxBytes, "journal-max-bytes", "largest `size` of the bodies and headers the journal keeps, all requests together")
@@ -95,19 +89,16 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 		}
 		return "--" + name
 	}
-	var (
-		err    error
-		asJSON bool
-	)
-	for i, u := range proxyUpstreamFlags {
+	var asJSON bool
+	for i, u := range ups {
 		if upstreams[i] == "" {
 			continue
 		}
 		parsed, perr := url.Parse(string(upstreams[i]))
 		if perr != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" || parsed.RawQuery != "" || parsed.User != nil {
-			return nil, 0, false, fmt.Errorf("%s: %q is not a base URL such as https://api.example.com (http or https, a host, no query, no user)", origin(u.name), upstreams[i])
+			return nil, 0, false, fmt.Errorf("%s: %q is not a base URL such as https://api.example.com (http or https, a host, no query, no user)", origin(upstreamFlag(u)), upstreams[i])
 		}
-		cfg.Upstreams[u.id] = parsed
+		cfg.Upstreams[u.ID] = parsed
 	}
 	for _, b := range []struct {
 		name string
@@ -161,15 +152,24 @@ func runProxy(ctx context.Context, args []string, getenv func(string) string, st
 		h = slog.NewJSONHandler(stderr, hopts)
 	}
 	cfg.Server.Logger = slog.New(h)
+	ups, err := mock.Upstreams(cfg.Server)
+	if err != nil {
+		fmt.Fprintf(stderr, "repomock proxy: %v\n", err)
+		return 1
+	}
 	if len(cfg.Upstreams) == 0 {
-		cfg.Server.Logger.Warn("no upstream: every vendor answers its gateway's 404 (set --endor-upstream, --codearts-upstream or --servicestage-upstream)")
+		flags := make([]string, len(ups))
+		for i, u := range ups {
+			flags[i] = "--" + upstreamFlag(u)
+		}
+		cfg.Server.Logger.Warn("no upstream: every vendor answers its gateway's 404 (set " + orList(flags) + ")")
 	}
 	srv, err := mock.NewProxy(*cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "repomock proxy: %v\n", err)
 		return 1
 	}
-	err = srv.Run(ctx, func(addr net.Addr) { writeProxyBanner(stdout, addr, srv, cfg) })
+	err = srv.Run(ctx, func(addr net.Addr) { writeProxyBanner(stdout, addr, srv, cfg, ups) })
 	if err != nil {
 		fmt.Fprintf(stderr, "repomock proxy: %v\n", listenError(err, cfg.Server.Addr))
 		return 1
@@ -180,14 +180,14 @@ func runProxy(ctx context.Context, args []string, getenv func(string) string, st
 
 // writeProxyBanner prints where the proxy listens and where each vendor
 // goes, in one write. Its first line is the mock's, with "proxy".
-func writeProxyBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg *mock.ProxyConfig) {
+func writeProxyBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg *mock.ProxyConfig, ups []mock.Upstream) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "repomock proxy listening on http://%s\n", addr)
-	for _, u := range proxyUpstreamFlags {
-		if up, ok := cfg.Upstreams[u.id]; ok {
-			fmt.Fprintf(&b, "  %-13s → %s\n", u.id, up.Redacted())
+	for _, u := range ups {
+		if up, ok := cfg.Upstreams[u.ID]; ok {
+			fmt.Fprintf(&b, "  %-13s → %s\n", u.ID, up.Redacted())
 		} else {
-			fmt.Fprintf(&b, "  %-13s not proxied (--%s): its gateway's 404\n", u.id, u.name)
+			fmt.Fprintf(&b, "  %-13s not proxied (--%s): its gateway's 404\n", u.ID, upstreamFlag(u))
 		}
 	}
 	mode := "report violations (X-Repomock-Violation, journal, log) and pass everything on"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 func TestProxyFlags(t *testing.T) {
@@ -26,7 +27,7 @@ func TestProxyFlags(t *testing.T) {
 	if cfg.Upstreams["endor"].Host != "api.endorlabs.com" || cfg.Upstreams["codearts"].Host != "127.0.0.1:9" || cfg.Upstreams["servicestage"] != nil {
 		t.Errorf("upstreams %v", cfg.Upstreams)
 	}
-	if !cfg.Strict || !cfg.ForwardedHeaders || cfg.UpstreamTimeout != 5*time.Second || cfg.Server.MaxBodyBytes != 1<<20 || len(cfg.Server.HuaweiCredentials) != 1 ||
+	if !cfg.Strict || !cfg.ForwardedHeaders || cfg.UpstreamTimeout != 5*time.Second || cfg.Server.MaxBodyBytes != 1<<20 || len(vendorstest.Of(cfg.Server.Vendors).HuaweiCredentials) != 1 ||
 		fmt.Sprint(cfg.Server.AllowedHosts) != "[proxy.internal]" || cfg.Server.Validator != "kin-openapi" {
 		t.Errorf("parsed %+v", cfg)
 	}

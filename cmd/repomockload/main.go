@@ -768,19 +768,19 @@ func newBaseline() (*baseline, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	for _, v := range vendors {
-		doc, err := specs.Load(context.Background(), specs.FS(), v.Spec())
+		doc, err := specs.Load(context.Background(), specs.FS(), v.Spec().File)
 		if err != nil {
 			return nil, err
 		}
 		val, err := pipeline.New(doc, pipeline.Options{})
 		if err != nil {
-			return nil, fmt.Errorf("spec %s: %w", v.Spec(), err)
+			return nil, fmt.Errorf("spec %s: %w", v.Spec().File, err)
 		}
 		handlers := v.Handlers()
 		for _, op := range val.Operations() {
 			h := handlers[op.ID]
 			if h == nil {
-				return nil, fmt.Errorf("baseline: spec %s: no handler for %s", v.Spec(), op.ID)
+				return nil, fmt.Errorf("baseline: spec %s: no handler for %s", v.Spec().File, op.ID)
 			}
 			e.Add(op.Method, op.EchoPath, bare(h))
 		}

@@ -42,20 +42,57 @@ var secretNames = map[string]bool{
 	"securitytoken": true, "authtoken": true, "sessiontoken": true,
 }
 
+// Rules add secret names to the built-in ones: those of a vendor
+// (vendor.Secrets) that the built-in lists lack. A nil *Rules adds none;
+// the package's functions are a nil *Rules' methods.
+type Rules struct {
+	headers map[string]bool // canonical header names
+	fields  map[string]bool // folded as secretName folds them
+}
+
+// NewRules makes Rules of header names (any case) and body field names
+// (compared without case, _ or -).
+func NewRules(headers, fields []string) *Rules {
+	r := &Rules{headers: map[string]bool{}, fields: map[string]bool{}}
+	for _, h := range headers {
+		r.headers[http.CanonicalHeaderKey(h)] = true
+	}
+	for _, f := range fields {
+		var buf [longestName]byte
+		if n, ok := fold(buf[:], []byte(f)); ok {
+			r.fields[string(buf[:n])] = true
+		}
+	}
+	return r
+}
+
 // Name reports whether a JSON field or form field named name holds a
 // secret: compared without case, _ or -.
-func Name(name string) bool { return secretName([]byte(name)) }
+func Name(name string) bool { return (*Rules)(nil).Name(name) }
+
+// Name is the package's Name, with r's fields too.
+func (r *Rules) Name(name string) bool { return r.secretName([]byte(name)) }
 
 // longestName bounds a name worth folding: every secret name is shorter,
 // with room for separators.
 const longestName = 40
 
-func secretName(b []byte) bool {
-	if len(b) > longestName {
+func (r *Rules) secretName(b []byte) bool {
+	var buf [longestName]byte
+	n, ok := fold(buf[:], b)
+	if !ok {
 		return false
 	}
-	var buf [longestName]byte
-	n := 0
+	return secretNames[string(buf[:n])] || r != nil && r.fields[string(buf[:n])]
+}
+
+// fold writes b into buf as secret names are compared: lower case, without
+// _ or -. ok is false for a name no secret name can be (too long, or with
+// a letter that folds to none of ASCII's).
+func fold(buf []byte, b []byte) (n int, ok bool) {
+	if len(b) > longestName {
+		return 0, false
+	}
 	for i := 0; i < len(b); {
 		r, size := rune(b[i]), 1
 		if r >= utf8.RuneSelf {
@@ -63,7 +100,7 @@ func secretName(b []byte) bool {
 			// the Kelvin sign is a k, the long s an s.
 			r, size = utf8.DecodeRune(b[i:])
 			if r = asciiFold(r); r >= utf8.RuneSelf {
-				return false // no secret name has it
+				return 0, false // no secret name has it
 			}
 		}
 		i += size
@@ -76,7 +113,7 @@ func secretName(b []byte) bool {
 		buf[n] = byte(r)
 		n++
 	}
-	return secretNames[string(buf[:n])]
+	return n, true
 }
 
 // asciiFold returns the ASCII letter r folds to, or r.
@@ -104,14 +141,23 @@ var secretHeaders = map[string]bool{
 }
 
 // Header reports whether the header name (any case) carries credentials.
-func Header(name string) bool { return secretHeaders[http.CanonicalHeaderKey(name)] }
+func Header(name string) bool { return (*Rules)(nil).Header(name) }
+
+// Header is the package's Header, with r's headers too.
+func (r *Rules) Header(name string) bool {
+	k := http.CanonicalHeaderKey(name)
+	return secretHeaders[k] || r != nil && r.headers[k]
+}
 
 // Headers returns h with the values of its credential headers replaced by
 // Mark: h itself when it has none, else a copy.
-func Headers(h http.Header) http.Header {
+func Headers(h http.Header) http.Header { return (*Rules)(nil).Headers(h) }
+
+// Headers is the package's Headers, with r's headers too.
+func (r *Rules) Headers(h http.Header) http.Header {
 	var out http.Header
 	for k := range h {
-		if Header(k) {
+		if r.Header(k) {
 			if out == nil {
 				out = maps.Clone(h)
 			}
@@ -136,19 +182,38 @@ func Headers(h http.Header) http.Header {
 // body may be the start of a longer body: a secret value it ends in is
 // redacted to its end.
 func Body(body []byte, contentType string, credentials bool) (redacted []byte, isJSON bool) {
+	return (*Rules)(nil).Body(body, contentType, credentials)
+}
+
+// Body is the package's Body, with r's fields too.
+func (r *Rules) Body(body []byte, contentType string, credentials bool) (redacted []byte, isJSON bool) {
 	if len(body) == 0 {
 		return body, false
 	}
-	isJSON = jsonvalue.Valid(body)
+	return r.body(body, contentType, credentials, jsonvalue.Valid(body))
+}
+
+// KnownBody is Body for a body already known to be, or not to be, one
+// well-formed JSON value (isJSON), as the one scan of a request's body
+// found: it is not read again to find out.
+func (r *Rules) KnownBody(body []byte, contentType string, credentials, isJSON bool) []byte {
+	if len(body) == 0 {
+		return body
+	}
+	out, _ := r.body(body, contentType, credentials, isJSON)
+	return out
+}
+
+func (r *Rules) body(body []byte, contentType string, credentials, isJSON bool) ([]byte, bool) {
 	switch {
 	case isJSON:
-		return jsonFields(body), true
+		return r.jsonFields(body), true
 	case credentials:
 		return fmt.Appendf(nil, "<redacted: %d bytes>", len(body)), false
 	case isForm(contentType) || looksLikeForm(body):
-		return form(body), false
+		return r.form(body), false
 	}
-	return jsonFields(body), false
+	return r.jsonFields(body), false
 }
 
 func isForm(contentType string) bool {
@@ -162,7 +227,7 @@ func looksLikeForm(body []byte) bool {
 }
 
 // form redacts the values of the secret fields of a form body.
-func form(body []byte) []byte {
+func (r *Rules) form(body []byte) []byte {
 	var out []byte
 	start := 0
 	for start <= len(body) {
@@ -178,7 +243,7 @@ func form(body []byte) []byte {
 			if err != nil {
 				n = string(name)
 			}
-			if Name(n) {
+			if r.Name(n) {
 				if out == nil {
 					out = append(make([]byte, 0, len(body)), body[:start]...)
 				}
@@ -206,7 +271,7 @@ func form(body []byte) []byte {
 // followed by a colon is a field name, decoded; its value is the string,
 // the bracketed array or object (to its matching bracket, strings
 // respected), or the literal that follows, up to the end of the text.
-func jsonFields(b []byte) []byte {
+func (r *Rules) jsonFields(b []byte) []byte {
 	var out []byte
 	copied := 0 // b[:copied] is in out
 	for i := 0; i < len(b); {
@@ -220,7 +285,7 @@ func jsonFields(b []byte) []byte {
 			i = end
 			continue
 		}
-		if !fieldName(b[i:end]) {
+		if !r.fieldName(b[i:end]) {
 			i = end
 			continue
 		}
@@ -240,17 +305,17 @@ func jsonFields(b []byte) []byte {
 
 // fieldName reports whether the JSON string quoted (quotes included, not
 // necessarily well formed) is a secret name.
-func fieldName(quoted []byte) bool {
+func (r *Rules) fieldName(quoted []byte) bool {
 	raw := quoted[1:]
 	if len(raw) > 0 && raw[len(raw)-1] == '"' {
 		raw = raw[:len(raw)-1]
 	}
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return secretName(raw)
+		return r.secretName(raw)
 	}
 	var buf [2 * longestName]byte // most names fit: no allocation
 	name, ok := jsonvalue.AppendUnquote(buf[:0], quoted)
-	return ok && secretName(name)
+	return ok && r.secretName(name)
 }
 
 // stringEnd returns the index after the string whose opening quote is at
@@ -308,7 +373,10 @@ func valueEnd(b []byte, i int) int {
 // request or one of its answers declares a field with a secret name (as
 // Endor's POST /v1/auth/api-key takes a key and secret and answers a
 // token). Such an operation's bodies that are not JSON are redacted whole.
-func Credentials(op *openapi3.Operation) bool {
+func Credentials(op *openapi3.Operation) bool { return (*Rules)(nil).Credentials(op) }
+
+// Credentials is the package's Credentials, with r's fields too.
+func (r *Rules) Credentials(op *openapi3.Operation) bool {
 	if op == nil {
 		return false
 	}
@@ -320,7 +388,7 @@ func Credentials(op *openapi3.Operation) bool {
 		}
 		seen[s.Value] = true
 		for name, p := range s.Value.Properties {
-			if Name(name) || walk(p) {
+			if r.Name(name) || walk(p) {
 				return true
 			}
 		}

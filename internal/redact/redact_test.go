@@ -101,3 +101,28 @@ func TestCredentials(t *testing.T) {
 		t.Errorf("operations that exchange credentials: %v, want AuthenticationService_GetAPIKeyToken", found)
 	}
 }
+
+// Rules add a vendor's secret names to the built-in ones, compared as
+// those are (any case for a header; no case, _ or - for a field), and
+// take nothing away from them.
+func TestRules(t *testing.T) {
+	r := redact.NewRules([]string{"x-toy-key"}, []string{"pin_code"})
+	h := http.Header{"X-Toy-Key": {"k"}, "Authorization": {"Bearer t"}, "X-Other": {"o"}}
+	got := r.Headers(h)
+	if got.Get("X-Toy-Key") != redact.Mark || got.Get("Authorization") != redact.Mark || got.Get("X-Other") != "o" {
+		t.Errorf("Headers = %v", got)
+	}
+	if redact.Headers(h).Get("X-Toy-Key") != "k" {
+		t.Error("the package's Headers redacts a vendor's header")
+	}
+	body, isJSON := r.Body([]byte(`{"PinCode":"1234","password":"p","name":"n"}`), "application/json", false)
+	if want := `{"PinCode":"[redacted]","password":"[redacted]","name":"n"}`; string(body) != want || !isJSON {
+		t.Errorf("Body = %s %v, want %s", body, isJSON, want)
+	}
+	if got := r.KnownBody([]byte(`pin-code=1&x=2`), "application/x-www-form-urlencoded", false, false); string(got) != "pin-code=[redacted]&x=2" {
+		t.Errorf("KnownBody(form) = %s", got)
+	}
+	if redact.Name("pin_code") || !r.Name("PIN-CODE") {
+		t.Error("Name: a vendor's field is the vendor's rules' alone")
+	}
+}

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
-	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/session"
 	"github.com/repomock/repomock/mock/vendors/huawei"
@@ -47,8 +46,6 @@ type Config struct {
 	Clock func() time.Time
 	// Faker makes repository uuids; seed it for repeatable values. nil means randomly seeded.
 	Faker *gofakeit.Faker
-	// Session names the state partition a request belongs to; nil means one shared partition.
-	Session func(echo.Context) string
 	// Gateway is Huawei's API gateway in front of the service, shared with
 	// the other Huawei fakes; nil means one that takes any credentials.
 	Gateway *huawei.Verifier
@@ -73,9 +70,6 @@ func New(cfg Config) *Fake {
 	}
 	if cfg.Faker == nil {
 		cfg.Faker = gofakeit.New(0)
-	}
-	if cfg.Session == nil {
-		cfg.Session = func(echo.Context) string { return "" }
 	}
 	if cfg.Gateway == nil {
 		cfg.Gateway = huawei.New(huawei.Config{})
@@ -107,10 +101,10 @@ func (f *Fake) Store(session string) *Store { return f.sessions.Write(session) }
 // readStore is the state a request reads, which it must not change: the
 // session's own, or the fixtures' it shares with every session that has
 // not written.
-func (f *Fake) readStore(c echo.Context) *Store { return f.sessions.Read(f.cfg.Session(c)) }
+func (f *Fake) readStore(session string) *Store { return f.sessions.Read(session) }
 
 // writeStore is the state a request changes: the session's own.
-func (f *Fake) writeStore(c echo.Context) *Store { return f.sessions.Write(f.cfg.Session(c)) }
+func (f *Fake) writeStore(session string) *Store { return f.sessions.Write(session) }
 
 func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
 	"github.com/repomock/repomock/mock/pipeline"
 )
 
@@ -40,7 +41,7 @@ func (f *Fake) create(c echo.Context, in pipeline.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	repo, err := f.createIn(f.writeStore(c), body, f.newID)
+	repo, err := f.createIn(f.writeStore(in.Session), body, f.newID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -84,7 +85,7 @@ func (f *Fake) show(c echo.Context, in pipeline.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	r, ok := f.readStore(c).Get(id)
+	r, ok := f.readStore(in.Session).Get(id)
 	if !ok {
 		return 0, nil, errNoRepository(id)
 	}
@@ -100,7 +101,7 @@ func (f *Fake) showV1(c echo.Context, in pipeline.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	r, ok := f.readStore(c).Get(id)
+	r, ok := f.readStore(in.Session).Get(id)
 	if !ok {
 		return 0, nil, errNoRepository(id)
 	}
@@ -119,7 +120,7 @@ func (f *Fake) status(c echo.Context, in pipeline.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if _, ok := f.readStore(c).Get(id); !ok {
+	if _, ok := f.readStore(in.Session).Get(id); !ok {
 		return 0, nil, errNoRepository(id)
 	}
 	return http.StatusOK, statusResponse{Result: creationCreated, Status: statusSuccess}, nil
@@ -131,7 +132,7 @@ func (f *Fake) delete(c echo.Context, in pipeline.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !f.writeStore(c).delete(id) {
+	if !f.writeStore(in.Session).delete(id) {
 		return 0, nil, errNoRepository(id)
 	}
 	return http.StatusOK, boolResponse{Result: true, Status: statusSuccess}, nil
@@ -157,7 +158,7 @@ func (f *Fake) list(c echo.Context, in pipeline.Request) (int, any, error) {
 	// case-insensitive substring match.
 	search := strings.ToLower(c.QueryParam("search"))
 	var matched []Repository
-	for _, r := range f.readStore(c).List(project) {
+	for _, r := range f.readStore(in.Session).List(project) {
 		if strings.Contains(strings.ToLower(r.Name), search) {
 			matched = append(matched, r)
 		}
@@ -185,7 +186,7 @@ func (f *Fake) nameExists(c echo.Context, in pipeline.Request) (int, any, error)
 	if msg := checkName(name); msg != "" {
 		return 0, nil, paramInvalid("repository_name: %s", msg)
 	}
-	free := !f.readStore(c).nameTaken(project, name)
+	free := !f.readStore(in.Session).nameTaken(project, name)
 	return http.StatusOK, boolResponse{Result: free, Status: statusSuccess}, nil
 }
 

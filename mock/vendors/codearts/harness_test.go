@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/mock/vendors/codearts"
 	"github.com/repomock/repomock/mock/vendors/huawei"
 	"github.com/repomock/repomock/specs"
@@ -62,7 +63,7 @@ func serve(t *testing.T, fake *codearts.Fake) http.Handler {
 // serveWith is serve with server settings (a body limit).
 func serveWith(t *testing.T, fake *codearts.Fake, cfg mock.Config) http.Handler {
 	t.Helper()
-	cfg.Vendors = []mock.Vendor{fake}
+	cfg.Vendors = []vendor.Plugin{vendor.Serve(fake)}
 	srv, err := mock.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -263,7 +263,9 @@ func TestDeleteRepository(t *testing.T) {
 // (the same for ServiceStage), before CodeArts could: 404 APIGW.0101.
 func TestUnknownRouteAndMethod(t *testing.T) {
 	h := serve(t, newFake(nil))
-	expect(t, do(t, h, http.MethodGet, "/v1/nothing", ""), http.StatusNotFound,
+	// A path of CodeArts' that no operation has (the fake is served alone:
+	// an unknown path outside its own is no vendor's).
+	expect(t, do(t, h, http.MethodGet, "/v1/projects/nothing", ""), http.StatusNotFound,
 		gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment"))
 	expect(t, do(t, h, http.MethodPut, "/v1/repositories", `{}`), http.StatusNotFound,
 		gatewayBody("APIGW.0101", "The API does not exist"))

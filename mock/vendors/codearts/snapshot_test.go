@@ -13,20 +13,21 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/codearts"
 	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
-const sessionHeader = "X-Test-Session"
+// sessionHeader names a request's session, as the server reads it.
+const sessionHeader = mock.SessionHeader
 
-// sessionFake is newFake partitioned into sessions by X-Test-Session, with
-// a clock that has nanoseconds.
+// sessionFake is newFake, served in sessions (sessionHeader), with a
+// clock that has nanoseconds.
 func sessionFake(fx *codearts.Fixtures) *codearts.Fake {
 	return codearts.New(codearts.Config{
 		Fixtures: fx,
 		Clock:    func() time.Time { return testNow.Add(123456789) },
 		Faker:    gofakeit.New(seed),
-		Session:  func(c echo.Context) string { return c.Request().Header.Get(sessionHeader) },
 	})
 }
 

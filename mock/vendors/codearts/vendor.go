@@ -7,19 +7,25 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/specs"
 )
 
-// What the server needs to serve the fake (mock.Vendor).
+// What the server needs to serve the fake (vendor.Vendor).
+
+var _ vendor.Vendor = (*Fake)(nil)
+
+// id is the vendor's short name: its state and fixtures are "codearts".
+const id = "codearts"
 
 // Name is the vendor's name.
 func (f *Fake) Name() string { return "Huawei CodeArts Repo" }
 
-// ID is the vendor's short name: its state and fixtures are "codearts".
-func (f *Fake) ID() string { return "codearts" }
+// ID is the vendor's short name.
+func (f *Fake) ID() string { return id }
 
 // Spec is the vendor's document in specs/.
-func (f *Fake) Spec() string { return specs.CodeArts }
+func (f *Fake) Spec() vendor.Spec { return vendor.Spec{File: specs.CodeArts} }
 
 // Validation: integer fields are read as the vendor's Java backend reads
 // them. Assumption (vendors.md §6): digit strings are numbers, as seed
@@ -35,9 +41,12 @@ func (f *Fake) Authenticate(c echo.Context) error { return f.cfg.Gateway.Authent
 func (f *Fake) Gateway() echo.MiddlewareFunc { return f.cfg.Gateway.Gateway() }
 
 // Owns says whether a request is for CodeArts Repo's API.
-func (f *Fake) Owns(r *http.Request) bool {
+func (f *Fake) Owns(r *http.Request) vendor.Claim {
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/v1/repositories") || strings.HasPrefix(p, "/v2/repositories") || strings.HasPrefix(p, "/v1/projects/")
+	if strings.HasPrefix(p, "/v1/repositories") || strings.HasPrefix(p, "/v2/repositories") || strings.HasPrefix(p, "/v1/projects/") {
+		return vendor.Mine
+	}
+	return vendor.NotMine
 }
 
 // ErrorFor is the gateway's answer where it is the gateway's to give
@@ -45,3 +54,9 @@ func (f *Fake) Owns(r *http.Request) bool {
 func (f *Fake) ErrorFor(c echo.Context, status int, message string) error {
 	return f.cfg.Gateway.Answer(c, status, message, func(status int, message string) error { return ErrorFor(status, message) })
 }
+
+// Secrets are the gateway's.
+func (f *Fake) Secrets() vendor.Secrets { return f.cfg.Gateway.Secrets() }
+
+// LongHeaders are the gateway's.
+func (f *Fake) LongHeaders() []string { return f.cfg.Gateway.LongHeaders() }

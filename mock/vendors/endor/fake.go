@@ -61,8 +61,6 @@ type Config struct {
 	// Log receives what the client is not told: tokens dropped to stay
 	// within MaxIssuedTokens. nil discards it.
 	Log *slog.Logger
-	// Session names the state partition a request belongs to; nil means one shared partition.
-	Session func(echo.Context) string
 }
 
 // APIKey is a key/secret pair for POST /v1/auth/api-key. Tokens issued for
@@ -121,9 +119,6 @@ func New(cfg Config) *Fake {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Session == nil {
-		cfg.Session = func(echo.Context) string { return "" }
-	}
 	f := &Fake{cfg: cfg, tokens: make(map[string]grant), apiKeys: make(map[string]APIKey), gateway: gateway()}
 	for _, t := range cfg.Tokens {
 		f.tokens[t.Value] = t.grant()
@@ -166,10 +161,10 @@ func (f *Fake) Store(session string) *Store { return f.sessions.Write(session) }
 // readStore is the state a request reads, which it must not change: the
 // session's own, or the fixtures' it shares with every session that has
 // not written.
-func (f *Fake) readStore(c echo.Context) *Store { return f.sessions.Read(f.cfg.Session(c)) }
+func (f *Fake) readStore(session string) *Store { return f.sessions.Read(session) }
 
 // writeStore is the state a request changes: the session's own.
-func (f *Fake) writeStore(c echo.Context) *Store { return f.sessions.Write(f.cfg.Session(c)) }
+func (f *Fake) writeStore(session string) *Store { return f.sessions.Write(session) }
 
 func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 
@@ -220,7 +215,7 @@ func (f *Fake) Authenticate(c echo.Context) error {
 	if !ok {
 		return errUnauthenticated()
 	}
-	g, ok := f.grantFor(token, f.cfg.Session(c))
+	g, ok := f.grantFor(token, pipeline.SessionOf(c))
 	if !ok {
 		return errUnauthenticated()
 	}

@@ -69,7 +69,7 @@ func (f *Fake) create(c echo.Context, in pipeline.Request) (int, any, error) {
 	if err := checkBody(body); err != nil {
 		return 0, nil, err
 	}
-	_, obj, err := f.upsert(f.writeStore(c), ns, body, principalOf(c), f.newID)
+	_, obj, err := f.upsert(f.writeStore(in.Session), ns, body, principalOf(c), f.newID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -224,7 +224,7 @@ func (f *Fake) get(c echo.Context, in pipeline.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	ns := in.Params[nsParam]
-	rec, ok := f.readStore(c).get(ns, id)
+	rec, ok := f.readStore(in.Session).get(ns, id)
 	if !ok {
 		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
@@ -237,7 +237,7 @@ func (f *Fake) delete(c echo.Context, in pipeline.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	ns := in.Params[nsParam]
-	if !f.writeStore(c).delete(ns, id) {
+	if !f.writeStore(in.Session).delete(ns, id) {
 		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
 	return http.StatusOK, map[string]any{}, nil
@@ -253,7 +253,7 @@ func (f *Fake) apiKeyToken(c echo.Context, in pipeline.Request) (int, any, error
 	if !ok {
 		return 0, nil, newError(http.StatusUnauthorized, codeUnauthenticated, "invalid API key or secret")
 	}
-	return http.StatusOK, f.issueToken(k, f.cfg.Session(c)), nil
+	return http.StatusOK, f.issueToken(k, in.Session), nil
 }
 
 // checkKey accepts a configured pair, or, when none is configured, any

@@ -89,7 +89,7 @@ func (f *Fake) list(c echo.Context, in pipeline.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return req.answer(f.readStore(c).list(in.Params[nsParam], req.q))
+	return req.answer(f.readStore(in.Session).list(in.Params[nsParam], req.q))
 }
 
 // listRequest reads a list's query, and checks the filter's paths against

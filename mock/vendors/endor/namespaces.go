@@ -48,7 +48,7 @@ func (f *Fake) listNamespaces(c echo.Context, in pipeline.Request) (int, any, er
 	if err != nil {
 		return 0, nil, err
 	}
-	return req.answer(f.readStore(c).childNamespaces(in.Params[nsParam], req.q))
+	return req.answer(f.readStore(in.Session).childNamespaces(in.Params[nsParam], req.q))
 }
 
 // childNamespaces returns the namespaces below parent that q selects, as

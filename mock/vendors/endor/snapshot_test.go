@@ -2,13 +2,10 @@ package endor_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -17,20 +14,21 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/mock/vendors/endor"
-	"github.com/repomock/repomock/specs"
 )
 
 const (
-	sessionHeader = "X-Test-Session"
+	sessionHeader = mock.SessionHeader
 	parent        = "656e69058032bf0abaaeb600"
 )
 
 var snapNow = time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC)
 
-// snapServer is a fake behind the real validator, partitioned into
-// sessions by the X-Test-Session header.
+// snapServer is a fake served by the real server (vendor.Serve): the
+// pipeline, the sessions (by the X-Repomock-Session header) and the one
+// error writer, as repomock serves it.
 type snapServer struct {
 	fake *endor.Fake
 	h    http.Handler
@@ -44,33 +42,12 @@ func newSnapServer(t *testing.T, cfg endor.Config) *snapServer {
 	if cfg.Faker == nil {
 		cfg.Faker = gofakeit.New(7)
 	}
-	cfg.Session = func(c echo.Context) string { return c.Request().Header.Get(sessionHeader) }
 	fake := endor.New(cfg)
-	doc, err := specs.Load(context.Background(), os.DirFS("../../../specs"), specs.Endor)
+	srv, err := mock.New(mock.Config{Vendors: []vendor.Plugin{vendor.Serve(fake)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := pipeline.New(doc, pipeline.Options{RejectUnknownFields: true, Authenticate: fake.Authenticate})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := echo.New()
-	e.HTTPErrorHandler = func(err error, c echo.Context) {
-		var out *endor.Error
-		if !errors.As(err, &out) {
-			status, msg := http.StatusInternalServerError, err.Error()
-			var reqErr *pipeline.RequestError
-			if errors.As(err, &reqErr) {
-				status = reqErr.Status
-			}
-			out = endor.ErrorFor(status, msg)
-		}
-		_ = c.JSON(out.StatusCode(), out)
-	}
-	if err := v.Register(e, fake.Handlers()); err != nil {
-		t.Fatal(err)
-	}
-	return &snapServer{fake: fake, h: e}
+	return &snapServer{fake: fake, h: srv.Handler()}
 }
 
 // do sends a request in a session with a bearer token and returns the
@@ -356,7 +333,9 @@ func TestSnapshotKeepsNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	const subtree = "/v1/namespaces/acme/namespaces?list_parameters.traverse=true&list_parameters.mask=spec.full_name"
-	want := `{"list":{"objects":[{"spec":{"full_name":"acme.prod"}},{"spec":{"full_name":"acme.tmp"}},{"spec":{"full_name":"acme.tmp.x"}}],"response":{}}}`
+	// The default marshaler writes the unpopulated fields of each masked
+	// object (the real pipeline's codec).
+	want := `{"list":{"objects":[{"spec":{"full_name":"acme.prod","managed":false},"uuid":""},{"spec":{"full_name":"acme.tmp","managed":false},"uuid":""},{"spec":{"full_name":"acme.tmp.x","managed":false},"uuid":""}],"response":{}}}`
 	if got := b.must(t, "", "tok", http.MethodGet, subtree, ""); got != want {
 		t.Errorf("after a restore:\n got %s\nwant %s", got, want)
 	}
@@ -372,7 +351,7 @@ func TestSnapshotKeepsNamespaces(t *testing.T) {
 	if err := c.fake.Restore(old); err != nil {
 		t.Fatal(err)
 	}
-	want = `{"list":{"objects":[{"spec":{"full_name":"acme.prod"}}],"response":{}}}`
+	want = `{"list":{"objects":[{"spec":{"full_name":"acme.prod","managed":false},"uuid":""}],"response":{}}}`
 	if got := c.must(t, "", "tok", http.MethodGet, subtree, ""); got != want {
 		t.Errorf("after restoring a file without namespaces:\n got %s\nwant %s", got, want)
 	}

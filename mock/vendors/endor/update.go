@@ -62,7 +62,7 @@ func (f *Fake) update(c echo.Context, in pipeline.Request) (int, any, error) {
 	// force is accepted and changes nothing. Assumption: the vendor does
 	// not say what it forces, and no rule here could be forced past.
 	var updated RepositoryVersion
-	_, err = f.writeStore(c).update(ns, id, func(old *record) (RepositoryVersion, error) {
+	_, err = f.writeStore(in.Session).update(ns, id, func(old *record) (RepositoryVersion, error) {
 		tree, err := decodeTree(old.json)
 		if err != nil {
 			return RepositoryVersion{}, err

@@ -47,8 +47,6 @@ type Config struct {
 	// the fake's answers depend on the requests alone and need neither.
 	Clock func() time.Time
 	Faker *gofakeit.Faker
-	// Session names the state partition a request belongs to; nil means one shared partition.
-	Session func(echo.Context) string
 	// Gateway is Huawei's API gateway in front of the service, shared with
 	// the other Huawei fakes; nil means one that takes any credentials.
 	Gateway *huawei.Verifier
@@ -71,9 +69,6 @@ func New(cfg Config) *Fake {
 	}
 	if cfg.Faker == nil {
 		cfg.Faker = gofakeit.New(0)
-	}
-	if cfg.Session == nil {
-		cfg.Session = func(echo.Context) string { return "" }
 	}
 	if cfg.Gateway == nil {
 		cfg.Gateway = huawei.New(huawei.Config{})
@@ -121,10 +116,10 @@ func (f *Fake) Store(session string) *Store { return f.sessions.Write(session) }
 // readStore is the state a request reads, which it must not change: the
 // session's own, or the fixtures' it shares with every session that has
 // not written.
-func (f *Fake) readStore(c echo.Context) *Store { return f.sessions.Read(f.cfg.Session(c)) }
+func (f *Fake) readStore(session string) *Store { return f.sessions.Read(session) }
 
 // writeStore is the state a request changes: the session's own.
-func (f *Fake) writeStore(c echo.Context) *Store { return f.sessions.Write(f.cfg.Session(c)) }
+func (f *Fake) writeStore(session string) *Store { return f.sessions.Write(session) }
 
 // authNameRule is the console's rule for authorization names.
 const authNameRule = "must be 4 to 63 letters, digits, '.', '_' or '-'"

@@ -9,8 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
+	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/servicestage"
 )
 
@@ -214,9 +213,9 @@ func TestRootFileNamedTrees(t *testing.T) {
 
 // Sessions do not see each other's files.
 func TestSessionsAreApart(t *testing.T) {
-	s := newServer(t, servicestage.Config{Session: func(c echo.Context) string { return c.Request().Header.Get("X-Session") }})
+	s := newServer(t, servicestage.Config{})
 	in := func(session string, r request) request {
-		r.header = map[string]string{"X-Session": session}
+		r.header = map[string]string{mock.SessionHeader: session}
 		return r
 	}
 	s.must(t, in("a", create("a.txt", "master", b64("a"))), http.StatusOK)

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
 	"github.com/repomock/repomock/mock/pipeline"
 )
 
@@ -59,7 +60,7 @@ func (f *Fake) createFile(c echo.Context, in pipeline.Request) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := f.writeStore(c).create(loc, path, data); err != nil {
+	if err := f.writeStore(in.Session).create(loc, path, data); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, pathResponse(path), nil
@@ -70,7 +71,7 @@ func (f *Fake) showContent(c echo.Context, in pipeline.Request) (int, any, error
 	if err != nil {
 		return 0, nil, err
 	}
-	file, err := f.readStore(c).get(loc, path)
+	file, err := f.readStore(in.Session).get(loc, path)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -94,7 +95,7 @@ func (f *Fake) updateFile(c echo.Context, in pipeline.Request) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := f.writeStore(c).update(loc, path, body.Sha, data); err != nil {
+	if err := f.writeStore(in.Session).update(loc, path, body.Sha, data); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, pathResponse(path), nil
@@ -105,7 +106,7 @@ func (f *Fake) deleteFile(c echo.Context, in pipeline.Request) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := f.writeStore(c).delete(loc, path, c.QueryParam("sha")); err != nil {
+	if err := f.writeStore(in.Session).delete(loc, path, c.QueryParam("sha")); err != nil {
 		return 0, nil, err
 	}
 	// The vendor documents 204 with no body.
@@ -119,7 +120,7 @@ func (f *Fake) listTrees(c echo.Context, in pipeline.Request) (int, any, error) 
 	if err != nil {
 		return 0, nil, err
 	}
-	paths, err := f.readStore(c).list(loc)
+	paths, err := f.readStore(in.Session).list(loc)
 	if err != nil {
 		return 0, nil, err
 	}

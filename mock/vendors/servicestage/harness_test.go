@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/mock/vendors/huawei"
 	"github.com/repomock/repomock/mock/vendors/servicestage"
 )
@@ -46,7 +47,7 @@ func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *se
 		cfg.Gateway = huawei.New(huawei.Config{RequestID: func() string { return testRequestID }})
 	}
 	fake := servicestage.New(cfg)
-	srv, err := mock.New(mock.Config{Vendors: []mock.Vendor{fake}, MaxBodyBytes: o.maxBodyBytes})
+	srv, err := mock.New(mock.Config{Vendors: []vendor.Plugin{vendor.Serve(fake)}, MaxBodyBytes: o.maxBodyBytes})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,14 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labstack/echo/v4"
-
+	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/vendors/servicestage"
 )
 
-const sessionHeader = "X-Test-Session"
-
-func bySession(c echo.Context) string { return c.Request().Header.Get(sessionHeader) }
+// sessionHeader names a request's session, as the server reads it.
+const sessionHeader = mock.SessionHeader
 
 // in sends r in a session.
 func in(session string, r request) request {
@@ -35,7 +33,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	otherURL := "/v1/" + projectID + "/git/files/repomock/other:repo/"
 
-	a := newServer(t, servicestage.Config{Session: bySession})
+	a := newServer(t, servicestage.Config{})
 	a.must(t, in("s1", create("a.txt", "master", b64("hello\n"))), http.StatusOK)
 	a.must(t, in("s1", create("bin:data.bin", "master", base64.StdEncoding.EncodeToString(binary))), http.StatusOK)
 	a.must(t, in("s1", create("a.txt", "feature", b64("feature"))), http.StatusOK)
@@ -55,7 +53,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if again, _ := a.fake.Snapshot(); !bytes.Equal(again, data) {
 		t.Fatal("two snapshots of the same state differ")
 	}
-	b := newServer(t, servicestage.Config{Session: bySession})
+	b := newServer(t, servicestage.Config{})
 	if err := b.fake.Restore(data); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +105,7 @@ func TestRestoreKeepsConfiguredStrictness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newServer(t, servicestage.Config{Fixtures: strict, Session: bySession})
+	b := newServer(t, servicestage.Config{Fixtures: strict})
 	if err := b.fake.Restore(data); err != nil {
 		t.Fatal(err)
 	}

@@ -7,19 +7,25 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/specs"
 )
 
-// What the server needs to serve the fake (mock.Vendor).
+// What the server needs to serve the fake (vendor.Vendor).
+
+var _ vendor.Vendor = (*Fake)(nil)
+
+// id is the vendor's short name: its state and fixtures are "servicestage".
+const id = "servicestage"
 
 // Name is the vendor's name.
 func (f *Fake) Name() string { return "Huawei ServiceStage" }
 
-// ID is the vendor's short name: its state and fixtures are "servicestage".
-func (f *Fake) ID() string { return "servicestage" }
+// ID is the vendor's short name.
+func (f *Fake) ID() string { return id }
 
 // Spec is the vendor's document in specs/.
-func (f *Fake) Spec() string { return specs.ServiceStage }
+func (f *Fake) Spec() vendor.Spec { return vendor.Spec{File: specs.ServiceStage} }
 
 // Validation: the published rules, as they are.
 func (f *Fake) Validation() pipeline.Options { return pipeline.Options{} }
@@ -40,13 +46,15 @@ func (f *Fake) Authenticate(c echo.Context) error {
 func (f *Fake) Gateway() echo.MiddlewareFunc { return f.cfg.Gateway.Gateway() }
 
 // Owns matches /v1/{project_id}/git/….
-func (f *Fake) Owns(r *http.Request) bool {
+func (f *Fake) Owns(r *http.Request) vendor.Claim {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/")
 	if !ok {
-		return false
+		return vendor.NotMine
 	}
-	_, rest, ok = strings.Cut(rest, "/")
-	return ok && strings.HasPrefix(rest, "git/")
+	if _, rest, ok = strings.Cut(rest, "/"); ok && strings.HasPrefix(rest, "git/") {
+		return vendor.Mine
+	}
+	return vendor.NotMine
 }
 
 // ErrorFor is the gateway's answer where it is the gateway's to give
@@ -54,3 +62,14 @@ func (f *Fake) Owns(r *http.Request) bool {
 func (f *Fake) ErrorFor(c echo.Context, status int, message string) error {
 	return f.cfg.Gateway.Answer(c, status, message, func(status int, message string) error { return ErrorFor(status, message) })
 }
+
+// Secrets are the gateway's, and the repository authorization the
+// service acts with.
+func (f *Fake) Secrets() vendor.Secrets {
+	s := f.cfg.Gateway.Secrets()
+	s.Headers = append(s.Headers, HeaderRepoAuth)
+	return s
+}
+
+// LongHeaders are the gateway's.
+func (f *Fake) LongHeaders() []string { return f.cfg.Gateway.LongHeaders() }

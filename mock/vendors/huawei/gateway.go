@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/internal/sdkhmac"
+	"github.com/repomock/repomock/mock/vendor"
 )
 
 const (
@@ -267,3 +268,13 @@ func (v *Verifier) gateway(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// Secrets are the gateway's credential headers, for the services behind
+// it (vendor.Serving.Secrets): an IAM token, a temporary credential's
+// security token, and the signature in Authorization.
+func (v *Verifier) Secrets() vendor.Secrets {
+	return vendor.Secrets{Headers: []string{echo.HeaderAuthorization, HeaderToken, "X-Security-Token", "X-Subject-Token"}}
+}
+
+// LongHeaders: an X-Auth-Token of up to 100,000 characters.
+func (v *Verifier) LongHeaders() []string { return []string{HeaderToken} }
