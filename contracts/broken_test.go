@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/contracts"
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendors/huawei"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
@@ -50,7 +50,7 @@ const (
 // of its handler, and returns its URL.
 func newWrappedMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
-	srv, err := mock.New(mock.Config{
+	srv, err := server.New(server.Config{
 		Seed: 1,
 		Vendors: vendorstest.Settings{
 			HuaweiCredentials: []huawei.Credential{{AK: testAK, SK: testSK}},

@@ -6,7 +6,7 @@ import (
 
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/contracts/contractstest"
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendors/huawei"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
@@ -20,7 +20,7 @@ const (
 // the suite's credential, and returns its URL.
 func newMock(t *testing.T) string {
 	t.Helper()
-	srv, err := mock.New(mock.Config{
+	srv, err := server.New(server.Config{
 		Seed: 1,
 		Vendors: vendorstest.Settings{
 			HuaweiCredentials: []huawei.Credential{{AK: testAK, SK: testSK}},

@@ -13,14 +13,14 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/contracts"
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendors/endor"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 func startMock(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
-	srv, err := mock.New(mock.Config{Seed: 1})
+	srv, err := server.New(server.Config{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestHealthCommand(t *testing.T) {
 // 2 and the vendor's answer; a run with them would count every 401 as a
 // rejection.
 func TestContractPreflightRefusedCredentials(t *testing.T) {
-	srv, err := mock.New(mock.Config{Seed: 1, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "good-token"}}}.Vendors()})
+	srv, err := server.New(server.Config{Seed: 1, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "good-token"}}}.Vendors()})
 	if err != nil {
 		t.Fatal(err)
 	}

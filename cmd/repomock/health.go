@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server/admin"
 )
 
 // runHealth is `repomock health`: exit 0 when the server at --url answers
@@ -43,7 +43,7 @@ func runHealth(ctx context.Context, args []string, getenv func(string) string, s
 		return 2
 	}
 	if tok := getenv(envName("admin-token")); tok != "" {
-		req.Header.Set(mock.AdminTokenHeader, tok)
+		req.Header.Set(admin.TokenHeader, tok)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

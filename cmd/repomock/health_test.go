@@ -8,13 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/admin"
 )
 
 // repomock health works against a server with an admin token whether or
 // not REPOMOCK_ADMIN_TOKEN is set, and sends that token when it is.
 func TestHealthWithAdminToken(t *testing.T) {
-	srv, err := mock.New(mock.Config{Seed: 1, AdminToken: "adm"})
+	srv, err := server.New(server.Config{Seed: 1, AdminToken: "adm"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +24,7 @@ func TestHealthWithAdminToken(t *testing.T) {
 	// A server (or a proxy in front of one) that does require the token on
 	// health: only the header can make it answer 200.
 	strict := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/__admin/health" || r.Header.Get(mock.AdminTokenHeader) != "adm" {
+		if r.URL.Path != "/__admin/health" || r.Header.Get(admin.TokenHeader) != "adm" {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}

@@ -24,8 +24,8 @@ import (
 	// is FROM scratch), so that repomock contract can reach https vendors.
 	_ "golang.org/x/crypto/x509roots/fallback"
 
-	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/server"
 )
 
 func main() {
@@ -36,7 +36,7 @@ func main() {
 
 // options are the parsed flags.
 type options struct {
-	cfg      mock.Config
+	cfg      server.Config
 	logLevel slog.Level
 	logJSON  bool
 	version  bool // --version: print the version instead of serving
@@ -70,18 +70,18 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	// once the variables are applied, so that every message names where
 	// its value came from.
 	var (
-		seed, maxBody, journalSize  = text("0"), text("10MiB"), text(strconv.Itoa(mock.DefaultJournalSize))
-		stateInterval, level        = text(mock.DefaultStateInterval.String()), text("info")
+		seed, maxBody, journalSize  = text("0"), text("10MiB"), text(strconv.Itoa(server.DefaultJournalSize))
+		stateInterval, level        = text(server.DefaultStateInterval.String()), text("info")
 		journalMaxBytes             = text("64MiB")
-		maxSessions                 = text(strconv.Itoa(mock.DefaultMaxSessions))
-		maxStreamClients            = text(strconv.Itoa(mock.DefaultMaxStreamClients))
+		maxSessions                 = text(strconv.Itoa(server.DefaultMaxSessions))
+		maxStreamClients            = text(strconv.Itoa(server.DefaultMaxStreamClients))
 		streamMaxBytes              = text("4MiB")
-		maxFaults                   = text(strconv.Itoa(mock.DefaultMaxFaults))
+		maxFaults                   = text(strconv.Itoa(server.DefaultMaxFaults))
 		validator                   = text(pipeline.ValidatorCompiled)
 		lenient, adminOpen, logJSON boolText
 		version                     boolText
 	)
-	fs.StringVar(&o.cfg.Addr, "addr", mock.DefaultAddr, "`host:port` to listen on")
+	fs.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "`host:port` to listen on")
 	fs.StringVar(&o.cfg.SpecsDir, "specs", "", "`dir`ectory of spec files replacing the embedded ones (same file names)")
 	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and on reset")
 	fs.Var(&seed, "seed", "seed for ids and generated values: a whole `number` from 0 to 18446744073709551615; 0 picks a random seed, printed at start")
@@ -94,10 +94,10 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&maxStreamClients, "max-stream-clients", "`number` of clients of the journal stream (GET /__admin/requests/stream, the console) at once (at least 1); one more gets 503")
 	fs.Var(&streamMaxBytes, "stream-max-bytes", "largest `size` the journal stream sends one client at once or holds for it (bytes, or with KiB/MiB/GiB): its first backlog, each entry (bodies left out past it), and the entries waiting for a slow client")
 	fs.Var(&maxFaults, "max-faults", "`number` of faults held at once (at least 1); one more is refused with 409")
-	mock.RegisterFlags(fs, &o.cfg, false) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
+	server.RegisterFlags(fs, &o.cfg, false) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
-	fs.StringVar(&o.cfg.StateDurability, "state-durability", mock.DurabilityInterval, "when a write reaches --state-file: `interval` (at the next save; kill -9 loses the writes since) or fsync (each change is appended to <state-file>.log and fsynced before it is answered, so an answered write survives kill -9; the log is folded into the file every --state-interval)")
+	fs.StringVar(&o.cfg.StateDurability, "state-durability", server.DurabilityInterval, "when a write reaches --state-file: `interval` (at the next save; kill -9 loses the writes since) or fsync (each change is appended to <state-file>.log and fsynced before it is answered, so an answered write survives kill -9; the log is folded into the file every --state-interval)")
 	fs.StringVar(&o.cfg.AdminToken, "admin-token", "", "require this `token` in the X-Repomock-Admin-Token header of every /__admin request but GET /__admin/health")
 	fs.Var(&adminOpen, "admin-open", "serve /__admin without a token on a non-loopback address (only where the network is private, as in a container)")
 	fs.Func("allowed-hosts", allowedHostsUsage, func(s string) error { o.cfg.AllowedHosts = hostList(s); return nil })
@@ -177,8 +177,8 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	if o.cfg.StateInterval, err = time.ParseDuration(string(stateInterval)); err != nil || o.cfg.StateInterval <= 0 {
 		return nil, fmt.Errorf("%s: %q is not a duration of more than 0, such as 30s or 5m", origin("state-interval"), stateInterval)
 	}
-	if o.cfg.StateDurability != mock.DurabilityInterval && o.cfg.StateDurability != mock.DurabilityFsync {
-		return nil, fmt.Errorf("%s: %q is not %s or %s", origin("state-durability"), o.cfg.StateDurability, mock.DurabilityInterval, mock.DurabilityFsync)
+	if o.cfg.StateDurability != server.DurabilityInterval && o.cfg.StateDurability != server.DurabilityFsync {
+		return nil, fmt.Errorf("%s: %q is not %s or %s", origin("state-durability"), o.cfg.StateDurability, server.DurabilityInterval, server.DurabilityFsync)
 	}
 	if o.logLevel, err = parseLevel(string(level)); err != nil {
 		return nil, fmt.Errorf("%s: %w", origin("log-level"), err)
@@ -346,7 +346,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	o.cfg.Logger = slog.New(h)
 
-	srv, err := mock.New(o.cfg)
+	srv, err := server.New(o.cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "repomock: %v\n", err)
 		return 1
@@ -363,7 +363,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // adminBanner ends the banner of the server and of the proxy, which serve
 // the same admin API, console and sessions: where they are, and the Host
 // names they answer to.
-func adminBanner(srv *mock.Server) string {
+func adminBanner(srv *server.Server) string {
 	hosts := "localhost, IP addresses"
 	switch extra := srv.AdminHosts(); {
 	case len(extra) == 1 && extra[0] == "*":
@@ -397,7 +397,7 @@ func hostList(s string) []string {
 // fixtures it loaded and its seed, in one write, so that a reader who sees
 // the first line sees the rest. Scripts wait for the first line (.ci/run,
 // repomockload): keep it as it is.
-func writeBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg mock.Config) {
+func writeBanner(w io.Writer, addr net.Addr, srv *server.Server, cfg server.Config) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "repomock listening on http://%s\n", addr)
 	for _, r := range srv.Routes() {

@@ -13,8 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/proxy"
+	"github.com/repomock/repomock/mock/server"
 )
 
 const proxyUsage = `Usage: repomock proxy [flags]
@@ -31,13 +32,13 @@ Flags:
 `
 
 // upstreamFlag is the flag of a vendor's upstream: --<id>-upstream.
-func upstreamFlag(u mock.Upstream) string { return u.ID + "-upstream" }
+func upstreamFlag(u proxy.Upstream) string { return u.ID + "-upstream" }
 
 // parseProxy reads the flags of repomock proxy, then the REPOMOCK_
 // variables of the flags not given.
-func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*mock.ProxyConfig, slog.Level, bool, error) {
-	cfg := &mock.ProxyConfig{Upstreams: map[string]*url.URL{}}
-	ups, err := mock.Upstreams(cfg.Server)
+func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*proxy.Config, slog.Level, bool, error) {
+	cfg := &proxy.Config{Upstreams: map[string]*url.URL{}}
+	ups, err := proxy.Upstreams(cfg.Server)
 	if err != nil {
 		return nil, 0, false, err
 	}
@@ -47,13 +48,13 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 		fs.PrintDefaults()
 	}
 	var (
-		maxBody, journalSize, journalMaxBytes = text("10MiB"), text(strconv.Itoa(mock.DefaultJournalSize)), text("64MiB")
-		timeout, level                        = text(mock.DefaultUpstreamTimeout.String()), text("info")
+		maxBody, journalSize, journalMaxBytes = text("10MiB"), text(strconv.Itoa(server.DefaultJournalSize)), text("64MiB")
+		timeout, level                        = text(proxy.DefaultUpstreamTimeout.String()), text("info")
 		validator                             = text(pipeline.ValidatorCompiled)
 		strict, forwarded, adminOpen, logJSON boolText
 		upstreams                             = make([]text, len(ups))
 	)
-	fs.StringVar(&cfg.Server.Addr, "addr", mock.DefaultAddr, "`host:port` to listen on")
+	fs.StringVar(&cfg.Server.Addr, "addr", server.DefaultAddr, "`host:port` to listen on")
 	for i, u := range ups {
 		fs.Var(&upstreams[i], upstreamFlag(u), "base `URL` of "+u.Name+" ("+u.Example+"); unset, the vendor is not proxied")
 	}
@@ -62,7 +63,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*m
 	fs.Var(&maxBody, "max-body", "largest request or upstream answer `size` (bytes, or with KiB/MiB/GiB): a larger request gets 413, a larger answer 502")
 	fs.Var(&timeout, "upstream-timeout", "longest an upstream exchange may take, its answer's body included (a `duration`); then 504")
 	fs.Var(&forwarded, "forwarded-headers", "send X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto to the upstream")
-	mock.RegisterFlags(fs, &cfg.Server, true) // the vendors' own: --huawei-credentials
+	server.RegisterFlags(fs, &cfg.Server, true) // the vendors' own: --huawei-credentials
 	fs.StringVar(&cfg.RecordDir, "record", "", "write the objects seen (endor.yaml, codearts.yaml, servicestage.yaml: repomock --fixtures dir loads them) and every exchange (dir/exchanges: for repomock contract diff) to this new or empty `dir`")
 	fs.Var(&journalSize, "journal-size", "`number` of requests kept for GET /__admin/requests (at least 1)")
 	fs.Var(&journalMaxBytes, "journal-max-bytes", "largest `size` of the bodies and headers the journal keeps, all requests together")
@@ -152,7 +153,7 @@ func runProxy(ctx context.Context, args []string, getenv func(string) string, st
 		h = slog.NewJSONHandler(stderr, hopts)
 	}
 	cfg.Server.Logger = slog.New(h)
-	ups, err := mock.Upstreams(cfg.Server)
+	ups, err := proxy.Upstreams(cfg.Server)
 	if err != nil {
 		fmt.Fprintf(stderr, "repomock proxy: %v\n", err)
 		return 1
@@ -164,7 +165,7 @@ func runProxy(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		cfg.Server.Logger.Warn("no upstream: every vendor answers its gateway's 404 (set " + orList(flags) + ")")
 	}
-	srv, err := mock.NewProxy(*cfg)
+	srv, err := proxy.New(*cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "repomock proxy: %v\n", err)
 		return 1
@@ -180,7 +181,7 @@ func runProxy(ctx context.Context, args []string, getenv func(string) string, st
 
 // writeProxyBanner prints where the proxy listens and where each vendor
 // goes, in one write. Its first line is the mock's, with "proxy".
-func writeProxyBanner(w io.Writer, addr net.Addr, srv *mock.Server, cfg *mock.ProxyConfig, ups []mock.Upstream) {
+func writeProxyBanner(w io.Writer, addr net.Addr, srv *server.Server, cfg *proxy.Config, ups []proxy.Upstream) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "repomock proxy listening on http://%s\n", addr)
 	for _, u := range ups {

@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/proxy"
+	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
@@ -52,7 +53,7 @@ func TestProxyFlags(t *testing.T) {
 // repomock proxy --record in front of a repomock upstream: the exchange
 // goes through, and the recording is one repomock contract diff reads.
 func TestRunProxy(t *testing.T) {
-	up, err := mock.New(mock.Config{Seed: 1})
+	up, err := server.New(server.Config{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestRunProxy(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "codearts.yaml")); err != nil {
 		t.Errorf("no fixtures recorded: %v", err)
 	}
-	if code := run(context.Background(), []string{"contract", "diff", filepath.Join(dir, mock.ExchangesDir), filepath.Join(dir, mock.ExchangesDir)}, env{}.get, io.Discard, io.Discard); code != 0 {
+	if code := run(context.Background(), []string{"contract", "diff", filepath.Join(dir, proxy.ExchangesDir), filepath.Join(dir, proxy.ExchangesDir)}, env{}.get, io.Discard, io.Discard); code != 0 {
 		t.Errorf("repomock contract diff of the recording with itself: exit %d", code)
 	}
 }

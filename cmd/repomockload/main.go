@@ -60,8 +60,8 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/repomock/repomock/internal/jsonvalue"
-	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -698,10 +698,10 @@ type servers struct {
 	close                        func() error
 }
 
-// startServers serves repomock (mock.New, as cmd/repomock builds it, with
+// startServers serves repomock (server.New, as cmd/repomock builds it, with
 // seed 1) and the baseline, each with a real http.Server on 127.0.0.1:0.
 func startServers() (*servers, error) {
-	srv, err := mock.New(mock.Config{Seed: 1})
+	srv, err := server.New(server.Config{Seed: 1})
 	if err != nil {
 		return nil, err
 	}
@@ -721,7 +721,7 @@ func startServers() (*servers, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	rerr := make(chan error, 1)
 	go func() { rerr <- srv.Serve(ctx, rln) }()
-	// The same timeouts as mock.Server.Serve.
+	// The same timeouts as server.Server.Serve.
 	bsrv := &http.Server{
 		Handler:           base.echo,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -760,8 +760,8 @@ type baseline struct {
 }
 
 func newBaseline() (*baseline, error) {
-	// The same vendors repomock builds for mock.Config{Seed: 1}.
-	vendors, err := mock.NewVendors(mock.Config{Seed: 1})
+	// The same vendors repomock builds for server.Config{Seed: 1}.
+	vendors, err := server.NewVendors(server.Config{Seed: 1})
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/contracts/contractstest"
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
@@ -32,7 +32,7 @@ func TestChild(t *testing.T) {
 	if mode == "" {
 		t.Skip("run by the tests below, in a child process")
 	}
-	srv, err := mock.New(mock.Config{Seed: 1, Vendors: vendorstest.Settings{RepoAuths: []string{"repomock-contract"}}.Vendors()})
+	srv, err := server.New(server.Config{Seed: 1, Vendors: vendorstest.Settings{RepoAuths: []string{"repomock-contract"}}.Vendors()})
 	if err != nil {
 		t.Fatal(err)
 	}

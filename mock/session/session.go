@@ -4,7 +4,7 @@
 // session that only reads costs a map entry, whatever the fixtures hold.
 // It is the one place that knows how state is partitioned, so every
 // vendor fake partitions the same way. It does not bound how many
-// sessions there are: the server evicts them (see mock.Config.MaxSessions).
+// sessions there are: the server evicts them (see server.Config.MaxSessions).
 package session
 
 import (

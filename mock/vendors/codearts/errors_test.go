@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendors/codearts"
 )
 
@@ -48,7 +48,7 @@ func TestErrorFor(t *testing.T) {
 func TestBodyTooLarge(t *testing.T) {
 	// The gateway refuses a body over its limit in its own shape, and the
 	// spec declares it, so the response check lets it through.
-	v := serveWith(t, newFake(nil), mock.Config{MaxBodyBytes: 64})
+	v := serveWith(t, newFake(nil), server.Config{MaxBodyBytes: 64})
 	r := do(t, v, http.MethodPost, "/v1/repositories", `{"project_uuid":"`+projectA+`","name":"x","description":"0123456789012345678901234567890123456789"}`)
 	expect(t, r, http.StatusRequestEntityTooLarge, gatewayBody("APIGW.0201", "Request entity too large"))
 }

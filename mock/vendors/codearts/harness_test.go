@@ -16,7 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/mock/vendors/codearts"
 	"github.com/repomock/repomock/mock/vendors/huawei"
@@ -53,18 +53,18 @@ func newFake(fx *codearts.Fixtures) *codearts.Fake {
 		Gateway: huawei.New(huawei.Config{RequestID: func() string { return testRequestID }})})
 }
 
-// serve serves the fake as repomock does (mock.Config.Vendors): behind
+// serve serves the fake as repomock does (server.Config.Vendors): behind
 // the validator and its gateway, with the one error renderer.
 func serve(t *testing.T, fake *codearts.Fake) http.Handler {
 	t.Helper()
-	return serveWith(t, fake, mock.Config{})
+	return serveWith(t, fake, server.Config{})
 }
 
 // serveWith is serve with server settings (a body limit).
-func serveWith(t *testing.T, fake *codearts.Fake, cfg mock.Config) http.Handler {
+func serveWith(t *testing.T, fake *codearts.Fake, cfg server.Config) http.Handler {
 	t.Helper()
 	cfg.Vendors = []vendor.Plugin{vendor.Serve(fake)}
-	srv, err := mock.New(cfg)
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

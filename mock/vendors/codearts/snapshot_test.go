@@ -13,13 +13,13 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendors/codearts"
 	"github.com/repomock/repomock/mock/vendors/huawei"
 )
 
 // sessionHeader names a request's session, as the server reads it.
-const sessionHeader = mock.SessionHeader
+const sessionHeader = sessions.Header
 
 // sessionFake is newFake, served in sessions (sessionHeader), with a
 // clock that has nanoseconds.

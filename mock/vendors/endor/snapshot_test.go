@@ -14,13 +14,14 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/mock/vendors/endor"
 )
 
 const (
-	sessionHeader = mock.SessionHeader
+	sessionHeader = sessions.Header
 	parent        = "656e69058032bf0abaaeb600"
 )
 
@@ -43,7 +44,7 @@ func newSnapServer(t *testing.T, cfg endor.Config) *snapServer {
 		cfg.Faker = gofakeit.New(7)
 	}
 	fake := endor.New(cfg)
-	srv, err := mock.New(mock.Config{Vendors: []vendor.Plugin{vendor.Serve(fake)}})
+	srv, err := server.New(server.Config{Vendors: []vendor.Plugin{vendor.Serve(fake)}})
 	if err != nil {
 		t.Fatal(err)
 	}

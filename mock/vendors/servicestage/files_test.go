@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendors/servicestage"
 )
 
@@ -215,7 +215,7 @@ func TestRootFileNamedTrees(t *testing.T) {
 func TestSessionsAreApart(t *testing.T) {
 	s := newServer(t, servicestage.Config{})
 	in := func(session string, r request) request {
-		r.header = map[string]string{mock.SessionHeader: session}
+		r.header = map[string]string{sessions.Header: session}
 		return r
 	}
 	s.must(t, in("a", create("a.txt", "master", b64("a"))), http.StatusOK)

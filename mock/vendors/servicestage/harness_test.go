@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/mock/vendors/huawei"
 	"github.com/repomock/repomock/mock/vendors/servicestage"
@@ -25,10 +25,10 @@ const (
 	treesURL  = filesURL + "trees"
 )
 
-// server is a fake served by the real server (mock.Config.Vendors): the
+// served is a fake served by the real server (server.Config.Vendors): the
 // validator, Huawei's API gateway in front of it and the one error
 // renderer, as repomock serves it.
-type server struct {
+type served struct {
 	fake    *servicestage.Fake
 	handler http.Handler
 }
@@ -37,7 +37,7 @@ type serverOptions struct {
 	maxBodyBytes int64
 }
 
-func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *server {
+func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *served {
 	t.Helper()
 	var o serverOptions
 	if len(opts) > 0 {
@@ -47,11 +47,11 @@ func newServer(t *testing.T, cfg servicestage.Config, opts ...serverOptions) *se
 		cfg.Gateway = huawei.New(huawei.Config{RequestID: func() string { return testRequestID }})
 	}
 	fake := servicestage.New(cfg)
-	srv, err := mock.New(mock.Config{Vendors: []vendor.Plugin{vendor.Serve(fake)}, MaxBodyBytes: o.maxBodyBytes})
+	srv, err := server.New(server.Config{Vendors: []vendor.Plugin{vendor.Serve(fake)}, MaxBodyBytes: o.maxBodyBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &server{fake: fake, handler: srv.Handler()}
+	return &served{fake: fake, handler: srv.Handler()}
 }
 
 // testRequestID is the id the gateway names every answer with.
@@ -69,7 +69,7 @@ type response struct {
 	body   string
 }
 
-func (s *server) do(t *testing.T, r request) response {
+func (s *served) do(t *testing.T, r request) response {
 	t.Helper()
 	var body io.Reader
 	switch b := r.body.(type) {
@@ -100,7 +100,7 @@ func (s *server) do(t *testing.T, r request) response {
 }
 
 // must runs r and fails unless it answers want.
-func (s *server) must(t *testing.T, r request, want int) response {
+func (s *served) must(t *testing.T, r request, want int) response {
 	t.Helper()
 	got := s.do(t, r)
 	if got.status != want {
@@ -139,7 +139,7 @@ type shown struct {
 	Content  string `json:"content"`
 }
 
-func (s *server) show(t *testing.T, path, ref string) shown {
+func (s *served) show(t *testing.T, path, ref string) shown {
 	t.Helper()
 	var out shown
 	if err := json.Unmarshal([]byte(s.must(t, show(path, ref), http.StatusOK).body), &out); err != nil {

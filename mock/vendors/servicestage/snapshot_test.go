@@ -9,12 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/repomock/repomock/mock"
+	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendors/servicestage"
 )
 
 // sessionHeader names a request's session, as the server reads it.
-const sessionHeader = mock.SessionHeader
+const sessionHeader = sessions.Header
 
 // in sends r in a session.
 func in(session string, r request) request {
