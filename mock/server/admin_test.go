@@ -13,46 +13,25 @@ import (
 
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/admin"
+	"github.com/repomock/repomock/mock/server/servertest"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 	"github.com/repomock/repomock/specs"
 )
 
-func TestReplayCatchesANonConformingResponse(t *testing.T) {
-	// The replay is the independent check of every test's traffic; it must
-	// be able to fail. A create answered with an object lacking its
-	// required context, and an error body whose code is a string:
-	traffic := []exchange{
-		{method: "POST", target: rvPath, reqHeader: http.Header{"Content-Type": {ctJSON}}, status: 200,
-			header: http.Header{"Content-Type": {ctJSON}}, body: []byte(`{"uuid":"x","meta":{"name":"main"}}`)},
-		{method: "GET", target: rvPath + "/0123456789abcdef01234567", status: 404,
-			header: http.Header{"Content-Type": {ctJSON}}, body: []byte(`{"code":"5","message":"Not Found"}`)},
-		{method: "GET", target: rvPath, status: 200,
-			header: http.Header{"Content-Type": {ctJSON}}, body: []byte(`{"list":{"objects":[],"response":{}}}`)},
-		// A CodeArts create answered with a short uuid, and a ServiceStage
-		// error without its code: the other specs are replayed too.
-		{method: "POST", target: "/v1/repositories", status: 200,
-			header: http.Header{"Content-Type": {ctJSON}}, body: []byte(`{"result":{"repository_uuid":"abc"},"status":"success"}`)},
-		{method: "POST", target: "/v1/" + strings.Repeat("0", 32) + "/git/files/ns/proj/a.txt?ref=master", status: 400,
-			header: http.Header{"Content-Type": {ctJSON}}, body: []byte(`{"error_msg":"no code"}`)},
-	}
-	checked, errs := replay(t, traffic)
-	if checked != 5 || len(errs) != 4 {
-		t.Fatalf("checked %d, %d errors (%v); want 5 checked and the 4 bad ones caught", checked, len(errs), errs)
-	}
-}
-
 func TestAdminHealth(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	r := h.do(http.MethodGet, "/__admin/health", nil)
-	if r.status != http.StatusOK {
-		t.Fatalf("health: %d", r.status)
+	h := servertest.New(t, server.Config{})
+	r := h.Do(http.MethodGet, "/__admin/health", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("health: %d", r.Status)
 	}
-	jsonEqual(t, r.raw, `{"status":"ok"}`)
+	vendorstest.JSONEqual(t, r.Raw, `{"status":"ok"}`)
 }
 
 // With an admin token set, health still answers without it (so Docker's
 // HEALTHCHECK and wait strategies need no secret), and only health does.
 func TestAdminHealthNeedsNoToken(t *testing.T) {
-	h := newHarness(t, server.Config{AdminToken: "s3cret"})
+	h := servertest.New(t, server.Config{AdminToken: "s3cret"})
 	for _, tc := range []struct {
 		method, path string
 		headers      []string
@@ -70,47 +49,47 @@ func TestAdminHealthNeedsNoToken(t *testing.T) {
 		{http.MethodGet, "/__admin/health2", nil, http.StatusUnauthorized},
 		{http.MethodGet, "/__admin/nothing", nil, http.StatusUnauthorized},
 	} {
-		r := h.do(tc.method, tc.path, nil, tc.headers...)
-		if r.status != tc.want {
-			t.Errorf("%s %s %v: %d %s, want %d", tc.method, tc.path, tc.headers, r.status, r.raw, tc.want)
+		r := h.Do(tc.method, tc.path, nil, tc.headers...)
+		if r.Status != tc.want {
+			t.Errorf("%s %s %v: %d %s, want %d", tc.method, tc.path, tc.headers, r.Status, r.Raw, tc.want)
 		}
 	}
 }
 
 func TestAdminResetReloadsFixtures(t *testing.T) {
-	h := newHarness(t, server.Config{FixturesDir: "../../fixtures"})
+	h := servertest.New(t, server.Config{FixturesDir: "../../fixtures"})
 	fixture := "6560a0000000000000000001"
-	before := h.do(http.MethodGet, rvPath+"/"+fixture, nil)
-	if before.status != http.StatusOK {
-		t.Fatalf("fixture object missing: %d %s", before.status, before.raw)
+	before := h.Do(http.MethodGet, endortest.Path+"/"+fixture, nil)
+	if before.Status != http.StatusOK {
+		t.Fatalf("fixture object missing: %d %s", before.Status, before.Raw)
 	}
-	if n := h.count("acme.prod"); n != 2 {
+	if n := endortest.Count(h, "acme.prod"); n != 2 {
 		t.Fatalf("acme.prod has %d objects, want the 2 fixtures", n)
 	}
-	if n := h.count("acme.dev"); n != 1 {
+	if n := endortest.Count(h, "acme.dev"); n != 1 {
 		t.Fatalf("acme.dev has %d objects, want 1 fixture", n)
 	}
-	h.create("acme.prod", version("new"))
-	h.do(http.MethodDelete, rvPath+"/"+fixture, nil)
+	endortest.Create(h, "acme.prod", endortest.Version("new"))
+	h.Do(http.MethodDelete, endortest.Path+"/"+fixture, nil)
 
-	if r := h.do(http.MethodPost, "/__admin/reset", nil); r.status != http.StatusOK {
-		t.Fatalf("reset: %d", r.status)
+	if r := h.Do(http.MethodPost, "/__admin/reset", nil); r.Status != http.StatusOK {
+		t.Fatalf("reset: %d", r.Status)
 	}
-	if n := h.count("acme.prod"); n != 2 {
+	if n := endortest.Count(h, "acme.prod"); n != 2 {
 		t.Errorf("after reset acme.prod has %d objects, want the 2 fixtures only", n)
 	}
-	after := h.do(http.MethodGet, rvPath+"/"+fixture, nil)
-	if after.status != http.StatusOK {
-		t.Fatalf("deleted fixture not back after reset: %d", after.status)
+	after := h.Do(http.MethodGet, endortest.Path+"/"+fixture, nil)
+	if after.Status != http.StatusOK {
+		t.Fatalf("deleted fixture not back after reset: %d", after.Status)
 	}
-	jsonEqual(t, after.raw, before.raw)
+	vendorstest.JSONEqual(t, after.Raw, before.Raw)
 }
 
 func TestAdminResetClearsStateWithoutFixtures(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	h.create("acme.prod", version("main"))
-	h.do(http.MethodPost, "/__admin/reset", nil)
-	if n := h.count("acme.prod"); n != 0 {
+	h := servertest.New(t, server.Config{})
+	endortest.Create(h, "acme.prod", endortest.Version("main"))
+	h.Do(http.MethodPost, "/__admin/reset", nil)
+	if n := endortest.Count(h, "acme.prod"); n != 0 {
 		t.Errorf("%d objects after reset", n)
 	}
 }
@@ -125,26 +104,26 @@ type journalEntry struct {
 	DurationMS          *float64 `json:"duration_ms"`
 }
 
-func (h *harness) journal(query string) []journalEntry {
-	h.t.Helper()
+func journalOfH(h *servertest.Server, query string) []journalEntry {
+	h.T.Helper()
 	var body struct{ Requests []journalEntry }
-	r := h.do(http.MethodGet, "/__admin/requests"+query, nil)
-	if r.status != http.StatusOK {
-		h.t.Fatalf("journal: %d %s", r.status, r.raw)
+	r := h.Do(http.MethodGet, "/__admin/requests"+query, nil)
+	if r.Status != http.StatusOK {
+		h.T.Fatalf("journal: %d %s", r.Status, r.Raw)
 	}
-	if err := jsonUnmarshal(r.raw, &body); err != nil {
-		h.t.Fatal(err)
+	if err := jsonUnmarshal(r.Raw, &body); err != nil {
+		h.T.Fatal(err)
 	}
 	return body.Requests
 }
 
 func TestAdminRequestsJournal(t *testing.T) {
-	h := newHarness(t, server.Config{JournalSize: 3})
-	h.create("acme.prod", version("main"))
-	h.do(http.MethodPost, rvPath, `{"meta":{}}`)
-	h.do(http.MethodGet, "/v1/nope?x=1", nil)
+	h := servertest.New(t, server.Config{JournalSize: 3})
+	endortest.Create(h, "acme.prod", endortest.Version("main"))
+	h.Do(http.MethodPost, endortest.Path, `{"meta":{}}`)
+	h.Do(http.MethodGet, "/v1/nope?x=1", nil)
 
-	got := h.journal("")
+	got := journalOfH(h, "")
 	if len(got) != 3 {
 		t.Fatalf("%d entries, want 3", len(got))
 	}
@@ -158,49 +137,49 @@ func TestAdminRequestsJournal(t *testing.T) {
 		t.Errorf("invalid create entry: %+v", bad)
 	}
 	ok := got[2]
-	if ok.Status != 200 || ok.Path != rvPath || len(ok.Violations) != 0 || ok.DurationMS == nil || ok.Time != h.clock.Now().Format("2006-01-02T15:04:05.999999999Z07:00") {
+	if ok.Status != 200 || ok.Path != endortest.Path || len(ok.Violations) != 0 || ok.DurationMS == nil || ok.Time != h.Clock.Now().Format("2006-01-02T15:04:05.999999999Z07:00") {
 		t.Errorf("create entry: %+v", ok)
 	}
 
 	// Bounded: a fourth request pushes the oldest out.
-	h.do(http.MethodGet, rvPath, nil)
-	got = h.journal("")
-	if len(got) != 3 || got[0].OperationID != "RepositoryVersionService_ListRepositoryVersions" || got[2].Path != rvPath || got[2].Method != "POST" || got[2].Status != 400 {
+	h.Do(http.MethodGet, endortest.Path, nil)
+	got = journalOfH(h, "")
+	if len(got) != 3 || got[0].OperationID != "RepositoryVersionService_ListRepositoryVersions" || got[2].Path != endortest.Path || got[2].Method != "POST" || got[2].Status != 400 {
 		t.Errorf("after a 4th request: %+v", got)
 	}
-	if got := h.journal("?limit=1"); len(got) != 1 {
+	if got := journalOfH(h, "?limit=1"); len(got) != 1 {
 		t.Errorf("limit=1 gave %d entries", len(got))
 	}
-	if r := h.do(http.MethodGet, "/__admin/requests?limit=x", nil); r.status != http.StatusBadRequest {
-		t.Errorf("limit=x: %d, want 400", r.status)
+	if r := h.Do(http.MethodGet, "/__admin/requests?limit=x", nil); r.Status != http.StatusBadRequest {
+		t.Errorf("limit=x: %d, want 400", r.Status)
 	}
-	h.do(http.MethodPost, "/__admin/reset", nil)
-	if got := h.journal(""); len(got) != 0 {
+	h.Do(http.MethodPost, "/__admin/reset", nil)
+	if got := journalOfH(h, ""); len(got) != 0 {
 		t.Errorf("reset left %d journal entries", len(got))
 	}
 }
 
 func TestJournalNeverHoldsCredentials(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	h.do(http.MethodPost, "/v1/auth/api-key", `{"key":"endr+k","secret":"endr+very-secret"}`, "Content-Type", ctJSON)
-	h.create("acme.prod", version("main"))
-	r := h.do(http.MethodGet, "/__admin/requests", nil)
+	h := servertest.New(t, server.Config{})
+	h.Do(http.MethodPost, "/v1/auth/api-key", `{"key":"endr+k","secret":"endr+very-secret"}`, "Content-Type", ctJSON)
+	endortest.Create(h, "acme.prod", endortest.Version("main"))
+	r := h.Do(http.MethodGet, "/__admin/requests", nil)
 	for _, secret := range []string{"test-token", "endr+very-secret", "Bearer"} {
-		if strings.Contains(r.raw, secret) {
-			t.Errorf("journal contains %q: %s", secret, r.raw)
+		if strings.Contains(r.Raw, secret) {
+			t.Errorf("journal contains %q: %s", secret, r.Raw)
 		}
 	}
 }
 
 func TestSeedMakesIDsRepeatable(t *testing.T) {
 	ids := func(seed uint64) []string {
-		h := newHarness(t, server.Config{Seed: seed})
+		h := servertest.New(t, server.Config{Seed: seed})
 		var out []string
 		for _, n := range []string{"a", "b", "c"} {
-			out = append(out, h.create("acme.prod", version(n)).json["uuid"].(string))
+			out = append(out, endortest.Create(h, "acme.prod", endortest.Version(n)).JSON["uuid"].(string))
 		}
-		tok := h.do(http.MethodPost, "/v1/auth/api-key", `{"key":"k","secret":"s"}`, "Content-Type", ctJSON)
-		return append(out, tok.json["token"].(string))
+		tok := h.Do(http.MethodPost, "/v1/auth/api-key", `{"key":"k","secret":"s"}`, "Content-Type", ctJSON)
+		return append(out, tok.JSON["token"].(string))
 	}
 	a, b, c := ids(42), ids(42), ids(43)
 	if strings.Join(a, ",") != strings.Join(b, ",") {
@@ -231,7 +210,7 @@ func TestBadFixturesStopTheServer(t *testing.T) {
 	for name, content := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFile(t, dir, "endor.yaml", content)
+			vendorstest.WriteFile(t, dir, "endor.yaml", content)
 			_, err := server.New(server.Config{FixturesDir: dir})
 			if err == nil || !strings.Contains(err.Error(), "endor.yaml") {
 				t.Fatalf("err = %v, want an error naming endor.yaml", err)
@@ -264,7 +243,7 @@ func specsWith(t *testing.T, old, new string) string {
 			}
 			text = strings.Replace(text, old, new, 1)
 		}
-		writeFile(t, dir, e.Name(), text)
+		vendorstest.WriteFile(t, dir, e.Name(), text)
 	}
 	return dir
 }
@@ -279,19 +258,19 @@ func TestResponseViolationIsAVendorShaped500(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := serve(t, srv, http.MethodPost, rvPath, version("main"))
-	if r.status != http.StatusInternalServerError {
-		t.Fatalf("status %d, want 500 for a response that breaks the spec", r.status)
+	r := vendorstest.Serve(t, srv.Handler(), vendorstest.InProcess(), vendorstest.Auth("Authorization", token)).Do(http.MethodPost, endortest.Path, endortest.Version("main"))
+	if r.Status != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500 for a response that breaks the spec", r.Status)
 	}
-	jsonEqual(t, r.raw, `{"code":13,"message":"repomock: response of RepositoryVersionService_CreateRepositoryVersion (HTTP 200) violates the spec: bogus: value is required","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":500}]}`)
+	vendorstest.JSONEqual(t, r.Raw, `{"code":13,"message":"repomock: response of RepositoryVersionService_CreateRepositoryVersion (HTTP 200) violates the spec: bogus: value is required","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":500}]}`)
 
 	lenient, err := server.New(server.Config{SpecsDir: dir, Seed: 1, LenientResponses: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = serve(t, lenient, http.MethodPost, rvPath, version("main"))
-	if r.status != http.StatusOK || r.header.Get("X-Repomock-Violation") != "bogus: value is required" {
-		t.Fatalf("lenient: %d, violation header %q", r.status, r.header.Get("X-Repomock-Violation"))
+	r = vendorstest.Serve(t, lenient.Handler(), vendorstest.InProcess(), vendorstest.Auth("Authorization", token)).Do(http.MethodPost, endortest.Path, endortest.Version("main"))
+	if r.Status != http.StatusOK || r.Header.Get("X-Repomock-Violation") != "bogus: value is required" {
+		t.Fatalf("lenient: %d, violation header %q", r.Status, r.Header.Get("X-Repomock-Violation"))
 	}
 }
 
@@ -313,23 +292,23 @@ func TestBadSpecStopsTheServer(t *testing.T) {
 }
 
 func TestUnroutedRequestsGetTheirVendorsShape(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	cases := []struct {
 		method, path string
 		status       int
 		code         string // the vendor's code field, by shape
 	}{
 		{http.MethodGet, "/v1/nope", 404, `"code":5`},
-		{http.MethodPut, rvPath, 501, `"code":12`},
+		{http.MethodPut, endortest.Path, 501, `"code":12`},
 		{http.MethodGet, "/v1/repositories", 404, `"error_code":"APIGW.0101"`},
 		{http.MethodPatch, "/v2/repositories/" + strings.Repeat("a", 32), 404, `"error_code":"APIGW.0101"`},
 		{http.MethodPatch, "/v1/" + strings.Repeat("0", 32) + "/git/files/ns/proj/a.txt", 404, `"error_code":"APIGW.0101"`},
 		{http.MethodGet, "/__admin/nope", 404, `"message":"Not Found"`},
 	}
 	for _, tc := range cases {
-		r := h.do(tc.method, tc.path, nil)
-		if r.status != tc.status || !strings.Contains(r.raw, tc.code) {
-			t.Errorf("%s %s: %d %s, want %d with %s", tc.method, tc.path, r.status, r.raw, tc.status, tc.code)
+		r := h.Do(tc.method, tc.path, nil)
+		if r.Status != tc.status || !strings.Contains(r.Raw, tc.code) {
+			t.Errorf("%s %s: %d %s, want %d with %s", tc.method, tc.path, r.Status, r.Raw, tc.status, tc.code)
 		}
 	}
 }
@@ -338,12 +317,12 @@ func TestUnroutedRequestsGetTheirVendorsShape(t *testing.T) {
 // wrap to 0, which means random.
 func TestLargestSeedIsRepeatable(t *testing.T) {
 	repo := func() string {
-		h := newHarness(t, server.Config{Seed: ^uint64(0)})
-		r := h.do(http.MethodPost, "/v1/repositories", `{"project_uuid":"4838955a48e2492bbe44b31bc4c272f6","name":"demo"}`,
+		h := servertest.New(t, server.Config{Seed: ^uint64(0)})
+		r := h.Do(http.MethodPost, "/v1/repositories", `{"project_uuid":"4838955a48e2492bbe44b31bc4c272f6","name":"demo"}`,
 			"X-Auth-Token", "t", "Content-Type", ctJSON)
-		id, _ := get(r.json, "result.repository_uuid").(string)
-		if r.status != http.StatusOK || id == "" {
-			t.Fatalf("create: %d %s", r.status, r.raw)
+		id, _ := vendorstest.Get(r.JSON, "result.repository_uuid").(string)
+		if r.Status != http.StatusOK || id == "" {
+			t.Fatalf("create: %d %s", r.Status, r.Raw)
 		}
 		return id
 	}
@@ -360,13 +339,13 @@ func TestAdminRefusesCrossOriginWrites(t *testing.T) {
 	l := newLive(t, server.Config{})
 	create := func() {
 		t.Helper()
-		if status, raw := l.call(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endorCreate, "main", "main"), "Authorization", "Bearer tok"); status != http.StatusOK {
+		if status, raw := l.Do(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endortest.CreateBody, "main", "main"), "Content-Type", "application/json", "Authorization", "Bearer tok").Result(); status != http.StatusOK {
 			t.Fatalf("create: %d %s", status, raw)
 		}
 	}
 	count := func() string {
 		t.Helper()
-		_, raw := l.call(http.MethodGet, "/v1/namespaces/acme.prod/repository-versions?list_parameters.count=true", "", "Authorization", "Bearer tok")
+		_, raw := l.Do(http.MethodGet, "/v1/namespaces/acme.prod/repository-versions?list_parameters.count=true", "", "Authorization", "Bearer tok").Result()
 		return raw
 	}
 	create()
@@ -376,11 +355,11 @@ func TestAdminRefusesCrossOriginWrites(t *testing.T) {
 		{"Origin", "http://evil.example"},
 		{"Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site"},
 	} {
-		status, raw := l.call(http.MethodPost, "/__admin/reset", "", headers...)
+		status, raw := l.Do(http.MethodPost, "/__admin/reset", "", headers...).Result()
 		if status != http.StatusForbidden || !strings.Contains(raw, "cross-origin request refused") {
 			t.Errorf("reset with %v: %d %s, want 403 naming the cross-origin refusal", headers, status, raw)
 		}
-		status, raw = l.call(http.MethodPost, "/__admin/faults", `{"kind":"error","status":503}`, headers...)
+		status, raw = l.Do(http.MethodPost, "/__admin/faults", `{"kind":"error","status":503}`, append([]string{"Content-Type", "application/json"}, headers...)...).Result()
 		if status != http.StatusForbidden {
 			t.Errorf("fault with %v: %d %s, want 403", headers, status, raw)
 		}
@@ -389,18 +368,18 @@ func TestAdminRefusesCrossOriginWrites(t *testing.T) {
 		t.Fatalf("a refused cross-origin reset changed the state: %s, was %s", got, before)
 	}
 	var faults struct{ Faults []json.RawMessage }
-	l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &faults)
+	l.Do(http.MethodGet, "/__admin/faults", "").Decode(l.T, http.StatusOK, &faults)
 	if len(faults.Faults) != 0 {
 		t.Fatalf("a refused cross-origin POST added faults: %s", faults.Faults)
 	}
 	// Reading is not refused (the browser keeps a cross-origin answer from
 	// the page), and same-origin and header-less writes pass.
-	if status, raw := l.call(http.MethodGet, "/__admin/sessions", "", "Sec-Fetch-Site", "cross-site"); status != http.StatusOK {
+	if status, raw := l.Do(http.MethodGet, "/__admin/sessions", "", "Sec-Fetch-Site", "cross-site").Result(); status != http.StatusOK {
 		t.Errorf("cross-site GET: %d %s, want 200", status, raw)
 	}
-	for _, headers := range [][]string{nil, {"Origin", l.url, "Sec-Fetch-Site", "same-origin"}} {
+	for _, headers := range [][]string{nil, {"Origin", l.URL, "Sec-Fetch-Site", "same-origin"}} {
 		create()
-		if status, raw := l.call(http.MethodPost, "/__admin/reset", "", headers...); status != http.StatusOK {
+		if status, raw := l.Do(http.MethodPost, "/__admin/reset", "", headers...).Result(); status != http.StatusOK {
 			t.Errorf("reset with %v: %d %s, want 200", headers, status, raw)
 		}
 		if got := count(); got == before {

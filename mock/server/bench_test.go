@@ -12,6 +12,7 @@ import (
 
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
 )
 
 // createCase makes the i-th create request of one vendor's create operation.
@@ -32,10 +33,10 @@ func jsonRequest(method, target, body string, headers ...string) *http.Request {
 var createCases = []createCase{
 	{"endor", func(i int64) *http.Request {
 		name := fmt.Sprintf("b%d", i)
-		return jsonRequest(http.MethodPost, rvPath, fmt.Sprintf(`{"meta":{"name":%q,"parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":%q,"type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":%q}}}`, name, name, name), "Authorization", token)
+		return jsonRequest(http.MethodPost, endortest.Path, fmt.Sprintf(`{"meta":{"name":%q,"parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":%q,"type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":%q}}}`, name, name, name), "Authorization", token)
 	}},
 	{"endor-upsert", func(int64) *http.Request {
-		return jsonRequest(http.MethodPost, rvPath, `{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`, "Authorization", token)
+		return jsonRequest(http.MethodPost, endortest.Path, `{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`, "Authorization", token)
 	}},
 	{"codearts", func(i int64) *http.Request {
 		return jsonRequest(http.MethodPost, "/v1/repositories", fmt.Sprintf(`{"name":"repo-%d","project_uuid":"4838955a48e2492bbe44b31bc4c272f6","visibility_level":20}`, i), "X-Auth-Token", "t")

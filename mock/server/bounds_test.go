@@ -14,8 +14,11 @@ import (
 
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/faults"
+	"github.com/repomock/repomock/mock/server/servertest"
 	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
@@ -38,24 +41,24 @@ func TestSessionsEvictTheLeastRecentlyUsed(t *testing.T) {
 	ns := "/v1/namespaces/acme.prod/repository-versions"
 	uuids := map[string]string{}
 	for _, name := range []string{"a", "b", "c"} {
-		status, raw := l.call(http.MethodPost, sessions.Prefix+name+ns, fmt.Sprintf(endorCreate, name, name), "Authorization", "Bearer tok")
+		status, raw := l.Do(http.MethodPost, sessions.Prefix+name+ns, fmt.Sprintf(endortest.CreateBody, name, name), "Content-Type", "application/json", "Authorization", "Bearer tok").Result()
 		var rv struct{ UUID string }
 		if status != http.StatusOK || json.Unmarshal([]byte(raw), &rv) != nil {
 			t.Fatalf("create in %s: %d %s", name, status, raw)
 		}
 		uuids[name] = rv.UUID
 	}
-	l.admin(http.MethodPost, "/__admin/faults", `{"session":"b","kind":"delay","delay_ms":1}`, http.StatusCreated, nil)
+	l.Do(http.MethodPost, "/__admin/faults", `{"session":"b","kind":"delay","delay_ms":1}`).Decode(l.T, http.StatusCreated, nil)
 	// a reads: b is now the least recently used.
-	if status, raw := l.call(http.MethodGet, sessions.Prefix+"a"+ns, "", "Authorization", "Bearer tok"); status != http.StatusOK {
+	if status, raw := l.Do(http.MethodGet, sessions.Prefix+"a"+ns, "", "Authorization", "Bearer tok").Result(); status != http.StatusOK {
 		t.Fatalf("list in a: %d %s", status, raw)
 	}
-	if status, raw := l.call(http.MethodGet, ns, "", "Authorization", "Bearer tok", sessions.Header, "d"); status != http.StatusOK {
+	if status, raw := l.Do(http.MethodGet, ns, "", "Authorization", "Bearer tok", sessions.Header, "d").Result(); status != http.StatusOK {
 		t.Fatalf("list in d: %d %s", status, raw)
 	}
 
 	var got sessionsReport
-	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
 	var names []string
 	for _, s := range got.Sessions {
 		names = append(names, s.Name)
@@ -63,11 +66,11 @@ func TestSessionsEvictTheLeastRecentlyUsed(t *testing.T) {
 	if strings.Join(names, ",") != "a,c,d" || got.MaxSessions != 3 || got.Evicted != 1 {
 		t.Fatalf("sessions %v, max %d, evicted %d; want a,c,d, 3, 1", names, got.MaxSessions, got.Evicted)
 	}
-	if n := len(l.requests("?session=b")); n != 0 {
+	if n := len(l.Journal("?session=b")); n != 0 {
 		t.Errorf("the journal keeps %d requests of the evicted session", n)
 	}
 	var faults struct{ Faults []faults.Fault }
-	l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &faults)
+	l.Do(http.MethodGet, "/__admin/faults", "").Decode(l.T, http.StatusOK, &faults)
 	if len(faults.Faults) != 0 {
 		t.Errorf("the evicted session's fault is still there: %+v", faults.Faults)
 	}
@@ -83,12 +86,12 @@ func TestSessionsEvictTheLeastRecentlyUsed(t *testing.T) {
 		name string
 		want int
 	}{{"b", http.StatusNotFound}, {"a", http.StatusOK}} {
-		status, raw := l.call(http.MethodGet, sessions.Prefix+tc.name+ns+"/"+uuids[tc.name], "", "Authorization", "Bearer tok")
+		status, raw := l.Do(http.MethodGet, sessions.Prefix+tc.name+ns+"/"+uuids[tc.name], "", "Authorization", "Bearer tok").Result()
 		if status != tc.want {
 			t.Errorf("get in %s after the eviction: %d %s, want %d", tc.name, status, raw, tc.want)
 		}
 	}
-	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
 	names = nil
 	for _, s := range got.Sessions {
 		names = append(names, s.Name)
@@ -104,16 +107,16 @@ func TestSessionsEvictTheLeastRecentlyUsed(t *testing.T) {
 func TestSessionsAllBusyIs503(t *testing.T) {
 	l := newLive(t, server.Config{MaxSessions: 1})
 	ns := "/v1/namespaces/acme.prod/repository-versions"
-	l.admin(http.MethodPost, "/__admin/faults", `{"session":"slow","kind":"delay","delay_ms":1500}`, http.StatusCreated, nil)
+	l.Do(http.MethodPost, "/__admin/faults", `{"session":"slow","kind":"delay","delay_ms":1500}`).Decode(l.T, http.StatusCreated, nil)
 	done := make(chan int, 1)
 	go func() {
-		status, _ := l.call(http.MethodGet, sessions.Prefix+"slow"+ns, "", "Authorization", "Bearer tok")
+		status, _ := l.Do(http.MethodGet, sessions.Prefix+"slow"+ns, "", "Authorization", "Bearer tok").Result()
 		done <- status
 	}()
 	// The fault counts the request as soon as it holds it.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		var faults struct{ Faults []faults.Fault }
-		l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &faults)
+		l.Do(http.MethodGet, "/__admin/faults", "").Decode(l.T, http.StatusOK, &faults)
 		if len(faults.Faults) == 1 && faults.Faults[0].Fired == 1 {
 			break
 		}
@@ -121,7 +124,7 @@ func TestSessionsAllBusyIs503(t *testing.T) {
 			t.Fatal("the delayed request never reached its fault")
 		}
 	}
-	status, raw := l.call(http.MethodPost, sessions.Prefix+"other"+ns, fmt.Sprintf(endorCreate, "x", "x"), "Authorization", "Bearer tok")
+	status, raw := l.Do(http.MethodPost, sessions.Prefix+"other"+ns, fmt.Sprintf(endortest.CreateBody, "x", "x"), "Content-Type", "application/json", "Authorization", "Bearer tok").Result()
 	// vendors.md §1: Endor's errors are googlerpcStatus, 503 is code 14
 	// (grpc-gateway's table), with the HTTPErrorInfo detail.
 	want := `{"code":14,"message":"session \"other\" cannot start: 1 sessions are in use (the --max-sessions limit) and each has a request in flight; try again once one has finished, or raise --max-sessions","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":503}]}`
@@ -132,11 +135,11 @@ func TestSessionsAllBusyIs503(t *testing.T) {
 		t.Errorf("the delayed request: %d", got)
 	}
 	var got sessionsReport
-	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
 	if len(got.Sessions) != 1 || got.Sessions[0].Name != "slow" || got.Evicted != 0 {
 		t.Errorf("the refused session changed the sessions: %+v", got)
 	}
-	if status, raw := l.call(http.MethodPost, sessions.Prefix+"other"+ns, fmt.Sprintf(endorCreate, "x", "x"), "Authorization", "Bearer tok"); status != http.StatusOK {
+	if status, raw := l.Do(http.MethodPost, sessions.Prefix+"other"+ns, fmt.Sprintf(endortest.CreateBody, "x", "x"), "Content-Type", "application/json", "Authorization", "Bearer tok").Result(); status != http.StatusOK {
 		t.Errorf("the new session once the other is idle: %d %s", status, raw)
 	}
 }
@@ -147,7 +150,7 @@ func TestSessionsAllBusyIs503(t *testing.T) {
 func TestCopyOnWriteKeepsTheFixturesApart(t *testing.T) {
 	l := newLive(t, server.Config{FixturesDir: "../../fixtures"})
 	endorAuth := []string{"Authorization", "Bearer tok"}
-	huawei := []string{"X-Auth-Token", "any", "X-Repo-Auth", repoAuthName}
+	huawei := []string{"X-Auth-Token", "any", "X-Repo-Auth", huaweitest.RepoAuth}
 	const (
 		endorFixture = "/v1/namespaces/acme.prod/repository-versions/6560a0000000000000000001"
 		repoFixture  = "/v2/repositories/d161fd00d9194816a455cb3c1d6a783e"
@@ -161,7 +164,7 @@ func TestCopyOnWriteKeepsTheFixturesApart(t *testing.T) {
 		t.Helper()
 		var out []string
 		for _, r := range reads {
-			status, raw := l.call(http.MethodGet, sessions.Prefix+session+r.path, "", r.headers...)
+			status, raw := l.Do(http.MethodGet, sessions.Prefix+session+r.path, "", r.headers...).Result()
 			out = append(out, fmt.Sprintf("%d %s", status, raw))
 		}
 		return out
@@ -174,10 +177,10 @@ func TestCopyOnWriteKeepsTheFixturesApart(t *testing.T) {
 	}
 	// The writer deletes the Endor and CodeArts fixtures and rewrites the
 	// ServiceStage one.
-	if status, raw := l.call(http.MethodDelete, sessions.Prefix+"writer"+endorFixture, "", endorAuth...); status != http.StatusOK {
+	if status, raw := l.Do(http.MethodDelete, sessions.Prefix+"writer"+endorFixture, "", endorAuth...).Result(); status != http.StatusOK {
 		t.Fatalf("endor delete: %d %s", status, raw)
 	}
-	if status, raw := l.call(http.MethodDelete, sessions.Prefix+"writer/v1/repositories/d161fd00d9194816a455cb3c1d6a783e", "", huawei...); status != http.StatusOK {
+	if status, raw := l.Do(http.MethodDelete, sessions.Prefix+"writer/v1/repositories/d161fd00d9194816a455cb3c1d6a783e", "", huawei...).Result(); status != http.StatusOK {
 		t.Fatalf("codearts delete: %d %s", status, raw)
 	}
 	var file struct{ Sha string }
@@ -185,7 +188,7 @@ func TestCopyOnWriteKeepsTheFixturesApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	update := fmt.Sprintf(`{"message":"m","content":"Y2hhbmdlZAo=","sha":%q}`, file.Sha)
-	if status, raw := l.call(http.MethodPut, sessions.Prefix+"writer"+stageFixture, update, huawei...); status != http.StatusOK {
+	if status, raw := l.Do(http.MethodPut, sessions.Prefix+"writer"+stageFixture, update, append([]string{"Content-Type", "application/json"}, huawei...)...).Result(); status != http.StatusOK {
 		t.Fatalf("servicestage update: %d %s", status, raw)
 	}
 	writer := read("writer")
@@ -208,9 +211,9 @@ func TestCopyOnWriteKeepsTheFixturesApart(t *testing.T) {
 // changed since are made again.
 func TestStateKeepsTheSharedFixtures(t *testing.T) {
 	file := t.TempDir() + "/state.json"
-	list := func(l *live) string {
+	list := func(l *servertest.Server) string {
 		t.Helper()
-		status, raw := l.call(http.MethodGet, "/v1/namespaces/acme.dev/repository-versions", "", "Authorization", "Bearer tok")
+		status, raw := l.Do(http.MethodGet, "/v1/namespaces/acme.dev/repository-versions", "", "Authorization", "Bearer tok").Result()
 		if status != http.StatusOK || !strings.Contains(raw, `"uuid"`) {
 			t.Fatalf("list: %d %s", status, raw)
 		}
@@ -218,7 +221,7 @@ func TestStateKeepsTheSharedFixtures(t *testing.T) {
 	}
 	first := newLive(t, server.Config{FixturesDir: "../../fixtures", StateFile: file, Seed: 7})
 	want := list(first)
-	if err := first.srv.SaveState(); err != nil {
+	if err := first.Srv.SaveState(); err != nil {
 		t.Fatal(err)
 	}
 	// Another seed would give the fixture without a uuid another one.
@@ -239,24 +242,24 @@ func TestStateKeepsTheSharedFixtures(t *testing.T) {
 }
 
 // apiKeyExchange is POST /v1/auth/api-key.
-func apiKeyExchange(l *live, key, secret string) (int, string) {
-	l.t.Helper()
+func apiKeyExchange(l *servertest.Server, key, secret string) (int, string) {
+	l.T.Helper()
 	body, err := json.Marshal(map[string]string{"key": key, "secret": secret})
 	if err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
-	return l.call(http.MethodPost, "/v1/auth/api-key", string(body))
+	return l.Do(http.MethodPost, "/v1/auth/api-key", string(body)).Result()
 }
 
 // heldTokens is the tokens the Endor fake holds, as its state file saves them.
-func heldTokens(l *live, file string) []string {
-	l.t.Helper()
-	if err := l.srv.SaveState(); err != nil {
-		l.t.Fatal(err)
+func heldTokens(l *servertest.Server, file string) []string {
+	l.T.Helper()
+	if err := l.Srv.SaveState(); err != nil {
+		l.T.Fatal(err)
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	var state struct {
 		Endor struct {
@@ -264,7 +267,7 @@ func heldTokens(l *live, file string) []string {
 		}
 	}
 	if err := json.Unmarshal(data, &state); err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	var out []string
 	for _, t := range state.Endor.IssuedTokens {
@@ -313,7 +316,7 @@ func TestIssuedTokensAreBounded(t *testing.T) {
 	file := t.TempDir() + "/state.json"
 	clk := newWallClock()
 	var logs syncBuffer
-	l := newLive(t, server.Config{StateFile: file, Clock: clk.Now, Vendors: vendorstest.Settings{EndorMaxIssuedTokens: 3, HuaweiCredentials: sdkSettings.HuaweiCredentials, RepoAuths: sdkSettings.RepoAuths}.Vendors(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	l := newLive(t, server.Config{StateFile: file, Clock: clk.Now, Vendors: vendorstest.Settings{EndorMaxIssuedTokens: 3, HuaweiCredentials: huaweitest.Settings().HuaweiCredentials, RepoAuths: huaweitest.Settings().RepoAuths}.Vendors(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	issue := func() string {
 		t.Helper()
 		status, raw := apiKeyExchange(l, "endr+k", "s")
@@ -325,7 +328,7 @@ func TestIssuedTokensAreBounded(t *testing.T) {
 	}
 	check := func(token string) int {
 		t.Helper()
-		status, _ := l.call(http.MethodGet, "/v1/auth", "", "Authorization", "Bearer "+token)
+		status, _ := l.Do(http.MethodGet, "/v1/auth", "", "Authorization", "Bearer "+token).Result()
 		return status
 	}
 	// vendors.md §1: the verbatim 401 of a missing, empty or expired token.
@@ -341,7 +344,7 @@ func TestIssuedTokensAreBounded(t *testing.T) {
 		t.Errorf("held %v, want the newest 3 of %v (the expired one and the oldest dropped)", held, live)
 	}
 	for _, tok := range []string{expired, live[0]} {
-		status, raw := l.call(http.MethodGet, "/v1/auth", "", "Authorization", "Bearer "+tok)
+		status, raw := l.Do(http.MethodGet, "/v1/auth", "", "Authorization", "Bearer "+tok).Result()
 		if status != http.StatusUnauthorized || strings.TrimSpace(raw) != unauthenticated {
 			t.Errorf("a dropped token: %d %s, want 401 %s", status, raw, unauthenticated)
 		}
@@ -363,26 +366,26 @@ func TestIssuedTokensAreBounded(t *testing.T) {
 // what to do; nothing is added. Removing one makes room.
 func TestFaultsAreBounded(t *testing.T) {
 	l := newLive(t, server.Config{MaxFaults: 2})
-	first := l.inject(`{"kind":"delay","delay_ms":1}`)
-	l.inject(`{"kind":"delay","delay_ms":2}`)
-	status, raw := l.call(http.MethodPost, "/__admin/faults", `{"kind":"error","status":503}`)
+	first := inject(l, `{"kind":"delay","delay_ms":1}`)
+	inject(l, `{"kind":"delay","delay_ms":2}`)
+	status, raw := l.Do(http.MethodPost, "/__admin/faults", `{"kind":"error","status":503}`).Result()
 	want := `{"message":"fault: 2 faults are held, the most --max-faults allows: remove one (DELETE /__admin/faults/{id}) or all (DELETE /__admin/faults), or raise the limit"}`
 	if status != http.StatusConflict || strings.TrimSpace(raw) != want {
 		t.Errorf("a fault past the bound: %d %s\nwant 409 %s", status, raw, want)
 	}
 	var got struct{ Faults []faults.Fault }
-	l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/faults", "").Decode(l.T, http.StatusOK, &got)
 	if len(got.Faults) != 2 || got.Faults[0].DelayMS != 1 || got.Faults[1].DelayMS != 2 {
 		t.Errorf("faults after the refusal: %+v", got.Faults)
 	}
-	l.admin(http.MethodDelete, "/__admin/faults/"+first, "", http.StatusNoContent, nil)
-	l.inject(`{"kind":"error","status":503}`)
+	l.Do(http.MethodDelete, "/__admin/faults/"+first, "").Decode(l.T, http.StatusNoContent, nil)
+	inject(l, `{"kind":"error","status":503}`)
 }
 
 // openStream opens the journal stream and reads its first backlog.
-func openStream(t *testing.T, l *live) (*http.Response, *bufio.Reader, []map[string]any) {
+func openStream(t *testing.T, l *servertest.Server) (*http.Response, *bufio.Reader, []map[string]any) {
 	t.Helper()
-	resp, err := http.Get(l.url + "/__admin/requests/stream")
+	resp, err := http.Get(l.URL + "/__admin/requests/stream")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +412,7 @@ func TestStreamClientsAreBounded(t *testing.T) {
 	a, _, _ := openStream(t, l)
 	b, _, _ := openStream(t, l)
 	defer b.Body.Close()
-	status, raw := l.call(http.MethodGet, "/__admin/requests/stream", "")
+	status, raw := l.Do(http.MethodGet, "/__admin/requests/stream", "").Result()
 	want := `{"message":"the journal stream has 2 clients, the most --max-stream-clients allows: close one (a console tab), read the journal with GET /__admin/requests, or raise the limit"}`
 	if status != http.StatusServiceUnavailable || strings.TrimSpace(raw) != want {
 		t.Errorf("a third stream: %d %s\nwant 503 %s", status, raw, want)
@@ -417,7 +420,7 @@ func TestStreamClientsAreBounded(t *testing.T) {
 	a.Body.Close()
 	// The server sees the client go at its next write or read.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		resp, err := http.Get(l.url + "/__admin/requests/stream")
+		resp, err := http.Get(l.URL + "/__admin/requests/stream")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -440,7 +443,7 @@ func TestStreamSendsAtMostStreamMaxBytes(t *testing.T) {
 	post := func(size int) {
 		t.Helper()
 		// Not JSON: the vendor refuses it cheaply, and the journal keeps it.
-		if status, raw := l.call(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", strings.Repeat("x", size), "Authorization", "Bearer t"); status != http.StatusBadRequest {
+		if status, raw := l.Do(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", strings.Repeat("x", size), "Content-Type", "application/json", "Authorization", "Bearer t").Result(); status != http.StatusBadRequest {
 			t.Fatalf("post: %d %.200s", status, raw)
 		}
 	}
@@ -461,7 +464,7 @@ func TestStreamSendsAtMostStreamMaxBytes(t *testing.T) {
 		t.Errorf("an entry of 100 KB came as %d bytes: %.300s", len(ev.data), ev.data)
 	}
 	// The journal has the body the stream left out.
-	if got := l.requests("?limit=1"); len(got) != 1 || len(got[0].Request.BodyText) != 100<<10 {
+	if got := l.Journal("?limit=1"); len(got) != 1 || len(got[0].Request.BodyText) != 100<<10 {
 		t.Errorf("the journal does not hold the 100 KB body: %+v", got)
 	}
 }

@@ -17,6 +17,10 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 const racers = 64
@@ -36,14 +40,14 @@ type raceResult struct {
 // race sends n requests at once, all released by one signal; req(i) builds
 // the i-th. It is safe to call from the test goroutine only; the racers
 // never touch t.
-func race(t *testing.T, h *harness, n int, req func(i int) (method, target string, body []byte, headers []string)) []raceResult {
+func race(t *testing.T, h *servertest.Server, n int, req func(i int) (method, target string, body []byte, headers []string)) []raceResult {
 	t.Helper()
 	out := make([]raceResult, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range n {
 		method, target, body, headers := req(i)
-		r, err := http.NewRequest(method, h.url+target, bytes.NewReader(body))
+		r, err := http.NewRequest(method, h.URL+target, bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,46 +92,46 @@ func tally(rs []raceResult) map[int]int {
 }
 
 func TestConcurrentEndorUpsertSameKey(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	descriptions := make([]string, racers)
 	rs := race(t, h, racers, func(i int) (string, string, []byte, []string) {
 		descriptions[i] = fmt.Sprintf("writer %02d", i)
-		body := version("main")
+		body := endortest.Version("main")
 		body["meta"].(map[string]any)["description"] = descriptions[i]
 		data, _ := json.Marshal(body)
-		return http.MethodPost, rvPath, data, []string{"Authorization", token, "Content-Type", ctJSON}
+		return http.MethodPost, endortest.Path, data, []string{"Authorization", token, "Content-Type", ctJSON}
 	})
 	if got := tally(rs); got[http.StatusOK] != racers {
 		t.Fatalf("statuses %v, want %d × 200", got, racers)
 	}
 	id, _ := rs[0].json["uuid"].(string)
-	created := get(rs[0].json, "meta.create_time")
+	created := vendorstest.Get(rs[0].json, "meta.create_time")
 	for i, r := range rs {
 		if r.json["uuid"] != id {
 			t.Errorf("racer %d got uuid %v, racer 0 got %s", i, r.json["uuid"], id)
 		}
-		if get(r.json, "meta.create_time") != created {
-			t.Errorf("racer %d got create_time %v, want %v", i, get(r.json, "meta.create_time"), created)
+		if vendorstest.Get(r.json, "meta.create_time") != created {
+			t.Errorf("racer %d got create_time %v, want %v", i, vendorstest.Get(r.json, "meta.create_time"), created)
 		}
 	}
-	if n := h.count("acme.prod"); n != 1 {
+	if n := endortest.Count(h, "acme.prod"); n != 1 {
 		t.Fatalf("count = %d after %d upserts of one key, want 1", n, racers)
 	}
 	// The object holds one racer's write, whole.
-	g := h.do(http.MethodGet, rvPath+"/"+id, nil)
-	if g.status != http.StatusOK {
-		t.Fatalf("get: %d %s", g.status, g.raw)
+	g := h.Do(http.MethodGet, endortest.Path+"/"+id, nil)
+	if g.Status != http.StatusOK {
+		t.Fatalf("get: %d %s", g.Status, g.Raw)
 	}
-	if d, _ := get(g.json, "meta.description").(string); !slices.Contains(descriptions, d) {
+	if d, _ := vendorstest.Get(g.JSON, "meta.description").(string); !slices.Contains(descriptions, d) {
 		t.Errorf("stored description %q is no racer's", d)
 	}
 }
 
 func TestConcurrentEndorDistinctKeys(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	rs := race(t, h, racers, func(i int) (string, string, []byte, []string) {
-		data, _ := json.Marshal(version(fmt.Sprintf("branch-%02d", i)))
-		return http.MethodPost, rvPath, data, []string{"Authorization", token, "Content-Type", ctJSON}
+		data, _ := json.Marshal(endortest.Version(fmt.Sprintf("branch-%02d", i)))
+		return http.MethodPost, endortest.Path, data, []string{"Authorization", token, "Content-Type", ctJSON}
 	})
 	seen := map[string]bool{}
 	for i, r := range rs {
@@ -137,39 +141,39 @@ func TestConcurrentEndorDistinctKeys(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	if n := h.count("acme.prod"); n != racers {
+	if n := endortest.Count(h, "acme.prod"); n != racers {
 		t.Fatalf("count = %d, want %d", n, racers)
 	}
 }
 
 func TestConcurrentEndorDeleteSameObject(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	id := h.create("acme.prod", version("main")).json["uuid"].(string)
+	h := servertest.New(t, server.Config{})
+	id := endortest.Create(h, "acme.prod", endortest.Version("main")).JSON["uuid"].(string)
 	rs := race(t, h, racers, func(int) (string, string, []byte, []string) {
-		return http.MethodDelete, rvPath + "/" + id, nil, []string{"Authorization", token}
+		return http.MethodDelete, endortest.Path + "/" + id, nil, []string{"Authorization", token}
 	})
 	if got := tally(rs); got[http.StatusOK] != 1 || got[http.StatusNotFound] != racers-1 {
 		t.Fatalf("statuses %v, want one 200 and %d × 404", got, racers-1)
 	}
-	if n := h.count("acme.prod"); n != 0 {
+	if n := endortest.Count(h, "acme.prod"); n != 0 {
 		t.Fatalf("count = %d after delete", n)
 	}
 }
 
 var (
 	codeartsHeaders = []string{"X-Auth-Token", "race-token", "Content-Type", ctJSON}
-	stageHeaders    = []string{"X-Auth-Token", "race-token", "Content-Type", ctJSON, "X-Repo-Auth", repoAuthName}
+	stageHeaders    = []string{"X-Auth-Token", "race-token", "Content-Type", ctJSON, "X-Repo-Auth", huaweitest.RepoAuth}
 )
 
 // codeartsListed lists the test project's repositories.
-func codeartsListed(t *testing.T, h *harness) (total int, ids []string) {
+func codeartsListed(t *testing.T, h *servertest.Server) (total int, ids []string) {
 	t.Helper()
-	r := h.do(http.MethodGet, "/v1/projects/"+repoProject+"/repositories?page_size=100", nil, codeartsHeaders...)
-	if r.status != http.StatusOK {
-		t.Fatalf("list: %d %s", r.status, r.raw)
+	r := h.Do(http.MethodGet, "/v1/projects/"+huaweitest.RepoProject+"/repositories?page_size=100", nil, codeartsHeaders...)
+	if r.Status != http.StatusOK {
+		t.Fatalf("list: %d %s", r.Status, r.Raw)
 	}
-	n, _ := get(r.json, "result.total").(float64)
-	repos, _ := get(r.json, "result.repositorys").([]any)
+	n, _ := vendorstest.Get(r.JSON, "result.total").(float64)
+	repos, _ := vendorstest.Get(r.JSON, "result.repositorys").([]any)
 	for _, x := range repos {
 		ids = append(ids, fmt.Sprint(x.(map[string]any)["id"]))
 	}
@@ -186,9 +190,9 @@ func TestConcurrentCodeArtsCreateSameName(t *testing.T) {
 		{"case variants", func(i int) string { return []string{"demotest1", "DemoTest1", "DEMOTEST1", "demoTEST1"}[i%4] }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, server.Config{})
+			h := servertest.New(t, server.Config{})
 			rs := race(t, h, racers, func(i int) (string, string, []byte, []string) {
-				data, _ := json.Marshal(map[string]any{"project_uuid": repoProject, "name": tc.names(i)})
+				data, _ := json.Marshal(map[string]any{"project_uuid": huaweitest.RepoProject, "name": tc.names(i)})
 				return http.MethodPost, "/v1/repositories", data, codeartsHeaders
 			})
 			if got := tally(rs); got[http.StatusOK] != 1 || got[http.StatusBadRequest] != racers-1 {
@@ -198,9 +202,9 @@ func TestConcurrentCodeArtsCreateSameName(t *testing.T) {
 			for i, r := range rs {
 				switch r.status {
 				case http.StatusOK:
-					winner, _ = get(r.json, "result.repository_uuid").(string)
+					winner, _ = vendorstest.Get(r.json, "result.repository_uuid").(string)
 				default:
-					if get(r.json, "error.code") != "CH.010001" || r.json["status"] != "failed" {
+					if vendorstest.Get(r.json, "error.code") != "CH.010001" || r.json["status"] != "failed" {
 						t.Errorf("racer %d: %s, want CH.010001 in the CodeArts envelope", i, r.raw)
 					}
 				}
@@ -210,24 +214,24 @@ func TestConcurrentCodeArtsCreateSameName(t *testing.T) {
 				t.Fatalf("listed %d %v, want only the winner %s", total, ids, winner)
 			}
 			// The losers used up no repository_id: the winner is 1, the next is 2.
-			sh := h.do(http.MethodGet, "/v2/repositories/"+winner, nil, codeartsHeaders...)
-			if get(sh.json, "result.repository_id") != float64(1) {
-				t.Errorf("winner: %s, want repository_id 1", sh.raw)
+			sh := h.Do(http.MethodGet, "/v2/repositories/"+winner, nil, codeartsHeaders...)
+			if vendorstest.Get(sh.JSON, "result.repository_id") != float64(1) {
+				t.Errorf("winner: %s, want repository_id 1", sh.Raw)
 			}
-			next := h.do(http.MethodPost, "/v1/repositories", map[string]any{"project_uuid": repoProject, "name": "next"}, codeartsHeaders...)
-			nextID, _ := get(next.json, "result.repository_uuid").(string)
-			sh = h.do(http.MethodGet, "/v2/repositories/"+nextID, nil, codeartsHeaders...)
-			if get(sh.json, "result.repository_id") != float64(2) {
-				t.Errorf("the next repository: %s, want repository_id 2", sh.raw)
+			next := h.Do(http.MethodPost, "/v1/repositories", map[string]any{"project_uuid": huaweitest.RepoProject, "name": "next"}, codeartsHeaders...)
+			nextID, _ := vendorstest.Get(next.JSON, "result.repository_uuid").(string)
+			sh = h.Do(http.MethodGet, "/v2/repositories/"+nextID, nil, codeartsHeaders...)
+			if vendorstest.Get(sh.JSON, "result.repository_id") != float64(2) {
+				t.Errorf("the next repository: %s, want repository_id 2", sh.Raw)
 			}
 		})
 	}
 }
 
 func TestConcurrentCodeArtsDeleteSameRepository(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	c := h.do(http.MethodPost, "/v1/repositories", map[string]any{"project_uuid": repoProject, "name": "doomed"}, codeartsHeaders...)
-	id, _ := get(c.json, "result.repository_uuid").(string)
+	h := servertest.New(t, server.Config{})
+	c := h.Do(http.MethodPost, "/v1/repositories", map[string]any{"project_uuid": huaweitest.RepoProject, "name": "doomed"}, codeartsHeaders...)
+	id, _ := vendorstest.Get(c.JSON, "result.repository_uuid").(string)
 	rs := race(t, h, racers, func(int) (string, string, []byte, []string) {
 		return http.MethodDelete, "/v1/repositories/" + id, nil, codeartsHeaders[:2]
 	})
@@ -239,10 +243,10 @@ func TestConcurrentCodeArtsDeleteSameRepository(t *testing.T) {
 	}
 }
 
-const stageFiles = "/v1/" + sdkProjectID + "/git/files/repomock/group:app/"
+const stageFiles = "/v1/" + huaweitest.ProjectID + "/git/files/repomock/group:app/"
 
 func TestConcurrentServiceStageCreateSameFile(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	contents := make([]string, racers)
 	rs := race(t, h, racers, func(i int) (string, string, []byte, []string) {
 		contents[i] = base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("content of racer %02d\n", i)))
@@ -263,32 +267,32 @@ func TestConcurrentServiceStageCreateSameFile(t *testing.T) {
 			t.Errorf("racer %d: %s, want SVCSTG.REPO.0403", i, r.raw)
 		}
 	}
-	tr := h.do(http.MethodGet, stageFiles+"trees?ref=master", nil, stageHeaders...)
-	if tr.status != http.StatusOK || strings.TrimSpace(tr.raw) != `{"paths":["app/race.txt"]}` {
-		t.Fatalf("trees: %d %s", tr.status, tr.raw)
+	tr := h.Do(http.MethodGet, stageFiles+"trees?ref=master", nil, stageHeaders...)
+	if tr.Status != http.StatusOK || strings.TrimSpace(tr.Raw) != `{"paths":["app/race.txt"]}` {
+		t.Fatalf("trees: %d %s", tr.Status, tr.Raw)
 	}
 	// The file holds one racer's content, whole, with its sha.
-	sh := h.do(http.MethodGet, stageFiles+"app:race.txt?ref=master", nil, stageHeaders...)
-	content, _ := sh.json["content"].(string)
+	sh := h.Do(http.MethodGet, stageFiles+"app:race.txt?ref=master", nil, stageHeaders...)
+	content, _ := sh.JSON["content"].(string)
 	if !slices.Contains(contents, content) {
 		t.Fatalf("stored content %q is no racer's", content)
 	}
 	data, _ := base64.StdEncoding.DecodeString(content)
-	if sh.json["sha"] != fileSHA(data) {
-		t.Errorf("sha %v, want %s", sh.json["sha"], fileSHA(data))
+	if sh.JSON["sha"] != huaweitest.FileSHA(data) {
+		t.Errorf("sha %v, want %s", sh.JSON["sha"], huaweitest.FileSHA(data))
 	}
 }
 
 // A sha is a compare-and-swap token: of many updates or deletes that name
 // the same sha, exactly one applies.
 func TestConcurrentServiceStageUpdateAndDeleteWithOneSha(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	file := stageFiles + "cas.txt?ref=master"
-	c := h.do(http.MethodPost, file, map[string]string{"message": "m", "content": "djA="}, stageHeaders...)
-	if c.status != http.StatusOK {
-		t.Fatalf("create: %d %s", c.status, c.raw)
+	c := h.Do(http.MethodPost, file, map[string]string{"message": "m", "content": "djA="}, stageHeaders...)
+	if c.Status != http.StatusOK {
+		t.Fatalf("create: %d %s", c.Status, c.Raw)
 	}
-	sha := fileSHA([]byte("v0"))
+	sha := huaweitest.FileSHA([]byte("v0"))
 
 	rs := race(t, h, racers, func(i int) (string, string, []byte, []string) {
 		data, _ := json.Marshal(map[string]string{"message": "m", "sha": sha, "content": base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("v1 by %02d", i)))})
@@ -297,41 +301,41 @@ func TestConcurrentServiceStageUpdateAndDeleteWithOneSha(t *testing.T) {
 	if got := tally(rs); got[http.StatusOK] != 1 || got[http.StatusBadRequest] != racers-1 {
 		t.Fatalf("updates: statuses %v, want one 200 and %d × 400", got, racers-1)
 	}
-	sh := h.do(http.MethodGet, file, nil, stageHeaders...)
-	newSHA, _ := sh.json["sha"].(string)
+	sh := h.Do(http.MethodGet, file, nil, stageHeaders...)
+	newSHA, _ := sh.JSON["sha"].(string)
 	if newSHA == sha {
-		t.Fatalf("no update applied: %s", sh.raw)
+		t.Fatalf("no update applied: %s", sh.Raw)
 	}
 
 	rs = race(t, h, racers, func(int) (string, string, []byte, []string) {
-		return http.MethodDelete, file + "&message=m&sha=" + newSHA, nil, []string{"X-Auth-Token", "race-token", "X-Repo-Auth", repoAuthName}
+		return http.MethodDelete, file + "&message=m&sha=" + newSHA, nil, []string{"X-Auth-Token", "race-token", "X-Repo-Auth", huaweitest.RepoAuth}
 	})
 	if got := tally(rs); got[http.StatusNoContent] != 1 || got[http.StatusBadRequest] != racers-1 {
 		t.Fatalf("deletes: statuses %v, want one 204 and %d × 400", got, racers-1)
 	}
-	tr := h.do(http.MethodGet, stageFiles+"trees?ref=master", nil, stageHeaders...)
-	if strings.TrimSpace(tr.raw) != `{"paths":[]}` {
-		t.Fatalf("trees after delete: %s", tr.raw)
+	tr := h.Do(http.MethodGet, stageFiles+"trees?ref=master", nil, stageHeaders...)
+	if strings.TrimSpace(tr.Raw) != `{"paths":[]}` {
+		t.Fatalf("trees after delete: %s", tr.Raw)
 	}
 }
 
 // Traffic to every vendor while the admin API resets the server: no 5xx,
 // no data race, and the server still answers correctly afterwards.
 func TestConcurrentTrafficDuringReset(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	rs := race(t, h, racers, func(i int) (string, string, []byte, []string) {
 		switch i % 5 {
 		case 0:
-			data, _ := json.Marshal(version(fmt.Sprintf("b%d", i)))
-			return http.MethodPost, rvPath, data, []string{"Authorization", token, "Content-Type", ctJSON}
+			data, _ := json.Marshal(endortest.Version(fmt.Sprintf("b%d", i)))
+			return http.MethodPost, endortest.Path, data, []string{"Authorization", token, "Content-Type", ctJSON}
 		case 1:
-			data, _ := json.Marshal(map[string]any{"project_uuid": repoProject, "name": fmt.Sprintf("r%d", i)})
+			data, _ := json.Marshal(map[string]any{"project_uuid": huaweitest.RepoProject, "name": fmt.Sprintf("r%d", i)})
 			return http.MethodPost, "/v1/repositories", data, codeartsHeaders
 		case 2:
 			data, _ := json.Marshal(map[string]string{"message": "m", "content": "aGk="})
 			return http.MethodPost, stageFiles + fmt.Sprintf("f%d.txt?ref=master", i), data, stageHeaders
 		case 3:
-			return http.MethodGet, rvPath + "?list_parameters.count=true", nil, []string{"Authorization", token}
+			return http.MethodGet, endortest.Path + "?list_parameters.count=true", nil, []string{"Authorization", token}
 		default:
 			return http.MethodPost, "/__admin/reset", nil, nil
 		}
@@ -341,12 +345,12 @@ func TestConcurrentTrafficDuringReset(t *testing.T) {
 			t.Errorf("racer %d (kind %d): %d %s", i, i%5, r.status, r.raw)
 		}
 	}
-	h.srv.Reset()
-	if n := h.count("acme.prod"); n != 0 {
+	h.Srv.Reset()
+	if n := endortest.Count(h, "acme.prod"); n != 0 {
 		t.Errorf("count after a final reset = %d", n)
 	}
-	h.create("acme.prod", version("after"))
-	if n := h.count("acme.prod"); n != 1 {
+	endortest.Create(h, "acme.prod", endortest.Version("after"))
+	if n := endortest.Count(h, "acme.prod"); n != 1 {
 		t.Errorf("count after reset and one create = %d", n)
 	}
 }

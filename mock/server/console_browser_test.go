@@ -20,7 +20,9 @@ import (
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/faults"
 	"github.com/repomock/repomock/mock/server/journal"
+	"github.com/repomock/repomock/mock/server/servertest"
 	"github.com/repomock/repomock/mock/server/sessions"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
 )
 
 // The web console's tests drive Debian's headless Chromium with chromedp.
@@ -176,33 +178,33 @@ type sentRequest struct {
 
 // sendAll sends one create to each vendor in session, plain HTTP, each
 // body marked with tag.
-func sendAll(l *live, session, tag string) []sentRequest {
-	l.t.Helper()
+func sendAll(l *servertest.Server, session, tag string) []sentRequest {
+	l.T.Helper()
 	return []sentRequest{sendEndor(l, session, tag), sendCodeArts(l, session, tag), sendServiceStage(l, session, tag)}
 }
 
-func send(l *live, ex sentRequest, path string, headers ...string) sentRequest {
-	l.t.Helper()
-	ex.status, ex.answer = l.call(http.MethodPost, sessions.Prefix+path, ex.body, headers...)
+func send(l *servertest.Server, ex sentRequest, path string, headers ...string) sentRequest {
+	l.T.Helper()
+	ex.status, ex.answer = l.Do(http.MethodPost, sessions.Prefix+path, ex.body, append([]string{"Content-Type", "application/json"}, headers...)...).Result()
 	return ex
 }
 
-func sendEndor(l *live, session, tag string) sentRequest {
+func sendEndor(l *servertest.Server, session, tag string) sentRequest {
 	return send(l, sentRequest{vendor: "endor", operation: "RepositoryVersionService_CreateRepositoryVersion",
 		body: fmt.Sprintf(`{"meta":{"name":"%s","parent_uuid":"656e69058032bf0abaaeb600","tags":["café ☕"]},"context":{"id":"%s","type":"CONTEXT_TYPE_REF"}}`, tag, tag)},
 		session+"/v1/namespaces/acme.prod/repository-versions", "Authorization", "Bearer endor-secret-token")
 }
 
-func sendCodeArts(l *live, session, tag string) sentRequest {
+func sendCodeArts(l *servertest.Server, session, tag string) sentRequest {
 	return send(l, sentRequest{vendor: "codearts", operation: "CreateRepository",
-		body: fmt.Sprintf(`{"project_uuid":"%s","name":"%s","visibility_level":20,"description":"made by the console test"}`, repoProject, tag)},
+		body: fmt.Sprintf(`{"project_uuid":"%s","name":"%s","visibility_level":20,"description":"made by the console test"}`, huaweitest.RepoProject, tag)},
 		session+"/v1/repositories", "X-Auth-Token", "iam-secret-token")
 }
 
-func sendServiceStage(l *live, session, tag string) sentRequest {
+func sendServiceStage(l *servertest.Server, session, tag string) sentRequest {
 	return send(l, sentRequest{vendor: "servicestage", operation: "CreateFile",
 		body: `{"message":"add ` + tag + `","content":"aGVsbG8="}`},
-		session+"/v1/"+sdkProjectID+"/git/files/repomock/group:app/app:"+tag+".txt?ref=master", "X-Auth-Token", "iam-secret-token", "X-Repo-Auth", repoAuthName)
+		session+"/v1/"+huaweitest.ProjectID+"/git/files/repomock/group:app/app:"+tag+".txt?ref=master", "X-Auth-Token", "iam-secret-token", "X-Repo-Auth", huaweitest.RepoAuth)
 }
 
 // rows is what the journal table shows, top to bottom.
@@ -221,10 +223,10 @@ func (p *page) rows(session string) []row {
 var vendorNames = map[string]string{"endor": "Endor Labs", "codearts": "Huawei CodeArts Repo", "servicestage": "Huawei ServiceStage"}
 
 // journalIDs returns the ids of a session's entries, newest first.
-func journalIDs(l *live, session string) []string {
-	l.t.Helper()
+func journalIDs(l *servertest.Server, session string) []string {
+	l.T.Helper()
 	var got struct{ Requests []journal.Entry }
-	l.admin(http.MethodGet, "/__admin/requests?session="+session, "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/requests?session="+session, "").Decode(l.T, http.StatusOK, &got)
 	var ids []string
 	for _, e := range got.Requests {
 		ids = append(ids, fmt.Sprint(e.ID))
@@ -246,10 +248,10 @@ func TestConsole(t *testing.T) {
 	l := newLive(t, server.Config{Clock: time.Now})
 
 	t.Run("rows appear within 2 s", func(t *testing.T) {
-		p := openConsole(t, browser, l.url)
+		p := openConsole(t, browser, l.URL)
 		p.waitLive()
 		var sent []sentRequest
-		for i, send := range []func(*live, string, string) sentRequest{sendEndor, sendCodeArts, sendServiceStage} {
+		for i, send := range []func(*servertest.Server, string, string) sentRequest{sendEndor, sendCodeArts, sendServiceStage} {
 			ex := send(l, "rows", "rows-"+fmt.Sprint(i))
 			if ex.status != http.StatusOK {
 				t.Fatalf("%s: %d %s", ex.vendor, ex.status, ex.answer)
@@ -270,7 +272,7 @@ func TestConsole(t *testing.T) {
 	})
 
 	t.Run("a row expands to the exact body sent", func(t *testing.T) {
-		p := openConsole(t, browser, l.url)
+		p := openConsole(t, browser, l.URL)
 		p.waitLive()
 		sent := sendAll(l, "bodies", "bodies")
 		// A body JSON.parse would change: a number beyond 2^53, keys that
@@ -320,7 +322,7 @@ func TestConsole(t *testing.T) {
 		p.click(group + " button.copy-curl")
 		p.waitFor("the curl command", fmt.Sprintf(`document.querySelector(%s).value !== ""`, js(group+" textarea.curl")), 2*time.Second)
 		cmd := eval[string](p, fmt.Sprintf(`document.querySelector(%s).value`, js(group+" textarea.curl")))
-		if !strings.Contains(cmd, "'"+l.url+"/__sessions/bodies/v1/namespaces/acme.prod/repository-versions'") || !strings.Contains(cmd, "--data-raw '"+sent[0].body+"'") {
+		if !strings.Contains(cmd, "'"+l.URL+"/__sessions/bodies/v1/namespaces/acme.prod/repository-versions'") || !strings.Contains(cmd, "--data-raw '"+sent[0].body+"'") {
 			t.Fatalf("curl command: %s", cmd)
 		}
 		cmd = strings.Replace(cmd, "'Authorization: [redacted]'", "'Authorization: Bearer endor-secret-token'", 1)
@@ -330,14 +332,14 @@ func TestConsole(t *testing.T) {
 		}
 		ids = journalIDs(l, "bodies")
 		var again struct{ Requests []journal.Entry }
-		l.admin(http.MethodGet, "/__admin/requests?session=bodies&limit=1", "", http.StatusOK, &again)
+		l.Do(http.MethodGet, "/__admin/requests?session=bodies&limit=1", "").Decode(l.T, http.StatusOK, &again)
 		if e := again.Requests[0]; e.Status != http.StatusOK || string(e.Request.Body) != sent[0].body || len(ids) != len(sent)+1 {
 			t.Fatalf("the curl command sent %d %s, want 200 %s", e.Status, e.Request.Body, sent[0].body)
 		}
 	})
 
 	t.Run("the failed filter shows only the violations", func(t *testing.T) {
-		p := openConsole(t, browser, l.url)
+		p := openConsole(t, browser, l.URL)
 		p.waitLive()
 		sendAll(l, "failed", "ok")
 		bad := []struct{ target, body string }{
@@ -345,17 +347,17 @@ func TestConsole(t *testing.T) {
 			{"/v1/namespaces/acme.prod/no-such-thing", ``},
 		}
 		for _, b := range bad {
-			l.call(http.MethodPost, sessions.Prefix+"failed"+b.target, b.body, "Authorization", "Bearer t")
+			l.Do(http.MethodPost, sessions.Prefix+"failed"+b.target, b.body, "Content-Type", "application/json", "Authorization", "Bearer t").Result()
 		}
-		if status, raw := l.call(http.MethodPost, sessions.Prefix+"failed/v1/repositories", `{"project_uuid":"`+repoProject+`"}`, "X-Auth-Token", "t"); status != http.StatusBadRequest {
+		if status, raw := l.Do(http.MethodPost, sessions.Prefix+"failed/v1/repositories", `{"project_uuid":"`+huaweitest.RepoProject+`"}`, "Content-Type", "application/json", "X-Auth-Token", "t").Result(); status != http.StatusBadRequest {
 			t.Fatalf("codearts without a name: %d %s", status, raw)
 		}
 		// A failure the test asked for (Prefer) is not a violation.
-		if status, raw := l.call(http.MethodGet, sessions.Prefix+"failed/v1/namespaces/acme.prod/repository-versions", "", "Authorization", "Bearer t", "Prefer", "code=503"); status != http.StatusServiceUnavailable {
+		if status, raw := l.Do(http.MethodGet, sessions.Prefix+"failed/v1/namespaces/acme.prod/repository-versions", "", "Authorization", "Bearer t", "Prefer", "code=503").Result(); status != http.StatusServiceUnavailable {
 			t.Fatalf("Prefer: code=503: %d %s", status, raw)
 		}
 		var entries struct{ Requests []journal.Entry }
-		l.admin(http.MethodGet, "/__admin/requests?session=failed", "", http.StatusOK, &entries)
+		l.Do(http.MethodGet, "/__admin/requests?session=failed", "").Decode(l.T, http.StatusOK, &entries)
 		var want []row
 		for _, e := range entries.Requests {
 			if e.Verdict == journal.VerdictInvalid || e.Verdict == journal.VerdictUnrouted {
@@ -385,12 +387,12 @@ func TestConsole(t *testing.T) {
 	})
 
 	t.Run("a fault added in the form fails the next request in the vendor's shape", func(t *testing.T) {
-		p := openConsole(t, browser, l.url)
+		p := openConsole(t, browser, l.URL)
 		p.waitLive()
 		p.click("#tab-faults")
 		cases := []struct {
 			vendor, operation, status string
-			send                      func(*live, string, string) sentRequest
+			send                      func(*servertest.Server, string, string) sentRequest
 			shape                     string // the answer's error code, where the vendor puts it
 		}{
 			{"endor", "RepositoryVersionService_CreateRepositoryVersion", "503", sendEndor, `"code":14`},
@@ -433,14 +435,14 @@ func TestConsole(t *testing.T) {
 		p.click(`#fault-rows tr[data-id="f4"] button.remove`)
 		p.waitFor("no fault listed", `document.querySelectorAll("#fault-rows tr").length === 0`, 2*time.Second)
 		var got struct{ Faults []faults.Fault }
-		l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &got)
+		l.Do(http.MethodGet, "/__admin/faults", "").Decode(l.T, http.StatusOK, &got)
 		if len(got.Faults) != 0 {
 			t.Errorf("faults left: %+v", got.Faults)
 		}
 	})
 
 	t.Run("reset empties the state view", func(t *testing.T) {
-		p := openConsole(t, browser, l.url)
+		p := openConsole(t, browser, l.URL)
 		p.waitLive()
 		sendAll(l, "state", "kept")
 		p.click("#tab-state")
@@ -454,7 +456,7 @@ func TestConsole(t *testing.T) {
 		p.click("#s-reset")
 		p.waitFor("no object in any vendor", counts+` === "endor=0/0 codearts=0/0 servicestage=0/0"`, 2*time.Second)
 		var got struct{ Sessions []sessions.Info }
-		l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+		l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
 		for _, s := range got.Sessions {
 			if s.Name == "state" {
 				t.Errorf("session state after its reset: %+v", s)
@@ -466,11 +468,11 @@ func TestConsole(t *testing.T) {
 	// entry says which keys the vendor would ignore, so a test author
 	// still sees a typo", and so does the console, in the opened row.
 	t.Run("an opened row names the query keys the vendor ignores", func(t *testing.T) {
-		p := openConsole(t, browser, l.url)
+		p := openConsole(t, browser, l.URL)
 		p.waitLive()
 		list := sessions.Prefix + "ignored/v1/namespaces/acme.prod/repository-versions"
 		for _, q := range []string{"?list_parameters.page_size=1", "?_=1732528800000&list_parameters.pagesize=1"} {
-			if status, body := l.call(http.MethodGet, list+q, "", "Authorization", "Bearer endor-secret-token"); status != http.StatusOK {
+			if status, body := l.Do(http.MethodGet, list+q, "", "Authorization", "Bearer endor-secret-token").Result(); status != http.StatusOK {
 				t.Fatalf("list%s: %d %s", q, status, body)
 			}
 		}
@@ -487,7 +489,7 @@ func TestConsole(t *testing.T) {
 	})
 
 	t.Run("a narrow window", func(t *testing.T) {
-		p := openConsole(t, browser, l.url)
+		p := openConsole(t, browser, l.URL)
 		p.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 		p.waitLive()
 		sendAll(l, "narrow", "narrow")
@@ -510,7 +512,7 @@ func TestConsole(t *testing.T) {
 func TestConsoleAsksForTheAdminToken(t *testing.T) {
 	browser := newBrowser(t)
 	l := newLive(t, server.Config{AdminToken: "console-admin-secret"})
-	p := openConsole(t, browser, l.url)
+	p := openConsole(t, browser, l.URL)
 	p.waitFor("the token dialog", `document.querySelector("#token-dialog").open`, 5*time.Second)
 	p.do(chromedp.SendKeys(chromedp.CSS("#token-input"), "wrong"), chromedp.KeyEvent("\r"))
 	p.waitFor("the refusal", `document.querySelector("#token-dialog").open && document.querySelector("#token-error").textContent.includes("refused")`, 5*time.Second)
@@ -539,12 +541,11 @@ func TestConsoleScreenshot(t *testing.T) {
 	browser := newBrowser(t)
 	clock := steppingClock(time.Date(2026, 11, 30, 9, 41, 0, 0, time.UTC))
 	l := newLive(t, server.Config{Clock: clock, Seed: 7})
-	p := openConsole(t, browser, l.url)
+	p := openConsole(t, browser, l.URL)
 	p.waitLive()
 	sendAll(l, "checkout-service", "checkout")
-	l.call(http.MethodPost, sessions.Prefix+"checkout-service/v1/namespaces/acme.prod/repository-versions",
-		`{"meta":{"name":"release","colour":"red","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"release","type":"CONTEXT_TYPE_REF"}}`, "Authorization", "Bearer t")
-	l.inject(`{"session":"checkout-service","vendor":"codearts","kind":"error","status":503,"times":1}`)
+	l.Do(http.MethodPost, sessions.Prefix+"checkout-service/v1/namespaces/acme.prod/repository-versions", `{"meta":{"name":"release","colour":"red","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"release","type":"CONTEXT_TYPE_REF"}}`, "Content-Type", "application/json", "Authorization", "Bearer t").Result()
+	inject(l, `{"session":"checkout-service","vendor":"codearts","kind":"error","status":503,"times":1}`)
 	sendCodeArts(l, "checkout-service", "retry")
 	sendCodeArts(l, "checkout-service", "retry")
 	sendEndor(l, "billing", "billing")

@@ -19,7 +19,9 @@ import (
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/admin"
 	"github.com/repomock/repomock/mock/server/console"
+	"github.com/repomock/repomock/mock/server/servertest"
 	"github.com/repomock/repomock/mock/server/sessions"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
 )
 
 // The console's admin routes, without a browser.
@@ -34,7 +36,7 @@ func TestConsolePage(t *testing.T) {
 		{"/__admin/ui/console.js", "text/javascript; charset=utf-8"},
 		{"/__admin/ui/console.css", "text/css; charset=utf-8"},
 	} {
-		resp, err := http.Get(l.url + c.path)
+		resp, err := http.Get(l.URL + c.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,15 +46,15 @@ func TestConsolePage(t *testing.T) {
 			t.Errorf("GET %s: %d %v", c.path, resp.StatusCode, resp.Header)
 		}
 	}
-	if status, _ := l.call(http.MethodGet, "/__admin/ui/../admin.go", ""); status != http.StatusNotFound {
+	if status, _ := l.Do(http.MethodGet, "/__admin/ui/../admin.go", "").Result(); status != http.StatusNotFound {
 		t.Errorf("a file outside the page: %d, want 404", status)
 	}
 	for _, path := range []string{"/__admin/requests/stream", "/__admin/objects", "/__admin/vendors"} {
-		if status, raw := l.call(http.MethodGet, path, ""); status != http.StatusUnauthorized {
+		if status, raw := l.Do(http.MethodGet, path, "").Result(); status != http.StatusUnauthorized {
 			t.Errorf("GET %s without the token: %d %s, want 401", path, status, raw)
 		}
 	}
-	if status, raw := l.call(http.MethodGet, "/__admin/vendors", "", admin.TokenHeader, "tok"); status != http.StatusOK ||
+	if status, raw := l.Do(http.MethodGet, "/__admin/vendors", "", admin.TokenHeader, "tok").Result(); status != http.StatusOK ||
 		!strings.Contains(raw, `{"id":"codearts","name":"Huawei CodeArts Repo","operations":[`) {
 		t.Errorf("GET /__admin/vendors: %d %s", status, raw)
 	}
@@ -107,14 +109,14 @@ func TestAdminObjects(t *testing.T) {
 	}
 	for _, c := range cases {
 		var got listing
-		l.admin(http.MethodGet, "/__admin/objects"+c.query, "", http.StatusOK, &got)
+		l.Do(http.MethodGet, "/__admin/objects"+c.query, "").Decode(l.T, http.StatusOK, &got)
 		if counts(got.Vendors) != c.want {
 			t.Errorf("%s: %s, want %s", c.query, counts(got.Vendors), c.want)
 		}
 	}
 	// A listing makes no session.
 	var sessions struct{ Sessions []sessions.Info }
-	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &sessions)
+	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &sessions)
 	for _, s := range sessions.Sessions {
 		if s.Name == "never-used" {
 			t.Errorf("listing made session never-used: %+v", s)
@@ -122,7 +124,7 @@ func TestAdminObjects(t *testing.T) {
 	}
 	// The objects themselves.
 	var got listing
-	l.admin(http.MethodGet, "/__admin/objects?session=objs", "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/objects?session=objs", "").Decode(l.T, http.StatusOK, &got)
 	want := map[string][]string{
 		"endor":        {`"name":"one"`, `"uuid":"`},
 		"codearts":     {`"name":"one"`, `"repository_uuid":"`},
@@ -136,7 +138,7 @@ func TestAdminObjects(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"?session=a%20b", "?limit=-1", "?limit=1001", "?limit=x"} {
-		l.admin(http.MethodGet, "/__admin/objects"+q, "", http.StatusBadRequest, nil)
+		l.Do(http.MethodGet, "/__admin/objects"+q, "").Decode(l.T, http.StatusBadRequest, nil)
 	}
 }
 
@@ -147,13 +149,12 @@ func TestAdminObjectsShowsBinaryFilesInBase64(t *testing.T) {
 	big := strings.Repeat("é", 3000) // 6000 bytes, cut inside no character
 	for name, content := range map[string]string{"bin": "\xff\xfe\x00", "big": big} {
 		body := `{"message":"m","content":"` + base64.StdEncoding.EncodeToString([]byte(content)) + `"}`
-		if status, raw := l.call(http.MethodPost, sessions.Prefix+"files/v1/"+sdkProjectID+"/git/files/repomock/group:app/"+name+"?ref=master", body,
-			"X-Auth-Token", "t", "X-Repo-Auth", repoAuthName); status != http.StatusOK {
+		if status, raw := l.Do(http.MethodPost, sessions.Prefix+"files/v1/"+huaweitest.ProjectID+"/git/files/repomock/group:app/"+name+"?ref=master", body, "Content-Type", "application/json", "X-Auth-Token", "t", "X-Repo-Auth", huaweitest.RepoAuth).Result(); status != http.StatusOK {
 			t.Fatalf("%s: %d %s", name, status, raw)
 		}
 	}
 	var got struct{ Vendors []console.VendorObjects }
-	l.admin(http.MethodGet, "/__admin/objects?session=files", "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/objects?session=files", "").Decode(l.T, http.StatusOK, &got)
 	type file struct {
 		Path          string
 		Content       string
@@ -206,7 +207,7 @@ func readEvent(r *bufio.Reader) (event, error) {
 func TestConsoleStream(t *testing.T) {
 	l := newLive(t, server.Config{})
 	sendEndor(l, "s", "before")
-	resp, err := http.Get(l.url + "/__admin/requests/stream")
+	resp, err := http.Get(l.URL + "/__admin/requests/stream")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +241,7 @@ func TestConsoleStream(t *testing.T) {
 		t.Fatalf("entry %v", entry)
 	}
 	// A reset drops entries: the client gets the journal again.
-	l.admin(http.MethodPost, "/__admin/reset?session=s", "", http.StatusOK, nil)
+	l.Do(http.MethodPost, "/__admin/reset?session=s", "").Decode(l.T, http.StatusOK, nil)
 	if backlog := next("backlog")["entries"].([]any); len(backlog) != 0 {
 		t.Fatalf("backlog after the reset: %v", backlog)
 	}
@@ -259,7 +260,7 @@ func TestConsoleStreamNeverBlocksRequests(t *testing.T) {
 	ts.Listener = smallBuffers{ts.Listener}
 	ts.Start()
 	t.Cleanup(ts.Close)
-	l := &live{t: t, srv: srv, url: ts.URL}
+	l := servertest.At(t, srv, ts.URL)
 	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +280,7 @@ func TestConsoleStreamNeverBlocksRequests(t *testing.T) {
 	const n = 400
 	for i := range n {
 		began := time.Now()
-		status, raw := l.call(http.MethodPost, sessions.Prefix+"busy/v1/namespaces/acme.prod/repository-versions", body, "Authorization", "Bearer t")
+		status, raw := l.Do(http.MethodPost, sessions.Prefix+"busy/v1/namespaces/acme.prod/repository-versions", body, "Content-Type", "application/json", "Authorization", "Bearer t").Result()
 		if status != http.StatusBadRequest {
 			t.Fatalf("request %d: %d %.200s", i, status, raw)
 		}

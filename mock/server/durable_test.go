@@ -76,11 +76,9 @@ func TestChangeLogReplaysOnANewerStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The second half: a session of its own, an update, a delete.
-	mustCall(t, h, "POST", "/v1/namespaces/acme.prod/repository-versions",
-		`{"meta":{"name":"other","parent_uuid":"`+stateParent+`"},"context":{"id":"other","type":"CONTEXT_TYPE_REF"}}`, append(endorAuth, sessions.Header, "s2")...)
-	mustCall(t, h, "POST", "/v1/namespaces/acme.prod/repository-versions",
-		`{"meta":{"name":"main","parent_uuid":"`+stateParent+`","description":"updated"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, endorAuth...)
-	mustCall(t, h, "DELETE", "/v1"+strings.TrimPrefix(reads[2], "/v2"), "", huaweiAuth...)
+	vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/namespaces/acme.prod/repository-versions", `{"meta":{"name":"other","parent_uuid":"`+stateParent+`"},"context":{"id":"other","type":"CONTEXT_TYPE_REF"}}`, append([]string{"Content-Type", "application/json"}, append(endorAuth, sessions.Header, "s2")...)...).OK(t)
+	vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/namespaces/acme.prod/repository-versions", `{"meta":{"name":"main","parent_uuid":"`+stateParent+`","description":"updated"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, append([]string{"Content-Type", "application/json"}, endorAuth...)...).OK(t)
+	vendorstest.Serve(t, h, vendorstest.InProcess()).Do("DELETE", "/v1"+strings.TrimPrefix(reads[2], "/v2"), "", huaweiAuth...).OK(t)
 	reads = append(reads, "/v1/namespaces/acme.prod/repository-versions?list_parameters.count=true")
 	want, wantSum := readAll(t, h, reads), stateSum(t, first)
 	// The fold wrote the state file, and stopped there.
@@ -104,7 +102,7 @@ func TestChangeLogReplaysOnANewerStateFile(t *testing.T) {
 	if stateSum(t, second) != wantSum {
 		t.Error("the state after the replay is not the state before it")
 	}
-	if status, raw := call(t, second.Handler(), "GET", "/v1/auth", "", "Authorization", "Bearer "+token); status != 200 {
+	if status, raw := vendorstest.Serve(t, second.Handler(), vendorstest.InProcess()).Do("GET", "/v1/auth", "", "Authorization", "Bearer "+token).Result(); status != 200 {
 		t.Errorf("the issued token after the replay: %d %s", status, raw)
 	}
 	if _, err := os.Stat(first.cfg.StateFile + ".log.old"); !os.IsNotExist(err) {
@@ -168,17 +166,17 @@ func TestChangeLogFailureIsAnswered(t *testing.T) {
 	h := s.Handler()
 	s.changes.file.Close() // every write to it fails from now on
 	body := `{"meta":{"name":"failed","parent_uuid":"` + stateParent + `"},"context":{"id":"failed","type":"CONTEXT_TYPE_REF"}}`
-	status, raw := call(t, h, "POST", "/v1/namespaces/acme.prod/repository-versions", body, endorAuth...)
+	status, raw := vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/namespaces/acme.prod/repository-versions", body, append([]string{"Content-Type", "application/json"}, endorAuth...)...).Result()
 	if status != 500 || !strings.Contains(raw, `"code":13`) || !strings.Contains(raw, "the change was made in memory but could not be written to "+s.changes.path) {
 		t.Fatalf("a write the log cannot take: %d %s, want 500 code 13 saying so", status, raw)
 	}
 	if err := s.SaveState(); err != nil {
 		t.Fatal(err)
 	}
-	mustCall(t, h, "POST", "/v1/namespaces/acme.prod/repository-versions", strings.ReplaceAll(body, "failed", "after"), endorAuth...)
+	vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/namespaces/acme.prod/repository-versions", strings.ReplaceAll(body, "failed", "after"), append([]string{"Content-Type", "application/json"}, endorAuth...)...).OK(t)
 	s.changes.close()
 	again := newDurable(t, dir, nil)
-	list := mustCall(t, again.Handler(), "GET", "/v1/namespaces/acme.prod/repository-versions", "", endorAuth...)
+	list := vendorstest.Serve(t, again.Handler(), vendorstest.InProcess()).Do("GET", "/v1/namespaces/acme.prod/repository-versions", "", endorAuth...).OK(t)
 	if !strings.Contains(list, `"name":"failed"`) || !strings.Contains(list, `"name":"after"`) {
 		t.Errorf("after a restart: %s; want the object of the failed write (saved since) and the next one", list)
 	}
@@ -241,12 +239,12 @@ func TestChangeLogHoldsTheFixturesBeforeTheyAreRead(t *testing.T) {
 	const list = "/v1/namespaces/acme.prod/repository-versions"
 	for _, step := range []string{"start", "reset"} {
 		if step == "reset" {
-			mustCall(t, s.Handler(), "POST", "/__admin/reset", "")
+			vendorstest.Serve(t, s.Handler(), vendorstest.InProcess()).Do("POST", "/__admin/reset", "").OK(t)
 		}
-		want := mustCall(t, s.Handler(), "GET", list, "", endorAuth...)
+		want := vendorstest.Serve(t, s.Handler(), vendorstest.InProcess()).Do("GET", list, "", endorAuth...).OK(t)
 		crashed := copyDir(t, dir)
 		again := newDurable(t, crashed, nil)
-		if got := mustCall(t, again.Handler(), "GET", list, "", endorAuth...); got != want {
+		if got := vendorstest.Serve(t, again.Handler(), vendorstest.InProcess()).Do("GET", list, "", endorAuth...).OK(t); got != want {
 			t.Errorf("after the %s and a crash, the fixture reads\n%s\nwant\n%s", step, got, want)
 		}
 	}

@@ -17,12 +17,16 @@ import (
 
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/faults"
+	"github.com/repomock/repomock/mock/server/servertest"
 	"github.com/repomock/repomock/mock/server/sessions"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // newWallClock is a clock near the wall clock (the SDK signs with it)
 // that a test moves forward.
-func newWallClock() *clock { return &clock{now: time.Now()} }
+func newWallClock() *vendorstest.Clock { return vendorstest.NewClockAt(time.Now()) }
 
 // outcome is what a client made of one call: the HTTP status and the
 // vendor's error code, or the transport error when there was no answer.
@@ -57,19 +61,19 @@ func sdkOutcome(err error) outcome {
 // client its users run: the official Huawei SDK, or plain HTTP for Endor.
 type client struct {
 	vendor, op string
-	create     func(t *testing.T, l *live, session string, i int) outcome
-	count      func(t *testing.T, l *live, session string) int
+	create     func(t *testing.T, l *servertest.Server, session string, i int) outcome
+	count      func(t *testing.T, l *servertest.Server, session string) int
 }
 
 var clients = []client{
 	{
 		vendor: "endor", op: "RepositoryVersionService_CreateRepositoryVersion",
-		create: func(t *testing.T, l *live, session string, i int) outcome {
+		create: func(t *testing.T, l *servertest.Server, session string, i int) outcome {
 			name := "v" + strconv.Itoa(i)
-			return l.endor(http.MethodPost, session, "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endorCreate, name, name))
+			return endorCall(l, http.MethodPost, session, "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endortest.CreateBody, name, name))
 		},
-		count: func(t *testing.T, l *live, session string) int {
-			status, raw := l.call(http.MethodGet, sessions.Prefix+session+"/v1/namespaces/acme.prod/repository-versions?list_parameters.count=true", "", "Authorization", "Bearer tok")
+		count: func(t *testing.T, l *servertest.Server, session string) int {
+			status, raw := l.Do(http.MethodGet, sessions.Prefix+session+"/v1/namespaces/acme.prod/repository-versions?list_parameters.count=true", "", "Authorization", "Bearer tok").Result()
 			var out struct {
 				CountResponse struct{ Count int } `json:"count_response"`
 			}
@@ -81,13 +85,13 @@ var clients = []client{
 	},
 	{
 		vendor: "codearts", op: "CreateRepository",
-		create: func(t *testing.T, l *live, session string, i int) outcome {
-			_, err := repoAt(t, l.url, session).CreateRepository(createRepo("repo" + strconv.Itoa(i)))
+		create: func(t *testing.T, l *servertest.Server, session string, i int) outcome {
+			_, err := repoAt(t, l.URL, session).CreateRepository(huaweitest.CreateRepo("repo" + strconv.Itoa(i)))
 			return sdkOutcome(err)
 		},
-		count: func(t *testing.T, l *live, session string) int {
+		count: func(t *testing.T, l *servertest.Server, session string) int {
 			//lint:ignore SA1019 the list read-back of the vendor's notes
-			all, err := repoAt(t, l.url, session).GetAllRepositoryByProjectId(&repomodel.GetAllRepositoryByProjectIdRequest{ProjectUuid: repoProject})
+			all, err := repoAt(t, l.URL, session).GetAllRepositoryByProjectId(&repomodel.GetAllRepositoryByProjectIdRequest{ProjectUuid: huaweitest.RepoProject})
 			if err != nil || all.Result == nil || all.Result.Total == nil {
 				t.Fatalf("codearts count: %+v, %v", all, err)
 			}
@@ -96,12 +100,12 @@ var clients = []client{
 	},
 	{
 		vendor: "servicestage", op: "CreateFile",
-		create: func(t *testing.T, l *live, session string, i int) outcome {
-			_, err := stageAt(t, l.url, session).CreateFile(createFile("app:f"+strconv.Itoa(i)+".txt", "aGk="))
+		create: func(t *testing.T, l *servertest.Server, session string, i int) outcome {
+			_, err := stageAt(t, l.URL, session).CreateFile(huaweitest.CreateFile("app:f"+strconv.Itoa(i)+".txt", "aGk="))
 			return sdkOutcome(err)
 		},
-		count: func(t *testing.T, l *live, session string) int {
-			tree, err := stageAt(t, l.url, session).ListTrees(&stagemodel.ListTreesRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Ref: "master"})
+		count: func(t *testing.T, l *servertest.Server, session string) int {
+			tree, err := stageAt(t, l.URL, session).ListTrees(&stagemodel.ListTreesRequest{XRepoAuth: huaweitest.RepoAuth, Namespace: "repomock", Project: "group:app", Ref: "master"})
 			if err != nil || tree.Paths == nil {
 				t.Fatalf("servicestage list: %+v, %v", tree, err)
 			}
@@ -111,11 +115,11 @@ var clients = []client{
 }
 
 // endor sends an Endor request in a session, by path prefix.
-func (l *live) endor(method, session, path, body string, headers ...string) outcome {
-	l.t.Helper()
-	req, err := http.NewRequest(method, l.url+sessions.Prefix+session+path, strings.NewReader(body))
+func endorCall(l *servertest.Server, method, session, path, body string, headers ...string) outcome {
+	l.T.Helper()
+	req, err := http.NewRequest(method, l.URL+sessions.Prefix+session+path, strings.NewReader(body))
 	if err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer tok")
@@ -139,12 +143,12 @@ func (l *live) endor(method, session, path, body string, headers ...string) outc
 }
 
 // inject adds a fault and returns its id.
-func (l *live) inject(f string) string {
-	l.t.Helper()
+func inject(l *servertest.Server, f string) string {
+	l.T.Helper()
 	var out struct{ ID string }
-	l.admin(http.MethodPost, "/__admin/faults", f, http.StatusCreated, &out)
+	l.Do(http.MethodPost, "/__admin/faults", f).Decode(l.T, http.StatusCreated, &out)
 	if out.ID == "" {
-		l.t.Fatalf("POST /__admin/faults %s: no id", f)
+		l.T.Fatalf("POST /__admin/faults %s: no id", f)
 	}
 	return out.ID
 }
@@ -180,7 +184,7 @@ func TestFaultsThroughTheClients(t *testing.T) {
 			t.Run(c.vendor+"/"+k.name, func(t *testing.T) {
 				session := c.vendor + "-" + k.name[:5] + strconv.Itoa(k.status)
 				before := c.count(t, l, session)
-				id := l.inject(fmt.Sprintf(`{"session":%q,"vendor":%q,"operation":%q,%s}`, session, c.vendor, c.op, k.fault))
+				id := inject(l, fmt.Sprintf(`{"session":%q,"vendor":%q,"operation":%q,%s}`, session, c.vendor, c.op, k.fault))
 				i := 0
 				if k.name == "throttle" {
 					// One a second goes through; the next is refused.
@@ -212,12 +216,12 @@ func TestFaultsThroughTheClients(t *testing.T) {
 				if n := c.count(t, l, session); n != before+1 {
 					t.Fatalf("%d objects after the retry, want %d", n, before+1)
 				}
-				l.call(http.MethodDelete, "/__admin/faults/"+id, "")
+				l.Do(http.MethodDelete, "/__admin/faults/"+id, "").Result()
 			})
 		}
 		t.Run(c.vendor+"/delay", func(t *testing.T) {
 			session := c.vendor + "-delay"
-			l.inject(fmt.Sprintf(`{"session":%q,"vendor":%q,"operation":%q,"kind":"delay","delay_ms":300,"times":1}`, session, c.vendor, c.op))
+			inject(l, fmt.Sprintf(`{"session":%q,"vendor":%q,"operation":%q,"kind":"delay","delay_ms":300,"times":1}`, session, c.vendor, c.op))
 			start := time.Now()
 			if o := c.create(t, l, session, 0); o.status != http.StatusOK {
 				t.Fatalf("delayed call: %v", o)
@@ -235,18 +239,18 @@ func TestFaultsThroughTheClients(t *testing.T) {
 // TestFaultNeverHidesA401: a fault fires after authentication.
 func TestFaultNeverHidesA401(t *testing.T) {
 	l := newLive(t, server.Config{})
-	l.inject(`{"kind":"error","status":503}`)
-	status, raw := l.call(http.MethodGet, "/v1/namespaces/acme.prod/repository-versions", "")
-	jsonEqual(t, raw, `{"code":16,"message":"Invalid authorization header: Bearer","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":401}]}`)
+	inject(l, `{"kind":"error","status":503}`)
+	status, raw := l.Do(http.MethodGet, "/v1/namespaces/acme.prod/repository-versions", "").Result()
+	vendorstest.JSONEqual(t, raw, `{"code":16,"message":"Invalid authorization header: Bearer","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":401}]}`)
 	if status != http.StatusUnauthorized {
 		t.Fatalf("status %d", status)
 	}
-	status, raw = l.call(http.MethodGet, "/v1/namespaces/acme.prod/repository-versions", "", "Authorization", "Bearer tok")
+	status, raw = l.Do(http.MethodGet, "/v1/namespaces/acme.prod/repository-versions", "", "Authorization", "Bearer tok").Result()
 	if status != http.StatusServiceUnavailable {
 		t.Fatalf("authenticated: %d %s, want the fault's 503", status, raw)
 	}
 	var got struct{ Faults []faults.Fault }
-	l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/faults", "").Decode(l.T, http.StatusOK, &got)
 	if len(got.Faults) != 1 || got.Faults[0].Fired != 1 {
 		t.Fatalf("faults %+v, want one that fired once (not on the 401)", got.Faults)
 	}
@@ -267,17 +271,17 @@ func TestFaultAdmin(t *testing.T) {
 		{`{"kind":"reset","id":"f9"}`, `{"message":"fault: id and fired are the server's to set"}`},
 	}
 	for _, b := range bad {
-		status, raw := l.call(http.MethodPost, "/__admin/faults", b.body)
+		status, raw := l.Do(http.MethodPost, "/__admin/faults", b.body).Result()
 		if status != http.StatusBadRequest {
 			t.Errorf("%s: %d %s, want 400", b.body, status, raw)
 			continue
 		}
-		jsonEqual(t, raw, b.want)
+		vendorstest.JSONEqual(t, raw, b.want)
 	}
-	a := l.inject(`{"kind":"error","vendor":"codearts","operation":"CreateRepository"}`)
-	b := l.inject(`{"session":"s1","kind":"throttle","per_second":2,"times":3}`)
+	a := inject(l, `{"kind":"error","vendor":"codearts","operation":"CreateRepository"}`)
+	b := inject(l, `{"session":"s1","kind":"throttle","per_second":2,"times":3}`)
 	var got struct{ Faults []faults.Fault }
-	l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/faults", "").Decode(l.T, http.StatusOK, &got)
 	want := []faults.Fault{
 		{ID: a, Vendor: "codearts", Operation: "CreateRepository", Kind: "error", Status: 503},
 		{ID: b, Session: "s1", Kind: "throttle", PerSecond: 2, Times: 3},
@@ -285,10 +289,10 @@ func TestFaultAdmin(t *testing.T) {
 	if fmt.Sprint(got.Faults) != fmt.Sprint(want) {
 		t.Fatalf("faults %+v, want %+v", got.Faults, want)
 	}
-	l.admin(http.MethodDelete, "/__admin/faults/"+a, "", http.StatusNoContent, nil)
-	l.admin(http.MethodDelete, "/__admin/faults/"+a, "", http.StatusNotFound, nil)
-	l.admin(http.MethodDelete, "/__admin/faults", "", http.StatusNoContent, nil)
-	l.admin(http.MethodGet, "/__admin/faults", "", http.StatusOK, &got)
+	l.Do(http.MethodDelete, "/__admin/faults/"+a, "").Decode(l.T, http.StatusNoContent, nil)
+	l.Do(http.MethodDelete, "/__admin/faults/"+a, "").Decode(l.T, http.StatusNotFound, nil)
+	l.Do(http.MethodDelete, "/__admin/faults", "").Decode(l.T, http.StatusNoContent, nil)
+	l.Do(http.MethodGet, "/__admin/faults", "").Decode(l.T, http.StatusOK, &got)
 	if len(got.Faults) != 0 {
 		t.Fatalf("after DELETE /__admin/faults: %+v", got.Faults)
 	}
@@ -312,11 +316,11 @@ func passesPerSecond(statuses []int, seconds []int, n int) []int {
 func TestThrottleLetsFiveASecondThrough(t *testing.T) {
 	clock := newWallClock()
 	l := newLive(t, server.Config{Clock: clock.Now})
-	l.inject(`{"session":"t","kind":"throttle","per_second":5}`)
+	inject(l, `{"session":"t","kind":"throttle","per_second":5}`)
 	var statuses, seconds []int
 	for step := range 3 * 20 { // 50 ms steps
 		for range 2 {
-			o := l.endor(http.MethodGet, "t", "/v1/namespaces/acme.prod/repository-versions", "")
+			o := endorCall(l, http.MethodGet, "t", "/v1/namespaces/acme.prod/repository-versions", "")
 			if o.status != http.StatusOK && (o.status != http.StatusTooManyRequests || o.code != "8") {
 				t.Fatalf("got %v, want 200 or 429 code 8", o)
 			}
@@ -340,11 +344,11 @@ func TestThrottleOnTheWallClock(t *testing.T) {
 		t.Skip("takes 3 s")
 	}
 	l := newLive(t, server.Config{Clock: time.Now})
-	l.inject(`{"session":"t","kind":"throttle","per_second":5}`)
+	inject(l, `{"session":"t","kind":"throttle","per_second":5}`)
 	var statuses, seconds []int
 	start := time.Now()
 	for time.Since(start) < 3*time.Second {
-		o := l.endor(http.MethodGet, "t", "/v1/namespaces/acme.prod/repository-versions", "")
+		o := endorCall(l, http.MethodGet, "t", "/v1/namespaces/acme.prod/repository-versions", "")
 		statuses, seconds = append(statuses, o.status), append(seconds, int(time.Since(start)/time.Second))
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -373,24 +377,24 @@ func TestPrefer(t *testing.T) {
 			`{"code":3,"message":"Prefer: code=302 is not documented for this operation; documented: 200, any 4xx or 5xx","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":400}]}`},
 		{"not a status", "/v1/namespaces/acme.prod/repository-versions", "code=abc", 400,
 			`{"code":3,"message":"Prefer: code=abc is not an HTTP status","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":400}]}`},
-		{"CodeArts 403", "/v2/repositories/" + repoProject, "code=403", 403,
+		{"CodeArts 403", "/v2/repositories/" + huaweitest.RepoProject, "code=403", 403,
 			`{"error":{"code":"CH.080403","message":"Forbidden"},"status":"failed"}`},
-		{"CodeArts 429 is not documented", "/v2/repositories/" + repoProject, "code=429", 400,
+		{"CodeArts 429 is not documented", "/v2/repositories/" + huaweitest.RepoProject, "code=429", 400,
 			`{"error":{"code":"CH.010001","message":"Prefer: code=429 is not documented for this operation; documented: 200, 400, 401, 403, 404, 500"},"status":"failed"}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			status, raw := l.call(http.MethodGet, tc.target, "", "Authorization", "Bearer tok", "X-Auth-Token", "tok", "Prefer", tc.prefer)
+			status, raw := l.Do(http.MethodGet, tc.target, "", "Authorization", "Bearer tok", "X-Auth-Token", "tok", "Prefer", tc.prefer).Result()
 			if status != tc.status {
 				t.Fatalf("%d %s, want %d", status, raw, tc.status)
 			}
 			if tc.body != "" {
-				jsonEqual(t, raw, tc.body)
+				vendorstest.JSONEqual(t, raw, tc.body)
 			}
 		})
 	}
 	// A preferred failure stores nothing.
-	if o := l.endor(http.MethodPost, "p", "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endorCreate, "x", "x"), "Prefer", "code=500"); o.status != 500 || o.code != "13" {
+	if o := endorCall(l, http.MethodPost, "p", "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endortest.CreateBody, "x", "x"), "Prefer", "code=500"); o.status != 500 || o.code != "13" {
 		t.Fatalf("Prefer: code=500 on a create: %v", o)
 	}
 	if n := clients[0].count(t, l, "p"); n != 0 {
@@ -404,14 +408,14 @@ func TestPrefer(t *testing.T) {
 // retry in Retry-After, which the SDK reads (api_client: "HTTP 429 (Rate
 // Limit): Retried with localized Retry-After sleep").
 func TestEndorFaultBodies(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	inject := func(f string) {
 		t.Helper()
-		if r := h.do(http.MethodPost, "/__admin/faults", f); r.status != http.StatusCreated {
-			t.Fatalf("POST /__admin/faults %s: %d %s", f, r.status, r.raw)
+		if r := h.Do(http.MethodPost, "/__admin/faults", f); r.Status != http.StatusCreated {
+			t.Fatalf("POST /__admin/faults %s: %d %s", f, r.Status, r.Raw)
 		}
 	}
-	deadline := golden("deadline-exceeded.json")
+	deadline := endortest.Golden("deadline-exceeded.json")
 	inject(`{"vendor":"endor","kind":"error","status":504,"times":1}`)
 	for _, tc := range []struct {
 		name    string
@@ -420,27 +424,27 @@ func TestEndorFaultBodies(t *testing.T) {
 		{"error fault", nil},
 		{"Prefer: code=504", []string{"Authorization", token, "Prefer", "code=504"}},
 	} {
-		r := h.do(http.MethodGet, rvPath, nil, tc.headers...)
-		if r.status != http.StatusGatewayTimeout || r.raw != deadline {
-			t.Errorf("%s: %d %s, want 504 %s", tc.name, r.status, r.raw, deadline)
+		r := h.Do(http.MethodGet, endortest.Path, nil, tc.headers...)
+		if r.Status != http.StatusGatewayTimeout || r.Raw != deadline {
+			t.Errorf("%s: %d %s, want 504 %s", tc.name, r.Status, r.Raw, deadline)
 		}
 	}
 
 	retryAfter := func(name string, r response) {
 		t.Helper()
-		if r.status != http.StatusTooManyRequests || get(r.json, "code") != float64(8) {
-			t.Fatalf("%s: %d %s, want 429 code 8", name, r.status, r.raw)
+		if r.Status != http.StatusTooManyRequests || vendorstest.Get(r.JSON, "code") != float64(8) {
+			t.Fatalf("%s: %d %s, want 429 code 8", name, r.Status, r.Raw)
 		}
-		if got := r.header.Get("Retry-After"); got != "1" {
+		if got := r.Header.Get("Retry-After"); got != "1" {
 			t.Errorf("%s: Retry-After %q, want 1 (second)", name, got)
 		}
 	}
 	inject(`{"vendor":"endor","kind":"error","status":429,"times":1}`)
-	retryAfter("error fault", h.do(http.MethodGet, rvPath, nil))
-	retryAfter("Prefer: code=429", h.do(http.MethodGet, rvPath, nil, "Authorization", token, "Prefer", "code=429"))
+	retryAfter("error fault", h.Do(http.MethodGet, endortest.Path, nil))
+	retryAfter("Prefer: code=429", h.Do(http.MethodGet, endortest.Path, nil, "Authorization", token, "Prefer", "code=429"))
 	inject(`{"vendor":"endor","kind":"throttle","per_second":1}`)
-	if r := h.do(http.MethodGet, rvPath, nil); r.status != http.StatusOK || r.header.Get("Retry-After") != "" {
-		t.Fatalf("first call under the throttle: %d %v %s", r.status, r.header, r.raw)
+	if r := h.Do(http.MethodGet, endortest.Path, nil); r.Status != http.StatusOK || r.Header.Get("Retry-After") != "" {
+		t.Fatalf("first call under the throttle: %d %v %s", r.Status, r.Header, r.Raw)
 	}
-	retryAfter("throttle", h.do(http.MethodGet, rvPath, nil))
+	retryAfter("throttle", h.Do(http.MethodGet, endortest.Path, nil))
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // A fixture error names the file and the line of the YAML node at fault,
@@ -159,7 +160,7 @@ repositories:
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFile(t, dir, tc.file, tc.yaml)
+			vendorstest.WriteFile(t, dir, tc.file, tc.yaml)
 			_, err := server.New(server.Config{FixturesDir: dir})
 			want := filepath.Join(dir, tc.file) + ":" + tc.want
 			if err == nil || err.Error() != want {
@@ -185,8 +186,8 @@ func TestFixturesListsTheFilesLoaded(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	writeFile(t, dir, "codearts.yaml", "# nothing yet\n")
-	writeFile(t, dir, "servicestage.yaml", "strict: true\nrepositories:\n  - {project_id: 0123456789abcdef0123456789abcdef, namespace: n, project: a, refs: [main]}\n")
+	vendorstest.WriteFile(t, dir, "codearts.yaml", "# nothing yet\n")
+	vendorstest.WriteFile(t, dir, "servicestage.yaml", "strict: true\nrepositories:\n  - {project_id: 0123456789abcdef0123456789abcdef, namespace: n, project: a, refs: [main]}\n")
 	if srv, err = server.New(server.Config{FixturesDir: dir}); err != nil {
 		t.Fatal(err)
 	}
@@ -203,10 +204,10 @@ func TestFixturesListsTheFilesLoaded(t *testing.T) {
 // fixture would otherwise be skipped without a word. Dotfiles are not.
 func TestUnreadFixtureFileIsAWarning(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "endor.yml", "api_keys: []\n")
-	writeFile(t, dir, "README.md", "# fixtures\n")
-	writeFile(t, dir, ".keep", "")
-	writeFile(t, dir, "codearts.yaml", "repositories: []\n")
+	vendorstest.WriteFile(t, dir, "endor.yml", "api_keys: []\n")
+	vendorstest.WriteFile(t, dir, "README.md", "# fixtures\n")
+	vendorstest.WriteFile(t, dir, ".keep", "")
+	vendorstest.WriteFile(t, dir, "codearts.yaml", "repositories: []\n")
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {

@@ -13,15 +13,10 @@ import (
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/journal"
 	"github.com/repomock/repomock/mock/server/sessions"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
-
-// requests reads GET /__admin/requests with a query.
-func (l *live) requests(query string) []journal.Entry {
-	l.t.Helper()
-	var out struct{ Requests []journal.Entry }
-	l.admin(http.MethodGet, "/__admin/requests"+query, "", http.StatusOK, &out)
-	return out.Requests
-}
 
 // compact makes a JSON text comparable byte for byte.
 func compactJSON(t *testing.T, s string) string {
@@ -34,15 +29,15 @@ func compactJSON(t *testing.T, s string) string {
 }
 
 func TestJournalFilters(t *testing.T) {
-	clock := newClock()
+	clock := vendorstest.NewClock()
 	l := newLive(t, server.Config{Clock: clock.Now})
 	rv := "/v1/namespaces/acme.prod/repository-versions"
-	createBody := fmt.Sprintf(endorCreate, "main", "main")
-	_, created := l.call(http.MethodPost, sessions.Prefix+"j1"+rv, createBody, "Authorization", "Bearer tok")
-	_, missing := l.call(http.MethodGet, rv+"/aaaaaaaaaaaaaaaaaaaaaaaa", "", "Authorization", "Bearer tok", sessions.Header, "j1")
-	repoBody := `{"project_uuid":"` + repoProject + `","name":"demo"}`
-	_, repo := l.call(http.MethodPost, sessions.Prefix+"j2/v1/repositories", repoBody, "X-Auth-Token", "secret-iam-token")
-	l.call(http.MethodGet, rv, "", "Authorization", "Bearer tok") // the default session
+	createBody := fmt.Sprintf(endortest.CreateBody, "main", "main")
+	_, created := l.Do(http.MethodPost, sessions.Prefix+"j1"+rv, createBody, "Content-Type", "application/json", "Authorization", "Bearer tok").Result()
+	_, missing := l.Do(http.MethodGet, rv+"/aaaaaaaaaaaaaaaaaaaaaaaa", "", "Authorization", "Bearer tok", sessions.Header, "j1").Result()
+	repoBody := `{"project_uuid":"` + huaweitest.RepoProject + `","name":"demo"}`
+	_, repo := l.Do(http.MethodPost, sessions.Prefix+"j2/v1/repositories", repoBody, "Content-Type", "application/json", "X-Auth-Token", "secret-iam-token").Result()
+	l.Do(http.MethodGet, rv, "", "Authorization", "Bearer tok").Result() // the default session
 
 	cases := []struct {
 		query string
@@ -59,7 +54,7 @@ func TestJournalFilters(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var got []string
-		for _, e := range l.requests(tc.query) {
+		for _, e := range l.Journal(tc.query) {
 			got = append(got, fmt.Sprintf("%s %s %d %s", e.Method, e.Path, e.Status, e.Session))
 		}
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
@@ -78,7 +73,7 @@ func TestJournalFilters(t *testing.T) {
 		{"?vendor=codearts", repoBody, repo, journal.VerdictValid},
 	}
 	for _, b := range bodies {
-		es := l.requests(b.query)
+		es := l.Journal(b.query)
 		if len(es) != 1 {
 			t.Fatalf("requests%s: %d entries", b.query, len(es))
 		}
@@ -94,16 +89,16 @@ func TestJournalFilters(t *testing.T) {
 		}
 	}
 	// No credential is kept.
-	e := l.requests("?vendor=codearts")[0]
+	e := l.Journal("?vendor=codearts")[0]
 	if got := e.Request.Header.Get("X-Auth-Token"); got != "[redacted]" {
 		t.Errorf("X-Auth-Token kept as %q", got)
 	}
-	if got := l.requests("?session=j1&status=404")[0].Request.Header.Get("Authorization"); got != "[redacted]" {
+	if got := l.Journal("?session=j1&status=404")[0].Request.Header.Get("Authorization"); got != "[redacted]" {
 		t.Errorf("Authorization kept as %q", got)
 	}
 
 	for _, q := range []string{"?status=abc", "?limit=-1"} {
-		if status, _ := l.call(http.MethodGet, "/__admin/requests"+q, ""); status != http.StatusBadRequest {
+		if status, _ := l.Do(http.MethodGet, "/__admin/requests"+q, "").Result(); status != http.StatusBadRequest {
 			t.Errorf("requests%s: %d, want 400", q, status)
 		}
 	}
@@ -114,7 +109,7 @@ func TestJournalFilters(t *testing.T) {
 // a recording keeps none (issue 21, finding 5: the key id was kept).
 func TestJournalRedactsTokens(t *testing.T) {
 	l := newLive(t, server.Config{})
-	status, reply := l.call(http.MethodPost, "/v1/auth/api-key", `{"key":"my-key","secret":"my-secret"}`)
+	status, reply := l.Do(http.MethodPost, "/v1/auth/api-key", `{"key":"my-key","secret":"my-secret"}`).Result()
 	if status != http.StatusOK {
 		t.Fatalf("api-key: %d %s", status, reply)
 	}
@@ -122,7 +117,7 @@ func TestJournalRedactsTokens(t *testing.T) {
 	if err := json.Unmarshal([]byte(reply), &issued); err != nil || issued.Token == "" {
 		t.Fatalf("no token in %s", reply)
 	}
-	e := l.requests("?operation=AuthenticationService_GetAPIKeyToken")[0]
+	e := l.Journal("?operation=AuthenticationService_GetAPIKeyToken")[0]
 	if want := `{"key":"[redacted]","secret":"[redacted]"}`; string(e.Request.Body) != want {
 		t.Errorf("request body %s, want %s", e.Request.Body, want)
 	}
@@ -130,7 +125,7 @@ func TestJournalRedactsTokens(t *testing.T) {
 	if string(e.Response.Body) != want {
 		t.Errorf("response body\n got %s\nwant %s", e.Response.Body, want)
 	}
-	all, _ := json.Marshal(l.requests(""))
+	all, _ := json.Marshal(l.Journal(""))
 	if bytes.Contains(all, []byte(issued.Token)) || bytes.Contains(all, []byte("my-secret")) || bytes.Contains(all, []byte("my-key")) {
 		t.Errorf("the journal holds a credential: %s", all)
 	}
@@ -141,8 +136,8 @@ func TestJournalRedactsTokens(t *testing.T) {
 func TestJournalCutsLongBodies(t *testing.T) {
 	l := newLive(t, server.Config{JournalMaxBytes: 64 << 10}) // bodies cut at 4 KiB
 	body := fmt.Sprintf(`{"meta":{"name":"big","parent_uuid":"656e69058032bf0abaaeb600","description":"%s"},"context":{"id":"x","type":"CONTEXT_TYPE_REF"}}`, strings.Repeat("d", 10000))
-	l.call(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", body, "Authorization", "Bearer tok")
-	e := l.requests("")[0]
+	l.Do(http.MethodPost, "/v1/namespaces/acme.prod/repository-versions", body, "Content-Type", "application/json", "Authorization", "Bearer tok").Result()
+	e := l.Journal("")[0]
 	want := body[:4096] + fmt.Sprintf("…[repomock: body cut at 4096 of %d bytes]", len(body))
 	if e.Request.BodyText != want || e.Request.Body != nil || e.Request.BodyBytes != int64(len(body)) {
 		t.Errorf("request body_text %.80q… (%d bytes), want %.80q…", e.Request.BodyText, e.Request.BodyBytes, want)
@@ -161,7 +156,7 @@ func TestJournalStaysWithinItsBytes(t *testing.T) {
 	// Read whole, then refused for its type (415): quick even under -race.
 	body := bytes.Repeat([]byte("d"), 10<<20)
 	for range 20 {
-		req, err := http.NewRequest(http.MethodPost, l.url+"/v1/repositories", bytes.NewReader(body))
+		req, err := http.NewRequest(http.MethodPost, l.URL+"/v1/repositories", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +169,7 @@ func TestJournalStaysWithinItsBytes(t *testing.T) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	entries := l.requests("")
+	entries := l.Journal("")
 	var kept int
 	for _, e := range entries {
 		kept += len(e.Request.Body) + len(e.Request.BodyText) + len(e.Response.Body) + len(e.Response.BodyText)
@@ -198,12 +193,12 @@ func TestJournalStaysWithinItsBytes(t *testing.T) {
 // TestJournalRecordsFaults: a fault's entry names it; a reset has no status.
 func TestJournalRecordsFaults(t *testing.T) {
 	l := newLive(t, server.Config{})
-	id := l.inject(`{"session":"f","kind":"reset","times":1}`)
+	id := inject(l, `{"session":"f","kind":"reset","times":1}`)
 	// A POST: Go's client retries an idempotent request on a reset.
-	if o := l.endor(http.MethodPost, "f", "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endorCreate, "x", "x")); o.err == nil {
+	if o := endorCall(l, http.MethodPost, "f", "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endortest.CreateBody, "x", "x")); o.err == nil {
 		t.Fatalf("reset answered: %v", o)
 	}
-	e := l.requests("?session=f")
+	e := l.Journal("?session=f")
 	if len(e) != 1 || e[0].Fault != id || e[0].Status != 0 || e[0].Verdict != journal.VerdictSkipped {
 		t.Fatalf("journal %+v, want one entry of fault %s, status 0, skipped", e, id)
 	}

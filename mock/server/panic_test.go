@@ -12,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // syncBuffer is a log sink safe for concurrent handlers.
@@ -59,13 +61,13 @@ func TestPanicIsAVendorShaped500(t *testing.T) {
 	if resp.StatusCode != http.StatusInternalServerError {
 		t.Fatalf("status %d, want 500", resp.StatusCode)
 	}
-	jsonEqual(t, body.String(), `{"code":13,"message":"internal error","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":500}]}`)
+	vendorstest.JSONEqual(t, body.String(), `{"code":13,"message":"internal error","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":500}]}`)
 	if l := logs.String(); !strings.Contains(l, "handler panicked") || !strings.Contains(l, "panic=boom") || !strings.Contains(l, "goroutine ") {
 		t.Errorf("the panic was not logged with its stack:\n%s", l)
 	}
 
 	// Still serving.
-	req := jsonRequest(http.MethodPost, ts.URL+rvPath, `{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, "Authorization", token)
+	req := jsonRequest(http.MethodPost, ts.URL+endortest.Path, `{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, "Authorization", token)
 	req.RequestURI = ""
 	after, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -25,6 +25,10 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 const (
@@ -61,7 +65,7 @@ type batteryCase struct {
 var (
 	batteryEndorHeaders    = []string{"Authorization", token, "Content-Type", ctJSON}
 	batteryCodeArtsHeaders = []string{"X-Auth-Token", "battery-token", "Content-Type", ctJSON}
-	batteryStageHeaders    = []string{"X-Auth-Token", "battery-token", "Content-Type", ctJSON, "X-Repo-Auth", repoAuthName}
+	batteryStageHeaders    = []string{"X-Auth-Token", "battery-token", "Content-Type", ctJSON, "X-Repo-Auth", huaweitest.RepoAuth}
 	httpErrorInfoType      = "type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo"
 	codeArtsCodeRE         = regexp.MustCompile(`^CH\.[0-9]{6}$`)
 	gatewayCodeRE          = regexp.MustCompile(`^APIGW\.[0-9]{4}$`)
@@ -76,7 +80,7 @@ func (c batteryCase) defaults() batteryCase {
 	switch c.vendor {
 	case vendorEndor:
 		if c.target == "" {
-			c.target = rvPath
+			c.target = endortest.Path
 		}
 		hdr = batteryEndorHeaders
 	case vendorCodeArts:
@@ -102,7 +106,7 @@ func deepJSON(open, close string, n int, inner string) string {
 }
 
 func endorCases() []batteryCase {
-	const p = project
+	const p = endortest.Project
 	ctx := `"context":{"id":"main","type":"CONTEXT_TYPE_REF"}`
 	// The seed's key with a new description: accepted, it would change the seed.
 	valid := `{"meta":{"name":"main","parent_uuid":"` + p + `","description":"changed"},` + ctx + `}`
@@ -152,22 +156,22 @@ func endorCases() []batteryCase {
 		{vendor: vendorEndor, name: "NUL in the namespace", target: "/v1/namespaces/acme%00prod/repository-versions", body: valid, status: []int{400}, code: "3"},
 		{vendor: vendorEndor, name: "invalid UTF-8 in the namespace", target: "/v1/namespaces/acme%FFprod/repository-versions", body: valid, status: []int{400}, code: "3"},
 		{vendor: vendorEndor, name: "traversal in the namespace", target: "/v1/namespaces/..%2F..%2Fetc/repository-versions", body: valid, status: []int{400}, code: "3"},
-		{vendor: vendorEndor, name: "traversal in the uuid", method: http.MethodGet, target: rvPath + "/..%2F..%2Fetc%2Fpasswd", status: []int{400}, code: "3"},
-		{vendor: vendorEndor, name: "NUL in the uuid", method: http.MethodDelete, target: rvPath + "/0123456789abcdef0123456%00", status: []int{400}, code: "3"},
+		{vendor: vendorEndor, name: "traversal in the uuid", method: http.MethodGet, target: endortest.Path + "/..%2F..%2Fetc%2Fpasswd", status: []int{400}, code: "3"},
+		{vendor: vendorEndor, name: "NUL in the uuid", method: http.MethodDelete, target: endortest.Path + "/0123456789abcdef0123456%00", status: []int{400}, code: "3"},
 		{vendor: vendorEndor, name: "body over the limit", body: overLimit, status: []int{413}, code: "8"},
 		{vendor: vendorEndor, name: "body over the limit, chunked", body: overLimit, chunked: true, status: []int{413}, code: "8"},
 		{vendor: vendorEndor, name: "body over the limit, no token", body: overLimit, headers: []string{"Content-Type", ctJSON}, status: []int{413}, code: "8"},
 		{vendor: vendorEndor, name: "100 KB namespace in the path", method: http.MethodGet, target: "/v1/namespaces/" + strings.Repeat("a", 100<<10) + "/repository-versions", status: []int{400, 414},
 			gap: "the 400 message quotes the whole 100 KB namespace"},
-		{vendor: vendorEndor, name: "100 KB query (a well-formed filter)", method: http.MethodGet, target: rvPath + "?list_parameters.filter=" + longFilter, status: []int{400, 414},
+		{vendor: vendorEndor, name: "100 KB query (a well-formed filter)", method: http.MethodGet, target: endortest.Path + "?list_parameters.filter=" + longFilter, status: []int{400, 414},
 			gap: "no limit on the URL: a 100 KB query is served"},
-		{vendor: vendorEndor, name: "64 KB header", method: http.MethodGet, target: rvPath, extra: []string{"X-Padding", strings.Repeat("p", 64<<10)}, status: []int{400, 431},
+		{vendor: vendorEndor, name: "64 KB header", method: http.MethodGet, target: endortest.Path, extra: []string{"X-Padding", strings.Repeat("p", 64<<10)}, status: []int{400, 431},
 			gap: "no limit on header size below net/http's 1 MB"},
 	}
 }
 
 func codeArtsCases() []batteryCase {
-	const p = repoProject
+	const p = huaweitest.RepoProject
 	valid := `{"project_uuid":"` + p + `","name":"newrepo"}`
 	body := func(fields string) string { return `{"project_uuid":"` + p + `",` + fields + `}` }
 	bad := func(name, body string) batteryCase {
@@ -258,15 +262,15 @@ func stageCases() []batteryCase {
 		bad("URL-safe base64", `{"message":"m","content":"-_-_"}`),
 		bad("empty message", `{"message":"","content":"aGk="}`),
 		bad("empty body", ``),
-		{vendor: vendorStage, name: "text/plain content type", body: valid, headers: []string{"X-Auth-Token", "battery-token", "X-Repo-Auth", repoAuthName, "Content-Type", "text/plain"}, status: []int{400}, code: "SVCSTG.REPO.0400"},
-		{vendor: vendorStage, name: "missing content type", body: valid, headers: []string{"X-Auth-Token", "battery-token", "X-Repo-Auth", repoAuthName}, status: []int{400}, code: "SVCSTG.REPO.0400"},
+		{vendor: vendorStage, name: "text/plain content type", body: valid, headers: []string{"X-Auth-Token", "battery-token", "X-Repo-Auth", huaweitest.RepoAuth, "Content-Type", "text/plain"}, status: []int{400}, code: "SVCSTG.REPO.0400"},
+		{vendor: vendorStage, name: "missing content type", body: valid, headers: []string{"X-Auth-Token", "battery-token", "X-Repo-Auth", huaweitest.RepoAuth}, status: []int{400}, code: "SVCSTG.REPO.0400"},
 		{vendor: vendorStage, name: "body over the limit", body: overLimit, status: []int{413}, code: "APIGW.0201"},
 		{vendor: vendorStage, name: "body over the limit, chunked", body: overLimit, chunked: true, status: []int{413}, code: "APIGW.0201"},
 		{vendor: vendorStage, name: "body over the limit, no credentials", body: overLimit, headers: []string{"Content-Type", ctJSON}, status: []int{413}, code: "APIGW.0201"},
 		{vendor: vendorStage, name: "creating an existing file", target: stageFiles + "seed.txt?ref=master", body: `{"message":"m","content":"b3RoZXI="}`, status: []int{400}, code: "SVCSTG.REPO.0403"},
 		{vendor: vendorStage, name: "missing X-Repo-Auth", body: valid, headers: []string{"X-Auth-Token", "battery-token", "Content-Type", ctJSON}, status: []int{400}, code: "SVCSTG.REPO.0450"},
 		{vendor: vendorStage, name: "malformed X-Repo-Auth", body: valid, headers: []string{"X-Auth-Token", "battery-token", "Content-Type", ctJSON, "X-Repo-Auth", "../x"}, status: []int{400}, code: "SVCSTG.REPO.0451"},
-		{vendor: vendorStage, name: "X-Auth-Token over 100,000 characters", body: valid, headers: []string{"X-Auth-Token", strings.Repeat("t", 100001), "Content-Type", ctJSON, "X-Repo-Auth", repoAuthName}, status: []int{401}, code: "APIGW.0301"},
+		{vendor: vendorStage, name: "X-Auth-Token over 100,000 characters", body: valid, headers: []string{"X-Auth-Token", strings.Repeat("t", 100001), "Content-Type", ctJSON, "X-Repo-Auth", huaweitest.RepoAuth}, status: []int{401}, code: "APIGW.0301"},
 		{vendor: vendorStage, name: "100 KB file path", target: stageFiles + strings.Repeat("f", 100<<10) + "?ref=master", body: valid, status: []int{400, 414},
 			gap: "no limit on the URL: a file with a 100 KB name is created"},
 		{vendor: vendorStage, name: "100 KB ref", target: stageFiles + "new.txt?ref=" + longRef, body: valid, status: []int{400, 414}, state: []string{stageFiles + "trees?ref=" + longRef},
@@ -279,15 +283,15 @@ func stageCases() []batteryCase {
 // batteryState reads every vendor's state back: the Endor namespace, the
 // CodeArts project, the ServiceStage ref and its seed file, and the case's
 // own targets.
-func batteryState(t *testing.T, h *harness, extra []string) string {
+func batteryState(t *testing.T, h *servertest.Server, extra []string) string {
 	t.Helper()
 	var b strings.Builder
 	read := func(target string, headers []string) {
 		r := batterySend(t, h, batteryCase{method: http.MethodGet, target: target, headers: headers})
-		fmt.Fprintf(&b, "%s → %d %s\n", target[:min(len(target), 120)], r.status, r.raw)
+		fmt.Fprintf(&b, "%s → %d %s\n", target[:min(len(target), 120)], r.Status, r.Raw)
 	}
-	read(rvPath+"?list_parameters.page_size=500", batteryEndorHeaders)
-	read("/v1/projects/"+repoProject+"/repositories?page_size=100", batteryCodeArtsHeaders)
+	read(endortest.Path+"?list_parameters.page_size=500", batteryEndorHeaders)
+	read("/v1/projects/"+huaweitest.RepoProject+"/repositories?page_size=100", batteryCodeArtsHeaders)
 	read(stageFiles+"trees?ref=master", batteryStageHeaders)
 	read(stageFiles+"seed.txt?ref=master", batteryStageHeaders)
 	for _, target := range extra {
@@ -316,7 +320,7 @@ func stateDiff(before, after string) string {
 }
 
 // batterySend sends one request over real HTTP; t is the case's own test.
-func batterySend(t *testing.T, h *harness, c batteryCase) response {
+func batterySend(t *testing.T, h *servertest.Server, c batteryCase) response {
 	t.Helper()
 	var body io.Reader = http.NoBody
 	if c.body != "" || c.method == http.MethodPost {
@@ -326,7 +330,7 @@ func batterySend(t *testing.T, h *harness, c batteryCase) response {
 			body = strings.NewReader(c.body)
 		}
 	}
-	req, err := http.NewRequest(c.method, h.url+c.target, body)
+	req, err := http.NewRequest(c.method, h.URL+c.target, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,25 +346,25 @@ func batterySend(t *testing.T, h *harness, c batteryCase) response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	_ = json.Unmarshal(raw, &r.json)
+	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.JSON)
 	return r
 }
 
 // checkEnvelope asserts r is an error in vendor's envelope with code (any code when "").
 func checkEnvelope(t *testing.T, vendor string, r response, code string) {
 	t.Helper()
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type %q, want application/json", ct)
 	}
-	if len(r.raw) > maxErrorBody {
-		t.Errorf("error body of %d bytes (over %d): it quotes the input: %.200s…", len(r.raw), maxErrorBody, r.raw)
+	if len(r.Raw) > maxErrorBody {
+		t.Errorf("error body of %d bytes (over %d): it quotes the input: %.200s…", len(r.Raw), maxErrorBody, r.Raw)
 	}
 	var m map[string]any
-	dec := json.NewDecoder(strings.NewReader(r.raw))
+	dec := json.NewDecoder(strings.NewReader(r.Raw))
 	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil {
-		t.Fatalf("error body is not a JSON object: %v: %.300s", err, r.raw)
+		t.Fatalf("error body is not a JSON object: %v: %.300s", err, r.Raw)
 	}
 	keys := slices.Sorted(func(yield func(string) bool) {
 		for k := range m {
@@ -373,23 +377,23 @@ func checkEnvelope(t *testing.T, vendor string, r response, code string) {
 	switch {
 	case vendor == vendorEndor:
 		if !slices.Equal(keys, []string{"code", "details", "message"}) && !slices.Equal(keys, []string{"code", "message"}) {
-			t.Errorf("Endor error with keys %v, want code, message[, details]: %s", keys, r.raw)
+			t.Errorf("Endor error with keys %v, want code, message[, details]: %s", keys, r.Raw)
 		}
 		n, ok := m["code"].(json.Number)
 		if !ok || n.String() == "0" || strings.ContainsAny(n.String(), ".eE") {
 			t.Errorf("Endor code %v is not a non-zero gRPC code", m["code"])
 		}
 		if msg, _ := m["message"].(string); msg == "" {
-			t.Errorf("Endor error without a message: %s", r.raw)
+			t.Errorf("Endor error without a message: %s", r.Raw)
 		}
 		if d, ok := m["details"].([]any); ok {
 			info, _ := d[0].(map[string]any)
-			if len(d) != 1 || info["@type"] != httpErrorInfoType || fmt.Sprint(info["status_code"]) != fmt.Sprint(r.status) {
-				t.Errorf("Endor details %v, want one HTTPErrorInfo with status_code %d", d, r.status)
+			if len(d) != 1 || info["@type"] != httpErrorInfoType || fmt.Sprint(info["status_code"]) != fmt.Sprint(r.Status) {
+				t.Errorf("Endor details %v, want one HTTPErrorInfo with status_code %d", d, r.Status)
 			}
 		}
 		if code != "" && fmt.Sprint(m["code"]) != code {
-			t.Errorf("Endor code %v, want %s: %s", m["code"], code, r.raw)
+			t.Errorf("Endor code %v, want %s: %s", m["code"], code, r.Raw)
 		}
 		return
 	case isGateway && (vendor == vendorStage || vendor == vendorCodeArts):
@@ -397,31 +401,31 @@ func checkEnvelope(t *testing.T, vendor string, r response, code string) {
 		// services (documented).
 		for _, k := range keys {
 			if k != "error_code" && k != "error_msg" && k != "request_id" {
-				t.Errorf("gateway error with key %q: %s", k, r.raw)
+				t.Errorf("gateway error with key %q: %s", k, r.Raw)
 			}
 		}
 		if msg, _ := m["error_msg"].(string); msg == "" {
-			t.Errorf("gateway error without error_msg: %s", r.raw)
+			t.Errorf("gateway error without error_msg: %s", r.Raw)
 		}
 	case vendor == vendorCodeArts:
 		e, _ := m["error"].(map[string]any)
 		if !slices.Equal(keys, []string{"error", "status"}) || m["status"] != "failed" || len(e) != 2 ||
 			!codeArtsCodeRE.MatchString(fmt.Sprint(e["code"])) || fmt.Sprint(e["message"]) == "" {
-			t.Errorf(`not the CodeArts envelope {"error":{"code","message"},"status":"failed"}: %s`, r.raw)
+			t.Errorf(`not the CodeArts envelope {"error":{"code","message"},"status":"failed"}: %s`, r.Raw)
 		}
 		if code != "" && fmt.Sprint(e["code"]) != code {
-			t.Errorf("CodeArts code %v, want %s: %s", e["code"], code, r.raw)
+			t.Errorf("CodeArts code %v, want %s: %s", e["code"], code, r.Raw)
 		}
 		return
 	case vendor == vendorStage:
 		if !slices.Equal(keys, []string{"error_code", "error_msg"}) || !stageCodeRE.MatchString(fmt.Sprint(m["error_code"])) || fmt.Sprint(m["error_msg"]) == "" {
-			t.Errorf(`not the ServiceStage envelope {"error_code","error_msg"}: %s`, r.raw)
+			t.Errorf(`not the ServiceStage envelope {"error_code","error_msg"}: %s`, r.Raw)
 		}
 	default:
-		t.Fatalf("a %s error in the gateway's shape: %s", vendor, r.raw)
+		t.Fatalf("a %s error in the gateway's shape: %s", vendor, r.Raw)
 	}
 	if code != "" && fmt.Sprint(m["error_code"]) != code {
-		t.Errorf("error_code %v, want %s: %s", m["error_code"], code, r.raw)
+		t.Errorf("error_code %v, want %s: %s", m["error_code"], code, r.Raw)
 	}
 }
 
@@ -429,24 +433,24 @@ func checkEnvelope(t *testing.T, vendor string, r response, code string) {
 // each, that a wrongly accepted case would overwrite or add to. Every case
 // starts from it, so that a case that changes the state cannot make a later
 // case pass for the wrong reason (as a duplicate, say).
-func batterySeed(t *testing.T, h *harness) {
+func batterySeed(t *testing.T, h *servertest.Server) {
 	t.Helper()
-	h.srv.Reset()
-	endorSeed, _ := json.Marshal(version("main"))
+	h.Srv.Reset()
+	endorSeed, _ := json.Marshal(endortest.Version("main"))
 	for _, c := range []batteryCase{
-		{target: rvPath, body: string(endorSeed), headers: batteryEndorHeaders},
-		{target: "/v1/repositories", body: `{"project_uuid":"` + repoProject + `","name":"existing"}`, headers: batteryCodeArtsHeaders},
+		{target: endortest.Path, body: string(endorSeed), headers: batteryEndorHeaders},
+		{target: "/v1/repositories", body: `{"project_uuid":"` + huaweitest.RepoProject + `","name":"existing"}`, headers: batteryCodeArtsHeaders},
 		{target: stageFiles + "seed.txt?ref=master", body: `{"message":"seed","content":"c2VlZA=="}`, headers: batteryStageHeaders},
 	} {
 		c.method = http.MethodPost
-		if r := batterySend(t, h, c); r.status != http.StatusOK {
-			t.Fatalf("seeding %s: %d %s", c.target, r.status, r.raw)
+		if r := batterySend(t, h, c); r.Status != http.StatusOK {
+			t.Fatalf("seeding %s: %d %s", c.target, r.Status, r.Raw)
 		}
 	}
 }
 
 func TestBatteryBadInputChangesNoState(t *testing.T) {
-	h := newHarness(t, server.Config{MaxBodyBytes: batteryMaxBody})
+	h := servertest.New(t, server.Config{MaxBodyBytes: batteryMaxBody})
 	cases := slices.Concat(endorCases(), codeArtsCases(), stageCases())
 	counts := map[string]int{}
 	for _, c := range cases {
@@ -459,8 +463,8 @@ func TestBatteryBadInputChangesNoState(t *testing.T) {
 			batterySeed(t, h)
 			before := batteryState(t, h, c.state)
 			r := batterySend(t, h, c)
-			if !slices.Contains(c.status, r.status) {
-				t.Errorf("status %d, want %v: %.300s", r.status, c.status, r.raw)
+			if !slices.Contains(c.status, r.Status) {
+				t.Errorf("status %d, want %v: %.300s", r.Status, c.status, r.Raw)
 			} else {
 				checkEnvelope(t, c.vendor, r, c.code)
 			}
@@ -478,18 +482,18 @@ func TestBatteryBadInputChangesNoState(t *testing.T) {
 // A JSON media type with parameters is still JSON: the battery's content
 // type cases must not be refused for the wrong reason.
 func TestReliabilityContentTypeWithCharsetIsAccepted(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	const ct = "application/json; charset=utf-8"
 	for _, c := range []struct {
 		name, target, body string
 		headers            []string
 	}{
-		{"endor", rvPath, `{"meta":{"name":"main","parent_uuid":"` + project + `"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, []string{"Authorization", token, "Content-Type", ct}},
-		{"codearts", "/v1/repositories", `{"project_uuid":"` + repoProject + `","name":"charset"}`, []string{"X-Auth-Token", "t", "Content-Type", ct}},
-		{"servicestage", stageFiles + "charset.txt?ref=master", `{"message":"m","content":"aGk="}`, []string{"X-Auth-Token", "t", "X-Repo-Auth", repoAuthName, "Content-Type", ct}},
+		{"endor", endortest.Path, `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, []string{"Authorization", token, "Content-Type", ct}},
+		{"codearts", "/v1/repositories", `{"project_uuid":"` + huaweitest.RepoProject + `","name":"charset"}`, []string{"X-Auth-Token", "t", "Content-Type", ct}},
+		{"servicestage", stageFiles + "charset.txt?ref=master", `{"message":"m","content":"aGk="}`, []string{"X-Auth-Token", "t", "X-Repo-Auth", huaweitest.RepoAuth, "Content-Type", ct}},
 	} {
-		if r := h.do(http.MethodPost, c.target, c.body, c.headers...); r.status != http.StatusOK {
-			t.Errorf("%s with %q: %d %s", c.name, ct, r.status, r.raw)
+		if r := h.Do(http.MethodPost, c.target, c.body, c.headers...); r.Status != http.StatusOK {
+			t.Errorf("%s with %q: %d %s", c.name, ct, r.Status, r.Raw)
 		}
 	}
 }
@@ -509,33 +513,33 @@ func TestReliabilityServiceStagePathTraversalStaysInTheFake(t *testing.T) {
 	}
 	beforeEscape, beforeEtc := statOf(escape), statOf("/etc/passwd")
 
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	content := []byte("root:x:0:0:repomock:/root:/bin/sh\n")
 	body := map[string]string{"message": "traversal", "content": base64.StdEncoding.EncodeToString(content)}
-	r := h.do(http.MethodPost, stageFiles+"..:..:etc:passwd?ref=master", body, stageHeaders...)
-	if r.status != http.StatusOK {
-		t.Fatalf("create ..:..:etc:passwd: %d %s", r.status, r.raw)
+	r := h.Do(http.MethodPost, stageFiles+"..:..:etc:passwd?ref=master", body, stageHeaders...)
+	if r.Status != http.StatusOK {
+		t.Fatalf("create ..:..:etc:passwd: %d %s", r.Status, r.Raw)
 	}
-	jsonEqual(t, r.raw, `{"path":"../../etc/passwd"}`)
+	vendorstest.JSONEqual(t, r.Raw, `{"path":"../../etc/passwd"}`)
 	// The same file through the %2F form of the path.
 	for _, target := range []string{stageFiles + "..:..:etc:passwd?ref=master", stageFiles + "..%2F..%2Fetc%2Fpasswd?ref=master"} {
-		sh := h.do(http.MethodGet, target, nil, stageHeaders...)
-		if sh.status != http.StatusOK {
-			t.Fatalf("read %s: %d %s", target, sh.status, sh.raw)
+		sh := h.Do(http.MethodGet, target, nil, stageHeaders...)
+		if sh.Status != http.StatusOK {
+			t.Fatalf("read %s: %d %s", target, sh.Status, sh.Raw)
 		}
-		jsonEqual(t, sh.raw, fmt.Sprintf(`{"path":%q,"sha":%q,"encoding":"base64","content":%q}`, escape, fileSHA(content), body["content"]))
+		vendorstest.JSONEqual(t, sh.Raw, fmt.Sprintf(`{"path":%q,"sha":%q,"encoding":"base64","content":%q}`, escape, huaweitest.FileSHA(content), body["content"]))
 	}
 	// A traversal in the project is a repository name.
-	r = h.do(http.MethodPost, "/v1/"+sdkProjectID+"/git/files/repomock/..:..:../etc:shadow?ref=master", body, stageHeaders...)
-	if r.status != http.StatusOK {
-		t.Fatalf("create in project ..:..:..: %d %s", r.status, r.raw)
+	r = h.Do(http.MethodPost, "/v1/"+huaweitest.ProjectID+"/git/files/repomock/..:..:../etc:shadow?ref=master", body, stageHeaders...)
+	if r.Status != http.StatusOK {
+		t.Fatalf("create in project ..:..:..: %d %s", r.Status, r.Raw)
 	}
-	jsonEqual(t, h.do(http.MethodGet, "/v1/"+sdkProjectID+"/git/files/repomock/..:..:../trees?ref=master", nil, stageHeaders...).raw, `{"paths":["etc/shadow"]}`)
-	jsonEqual(t, h.do(http.MethodGet, stageFiles+"trees?ref=master", nil, stageHeaders...).raw, `{"paths":["../../etc/passwd"]}`)
+	vendorstest.JSONEqual(t, h.Do(http.MethodGet, "/v1/"+huaweitest.ProjectID+"/git/files/repomock/..:..:../trees?ref=master", nil, stageHeaders...).Raw, `{"paths":["etc/shadow"]}`)
+	vendorstest.JSONEqual(t, h.Do(http.MethodGet, stageFiles+"trees?ref=master", nil, stageHeaders...).Raw, `{"paths":["../../etc/passwd"]}`)
 	// An absolute path is an empty first segment: refused.
-	r = h.do(http.MethodPost, stageFiles+":etc:passwd?ref=master", body, stageHeaders...)
-	if r.status != http.StatusBadRequest || r.json["error_code"] != "SVCSTG.REPO.0400" {
-		t.Errorf("create :etc:passwd: %d %s, want 400 SVCSTG.REPO.0400", r.status, r.raw)
+	r = h.Do(http.MethodPost, stageFiles+":etc:passwd?ref=master", body, stageHeaders...)
+	if r.Status != http.StatusBadRequest || r.JSON["error_code"] != "SVCSTG.REPO.0400" {
+		t.Errorf("create :etc:passwd: %d %s, want 400 SVCSTG.REPO.0400", r.Status, r.Raw)
 	}
 
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
@@ -557,32 +561,32 @@ func TestReliabilityServiceStagePathTraversalStaysInTheFake(t *testing.T) {
 // fakes decode again what net/http already decoded (when the request path
 // needs no RawPath), so "%41" is stored or checked as "A".
 func TestReliabilityPathParamsDecodeOnce(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	body := map[string]string{"message": "m", "content": "aGk="}
 
-	r := h.do(http.MethodPost, stageFiles+"%2541.txt?ref=master", body, stageHeaders...)
-	if r.status != http.StatusOK || r.json["path"] != "%41.txt" {
-		t.Errorf("create file %%41.txt (sent as %%2541.txt): %d %s, want 200 {\"path\":\"%%41.txt\"}", r.status, r.raw)
+	r := h.Do(http.MethodPost, stageFiles+"%2541.txt?ref=master", body, stageHeaders...)
+	if r.Status != http.StatusOK || r.JSON["path"] != "%41.txt" {
+		t.Errorf("create file %%41.txt (sent as %%2541.txt): %d %s, want 200 {\"path\":\"%%41.txt\"}", r.Status, r.Raw)
 	}
-	r = h.do(http.MethodPost, stageFiles+"a%252Fb.txt?ref=master", body, stageHeaders...)
-	if r.status != http.StatusOK || r.json["path"] != "a%2Fb.txt" {
-		t.Errorf("create file a%%2Fb.txt (sent as a%%252Fb.txt): %d %s, want 200 {\"path\":\"a%%2Fb.txt\"}", r.status, r.raw)
+	r = h.Do(http.MethodPost, stageFiles+"a%252Fb.txt?ref=master", body, stageHeaders...)
+	if r.Status != http.StatusOK || r.JSON["path"] != "a%2Fb.txt" {
+		t.Errorf("create file a%%2Fb.txt (sent as a%%252Fb.txt): %d %s, want 200 {\"path\":\"a%%2Fb.txt\"}", r.Status, r.Raw)
 	}
-	if tr := h.do(http.MethodGet, stageFiles+"trees?ref=master", nil, stageHeaders...); !strings.Contains(tr.raw, `"%41.txt"`) || strings.Contains(tr.raw, `"A.txt"`) {
-		t.Errorf("trees: %s, want %%41.txt and no A.txt", tr.raw)
+	if tr := h.Do(http.MethodGet, stageFiles+"trees?ref=master", nil, stageHeaders...); !strings.Contains(tr.Raw, `"%41.txt"`) || strings.Contains(tr.Raw, `"A.txt"`) {
+		t.Errorf("trees: %s, want %%41.txt and no A.txt", tr.Raw)
 	}
 	// The project is one parameter too.
-	r = h.do(http.MethodPost, "/v1/"+sdkProjectID+"/git/files/repomock/grp%2541/x.txt?ref=master", body, stageHeaders...)
-	if r.status != http.StatusOK {
-		t.Fatalf("create in project grp%%41: %d %s", r.status, r.raw)
+	r = h.Do(http.MethodPost, "/v1/"+huaweitest.ProjectID+"/git/files/repomock/grp%2541/x.txt?ref=master", body, stageHeaders...)
+	if r.Status != http.StatusOK {
+		t.Fatalf("create in project grp%%41: %d %s", r.Status, r.Raw)
 	}
-	if tr := h.do(http.MethodGet, "/v1/"+sdkProjectID+"/git/files/repomock/grpA/trees?ref=master", nil, stageHeaders...); strings.TrimSpace(tr.raw) != `{"paths":[]}` {
-		t.Errorf("project grpA has files written to grp%%41: %s", tr.raw)
+	if tr := h.Do(http.MethodGet, "/v1/"+huaweitest.ProjectID+"/git/files/repomock/grpA/trees?ref=master", nil, stageHeaders...); strings.TrimSpace(tr.Raw) != `{"paths":[]}` {
+		t.Errorf("project grpA has files written to grp%%41: %s", tr.Raw)
 	}
 	// CodeArts: the name "%41" breaks the name rule; it must not be checked as "A".
-	r = h.do(http.MethodGet, "/v1/projects/"+repoProject+"/repositories/validation/%2541", nil, "X-Auth-Token", "t")
-	if r.status != http.StatusBadRequest {
-		t.Errorf("name check of %%41 (sent as %%2541): %d %s, want 400 CH.010001", r.status, r.raw)
+	r = h.Do(http.MethodGet, "/v1/projects/"+huaweitest.RepoProject+"/repositories/validation/%2541", nil, "X-Auth-Token", "t")
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("name check of %%41 (sent as %%2541): %d %s, want 400 CH.010001", r.Status, r.Raw)
 	}
 }
 
@@ -591,7 +595,7 @@ func TestReliabilityPathParamsDecodeOnce(t *testing.T) {
 // net/http answers a plain-text 431 that no vendor sends. This documents
 // that limit; the battery's 64 KB case is what the handler itself sees.
 func TestReliabilityHeadersBeyondNetHTTPLimit(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	srv, err := server.New(server.Config{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -611,8 +615,8 @@ func TestReliabilityHeadersBeyondNetHTTPLimit(t *testing.T) {
 			t.Error("Serve did not stop")
 		}
 	})
-	for _, base := range []struct{ name, url string }{{"httptest", h.url}, {"server.Server.Serve", "http://" + ln.Addr().String()}} {
-		req, _ := http.NewRequest(http.MethodGet, base.url+rvPath, nil)
+	for _, base := range []struct{ name, url string }{{"httptest", h.URL}, {"server.Server.Serve", "http://" + ln.Addr().String()}} {
+		req, _ := http.NewRequest(http.MethodGet, base.url+endortest.Path, nil)
 		req.Header.Set("Authorization", token)
 		req.Header.Set("X-Padding", strings.Repeat("p", 2<<20))
 		resp, err := http.DefaultClient.Do(req)

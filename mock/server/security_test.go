@@ -12,6 +12,8 @@ import (
 
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/admin"
+	"github.com/repomock/repomock/mock/server/servertest"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
 	"github.com/repomock/repomock/mock/vendors/huawei"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
@@ -69,7 +71,7 @@ func TestAdminToken(t *testing.T) {
 		}
 	}
 	// The vendor APIs do not ask for it.
-	if got := get(rvPath, ""); got != http.StatusOK {
+	if got := get(endortest.Path, ""); got != http.StatusOK {
 		t.Errorf("an Endor list without the admin token: %d", got)
 	}
 }
@@ -85,15 +87,15 @@ func TestSecretsNeverReachTheLogs(t *testing.T) {
 		AdminToken:       "admin-never-logged",
 		LenientResponses: true,
 	}
-	h := newHarness(t, cfg)
+	h := servertest.New(t, cfg)
 	secrets := []string{"bearer-never-logged", "iam-never-logged", "endr+secret-never-logged", "sk-never-logged", "admin-never-logged", "sig-never-logged"}
-	h.do(http.MethodPost, rvPath, version("main"), "Authorization", "Bearer bearer-never-logged", "Content-Type", ctJSON)
-	h.do(http.MethodPost, rvPath, `{"meta":`, "Authorization", "Bearer bearer-never-logged", "Content-Type", ctJSON)
-	h.do(http.MethodPost, "/v1/auth/api-key", `{"key":"endr+k","secret":"endr+secret-never-logged"}`, "Content-Type", ctJSON)
-	h.do(http.MethodPost, "/v1/repositories", `{"name":"x","project_uuid":"4838955a48e2492bbe44b31bc4c272f6"}`, "X-Auth-Token", "iam-never-logged", "Content-Type", ctJSON)
-	h.do(http.MethodPost, "/v1/repositories", `{"name":"y"}`, "Authorization", "SDK-HMAC-SHA256 Access=HPUALOGTEST, SignedHeaders=x-sdk-date, Signature=sig-never-logged", "X-Sdk-Date", "20261125T100000Z", "Content-Type", ctJSON)
-	h.do(http.MethodGet, "/__admin/requests", nil, admin.TokenHeader, "admin-never-logged")
-	h.do(http.MethodGet, "/__admin/requests", nil, admin.TokenHeader, "wrong-admin-never-logged")
+	h.Do(http.MethodPost, endortest.Path, endortest.Version("main"), "Authorization", "Bearer bearer-never-logged", "Content-Type", ctJSON)
+	h.Do(http.MethodPost, endortest.Path, `{"meta":`, "Authorization", "Bearer bearer-never-logged", "Content-Type", ctJSON)
+	h.Do(http.MethodPost, "/v1/auth/api-key", `{"key":"endr+k","secret":"endr+secret-never-logged"}`, "Content-Type", ctJSON)
+	h.Do(http.MethodPost, "/v1/repositories", `{"name":"x","project_uuid":"4838955a48e2492bbe44b31bc4c272f6"}`, "X-Auth-Token", "iam-never-logged", "Content-Type", ctJSON)
+	h.Do(http.MethodPost, "/v1/repositories", `{"name":"y"}`, "Authorization", "SDK-HMAC-SHA256 Access=HPUALOGTEST, SignedHeaders=x-sdk-date, Signature=sig-never-logged", "X-Sdk-Date", "20261125T100000Z", "Content-Type", ctJSON)
+	h.Do(http.MethodGet, "/__admin/requests", nil, admin.TokenHeader, "admin-never-logged")
+	h.Do(http.MethodGet, "/__admin/requests", nil, admin.TokenHeader, "wrong-admin-never-logged")
 	out := logs.String()
 	// The requests were logged (at debug level), so there was a chance to leak.
 	if !strings.Contains(out, "path=/v1/repositories") || !strings.Contains(out, "path=/v1/auth/api-key") {

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
 	codeartsrepo "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/codeartsrepo/v3"
 	repomodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/codeartsrepo/v3/model"
 	servicestage "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/servicestage/v2"
@@ -20,136 +17,55 @@ import (
 
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
 	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
-// live is a server on a real listener (no recorder in between: a reset
-// fault needs the connection), with the SDK's credentials configured.
-type live struct {
-	t   *testing.T
-	srv *server.Server
-	url string
-}
-
-func newLive(t *testing.T, cfg server.Config) *live {
+// newLive starts a server on a real listener (no recorder in between: a
+// reset fault needs the connection), on the wall clock, with the SDK's
+// credentials configured; a request that names no header carries none.
+func newLive(t *testing.T, cfg server.Config) *servertest.Server {
 	t.Helper()
 	if cfg.Vendors == nil {
-		cfg.Vendors = sdkSettings.Vendors()
+		cfg.Vendors = huaweitest.Settings().Vendors()
 	}
-	if cfg.Seed == 0 {
-		cfg.Seed = 1
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return &live{t: t, srv: srv, url: ts.URL}
+	return servertest.New(t, cfg, vendorstest.Live(), vendorstest.Auth())
 }
 
-// call sends a request and returns the status and the body; headers are
-// name, value pairs.
-func (l *live) call(method, target, body string, headers ...string) (int, string) {
-	l.t.Helper()
-	req, err := http.NewRequest(method, l.url+target, strings.NewReader(body))
+// signed is the headers of a request signed with the SDK's AK/SK over its
+// path as sent to l, and headers.
+func signed(l *servertest.Server, method, target, body string, headers ...string) []string {
+	l.T.Helper()
+	req, err := http.NewRequest(method, l.URL+target, strings.NewReader(body))
 	if err != nil {
-		l.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
-}
-
-// admin calls the admin API and decodes a JSON answer into out.
-func (l *live) admin(method, path, body string, wantStatus int, out any) {
-	l.t.Helper()
-	status, raw := l.call(method, path, body)
-	if status != wantStatus {
-		l.t.Fatalf("%s %s: %d %s, want %d", method, path, status, raw, wantStatus)
-	}
-	if out != nil {
-		if err := json.Unmarshal([]byte(raw), out); err != nil {
-			l.t.Fatalf("%s %s: %v\n%s", method, path, err, raw)
-		}
-	}
-}
-
-// signed sends a request signed with the SDK's AK/SK over its path as sent.
-func (l *live) signed(method, target, body string, headers ...string) (int, string) {
-	l.t.Helper()
-	req, err := http.NewRequest(method, l.url+target, strings.NewReader(body))
-	if err != nil {
-		l.t.Fatal(err)
+		l.T.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	sdkhmac.Sign(req, []byte(body), sdkAK, sdkSK, time.Now())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		l.t.Fatal(err)
+	sdkhmac.Sign(req, []byte(body), huaweitest.AK, huaweitest.SK, time.Now())
+	var out []string
+	for name, vs := range req.Header {
+		out = append(out, name, vs[0])
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// inSession adds the session header to every request of an SDK.
-type inSession struct {
-	name string
-	next http.RoundTripper
-}
-
-func (s inSession) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set(sessions.Header, s.name)
-	return s.next.RoundTrip(r)
-}
-
-// sdkAt builds a Huawei SDK client of base in session (none when "").
-// With seen, the SDK's response hooks report every answer to it.
-func sdkAt(t *testing.T, b *core.HcHttpClientBuilder, base, session string, seen *answers) *core.HcHttpClient {
-	t.Helper()
-	cfg := config.DefaultHttpConfig().WithRetries(0)
-	if seen != nil {
-		cfg = seen.config()
-	}
-	if session != "" {
-		cfg = cfg.WithHttpRoundTripper(inSession{name: session, next: http.DefaultTransport})
-	}
-	hc, err := b.WithEndpoints([]string{base}).WithCredential(akskCredential(t, sdkAK, sdkSK)).WithHttpConfig(cfg).SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hc
+	return out
 }
 
 func repoAt(t *testing.T, base, session string) *codeartsrepo.CodeArtsRepoClient {
-	return codeartsrepo.NewCodeArtsRepoClient(sdkAt(t, codeartsrepo.CodeArtsRepoClientBuilder(), base, session, nil))
+	return codeartsrepo.NewCodeArtsRepoClient(huaweitest.Client(t, codeartsrepo.CodeArtsRepoClientBuilder(), base, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK), session, nil))
 }
 
 func stageAt(t *testing.T, base, session string) *servicestage.ServiceStageClient {
-	return servicestage.NewServiceStageClient(sdkAt(t, servicestage.ServiceStageClientBuilder(), base, session, nil))
+	return servicestage.NewServiceStageClient(huaweitest.Client(t, servicestage.ServiceStageClientBuilder(), base, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK), session, nil))
 }
-
-const endorCreate = `{"meta":{"name":"%s","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"%s","type":"CONTEXT_TYPE_REF"}}`
 
 // TestSessionsIsolateParallelTests runs 32 tests at once against one
 // server, each in its own session (the even ones by path prefix, the odd
@@ -164,13 +80,13 @@ func TestSessionsIsolateParallelTests(t *testing.T) {
 			t.Parallel()
 			endor := func(method, path, body string) (int, string) {
 				if i%2 == 0 {
-					return l.call(method, sessions.Prefix+name+path, body, "Authorization", "Bearer tok")
+					return l.Do(method, sessions.Prefix+name+path, body, "Content-Type", "application/json", "Authorization", "Bearer tok").Result()
 				}
-				return l.call(method, path, body, "Authorization", "Bearer tok", sessions.Header, name)
+				return l.Do(method, path, body, "Content-Type", "application/json", "Authorization", "Bearer tok", sessions.Header, name).Result()
 			}
 			ns := "/v1/namespaces/acme.prod/repository-versions"
 			for _, v := range []string{"main", name} {
-				if status, raw := endor(http.MethodPost, ns, fmt.Sprintf(endorCreate, v, v)); status != http.StatusOK {
+				if status, raw := endor(http.MethodPost, ns, fmt.Sprintf(endortest.CreateBody, v, v)); status != http.StatusOK {
 					t.Fatalf("endor create: %d %s", status, raw)
 				}
 			}
@@ -198,37 +114,37 @@ func TestSessionsIsolateParallelTests(t *testing.T) {
 				// whose endpoint keeps its path would sign it.
 				huawei := func(path, body string, headers ...string) {
 					t.Helper()
-					if status, raw := l.signed(http.MethodPost, sessions.Prefix+name+path, body, headers...); status != http.StatusOK {
+					if status, raw := l.Do(http.MethodPost, sessions.Prefix+name+path, body, signed(l, http.MethodPost, sessions.Prefix+name+path, body, headers...)...).Result(); status != http.StatusOK {
 						t.Fatalf("POST %s: %d %s", path, status, raw)
 					}
 				}
-				huawei("/v1/repositories", `{"project_uuid":"`+repoProject+`","name":"shared-name"}`)
+				huawei("/v1/repositories", `{"project_uuid":"`+huaweitest.RepoProject+`","name":"shared-name"}`)
 				for _, p := range []string{"app:" + name + ".txt", "app:same.txt"} {
-					huawei("/v1/"+sdkProjectID+"/git/files/repomock/group:app/"+p+"?ref=master", `{"message":"m","content":"aGk="}`, "X-Repo-Auth", repoAuthName)
+					huawei("/v1/"+huaweitest.ProjectID+"/git/files/repomock/group:app/"+p+"?ref=master", `{"message":"m","content":"aGk="}`, "X-Repo-Auth", huaweitest.RepoAuth)
 				}
 			} else {
 				// The official SDK sets the path itself (it keeps only the
 				// endpoint's scheme and host): it names its session with
 				// the header, which a round tripper adds.
-				repos := repoAt(t, l.url, name)
-				if _, err := repos.CreateRepository(createRepo("shared-name")); err != nil {
+				repos := repoAt(t, l.URL, name)
+				if _, err := repos.CreateRepository(huaweitest.CreateRepo("shared-name")); err != nil {
 					t.Fatalf("codearts create (same name in every session): %v", err)
 				}
-				stage := stageAt(t, l.url, name)
+				stage := stageAt(t, l.URL, name)
 				for _, p := range []string{"app:" + name + ".txt", "app:same.txt"} {
-					if _, err := stage.CreateFile(createFile(p, "aGk=")); err != nil {
+					if _, err := stage.CreateFile(huaweitest.CreateFile(p, "aGk=")); err != nil {
 						t.Fatalf("servicestage create %s (same.txt in every session): %v", p, err)
 					}
 				}
 			}
 			// Read back through the SDK in the session.
-			repos := repoAt(t, l.url, name)
+			repos := repoAt(t, l.URL, name)
 			//lint:ignore SA1019 the list read-back of the vendor's notes
-			all, err := repos.GetAllRepositoryByProjectId(&repomodel.GetAllRepositoryByProjectIdRequest{ProjectUuid: repoProject})
+			all, err := repos.GetAllRepositoryByProjectId(&repomodel.GetAllRepositoryByProjectIdRequest{ProjectUuid: huaweitest.RepoProject})
 			if err != nil || all.Result == nil || *all.Result.Total != 1 {
 				t.Errorf("codearts sees %+v, %v; want its one repository", all, err)
 			}
-			file, err := stageAt(t, l.url, name).ShowContent(&stagemodel.ShowContentRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Path: "app:" + name + ".txt", Ref: "master"})
+			file, err := stageAt(t, l.URL, name).ShowContent(&stagemodel.ShowContentRequest{XRepoAuth: huaweitest.RepoAuth, Namespace: "repomock", Project: "group:app", Path: "app:" + name + ".txt", Ref: "master"})
 			if err != nil || file.Content == nil {
 				t.Errorf("servicestage read back: %+v, %v", file, err)
 			}
@@ -236,7 +152,7 @@ func TestSessionsIsolateParallelTests(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		var got struct{ Sessions []sessions.Info }
-		l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+		l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
 		if len(got.Sessions) != 32 {
 			t.Fatalf("%d sessions listed, want 32: %+v", len(got.Sessions), got.Sessions)
 		}
@@ -270,12 +186,12 @@ func TestSessionNames(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			headers := append([]string{"Authorization", "Bearer tok"}, tc.headers...)
-			status, raw := l.call(http.MethodGet, tc.target, "", headers...)
+			status, raw := l.Do(http.MethodGet, tc.target, "", headers...).Result()
 			if status != tc.status {
 				t.Fatalf("status %d %s, want %d", status, raw, tc.status)
 			}
 			if tc.body != "" {
-				jsonEqual(t, raw, tc.body)
+				vendorstest.JSONEqual(t, raw, tc.body)
 			}
 		})
 	}
@@ -286,40 +202,40 @@ func TestSessionAdmin(t *testing.T) {
 	ns := "/v1/namespaces/acme.prod/repository-versions"
 	create := func(session, name string) {
 		t.Helper()
-		if status, raw := l.call(http.MethodPost, sessions.Prefix+session+ns, fmt.Sprintf(endorCreate, name, name), "Authorization", "Bearer tok"); status != 200 {
+		if status, raw := l.Do(http.MethodPost, sessions.Prefix+session+ns, fmt.Sprintf(endortest.CreateBody, name, name), "Content-Type", "application/json", "Authorization", "Bearer tok").Result(); status != 200 {
 			t.Fatalf("create: %d %s", status, raw)
 		}
 	}
 	create("a", "one")
 	create("a", "two")
 	create("b", "one")
-	l.admin(http.MethodPost, "/__admin/faults", `{"session":"a","kind":"delay","delay_ms":1}`, http.StatusCreated, nil)
+	l.Do(http.MethodPost, "/__admin/faults", `{"session":"a","kind":"delay","delay_ms":1}`).Decode(l.T, http.StatusCreated, nil)
 
 	var got struct{ Sessions []sessions.Info }
-	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
 	want := `[{a map[endor:2] 2 1} {b map[endor:1] 1 0}]`
 	if fmt.Sprint(got.Sessions) != want {
 		t.Fatalf("sessions %v, want %v", got.Sessions, want)
 	}
 
 	// Reset of one session: its objects, journal and faults go; b stays.
-	l.admin(http.MethodPost, "/__admin/reset?session=a", "", http.StatusOK, nil)
-	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	l.Do(http.MethodPost, "/__admin/reset?session=a", "").Decode(l.T, http.StatusOK, nil)
+	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
 	if want := `[{b map[endor:1] 1 0}]`; fmt.Sprint(got.Sessions) != want {
 		t.Fatalf("after reset of a: %v, want %v", got.Sessions, want)
 	}
-	l.admin(http.MethodDelete, "/__admin/sessions/b", "", http.StatusNoContent, nil)
-	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	l.Do(http.MethodDelete, "/__admin/sessions/b", "").Decode(l.T, http.StatusNoContent, nil)
+	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
 	if len(got.Sessions) != 0 {
 		t.Fatalf("after delete of b: %v", got.Sessions)
 	}
-	l.admin(http.MethodDelete, "/__admin/sessions/a%20b", "", http.StatusBadRequest, nil)
-	l.admin(http.MethodPost, "/__admin/reset?session=a/b", "", http.StatusBadRequest, nil)
+	l.Do(http.MethodDelete, "/__admin/sessions/a%20b", "").Decode(l.T, http.StatusBadRequest, nil)
+	l.Do(http.MethodPost, "/__admin/reset?session=a/b", "").Decode(l.T, http.StatusBadRequest, nil)
 
 	// Without session, reset resets all.
 	create("c", "x")
-	l.admin(http.MethodPost, "/__admin/reset", "", http.StatusOK, nil)
-	l.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	l.Do(http.MethodPost, "/__admin/reset", "").Decode(l.T, http.StatusOK, nil)
+	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
 	if len(got.Sessions) != 0 {
 		t.Fatalf("after reset: %v", got.Sessions)
 	}
@@ -329,7 +245,7 @@ func TestSessionAdmin(t *testing.T) {
 func TestSessionFixtures(t *testing.T) {
 	l := newLive(t, server.Config{FixturesDir: "../../fixtures"})
 	count := func(prefix string) string {
-		_, raw := l.call(http.MethodGet, prefix+"/v1/namespaces/acme.prod/repository-versions?list_parameters.count=true", "", "Authorization", "Bearer tok")
+		_, raw := l.Do(http.MethodGet, prefix+"/v1/namespaces/acme.prod/repository-versions?list_parameters.count=true", "", "Authorization", "Bearer tok").Result()
 		return raw
 	}
 	fresh := count(sessions.Prefix + "fresh")
@@ -342,17 +258,17 @@ func TestSessionFixtures(t *testing.T) {
 // the path the client sent, prefix included, not over the vendor path.
 func TestSessionSignatureCoversThePrefix(t *testing.T) {
 	l := newLive(t, server.Config{Clock: time.Now})
-	body := `{"project_uuid":"` + repoProject + `","name":"signed"}`
-	if status, raw := l.signed(http.MethodPost, sessions.Prefix+"s1/v1/repositories", body); status != http.StatusOK {
+	body := `{"project_uuid":"` + huaweitest.RepoProject + `","name":"signed"}`
+	if status, raw := l.Do(http.MethodPost, sessions.Prefix+"s1/v1/repositories", body, signed(l, http.MethodPost, sessions.Prefix+"s1/v1/repositories", body)...).Result(); status != http.StatusOK {
 		t.Fatalf("signed over the prefixed path: %d %s", status, raw)
 	}
 	// Signed over the vendor path, sent with the prefix: refused.
-	req, err := http.NewRequest(http.MethodPost, l.url+"/v1/repositories", strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, l.URL+"/v1/repositories", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	sdkhmac.Sign(req, []byte(body), sdkAK, sdkSK, time.Now())
+	sdkhmac.Sign(req, []byte(body), huaweitest.AK, huaweitest.SK, time.Now())
 	req.URL.Path = sessions.Prefix + "s1/v1/repositories"
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -370,16 +286,16 @@ func TestSessionSignatureCoversThePrefix(t *testing.T) {
 func TestSessionsSurviveTheStateFile(t *testing.T) {
 	file := t.TempDir() + "/state.json"
 	first := newLive(t, server.Config{StateFile: file})
-	if o := first.endor(http.MethodPost, "kept", "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endorCreate, "x", "x")); o.status != http.StatusOK {
+	if o := endorCall(first, http.MethodPost, "kept", "/v1/namespaces/acme.prod/repository-versions", fmt.Sprintf(endortest.CreateBody, "x", "x")); o.status != http.StatusOK {
 		t.Fatalf("create: %v", o)
 	}
-	first.inject(`{"session":"kept","kind":"reset"}`)
-	if err := first.srv.SaveState(); err != nil {
+	inject(first, `{"session":"kept","kind":"reset"}`)
+	if err := first.Srv.SaveState(); err != nil {
 		t.Fatal(err)
 	}
 	second := newLive(t, server.Config{StateFile: file})
 	var got struct{ Sessions []sessions.Info }
-	second.admin(http.MethodGet, "/__admin/sessions", "", http.StatusOK, &got)
+	second.Do(http.MethodGet, "/__admin/sessions", "").Decode(second.T, http.StatusOK, &got)
 	if want := `[{kept map[endor:1] 0 0}]`; fmt.Sprint(got.Sessions) != want {
 		t.Fatalf("sessions after a restart: %v, want %v (objects kept; no journal, no fault)", got.Sessions, want)
 	}
@@ -390,19 +306,19 @@ func TestSessionsSurviveTheStateFile(t *testing.T) {
 // its own issued tokens), goes with its session, and survives the state file.
 func TestSessionIssuedTokens(t *testing.T) {
 	file := t.TempDir() + "/state.json"
-	l := newLive(t, server.Config{StateFile: file, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "configured"}}, HuaweiCredentials: sdkSettings.HuaweiCredentials, RepoAuths: sdkSettings.RepoAuths}.Vendors()})
+	l := newLive(t, server.Config{StateFile: file, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "configured"}}, HuaweiCredentials: huaweitest.Settings().HuaweiCredentials, RepoAuths: huaweitest.Settings().RepoAuths}.Vendors()})
 	issue := func(session string) string {
 		t.Helper()
-		status, raw := l.call(http.MethodPost, sessions.Prefix+session+"/v1/auth/api-key", `{"key":"endr+k","secret":"endr+s"}`)
+		status, raw := l.Do(http.MethodPost, sessions.Prefix+session+"/v1/auth/api-key", `{"key":"endr+k","secret":"endr+s"}`).Result()
 		var got struct{ Token string }
 		if status != http.StatusOK || json.Unmarshal([]byte(raw), &got) != nil || got.Token == "" {
 			t.Fatalf("api-key in %q: %d %s", session, status, raw)
 		}
 		return got.Token
 	}
-	check := func(l *live, prefix, token string) int {
+	check := func(l *servertest.Server, prefix, token string) int {
 		t.Helper()
-		status, _ := l.call(http.MethodGet, prefix+"/v1/auth", "", "Authorization", "Bearer "+token)
+		status, _ := l.Do(http.MethodGet, prefix+"/v1/auth", "", "Authorization", "Bearer "+token).Result()
 		return status
 	}
 	a := issue("a")
@@ -418,15 +334,15 @@ func TestSessionIssuedTokens(t *testing.T) {
 			t.Errorf("a's token at %q: %d, want %d", c.prefix, got, c.want)
 		}
 	}
-	if status, _ := l.call(http.MethodGet, "/v1/auth", "", "Authorization", "Bearer "+a, sessions.Header, "a"); status != http.StatusOK {
+	if status, _ := l.Do(http.MethodGet, "/v1/auth", "", "Authorization", "Bearer "+a, sessions.Header, "a").Result(); status != http.StatusOK {
 		t.Errorf("a's token with the header %s: a: %d, want 200", sessions.Header, status)
 	}
 
 	b := issue("b")
-	if err := l.srv.SaveState(); err != nil {
+	if err := l.Srv.SaveState(); err != nil {
 		t.Fatal(err)
 	}
-	restarted := newLive(t, server.Config{StateFile: file, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "configured"}}, HuaweiCredentials: sdkSettings.HuaweiCredentials, RepoAuths: sdkSettings.RepoAuths}.Vendors()})
+	restarted := newLive(t, server.Config{StateFile: file, Vendors: vendorstest.Settings{EndorTokens: []endor.Token{{Value: "configured"}}, HuaweiCredentials: huaweitest.Settings().HuaweiCredentials, RepoAuths: huaweitest.Settings().RepoAuths}.Vendors()})
 	if got := check(restarted, sessions.Prefix+"a", a); got != http.StatusOK {
 		t.Errorf("a's token in a after a restart: %d, want 200", got)
 	}
@@ -434,7 +350,7 @@ func TestSessionIssuedTokens(t *testing.T) {
 		t.Errorf("b's token in a after a restart: %d, want 401", got)
 	}
 
-	l.admin(http.MethodDelete, "/__admin/sessions/a", "", http.StatusNoContent, nil)
+	l.Do(http.MethodDelete, "/__admin/sessions/a", "").Decode(l.T, http.StatusNoContent, nil)
 	if got := check(l, sessions.Prefix+"a", a); got != http.StatusUnauthorized {
 		t.Errorf("a's token after its session was deleted: %d, want 401", got)
 	}

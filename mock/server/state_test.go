@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,30 +34,6 @@ const (
 )
 
 // call sends one request to h; headers are name, value pairs.
-func call(t *testing.T, h http.Handler, method, target, body string, headers ...string) (int, string) {
-	t.Helper()
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	req.Host = "localhost" // not httptest's example.com: the admin API answers only to this server's names
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec.Code, strings.TrimSpace(rec.Body.String())
-}
-
-func mustCall(t *testing.T, h http.Handler, method, target, body string, headers ...string) string {
-	t.Helper()
-	status, got := call(t, h, method, target, body, headers...)
-	if status/100 != 2 {
-		t.Fatalf("%s %s: HTTP %d %s", method, target, status, got)
-	}
-	return got
-}
-
 var (
 	endorAuth  = []string{"Authorization", "Bearer test-token"}
 	huaweiAuth = []string{"X-Auth-Token", "any-token", "X-Repo-Auth", "my-git-auth"}
@@ -72,11 +47,11 @@ func fill(t *testing.T, h http.Handler) (reads []string, token string) {
 	t.Helper()
 	var rv struct{ UUID string }
 	body := `{"meta":{"name":"main","parent_uuid":"` + stateParent + `"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`
-	if err := json.Unmarshal([]byte(mustCall(t, h, "POST", "/v1/namespaces/acme.prod/repository-versions", body, endorAuth...)), &rv); err != nil {
+	if err := json.Unmarshal([]byte(vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/namespaces/acme.prod/repository-versions", body, append([]string{"Content-Type", "application/json"}, endorAuth...)...).OK(t)), &rv); err != nil {
 		t.Fatal(err)
 	}
 	var tok struct{ Token string }
-	if err := json.Unmarshal([]byte(mustCall(t, h, "POST", "/v1/auth/api-key", `{"key":"endr+k","secret":"s"}`)), &tok); err != nil {
+	if err := json.Unmarshal([]byte(vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/auth/api-key", `{"key":"endr+k","secret":"s"}`).OK(t)), &tok); err != nil {
 		t.Fatal(err)
 	}
 	var repo struct {
@@ -84,11 +59,11 @@ func fill(t *testing.T, h http.Handler) (reads []string, token string) {
 			RepositoryUUID string `json:"repository_uuid"`
 		}
 	}
-	if err := json.Unmarshal([]byte(mustCall(t, h, "POST", "/v1/repositories", `{"project_uuid":"`+stateProject+`","name":"demo"}`, huaweiAuth...)), &repo); err != nil {
+	if err := json.Unmarshal([]byte(vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/repositories", `{"project_uuid":"`+stateProject+`","name":"demo"}`, append([]string{"Content-Type", "application/json"}, huaweiAuth...)...).OK(t)), &repo); err != nil {
 		t.Fatal(err)
 	}
 	binary := base64.StdEncoding.EncodeToString([]byte{0, 1, 2, 0xff, 0xfe, '\n', 0})
-	mustCall(t, h, "POST", stageFile, `{"message":"m","content":"`+binary+`"}`, huaweiAuth...)
+	vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", stageFile, `{"message":"m","content":"`+binary+`"}`, append([]string{"Content-Type", "application/json"}, huaweiAuth...)...).OK(t)
 	return []string{
 		"/v1/namespaces/acme.prod/repository-versions/" + rv.UUID,
 		"/v1/namespaces/acme.prod/repository-versions",
@@ -107,7 +82,7 @@ func readAll(t *testing.T, h http.Handler, reads []string) []string {
 		if strings.HasPrefix(r, "/v1/namespaces/") {
 			auth = endorAuth
 		}
-		status, body := call(t, h, "GET", r, "", auth...)
+		status, body := vendorstest.Serve(t, h, vendorstest.InProcess()).Do("GET", r, "", auth...).Result()
 		out = append(out, fmt.Sprintf("%d %s", status, body))
 	}
 	return out
@@ -206,14 +181,14 @@ func TestStateFileSavedAtShutdownAndLoadedAtStart(t *testing.T) {
 	}
 	var lateObj struct{ UUID string }
 	_ = json.Unmarshal(late, &lateObj)
-	if got := mustCall(t, second.Handler(), "GET", "/v1/namespaces/acme.late/repository-versions/"+lateObj.UUID, "", endorAuth...); got != string(late) {
+	if got := vendorstest.Serve(t, second.Handler(), vendorstest.InProcess()).Do("GET", "/v1/namespaces/acme.late/repository-versions/"+lateObj.UUID, "", endorAuth...).OK(t); got != string(late) {
 		t.Errorf("the write just before shutdown: %s, want %s", got, late)
 	}
 	// The issued token still works: only test-token and issued tokens are accepted.
-	if status, body := call(t, second.Handler(), "GET", "/v1/namespaces/x/repository-versions", "", "Authorization", "Bearer "+token); status != http.StatusOK {
+	if status, body := vendorstest.Serve(t, second.Handler(), vendorstest.InProcess()).Do("GET", "/v1/namespaces/x/repository-versions", "", "Authorization", "Bearer "+token).Result(); status != http.StatusOK {
 		t.Errorf("issued token after restart: HTTP %d %s", status, body)
 	}
-	if status, _ := call(t, second.Handler(), "GET", "/v1/namespaces/x/repository-versions", "", "Authorization", "Bearer guessed"); status != http.StatusUnauthorized {
+	if status, _ := vendorstest.Serve(t, second.Handler(), vendorstest.InProcess()).Do("GET", "/v1/namespaces/x/repository-versions", "", "Authorization", "Bearer guessed").Result(); status != http.StatusUnauthorized {
 		t.Errorf("an unknown token after restart: HTTP %d, want 401", status)
 	}
 }
@@ -283,7 +258,7 @@ func TestMissingStateFileStartsFromFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New with no state file yet: %v", err)
 	}
-	want := mustCall(t, srv.Handler(), "GET", "/v1/projects/"+stateProject+"/repositories", "", huaweiAuth...)
+	want := vendorstest.Serve(t, srv.Handler(), vendorstest.InProcess()).Do("GET", "/v1/projects/"+stateProject+"/repositories", "", huaweiAuth...).OK(t)
 	if err := srv.SaveState(); err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +266,7 @@ func TestMissingStateFileStartsFromFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := mustCall(t, again.Handler(), "GET", "/v1/projects/"+stateProject+"/repositories", "", huaweiAuth...); got != want {
+	if got := vendorstest.Serve(t, again.Handler(), vendorstest.InProcess()).Do("GET", "/v1/projects/"+stateProject+"/repositories", "", huaweiAuth...).OK(t); got != want {
 		t.Errorf("after restart: %s\nwant %s", got, want)
 	}
 }
@@ -319,7 +294,7 @@ func TestSaveStateSkipsUnchangedAndResetKeepsTheFile(t *testing.T) {
 		t.Error("an unchanged state was written again")
 	}
 
-	mustCall(t, srv.Handler(), "POST", "/__admin/reset", "")
+	vendorstest.Serve(t, srv.Handler(), vendorstest.InProcess()).Do("POST", "/__admin/reset", "").OK(t)
 	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, saved) {
 		t.Fatalf("reset changed the state file (err %v)", err)
 	}
@@ -380,11 +355,9 @@ func TestSaveWhileServing(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				name := fmt.Sprintf("w%d-%d", w, i)
-				call(t, h, "POST", "/v1/namespaces/acme/repository-versions",
-					`{"meta":{"name":"`+name+`","parent_uuid":"`+stateParent+`"},"context":{"id":"x","type":"CONTEXT_TYPE_REF"}}`, endorAuth...)
-				call(t, h, "POST", "/v1/repositories", `{"project_uuid":"`+stateProject+`","name":"`+name+`"}`, huaweiAuth...)
-				call(t, h, "POST", "/v1/"+stateProjectID+"/git/files/repomock/group:app/"+name+"?ref=master",
-					`{"message":"m","content":"aGk="}`, huaweiAuth...)
+				vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/namespaces/acme/repository-versions", `{"meta":{"name":"`+name+`","parent_uuid":"`+stateParent+`"},"context":{"id":"x","type":"CONTEXT_TYPE_REF"}}`, append([]string{"Content-Type", "application/json"}, endorAuth...)...).Result()
+				vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/repositories", `{"project_uuid":"`+stateProject+`","name":"`+name+`"}`, append([]string{"Content-Type", "application/json"}, huaweiAuth...)...).Result()
+				vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/"+stateProjectID+"/git/files/repomock/group:app/"+name+"?ref=master", `{"message":"m","content":"aGk="}`, append([]string{"Content-Type", "application/json"}, huaweiAuth...)...).Result()
 			}
 		}()
 	}
@@ -400,11 +373,11 @@ func TestSaveWhileServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := mustCall(t, again.Handler(), "GET", "/v1/namespaces/acme/repository-versions?list_parameters.count=true", "", endorAuth...)
+	count := vendorstest.Serve(t, again.Handler(), vendorstest.InProcess()).Do("GET", "/v1/namespaces/acme/repository-versions?list_parameters.count=true", "", endorAuth...).OK(t)
 	if want := fmt.Sprintf(`{"count_response":{"count":%d}}`, writers*each); count != want {
 		t.Errorf("Endor count after reload = %s, want %s", count, want)
 	}
-	tree := mustCall(t, again.Handler(), "GET", "/v1/"+stateProjectID+"/git/files/repomock/group:app/trees?ref=master", "", huaweiAuth...)
+	tree := vendorstest.Serve(t, again.Handler(), vendorstest.InProcess()).Do("GET", "/v1/"+stateProjectID+"/git/files/repomock/group:app/trees?ref=master", "", huaweiAuth...).OK(t)
 	if n := strings.Count(tree, `"w`); n != writers*each {
 		t.Errorf("ServiceStage files after reload = %d, want %d", n, writers*each)
 	}
@@ -464,7 +437,7 @@ func TestPeriodicSaveAndRetry(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(path, "blocker"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	mustCall(t, srv.Handler(), "POST", "/v1/repositories", `{"project_uuid":"`+stateProject+`","name":"second"}`, huaweiAuth...)
+	vendorstest.Serve(t, srv.Handler(), vendorstest.InProcess()).Do("POST", "/v1/repositories", `{"project_uuid":"`+stateProject+`","name":"second"}`, append([]string{"Content-Type", "application/json"}, huaweiAuth...)...).OK(t)
 	waitFor(t, "a logged save failure", func() bool { return strings.Contains(logs.String(), "saving state failed") })
 	resp, err := http.Get(url + "/__admin/health")
 	if err != nil {
@@ -580,13 +553,11 @@ func statesAB(t *testing.T, dir string) (a, b []byte) {
 	}
 	h := srv.Handler()
 	for _, i := range []int{0, bigEndorCount / 2, bigEndorCount - 1} { // updates: same uuid, new description
-		mustCall(t, h, "POST", "/v1/namespaces/acme.load/repository-versions",
-			fmt.Sprintf(`{"meta":{"name":"v%05d","parent_uuid":%q,"description":"changed in B"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, i, stateParent),
-			endorAuth...)
+		vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/namespaces/acme.load/repository-versions", fmt.Sprintf(`{"meta":{"name":"v%05d","parent_uuid":%q,"description":"changed in B"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, i, stateParent), append([]string{"Content-Type", "application/json"}, endorAuth...)...).OK(t)
 	}
-	mustCall(t, h, "DELETE", fmt.Sprintf("/v1/namespaces/acme.load/repository-versions/%024x", 2), "", endorAuth...)
-	mustCall(t, h, "POST", "/v1/repositories", `{"project_uuid":"`+stateProject+`","name":"only-in-b"}`, huaweiAuth...)
-	mustCall(t, h, "POST", "/v1/"+stateProjectID+"/git/files/repomock/group:app/b.txt?ref=master", `{"message":"m","content":"Qgo="}`, huaweiAuth...)
+	vendorstest.Serve(t, h, vendorstest.InProcess()).Do("DELETE", fmt.Sprintf("/v1/namespaces/acme.load/repository-versions/%024x", 2), "", endorAuth...).OK(t)
+	vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/repositories", `{"project_uuid":"`+stateProject+`","name":"only-in-b"}`, append([]string{"Content-Type", "application/json"}, huaweiAuth...)...).OK(t)
+	vendorstest.Serve(t, h, vendorstest.InProcess()).Do("POST", "/v1/"+stateProjectID+"/git/files/repomock/group:app/b.txt?ref=master", `{"message":"m","content":"Qgo="}`, append([]string{"Content-Type", "application/json"}, huaweiAuth...)...).OK(t)
 	if b, _, err = srv.encodeState(); err != nil {
 		t.Fatal(err)
 	}

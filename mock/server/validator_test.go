@@ -8,6 +8,8 @@ import (
 
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // TestValidatorsAnswerAlike: with --validator=compiled and with
@@ -20,12 +22,12 @@ func TestValidatorsAnswerAlike(t *testing.T) {
 		method, target, body string
 		headers              []string
 	}{
-		{"POST", rvPath, `{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`, nil},
-		{"POST", rvPath, `{"meta":{"name":"main","colour":"red"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, nil},
-		{"POST", rvPath, `{"meta":{},"context":{"id":"main","type":"CONTEXT_TYPE_NOPE"}}`, nil},
-		{"POST", rvPath, `{"meta":{"name":"x","create_time":"yesterday"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, nil},
-		{"GET", rvPath + "?list_parameters.page_size=abc", "", nil},
-		{"GET", rvPath + "?list_parameters.page_size=2&list_parameters.count=true", "", nil},
+		{"POST", endortest.Path, `{"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`, nil},
+		{"POST", endortest.Path, `{"meta":{"name":"main","colour":"red"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, nil},
+		{"POST", endortest.Path, `{"meta":{},"context":{"id":"main","type":"CONTEXT_TYPE_NOPE"}}`, nil},
+		{"POST", endortest.Path, `{"meta":{"name":"x","create_time":"yesterday"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, nil},
+		{"GET", endortest.Path + "?list_parameters.page_size=abc", "", nil},
+		{"GET", endortest.Path + "?list_parameters.page_size=2&list_parameters.count=true", "", nil},
 		{"POST", "/v1/repositories", `{"name":"repo-1","project_uuid":"4838955a48e2492bbe44b31bc4c272f6","visibility_level":20}`, []string{"X-Auth-Token", "t"}},
 		{"POST", "/v1/repositories", `{"name":"repo-2","project_uuid":"4838955a48e2492bbe44b31bc4c272f6","visibility_level":"30"}`, []string{"X-Auth-Token", "t"}},
 		{"POST", "/v1/repositories", `{"name":"` + strings.Repeat("n", 300) + `","project_uuid":"short"}`, []string{"X-Auth-Token", "t"}},
@@ -37,7 +39,7 @@ func TestValidatorsAnswerAlike(t *testing.T) {
 	}
 	answers := map[string][]string{}
 	for _, validator := range []string{pipeline.ValidatorCompiled, pipeline.ValidatorKinOpenAPI} {
-		srv, err := server.New(server.Config{Seed: 1, Clock: newClock().Now, Validator: validator})
+		srv, err := server.New(server.Config{Seed: 1, Clock: vendorstest.NewClock().Now, Validator: validator})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package server_test
+package endor_test
 
 import (
 	"fmt"
@@ -9,14 +9,17 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // lastIgnored is what the journal's newest entry says the vendor ignored.
-func (h *harness) lastIgnored() []string {
-	h.t.Helper()
-	entries := h.journal("?limit=1")
+func lastIgnored(h *servertest.Server) []string {
+	h.T.Helper()
+	entries := h.Journal("?limit=1")
 	if len(entries) != 1 {
-		h.t.Fatalf("journal: %d entries", len(entries))
+		h.T.Fatalf("journal: %d entries", len(entries))
 	}
 	return entries[0].IgnoredQuery
 }
@@ -29,14 +32,14 @@ func (h *harness) lastIgnored() []string {
 // entry says which keys the vendor would ignore, so a test author still
 // sees a typo".
 func TestEndorQueryAsGRPCGateway(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	var ids []string
 	for _, name := range []string{"b", "a", "c"} {
-		ids = append(ids, h.create("acme.prod", version(name)).json["uuid"].(string))
+		ids = append(ids, endortest.Create(h, "acme.prod", endortest.Version(name)).JSON["uuid"].(string))
 	}
-	plain := h.do(http.MethodGet, rvPath, nil)
-	if plain.status != http.StatusOK {
-		t.Fatalf("list: %d %s", plain.status, plain.raw)
+	plain := h.Do(http.MethodGet, endortest.Path, nil)
+	if plain.Status != http.StatusOK {
+		t.Fatalf("list: %d %s", plain.Status, plain.Raw)
 	}
 
 	t.Run("unknown keys are ignored and journaled", func(t *testing.T) {
@@ -54,19 +57,19 @@ func TestEndorQueryAsGRPCGateway(t *testing.T) {
 			// The path's own parameter, in the query, is not the query's.
 			{"tenant_meta.namespace=acme.dev", []string{"tenant_meta.namespace"}},
 		} {
-			r := h.do(http.MethodGet, rvPath+"?"+tc.query, nil)
-			if r.status != http.StatusOK {
-				t.Errorf("%s: %d %s", tc.query, r.status, r.raw)
+			r := h.Do(http.MethodGet, endortest.Path+"?"+tc.query, nil)
+			if r.Status != http.StatusOK {
+				t.Errorf("%s: %d %s", tc.query, r.Status, r.Raw)
 				continue
 			}
-			jsonEqual(t, r.raw, plain.raw)
-			if got := h.lastIgnored(); !slices.Equal(got, tc.ignored) {
+			vendorstest.JSONEqual(t, r.Raw, plain.Raw)
+			if got := lastIgnored(h); !slices.Equal(got, tc.ignored) {
 				t.Errorf("%s: the journal names %q as ignored, want %q", tc.query, got, tc.ignored)
 			}
 		}
 		// A list the vendor reads whole names nothing.
-		h.do(http.MethodGet, rvPath+"?list_parameters.page_size=1", nil)
-		if got := h.lastIgnored(); got != nil {
+		h.Do(http.MethodGet, endortest.Path+"?list_parameters.page_size=1", nil)
+		if got := lastIgnored(h); got != nil {
 			t.Errorf("nothing ignored, and the journal names %q", got)
 		}
 	})
@@ -80,16 +83,16 @@ func TestEndorQueryAsGRPCGateway(t *testing.T) {
 		}{
 			// A create's and an update's body is the whole request (body "*"):
 			// grpc-gateway reads no query for them, not even a field of the body.
-			{http.MethodPost, rvPath + "?_=1&meta.name=other", version("b")},
-			{http.MethodPatch, rvPath + "?_=1&object.uuid=x", update},
-			{http.MethodGet, rvPath + "/" + id + "?_=1", nil},
+			{http.MethodPost, endortest.Path + "?_=1&meta.name=other", endortest.Version("b")},
+			{http.MethodPatch, endortest.Path + "?_=1&object.uuid=x", update},
+			{http.MethodGet, endortest.Path + "/" + id + "?_=1", nil},
 			{http.MethodGet, "/v1/auth?_=1", nil},
 			{http.MethodGet, "/v1/namespaces/acme/namespaces?_=1", nil},
-			{http.MethodDelete, rvPath + "/" + ids[2] + "?_=1", nil},
+			{http.MethodDelete, endortest.Path + "/" + ids[2] + "?_=1", nil},
 		} {
-			r := h.do(tc.method, tc.target, tc.body)
-			if r.status != http.StatusOK {
-				t.Errorf("%s %s: %d %s", tc.method, tc.target, r.status, r.raw)
+			r := h.Do(tc.method, tc.target, tc.body)
+			if r.Status != http.StatusOK {
+				t.Errorf("%s %s: %d %s", tc.method, tc.target, r.Status, r.Raw)
 				continue
 			}
 			u, _ := url.Parse(tc.target)
@@ -100,11 +103,11 @@ func TestEndorQueryAsGRPCGateway(t *testing.T) {
 					}
 				}
 			})
-			if got := h.lastIgnored(); !slices.Equal(got, want) {
+			if got := lastIgnored(h); !slices.Equal(got, want) {
 				t.Errorf("%s %s: the journal names %q as ignored, want %q", tc.method, tc.target, got, want)
 			}
 		}
-		if got := get(h.do(http.MethodGet, rvPath+"/"+ids[0], nil).json, "meta.name"); got != "b" {
+		if got := vendorstest.Get(h.Do(http.MethodGet, endortest.Path+"/"+ids[0], nil).JSON, "meta.name"); got != "b" {
 			t.Errorf("a query key changed what the create wrote: meta.name %v", got)
 		}
 	})
@@ -113,21 +116,21 @@ func TestEndorQueryAsGRPCGateway(t *testing.T) {
 		// vendors.md §7: "1 t T TRUE true True and 0 f F FALSE false False.
 		// Any other spelling is 400 code 3. Python's requests ... send True."
 		for _, v := range []string{"1", "t", "T", "TRUE", "true", "True"} {
-			r := h.do(http.MethodGet, rvPath+"?list_parameters.count="+v, nil)
-			jsonEqual(t, r.raw, `{"count_response":{"count":2}}`)
+			r := h.Do(http.MethodGet, endortest.Path+"?list_parameters.count="+v, nil)
+			vendorstest.JSONEqual(t, r.Raw, `{"count_response":{"count":2}}`)
 		}
 		for _, v := range []string{"0", "f", "F", "FALSE", "false", "False"} {
-			r := h.do(http.MethodGet, rvPath+"?list_parameters.count="+v, nil)
+			r := h.Do(http.MethodGet, endortest.Path+"?list_parameters.count="+v, nil)
 			if got := listUUIDs(t, r); len(got) != 2 {
 				t.Errorf("count=%s lists %v", v, got)
 			}
 		}
 		for _, v := range []string{"yes", "on", "tRUE", ""} {
-			r := h.do(http.MethodGet, rvPath+"?list_parameters.count="+url.QueryEscape(v), nil)
-			if r.status != http.StatusBadRequest {
-				t.Errorf("count=%q: %d, want 400", v, r.status)
+			r := h.Do(http.MethodGet, endortest.Path+"?list_parameters.count="+url.QueryEscape(v), nil)
+			if r.Status != http.StatusBadRequest {
+				t.Errorf("count=%q: %d, want 400", v, r.Status)
 			}
-			jsonEqual(t, r.raw, code3(fmt.Sprintf(`list_parameters.count: %q is not a boolean: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false or False (strconv.ParseBool, as grpc-gateway reads it)`, v)))
+			vendorstest.JSONEqual(t, r.Raw, endortest.Code3(fmt.Sprintf(`list_parameters.count: %q is not a boolean: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false or False (strconv.ParseBool, as grpc-gateway reads it)`, v)))
 		}
 	})
 
@@ -138,22 +141,22 @@ func TestEndorQueryAsGRPCGateway(t *testing.T) {
 			"list_parameters.pageSize=1",
 			"listParameters.page_size=1",
 		} {
-			r := h.do(http.MethodGet, rvPath+"?"+q, nil)
+			r := h.Do(http.MethodGet, endortest.Path+"?"+q, nil)
 			if got := listUUIDs(t, r); !slices.Equal(got, ids[:1]) {
 				t.Errorf("%s: %v", q, got)
 			}
-			if got := h.lastIgnored(); got != nil {
+			if got := lastIgnored(h); got != nil {
 				t.Errorf("%s: the journal names %q as ignored", q, got)
 			}
 		}
-		r := h.do(http.MethodGet, rvPath+"?listParameters.count=True", nil)
-		jsonEqual(t, r.raw, `{"count_response":{"count":2}}`)
-		r = h.do(http.MethodGet, rvPath+"?listParameters.sort.path=meta.name&listParameters.sort.order=SORT_ENTRY_ORDER_DESC", nil)
+		r := h.Do(http.MethodGet, endortest.Path+"?listParameters.count=True", nil)
+		vendorstest.JSONEqual(t, r.Raw, `{"count_response":{"count":2}}`)
+		r = h.Do(http.MethodGet, endortest.Path+"?listParameters.sort.path=meta.name&listParameters.sort.order=SORT_ENTRY_ORDER_DESC", nil)
 		if got := listUUIDs(t, r); !slices.Equal(got, ids[:2]) {
 			t.Errorf("sorted by camelCase keys: %v", got)
 		}
-		r = h.do(http.MethodGet, rvPath+"?listParameters.groupByTime.aggregationPaths=meta.create_time&listParameters.groupByTime.interval=GROUP_BY_TIME_INTERVAL_YEAR", nil, compact...)
-		jsonEqual(t, r.raw, `{"group_response":{"groups":{"\"2026-01-01T00:00:00Z\"":{"aggregation_count":{"count":2}}}}}`)
+		r = h.Do(http.MethodGet, endortest.Path+"?listParameters.groupByTime.aggregationPaths=meta.create_time&listParameters.groupByTime.interval=GROUP_BY_TIME_INTERVAL_YEAR", nil, compact...)
+		vendorstest.JSONEqual(t, r.Raw, `{"group_response":{"groups":{"\"2026-01-01T00:00:00Z\"":{"aggregation_count":{"count":2}}}}}`)
 	})
 
 	t.Run("enums by name or number", func(t *testing.T) {
@@ -166,13 +169,13 @@ func TestEndorQueryAsGRPCGateway(t *testing.T) {
 			{"2", []string{ids[0], ids[1]}},
 			{"1", []string{ids[1], ids[0]}},
 		} {
-			r := h.do(http.MethodGet, rvPath+"?list_parameters.sort.path=meta.name&list_parameters.sort.order="+tc.order, nil)
+			r := h.Do(http.MethodGet, endortest.Path+"?list_parameters.sort.path=meta.name&list_parameters.sort.order="+tc.order, nil)
 			if got := listUUIDs(t, r); !slices.Equal(got, tc.want) {
 				t.Errorf("sort.order=%s: %v, want %v", tc.order, got, tc.want)
 			}
 		}
-		r := h.do(http.MethodGet, rvPath+"?list_parameters.sort.path=meta.name&list_parameters.sort.order=3", nil)
-		jsonEqual(t, r.raw, code3(`list_parameters.sort.order: "3" is not a value of this enum: one of SORT_ENTRY_ORDER_UNSPECIFIED, SORT_ENTRY_ORDER_ASC, SORT_ENTRY_ORDER_DESC, or its number 0 to 2`))
+		r := h.Do(http.MethodGet, endortest.Path+"?list_parameters.sort.path=meta.name&list_parameters.sort.order=3", nil)
+		vendorstest.JSONEqual(t, r.Raw, endortest.Code3(`list_parameters.sort.order: "3" is not a value of this enum: one of SORT_ENTRY_ORDER_UNSPECIFIED, SORT_ENTRY_ORDER_ASC, SORT_ENTRY_ORDER_DESC, or its number 0 to 2`))
 	})
 
 	t.Run("what grpc-gateway refuses", func(t *testing.T) {
@@ -186,11 +189,11 @@ func TestEndorQueryAsGRPCGateway(t *testing.T) {
 			{"list_parameters.page_size=4294967296", `list_parameters.page_size: "4294967296" is not an integer of 32 bits`},
 			{"list_parameters.group_by_time.start_time=yesterday", `list_parameters.group_by_time.start_time: "yesterday" is not an RFC 3339 time`},
 		} {
-			r := h.do(http.MethodGet, rvPath+"?"+tc.query, nil)
-			if r.status != http.StatusBadRequest {
-				t.Errorf("%s: %d, want 400", tc.query, r.status)
+			r := h.Do(http.MethodGet, endortest.Path+"?"+tc.query, nil)
+			if r.Status != http.StatusBadRequest {
+				t.Errorf("%s: %d, want 400", tc.query, r.Status)
 			}
-			jsonEqual(t, r.raw, code3(tc.want))
+			vendorstest.JSONEqual(t, r.Raw, endortest.Code3(tc.want))
 		}
 	})
 }
@@ -207,17 +210,17 @@ func TestEndorQueryAsGRPCGateway(t *testing.T) {
 // aggregation_operator "Allowed values are: min, max, sum, avg", over
 // aggregation_value_field.
 func TestEndorListParameters(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	var ids []string
 	for i, lines := range []string{"120", "80", "", "40"} {
 		if i > 0 {
-			h.clock.Advance(24 * time.Hour) // 2026-11-25, 26, 27, 28 at 10:00
+			h.Clock.Advance(24 * time.Hour) // 2026-11-25, 26, 27, 28 at 10:00
 		}
-		b := version(fmt.Sprintf("b%d", i))
+		b := endortest.Version(fmt.Sprintf("b%d", i))
 		if lines != "" {
 			b["meta"].(map[string]any)["annotations"] = map[string]any{"lines": lines}
 		}
-		ids = append(ids, h.create("acme.prod", b).json["uuid"].(string))
+		ids = append(ids, endortest.Create(h, "acme.prod", b).JSON["uuid"].(string))
 	}
 
 	for _, tc := range []struct {
@@ -234,33 +237,33 @@ func TestEndorListParameters(t *testing.T) {
 		{"list_all: every page at once", []string{"list_parameters.list_all", "true"}, ids},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := listUUIDs(t, h.listQ(tc.query...)); !slices.Equal(got, tc.want) {
+			if got := listUUIDs(t, listQ(h, tc.query...)); !slices.Equal(got, tc.want) {
 				t.Errorf("%v lists %v, want %v", tc.query, got, tc.want)
 			}
 		})
 	}
-	r := h.listQ("list_parameters.archive", "true", "list_parameters.count", "true")
-	jsonEqual(t, r.raw, `{"count_response":{}}`) // count 0: the compact form leaves it out
-	r = h.listQ("list_parameters.list_all", "true", "list_parameters.page_token", "1")
+	r := listQ(h, "list_parameters.archive", "true", "list_parameters.count", "true")
+	vendorstest.JSONEqual(t, r.Raw, `{"count_response":{}}`) // count 0: the compact form leaves it out
+	r = listQ(h, "list_parameters.list_all", "true", "list_parameters.page_token", "1")
 	if got := listUUIDs(t, r); !slices.Equal(got, ids[1:]) {
 		t.Errorf("list_all from page_token 1: %v", got)
 	}
-	jsonEqual(t, responseOf(t, r), `{}`)
-	r = h.listQ("list_parameters.disable_pagination", "true", "list_parameters.page_size", "2")
+	vendorstest.JSONEqual(t, responseOf(t, r), `{}`)
+	r = listQ(h, "list_parameters.disable_pagination", "true", "list_parameters.page_size", "2")
 	if got := listUUIDs(t, r); !slices.Equal(got, ids[:2]) {
 		t.Errorf("disable_pagination: %v", got)
 	}
-	jsonEqual(t, responseOf(t, r), `{}`) // no next page
+	vendorstest.JSONEqual(t, responseOf(t, r), `{}`) // no next page
 
 	byDay := func(more ...string) response {
-		return h.listQ(append([]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time",
+		return listQ(h, append([]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time",
 			"list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY"}, more...)...)
 	}
-	jsonEqual(t, byDay("list_parameters.group_by_time.mode", "sum").raw, `{"group_response":{"groups":{
+	vendorstest.JSONEqual(t, byDay("list_parameters.group_by_time.mode", "sum").Raw, `{"group_response":{"groups":{
 		"\"2026-11-25T00:00:00Z\"":{"aggregation_count":{"count":1}},"\"2026-11-26T00:00:00Z\"":{"aggregation_count":{"count":2}},
 		"\"2026-11-27T00:00:00Z\"":{"aggregation_count":{"count":3}},"\"2026-11-28T00:00:00Z\"":{"aggregation_count":{"count":4}}}}}`)
 	yearly := func(op string) response {
-		return h.listQ("list_parameters.group_by_time.aggregation_paths", "meta.create_time",
+		return listQ(h, "list_parameters.group_by_time.aggregation_paths", "meta.create_time",
 			"list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_YEAR",
 			"list_parameters.group_by_time.aggregation_operator", op,
 			"list_parameters.group_by_time.aggregation_value_field", "meta.annotations.lines")
@@ -268,11 +271,11 @@ func TestEndorListParameters(t *testing.T) {
 	// 120, 80 and 40 (protojson's string form of numbers is read as a
 	// number); the object without the field counts but adds no value.
 	for op, value := range map[string]string{"sum": "240", "min": "40", "max": "120", "avg": "80"} {
-		jsonEqual(t, yearly(op).raw, `{"group_response":{"groups":{"\"2026-01-01T00:00:00Z\"":{"aggregation_count":{"count":4},"aggregation_value":{"value":`+value+`}}}}}`)
+		vendorstest.JSONEqual(t, yearly(op).Raw, `{"group_response":{"groups":{"\"2026-01-01T00:00:00Z\"":{"aggregation_count":{"count":4},"aggregation_value":{"value":`+value+`}}}}}`)
 	}
-	jsonEqual(t, byDay("list_parameters.group_by_time.aggregation_operator", "max",
+	vendorstest.JSONEqual(t, byDay("list_parameters.group_by_time.aggregation_operator", "max",
 		"list_parameters.group_by_time.aggregation_value_field", "meta.annotations.lines",
-		"list_parameters.filter", "meta.name==b2").raw,
+		"list_parameters.filter", "meta.name==b2").Raw,
 		`{"group_response":{"groups":{"\"2026-11-27T00:00:00Z\"":{"aggregation_count":{"count":1}}}}}`)
 }
 
@@ -282,23 +285,23 @@ func TestEndorListParameters(t *testing.T) {
 // test_api_client_error_mapping.py with {"code": 3, "message": "invalid
 // path 'spec.not_a_field'"})".
 func TestEndorFilterInvalidPath(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	b := version("main")
+	h := servertest.New(t, server.Config{})
+	b := endortest.Version("main")
 	b["meta"].(map[string]any)["annotations"] = map[string]any{"team": "core"}
-	id := h.create("acme.prod", b).json["uuid"].(string)
+	id := endortest.Create(h, "acme.prod", b).JSON["uuid"].(string)
 
 	for _, tc := range []struct{ filter, path string }{
 		{`spec.not_a_field=="x"`, "spec.not_a_field"},
 		{"meta.name==main and meta.colour==red", "meta.colour"},
 		{"(meta.name==main or (context.tipe==CONTEXT_TYPE_REF)) and nope exists", "context.tipe"},
-		{"meta.name.first==m", "meta.name.first"},          // a value has no fields
-		{"meta.parentUuid==" + project, "meta.parentUuid"}, // filters name proto fields
+		{"meta.name.first==m", "meta.name.first"},                    // a value has no fields
+		{"meta.parentUuid==" + endortest.Project, "meta.parentUuid"}, // filters name proto fields
 	} {
-		r := h.listQ("list_parameters.filter", tc.filter)
-		if r.status != http.StatusBadRequest {
-			t.Errorf("%s: %d, want 400", tc.filter, r.status)
+		r := listQ(h, "list_parameters.filter", tc.filter)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", tc.filter, r.Status)
 		}
-		jsonEqual(t, r.raw, fmt.Sprintf(`{"code":3,"message":"invalid path '%s'","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":400}]}`, tc.path))
+		vendorstest.JSONEqual(t, r.Raw, fmt.Sprintf(`{"code":3,"message":"invalid path '%s'","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":400}]}`, tc.path))
 	}
 	// Fields of the schema pass wherever they lead: into a map's keys,
 	// through lists, at a message, and into free-form objects.
@@ -310,19 +313,19 @@ func TestEndorFilterInvalidPath(t *testing.T) {
 		"spec.version.metadata.anything not exists",
 		"uuid==" + id,
 	} {
-		r := h.listQ("list_parameters.filter", filter)
-		if r.status != http.StatusOK {
-			t.Errorf("%s: %d %s", filter, r.status, r.raw)
+		r := listQ(h, "list_parameters.filter", filter)
+		if r.Status != http.StatusOK {
+			t.Errorf("%s: %d %s", filter, r.Status, r.Raw)
 		}
 	}
 	// So does a count, and the namespaces list checks against its own
 	// resource.
-	r := h.listQ("list_parameters.filter", "spec.nothing==1", "list_parameters.count", "true")
-	jsonEqual(t, r.raw, code3("invalid path 'spec.nothing'"))
-	r = h.do(http.MethodGet, "/v1/namespaces/acme/namespaces?list_parameters.filter="+url.QueryEscape("spec.full_name==acme.prod"), nil)
-	if r.status != http.StatusOK {
-		t.Errorf("a Namespace field: %d %s", r.status, r.raw)
+	r := listQ(h, "list_parameters.filter", "spec.nothing==1", "list_parameters.count", "true")
+	vendorstest.JSONEqual(t, r.Raw, endortest.Code3("invalid path 'spec.nothing'"))
+	r = h.Do(http.MethodGet, "/v1/namespaces/acme/namespaces?list_parameters.filter="+url.QueryEscape("spec.full_name==acme.prod"), nil)
+	if r.Status != http.StatusOK {
+		t.Errorf("a Namespace field: %d %s", r.Status, r.Raw)
 	}
-	r = h.do(http.MethodGet, "/v1/namespaces/acme/namespaces?list_parameters.filter="+url.QueryEscape("context.type==CONTEXT_TYPE_REF"), nil)
-	jsonEqual(t, r.raw, code3("invalid path 'context.type'"))
+	r = h.Do(http.MethodGet, "/v1/namespaces/acme/namespaces?list_parameters.filter="+url.QueryEscape("context.type==CONTEXT_TYPE_REF"), nil)
+	vendorstest.JSONEqual(t, r.Raw, endortest.Code3("invalid path 'context.type'"))
 }

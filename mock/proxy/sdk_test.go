@@ -1,4 +1,4 @@
-package server_test
+package proxy_test
 
 import (
 	"net/http"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/repomock/repomock/mock/proxy"
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
@@ -16,13 +18,13 @@ import (
 // the proxy verifies its signature and signs each request again for an
 // upstream that knows the same credentials.
 func TestProxyHuaweiSDK(t *testing.T) {
-	cfg := sdkConfig(nil)
+	cfg := sdkConfig()
 	up := newUpstream(t, cfg)
-	px := &harness{t: t, url: newProxy(t, up.url, proxy.Config{Server: server.Config{Vendors: vendorstest.Settings{HuaweiCredentials: sdkSettings.HuaweiCredentials}.Vendors()}})}
-	cred := akskCredential(t, sdkAK, sdkSK)
+	px := servertest.At(t, nil, newProxy(t, up.url, proxy.Config{Server: server.Config{Vendors: vendorstest.Settings{HuaweiCredentials: huaweitest.Settings().HuaweiCredentials}.Vendors()}}), vendorstest.Auth("Authorization", token))
+	cred := huaweitest.Credential(t, huaweitest.AK, huaweitest.SK)
 
-	repos := repoClient(t, px, cred)
-	created, err := repos.CreateRepository(createRepo("through-the-proxy"))
+	repos := huaweitest.RepoClient(t, px.URL, cred)
+	created, err := repos.CreateRepository(huaweitest.CreateRepo("through-the-proxy"))
 	if err != nil {
 		t.Fatalf("CreateRepository through the proxy: %v", err)
 	}
@@ -32,21 +34,21 @@ func TestProxyHuaweiSDK(t *testing.T) {
 		t.Fatalf("ShowRepositoryByUuid through the proxy: %+v, %v", shown, err)
 	}
 	// The upstream's errors reach the SDK as the upstream wrote them.
-	_, err = repos.CreateRepository(createRepo("through-the-proxy"))
-	serviceError(t, err, http.StatusBadRequest, "CH.010001")
+	_, err = repos.CreateRepository(huaweitest.CreateRepo("through-the-proxy"))
+	huaweitest.ServiceError(t, err, http.StatusBadRequest, "CH.010001")
 
-	files := stageClient(t, px, cred)
-	if _, err := files.CreateFile(createFile("app:README.md", "IyBhcHAK")); err != nil {
+	files := huaweitest.StageClient(t, px.URL, cred)
+	if _, err := files.CreateFile(huaweitest.CreateFile("app:README.md", "IyBhcHAK")); err != nil {
 		t.Fatalf("CreateFile through the proxy: %v", err)
 	}
-	got, err := files.ShowContent(&stagemodel.ShowContentRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Path: "app:README.md", Ref: "master"})
+	got, err := files.ShowContent(&stagemodel.ShowContentRequest{XRepoAuth: huaweitest.RepoAuth, Namespace: "repomock", Project: "group:app", Path: "app:README.md", Ref: "master"})
 	if err != nil || got.Content == nil || *got.Content != "IyBhcHAK" {
 		t.Fatalf("ShowContent through the proxy: %+v, %v", got, err)
 	}
 
 	// A wrong secret stops at the proxy, in the gateway's words.
-	_, err = repoClient(t, px, akskCredential(t, sdkAK, "not-the-secret")).CreateRepository(createRepo("refused"))
-	serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
+	_, err = huaweitest.RepoClient(t, px.URL, huaweitest.Credential(t, huaweitest.AK, "not-the-secret")).CreateRepository(huaweitest.CreateRepo("refused"))
+	huaweitest.ServiceError(t, err, http.StatusUnauthorized, "APIGW.0301")
 	if e := journalOf(t, up.url); len(e) != 5 {
 		t.Errorf("upstream journal holds %d requests, want the 5 the proxy forwarded", len(e))
 	}

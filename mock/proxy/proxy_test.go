@@ -1,11 +1,10 @@
-package server_test
+package proxy_test
 
 // The proxy in front of a repomock upstream, per vendor, all on 127.0.0.1.
 
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,8 +22,10 @@ import (
 	"github.com/repomock/repomock/mock/proxy"
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/journal"
+	"github.com/repomock/repomock/mock/server/servertest"
 	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
@@ -184,43 +185,46 @@ func newProxy(t *testing.T, up string, cfg proxy.Config) string {
 	return ts.URL
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
+// answer is what a proxied call gets.
+type answer = vendorstest.Response
 
-func (a answer) json(t *testing.T) map[string]any {
+// object is a's body, which must be a JSON object.
+func object(t *testing.T, a answer) map[string]any {
 	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(a.body, &m); err != nil {
-		t.Fatalf("answer is not a JSON object: %v: %s", err, a.body)
+	if err := json.Unmarshal([]byte(a.Raw), &m); err != nil {
+		t.Fatalf("answer is not a JSON object: %v: %s", err, a.Raw)
 	}
 	return m
 }
 
-func call(t *testing.T, base string, pc proxyCall, sign func(*http.Request, []byte)) answer {
+// do sends pc to base, signed by sign when not nil, with vendorstest's Do.
+func do(t *testing.T, base string, pc proxyCall, sign func(*http.Request, []byte)) answer {
 	t.Helper()
-	req, err := http.NewRequest(pc.method, base+pc.path, strings.NewReader(pc.body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var headers []string
 	for k, v := range pc.header {
-		req.Header.Set(k, v)
+		headers = append(headers, k, v)
 	}
 	if sign != nil {
+		// The signature is over the request as sent: sign one like it,
+		// and send its headers.
+		req, err := http.NewRequest(pc.method, base+pc.path, strings.NewReader(pc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range pc.header {
+			req.Header.Set(k, v)
+		}
 		sign(req, []byte(pc.body))
+		headers = headers[:0]
+		for k, vs := range req.Header {
+			headers = append(headers, k, vs[0])
+		}
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if len(headers) == 0 {
+		headers = []string{"Content-Type", ""} // exactly what pc says: nothing
 	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return answer{res.StatusCode, res.Header, body}
+	return vendorstest.At(t, base).Do(pc.method, pc.path, pc.body, headers...)
 }
 
 func TestProxyValidCreatePassesThroughUnchanged(t *testing.T) {
@@ -228,23 +232,23 @@ func TestProxyValidCreatePassesThroughUnchanged(t *testing.T) {
 		t.Run(tc.vendor, func(t *testing.T) {
 			up := newUpstream(t, server.Config{})
 			px := newProxy(t, up.url, proxy.Config{})
-			got := call(t, px, tc.valid, nil)
+			got := do(t, px, tc.valid, nil)
 			sent := up.lastAnswer()
 			if sent == nil {
 				t.Fatal("the upstream saw nothing")
 			}
-			if got.status != 200 || got.status != sent.Code {
-				t.Fatalf("status %d, upstream %d: %s", got.status, sent.Code, got.body)
+			if got.Status != 200 || got.Status != sent.Code {
+				t.Fatalf("status %d, upstream %d: %s", got.Status, sent.Code, got.Raw)
 			}
-			if !bytes.Equal(got.body, sent.Body.Bytes()) {
-				t.Errorf("body changed:\n proxy    %s\n upstream %s", got.body, sent.Body.Bytes())
+			if got.Raw != sent.Body.String() {
+				t.Errorf("body changed:\n proxy    %s\n upstream %s", got.Raw, sent.Body.Bytes())
 			}
 			for _, h := range []string{"Content-Type", "X-Request-Id"} {
-				if got.header.Get(h) != sent.Header().Get(h) {
-					t.Errorf("%s: %q, upstream sent %q", h, got.header.Get(h), sent.Header().Get(h))
+				if got.Header.Get(h) != sent.Header().Get(h) {
+					t.Errorf("%s: %q, upstream sent %q", h, got.Header.Get(h), sent.Header().Get(h))
 				}
 			}
-			if v := got.header.Values(pipeline.ViolationHeader); len(v) > 0 {
+			if v := got.Header.Values(pipeline.ViolationHeader); len(v) > 0 {
 				t.Errorf("%s: %q on a valid exchange", pipeline.ViolationHeader, v)
 			}
 			e := journalOf(t, px)
@@ -265,15 +269,15 @@ func TestProxyInvalidRequest(t *testing.T) {
 		t.Run(tc.vendor+"/reported", func(t *testing.T) {
 			up := newUpstream(t, server.Config{})
 			px := newProxy(t, up.url, proxy.Config{})
-			got := call(t, px, tc.invalid, nil)
+			got := do(t, px, tc.invalid, nil)
 			if n := len(journalOf(t, up.url)); n != 1 {
 				t.Fatalf("upstream journal holds %d requests, want the forwarded one", n)
 			}
 			sent := up.lastAnswer()
-			if got.status != sent.Code || !bytes.Equal(got.body, sent.Body.Bytes()) {
-				t.Errorf("answer %d %s, upstream sent %d %s", got.status, got.body, sent.Code, sent.Body.Bytes())
+			if got.Status != sent.Code || got.Raw != sent.Body.String() {
+				t.Errorf("answer %d %s, upstream sent %d %s", got.Status, got.Raw, sent.Code, sent.Body.Bytes())
 			}
-			if v := strings.Join(got.header.Values(pipeline.ViolationHeader), " | "); !strings.Contains(v, tc.field) {
+			if v := strings.Join(got.Header.Values(pipeline.ViolationHeader), " | "); !strings.Contains(v, tc.field) {
 				t.Errorf("%s = %q, want it to name %s", pipeline.ViolationHeader, v, tc.field)
 			}
 			e := journalOf(t, px)
@@ -284,9 +288,9 @@ func TestProxyInvalidRequest(t *testing.T) {
 		t.Run(tc.vendor+"/strict", func(t *testing.T) {
 			up := newUpstream(t, server.Config{})
 			px := newProxy(t, up.url, proxy.Config{Strict: true})
-			got := call(t, px, tc.invalid, nil)
-			if got.status != http.StatusBadRequest || !strings.Contains(string(got.body), tc.field) {
-				t.Errorf("answer %d %s, want 400 naming %s", got.status, got.body, tc.field)
+			got := do(t, px, tc.invalid, nil)
+			if got.Status != http.StatusBadRequest || !strings.Contains(string(got.Raw), tc.field) {
+				t.Errorf("answer %d %s, want 400 naming %s", got.Status, got.Raw, tc.field)
 			}
 			vendorShaped(t, tc.vendor, got)
 			if n := len(journalOf(t, up.url)); n != 0 {
@@ -299,7 +303,7 @@ func TestProxyInvalidRequest(t *testing.T) {
 // vendorShaped checks an error body is in the vendor's envelope.
 func vendorShaped(t *testing.T, vendor string, a answer) {
 	t.Helper()
-	m := a.json(t)
+	m := object(t, a)
 	var ok bool
 	switch vendor {
 	case "endor":
@@ -311,9 +315,9 @@ func vendorShaped(t *testing.T, vendor string, a answer) {
 		_, ok = m["error_code"].(string)
 	}
 	if !ok {
-		t.Errorf("not in %s's error shape: %s", vendor, a.body)
+		t.Errorf("not in %s's error shape: %s", vendor, a.Raw)
 	}
-	if vendor != "endor" && a.header.Get("X-Request-Id") == "" {
+	if vendor != "endor" && a.Header.Get("X-Request-Id") == "" {
 		t.Errorf("a Huawei answer without X-Request-Id")
 	}
 }
@@ -329,23 +333,23 @@ func TestProxyBrokenUpstream(t *testing.T) {
 				up := newUpstream(t, server.Config{})
 				up.breakAnswer = tc.breakAnswer
 				px := newProxy(t, up.url, proxy.Config{Strict: strict})
-				got := call(t, px, tc.valid, nil)
+				got := do(t, px, tc.valid, nil)
 				e := journalOf(t, px)
 				if len(e) != 1 || e[0].Verdict != journal.VerdictInvalid || !strings.Contains(strings.Join(e[0].Violations, ";"), tc.brokenField) {
 					t.Fatalf("proxy journal: %+v", e)
 				}
 				if strict {
-					if got.status != http.StatusBadGateway {
-						t.Fatalf("answer %d %s, want 502", got.status, got.body)
+					if got.Status != http.StatusBadGateway {
+						t.Fatalf("answer %d %s, want 502", got.Status, got.Raw)
 					}
 					vendorShaped(t, tc.vendor, got)
 					return
 				}
 				sent := up.lastAnswer()
-				if got.status != 200 || !bytes.Equal(got.body, sent.Body.Bytes()) {
-					t.Errorf("answer %d %s, upstream sent %s", got.status, got.body, sent.Body.Bytes())
+				if got.Status != 200 || got.Raw != sent.Body.String() {
+					t.Errorf("answer %d %s, upstream sent %s", got.Status, got.Raw, sent.Body.Bytes())
 				}
-				if v := strings.Join(got.header.Values(pipeline.ViolationHeader), " | "); !strings.Contains(v, tc.brokenField) {
+				if v := strings.Join(got.Header.Values(pipeline.ViolationHeader), " | "); !strings.Contains(v, tc.brokenField) {
 					t.Errorf("%s = %q, want it to name %s", pipeline.ViolationHeader, v, tc.brokenField)
 				}
 			})
@@ -377,25 +381,25 @@ func TestProxyResignsHuaweiRequests(t *testing.T) {
 			px := newProxy(t, up.url, proxy.Config{Server: server.Config{Vendors: vendorstest.Settings{HuaweiCredentials: creds}.Vendors()}})
 			// The client's signature, sent to the upstream as it is, fails
 			// there: it covers the proxy's host.
-			if got := call(t, up.url, tc.valid, func(r *http.Request, b []byte) {
+			if got := do(t, up.url, tc.valid, func(r *http.Request, b []byte) {
 				r.Host = strings.TrimPrefix(px, "http://")
 				sign(r, b)
 				r.Host = "" // sent to the upstream's host
-			}); got.status != http.StatusUnauthorized {
-				t.Fatalf("the client's signature on the upstream: %d %s, want 401", got.status, got.body)
+			}); got.Status != http.StatusUnauthorized {
+				t.Fatalf("the client's signature on the upstream: %d %s, want 401", got.Status, got.Raw)
 			}
-			got := call(t, px, tc.valid, sign)
-			if got.status != 200 {
-				t.Fatalf("signed request through the proxy: %d %s", got.status, got.body)
+			got := do(t, px, tc.valid, sign)
+			if got.Status != 200 {
+				t.Fatalf("signed request through the proxy: %d %s", got.Status, got.Raw)
 			}
 			e := journalOf(t, up.url)
 			if len(e) != 2 || e[0].Status != 200 {
 				t.Fatalf("upstream journal: %d entries, newest %d", len(e), e[0].Status)
 			}
 			// A bad signature stops at the proxy.
-			bad := call(t, px, tc.valid, func(r *http.Request, b []byte) { sign(r, append(b, ' ')) })
-			if bad.status != http.StatusUnauthorized {
-				t.Errorf("bad signature: %d %s, want 401", bad.status, bad.body)
+			bad := do(t, px, tc.valid, func(r *http.Request, b []byte) { sign(r, append(b, ' ')) })
+			if bad.Status != http.StatusUnauthorized {
+				t.Errorf("bad signature: %d %s, want 401", bad.Status, bad.Raw)
 			}
 			if n := len(journalOf(t, up.url)); n != 2 {
 				t.Errorf("the badly signed request reached the upstream")
@@ -405,9 +409,9 @@ func TestProxyResignsHuaweiRequests(t *testing.T) {
 	t.Run("without credentials", func(t *testing.T) {
 		up := newUpstream(t, server.Config{})
 		px := newProxy(t, up.url, proxy.Config{})
-		got := call(t, px, proxyCases()[1].valid, sign)
-		if got.status != http.StatusUnauthorized || !strings.Contains(string(got.body), "--huawei-credentials") {
-			t.Errorf("answer %d %s, want a 401 that names --huawei-credentials", got.status, got.body)
+		got := do(t, px, proxyCases()[1].valid, sign)
+		if got.Status != http.StatusUnauthorized || !strings.Contains(string(got.Raw), "--huawei-credentials") {
+			t.Errorf("answer %d %s, want a 401 that names --huawei-credentials", got.Status, got.Raw)
 		}
 		if n := len(journalOf(t, up.url)); n != 0 {
 			t.Errorf("the signed request reached the upstream")
@@ -420,9 +424,9 @@ func TestProxyUnsetVendorAnswersGateway404(t *testing.T) {
 	u, _ := url.Parse(up.url)
 	px := newProxy(t, up.url, proxy.Config{Upstreams: map[string]*url.URL{"endor": u}})
 	for _, tc := range proxyCases()[1:] {
-		got := call(t, px, tc.valid, nil)
-		if got.status != http.StatusNotFound || got.json(t)["error_code"] != huawei.CodeNoAPI {
-			t.Errorf("%s: %d %s, want the gateway's 404", tc.vendor, got.status, got.body)
+		got := do(t, px, tc.valid, nil)
+		if got.Status != http.StatusNotFound || object(t, got)["error_code"] != huawei.CodeNoAPI {
+			t.Errorf("%s: %d %s, want the gateway's 404", tc.vendor, got.Status, got.Raw)
 		}
 	}
 	if n := len(journalOf(t, up.url)); n != 0 {
@@ -439,14 +443,14 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 	px := newProxy(t, up.url, proxy.Config{RecordDir: dir})
 	created := map[string]map[string]any{}
 	for _, tc := range proxyCases() {
-		got := call(t, px, tc.valid, nil)
-		if got.status != 200 {
-			t.Fatalf("%s: %d %s", tc.vendor, got.status, got.body)
+		got := do(t, px, tc.valid, nil)
+		if got.Status != 200 {
+			t.Fatalf("%s: %d %s", tc.vendor, got.Status, got.Raw)
 		}
-		created[tc.vendor] = got.json(t)
+		created[tc.vendor] = object(t, got)
 	}
 	// An API key exchange: its secrets never reach the recording.
-	call(t, px, proxyCall{"POST", "/v1/auth/api-key", map[string]string{"Content-Type": "application/json"}, `{"key":"endr+proxy-secret-key","secret":"endr+proxy-secret-value"}`}, nil)
+	do(t, px, proxyCall{"POST", "/v1/auth/api-key", map[string]string{"Content-Type": "application/json"}, `{"key":"endr+proxy-secret-key","secret":"endr+proxy-secret-value"}`}, nil)
 
 	var files []string
 	for _, pattern := range []string{"*.yaml", proxy.ExchangesDir + "/*.json"} {
@@ -486,19 +490,19 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 	ts := httptest.NewServer(fresh.Handler())
 	defer ts.Close()
 	uuid, _ := created["endor"]["uuid"].(string)
-	got := call(t, ts.URL, proxyCall{"GET", "/v1/namespaces/acme.prod/repository-versions/" + uuid, map[string]string{"Authorization": "Bearer x"}, ""}, nil)
-	if got.status != 200 || got.json(t)["meta"].(map[string]any)["name"] != "main" {
-		t.Errorf("endor object from the recording: %d %s", got.status, got.body)
+	got := do(t, ts.URL, proxyCall{"GET", "/v1/namespaces/acme.prod/repository-versions/" + uuid, map[string]string{"Authorization": "Bearer x"}, ""}, nil)
+	if got.Status != 200 || object(t, got)["meta"].(map[string]any)["name"] != "main" {
+		t.Errorf("endor object from the recording: %d %s", got.Status, got.Raw)
 	}
 	repo, _ := created["codearts"]["result"].(map[string]any)["repository_uuid"].(string)
-	got = call(t, ts.URL, proxyCall{"GET", "/v2/repositories/" + repo, map[string]string{"X-Auth-Token": "t"}, ""}, nil)
-	if got.status != 200 || got.json(t)["result"].(map[string]any)["repository_name"] != "proxied-repo" {
-		t.Errorf("codearts repository from the recording: %d %s", got.status, got.body)
+	got = do(t, ts.URL, proxyCall{"GET", "/v2/repositories/" + repo, map[string]string{"X-Auth-Token": "t"}, ""}, nil)
+	if got.Status != 200 || object(t, got)["result"].(map[string]any)["repository_name"] != "proxied-repo" {
+		t.Errorf("codearts repository from the recording: %d %s", got.Status, got.Raw)
 	}
-	got = call(t, ts.URL, proxyCall{"GET", "/v1/" + proxyStageProject + "/git/files/repomock/app/docs:README.md?ref=main",
+	got = do(t, ts.URL, proxyCall{"GET", "/v1/" + proxyStageProject + "/git/files/repomock/app/docs:README.md?ref=main",
 		map[string]string{"X-Auth-Token": "t", "X-Repo-Auth": "my-git-auth"}, ""}, nil)
-	if got.status != 200 || got.json(t)["content"] != "IyBhcHAK" {
-		t.Errorf("servicestage file from the recording: %d %s", got.status, got.body)
+	if got.Status != 200 || object(t, got)["content"] != "IyBhcHAK" {
+		t.Errorf("servicestage file from the recording: %d %s", got.Status, got.Raw)
 	}
 }
 
@@ -512,13 +516,13 @@ func TestProxySessionsAndFaults(t *testing.T) {
 	inSession := tc.valid
 	inSession.path = "/__sessions/team-a" + tc.valid.path
 	// Signed over the prefixed path the client used.
-	got := call(t, px, inSession, func(r *http.Request, body []byte) {
+	got := do(t, px, inSession, func(r *http.Request, body []byte) {
 		r.Header.Del("X-Auth-Token")
 		r.Header.Set("Host", r.URL.Host)
 		sdkhmac.Sign(r, body, proxyAK, proxySK, time.Now())
 	})
-	if got.status != 200 {
-		t.Fatalf("create in a session: %d %s", got.status, got.body)
+	if got.Status != 200 {
+		t.Fatalf("create in a session: %d %s", got.Status, got.Raw)
 	}
 	if e := journalOf(t, up.url); len(e) != 1 || e[0].Path != "/v1/repositories" || e[0].Session != "" {
 		t.Fatalf("upstream journal: %+v", e)
@@ -535,9 +539,9 @@ func TestProxySessionsAndFaults(t *testing.T) {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("POST /__admin/faults: %d", res.StatusCode)
 	}
-	got = call(t, px, tc.valid, nil)
-	if got.status != http.StatusServiceUnavailable {
-		t.Fatalf("with a fault: %d %s, want 503", got.status, got.body)
+	got = do(t, px, tc.valid, nil)
+	if got.Status != http.StatusServiceUnavailable {
+		t.Fatalf("with a fault: %d %s, want 503", got.Status, got.Raw)
 	}
 	vendorShaped(t, "codearts", got)
 	if n := len(journalOf(t, up.url)); n != 1 {
@@ -585,8 +589,8 @@ func TestProxyTransport(t *testing.T) {
 
 	for _, forwarded := range []bool{false, true} {
 		px := newProxy(t, fake.URL, proxy.Config{ForwardedHeaders: forwarded})
-		if a := call(t, px, withHop, nil); a.status != 200 {
-			t.Fatalf("%d %s", a.status, a.body)
+		if a := do(t, px, withHop, nil); a.Status != 200 {
+			t.Fatalf("%d %s", a.Status, a.Raw)
 		}
 		h := (<-got).header
 		if h.Get("X-Hop") != "" || h.Get(sessions.Header) != "" {
@@ -602,15 +606,15 @@ func TestProxyTransport(t *testing.T) {
 
 	set("slow")
 	px := newProxy(t, fake.URL, proxy.Config{UpstreamTimeout: 50 * time.Millisecond})
-	if a := call(t, px, tc.valid, nil); a.status != http.StatusGatewayTimeout {
-		t.Errorf("slow upstream: %d %s, want 504", a.status, a.body)
+	if a := do(t, px, tc.valid, nil); a.Status != http.StatusGatewayTimeout {
+		t.Errorf("slow upstream: %d %s, want 504", a.Status, a.Raw)
 	} else {
 		vendorShaped(t, "codearts", a)
 	}
 	set("large")
 	px = newProxy(t, fake.URL, proxy.Config{Server: server.Config{MaxBodyBytes: 1024}})
-	if a := call(t, px, tc.valid, nil); a.status != http.StatusBadGateway || !strings.Contains(string(a.body), "max-body") {
-		t.Errorf("answer over --max-body: %d %s, want 502", a.status, a.body)
+	if a := do(t, px, tc.valid, nil); a.Status != http.StatusBadGateway || !strings.Contains(string(a.Raw), "max-body") {
+		t.Errorf("answer over --max-body: %d %s, want 502", a.Status, a.Raw)
 	}
 }
 
@@ -622,19 +626,19 @@ func TestProxyUnroutedPaths(t *testing.T) {
 	for _, strict := range []bool{false, true} {
 		up := newUpstream(t, server.Config{})
 		px := newProxy(t, up.url, proxy.Config{Strict: strict})
-		got := call(t, px, projects, nil)
+		got := do(t, px, projects, nil)
 		forwarded := len(journalOf(t, up.url))
 		if strict {
-			if got.status != http.StatusNotFound || forwarded != 0 {
-				t.Errorf("strict: %d %s, %d forwarded; want the vendor's 404, none forwarded", got.status, got.body, forwarded)
+			if got.Status != http.StatusNotFound || forwarded != 0 {
+				t.Errorf("strict: %d %s, %d forwarded; want the vendor's 404, none forwarded", got.Status, got.Raw, forwarded)
 			}
 			continue
 		}
 		sent := up.lastAnswer()
-		if forwarded != 1 || got.status != sent.Code || !bytes.Equal(got.body, sent.Body.Bytes()) {
-			t.Errorf("reported: %d %s, %d forwarded; want the upstream's answer", got.status, got.body, forwarded)
+		if forwarded != 1 || got.Status != sent.Code || got.Raw != sent.Body.String() {
+			t.Errorf("reported: %d %s, %d forwarded; want the upstream's answer", got.Status, got.Raw, forwarded)
 		}
-		if v := got.header.Get(pipeline.ViolationHeader); !strings.Contains(v, "no operation of Endor Labs's spec") {
+		if v := got.Header.Get(pipeline.ViolationHeader); !strings.Contains(v, "no operation of Endor Labs's spec") {
 			t.Errorf("%s = %q", pipeline.ViolationHeader, v)
 		}
 		if e := journalOf(t, px); len(e) != 1 || e[0].Verdict != journal.VerdictUnrouted || e[0].Vendor != "endor" {
@@ -642,12 +646,20 @@ func TestProxyUnroutedPaths(t *testing.T) {
 		}
 		// A /v2/ path no vendor owns stays at the proxy: the server's
 		// fallback owner (Endor) is not where its credentials belong.
-		if other := call(t, px, proxyCall{"GET", "/v2/" + proxyStageProject + "/cas/applications", map[string]string{"X-Auth-Token": "t"}, ""}, nil); other.status != http.StatusNotFound || len(journalOf(t, up.url)) != 1 {
-			t.Errorf("a path no vendor owns: %d %s, forwarded %d", other.status, other.body, len(journalOf(t, up.url))-1)
+		if other := do(t, px, proxyCall{"GET", "/v2/" + proxyStageProject + "/cas/applications", map[string]string{"X-Auth-Token": "t"}, ""}, nil); other.Status != http.StatusNotFound || len(journalOf(t, up.url)) != 1 {
+			t.Errorf("a path no vendor owns: %d %s, forwarded %d", other.Status, other.Raw, len(journalOf(t, up.url))-1)
 		}
-		wrong := call(t, px, proxyCall{"PUT", "/v1/repositories", map[string]string{"X-Auth-Token": "t"}, ""}, nil)
-		if wrong.status/100 != 4 || len(journalOf(t, up.url)) != 1 {
-			t.Errorf("a wrong method: %d %s, forwarded %d", wrong.status, wrong.body, len(journalOf(t, up.url))-1)
+		wrong := do(t, px, proxyCall{"PUT", "/v1/repositories", map[string]string{"X-Auth-Token": "t"}, ""}, nil)
+		if wrong.Status/100 != 4 || len(journalOf(t, up.url)) != 1 {
+			t.Errorf("a wrong method: %d %s, forwarded %d", wrong.Status, wrong.Raw, len(journalOf(t, up.url))-1)
 		}
 	}
+}
+
+const token = servertest.Token
+
+// sdkConfig is a server that verifies the Huawei SDK's signatures against
+// its credential, on the wall clock the SDK signs with.
+func sdkConfig() server.Config {
+	return server.Config{Clock: time.Now, Vendors: huaweitest.Settings().Vendors()}
 }

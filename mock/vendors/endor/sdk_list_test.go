@@ -1,4 +1,4 @@
-package server_test
+package endor_test
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
 )
 
 // The list paths of Endor's official Python SDK (endorlabs 0.7.0, on httpx
@@ -37,8 +39,8 @@ func sdkWire(token string) []string {
 // its cursor (next_page_id first, as get_all prefers it).
 func sdkPage(t *testing.T, r response) (uuids []string, nextPageID string) {
 	t.Helper()
-	if r.status != http.StatusOK {
-		t.Fatalf("the SDK raises for HTTP %d: %s", r.status, r.raw)
+	if r.Status != http.StatusOK {
+		t.Fatalf("the SDK raises for HTTP %d: %s", r.Status, r.Raw)
 	}
 	var page struct {
 		List struct {
@@ -50,7 +52,7 @@ func sdkPage(t *testing.T, r response) (uuids []string, nextPageID string) {
 			} `json:"response"`
 		} `json:"list"`
 	}
-	if err := json.Unmarshal([]byte(r.raw), &page); err != nil {
+	if err := json.Unmarshal([]byte(r.Raw), &page); err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range page.List.Objects {
@@ -67,26 +69,26 @@ func sdkPage(t *testing.T, r response) (uuids []string, nextPageID string) {
 // <filter> AND meta.parent_uuid==\"<uuid>\"", which the mock refused
 // (400) while it took only a lowercase "and".
 func TestEndorSDKListByParentAndFilter(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	var want []string
 	for _, ctx := range []string{"main", "ci-1", "ci-2"} {
 		b := inContext("main", "CONTEXT_TYPE_REF", ctx)
-		want = append(want, h.create("acme.prod", b).json["uuid"].(string))
+		want = append(want, endortest.Create(h, "acme.prod", b).JSON["uuid"].(string))
 	}
-	h.create("acme.prod", version("dev"))                  // another name
-	other := inContext("main", "CONTEXT_TYPE_REF", "main") // another project
-	other["meta"].(map[string]any)["parent_uuid"] = project2
-	h.create("acme.prod", other)
+	endortest.Create(h, "acme.prod", endortest.Version("dev")) // another name
+	other := inContext("main", "CONTEXT_TYPE_REF", "main")     // another project
+	other["meta"].(map[string]any)["parent_uuid"] = endortest.Project2
+	endortest.Create(h, "acme.prod", other)
 
 	const query = "list_parameters.filter=meta.name+%3D%3D+%22main%22+AND+meta.parent_uuid+%3D%3D+%22656e69058032bf0abaaeb600%22&list_parameters.page_size=2"
 	var got []string
 	requests := 0
-	for target := rvPath + "?" + query; target != ""; requests++ {
-		uuids, next := sdkPage(t, h.do(http.MethodGet, target, nil, sdkWire("sdk-token")...))
+	for target := endortest.Path + "?" + query; target != ""; requests++ {
+		uuids, next := sdkPage(t, h.Do(http.MethodGet, target, nil, sdkWire("sdk-token")...))
 		got = append(got, uuids...)
 		target = ""
 		if next != "" {
-			target = rvPath + "?" + query + "&list_parameters.page_id=" + next
+			target = endortest.Path + "?" + query + "&list_parameters.page_id=" + next
 		}
 	}
 	if !slices.Equal(got, want) || requests != 2 {
@@ -101,16 +103,16 @@ func TestEndorSDKListByParentAndFilter(t *testing.T) {
 // NotFoundError. The SDK names each namespace by spec.full_name, puts the
 // tenant's own first, and lists each without traverse.
 func TestEndorSDKListTraverse(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	var want []string
 	for _, ns := range []string{"acme", "acme.prod", "acme.prod.app", "acme.dev"} {
-		want = append(want, h.create(ns, version("main")).json["uuid"].(string))
+		want = append(want, endortest.Create(h, ns, endortest.Version("main")).JSON["uuid"].(string))
 	}
-	h.create("globex", version("main")) // another tenant's
+	endortest.Create(h, "globex", endortest.Version("main")) // another tenant's
 
-	r := h.do(http.MethodGet, "/v1/namespaces/acme/namespaces?list_parameters.traverse=true", nil, sdkWire("sdk-token")...)
-	if r.status != http.StatusOK {
-		t.Fatalf("the namespace listing: HTTP %d, which the SDK raises: %s", r.status, r.raw)
+	r := h.Do(http.MethodGet, "/v1/namespaces/acme/namespaces?list_parameters.traverse=true", nil, sdkWire("sdk-token")...)
+	if r.Status != http.StatusOK {
+		t.Fatalf("the namespace listing: HTTP %d, which the SDK raises: %s", r.Status, r.Raw)
 	}
 	var listing struct {
 		List struct {
@@ -124,11 +126,11 @@ func TestEndorSDKListTraverse(t *testing.T) {
 			} `json:"response"`
 		} `json:"list"`
 	}
-	if err := json.Unmarshal([]byte(r.raw), &listing); err != nil {
+	if err := json.Unmarshal([]byte(r.Raw), &listing); err != nil {
 		t.Fatal(err)
 	}
 	if listing.List.Response.NextPageID != nil {
-		t.Fatalf("one page holds them all: %s", r.raw)
+		t.Fatalf("one page holds them all: %s", r.Raw)
 	}
 	names := []string{"acme"}
 	for _, o := range listing.List.Objects {
@@ -139,7 +141,7 @@ func TestEndorSDKListTraverse(t *testing.T) {
 	}
 	var got []string
 	for _, ns := range names {
-		uuids, next := sdkPage(t, h.do(http.MethodGet, "/v1/namespaces/"+ns+"/repository-versions", nil, sdkWire("sdk-token")...))
+		uuids, next := sdkPage(t, h.Do(http.MethodGet, "/v1/namespaces/"+ns+"/repository-versions", nil, sdkWire("sdk-token")...))
 		if next != "" {
 			t.Fatalf("%s: a second page", ns)
 		}
@@ -152,7 +154,7 @@ func TestEndorSDKListTraverse(t *testing.T) {
 	}
 }
 
-// client.RepositoryVersion.count(filter=F("meta.name") == "main") sends
+// client.count(RepositoryVersion, filter=F("meta.name") == "main") sends
 // list_parameters.count=true after the filter and reads
 // count_response.count, falling back to list.response.total and then 0.
 // And the issue's raw call, requests.get(…, params={"list_parameters.count":
@@ -160,15 +162,15 @@ func TestEndorSDKListTraverse(t *testing.T) {
 // strconv.ParseBool (vendors.md §7); the mock read only "true" and
 // answered the list, so the count read 0.
 func TestEndorSDKCount(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	h.create("acme.prod", version("main"))
-	h.create("acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID))
-	h.create("acme.prod", version("dev"))
+	h := servertest.New(t, server.Config{})
+	endortest.Create(h, "acme.prod", endortest.Version("main"))
+	endortest.Create(h, "acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID))
+	endortest.Create(h, "acme.prod", endortest.Version("dev"))
 
 	sdkCount := func(r response) int {
 		t.Helper()
-		if r.status != http.StatusOK {
-			t.Fatalf("the SDK raises for HTTP %d: %s", r.status, r.raw)
+		if r.Status != http.StatusOK {
+			t.Fatalf("the SDK raises for HTTP %d: %s", r.Status, r.Raw)
 		}
 		var body struct {
 			CountResponse *struct {
@@ -180,7 +182,7 @@ func TestEndorSDKCount(t *testing.T) {
 				} `json:"response"`
 			} `json:"list"`
 		}
-		if err := json.Unmarshal([]byte(r.raw), &body); err != nil {
+		if err := json.Unmarshal([]byte(r.Raw), &body); err != nil {
 			t.Fatal(err)
 		}
 		switch {
@@ -191,14 +193,14 @@ func TestEndorSDKCount(t *testing.T) {
 		}
 		return 0
 	}
-	r := h.do(http.MethodGet, rvPath+"?list_parameters.filter=meta.name+%3D%3D+%22main%22&list_parameters.count=true", nil, sdkWire("sdk-token")...)
+	r := h.Do(http.MethodGet, endortest.Path+"?list_parameters.filter=meta.name+%3D%3D+%22main%22&list_parameters.count=true", nil, sdkWire("sdk-token")...)
 	if n := sdkCount(r); n != 2 {
-		t.Errorf("count(filter=…) = %d, want 2: %s", n, r.raw)
+		t.Errorf("count(filter=…) = %d, want 2: %s", n, r.Raw)
 	}
 	// Python's requests, as the issue calls it: its own headers, and True.
-	r = h.do(http.MethodGet, rvPath+"?list_parameters.count=True", nil,
+	r = h.Do(http.MethodGet, endortest.Path+"?list_parameters.count=True", nil,
 		"Authorization", "Bearer sdk-token", "User-Agent", "python-requests/2.32.3", "Accept-Encoding", "gzip, deflate", "Accept", "*/*", "Connection", "keep-alive")
 	if n := sdkCount(r); n != 3 {
-		t.Errorf(`params={"list_parameters.count": True} counts %d, want 3: %s`, n, r.raw)
+		t.Errorf(`params={"list_parameters.count": True} counts %d, want 3: %s`, n, r.Raw)
 	}
 }

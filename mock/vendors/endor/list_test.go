@@ -1,4 +1,4 @@
-package server_test
+package endor_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
@@ -18,22 +20,22 @@ import (
 // It asks for the compact form, which carries only the fields that are
 // set, so that each expectation shows what the parameter selected;
 // TestEndorJSONCarriesUnpopulatedFields shows the application/json form.
-func (h *harness) listQ(pairs ...string) response {
-	h.t.Helper()
+func listQ(h *servertest.Server, pairs ...string) response {
+	h.T.Helper()
 	q := url.Values{}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		q.Add(pairs[i], pairs[i+1])
 	}
-	return h.do(http.MethodGet, rvPath+"?"+q.Encode(), nil, "Authorization", token, "Accept", endor.MediaTypeJSONCompact)
+	return h.Do(http.MethodGet, endortest.Path+"?"+q.Encode(), nil, "Authorization", token, "Accept", endor.MediaTypeJSONCompact)
 }
 
 // responseOf is a list's "response" object, as JSON.
 func responseOf(t *testing.T, r response) string {
 	t.Helper()
-	if r.status != http.StatusOK {
-		t.Fatalf("list: %d %s", r.status, r.raw)
+	if r.Status != http.StatusOK {
+		t.Fatalf("list: %d %s", r.Status, r.Raw)
 	}
-	data, err := json.Marshal(get(r.json, "list.response"))
+	data, err := json.Marshal(vendorstest.Get(r.JSON, "list.response"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,26 +47,26 @@ func responseOf(t *testing.T, r response) string {
 // model: next_page_id is "the UUID of last message retrieved", i.e. the
 // last object of the page just answered, and page_id=X starts after X.
 func TestEndorListPageID(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	var ids []string
 	for i := range 5 {
-		ids = append(ids, h.create("acme.prod", version(fmt.Sprintf("b%d", i))).json["uuid"].(string))
+		ids = append(ids, endortest.Create(h, "acme.prod", endortest.Version(fmt.Sprintf("b%d", i))).JSON["uuid"].(string))
 	}
-	first := h.listQ("list_parameters.page_size", "2")
+	first := listQ(h, "list_parameters.page_size", "2")
 	if got := listUUIDs(t, first); !slices.Equal(got, ids[:2]) {
 		t.Fatalf("first page %v", got)
 	}
-	jsonEqual(t, responseOf(t, first), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":2}`, ids[1]))
+	vendorstest.JSONEqual(t, responseOf(t, first), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":2}`, ids[1]))
 
 	// Walking by page_id gives every object once, in order, and the last
 	// page's response is {}.
 	var walked []string
 	for id := ""; ; {
-		r := h.listQ("list_parameters.page_size", "2", "list_parameters.page_id", id)
+		r := listQ(h, "list_parameters.page_size", "2", "list_parameters.page_id", id)
 		walked = append(walked, listUUIDs(t, r)...)
-		next, _ := get(r.json, "list.response.next_page_id").(string)
+		next, _ := vendorstest.Get(r.JSON, "list.response.next_page_id").(string)
 		if next == "" {
-			jsonEqual(t, responseOf(t, r), `{}`)
+			vendorstest.JSONEqual(t, responseOf(t, r), `{}`)
 			break
 		}
 		id = next
@@ -73,22 +75,22 @@ func TestEndorListPageID(t *testing.T) {
 		t.Errorf("walked by page_id %v, want %v", walked, ids)
 	}
 	// next_page_token keeps working, and names the same next page.
-	r := h.listQ("list_parameters.page_size", "2", "list_parameters.page_token", "2")
+	r := listQ(h, "list_parameters.page_size", "2", "list_parameters.page_token", "2")
 	if got := listUUIDs(t, r); !slices.Equal(got, ids[2:4]) {
 		t.Errorf("page_token=2: %v", got)
 	}
-	jsonEqual(t, responseOf(t, r), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":4}`, ids[3]))
+	vendorstest.JSONEqual(t, responseOf(t, r), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":4}`, ids[3]))
 	// page_id starts after that object in the list as filtered and sorted
 	// (b4, b3, b2, b1, b0).
-	r = h.listQ("list_parameters.sort.path", "meta.name", "list_parameters.sort.order", "SORT_ENTRY_ORDER_DESC",
+	r = listQ(h, "list_parameters.sort.path", "meta.name", "list_parameters.sort.order", "SORT_ENTRY_ORDER_DESC",
 		"list_parameters.page_id", ids[2], "list_parameters.page_size", "1")
 	if got := listUUIDs(t, r); !slices.Equal(got, ids[1:2]) {
 		t.Errorf("sorted page after %s: %v", ids[2], got)
 	}
-	jsonEqual(t, responseOf(t, r), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":4}`, ids[1]))
+	vendorstest.JSONEqual(t, responseOf(t, r), fmt.Sprintf(`{"next_page_id":%q,"next_page_token":4}`, ids[1]))
 	// After the last object: an empty page, and no next one.
-	r = h.listQ("list_parameters.page_id", ids[4])
-	jsonEqual(t, r.raw, `{"list":{"response":{}}}`)
+	r = listQ(h, "list_parameters.page_id", ids[4])
+	vendorstest.JSONEqual(t, r.Raw, `{"list":{"response":{}}}`)
 
 	for _, tc := range []struct {
 		query []string
@@ -100,11 +102,11 @@ func TestEndorListPageID(t *testing.T) {
 		{[]string{"list_parameters.page_id", "b3"}, `list_parameters.page_id: "b3" is not a valid uuid: must be 24 lowercase hexadecimal characters`},
 		{[]string{"list_parameters.page_id", ids[1], "list_parameters.page_token", "1"}, "list_parameters.page_id: cannot be combined with list_parameters.page_token: give one start"},
 	} {
-		r := h.listQ(tc.query...)
-		if r.status != http.StatusBadRequest {
-			t.Errorf("%v: %d, want 400", tc.query, r.status)
+		r := listQ(h, tc.query...)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("%v: %d, want 400", tc.query, r.Status)
 		}
-		jsonEqual(t, r.raw, code3(tc.want))
+		vendorstest.JSONEqual(t, r.Raw, endortest.Code3(tc.want))
 	}
 }
 
@@ -112,22 +114,22 @@ func TestEndorListPageID(t *testing.T) {
 // specify a subset of fields to be returned for each object", e.g.
 // list_parameters.mask=meta.description,spec.level.
 func TestEndorListMask(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	b := version("main")
+	h := servertest.New(t, server.Config{})
+	b := endortest.Version("main")
 	b["meta"].(map[string]any)["description"] = "default branch"
 	b["spec"].(map[string]any)["version"].(map[string]any)["sha"] = "abc123"
-	main := h.create("acme.prod", b)
-	h.create("acme.prod", version("dev"))
+	main := endortest.Create(h, "acme.prod", b)
+	endortest.Create(h, "acme.prod", endortest.Version("dev"))
 
-	r := h.listQ("list_parameters.mask", "meta.description,spec.version.sha")
-	jsonEqual(t, r.raw, `{"list":{"objects":[{"meta":{"description":"default branch"},"spec":{"version":{"sha":"abc123"}}},{}],"response":{}}}`)
+	r := listQ(h, "list_parameters.mask", "meta.description,spec.version.sha")
+	vendorstest.JSONEqual(t, r.Raw, `{"list":{"objects":[{"meta":{"description":"default branch"},"spec":{"version":{"sha":"abc123"}}},{}],"response":{}}}`)
 
-	r = h.listQ("list_parameters.mask", "uuid, meta.name,meta.createTime", "list_parameters.page_size", "1")
-	jsonEqual(t, r.raw, fmt.Sprintf(`{"list":{"objects":[{"uuid":%q,"meta":{"name":"main","create_time":%q}}],"response":{"next_page_id":%q,"next_page_token":1}}}`,
-		main.json["uuid"], get(main.json, "meta.create_time"), main.json["uuid"]))
+	r = listQ(h, "list_parameters.mask", "uuid, meta.name,meta.createTime", "list_parameters.page_size", "1")
+	vendorstest.JSONEqual(t, r.Raw, fmt.Sprintf(`{"list":{"objects":[{"uuid":%q,"meta":{"name":"main","create_time":%q}}],"response":{"next_page_id":%q,"next_page_token":1}}}`,
+		main.JSON["uuid"], vendorstest.Get(main.JSON, "meta.create_time"), main.JSON["uuid"]))
 
-	r = h.listQ("list_parameters.mask", "context", "list_parameters.filter", "meta.name==dev")
-	jsonEqual(t, r.raw, `{"list":{"objects":[{"context":{"id":"dev","type":"CONTEXT_TYPE_REF"}}],"response":{}}}`)
+	r = listQ(h, "list_parameters.mask", "context", "list_parameters.filter", "meta.name==dev")
+	vendorstest.JSONEqual(t, r.Raw, `{"list":{"objects":[{"context":{"id":"dev","type":"CONTEXT_TYPE_REF"}}],"response":{}}}`)
 
 	for _, tc := range []struct {
 		query []string
@@ -137,11 +139,11 @@ func TestEndorListMask(t *testing.T) {
 		{[]string{"list_parameters.mask", "meta.name,"}, `list_parameters.mask: "" is not a field path`},
 		{[]string{"list_parameters.mask", "uuid", "list_parameters.count", "true"}, "list_parameters.mask: does not apply to list_parameters.count=true"},
 	} {
-		r := h.listQ(tc.query...)
-		if r.status != http.StatusBadRequest {
-			t.Errorf("%v: %d, want 400", tc.query, r.status)
+		r := listQ(h, tc.query...)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("%v: %d, want 400", tc.query, r.Status)
 		}
-		jsonEqual(t, r.raw, code3(tc.want))
+		vendorstest.JSONEqual(t, r.Raw, endortest.Code3(tc.want))
 	}
 }
 
@@ -152,31 +154,31 @@ func TestEndorListTraverse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, server.Config{Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
+	h := servertest.New(t, server.Config{Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
 	id := map[string]string{}
 	for _, ns := range []string{"acme.prod.app", "acme.prod", "acme", "acme.production", "acme.prod.app.x", "acme.dev"} {
-		id[ns], _ = h.create(ns, version("main")).json["uuid"].(string)
+		id[ns], _ = endortest.Create(h, ns, endortest.Version("main")).JSON["uuid"].(string)
 	}
 	want := []string{id["acme.prod"], id["acme.prod.app"], id["acme.prod.app.x"]} // the namespace, then its children in byte order
 	for _, tok := range []string{token, "Bearer prod-only"} {
-		r := h.do(http.MethodGet, rvPath+"?list_parameters.traverse=true", nil, "Authorization", tok)
+		r := h.Do(http.MethodGet, endortest.Path+"?list_parameters.traverse=true", nil, "Authorization", tok)
 		if got := listUUIDs(t, r); !slices.Equal(got, want) {
 			t.Errorf("traverse with %s: %v, want %v", tok, got, want)
 		}
-		r = h.do(http.MethodGet, rvPath+"?list_parameters.traverse=true&list_parameters.count=true", nil, "Authorization", tok)
-		jsonEqual(t, r.raw, `{"count_response":{"count":3}}`)
+		r = h.Do(http.MethodGet, endortest.Path+"?list_parameters.traverse=true&list_parameters.count=true", nil, "Authorization", tok)
+		vendorstest.JSONEqual(t, r.Raw, `{"count_response":{"count":3}}`)
 	}
-	if got := listUUIDs(t, h.listQ("list_parameters.traverse", "false")); !slices.Equal(got, want[:1]) {
+	if got := listUUIDs(t, listQ(h, "list_parameters.traverse", "false")); !slices.Equal(got, want[:1]) {
 		t.Errorf("traverse=false: %v", got)
 	}
 	// A token limited to acme.prod still cannot list its parent's tree.
-	r := h.do(http.MethodGet, "/v1/namespaces/acme/repository-versions?list_parameters.traverse=true", nil, "Authorization", "Bearer prod-only")
-	if r.status != http.StatusForbidden {
-		t.Errorf("traverse from a parent the token may not reach: %d", r.status)
+	r := h.Do(http.MethodGet, "/v1/namespaces/acme/repository-versions?list_parameters.traverse=true", nil, "Authorization", "Bearer prod-only")
+	if r.Status != http.StatusForbidden {
+		t.Errorf("traverse from a parent the token may not reach: %d", r.Status)
 	}
-	jsonEqual(t, r.raw, vendor403)
+	vendorstest.JSONEqual(t, r.Raw, vendor403)
 	// Traverse combines with a filter, a sort and paging.
-	r = h.do(http.MethodGet, "/v1/namespaces/acme/repository-versions?list_parameters.traverse=true&list_parameters.sort.path=tenant_meta.namespace&list_parameters.sort.order=SORT_ENTRY_ORDER_DESC&list_parameters.page_size=2&list_parameters.filter="+url.QueryEscape("tenant_meta.namespace matches \"^acme[.]prod\""), nil)
+	r = h.Do(http.MethodGet, "/v1/namespaces/acme/repository-versions?list_parameters.traverse=true&list_parameters.sort.path=tenant_meta.namespace&list_parameters.sort.order=SORT_ENTRY_ORDER_DESC&list_parameters.page_size=2&list_parameters.filter="+url.QueryEscape("tenant_meta.namespace matches \"^acme[.]prod\""), nil)
 	if got := listUUIDs(t, r); !slices.Equal(got, []string{id["acme.production"], id["acme.prod.app.x"]}) {
 		t.Errorf("traverse, filtered and sorted: %v", got)
 	}
@@ -187,25 +189,25 @@ func TestEndorListTraverse(t *testing.T) {
 // no list; show_aggregation_uuids, unique_count_paths and
 // unique_value_paths add aggregation_uuids, unique_counts, unique_values.
 func TestEndorListGroup(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	mk := func(name, ctxType, ctxID string, tags ...string) string {
 		b := inContext(name, ctxType, ctxID)
 		if tags != nil {
 			b["meta"].(map[string]any)["tags"] = tags
 		}
-		id, _ := h.create("acme.prod", b).json["uuid"].(string)
+		id, _ := endortest.Create(h, "acme.prod", b).JSON["uuid"].(string)
 		return id
 	}
 	main := mk("main", "CONTEXT_TYPE_REF", "main", "b", "a")
 	scan := mk("main", "CONTEXT_TYPE_CI_RUN", prUUID, "a", "c")
 	dev := mk("dev", "CONTEXT_TYPE_REF", "dev")
 
-	r := h.listQ("list_parameters.group.aggregation_paths", "meta.name", "list_parameters.filter", "meta.name==main")
-	jsonEqual(t, r.raw, `{"group_response":{"groups":{"[{\"key\":\"meta.name\",\"value\":\"main\"}]":{"aggregation_count":{"count":2}}}}}`)
+	r := listQ(h, "list_parameters.group.aggregation_paths", "meta.name", "list_parameters.filter", "meta.name==main")
+	vendorstest.JSONEqual(t, r.Raw, `{"group_response":{"groups":{"[{\"key\":\"meta.name\",\"value\":\"main\"}]":{"aggregation_count":{"count":2}}}}}`)
 
 	// Several paths: several key/value pairs in the key, in the order given.
-	r = h.listQ("list_parameters.group.aggregation_paths", "meta.name,context.type", "list_parameters.group.show_aggregation_uuids", "true")
-	jsonEqual(t, r.raw, fmt.Sprintf(`{"group_response":{"groups":{
+	r = listQ(h, "list_parameters.group.aggregation_paths", "meta.name,context.type", "list_parameters.group.show_aggregation_uuids", "true")
+	vendorstest.JSONEqual(t, r.Raw, fmt.Sprintf(`{"group_response":{"groups":{
 		"[{\"key\":\"meta.name\",\"value\":\"main\"},{\"key\":\"context.type\",\"value\":\"CONTEXT_TYPE_REF\"}]":{"aggregation_count":{"count":1},"aggregation_uuids":[%q]},
 		"[{\"key\":\"meta.name\",\"value\":\"main\"},{\"key\":\"context.type\",\"value\":\"CONTEXT_TYPE_CI_RUN\"}]":{"aggregation_count":{"count":1},"aggregation_uuids":[%q]},
 		"[{\"key\":\"meta.name\",\"value\":\"dev\"},{\"key\":\"context.type\",\"value\":\"CONTEXT_TYPE_REF\"}]":{"aggregation_count":{"count":1},"aggregation_uuids":[%q]}}}}`, main, scan, dev))
@@ -213,21 +215,21 @@ func TestEndorListGroup(t *testing.T) {
 	// Unique counts and values, per group. The mock's choices: an object
 	// without the field groups under null, and a list field's values are
 	// its elements.
-	r = h.listQ("list_parameters.group.aggregation_paths", "meta.kind", "list_parameters.group.unique_count_paths", "meta.tags,context.id",
+	r = listQ(h, "list_parameters.group.aggregation_paths", "meta.kind", "list_parameters.group.unique_count_paths", "meta.tags,context.id",
 		"list_parameters.group.unique_value_paths", "meta.tags")
-	jsonEqual(t, r.raw, `{"group_response":{"groups":{
+	vendorstest.JSONEqual(t, r.Raw, `{"group_response":{"groups":{
 		"[{\"key\":\"meta.kind\",\"value\":\"RepositoryVersion\"}]":{"aggregation_count":{"count":3},
 			"unique_counts":{"meta.tags":{"count":3},"context.id":{"count":3}},"unique_values":{"meta.tags":["a","b","c"]}}}}}`)
-	r = h.listQ("list_parameters.group.aggregation_paths", "meta.tags")
-	jsonEqual(t, r.raw, `{"group_response":{"groups":{
+	r = listQ(h, "list_parameters.group.aggregation_paths", "meta.tags")
+	vendorstest.JSONEqual(t, r.Raw, `{"group_response":{"groups":{
 		"[{\"key\":\"meta.tags\",\"value\":[\"b\",\"a\"]}]":{"aggregation_count":{"count":1}},
 		"[{\"key\":\"meta.tags\",\"value\":[\"a\",\"c\"]}]":{"aggregation_count":{"count":1}},
 		"[{\"key\":\"meta.tags\",\"value\":null}]":{"aggregation_count":{"count":1}}}}}`)
-	r = h.listQ("list_parameters.group.aggregation_paths", "meta.name", "list_parameters.group.unique_value_paths", "meta.tags",
+	r = listQ(h, "list_parameters.group.aggregation_paths", "meta.name", "list_parameters.group.unique_value_paths", "meta.tags",
 		"list_parameters.filter", "meta.name==dev")
-	jsonEqual(t, r.raw, `{"group_response":{"groups":{"[{\"key\":\"meta.name\",\"value\":\"dev\"}]":{"aggregation_count":{"count":1},"unique_values":{"meta.tags":[]}}}}}`)
-	r = h.listQ("list_parameters.group.aggregation_paths", "meta.name", "list_parameters.filter", "meta.name==nothing")
-	jsonEqual(t, r.raw, `{"group_response":{}}`) // no groups: the compact form leaves the empty map out
+	vendorstest.JSONEqual(t, r.Raw, `{"group_response":{"groups":{"[{\"key\":\"meta.name\",\"value\":\"dev\"}]":{"aggregation_count":{"count":1},"unique_values":{"meta.tags":[]}}}}}`)
+	r = listQ(h, "list_parameters.group.aggregation_paths", "meta.name", "list_parameters.filter", "meta.name==nothing")
+	vendorstest.JSONEqual(t, r.Raw, `{"group_response":{}}`) // no groups: the compact form leaves the empty map out
 
 	for _, tc := range []struct {
 		query []string
@@ -239,11 +241,11 @@ func TestEndorListGroup(t *testing.T) {
 		{[]string{"list_parameters.group.aggregation_paths", "meta.name,,uuid"}, `list_parameters.group.aggregation_paths: "" is not a field path`},
 		{[]string{"list_parameters.group.aggregation_paths", "meta.name", "list_parameters.group_by_time.aggregation_paths", "meta.create_time"}, "list_parameters.group_by_time.aggregation_paths: cannot be combined with list_parameters.group.aggregation_paths: group by path or by time"},
 	} {
-		r := h.listQ(tc.query...)
-		if r.status != http.StatusBadRequest {
-			t.Errorf("%v: %d, want 400", tc.query, r.status)
+		r := listQ(h, tc.query...)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("%v: %d, want 400", tc.query, r.Status)
 		}
-		jsonEqual(t, r.raw, code3(tc.want))
+		vendorstest.JSONEqual(t, r.Raw, endortest.Code3(tc.want))
 	}
 }
 
@@ -252,15 +254,15 @@ func TestEndorListGroup(t *testing.T) {
 // example groups critical findings by meta.create_time, two weeks a group,
 // with keys "\"2024-01-28T00:00:00Z\"", "\"2024-03-10T00:00:00Z\"", ….
 func TestEndorListGroupByTime(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	at := func(when, name string) string {
-		h.t.Helper()
+		h.T.Helper()
 		ts, err := time.Parse(time.RFC3339, when)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.clock.Advance(ts.Sub(h.clock.Now()))
-		id, _ := h.create("acme.prod", version(name)).json["uuid"].(string)
+		h.Clock.Advance(ts.Sub(h.Clock.Now()))
+		id, _ := endortest.Create(h, "acme.prod", endortest.Version(name)).JSON["uuid"].(string)
 		return id
 	}
 	a := at("2024-02-05T12:00:00Z", "a") // in the docs' bucket of 2024-01-28
@@ -268,11 +270,11 @@ func TestEndorListGroupByTime(t *testing.T) {
 	c := at("2024-03-15T08:00:00Z", "c") // in the docs' bucket of 2024-03-10
 	d := at("2024-04-01T00:00:00Z", "d")
 
-	r := h.listQ("list_parameters.group_by_time.aggregation_paths", "meta.create_time",
+	r := listQ(h, "list_parameters.group_by_time.aggregation_paths", "meta.create_time",
 		"list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_WEEK",
 		"list_parameters.group_by_time.group_size", "2",
 		"list_parameters.group_by_time.show_aggregation_uuids", "true")
-	jsonEqual(t, r.raw, fmt.Sprintf(`{"group_response":{"groups":{
+	vendorstest.JSONEqual(t, r.Raw, fmt.Sprintf(`{"group_response":{"groups":{
 		"\"2024-01-28T00:00:00Z\"":{"aggregation_count":{"count":2},"aggregation_uuids":[%q,%q]},
 		"\"2024-03-10T00:00:00Z\"":{"aggregation_count":{"count":1},"aggregation_uuids":[%q]},
 		"\"2024-03-24T00:00:00Z\"":{"aggregation_count":{"count":1},"aggregation_uuids":[%q]}}}}`, a, b, c, d))
@@ -301,13 +303,13 @@ func TestEndorListGroupByTime(t *testing.T) {
 			`{"\"2024-01-01T00:00:00Z\"":{"aggregation_count":{"count":2}}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.listQ(append([]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time"}, tc.query...)...)
-			jsonEqual(t, r.raw, `{"group_response":{"groups":`+tc.want+`}}`)
+			r := listQ(h, append([]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time"}, tc.query...)...)
+			vendorstest.JSONEqual(t, r.Raw, `{"group_response":{"groups":`+tc.want+`}}`)
 		})
 	}
 	// A field that holds no time puts no object in a bucket.
-	r = h.listQ("list_parameters.group_by_time.aggregation_paths", "meta.name", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY")
-	jsonEqual(t, r.raw, `{"group_response":{}}`) // no groups: the compact form leaves the empty map out
+	r = listQ(h, "list_parameters.group_by_time.aggregation_paths", "meta.name", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY")
+	vendorstest.JSONEqual(t, r.Raw, `{"group_response":{}}`) // no groups: the compact form leaves the empty map out
 
 	for _, tc := range []struct {
 		query []string
@@ -337,11 +339,11 @@ func TestEndorListGroupByTime(t *testing.T) {
 		{[]string{"list_parameters.group_by_time.aggregation_paths", "meta.create_time", "list_parameters.group_by_time.interval", "GROUP_BY_TIME_INTERVAL_DAY", "list_parameters.sort.path", "meta.name"},
 			"list_parameters.sort.path: does not apply to a grouped list (list_parameters.group_by_time.aggregation_paths)"},
 	} {
-		r := h.listQ(tc.query...)
-		if r.status != http.StatusBadRequest {
-			t.Errorf("%v: %d, want 400", tc.query, r.status)
+		r := listQ(h, tc.query...)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("%v: %d, want 400", tc.query, r.Status)
 		}
-		jsonEqual(t, r.raw, code3(tc.want))
+		vendorstest.JSONEqual(t, r.Raw, endortest.Code3(tc.want))
 	}
 }
 
@@ -351,8 +353,8 @@ func TestEndorListGroupByTime(t *testing.T) {
 // parameter at all is ignored, as grpc-gateway ignores it: see
 // TestEndorQueryAsGRPCGateway.)
 func TestEndorListRefusesParametersThatDoNotApply(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	h.create("acme.prod", version("main"))
+	h := servertest.New(t, server.Config{})
+	endortest.Create(h, "acme.prod", endortest.Version("main"))
 	for _, tc := range []struct {
 		query string
 		want  string
@@ -367,17 +369,17 @@ func TestEndorListRefusesParametersThatDoNotApply(t *testing.T) {
 		{"list_parameters.from_date=2026-11-26&list_parameters.to_date=2026-11-25", "list_parameters.to_date: is before list_parameters.from_date"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
-			r := h.do(http.MethodGet, rvPath+"?"+tc.query, nil)
-			if r.status != http.StatusBadRequest {
-				t.Fatalf("status %d, want 400: %s", r.status, r.raw)
+			r := h.Do(http.MethodGet, endortest.Path+"?"+tc.query, nil)
+			if r.Status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", r.Status, r.Raw)
 			}
-			jsonEqual(t, r.raw, code3(tc.want))
+			vendorstest.JSONEqual(t, r.Raw, endortest.Code3(tc.want))
 		})
 	}
 	// An empty value is an unset one, as in proto3; false is false.
 	for _, q := range []string{"list_parameters.count=false", "list_parameters.traverse=false", "list_parameters.filter=", "list_parameters.page_id=", "list_parameters.mask=",
 		"list_parameters.count=false&list_parameters.page_size=5", "list_parameters.list_all=false&list_parameters.page_size=5"} {
-		if got := listUUIDs(t, h.do(http.MethodGet, rvPath+"?"+q, nil)); len(got) != 1 {
+		if got := listUUIDs(t, h.Do(http.MethodGet, endortest.Path+"?"+q, nil)); len(got) != 1 {
 			t.Errorf("%s: %v", q, got)
 		}
 	}
@@ -386,13 +388,13 @@ func TestEndorListRefusesParametersThatDoNotApply(t *testing.T) {
 // Filter rules at the API (docs: rest-api/using-the-rest-api/filters, and
 // Endor's SDK notes in vendors.md §6), each with its source.
 func TestEndorListFilterSemantics(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	b := version("main")
+	h := servertest.New(t, server.Config{})
+	b := endortest.Version("main")
 	b["meta"].(map[string]any)["tags"] = []string{"sanity", "tier-1"}
-	main, _ := h.create("acme.prod", b).json["uuid"].(string)
-	created := h.clock.Now()
-	h.clock.Advance(48 * time.Hour)
-	dev, _ := h.create("acme.prod", version("dev")).json["uuid"].(string)
+	main, _ := endortest.Create(h, "acme.prod", b).JSON["uuid"].(string)
+	created := h.Clock.Now()
+	h.Clock.Advance(48 * time.Hour)
+	dev, _ := endortest.Create(h, "acme.prod", endortest.Version("dev")).JSON["uuid"].(string)
 
 	for _, tc := range []struct {
 		source, filter string
@@ -411,15 +413,15 @@ func TestEndorListFilterSemantics(t *testing.T) {
 		{`docs: now(-12h), the clock 48 h after main`, "meta.create_time >= now(-12h)", []string{dev}},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
-			got := listUUIDs(t, h.listQ("list_parameters.filter", tc.filter))
+			got := listUUIDs(t, listQ(h, "list_parameters.filter", tc.filter))
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("%s\n%q lists %v, want %v", tc.source, tc.filter, got, tc.want)
 			}
 		})
 	}
 	// The clock moves, and now() with it.
-	h.clock.Advance(25 * time.Hour)
-	if got := listUUIDs(t, h.listQ("list_parameters.filter", "meta.create_time >= now(-24h)")); len(got) != 0 {
+	h.Clock.Advance(25 * time.Hour)
+	if got := listUUIDs(t, listQ(h, "list_parameters.filter", "meta.create_time >= now(-24h)")); len(got) != 0 {
 		t.Errorf("now(-24h), 25 h after the last create: %v", got)
 	}
 }

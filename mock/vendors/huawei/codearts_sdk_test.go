@@ -1,4 +1,4 @@
-package server_test
+package huawei_test
 
 import (
 	"net/http"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	repomodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/codeartsrepo/v3/model"
+
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
 )
 
 // The official Go SDK's reads of one repository, decoded by its own
@@ -20,8 +22,8 @@ func TestSDKCodeArtsRepositoryReads(t *testing.T) {
 	// whole second of it, so that the times it writes are known.
 	at := time.Now().UTC().Truncate(time.Second)
 	h := newSDKHarness(t, func() time.Time { return at })
-	c := repoClient(t, h, akskCredential(t, sdkAK, sdkSK))
-	req := createRepo("demo.api")
+	c := huaweitest.RepoClient(t, h.URL, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK))
+	req := huaweitest.CreateRepo("demo.api")
 	public := int32(20)
 	req.Body.VisibilityLevel = &public
 	created, err := c.CreateRepository(req)
@@ -34,8 +36,8 @@ func TestSDKCodeArtsRepositoryReads(t *testing.T) {
 	i32 := func(n int32) *int32 { return &n }
 	no := false
 	when := at.Format("2006-01-02 15:04:05")
-	httpsURL := "https://codehub.devcloud.repomock.example/" + repoProject + "/demo.api.git"
-	sshURL := "git@codehub.devcloud.repomock.example:" + repoProject + "/demo.api.git"
+	httpsURL := "https://codehub.devcloud.repomock.example/" + huaweitest.RepoProject + "/demo.api.git"
+	sshURL := "git@codehub.devcloud.repomock.example:" + huaweitest.RepoProject + "/demo.api.git"
 	webURL := "https://devcloud.repomock.example/codehub/1/home"
 	success := str("success")
 
@@ -44,9 +46,9 @@ func TestSDKCodeArtsRepositoryReads(t *testing.T) {
 		t.Fatalf("ShowRepositoryByUuid: %v", err)
 	}
 	wantV2 := &repomodel.ShowRepositoryByUuidResponse{Status: success, HttpStatusCode: http.StatusOK, Result: &repomodel.RepoInfoV2{
-		CreatedAt: str(when), CreatorName: str("repomock"), DomainName: str("repomock"), GroupName: str(repoProject),
+		CreatedAt: str(when), CreatorName: str("repomock"), DomainName: str("repomock"), GroupName: str(huaweitest.RepoProject),
 		HttpsUrl: str(httpsURL), IamUserUuid: str("7265706f6d6f636b7573657230303031"), IsOwner: i32(1), LfsSize: str("0.00M"),
-		ProjectIsDeleted: str("false"), ProjectUuid: str(repoProject), RepositoryId: i32(1), RepositoryName: str("demo.api"),
+		ProjectIsDeleted: str("false"), ProjectUuid: str(huaweitest.RepoProject), RepositoryId: i32(1), RepositoryName: str("demo.api"),
 		RepositorySize: str("0.00M"), RepositoryUuid: str(id), SshUrl: str(sshURL), Star: &no, Status: i32(0),
 		UpdatedAt: str(when), UserRole: i32(40), VisibilityLevel: i32(20), WebUrl: str(webURL),
 	}}
@@ -55,8 +57,8 @@ func TestSDKCodeArtsRepositoryReads(t *testing.T) {
 	}
 
 	info := &repomodel.RepoInfo{
-		CreateAt: str(when), GroupName: str(repoProject), HttpUrl: str(httpsURL), Id: str(id), Name: str("demo.api"),
-		ProjectId: str(repoProject), ProjectIsDelete: str("false"), RepoId: str("1"), SshUrl: str(sshURL),
+		CreateAt: str(when), GroupName: str(huaweitest.RepoProject), HttpUrl: str(httpsURL), Id: str(id), Name: str("demo.api"),
+		ProjectId: str(huaweitest.RepoProject), ProjectIsDelete: str("false"), RepoId: str("1"), SshUrl: str(sshURL),
 		VisibilityLevel: i32(20), WebUrl: str(webURL),
 	}
 	//lint:ignore SA1019 the deprecated read the vendor still serves, which this test is about
@@ -69,7 +71,7 @@ func TestSDKCodeArtsRepositoryReads(t *testing.T) {
 	}
 
 	//lint:ignore SA1019 the list read-back of the vendor's notes
-	list, err := c.GetAllRepositoryByProjectId(&repomodel.GetAllRepositoryByProjectIdRequest{ProjectUuid: repoProject})
+	list, err := c.GetAllRepositoryByProjectId(&repomodel.GetAllRepositoryByProjectIdRequest{ProjectUuid: huaweitest.RepoProject})
 	if err != nil {
 		t.Fatalf("GetAllRepositoryByProjectId: %v", err)
 	}
@@ -82,5 +84,5 @@ func TestSDKCodeArtsRepositoryReads(t *testing.T) {
 	// The deprecated read refuses as the others do.
 	//lint:ignore SA1019 as above
 	_, err = c.GetRepositoryByProjectId(&repomodel.GetRepositoryByProjectIdRequest{RepositoryUuid: "00000000000000000000000000000000"})
-	serviceError(t, err, http.StatusNotFound, "CH.000404")
+	huaweitest.ServiceError(t, err, http.StatusNotFound, "CH.000404")
 }

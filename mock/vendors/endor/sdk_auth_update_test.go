@@ -1,4 +1,4 @@
-package server_test
+package endor_test
 
 import (
 	"fmt"
@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
@@ -90,11 +92,11 @@ func sdkRefreshHint(payload map[string]any) string {
 	if hint := fromSource(source); hint != "" {
 		return hint
 	}
-	name, _ := get(payload, "user.meta.name").(string)
+	name, _ := vendorstest.Get(payload, "user.meta.name").(string)
 	if hint := fromIdentity(name); hint != "" {
 		return hint
 	}
-	email, _ := get(payload, "user.spec.email").(string)
+	email, _ := vendorstest.Get(payload, "user.spec.email").(string)
 	return fromIdentity(email)
 }
 
@@ -116,8 +118,8 @@ func TestEndorSDKClientTokenCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, server.Config{Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
-	expires := h.clock.Now().Add(endor.DefaultTokenTTL).Format(time.RFC3339Nano)
+	h := servertest.New(t, server.Config{Vendors: vendorstest.Settings{EndorTokens: tokens}.Vendors()})
+	expires := h.Clock.Now().Add(endor.DefaultTokenTTL).Format(time.RFC3339Nano)
 	plain := "token-" + tokenHash("plain") + "@example.com"
 	for _, tc := range []struct {
 		token, source, name, email string
@@ -133,41 +135,41 @@ func TestEndorSDKClientTokenCheck(t *testing.T) {
 		{"frank", "google", "frank@example.com@google", "frank@example.com", "google"},
 	} {
 		t.Run(tc.token, func(t *testing.T) {
-			r := h.do(http.MethodGet, "/v1/auth", nil, sdkSession(tc.token, "Accept", "application/json")...)
-			if r.status != http.StatusOK {
-				t.Fatalf("GET /v1/auth: %d %s", r.status, r.raw)
+			r := h.Do(http.MethodGet, "/v1/auth", nil, sdkSession(tc.token, "Accept", "application/json")...)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET /v1/auth: %d %s", r.Status, r.Raw)
 			}
 			wantType(t, r, "application/json")
-			if enc := r.header.Get("Content-Encoding"); enc != "gzip" {
+			if enc := r.Header.Get("Content-Encoding"); enc != "gzip" {
 				t.Errorf("Content-Encoding %q, want gzip (the SDK accepts gzip, br, zstd)", enc)
 			}
-			jsonEqual(t, r.raw, fmt.Sprintf(`{"expiration_time":%q,"authentication_source":%q,"user":{"meta":{"name":%q},"spec":{"email":%q}}}`,
+			vendorstest.JSONEqual(t, r.Raw, fmt.Sprintf(`{"expiration_time":%q,"authentication_source":%q,"user":{"meta":{"name":%q},"spec":{"email":%q}}}`,
 				expires, tc.source, tc.name, tc.email))
-			if got := sdkRefreshHint(r.json); got != tc.hint {
+			if got := sdkRefreshHint(r.JSON); got != tc.hint {
 				t.Errorf("the SDK's refresh hint %q, want %q", got, tc.hint)
 			}
 			// utils.bearer_token.expiration_from_auth_payload reads expiration_time.
-			if exp, err := time.Parse(time.RFC3339Nano, fmt.Sprint(r.json["expiration_time"])); err != nil || !exp.After(h.clock.Now()) {
-				t.Errorf("expiration_time %v: want a future RFC 3339 time (%v)", r.json["expiration_time"], err)
+			if exp, err := time.Parse(time.RFC3339Nano, fmt.Sprint(r.JSON["expiration_time"])); err != nil || !exp.After(h.Clock.Now()) {
+				t.Errorf("expiration_time %v: want a future RFC 3339 time (%v)", r.JSON["expiration_time"], err)
 			}
 		})
 	}
 	// A token the mock does not know: the vendor's 401, on which the SDK
 	// drops the token rather than failing to start.
-	r := h.do(http.MethodGet, "/v1/auth", nil, sdkSession("unknown", "Accept", "application/json")...)
-	if r.status != http.StatusUnauthorized {
-		t.Fatalf("unknown token: %d %s", r.status, r.raw)
+	r := h.Do(http.MethodGet, "/v1/auth", nil, sdkSession("unknown", "Accept", "application/json")...)
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("unknown token: %d %s", r.Status, r.Raw)
 	}
-	jsonEqual(t, r.raw, vendor401)
+	vendorstest.JSONEqual(t, r.Raw, vendor401)
 
 	// The user is the token's in what it writes too: created_by and
 	// updated_by are user@domain@provider.
-	created := h.do(http.MethodPost, "/v1/namespaces/acme/repository-versions", `{"meta":{"name":"main","parent_uuid":"`+project+`"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, sdkSession("bob")...)
-	if created.status != http.StatusOK {
-		t.Fatalf("create: %d %s", created.status, created.raw)
+	created := h.Do(http.MethodPost, "/v1/namespaces/acme/repository-versions", `{"meta":{"name":"main","parent_uuid":"`+endortest.Project+`"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}`, sdkSession("bob")...)
+	if created.Status != http.StatusOK {
+		t.Fatalf("create: %d %s", created.Status, created.Raw)
 	}
 	for _, path := range []string{"meta.created_by", "meta.updated_by"} {
-		if got := get(created.json, path); got != "bob@example.com@github" {
+		if got := vendorstest.Get(created.JSON, path); got != "bob@example.com@github" {
 			t.Errorf("%s = %v, want bob@example.com@github", path, got)
 		}
 	}
@@ -198,21 +200,21 @@ func updated(id, meta, ctx, spec, createdAt, updatedAt, creator, updater string)
 	return fmt.Sprintf(`{"uuid":%q,"tenant_meta":{"namespace":"acme.prod"},
 		"meta":{%s,"parent_kind":"Project","parent_uuid":%q,"kind":"RepositoryVersion","version":"v1",
 		"create_time":%q,"update_time":%q,"upsert_time":%q,"created_by":%q,"updated_by":%q},
-		"context":%s,"spec":%s}`, id, meta, project, createdAt, updatedAt, createdAt, creator, updater, ctx, spec)
+		"context":%s,"spec":%s}`, id, meta, endortest.Project, createdAt, updatedAt, createdAt, creator, updater, ctx, spec)
 }
 
 // sdkVersion creates the object the update tests change: a description,
 // tags and an annotation besides the vendor's script body.
-func sdkVersion(t *testing.T, h *harness) (id, createdAt, creator string) {
+func sdkVersion(t *testing.T, h *servertest.Server) (id, createdAt, creator string) {
 	t.Helper()
-	r := h.do(http.MethodPost, rvPath, `{"meta":{"name":"main","parent_uuid":"`+project+`","description":"default branch","tags":["old"],"annotations":{"team":"core"}},`+
+	r := h.Do(http.MethodPost, endortest.Path, `{"meta":{"name":"main","parent_uuid":"`+endortest.Project+`","description":"default branch","tags":["old"],"annotations":{"team":"core"}},`+
 		`"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`, sdkSession("creator")...)
-	if r.status != http.StatusOK {
-		t.Fatalf("create: %d %s", r.status, r.raw)
+	if r.Status != http.StatusOK {
+		t.Fatalf("create: %d %s", r.Status, r.Raw)
 	}
-	id, _ = r.json["uuid"].(string)
-	creator, _ = get(r.json, "meta.created_by").(string)
-	return id, h.clock.Now().Format(time.RFC3339Nano), creator
+	id, _ = r.JSON["uuid"].(string)
+	creator, _ = vendorstest.Get(r.JSON, "meta.created_by").(string)
+	return id, h.Clock.Now().Format(time.RFC3339Nano), creator
 }
 
 // update(…, update_mask=["meta.tags"]) as the SDK sends it: PATCH on the
@@ -220,13 +222,13 @@ func sdkVersion(t *testing.T, h *harness) (id, createdAt, creator string) {
 // httpx's compact JSON (vendors.md §5). The SDK reads the answer as the
 // whole object (self.model_class(**data)).
 func TestEndorSDKUpdateWithMask(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	id, createdAt, creator := sdkVersion(t, h)
-	h.clock.Advance(time.Hour)
+	h.Clock.Advance(time.Hour)
 	body := `{"object":{"uuid":"` + id + `","meta":{"tags":["release","v1"]}},"request":{"update_mask":"meta.tags","force":false}}`
-	r := h.do(http.MethodPatch, rvPath, body, sdkSession("updater")...)
-	if r.status != http.StatusOK {
-		t.Fatalf("update: %d %s", r.status, r.raw)
+	r := h.Do(http.MethodPatch, endortest.Path, body, sdkSession("updater")...)
+	if r.Status != http.StatusOK {
+		t.Fatalf("update: %d %s", r.Status, r.Raw)
 	}
 	// The SDK's Content-Type picks the compact marshaler, which answers as
 	// application/json (vendors.md §7).
@@ -234,9 +236,9 @@ func TestEndorSDKUpdateWithMask(t *testing.T) {
 	updatedBy := "token-" + tokenHash("updater") + "@example.com@google"
 	want := updated(id, `"name":"main","description":"default branch","annotations":{"team":"core"},"tags":["release","v1"]`,
 		`{"id":"main","type":"CONTEXT_TYPE_REF"}`, `{"version":{"ref":"main"}}`,
-		createdAt, h.clock.Now().Format(time.RFC3339Nano), creator, updatedBy)
-	jsonEqual(t, r.raw, want)
-	jsonEqual(t, h.do(http.MethodGet, rvPath+"/"+id, nil, compact...).raw, want)
+		createdAt, h.Clock.Now().Format(time.RFC3339Nano), creator, updatedBy)
+	vendorstest.JSONEqual(t, r.Raw, want)
+	vendorstest.JSONEqual(t, h.Do(http.MethodGet, endortest.Path+"/"+id, nil, compact...).Raw, want)
 }
 
 // update(…) without a mask. The model of the request says of update_mask
@@ -253,36 +255,36 @@ func TestEndorSDKUpdateWithoutMask(t *testing.T) {
 		{"no request", ``},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, server.Config{})
+			h := servertest.New(t, server.Config{})
 			id, createdAt, creator := sdkVersion(t, h)
-			h.clock.Advance(time.Hour)
+			h.Clock.Advance(time.Hour)
 			// The object as read, changed: a new description and spec, the
 			// tags left out; the stale times, another annotation and
 			// another context, which no update changes, sent back.
 			object := `{"uuid":"` + id + `","meta":{"name":"main","description":"renamed","annotations":{"team":"other"},` +
 				`"create_time":"2000-01-01T00:00:00Z","updated_by":"someone@example.com@github"},` +
 				`"context":{"id":"other","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main","sha":"abc123"}}}`
-			r := h.do(http.MethodPatch, rvPath, `{"object":`+object+tc.request+`}`, sdkSession("updater")...)
-			if r.status != http.StatusOK {
-				t.Fatalf("update: %d %s", r.status, r.raw)
+			r := h.Do(http.MethodPatch, endortest.Path, `{"object":`+object+tc.request+`}`, sdkSession("updater")...)
+			if r.Status != http.StatusOK {
+				t.Fatalf("update: %d %s", r.Status, r.Raw)
 			}
 			wantType(t, r, ctJSON)
 			updatedBy := "token-" + tokenHash("updater") + "@example.com@google"
 			want := updated(id, `"name":"main","description":"renamed","annotations":{"team":"core"}`,
 				`{"id":"main","type":"CONTEXT_TYPE_REF"}`, `{"version":{"ref":"main","sha":"abc123"}}`,
-				createdAt, h.clock.Now().Format(time.RFC3339Nano), creator, updatedBy)
-			jsonEqual(t, r.raw, want)
-			jsonEqual(t, h.do(http.MethodGet, rvPath+"/"+id, nil, compact...).raw, want)
+				createdAt, h.Clock.Now().Format(time.RFC3339Nano), creator, updatedBy)
+			vendorstest.JSONEqual(t, r.Raw, want)
+			vendorstest.JSONEqual(t, h.Do(http.MethodGet, endortest.Path+"/"+id, nil, compact...).Raw, want)
 
 			// Every mutable field is set: one the object leaves out is
 			// cleared, and a required one left out is refused, changing
 			// nothing.
-			r = h.do(http.MethodPatch, rvPath, `{"object":{"uuid":"`+id+`","meta":{"description":"no name"}}`+tc.request+`}`, sdkSession("updater")...)
-			if r.status != http.StatusBadRequest {
-				t.Fatalf("a full update without meta.name: %d %s", r.status, r.raw)
+			r = h.Do(http.MethodPatch, endortest.Path, `{"object":{"uuid":"`+id+`","meta":{"description":"no name"}}`+tc.request+`}`, sdkSession("updater")...)
+			if r.Status != http.StatusBadRequest {
+				t.Fatalf("a full update without meta.name: %d %s", r.Status, r.Raw)
 			}
-			jsonEqual(t, r.raw, code3("meta.name: value is required"))
-			jsonEqual(t, h.do(http.MethodGet, rvPath+"/"+id, nil, compact...).raw, want)
+			vendorstest.JSONEqual(t, r.Raw, endortest.Code3("meta.name: value is required"))
+			vendorstest.JSONEqual(t, h.Do(http.MethodGet, endortest.Path+"/"+id, nil, compact...).Raw, want)
 		})
 	}
 }

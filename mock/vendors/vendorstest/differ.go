@@ -1,4 +1,4 @@
-package server_test
+package vendorstest
 
 import (
 	"bytes"
@@ -52,8 +52,8 @@ func newDiffer() *differ {
 }
 
 // exchange compares the verdicts on one exchange routed to route.
-func (d *differ) exchange(x exchange, req *http.Request, route *routers.Route, path map[string]string) (errs []error) {
-	where := fmt.Sprintf("%s %s → %d", x.method, x.target, x.status)
+func (d *differ) exchange(x Exchange, req *http.Request, route *routers.Route, path map[string]string) (errs []error) {
+	where := fmt.Sprintf("%s %s → %d", x.Method, x.Target, x.Status)
 	disagree := func(what string, compiled bool, kin error) {
 		if compiled != (kin == nil) {
 			errs = append(errs, fmt.Errorf("differential: %s: %s: compiled says valid=%v, kin-openapi: %v", where, what, compiled, kin))
@@ -81,22 +81,22 @@ func (d *differ) exchange(x exchange, req *http.Request, route *routers.Route, p
 		}
 		d.answers[op] = a
 	}
-	header := x.header
+	header := x.Header
 	if a != nil {
-		disagree("status and headers", a.Valid(x.method, x.status, header), openapi3filter.ValidateResponse(context.Background(),
+		disagree("status and headers", a.Valid(x.Method, x.Status, header), openapi3filter.ValidateResponse(context.Background(),
 			&openapi3filter.ResponseValidationInput{
 				RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: path, Route: route},
-				Status:                 x.status, Header: header, Options: &differRespOpts,
+				Status:                 x.Status, Header: header, Options: &differRespOpts,
 			}))
 	}
 	if rb := op.RequestBody; rb != nil && rb.Value != nil {
 		if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-			errs = append(errs, d.body("request body", where, mt.Schema.Value, x.reqBody, schemacheck.Request)...)
+			errs = append(errs, d.body("request body", where, mt.Schema.Value, x.ReqBody, schemacheck.Request)...)
 		}
 	}
-	if resp := op.Responses.Status(x.status); resp != nil && resp.Value != nil && strings.Contains(x.header.Get("Content-Type"), "json") {
+	if resp := op.Responses.Status(x.Status); resp != nil && resp.Value != nil && strings.Contains(x.Header.Get("Content-Type"), "json") {
 		if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-			errs = append(errs, d.body("response body", where, mt.Schema.Value, x.body, schemacheck.Response)...)
+			errs = append(errs, d.body("response body", where, mt.Schema.Value, x.Body, schemacheck.Response)...)
 		}
 	}
 	return errs

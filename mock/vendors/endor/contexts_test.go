@@ -1,4 +1,4 @@
-package server_test
+package endor_test
 
 import (
 	"fmt"
@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
 
 // prUUID is a PR scan's context id, the example of the vendor's docs
@@ -18,7 +21,7 @@ const prUUID = "ee4a914c-8d6d-4b65-8b0e-9755e8a6cb3a"
 
 // inContext is version(name) written in another context.
 func inContext(name, contextType, contextID string) map[string]any {
-	b := version(name)
+	b := endortest.Version(name)
 	b["context"] = map[string]any{"id": contextID, "type": contextType}
 	return b
 }
@@ -28,27 +31,27 @@ func inContext(name, contextType, contextID string) map[string]any {
 // replaces the MAIN or REF object of the same name. The PR-scan scenario:
 // the monitored branch "main" (REF), then a PR scan of "main" (CI_RUN).
 func TestEndorContextsSeparateObjects(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	ref := h.create("acme.prod", version("main"))
-	refID, _ := ref.json["uuid"].(string)
+	h := servertest.New(t, server.Config{})
+	ref := endortest.Create(h, "acme.prod", endortest.Version("main"))
+	refID, _ := ref.JSON["uuid"].(string)
 
-	h.clock.Advance(time.Minute)
-	scan := h.create("acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID))
-	scanID, _ := scan.json["uuid"].(string)
+	h.Clock.Advance(time.Minute)
+	scan := endortest.Create(h, "acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID))
+	scanID, _ := scan.JSON["uuid"].(string)
 	if scanID == refID {
 		t.Fatalf("the CI_RUN create replaced the REF object %s", refID)
 	}
-	if n := h.count("acme.prod"); n != 2 {
+	if n := endortest.Count(h, "acme.prod"); n != 2 {
 		t.Errorf("count %d, want 2: one object per context", n)
 	}
-	jsonEqual(t, h.do(http.MethodGet, rvPath+"/"+refID, nil).raw, ref.raw) // the REF object is unchanged
+	vendorstest.JSONEqual(t, h.Do(http.MethodGet, endortest.Path+"/"+refID, nil).Raw, ref.Raw) // the REF object is unchanged
 
 	// The CI_RUN object, whole: will_be_deleted_at is its create time plus
 	// 30 days (seed 000: CI_RUN objects are deleted after 30 days), in
 	// meta.index_data and in context, where seed 000 deprecates it "Please
 	// use the meta.will_be_deleted_at field instead" (vendors.md §7).
-	created := h.clock.Now()
-	by, _ := get(scan.json, "meta.created_by").(string)
+	created := h.Clock.Now()
+	by, _ := vendorstest.Get(scan.JSON, "meta.created_by").(string)
 	want := func(updated time.Time) string {
 		// application/json: the unpopulated fields come too.
 		return fmt.Sprintf(`{"uuid":%q,"tenant_meta":{"namespace":"acme.prod"},
@@ -58,44 +61,44 @@ func TestEndorContextsSeparateObjects(t *testing.T) {
 			"index_data":{"will_be_deleted_at":"2026-12-25T10:01:00.123456789Z","data":[],"search_score":0,"tenant":""}},
 			"context":{"id":%q,"type":"CONTEXT_TYPE_CI_RUN","will_be_deleted_at":"2026-12-25T10:01:00.123456789Z","tags":[]},
 			"spec":{"version":{"ref":"main","sha":"","metadata":{}},"allow_ref_as_pr_scan_base":false}}`,
-			scanID, project, created.Format(time.RFC3339Nano), updated.Format(time.RFC3339Nano), updated.Format(time.RFC3339Nano), by, by, prUUID)
+			scanID, endortest.Project, created.Format(time.RFC3339Nano), updated.Format(time.RFC3339Nano), updated.Format(time.RFC3339Nano), by, by, prUUID)
 	}
-	jsonEqual(t, scan.raw, want(created))
+	vendorstest.JSONEqual(t, scan.Raw, want(created))
 
 	// The same scan again is an upsert of the CI_RUN object: same uuid, and
 	// will_be_deleted_at is kept, whatever the client sends for it.
-	h.clock.Advance(time.Hour)
+	h.Clock.Advance(time.Hour)
 	again := inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID)
 	again["context"].(map[string]any)["will_be_deleted_at"] = "2030-01-01T00:00:00Z"
-	second := h.create("acme.prod", again)
-	jsonEqual(t, second.raw, want(h.clock.Now()))
-	jsonEqual(t, h.do(http.MethodGet, rvPath+"/"+refID, nil).raw, ref.raw)
+	second := endortest.Create(h, "acme.prod", again)
+	vendorstest.JSONEqual(t, second.Raw, want(h.Clock.Now()))
+	vendorstest.JSONEqual(t, h.Do(http.MethodGet, endortest.Path+"/"+refID, nil).Raw, ref.Raw)
 
 	// Another PR's scan of "main" is a third object; the MAIN context a fourth.
-	other := h.create("acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", "0f0e0d0c-8d6d-4b65-8b0e-9755e8a6cb3a"))
-	mainCtx := h.create("acme.prod", inContext("main", "CONTEXT_TYPE_MAIN", "default"))
-	ids := map[any]bool{refID: true, scanID: true, other.json["uuid"]: true, mainCtx.json["uuid"]: true}
+	other := endortest.Create(h, "acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", "0f0e0d0c-8d6d-4b65-8b0e-9755e8a6cb3a"))
+	mainCtx := endortest.Create(h, "acme.prod", inContext("main", "CONTEXT_TYPE_MAIN", "default"))
+	ids := map[any]bool{refID: true, scanID: true, other.JSON["uuid"]: true, mainCtx.JSON["uuid"]: true}
 	if len(ids) != 4 {
 		t.Errorf("uuids %v: want four objects", ids)
 	}
-	if n := h.count("acme.prod"); n != 4 {
+	if n := endortest.Count(h, "acme.prod"); n != 4 {
 		t.Errorf("count %d, want 4", n)
 	}
 	// Only CI_RUN objects carry will_be_deleted_at.
 	for _, path := range []string{"context.will_be_deleted_at", "meta.index_data"} {
-		if v := get(mainCtx.json, path); v != nil {
+		if v := vendorstest.Get(mainCtx.JSON, path); v != nil {
 			t.Errorf("a MAIN object has %s %v", path, v)
 		}
 	}
 	// An update keeps it, in both places, whatever the object carries.
-	upd := h.do(http.MethodPatch, rvPath, patch(map[string]any{
+	upd := h.Do(http.MethodPatch, endortest.Path, patch(map[string]any{
 		"uuid": scanID, "meta": map[string]any{"tags": []string{"pr"}, "index_data": map[string]any{"will_be_deleted_at": "2030-01-01T00:00:00Z"}},
 	}, "meta.tags"), compact...)
-	if upd.status != http.StatusOK {
-		t.Fatalf("update: %d %s", upd.status, upd.raw)
+	if upd.Status != http.StatusOK {
+		t.Fatalf("update: %d %s", upd.Status, upd.Raw)
 	}
 	for _, path := range []string{"context.will_be_deleted_at", "meta.index_data.will_be_deleted_at"} {
-		if got := get(upd.json, path); got != "2026-12-25T10:01:00.123456789Z" {
+		if got := vendorstest.Get(upd.JSON, path); got != "2026-12-25T10:01:00.123456789Z" {
 			t.Errorf("after an update, %s = %v", path, got)
 		}
 	}
@@ -105,52 +108,52 @@ func TestEndorContextsSeparateObjects(t *testing.T) {
 // 409 names every field of the key; the same name in another context is
 // free.
 func TestEndorRenameAcrossContexts(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	scanID, _ := h.create("acme.prod", inContext("feature", "CONTEXT_TYPE_CI_RUN", prUUID)).json["uuid"].(string)
-	h.create("acme.prod", version("main"))
-	takenID, _ := h.create("acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID)).json["uuid"].(string)
+	h := servertest.New(t, server.Config{})
+	scanID, _ := endortest.Create(h, "acme.prod", inContext("feature", "CONTEXT_TYPE_CI_RUN", prUUID)).JSON["uuid"].(string)
+	endortest.Create(h, "acme.prod", endortest.Version("main"))
+	takenID, _ := endortest.Create(h, "acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID)).JSON["uuid"].(string)
 
-	r := h.do(http.MethodPatch, rvPath, patch(map[string]any{"uuid": scanID, "meta": map[string]any{"name": "main"}}, "meta.name"))
-	if r.status != http.StatusConflict {
-		t.Fatalf("rename onto a taken key: %d %s", r.status, r.raw)
+	r := h.Do(http.MethodPatch, endortest.Path, patch(map[string]any{"uuid": scanID, "meta": map[string]any{"name": "main"}}, "meta.name"))
+	if r.Status != http.StatusConflict {
+		t.Fatalf("rename onto a taken key: %d %s", r.Status, r.Raw)
 	}
-	jsonEqual(t, r.raw, fmt.Sprintf(`{"code":6,"message":"repository version \"%s\" already has meta.parent_uuid \"%s\", meta.name \"main\", context.type \"CONTEXT_TYPE_CI_RUN\" and context.id \"%s\"","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":409}]}`,
-		takenID, project, prUUID))
+	vendorstest.JSONEqual(t, r.Raw, fmt.Sprintf(`{"code":6,"message":"repository version \"%s\" already has meta.parent_uuid \"%s\", meta.name \"main\", context.type \"CONTEXT_TYPE_CI_RUN\" and context.id \"%s\"","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":409}]}`,
+		takenID, endortest.Project, prUUID))
 
 	// "main" is taken in the REF context and in this PR's context, not in
 	// another PR's: there the rename succeeds.
-	otherID, _ := h.create("acme.prod", inContext("feature", "CONTEXT_TYPE_CI_RUN", "0f0e0d0c-8d6d-4b65-8b0e-9755e8a6cb3a")).json["uuid"].(string)
-	r = h.do(http.MethodPatch, rvPath, patch(map[string]any{"uuid": otherID, "meta": map[string]any{"name": "main"}}, "meta.name"))
-	if r.status != http.StatusOK || get(r.json, "meta.name") != "main" {
-		t.Fatalf("rename in a context where the name is free: %d %s", r.status, r.raw)
+	otherID, _ := endortest.Create(h, "acme.prod", inContext("feature", "CONTEXT_TYPE_CI_RUN", "0f0e0d0c-8d6d-4b65-8b0e-9755e8a6cb3a")).JSON["uuid"].(string)
+	r = h.Do(http.MethodPatch, endortest.Path, patch(map[string]any{"uuid": otherID, "meta": map[string]any{"name": "main"}}, "meta.name"))
+	if r.Status != http.StatusOK || vendorstest.Get(r.JSON, "meta.name") != "main" {
+		t.Fatalf("rename in a context where the name is free: %d %s", r.Status, r.Raw)
 	}
 }
 
 // list_parameters.ci_run_uuid: "Only list objects from a specific PR scan"
 // (docs: rest-api/using-the-rest-api/getting-started).
 func TestEndorListCIRunUUID(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	h.create("acme.prod", version("main"))
-	h.create("acme.prod", inContext("main", "CONTEXT_TYPE_REF", prUUID)) // a REF whose id looks like the PR's
-	a, _ := h.create("acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID)).json["uuid"].(string)
-	b, _ := h.create("acme.prod", inContext("feature", "CONTEXT_TYPE_CI_RUN", prUUID)).json["uuid"].(string)
-	h.create("acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", "another-pr"))
+	h := servertest.New(t, server.Config{})
+	endortest.Create(h, "acme.prod", endortest.Version("main"))
+	endortest.Create(h, "acme.prod", inContext("main", "CONTEXT_TYPE_REF", prUUID)) // a REF whose id looks like the PR's
+	a, _ := endortest.Create(h, "acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", prUUID)).JSON["uuid"].(string)
+	b, _ := endortest.Create(h, "acme.prod", inContext("feature", "CONTEXT_TYPE_CI_RUN", prUUID)).JSON["uuid"].(string)
+	endortest.Create(h, "acme.prod", inContext("main", "CONTEXT_TYPE_CI_RUN", "another-pr"))
 
-	got := listUUIDs(t, h.do(http.MethodGet, rvPath+"?list_parameters.ci_run_uuid="+prUUID, nil))
+	got := listUUIDs(t, h.Do(http.MethodGet, endortest.Path+"?list_parameters.ci_run_uuid="+prUUID, nil))
 	if !slices.Equal(got, []string{a, b}) {
 		t.Errorf("ci_run_uuid lists %v, want the two objects of the PR scan %v", got, []string{a, b})
 	}
-	r := h.do(http.MethodGet, rvPath+"?list_parameters.ci_run_uuid="+prUUID+"&list_parameters.count=true", nil)
-	jsonEqual(t, r.raw, `{"count_response":{"count":2}}`)
-	r = h.do(http.MethodGet, rvPath+"?list_parameters.ci_run_uuid=no-such-pr", nil)
-	jsonEqual(t, r.raw, `{"list":{"objects":[],"response":{}}}`)
+	r := h.Do(http.MethodGet, endortest.Path+"?list_parameters.ci_run_uuid="+prUUID+"&list_parameters.count=true", nil)
+	vendorstest.JSONEqual(t, r.Raw, `{"count_response":{"count":2}}`)
+	r = h.Do(http.MethodGet, endortest.Path+"?list_parameters.ci_run_uuid=no-such-pr", nil)
+	vendorstest.JSONEqual(t, r.Raw, `{"list":{"objects":[],"response":{}}}`)
 }
 
 // A CI_RUN fixture gets will_be_deleted_at like a create; fixtures may hold
 // the same name in several contexts, and may not set the server's field.
 func TestEndorFixturesWithContexts(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "endor.yaml", `repository_versions:
+	vendorstest.WriteFile(t, dir, "endor.yaml", `repository_versions:
   - namespace: acme.prod
     uuid: 6560a0000000000000000001
     meta: {name: main, parent_uuid: 656e69058032bf0abaaeb600}
@@ -160,22 +163,22 @@ func TestEndorFixturesWithContexts(t *testing.T) {
     meta: {name: main, parent_uuid: 656e69058032bf0abaaeb600}
     context: {id: `+prUUID+`, type: CONTEXT_TYPE_CI_RUN}
 `)
-	h := newHarness(t, server.Config{FixturesDir: dir})
-	ref := h.do(http.MethodGet, rvPath+"/6560a0000000000000000001", nil)
-	scan := h.do(http.MethodGet, rvPath+"/6560a0000000000000000002", nil)
-	if ref.status != http.StatusOK || scan.status != http.StatusOK {
-		t.Fatalf("fixtures: %d %s / %d %s", ref.status, ref.raw, scan.status, scan.raw)
+	h := servertest.New(t, server.Config{FixturesDir: dir})
+	ref := h.Do(http.MethodGet, endortest.Path+"/6560a0000000000000000001", nil)
+	scan := h.Do(http.MethodGet, endortest.Path+"/6560a0000000000000000002", nil)
+	if ref.Status != http.StatusOK || scan.Status != http.StatusOK {
+		t.Fatalf("fixtures: %d %s / %d %s", ref.Status, ref.Raw, scan.Status, scan.Raw)
 	}
-	created, _ := time.Parse(time.RFC3339Nano, get(scan.json, "meta.create_time").(string))
-	if got, want := get(scan.json, "context.will_be_deleted_at"), created.Add(30*24*time.Hour).Format(time.RFC3339Nano); got != want {
+	created, _ := time.Parse(time.RFC3339Nano, vendorstest.Get(scan.JSON, "meta.create_time").(string))
+	if got, want := vendorstest.Get(scan.JSON, "context.will_be_deleted_at"), created.Add(30*24*time.Hour).Format(time.RFC3339Nano); got != want {
 		t.Errorf("CI_RUN fixture will_be_deleted_at %v, want %s", got, want)
 	}
-	if v := get(ref.json, "context.will_be_deleted_at"); v != nil {
+	if v := vendorstest.Get(ref.JSON, "context.will_be_deleted_at"); v != nil {
 		t.Errorf("REF fixture will_be_deleted_at %v", v)
 	}
 
 	bad := t.TempDir()
-	writeFile(t, bad, "endor.yaml", `repository_versions:
+	vendorstest.WriteFile(t, bad, "endor.yaml", `repository_versions:
   - namespace: acme.prod
     meta: {name: main, parent_uuid: 656e69058032bf0abaaeb600}
     context: {id: `+prUUID+`, type: CONTEXT_TYPE_CI_RUN, will_be_deleted_at: "2030-01-01T00:00:00Z"}
@@ -195,20 +198,20 @@ const stateV1BeforeContexts = `{"version":1,"issued_tokens":[],"sessions":[{"nam
 // will_be_deleted_at a create would have given it; the rest is unchanged.
 func TestEndorStateFileFromBeforeContexts(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "state.json", `{"format":"repomock-state/1","saved_at":"2026-11-20T11:00:00Z","endor":`+stateV1BeforeContexts+`}`)
-	h := newHarness(t, server.Config{StateFile: filepath.Join(dir, "state.json")})
-	jsonEqual(t, h.do(http.MethodGet, rvPath+"/482a02e011be36b94bd5bfe8", nil, compact...).raw,
+	vendorstest.WriteFile(t, dir, "state.json", `{"format":"repomock-state/1","saved_at":"2026-11-20T11:00:00Z","endor":`+stateV1BeforeContexts+`}`)
+	h := servertest.New(t, server.Config{StateFile: filepath.Join(dir, "state.json")})
+	vendorstest.JSONEqual(t, h.Do(http.MethodGet, endortest.Path+"/482a02e011be36b94bd5bfe8", nil, compact...).Raw,
 		`{"uuid":"482a02e011be36b94bd5bfe8","tenant_meta":{"namespace":"acme.prod"},"meta":{"name":"main","parent_kind":"Project","parent_uuid":"6560a00000000000000000aa","kind":"RepositoryVersion","version":"v1","create_time":"2026-11-20T09:30:00Z","update_time":"2026-11-20T09:30:00Z","upsert_time":"2026-11-20T09:30:00Z","created_by":"ci@repomock@api-key","updated_by":"ci@repomock@api-key"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`)
-	jsonEqual(t, h.do(http.MethodGet, rvPath+"/02ddb2c3cb7b7496209693f1", nil, compact...).raw,
+	vendorstest.JSONEqual(t, h.Do(http.MethodGet, endortest.Path+"/02ddb2c3cb7b7496209693f1", nil, compact...).Raw,
 		`{"uuid":"02ddb2c3cb7b7496209693f1","tenant_meta":{"namespace":"acme.prod"},"meta":{"name":"feature","parent_kind":"Project","parent_uuid":"6560a00000000000000000aa","kind":"RepositoryVersion","version":"v1","create_time":"2026-11-20T10:30:00Z","update_time":"2026-11-20T10:30:00Z","upsert_time":"2026-11-20T10:30:00Z","created_by":"ci@repomock@api-key","updated_by":"ci@repomock@api-key","index_data":{"will_be_deleted_at":"2026-12-20T10:30:00Z"}},"context":{"id":"ee4a914c-8d6d-4b65-8b0e-9755e8a6cb3a","type":"CONTEXT_TYPE_CI_RUN","will_be_deleted_at":"2026-12-20T10:30:00Z"},"spec":{"version":{"ref":"feature"}}}`)
 
 	// The restored objects take part in upserts under the new key: the PR
 	// scan of "main" is a new object beside the REF one.
-	scan := h.create("acme.prod", map[string]any{
+	scan := endortest.Create(h, "acme.prod", map[string]any{
 		"meta":    map[string]any{"name": "main", "parent_uuid": "6560a00000000000000000aa"},
 		"context": map[string]any{"id": prUUID, "type": "CONTEXT_TYPE_CI_RUN"},
 	})
-	if scan.json["uuid"] == "482a02e011be36b94bd5bfe8" {
+	if scan.JSON["uuid"] == "482a02e011be36b94bd5bfe8" {
 		t.Error("a CI_RUN create replaced the restored REF object")
 	}
 
@@ -239,7 +242,7 @@ func TestEndorStateFileFromBeforeContexts(t *testing.T) {
 				t.Fatal("the test did not change the state file")
 			}
 			dir := t.TempDir()
-			writeFile(t, dir, "state.json", `{"format":"repomock-state/1","endor":`+state+`}`)
+			vendorstest.WriteFile(t, dir, "state.json", `{"format":"repomock-state/1","endor":`+state+`}`)
 			if _, err := server.New(server.Config{StateFile: filepath.Join(dir, "state.json")}); err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("err = %v, want it to say %q", err, want)
 			}

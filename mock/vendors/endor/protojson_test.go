@@ -1,4 +1,4 @@
-package server_test
+package endor_test
 
 import (
 	"bytes"
@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/server/servertest"
 	"github.com/repomock/repomock/mock/vendors/endor"
+	"github.com/repomock/repomock/mock/vendors/endor/endortest"
+	"github.com/repomock/repomock/mock/vendors/vendorstest"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -31,66 +34,66 @@ func TestEndorReadsProtobufJSON(t *testing.T) {
 		error      string         // the 400's message
 	}{
 		{name: "lowerCamelCase JSON names as well as proto names",
-			body:   `{"meta":{"name":"main","parentUuid":"` + project + `","parentKind":"Project"},` + ref + `,"scanObject":{"status":"STATUS_SCANNED","scanTime":"2026-11-25T10:00:00Z"}}`,
-			status: 200, want: map[string]any{"meta.parent_uuid": project, "meta.parent_kind": "Project", "scan_object.scan_time": "2026-11-25T10:00:00Z", "meta.parentUuid": nil}},
+			body:   `{"meta":{"name":"main","parentUuid":"` + endortest.Project + `","parentKind":"Project"},` + ref + `,"scanObject":{"status":"STATUS_SCANNED","scanTime":"2026-11-25T10:00:00Z"}}`,
+			status: 200, want: map[string]any{"meta.parent_uuid": endortest.Project, "meta.parent_kind": "Project", "scan_object.scan_time": "2026-11-25T10:00:00Z", "meta.parentUuid": nil}},
 		{name: "one field by both names is refused",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `","parentUuid":"` + project + `"},` + ref + `}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `","parentUuid":"` + endortest.Project + `"},` + ref + `}`,
 			status: 400, error: "meta.parentUuid: is the JSON name of meta.parent_uuid, which is given too: a field may be given once"},
 		{name: "null is unset",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `","description":null,"tags":null},` + ref + `,"spec":null,"scan_object":null}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `","description":null,"tags":null},` + ref + `,"spec":null,"scan_object":null}`,
 			status: 200, want: map[string]any{"meta.description": nil, "meta.tags": nil, "spec": nil, "scan_object": nil}},
 		{name: "null for a required field is a missing field",
-			body:   `{"meta":{"name":null,"parent_uuid":"` + project + `"},` + ref + `}`,
+			body:   `{"meta":{"name":null,"parent_uuid":"` + endortest.Project + `"},` + ref + `}`,
 			status: 400, error: "meta.name: value is required"},
 		{name: "an enum by its number",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},"context":{"id":"main","type":5}}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `"},"context":{"id":"main","type":5}}`,
 			status: 200, want: map[string]any{"context.type": "CONTEXT_TYPE_REF"}},
 		{name: "an enum number out of range",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},"context":{"id":"main","type":9}}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `"},"context":{"id":"main","type":9}}`,
 			status: 400, error: "context.type: 9 is not a number of this enum: must be 0 to 5, or a name (CONTEXT_TYPE_UNSPECIFIED, CONTEXT_TYPE_MAIN, CONTEXT_TYPE_EXTERNAL, CONTEXT_TYPE_CI_RUN, CONTEXT_TYPE_SBOM, CONTEXT_TYPE_REF)"},
 		{name: "the zero enum is absent for required, by name",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},"context":{"id":"main","type":"CONTEXT_TYPE_UNSPECIFIED"}}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `"},"context":{"id":"main","type":"CONTEXT_TYPE_UNSPECIFIED"}}`,
 			status: 400, error: "context.type: value is required"},
 		{name: "the zero enum is absent for required, by number",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},"context":{"id":"main","type":0}}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `"},"context":{"id":"main","type":0}}`,
 			status: 400, error: "context.type: value is required"},
 		{name: "an empty string is absent for required",
-			body:   `{"meta":{"name":"","parent_uuid":"` + project + `"},` + ref + `}`,
+			body:   `{"meta":{"name":"","parent_uuid":"` + endortest.Project + `"},` + ref + `}`,
 			status: 400, error: "meta.name: value is required"},
 		{name: "zero values are unset",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `","description":"","tags":[],"annotations":{}},` + ref + `,"spec":{"allow_ref_as_pr_scan_base":false,"version":{"ref":"main","sha":""}}}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `","description":"","tags":[],"annotations":{}},` + ref + `,"spec":{"allow_ref_as_pr_scan_base":false,"version":{"ref":"main","sha":""}}}`,
 			status: 200, want: map[string]any{"meta.description": nil, "meta.tags": nil, "meta.annotations": nil, "spec.allow_ref_as_pr_scan_base": nil, "spec.version.sha": nil, "spec.version.ref": "main"}},
 		{name: "timestamps with an offset are stored in UTC with Z",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},` + ref + `,"spec":{"last_commit_date":"2026-11-25T12:00:00.5+02:00"},"scan_object":{"status":"STATUS_SCANNED","scan_time":"2026-11-24T23:30:00.000001-01:00"}}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `"},` + ref + `,"spec":{"last_commit_date":"2026-11-25T12:00:00.5+02:00"},"scan_object":{"status":"STATUS_SCANNED","scan_time":"2026-11-24T23:30:00.000001-01:00"}}`,
 			status: 200, want: map[string]any{"spec.last_commit_date": "2026-11-25T10:00:00.500Z", "scan_object.scan_time": "2026-11-25T00:30:00.000001Z"}},
 		{name: "nine fractional digits, the most a timestamp holds",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},` + ref + `,"spec":{"last_commit_date":"2026-11-25T10:00:00.123456789Z"}}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `"},` + ref + `,"spec":{"last_commit_date":"2026-11-25T10:00:00.123456789Z"}}`,
 			status: 200, want: map[string]any{"spec.last_commit_date": "2026-11-25T10:00:00.123456789Z"}},
 		// protojson refuses a google.protobuf.Timestamp with more than 9
 		// fractional digits (vendors.md §7), where Go's time.Parse would cut them.
 		{name: "ten fractional digits are refused",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},` + ref + `,"spec":{"last_commit_date":"2026-11-25T10:00:00.1234567890Z"}}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `"},` + ref + `,"spec":{"last_commit_date":"2026-11-25T10:00:00.1234567890Z"}}`,
 			status: 400, error: `spec.last_commit_date: "2026-11-25T10:00:00.1234567890Z" has 10 fractional digits: a timestamp holds 9 at most (nanoseconds)`},
 		{name: "more fractional digits with an offset are refused",
-			body:   `{"meta":{"name":"main","parent_uuid":"` + project + `"},` + ref + `,"scan_object":{"status":"STATUS_SCANNED","scan_time":"2026-11-24T23:30:00.000000000001-01:00"}}`,
+			body:   `{"meta":{"name":"main","parent_uuid":"` + endortest.Project + `"},` + ref + `,"scan_object":{"status":"STATUS_SCANNED","scan_time":"2026-11-24T23:30:00.000000000001-01:00"}}`,
 			status: 400, error: `scan_object.scan_time: "2026-11-24T23:30:00.000000000001-01:00" has 12 fractional digits: a timestamp holds 9 at most (nanoseconds)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, server.Config{})
-			r := h.do(http.MethodPost, rvPath, tc.body, "Authorization", token, "Content-Type", ctJSON, "Accept", endor.MediaTypeJSONCompact)
-			if r.status != tc.status {
-				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
+			h := servertest.New(t, server.Config{})
+			r := h.Do(http.MethodPost, endortest.Path, tc.body, "Authorization", token, "Content-Type", ctJSON, "Accept", endor.MediaTypeJSONCompact)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Raw)
 			}
 			if tc.error != "" {
-				jsonEqual(t, r.raw, code3(tc.error))
-				if n := h.count("acme.prod"); n != 0 {
+				vendorstest.JSONEqual(t, r.Raw, endortest.Code3(tc.error))
+				if n := endortest.Count(h, "acme.prod"); n != 0 {
 					t.Errorf("a refused body stored %d objects", n)
 				}
 				return
 			}
 			for path, want := range tc.want {
-				if got := get(r.json, path); fmt.Sprint(got) != fmt.Sprint(want) {
-					t.Errorf("%s = %v, want %v\n%s", path, got, want, r.raw)
+				if got := vendorstest.Get(r.JSON, path); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s = %v, want %v\n%s", path, got, want, r.Raw)
 				}
 			}
 		})
@@ -100,20 +103,20 @@ func TestEndorReadsProtobufJSON(t *testing.T) {
 // grpc-gateway's inbound marshaler falls back to JSON for a Content-Type it
 // does not know, or none: there is no 415 (vendors.md §6).
 func TestEndorReadsAnyContentTypeAsJSON(t *testing.T) {
-	h := newHarness(t, server.Config{})
+	h := servertest.New(t, server.Config{})
 	for i, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "application/xml; charset=utf-8", "application/json; charset=utf-8"} {
 		headers := []string{"Authorization", token}
 		if ct != "" {
 			headers = append(headers, "Content-Type", ct)
 		}
-		r := h.do(http.MethodPost, rvPath, version(fmt.Sprintf("b%d", i)), headers...)
-		if r.status != http.StatusOK {
-			t.Errorf("Content-Type %q: %d %s", ct, r.status, r.raw)
+		r := h.Do(http.MethodPost, endortest.Path, endortest.Version(fmt.Sprintf("b%d", i)), headers...)
+		if r.Status != http.StatusOK {
+			t.Errorf("Content-Type %q: %d %s", ct, r.Status, r.Raw)
 			continue
 		}
 		wantType(t, r, ctJSON) // answered with the default marshaler
 	}
-	if n := h.count("acme.prod"); n != 5 {
+	if n := endortest.Count(h, "acme.prod"); n != 5 {
 		t.Errorf("%d objects, want 5", n)
 	}
 }
@@ -122,50 +125,50 @@ func TestEndorReadsAnyContentTypeAsJSON(t *testing.T) {
 // present, with their zero values; application/jsoncompact answers leave
 // them out (Endor's REST getting-started page, vendors.md §6).
 func TestEndorJSONCarriesUnpopulatedFields(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	created := h.do(http.MethodPost, rvPath, version("main"), sdk("sdk-token")...)
-	id, _ := created.json["uuid"].(string)
-	now := h.clock.Now().Format(time.RFC3339Nano)
-	by, _ := get(created.json, "meta.created_by").(string)
+	h := servertest.New(t, server.Config{})
+	created := h.Do(http.MethodPost, endortest.Path, endortest.Version("main"), sdk("sdk-token")...)
+	id, _ := created.JSON["uuid"].(string)
+	now := h.Clock.Now().Format(time.RFC3339Nano)
+	by, _ := vendorstest.Get(created.JSON, "meta.created_by").(string)
 
-	full := h.do(http.MethodGet, rvPath+"/"+id, nil, "Authorization", "Bearer sdk-token", "Accept", ctJSON)
+	full := h.Do(http.MethodGet, endortest.Path+"/"+id, nil, "Authorization", "Bearer sdk-token", "Accept", ctJSON)
 	wantType(t, full, ctJSON)
-	jsonEqual(t, full.raw, fmt.Sprintf(`{"uuid":%q,"tenant_meta":{"namespace":"acme.prod"},
+	vendorstest.JSONEqual(t, full.Raw, fmt.Sprintf(`{"uuid":%q,"tenant_meta":{"namespace":"acme.prod"},
 		"meta":{"name":"main","description":"","annotations":{},"tags":[],"parent_kind":"Project","parent_uuid":%q,
 			"references":{},"kind":"RepositoryVersion","version":"v1",
 			"create_time":%q,"update_time":%q,"upsert_time":%q,"created_by":%q,"updated_by":%q},
 		"context":{"id":"main","type":"CONTEXT_TYPE_REF","tags":[]},
-		"spec":{"allow_ref_as_pr_scan_base":false,"version":{"ref":"main","sha":"","metadata":{}}}}`, id, project, now, now, now, by, by))
+		"spec":{"allow_ref_as_pr_scan_base":false,"version":{"ref":"main","sha":"","metadata":{}}}}`, id, endortest.Project, now, now, now, by, by))
 
-	short := h.do(http.MethodGet, rvPath+"/"+id, nil, sdk("sdk-token")...)
+	short := h.Do(http.MethodGet, endortest.Path+"/"+id, nil, sdk("sdk-token")...)
 	wantType(t, short, ctJSON) // the compact form, labelled application/json (vendors.md §7)
-	jsonEqual(t, short.raw, fmt.Sprintf(`{"uuid":%q,"tenant_meta":{"namespace":"acme.prod"},
+	vendorstest.JSONEqual(t, short.Raw, fmt.Sprintf(`{"uuid":%q,"tenant_meta":{"namespace":"acme.prod"},
 		"meta":{"name":"main","parent_kind":"Project","parent_uuid":%q,"kind":"RepositoryVersion","version":"v1",
 			"create_time":%q,"update_time":%q,"upsert_time":%q,"created_by":%q,"updated_by":%q},
-		"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`, id, project, now, now, now, by, by))
+		"context":{"id":"main","type":"CONTEXT_TYPE_REF"},"spec":{"version":{"ref":"main"}}}`, id, endortest.Project, now, now, now, by, by))
 
 	// A list's paging fields have presence: the last page's response is {}
 	// in both forms, so a client that pages until next_page_token is absent stops.
-	list := h.do(http.MethodGet, rvPath, nil)
-	jsonEqual(t, list.raw, fmt.Sprintf(`{"list":{"objects":[%s],"response":{}}}`, full.raw))
-	list = h.do(http.MethodGet, rvPath, nil, compact...)
-	jsonEqual(t, list.raw, fmt.Sprintf(`{"list":{"objects":[%s],"response":{}}}`, short.raw))
-	count := h.do(http.MethodGet, rvPath+"?list_parameters.count=true&list_parameters.filter=meta.name==none", nil)
-	jsonEqual(t, count.raw, `{"count_response":{"count":0}}`)
-	count = h.do(http.MethodGet, rvPath+"?list_parameters.count=true&list_parameters.filter=meta.name==none", nil, compact...)
-	jsonEqual(t, count.raw, `{"count_response":{}}`)
+	list := h.Do(http.MethodGet, endortest.Path, nil)
+	vendorstest.JSONEqual(t, list.Raw, fmt.Sprintf(`{"list":{"objects":[%s],"response":{}}}`, full.Raw))
+	list = h.Do(http.MethodGet, endortest.Path, nil, compact...)
+	vendorstest.JSONEqual(t, list.Raw, fmt.Sprintf(`{"list":{"objects":[%s],"response":{}}}`, short.Raw))
+	count := h.Do(http.MethodGet, endortest.Path+"?list_parameters.count=true&list_parameters.filter=meta.name==none", nil)
+	vendorstest.JSONEqual(t, count.Raw, `{"count_response":{"count":0}}`)
+	count = h.Do(http.MethodGet, endortest.Path+"?list_parameters.count=true&list_parameters.filter=meta.name==none", nil, compact...)
+	vendorstest.JSONEqual(t, count.Raw, `{"count_response":{}}`)
 
 	// Errors are the vendor's verbatim bodies in both forms.
-	r := h.do(http.MethodGet, rvPath+"/"+id, nil, "Accept", ctJSON)
-	jsonEqual(t, r.raw, vendor401)
+	r := h.Do(http.MethodGet, endortest.Path+"/"+id, nil, "Accept", ctJSON)
+	vendorstest.JSONEqual(t, r.Raw, vendor401)
 }
 
 // Answers are gzip-compressed when Accept-Encoding allows it (vendors.md §6),
 // errors included; the body decompresses to what an uncompressed answer is.
 func TestEndorGzip(t *testing.T) {
-	h := newHarness(t, server.Config{})
-	id, _ := h.create("acme.prod", version("main")).json["uuid"].(string)
-	plain := h.do(http.MethodGet, rvPath+"/"+id, nil, "Authorization", token, "Accept-Encoding", "identity")
+	h := servertest.New(t, server.Config{})
+	id, _ := endortest.Create(h, "acme.prod", endortest.Version("main")).JSON["uuid"].(string)
+	plain := h.Do(http.MethodGet, endortest.Path+"/"+id, nil, "Authorization", token, "Accept-Encoding", "identity")
 	for _, tc := range []struct {
 		name, acceptEncoding string
 		gzipped              bool
@@ -177,8 +180,8 @@ func TestEndorGzip(t *testing.T) {
 		{"identity", "identity", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, target := range []string{rvPath + "/" + id, rvPath + "/0123456789abcdef01234567"} {
-				req, _ := http.NewRequest(http.MethodGet, h.url+target, nil)
+			for _, target := range []string{endortest.Path + "/" + id, endortest.Path + "/0123456789abcdef01234567"} {
+				req, _ := http.NewRequest(http.MethodGet, h.URL+target, nil)
 				req.Header.Set("Authorization", token)
 				req.Header.Set("Accept-Encoding", tc.acceptEncoding)
 				resp, err := http.DefaultClient.Do(req)
@@ -198,10 +201,10 @@ func TestEndorGzip(t *testing.T) {
 					t.Fatal(err)
 				}
 				body, _ := io.ReadAll(zr)
-				if target == rvPath+"/"+id && string(body) != plain.raw {
-					t.Errorf("decompressed %s\nwant        %s", body, plain.raw)
+				if target == endortest.Path+"/"+id && string(body) != plain.Raw {
+					t.Errorf("decompressed %s\nwant        %s", body, plain.Raw)
 				}
-				if target != rvPath+"/"+id && resp.StatusCode != http.StatusNotFound {
+				if target != endortest.Path+"/"+id && resp.StatusCode != http.StatusNotFound {
 					t.Errorf("unknown object: %d %s", resp.StatusCode, body)
 				}
 			}
@@ -216,7 +219,7 @@ func TestEndorGzip(t *testing.T) {
 func TestEndorResponseValidationSeesTheWire(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range specs.All() {
-		data, err := os.ReadFile(filepath.Join("..", "..", "specs", name))
+		data, err := os.ReadFile(filepath.Join("..", "..", "..", "specs", name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,34 +1,25 @@
-package server_test
+package huawei_test
 
 // These tests drive the server with the official Huawei Cloud Go SDK, the
 // client repomock's users run, over plain http on 127.0.0.1. The SDK is a
 // test-only import: the server binary does not link it.
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/def"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/httphandler"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/impl"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	codeartsrepo "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/codeartsrepo/v3"
 	repomodel "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/codeartsrepo/v3/model"
@@ -37,25 +28,18 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/server"
-	"github.com/repomock/repomock/mock/vendors/huawei"
+	"github.com/repomock/repomock/mock/server/servertest"
+	"github.com/repomock/repomock/mock/vendors/huawei/huaweitest"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 	"github.com/repomock/repomock/specs"
-)
-
-const (
-	sdkAK        = "HPUAREPOMOCKEXAMPLE1"
-	sdkSK        = "repomock-example-secret-key-0123456789"
-	sdkProjectID = "0123456789abcdef0123456789abcdef"
-	repoProject  = "4838955a48e2492bbe44b31bc4c272f6"
-	repoAuthName = "my-git-auth"
 )
 
 // newSDKHarness starts a server that verifies the SDK's signatures against
 // one credential and accepts one X-Repo-Auth name. The SDK signs with the
 // wall clock, so this server's clock is the wall clock too.
-func newSDKHarness(t *testing.T, clock func() time.Time) *harness {
+func newSDKHarness(t *testing.T, clock func() time.Time) *servertest.Server {
 	t.Helper()
-	return newHarness(t, sdkConfig(clock))
+	return servertest.New(t, sdkConfig(clock))
 }
 
 // sdkConfig is newSDKHarness's configuration; nil clock means the wall clock.
@@ -65,100 +49,18 @@ func sdkConfig(clock func() time.Time) server.Config {
 	}
 	return server.Config{
 		Clock:   clock,
-		Vendors: sdkSettings.Vendors(),
+		Vendors: huaweitest.Settings().Vendors(),
 	}
-}
-
-// sdkSettings are the vendors' settings of the SDK tests: the SDK's AK/SK
-// verified, and its repository authorization.
-var sdkSettings = vendorstest.Settings{
-	HuaweiCredentials: []huawei.Credential{{AK: sdkAK, SK: sdkSK}},
-	RepoAuths:         []string{repoAuthName},
-}
-
-func akskCredential(t *testing.T, ak, sk string) auth.ICredential {
-	t.Helper()
-	cred, err := basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).WithProjectId(sdkProjectID).SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cred
-}
-
-// tokenCredential sends an IAM token instead of a signature: the custom
-// credential a user of the SDK writes to call with X-Auth-Token.
-type tokenCredential struct{ token, projectID string }
-
-func (c tokenCredential) ProcessAuthParams(*impl.DefaultHttpClient, string) (auth.ICredential, error) {
-	return c, nil
-}
-
-func (c tokenCredential) ProcessAuthRequest(_ *impl.DefaultHttpClient, req *request.DefaultHttpRequest) (*request.DefaultHttpRequest, error) {
-	return req.Builder().
-		AddAutoFilledPathParam("project_id", c.projectID).
-		AddHeaderParam("X-Project-Id", c.projectID).
-		AddHeaderParam(huawei.HeaderToken, c.token).
-		Build(), nil
-}
-
-func repoClient(t *testing.T, h *harness, cred auth.ICredential) *codeartsrepo.CodeArtsRepoClient {
-	t.Helper()
-	return codeartsrepo.NewCodeArtsRepoClient(sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, cred, nil))
-}
-
-func stageClient(t *testing.T, h *harness, cred auth.ICredential) *servicestage.ServiceStageClient {
-	t.Helper()
-	return servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, nil))
-}
-
-// sdkClient builds the SDK's HTTP client for h. With seen, the SDK's own
-// response hooks report every answer to it.
-func sdkClient(t *testing.T, b *core.HcHttpClientBuilder, h *harness, cred auth.ICredential, seen *answers) *core.HcHttpClient {
-	t.Helper()
-	b = b.WithEndpoints([]string{h.url}).WithCredential(cred)
-	if _, ok := cred.(tokenCredential); ok {
-		// The SDK checks the credential's type by its Go name.
-		b = b.WithCredentialsType(fmt.Sprintf("%T", cred))
-	}
-	if seen != nil {
-		b = b.WithHttpConfig(seen.config())
-	}
-	hc, err := b.SafeBuild()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hc
-}
-
-// serviceError asserts err is the SDK's *sdkerr.ServiceResponseError with the
-// vendor's status and ErrorCode.
-func serviceError(t *testing.T, err error, status int, code string) *sdkerr.ServiceResponseError {
-	t.Helper()
-	var se *sdkerr.ServiceResponseError
-	if !errors.As(err, &se) {
-		t.Fatalf("err = %v (%T), want *sdkerr.ServiceResponseError", err, err)
-	}
-	if se.StatusCode != status || se.ErrorCode != code {
-		t.Fatalf("HTTP %d %s (%s), want HTTP %d %s", se.StatusCode, se.ErrorCode, se.ErrorMessage, status, code)
-	}
-	if se.ErrorMessage == "" {
-		t.Errorf("%s reached the SDK without a message", code)
-	}
-	return se
-}
-
-func createRepo(name string) *repomodel.CreateRepositoryRequest {
-	return &repomodel.CreateRepositoryRequest{Body: &repomodel.CreateRepoRequest{Name: name, ProjectUuid: repoProject}}
 }
 
 var repoUUIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func TestSDKCodeArtsCreateAndReadBack(t *testing.T) {
 	h := newSDKHarness(t, nil)
-	c := repoClient(t, h, akskCredential(t, sdkAK, sdkSK))
+	c := huaweitest.RepoClient(t, h.URL, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK))
 	vis, members := int32(20), int32(1)
 	desc := "created through the official SDK"
-	req := createRepo("demotest1")
+	req := huaweitest.CreateRepo("demotest1")
 	req.Body.VisibilityLevel, req.Body.ImportMembers, req.Body.Description = &vis, &members, &desc
 	resp, err := c.CreateRepository(req)
 	if err != nil {
@@ -176,7 +78,7 @@ func TestSDKCodeArtsCreateAndReadBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ShowRepositoryByUuid: %v", err)
 	}
-	if r := shown.Result; r == nil || *r.RepositoryName != "demotest1" || *r.ProjectUuid != repoProject || *r.VisibilityLevel != 20 {
+	if r := shown.Result; r == nil || *r.RepositoryName != "demotest1" || *r.ProjectUuid != huaweitest.RepoProject || *r.VisibilityLevel != 20 {
 		t.Errorf("read back %+v", shown.Result)
 	}
 
@@ -191,7 +93,7 @@ func TestSDKCodeArtsCreateAndReadBack(t *testing.T) {
 		t.Errorf("ListRepositoryStatus = %v, want %v", st, want)
 	}
 
-	taken, err := c.ShowRepositoryNameExist(&repomodel.ShowRepositoryNameExistRequest{ProjectUuid: repoProject, RepositoryName: "demotest1"})
+	taken, err := c.ShowRepositoryNameExist(&repomodel.ShowRepositoryNameExistRequest{ProjectUuid: huaweitest.RepoProject, RepositoryName: "demotest1"})
 	if err != nil || taken.Result == nil || *taken.Result {
 		t.Errorf("name validation of an existing name: %+v, %v (want result false: not available)", taken, err)
 	}
@@ -201,18 +103,18 @@ func TestSDKCodeArtsCreateAndReadBack(t *testing.T) {
 		t.Fatalf("DeleteRepository: %+v, %v", deleted, err)
 	}
 	_, err = c.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: id})
-	serviceError(t, err, http.StatusNotFound, "CH.000404")
+	huaweitest.ServiceError(t, err, http.StatusNotFound, "CH.000404")
 	_, err = c.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: id})
-	serviceError(t, err, http.StatusNotFound, "CH.000404")
+	huaweitest.ServiceError(t, err, http.StatusNotFound, "CH.000404")
 }
 
 func TestSDKCodeArtsErrors(t *testing.T) {
 	h := newSDKHarness(t, nil)
-	c := repoClient(t, h, akskCredential(t, sdkAK, sdkSK))
-	if _, err := c.CreateRepository(createRepo("taken")); err != nil {
+	c := huaweitest.RepoClient(t, h.URL, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK))
+	if _, err := c.CreateRepository(huaweitest.CreateRepo("taken")); err != nil {
 		t.Fatal(err)
 	}
-	short := repoProject[:31]
+	short := huaweitest.RepoProject[:31]
 	two := int32(2)
 	cases := []struct {
 		name   string
@@ -220,17 +122,17 @@ func TestSDKCodeArtsErrors(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"name ends in .git", func() error { _, err := c.CreateRepository(createRepo("demo.git")); return err }, 400, "CH.010001"},
-		{"name starts with a hyphen", func() error { _, err := c.CreateRepository(createRepo("-demo")); return err }, 400, "CH.010001"},
-		{"duplicate name in the project", func() error { _, err := c.CreateRepository(createRepo("taken")); return err }, 400, "CH.010001"},
+		{"name ends in .git", func() error { _, err := c.CreateRepository(huaweitest.CreateRepo("demo.git")); return err }, 400, "CH.010001"},
+		{"name starts with a hyphen", func() error { _, err := c.CreateRepository(huaweitest.CreateRepo("-demo")); return err }, 400, "CH.010001"},
+		{"duplicate name in the project", func() error { _, err := c.CreateRepository(huaweitest.CreateRepo("taken")); return err }, 400, "CH.010001"},
 		{"project_uuid of 31 characters", func() error {
-			r := createRepo("ok")
+			r := huaweitest.CreateRepo("ok")
 			r.Body.ProjectUuid = short
 			_, err := c.CreateRepository(r)
 			return err
 		}, 400, "CH.010001"},
 		{"import_members out of range", func() error {
-			r := createRepo("ok2")
+			r := huaweitest.CreateRepo("ok2")
 			r.Body.ImportMembers = &two
 			_, err := c.CreateRepository(r)
 			return err
@@ -253,11 +155,11 @@ func TestSDKCodeArtsErrors(t *testing.T) {
 		}, 404, "CH.000404"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { serviceError(t, tc.call(), tc.status, tc.code) })
+		t.Run(tc.name, func(t *testing.T) { huaweitest.ServiceError(t, tc.call(), tc.status, tc.code) })
 	}
 	// None of the failures stored anything: the project still has one repository.
 	//lint:ignore SA1019 the vendor notes name this endpoint as the list read-back; the SDK deprecates its method only.
-	list, err := c.GetAllRepositoryByProjectId(&repomodel.GetAllRepositoryByProjectIdRequest{ProjectUuid: repoProject})
+	list, err := c.GetAllRepositoryByProjectId(&repomodel.GetAllRepositoryByProjectIdRequest{ProjectUuid: huaweitest.RepoProject})
 	if err != nil || list.Result == nil || list.Result.Total == nil || *list.Result.Total != 1 {
 		t.Fatalf("list after the failures: %+v, %v", list, err)
 	}
@@ -269,88 +171,70 @@ func TestSDKSignatureVerification(t *testing.T) {
 		name, ak, sk string
 		why          string
 	}{
-		{"tampered (wrong secret)", sdkAK, "not-the-secret", "signature does not match"},
-		{"unknown access key", "HPUAUNKNOWN000000000", sdkSK, "unknown access key HPUAUNKN…"},
+		{"tampered (wrong secret)", huaweitest.AK, "not-the-secret", "signature does not match"},
+		{"unknown access key", "HPUAUNKNOWN000000000", huaweitest.SK, "unknown access key HPUAUNKN…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := repoClient(t, h, akskCredential(t, tc.ak, tc.sk)).CreateRepository(createRepo("never"))
-			se := serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
+			_, err := huaweitest.RepoClient(t, h.URL, huaweitest.Credential(t, tc.ak, tc.sk)).CreateRepository(huaweitest.CreateRepo("never"))
+			se := huaweitest.ServiceError(t, err, http.StatusUnauthorized, "APIGW.0301")
 			if want := "Incorrect IAM authentication information: " + tc.why; se.ErrorMessage != want {
 				t.Errorf("message %q, want %q", se.ErrorMessage, want)
 			}
-			_, err = stageClient(t, h, akskCredential(t, tc.ak, tc.sk)).CreateFile(createFile("app:x.txt", "aGk="))
-			serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
+			_, err = huaweitest.StageClient(t, h.URL, huaweitest.Credential(t, tc.ak, tc.sk)).CreateFile(huaweitest.CreateFile("app:x.txt", "aGk="))
+			huaweitest.ServiceError(t, err, http.StatusUnauthorized, "APIGW.0301")
 		})
 	}
 	// A server whose clock is 16 minutes ahead refuses the SDK's signing
 	// date, whether or not it verifies signatures (vendors.md §7): the
 	// gateway checks the time whatever the key.
 	unverified := sdkConfig(func() time.Time { return time.Now().Add(16 * time.Minute) })
-	unverified.Vendors = vendorstest.Settings{RepoAuths: sdkSettings.RepoAuths}.Vendors()
+	unverified.Vendors = vendorstest.Settings{RepoAuths: huaweitest.Settings().RepoAuths}.Vendors()
 	for name, cfg := range map[string]server.Config{
 		"--huawei-credentials":    sdkConfig(func() time.Time { return time.Now().Add(16 * time.Minute) }),
 		"no --huawei-credentials": unverified,
 	} {
 		t.Run("signed 16 minutes late, "+name, func(t *testing.T) {
-			late := newHarness(t, cfg)
-			_, err := repoClient(t, late, akskCredential(t, sdkAK, sdkSK)).CreateRepository(createRepo("late"))
-			se := serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
+			late := servertest.New(t, cfg)
+			_, err := huaweitest.RepoClient(t, late.URL, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK)).CreateRepository(huaweitest.CreateRepo("late"))
+			se := huaweitest.ServiceError(t, err, http.StatusUnauthorized, "APIGW.0301")
 			if want := "Incorrect IAM authentication information: X-Sdk-Date is more than 15 minutes off the server's time"; se.ErrorMessage != want {
 				t.Errorf("message %q, want %q", se.ErrorMessage, want)
 			}
-			_, err = stageClient(t, late, akskCredential(t, sdkAK, sdkSK)).CreateFile(createFile("app:late.txt", "aGk="))
-			serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
+			_, err = huaweitest.StageClient(t, late.URL, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK)).CreateFile(huaweitest.CreateFile("app:late.txt", "aGk="))
+			huaweitest.ServiceError(t, err, http.StatusUnauthorized, "APIGW.0301")
 		})
 	}
 }
 
 func TestSDKTokenCredential(t *testing.T) {
 	h := newSDKHarness(t, nil)
-	cred := tokenCredential{token: "an-iam-token", projectID: sdkProjectID}
-	if _, err := repoClient(t, h, cred).CreateRepository(createRepo("via-token")); err != nil {
+	cred := huaweitest.TokenCredential{Token: "an-iam-token", ProjectID: huaweitest.ProjectID}
+	if _, err := huaweitest.RepoClient(t, h.URL, cred).CreateRepository(huaweitest.CreateRepo("via-token")); err != nil {
 		t.Fatalf("CreateRepository with X-Auth-Token: %v", err)
 	}
-	if _, err := stageClient(t, h, cred).CreateFile(createFile("app:token.txt", "aGk=")); err != nil {
+	if _, err := huaweitest.StageClient(t, h.URL, cred).CreateFile(huaweitest.CreateFile("app:token.txt", "aGk=")); err != nil {
 		t.Fatalf("CreateFile with X-Auth-Token: %v", err)
 	}
 	// An empty token is refused by the gateway.
-	_, err := repoClient(t, h, tokenCredential{token: "", projectID: sdkProjectID}).CreateRepository(createRepo("no-token"))
-	serviceError(t, err, http.StatusUnauthorized, "APIGW.0301")
-}
-
-func createFile(path, content string) *stagemodel.CreateFileRequest {
-	return &stagemodel.CreateFileRequest{
-		XRepoAuth: repoAuthName,
-		Namespace: "repomock",
-		Project:   "group:app",
-		Path:      path,
-		Ref:       "master",
-		Body:      &stagemodel.FileCreate{Message: "create a new file", Content: content},
-	}
-}
-
-// fileSHA is a ServiceStage file's sha as the mock answers it: the SHA-256
-// of the content, 64 hex digits (vendors.md §6).
-func fileSHA(content []byte) string {
-	sum := sha256.Sum256(content)
-	return hex.EncodeToString(sum[:])
+	_, err := huaweitest.RepoClient(t, h.URL, huaweitest.TokenCredential{Token: "", ProjectID: huaweitest.ProjectID}).CreateRepository(huaweitest.CreateRepo("no-token"))
+	huaweitest.ServiceError(t, err, http.StatusUnauthorized, "APIGW.0301")
 }
 
 func TestSDKServiceStageBinaryRoundTrip(t *testing.T) {
 	h := newSDKHarness(t, nil)
-	c := stageClient(t, h, akskCredential(t, sdkAK, sdkSK))
+	c := huaweitest.StageClient(t, h.URL, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK))
 	content := make([]byte, 0, 512)
 	for i := range 512 {
 		content = append(content, byte(i*7)) // every byte value, NUL and 0xff included
 	}
-	resp, err := c.CreateFile(createFile("app:project.rb", base64.StdEncoding.EncodeToString(content)))
+	resp, err := c.CreateFile(huaweitest.CreateFile("app:project.rb", base64.StdEncoding.EncodeToString(content)))
 	if err != nil {
 		t.Fatalf("CreateFile: %v", err)
 	}
 	if resp.Path == nil || *resp.Path != "app/project.rb" {
 		t.Fatalf("path %v, want app/project.rb (slashes, not colons)", resp.Path)
 	}
-	shown, err := c.ShowContent(&stagemodel.ShowContentRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Path: "app:project.rb", Ref: "master"})
+	shown, err := c.ShowContent(&stagemodel.ShowContentRequest{XRepoAuth: huaweitest.RepoAuth, Namespace: "repomock", Project: "group:app", Path: "app:project.rb", Ref: "master"})
 	if err != nil {
 		t.Fatalf("ShowContent: %v", err)
 	}
@@ -361,8 +245,8 @@ func TestSDKServiceStageBinaryRoundTrip(t *testing.T) {
 	if string(got) != string(content) {
 		t.Fatalf("read back %d bytes that differ from the %d written", len(got), len(content))
 	}
-	if *shown.Sha != fileSHA(content) {
-		t.Errorf("sha %s, want the SHA-256 %s", *shown.Sha, fileSHA(content))
+	if *shown.Sha != huaweitest.FileSHA(content) {
+		t.Errorf("sha %s, want the SHA-256 %s", *shown.Sha, huaweitest.FileSHA(content))
 	}
 	if shown.Encoding == nil || shown.Encoding.Value() != "base64" {
 		t.Errorf("encoding %v, want base64", shown.Encoding)
@@ -374,12 +258,12 @@ func TestSDKServiceStageBinaryRoundTrip(t *testing.T) {
 // blob SHA-1 of the same content is refused as not the current sha.
 func TestSDKServiceStageShaRoundTrip(t *testing.T) {
 	h := newSDKHarness(t, nil)
-	c := stageClient(t, h, akskCredential(t, sdkAK, sdkSK))
-	if _, err := c.CreateFile(createFile("app:sha.txt", base64.StdEncoding.EncodeToString([]byte("hello\n")))); err != nil {
+	c := huaweitest.StageClient(t, h.URL, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK))
+	if _, err := c.CreateFile(huaweitest.CreateFile("app:sha.txt", base64.StdEncoding.EncodeToString([]byte("hello\n")))); err != nil {
 		t.Fatal(err)
 	}
 	at := func() *stagemodel.ShowContentRequest {
-		return &stagemodel.ShowContentRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Path: "app:sha.txt", Ref: "master"}
+		return &stagemodel.ShowContentRequest{XRepoAuth: huaweitest.RepoAuth, Namespace: "repomock", Project: "group:app", Path: "app:sha.txt", Ref: "master"}
 	}
 	shown, err := c.ShowContent(at())
 	if err != nil {
@@ -391,21 +275,21 @@ func TestSDKServiceStageShaRoundTrip(t *testing.T) {
 		t.Fatalf("sha %s, want %s", *shown.Sha, sha256Hello)
 	}
 	update := func(sha string) error {
-		_, err := c.UpdateFile(&stagemodel.UpdateFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Path: "app:sha.txt", Ref: "master",
+		_, err := c.UpdateFile(&stagemodel.UpdateFileRequest{XRepoAuth: huaweitest.RepoAuth, Namespace: "repomock", Project: "group:app", Path: "app:sha.txt", Ref: "master",
 			Body: &stagemodel.FileUpdate{Message: "change", Content: base64.StdEncoding.EncodeToString([]byte("v2")), Sha: sha}})
 		return err
 	}
-	se := serviceError(t, update("ce013625030ba8dba906f756967f9e9ca394464a"), http.StatusBadRequest, "SVCSTG.REPO.0400")
+	se := huaweitest.ServiceError(t, update("ce013625030ba8dba906f756967f9e9ca394464a"), http.StatusBadRequest, "SVCSTG.REPO.0400")
 	if want := `parameter invalid: sha "ce013625030ba8dba906f756967f9e9ca394464a" is not the current sha of file "app/sha.txt" (the SHA-256 of its content, as ShowContent gives it)`; se.ErrorMessage != want {
 		t.Errorf("message %q, want %q", se.ErrorMessage, want)
 	}
 	if err := update(sha256Hello); err != nil {
 		t.Fatalf("UpdateFile with the shown sha: %v", err)
 	}
-	if shown, err = c.ShowContent(at()); err != nil || *shown.Sha != fileSHA([]byte("v2")) {
+	if shown, err = c.ShowContent(at()); err != nil || *shown.Sha != huaweitest.FileSHA([]byte("v2")) {
 		t.Fatalf("after the update: %v, %v", shown, err)
 	}
-	if _, err := c.DeleteFile(&stagemodel.DeleteFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app",
+	if _, err := c.DeleteFile(&stagemodel.DeleteFileRequest{XRepoAuth: huaweitest.RepoAuth, Namespace: "repomock", Project: "group:app",
 		Path: "app:sha.txt", Ref: "master", Message: "remove", Sha: *shown.Sha}); err != nil {
 		t.Fatalf("DeleteFile with the shown sha: %v", err)
 	}
@@ -413,13 +297,13 @@ func TestSDKServiceStageShaRoundTrip(t *testing.T) {
 
 func TestSDKServiceStageErrors(t *testing.T) {
 	h := newSDKHarness(t, nil)
-	c := stageClient(t, h, akskCredential(t, sdkAK, sdkSK))
-	if _, err := c.CreateFile(createFile("README.md", "aGk=")); err != nil {
+	c := huaweitest.StageClient(t, h.URL, huaweitest.Credential(t, huaweitest.AK, huaweitest.SK))
+	if _, err := c.CreateFile(huaweitest.CreateFile("README.md", "aGk=")); err != nil {
 		t.Fatal(err)
 	}
 	mutate := func(f func(r *stagemodel.CreateFileRequest)) func() error {
 		return func() error {
-			r := createFile("new.txt", "aGk=")
+			r := huaweitest.CreateFile("new.txt", "aGk=")
 			f(r)
 			_, err := c.CreateFile(r)
 			return err
@@ -435,13 +319,13 @@ func TestSDKServiceStageErrors(t *testing.T) {
 		{"missing ref", mutate(func(r *stagemodel.CreateFileRequest) { r.Ref = "" }), "SVCSTG.REPO.0400"},
 		{"missing message", mutate(func(r *stagemodel.CreateFileRequest) { r.Body.Message = "" }), "SVCSTG.REPO.0400"},
 		{"content not base64", mutate(func(r *stagemodel.CreateFileRequest) { r.Body.Content = "not base64!" }), "SVCSTG.REPO.0400"},
-		{"file exists", func() error { _, err := c.CreateFile(createFile("README.md", "aGk=")); return err }, "SVCSTG.REPO.0403"},
+		{"file exists", func() error { _, err := c.CreateFile(huaweitest.CreateFile("README.md", "aGk=")); return err }, "SVCSTG.REPO.0403"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { serviceError(t, tc.call(), http.StatusBadRequest, tc.code) })
+		t.Run(tc.name, func(t *testing.T) { huaweitest.ServiceError(t, tc.call(), http.StatusBadRequest, tc.code) })
 	}
 	// The failures wrote nothing: the tree still holds README.md only.
-	trees, err := c.ListTrees(&stagemodel.ListTreesRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app", Ref: "master"})
+	trees, err := c.ListTrees(&stagemodel.ListTreesRequest{XRepoAuth: huaweitest.RepoAuth, Namespace: "repomock", Project: "group:app", Ref: "master"})
 	if err != nil {
 		t.Fatalf("ListTrees: %v", err)
 	}
@@ -451,42 +335,6 @@ func TestSDKServiceStageErrors(t *testing.T) {
 	if got := fmt.Sprint(*trees.Paths); got != "[README.md]" {
 		t.Errorf("tree after failed creates: %s, want [README.md]", got)
 	}
-}
-
-// answers is what the SDK's own hooks report of each answer: the request id
-// its monitor reads from X-Request-Id, and the body its response listener
-// gets.
-type answers struct {
-	mu     sync.Mutex
-	ids    []string
-	bodies []string
-}
-
-func (a *answers) config() *config.HttpConfig {
-	return config.DefaultHttpConfig().WithHttpHandler(httphandler.NewHttpHandler().
-		AddResponseHandler(func(r http.Response) {
-			body, _ := io.ReadAll(r.Body)
-			a.mu.Lock()
-			defer a.mu.Unlock()
-			a.bodies = append(a.bodies, string(body))
-		}).
-		AddMonitorHandler(func(m *httphandler.MonitorMetric) {
-			a.mu.Lock()
-			defer a.mu.Unlock()
-			a.ids = append(a.ids, m.RequestId)
-		}))
-}
-
-// last returns the request id and the body of the latest answer, and how
-// many answers there were.
-func (a *answers) last(t *testing.T) (id, body string, n int) {
-	t.Helper()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.ids) == 0 || len(a.ids) != len(a.bodies) {
-		t.Fatalf("the SDK reported %d request ids and %d bodies", len(a.ids), len(a.bodies))
-	}
-	return a.ids[len(a.ids)-1], a.bodies[len(a.bodies)-1], len(a.ids)
 }
 
 // sdkCall sends a request through the SDK's own machinery (signature,
@@ -515,12 +363,12 @@ type idCase struct {
 // saw, that its answer carries X-Request-Id; that an error reaches the
 // caller with RequestId equal to it, and with it as the body's request_id
 // where the body has one; and that no two answers share an id.
-func checkRequestIDs(t *testing.T, seen *answers, cases []idCase) {
+func checkRequestIDs(t *testing.T, seen *huaweitest.Answers, cases []idCase) {
 	t.Helper()
 	used := map[string]string{}
 	for _, tc := range cases {
 		err := tc.call()
-		id, body, _ := seen.last(t)
+		id, body, _ := seen.Last(t)
 		if !requestIDRE.MatchString(id) {
 			t.Errorf("%s: X-Request-Id %q, want 32 hex digits", tc.name, id)
 		}
@@ -545,21 +393,8 @@ func checkRequestIDs(t *testing.T, seen *answers, cases []idCase) {
 		if se.RequestId != id {
 			t.Errorf("%s: ServiceResponseError.RequestId %q, want the X-Request-Id %q", tc.name, se.RequestId, id)
 		}
-		t.Run(tc.name, func(t *testing.T) { jsonEqual(t, body, strings.ReplaceAll(tc.body, "{id}", id)) })
+		t.Run(tc.name, func(t *testing.T) { vendorstest.JSONEqual(t, body, strings.ReplaceAll(tc.body, "{id}", id)) })
 	}
-}
-
-// gatewayBody is the API gateway's error body, naming the request.
-func gatewayBody(code, msg string) string {
-	return fmt.Sprintf(`{"error_code":%q,"error_msg":%q,"request_id":"{id}"}`, code, msg)
-}
-
-func chBody(code, msg string) string {
-	return fmt.Sprintf(`{"error":{"code":%q,"message":%q},"status":"failed"}`, code, msg)
-}
-
-func stageBody(code, msg string) string {
-	return fmt.Sprintf(`{"error_code":%q,"error_msg":%q}`, code, msg)
 }
 
 // Every answer of the two Huawei APIs carries X-Request-Id, whoever writes
@@ -570,34 +405,34 @@ func stageBody(code, msg string) string {
 func TestSDKRequestIDs(t *testing.T) {
 	cfg := sdkConfig(nil)
 	cfg.MaxBodyBytes = 1024
-	h := newHarness(t, cfg)
-	seen := &answers{}
-	cred := akskCredential(t, sdkAK, sdkSK)
-	repoHC := sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, cred, seen)
+	h := servertest.New(t, cfg)
+	seen := &huaweitest.Answers{}
+	cred := huaweitest.Credential(t, huaweitest.AK, huaweitest.SK)
+	repoHC := huaweitest.Client(t, codeartsrepo.CodeArtsRepoClientBuilder(), h.URL, cred, "", seen)
 	repo := codeartsrepo.NewCodeArtsRepoClient(repoHC)
-	badRepo := codeartsrepo.NewCodeArtsRepoClient(sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, akskCredential(t, sdkAK, "not-the-secret"), seen))
-	stageHC := sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, seen)
+	badRepo := codeartsrepo.NewCodeArtsRepoClient(huaweitest.Client(t, codeartsrepo.CodeArtsRepoClientBuilder(), h.URL, huaweitest.Credential(t, huaweitest.AK, "not-the-secret"), "", seen))
+	stageHC := huaweitest.Client(t, servicestage.ServiceStageClientBuilder(), h.URL, cred, "", seen)
 	stage := servicestage.NewServiceStageClient(stageHC)
-	badStage := servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, akskCredential(t, sdkAK, "not-the-secret"), seen))
+	badStage := servicestage.NewServiceStageClient(huaweitest.Client(t, servicestage.ServiceStageClientBuilder(), h.URL, huaweitest.Credential(t, huaweitest.AK, "not-the-secret"), "", seen))
 	// Credentials without a project id: the SDK sends the literal {project_id}.
-	noProjectCred, err := basic.NewCredentialsBuilder().WithAk(sdkAK).WithSk(sdkSK).SafeBuild()
+	noProjectCred, err := basic.NewCredentialsBuilder().WithAk(huaweitest.AK).WithSk(huaweitest.SK).SafeBuild()
 	if err != nil {
 		t.Fatal(err)
 	}
-	noProject := servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, noProjectCred, seen))
+	noProject := servicestage.NewServiceStageClient(huaweitest.Client(t, servicestage.ServiceStageClientBuilder(), h.URL, noProjectCred, "", seen))
 
 	var id string
-	long := createRepo("long")
+	long := huaweitest.CreateRepo("long")
 	description := strings.Repeat("d", 1500)
 	long.Body.Description = &description
 	unknown := strings.Repeat("a", 32)
-	file := createFile("app:id.txt", "aGk=")
-	noAuth := createFile("app:no-auth.txt", "aGk=")
+	file := huaweitest.CreateFile("app:id.txt", "aGk=")
+	noAuth := huaweitest.CreateFile("app:no-auth.txt", "aGk=")
 	noAuth.XRepoAuth = ""
-	stagePath := "/v1/" + sdkProjectID + "/git/files/repomock/group:app/app:id.txt"
+	stagePath := "/v1/" + huaweitest.ProjectID + "/git/files/repomock/group:app/app:id.txt"
 	checkRequestIDs(t, seen, []idCase{
 		{"CodeArts create", func() error {
-			resp, err := repo.CreateRepository(createRepo("named"))
+			resp, err := repo.CreateRepository(huaweitest.CreateRepo("named"))
 			if err == nil {
 				id = *resp.Result.RepositoryUuid
 			}
@@ -611,44 +446,44 @@ func TestSDKRequestIDs(t *testing.T) {
 			_, err := repo.ListRepositoryStatus(&repomodel.ListRepositoryStatusRequest{RepositoryUuid: id})
 			return err
 		}, 200, ""},
-		{"CodeArts bad name", func() error { _, err := repo.CreateRepository(createRepo("-named")); return err }, 400,
-			chBody("CH.010001", `name: string doesn't match the regular expression "^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$"`)},
+		{"CodeArts bad name", func() error { _, err := repo.CreateRepository(huaweitest.CreateRepo("-named")); return err }, 400,
+			huaweitest.CodeArtsBody("CH.010001", `name: string doesn't match the regular expression "^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$"`)},
 		{"CodeArts unknown repository", func() error {
 			_, err := repo.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: unknown})
 			return err
-		}, 404, chBody("CH.000404", "repository "+unknown+" does not exist")},
-		{"CodeArts gateway 401", func() error { _, err := badRepo.CreateRepository(createRepo("never")); return err }, 401,
-			gatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
+		}, 404, huaweitest.CodeArtsBody("CH.000404", "repository "+unknown+" does not exist")},
+		{"CodeArts gateway 401", func() error { _, err := badRepo.CreateRepository(huaweitest.CreateRepo("never")); return err }, 401,
+			huaweitest.GatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
 		{"CodeArts unknown route", func() error { return sdkCall(repoHC, http.MethodGet, "/v2/repositories/"+unknown+"/nothing") }, 404,
-			gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
+			huaweitest.GatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
 		{"CodeArts wrong method", func() error { return sdkCall(repoHC, http.MethodPut, "/v1/repositories") }, 404,
-			gatewayBody("APIGW.0101", "The API does not exist")},
+			huaweitest.GatewayBody("APIGW.0101", "The API does not exist")},
 		{"CodeArts body over the limit", func() error { _, err := repo.CreateRepository(long); return err }, 413,
-			gatewayBody("APIGW.0201", "Request entity too large")},
+			huaweitest.GatewayBody("APIGW.0201", "Request entity too large")},
 		{"CodeArts URI over the limit", func() error {
 			_, err := repo.ShowRepositoryByUuid(&repomodel.ShowRepositoryByUuidRequest{RepositoryUuid: strings.Repeat("b", server.MaxURIBytes)})
 			return err
-		}, 400, chBody("CH.010001", "request URI: longer than 16384 bytes")},
+		}, 400, huaweitest.CodeArtsBody("CH.010001", "request URI: longer than 16384 bytes")},
 		{"ServiceStage create", func() error { _, err := stage.CreateFile(file); return err }, 200, ""},
 		{"ServiceStage delete (204, no body)", func() error {
-			_, err := stage.DeleteFile(&stagemodel.DeleteFileRequest{XRepoAuth: repoAuthName, Namespace: "repomock", Project: "group:app",
-				Path: "app:id.txt", Ref: "master", Message: "remove", Sha: fileSHA([]byte("hi"))})
+			_, err := stage.DeleteFile(&stagemodel.DeleteFileRequest{XRepoAuth: huaweitest.RepoAuth, Namespace: "repomock", Project: "group:app",
+				Path: "app:id.txt", Ref: "master", Message: "remove", Sha: huaweitest.FileSHA([]byte("hi"))})
 			return err
 		}, 204, ""},
 		{"ServiceStage no X-Repo-Auth", func() error { _, err := stage.CreateFile(noAuth); return err }, 400,
-			stageBody("SVCSTG.REPO.0450", "no repository authorization: the X-Repo-Auth header is required")},
+			huaweitest.StageBody("SVCSTG.REPO.0450", "no repository authorization: the X-Repo-Auth header is required")},
 		{"ServiceStage gateway 401", func() error { _, err := badStage.CreateFile(file); return err }, 401,
-			gatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
+			huaweitest.GatewayBody("APIGW.0301", "Incorrect IAM authentication information: signature does not match")},
 		{"ServiceStage without a project id", func() error { _, err := noProject.CreateFile(file); return err }, 400,
-			gatewayBody("APIGW.0201", `Bad request: project_id "{project_id}" is not a project id (32 lowercase hexadecimal digits); the SDK sends it when its credentials have no project id`)},
-		{"ServiceStage unknown route", func() error { return sdkCall(stageHC, http.MethodGet, "/v1/"+sdkProjectID+"/git/nothing") }, 404,
-			gatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
+			huaweitest.GatewayBody("APIGW.0201", `Bad request: project_id "{project_id}" is not a project id (32 lowercase hexadecimal digits); the SDK sends it when its credentials have no project id`)},
+		{"ServiceStage unknown route", func() error { return sdkCall(stageHC, http.MethodGet, "/v1/"+huaweitest.ProjectID+"/git/nothing") }, 404,
+			huaweitest.GatewayBody("APIGW.0101", "The API does not exist or has not been published in the environment")},
 		{"ServiceStage wrong method", func() error { return sdkCall(stageHC, http.MethodPatch, stagePath) }, 404,
-			gatewayBody("APIGW.0101", "The API does not exist")},
+			huaweitest.GatewayBody("APIGW.0101", "The API does not exist")},
 		{"ServiceStage body over the limit", func() error {
-			_, err := stage.CreateFile(createFile("app:big.txt", strings.Repeat("QUFB", 300)))
+			_, err := stage.CreateFile(huaweitest.CreateFile("app:big.txt", strings.Repeat("QUFB", 300)))
 			return err
-		}, 413, gatewayBody("APIGW.0201", "Request entity too large")},
+		}, 413, huaweitest.GatewayBody("APIGW.0201", "Request entity too large")},
 	})
 }
 
@@ -673,7 +508,7 @@ func huaweiSpecs(t *testing.T, edits map[string][2]string) string {
 			}
 			text = strings.Replace(text, edit[0], edit[1], 1)
 		}
-		writeFile(t, dir, e.Name(), text)
+		vendorstest.WriteFile(t, dir, e.Name(), text)
 	}
 	return dir
 }
@@ -694,35 +529,35 @@ func TestSDKRequestIDsOnServerFaults(t *testing.T) {
 			"description: OK — the file was committed.\n          headers:\n            X-Bogus:\n              required: true\n              schema: {type: string}\n",
 		},
 	})
-	h := newHarness(t, cfg)
-	e, ok := h.srv.Handler().(*echo.Echo)
+	h := servertest.New(t, cfg)
+	e, ok := h.Srv.Handler().(*echo.Echo)
 	if !ok {
-		t.Fatalf("Handler() is %T, want *echo.Echo", h.srv.Handler())
+		t.Fatalf("Handler() is %T, want *echo.Echo", h.Srv.Handler())
 	}
 	// Routes that panic, under each API's paths, behind the server's middleware.
 	boom := func(echo.Context) error { panic("boom") }
 	e.GET("/v1/repositories/:repository_uuid/explode", boom)
 	e.GET("/v1/:project_id/git/explode", boom)
 
-	seen := &answers{}
-	cred := akskCredential(t, sdkAK, sdkSK)
-	repoHC := sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, cred, seen)
-	stageHC := sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, seen)
+	seen := &huaweitest.Answers{}
+	cred := huaweitest.Credential(t, huaweitest.AK, huaweitest.SK)
+	repoHC := huaweitest.Client(t, codeartsrepo.CodeArtsRepoClientBuilder(), h.URL, cred, "", seen)
+	stageHC := huaweitest.Client(t, servicestage.ServiceStageClientBuilder(), h.URL, cred, "", seen)
 	checkRequestIDs(t, seen, []idCase{
 		{"CodeArts response breaks the spec", func() error {
-			_, err := codeartsrepo.NewCodeArtsRepoClient(repoHC).CreateRepository(createRepo("fault"))
+			_, err := codeartsrepo.NewCodeArtsRepoClient(repoHC).CreateRepository(huaweitest.CreateRepo("fault"))
 			return err
-		}, 500, chBody("CH.000001", "repomock: response of CreateRepository (HTTP 200) violates the spec: bogus: value is required")},
+		}, 500, huaweitest.CodeArtsBody("CH.000001", "repomock: response of CreateRepository (HTTP 200) violates the spec: bogus: value is required")},
 		{"CodeArts handler panics", func() error {
 			return sdkCall(repoHC, http.MethodGet, "/v1/repositories/"+strings.Repeat("a", 32)+"/explode")
-		}, 500, chBody("CH.000001", "internal error")},
+		}, 500, huaweitest.CodeArtsBody("CH.000001", "internal error")},
 		{"ServiceStage response breaks the spec", func() error {
-			_, err := servicestage.NewServiceStageClient(stageHC).CreateFile(createFile("app:fault.txt", "aGk="))
+			_, err := servicestage.NewServiceStageClient(stageHC).CreateFile(huaweitest.CreateFile("app:fault.txt", "aGk="))
 			return err
-		}, 500, stageBody("SVCSTG.REPO.0500", `repomock: response of CreateFile (HTTP 200) violates the spec: header X-Bogus: is required`)},
+		}, 500, huaweitest.StageBody("SVCSTG.REPO.0500", `repomock: response of CreateFile (HTTP 200) violates the spec: header X-Bogus: is required`)},
 		{"ServiceStage handler panics", func() error {
-			return sdkCall(stageHC, http.MethodGet, "/v1/"+sdkProjectID+"/git/explode")
-		}, 500, stageBody("SVCSTG.REPO.0500", "internal error")},
+			return sdkCall(stageHC, http.MethodGet, "/v1/"+huaweitest.ProjectID+"/git/explode")
+		}, 500, huaweitest.StageBody("SVCSTG.REPO.0500", "internal error")},
 	})
 }
 
@@ -732,24 +567,24 @@ func TestRequestIDsRepeatWithSeed(t *testing.T) {
 	ids := func(seed uint64, endorFirst bool) []string {
 		cfg := sdkConfig(nil)
 		cfg.Seed = seed
-		h := newHarness(t, cfg)
+		h := servertest.New(t, cfg)
 		if endorFirst {
-			if r := h.do(http.MethodGet, "/v1/namespaces/acme/repository-versions", nil); r.header.Get("X-Request-Id") != "" {
-				t.Errorf("an Endor answer carries X-Request-Id %q", r.header.Get("X-Request-Id"))
+			if r := h.Do(http.MethodGet, "/v1/namespaces/acme/repository-versions", nil); r.Header.Get("X-Request-Id") != "" {
+				t.Errorf("an Endor answer carries X-Request-Id %q", r.Header.Get("X-Request-Id"))
 			}
 		}
-		seen := &answers{}
-		cred := akskCredential(t, sdkAK, sdkSK)
-		repo := codeartsrepo.NewCodeArtsRepoClient(sdkClient(t, codeartsrepo.CodeArtsRepoClientBuilder(), h, cred, seen))
-		stage := servicestage.NewServiceStageClient(sdkClient(t, servicestage.ServiceStageClientBuilder(), h, cred, seen))
+		seen := &huaweitest.Answers{}
+		cred := huaweitest.Credential(t, huaweitest.AK, huaweitest.SK)
+		repo := codeartsrepo.NewCodeArtsRepoClient(huaweitest.Client(t, codeartsrepo.CodeArtsRepoClientBuilder(), h.URL, cred, "", seen))
+		stage := servicestage.NewServiceStageClient(huaweitest.Client(t, servicestage.ServiceStageClientBuilder(), h.URL, cred, "", seen))
 		var out []string
 		for _, call := range []func() error{
-			func() error { _, err := repo.CreateRepository(createRepo("seeded")); return err },
-			func() error { _, err := repo.CreateRepository(createRepo("seeded")); return err }, // a duplicate: 400
-			func() error { _, err := stage.CreateFile(createFile("app:seeded.txt", "aGk=")); return err },
+			func() error { _, err := repo.CreateRepository(huaweitest.CreateRepo("seeded")); return err },
+			func() error { _, err := repo.CreateRepository(huaweitest.CreateRepo("seeded")); return err }, // a duplicate: 400
+			func() error { _, err := stage.CreateFile(huaweitest.CreateFile("app:seeded.txt", "aGk=")); return err },
 		} {
 			_ = call()
-			id, _, _ := seen.last(t)
+			id, _, _ := seen.Last(t)
 			out = append(out, id)
 		}
 		return out
