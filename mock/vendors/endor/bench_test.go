@@ -2,6 +2,7 @@ package endor
 
 import (
 	"fmt"
+	"github.com/repomock/repomock/mock/vendors/endor/filter"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -112,11 +113,11 @@ func BenchmarkListFilter(b *testing.B) {
 			f := newBenchFake()
 			s := f.Store("")
 			fill(f, s, "acme.prod", n)
-			filter, err := ParseFilter(`meta.tags contains even and (spec.version.ref == v42 or meta.name matches "^v1")`)
+			expr, err := filter.Parse(`meta.tags contains even and (spec.version.ref == v42 or meta.name matches "^v1")`)
 			if err != nil {
 				b.Fatal(err)
 			}
-			q := query{filter: filter}
+			q := query{filter: expr}
 			s.list("acme.prod", q) // decode every object's view once, as the first list would
 			b.ResetTimer()
 			for range b.N {

@@ -8,6 +8,7 @@ package endor
 
 import (
 	"encoding/json"
+	"github.com/repomock/repomock/mock/vendors/endor/filter"
 	"maps"
 	"net/url"
 	"slices"
@@ -313,7 +314,7 @@ func numberAt(doc map[string]any, path []string) (float64, bool) {
 	case float64:
 		return x, true
 	case string:
-		if filterIsNumber(x) {
+		if filter.IsNumber(x) {
 			f, err := strconv.ParseFloat(x, 64)
 			return f, err == nil
 		}

@@ -13,6 +13,7 @@ package endor
 
 import (
 	"encoding/json"
+	"github.com/repomock/repomock/mock/vendors/endor/filter"
 	"net/http"
 	"net/url"
 	"slices"
@@ -103,7 +104,7 @@ func (f *Fake) listRequest(c echo.Context, in pipeline.Request) (*listRequest, e
 		if schema := listedObject(in.Operation); schema != nil {
 			// The vendor's words, which the SDK parses
 			// (_parse_invalid_path_error): "invalid path 'spec.not_a_field'".
-			if bad := req.q.filter.badPath(func(path []string) bool { return isField(schema, path) }); bad != "" {
+			if bad := req.q.filter.BadPath(func(path []string) bool { return isField(schema, path) }); bad != "" {
 				return nil, invalidArgument("invalid path '%s'", bad)
 			}
 		}
@@ -248,11 +249,11 @@ func parseList(v url.Values) (*listRequest, error) {
 	}
 
 	if expr := v.Get(pFilter); expr != "" {
-		filter, err := ParseFilter(expr)
+		f, err := filter.Parse(expr)
 		if err != nil {
 			return nil, invalidArgument("%s: %v", pFilter, err)
 		}
-		req.q.filter = filter
+		req.q.filter = f
 	}
 	if s := v.Get(pPageSize); s != "" {
 		n, err := strconv.Atoi(s)
@@ -321,7 +322,7 @@ func dateRange(v url.Values) (from, to *time.Time, err error) {
 		if s == "" {
 			return nil, nil
 		}
-		t, ok := filterParseTime(s)
+		t, ok := filter.ParseTime(s)
 		if !ok {
 			return nil, invalidArgument("%s: %q is not an RFC 3339 time or a date (YYYY-MM-DD)", param, clipValue(s))
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"github.com/repomock/repomock/mock/vendors/endor/filter"
 	"maps"
 	"slices"
 	"strings"
@@ -305,7 +306,7 @@ func (s *Store) delete(ns, uuid string) bool {
 
 // query selects and orders a namespace's objects.
 type query struct {
-	filter   *Filter
+	filter   *filter.Filter
 	now      time.Time // what now() in the filter means
 	sortPath []string  // nil: creation order
 	desc     bool

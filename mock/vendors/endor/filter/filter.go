@@ -1,4 +1,4 @@
-package endor
+package filter
 
 // This file implements the list_parameters.filter language of the Endor Labs
 // REST API, as documented at
@@ -42,25 +42,25 @@ import (
 )
 
 const (
-	// filterMaxNesting bounds parenthesis depth, so hostile input cannot recurse deeply.
-	filterMaxNesting = 32
-	// filterMaxPathSegments bounds the length of one dot path.
-	filterMaxPathSegments = 64
-	// filterMaxTokenShown bounds how much of a bad token is quoted in an error.
-	filterMaxTokenShown = 32
+	// maxNesting bounds parenthesis depth, so hostile input cannot recurse deeply.
+	maxNesting = 32
+	// maxPathSegments bounds the length of one dot path.
+	maxPathSegments = 64
+	// maxTokenShown bounds how much of a bad token is quoted in an error.
+	maxTokenShown = 32
 )
 
 // Filter is a compiled list_parameters.filter expression. The zero value is not usable; an empty or all-whitespace expression parses to a Filter that matches everything.
 type Filter struct {
-	root filterNode
+	root node
 }
 
-// ParseFilter compiles expr. Errors are short and say where: e.g. `unexpected ")" at offset 12`, `unknown operator "=~" at offset 9`, `unterminated string at offset 4`, `invalid regular expression "(": ...`. No panics on any input (it will be fuzzed).
-func ParseFilter(expr string) (*Filter, error) {
-	p := &filterParser{src: expr}
+// Parse compiles expr. Errors are short and say where: e.g. `unexpected ")" at offset 12`, `unknown operator "=~" at offset 9`, `unterminated string at offset 4`, `invalid regular expression "(": ...`. No panics on any input (it will be fuzzed).
+func Parse(expr string) (*Filter, error) {
+	p := &parser{src: expr}
 	p.skipSpace()
 	if p.eof() {
-		return &Filter{root: filterAll{}}, nil
+		return &Filter{root: matchAll{}}, nil
 	}
 	root, err := p.parseOr()
 	if err != nil {
@@ -86,20 +86,20 @@ func (f *Filter) MatchAt(doc map[string]any, now time.Time) bool {
 	return f.root.eval(doc, now)
 }
 
-// badPath returns the first path of the filter, in the order written,
+// BadPath returns the first path of the filter, in the order written,
 // that isField refuses, or "".
-func (f *Filter) badPath(isField func(path []string) bool) string {
-	var walk func(n filterNode) string
-	walk = func(n filterNode) string {
-		var kids []filterNode
+func (f *Filter) BadPath(isField func(path []string) bool) string {
+	var walk func(n node) string
+	walk = func(n node) string {
+		var kids []node
 		switch t := n.(type) {
-		case *filterCond:
+		case *condition:
 			if !isField(t.path) {
 				return strings.Join(t.path, ".")
 			}
-		case filterAnd:
+		case andNode:
 			kids = t
-		case filterOr:
+		case orNode:
 			kids = t
 		}
 		for _, k := range kids {
@@ -115,17 +115,17 @@ func (f *Filter) badPath(isField func(path []string) bool) string {
 // ---------------------------------------------------------------------------
 // Evaluation
 
-type filterNode interface {
+type node interface {
 	eval(doc map[string]any, now time.Time) bool
 }
 
-type filterAll struct{}
+type matchAll struct{}
 
-func (filterAll) eval(map[string]any, time.Time) bool { return true }
+func (matchAll) eval(map[string]any, time.Time) bool { return true }
 
-type filterAnd []filterNode
+type andNode []node
 
-func (n filterAnd) eval(doc map[string]any, now time.Time) bool {
+func (n andNode) eval(doc map[string]any, now time.Time) bool {
 	for _, k := range n {
 		if !k.eval(doc, now) {
 			return false
@@ -134,9 +134,9 @@ func (n filterAnd) eval(doc map[string]any, now time.Time) bool {
 	return true
 }
 
-type filterOr []filterNode
+type orNode []node
 
-func (n filterOr) eval(doc map[string]any, now time.Time) bool {
+func (n orNode) eval(doc map[string]any, now time.Time) bool {
 	for _, k := range n {
 		if k.eval(doc, now) {
 			return true
@@ -145,42 +145,42 @@ func (n filterOr) eval(doc map[string]any, now time.Time) bool {
 	return false
 }
 
-type filterOp uint8
+type operator uint8
 
 const (
-	filterOpEq filterOp = iota
-	filterOpLt
-	filterOpLe
-	filterOpGt
-	filterOpGe
-	filterOpIn
-	filterOpContains
-	filterOpMatches
-	filterOpExists
+	opEq operator = iota
+	opLt
+	opLe
+	opGt
+	opGe
+	opIn
+	opContains
+	opMatches
+	opExists
 )
 
-// filterCond is one "path operator value" condition. Negated operators (!=, not in,
+// condition is one "path operator value" condition. Negated operators (!=, not in,
 // not contains, not exists) are the plain operator with neg set: they hold
 // exactly when the plain operator does not. So `!=`, `not in` and
 // `not contains` are true on a missing path — assumption: the vendor says a
 // missing field "can't be equal to anything", and MongoDB's $ne/$nin, which
 // that wording mirrors, match documents without the field.
-type filterCond struct {
+type condition struct {
 	path []string
-	op   filterOp
+	op   operator
 	neg  bool
-	vals []filterValue
+	vals []operand
 	re   *regexp.Regexp
 }
 
-func (c *filterCond) eval(doc map[string]any, now time.Time) bool {
+func (c *condition) eval(doc map[string]any, now time.Time) bool {
 	return c.walk(doc, c.path, false, now) != c.neg
 }
 
 // walk resolves path from v, fanning out over arrays, and reports whether any
 // value reached satisfies the operator. viaArray records that an array was
 // crossed on the way: `contains` applies only to what lists hold.
-func (c *filterCond) walk(v any, path []string, viaArray bool, now time.Time) bool {
+func (c *condition) walk(v any, path []string, viaArray bool, now time.Time) bool {
 	for len(path) > 0 {
 		switch t := v.(type) {
 		case map[string]any:
@@ -204,8 +204,8 @@ func (c *filterCond) walk(v any, path []string, viaArray bool, now time.Time) bo
 }
 
 // test applies the operator to one resolved value.
-func (c *filterCond) test(v any, viaArray bool, now time.Time) bool {
-	if c.op == filterOpExists {
+func (c *condition) test(v any, viaArray bool, now time.Time) bool {
+	if c.op == opExists {
 		// Assumption from the vendor's "this also covers {}, [], etc.": null,
 		// empty objects and empty arrays do not exist; "" , 0 and false do.
 		switch t := v.(type) {
@@ -229,28 +229,28 @@ func (c *filterCond) test(v any, viaArray bool, now time.Time) bool {
 		return false
 	}
 	switch c.op {
-	case filterOpEq, filterOpIn:
+	case opEq, opIn:
 		return c.anyEqual(v, now)
-	case filterOpContains:
+	case opContains:
 		// The docs: contains "matches objects where a specified list
 		// contains one or more specified values". On a scalar it matches
 		// nothing, with no error: Endor's SDK notes say `meta.name contains
 		// "x"` "often returns zero rows with no error" (vendors.md §6).
 		return viaArray && c.anyEqual(v, now)
-	case filterOpMatches:
+	case opMatches:
 		s, ok := v.(string) // assumption: only string values can match a regex
 		return ok && c.re.MatchString(s)
-	case filterOpLt, filterOpLe, filterOpGt, filterOpGe:
-		r, ok := filterOrder(v, &c.vals[0], now)
+	case opLt, opLe, opGt, opGe:
+		r, ok := compareTo(v, &c.vals[0], now)
 		if !ok {
 			return false
 		}
 		switch c.op {
-		case filterOpLt:
+		case opLt:
 			return r < 0
-		case filterOpLe:
+		case opLe:
 			return r <= 0
-		case filterOpGt:
+		case opGt:
 			return r > 0
 		default:
 			return r >= 0
@@ -259,56 +259,56 @@ func (c *filterCond) test(v any, viaArray bool, now time.Time) bool {
 	return false
 }
 
-func (c *filterCond) anyEqual(v any, now time.Time) bool {
+func (c *condition) anyEqual(v any, now time.Time) bool {
 	for i := range c.vals {
-		if filterEqual(v, &c.vals[i], now) {
+		if equals(v, &c.vals[i], now) {
 			return true
 		}
 	}
 	return false
 }
 
-type filterValueKind uint8
+type operandKind uint8
 
 const (
-	filterText filterValueKind = iota // a quoted or bare literal
-	filterDate                        // date(...): a fixed instant
-	filterNow                         // now(offset): an instant relative to evaluation time
+	text operandKind = iota // a quoted or bare literal
+	dateOperand                        // date(...): a fixed instant
+	nowOperand                         // now(offset): an instant relative to evaluation time
 )
 
-// filterValue is a literal from the filter, pre-parsed so Match does not allocate.
-type filterValue struct {
+// operand is a literal from the filter, pre-parsed so Match does not allocate.
+type operand struct {
 	text  string
-	kind  filterValueKind
+	kind  operandKind
 	isNum bool
 	num   float64
 	t     time.Time
 	d     time.Duration
 }
 
-func (v *filterValue) instant(now time.Time) time.Time {
-	if v.kind == filterNow {
+func (v *operand) instant(now time.Time) time.Time {
+	if v.kind == nowOperand {
 		return now.Add(v.d)
 	}
 	return v.t
 }
 
-// filterEqual compares one JSON scalar with a literal. Numbers compare numerically
+// equals compares one JSON scalar with a literal. Numbers compare numerically
 // when both sides parse as numbers (so "42" — proto3 JSON's int64 form —
 // equals 42); booleans match the literals true/false; null equals nothing
 // (the vendor says to use exists / not exists instead of == null). A time
 // equals only a date() or now() at the same instant.
-func filterEqual(leaf any, v *filterValue, now time.Time) bool {
+func equals(leaf any, v *operand, now time.Time) bool {
 	t, isTime := leaf.(time.Time)
-	if isTime || v.kind != filterText {
-		return isTime && v.kind != filterText && t.Equal(v.instant(now))
+	if isTime || v.kind != text {
+		return isTime && v.kind != text && t.Equal(v.instant(now))
 	}
 	switch x := leaf.(type) {
 	case string:
 		if x == v.text {
 			return true
 		}
-		if v.isNum && filterIsNumber(x) {
+		if v.isNum && IsNumber(x) {
 			f, _ := strconv.ParseFloat(x, 64)
 			return f == v.num
 		}
@@ -320,14 +320,14 @@ func filterEqual(leaf any, v *filterValue, now time.Time) bool {
 	return false
 }
 
-// filterOrder compares one JSON scalar with a literal for <, <=, >, >=. ok is false
+// compareTo compares one JSON scalar with a literal for <, <=, >, >=. ok is false
 // when they are not comparable (booleans, null, objects, a number against a
 // non-number, a time against anything but date()/now()). Strings compare
 // bytewise; times compare as instants.
-func filterOrder(leaf any, v *filterValue, now time.Time) (r int, ok bool) {
+func compareTo(leaf any, v *operand, now time.Time) (r int, ok bool) {
 	t, isTime := leaf.(time.Time)
-	if isTime || v.kind != filterText {
-		if !isTime || v.kind == filterText {
+	if isTime || v.kind != text {
+		if !isTime || v.kind == text {
 			return 0, false
 		}
 		return t.Compare(v.instant(now)), true
@@ -338,7 +338,7 @@ func filterOrder(leaf any, v *filterValue, now time.Time) (r int, ok bool) {
 			return cmp.Compare(x, v.num), true
 		}
 	case string:
-		if v.isNum && filterIsNumber(x) {
+		if v.isNum && IsNumber(x) {
 			f, _ := strconv.ParseFloat(x, 64)
 			return cmp.Compare(f, v.num), true
 		}
@@ -347,8 +347,8 @@ func filterOrder(leaf any, v *filterValue, now time.Time) (r int, ok bool) {
 	return 0, false
 }
 
-// filterParseTime reads an RFC 3339 timestamp or a YYYY-MM-DD date (midnight UTC).
-func filterParseTime(s string) (time.Time, bool) {
+// ParseTime reads an RFC 3339 timestamp or a YYYY-MM-DD date (midnight UTC).
+func ParseTime(s string) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, true
 	}
@@ -360,10 +360,10 @@ func filterParseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// filterIsNumber reports whether s is a plain decimal number (JSON grammar, leading
+// IsNumber reports whether s is a plain decimal number (JSON grammar, leading
 // zeros allowed). It rejects what strconv.ParseFloat would also take but is
 // not a number here: "inf", "NaN", hex floats, underscores.
-func filterIsNumber(s string) bool {
+func IsNumber(s string) bool {
 	i := 0
 	if i < len(s) && s[i] == '-' {
 		i++
@@ -399,15 +399,15 @@ func filterIsNumber(s string) bool {
 // ---------------------------------------------------------------------------
 // Parsing
 
-type filterParser struct {
+type parser struct {
 	src   string
 	pos   int
 	depth int
 }
 
-func (p *filterParser) eof() bool { return p.pos >= len(p.src) }
+func (p *parser) eof() bool { return p.pos >= len(p.src) }
 
-func (p *filterParser) skipSpace() {
+func (p *parser) skipSpace() {
 	for p.pos < len(p.src) {
 		switch p.src[p.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -418,12 +418,12 @@ func (p *filterParser) skipSpace() {
 	}
 }
 
-func (p *filterParser) parseOr() (filterNode, error) {
+func (p *parser) parseOr() (node, error) {
 	first, err := p.parseAnd()
 	if err != nil {
 		return nil, err
 	}
-	kids := []filterNode{first}
+	kids := []node{first}
 	for {
 		p.skipSpace()
 		if !p.keyword("or") {
@@ -438,15 +438,15 @@ func (p *filterParser) parseOr() (filterNode, error) {
 	if len(kids) == 1 {
 		return first, nil
 	}
-	return filterOr(kids), nil
+	return orNode(kids), nil
 }
 
-func (p *filterParser) parseAnd() (filterNode, error) {
+func (p *parser) parseAnd() (node, error) {
 	first, err := p.parsePrimary()
 	if err != nil {
 		return nil, err
 	}
-	kids := []filterNode{first}
+	kids := []node{first}
 	for {
 		p.skipSpace()
 		if !p.keyword("and") {
@@ -461,10 +461,10 @@ func (p *filterParser) parseAnd() (filterNode, error) {
 	if len(kids) == 1 {
 		return first, nil
 	}
-	return filterAnd(kids), nil
+	return andNode(kids), nil
 }
 
-func (p *filterParser) parsePrimary() (filterNode, error) {
+func (p *parser) parsePrimary() (node, error) {
 	p.skipSpace()
 	if p.eof() {
 		return nil, p.unexpected(p.pos, "condition")
@@ -473,7 +473,7 @@ func (p *filterParser) parsePrimary() (filterNode, error) {
 		return p.parseCondition()
 	}
 	open := p.pos
-	if p.depth >= filterMaxNesting {
+	if p.depth >= maxNesting {
 		return nil, fmt.Errorf("filter nested too deeply at offset %d", open)
 	}
 	p.depth++
@@ -496,24 +496,24 @@ func (p *filterParser) parsePrimary() (filterNode, error) {
 
 // keyword consumes word, in any case, at the current position if it
 // stands alone.
-func (p *filterParser) keyword(word string) bool {
+func (p *parser) keyword(word string) bool {
 	if len(p.src)-p.pos < len(word) || !strings.EqualFold(p.src[p.pos:p.pos+len(word)], word) {
 		return false
 	}
 	end := p.pos + len(word)
-	if end < len(p.src) && filterIsWordByte(p.src[end]) {
+	if end < len(p.src) && isWordByte(p.src[end]) {
 		return false
 	}
 	p.pos = end
 	return true
 }
 
-func (p *filterParser) parseCondition() (filterNode, error) {
+func (p *parser) parseCondition() (node, error) {
 	path, err := p.parsePath()
 	if err != nil {
 		return nil, err
 	}
-	c := &filterCond{path: path}
+	c := &condition{path: path}
 	p.skipSpace()
 	if p.eof() {
 		return nil, p.unexpected(p.pos, "operator")
@@ -521,36 +521,36 @@ func (p *filterParser) parseCondition() (filterNode, error) {
 	opPos := p.pos
 	ch := p.src[p.pos]
 	switch {
-	case filterIsOpByte(ch):
+	case isOpByte(ch):
 		end := p.pos
-		for end < len(p.src) && filterIsOpByte(p.src[end]) {
+		for end < len(p.src) && isOpByte(p.src[end]) {
 			end++
 		}
 		sym := p.src[p.pos:end]
 		switch sym {
 		case "==":
-			c.op = filterOpEq
+			c.op = opEq
 		case "!=":
-			c.op, c.neg = filterOpEq, true
+			c.op, c.neg = opEq, true
 		case "<":
-			c.op = filterOpLt
+			c.op = opLt
 		case "<=":
-			c.op = filterOpLe
+			c.op = opLe
 		case ">":
-			c.op = filterOpGt
+			c.op = opGt
 		case ">=":
-			c.op = filterOpGe
+			c.op = opGe
 		default:
-			return nil, fmt.Errorf("unknown operator %s at offset %d", filterQuote(sym), opPos)
+			return nil, fmt.Errorf("unknown operator %s at offset %d", quote(sym), opPos)
 		}
 		p.pos = end
 		v, err := p.parseValue()
 		if err != nil {
 			return nil, err
 		}
-		c.vals = []filterValue{v}
+		c.vals = []operand{v}
 		return c, nil
-	case filterIsLetter(ch):
+	case isLetter(ch):
 		word := strings.ToLower(p.readWord())
 		if word == "not" {
 			p.skipSpace()
@@ -565,42 +565,42 @@ func (p *filterParser) parseCondition() (filterNode, error) {
 				// Documented: "not matches is not supported".
 				return nil, fmt.Errorf(`unsupported operator "not matches" at offset %d`, opPos)
 			default:
-				return nil, fmt.Errorf("unknown operator %s at offset %d", filterQuote("not "+next), opPos)
+				return nil, fmt.Errorf("unknown operator %s at offset %d", quote("not "+next), opPos)
 			}
 		}
 		switch word {
 		case "in":
-			c.op = filterOpIn
+			c.op = opIn
 			c.vals, err = p.parseList(word)
 		case "contains":
-			c.op = filterOpContains
+			c.op = opContains
 			p.skipSpace()
 			if !p.eof() && p.src[p.pos] == '[' {
 				c.vals, err = p.parseList(word)
 			} else {
-				var v filterValue
+				var v operand
 				v, err = p.parseValue()
-				c.vals = []filterValue{v}
+				c.vals = []operand{v}
 			}
 		case "exists":
-			c.op = filterOpExists
+			c.op = opExists
 		case "matches":
-			c.op = filterOpMatches
+			c.op = opMatches
 			p.skipSpace()
 			at := p.pos
-			var v filterValue
+			var v operand
 			if v, err = p.parseValue(); err != nil {
 				return nil, err
 			}
-			if v.kind != filterText {
+			if v.kind != text {
 				return nil, fmt.Errorf("matches needs a string pattern at offset %d", at)
 			}
-			c.vals = []filterValue{v}
+			c.vals = []operand{v}
 			if c.re, err = regexp.Compile(v.text); err != nil {
-				return nil, fmt.Errorf("invalid regular expression %s: %v", filterQuote(v.text), err)
+				return nil, fmt.Errorf("invalid regular expression %s: %v", quote(v.text), err)
 			}
 		default:
-			return nil, fmt.Errorf("unknown operator %s at offset %d", filterQuote(word), opPos)
+			return nil, fmt.Errorf("unknown operator %s at offset %d", quote(word), opPos)
 		}
 		if err != nil {
 			return nil, err
@@ -610,20 +610,20 @@ func (p *filterParser) parseCondition() (filterNode, error) {
 	return nil, p.unexpected(p.pos, "operator")
 }
 
-func (p *filterParser) parsePath() ([]string, error) {
-	if p.eof() || !(filterIsLetter(p.src[p.pos]) || p.src[p.pos] == '_') {
+func (p *parser) parsePath() ([]string, error) {
+	if p.eof() || !(isLetter(p.src[p.pos]) || p.src[p.pos] == '_') {
 		return nil, p.unexpected(p.pos, "field path")
 	}
 	var segs []string
 	for {
 		start := p.pos
-		for p.pos < len(p.src) && filterIsPathByte(p.src[p.pos]) {
+		for p.pos < len(p.src) && isPathByte(p.src[p.pos]) {
 			p.pos++
 		}
 		if p.pos == start {
 			return nil, fmt.Errorf("empty path segment at offset %d", start)
 		}
-		if len(segs) == filterMaxPathSegments {
+		if len(segs) == maxPathSegments {
 			return nil, fmt.Errorf("path too long at offset %d", start)
 		}
 		segs = append(segs, p.src[start:p.pos])
@@ -634,15 +634,15 @@ func (p *filterParser) parsePath() ([]string, error) {
 	}
 }
 
-func (p *filterParser) readWord() string {
+func (p *parser) readWord() string {
 	start := p.pos
-	for p.pos < len(p.src) && filterIsWordByte(p.src[p.pos]) {
+	for p.pos < len(p.src) && isWordByte(p.src[p.pos]) {
 		p.pos++
 	}
 	return p.src[start:p.pos]
 }
 
-func (p *filterParser) parseList(op string) ([]filterValue, error) {
+func (p *parser) parseList(op string) ([]operand, error) {
 	p.skipSpace()
 	if p.eof() || p.src[p.pos] != '[' {
 		return nil, p.unexpected(p.pos, `"[" after `+op)
@@ -653,7 +653,7 @@ func (p *filterParser) parseList(op string) ([]filterValue, error) {
 	if !p.eof() && p.src[p.pos] == ']' {
 		return nil, fmt.Errorf("empty list at offset %d", open)
 	}
-	var vals []filterValue
+	var vals []operand
 	for {
 		v, err := p.parseValue()
 		if err != nil {
@@ -676,35 +676,35 @@ func (p *filterParser) parseList(op string) ([]filterValue, error) {
 	}
 }
 
-func (p *filterParser) parseValue() (filterValue, error) {
+func (p *parser) parseValue() (operand, error) {
 	p.skipSpace()
 	if p.eof() {
-		return filterValue{}, p.unexpected(p.pos, "value")
+		return operand{}, p.unexpected(p.pos, "value")
 	}
 	start := p.pos
 	if q := p.src[p.pos]; q == '"' || q == '\'' {
 		s, err := p.parseQuoted()
 		if err != nil {
-			return filterValue{}, err
+			return operand{}, err
 		}
-		return filterTextValue(s), nil
+		return textOperand(s), nil
 	}
-	for p.pos < len(p.src) && filterIsBareByte(p.src[p.pos]) {
+	for p.pos < len(p.src) && isBareByte(p.src[p.pos]) {
 		p.pos++
 	}
 	bare := p.src[start:p.pos]
 	if bare == "" {
-		return filterValue{}, p.unexpected(p.pos, "value")
+		return operand{}, p.unexpected(p.pos, "value")
 	}
 	if (bare == "date" || bare == "now") && !p.eof() && p.src[p.pos] == '(' {
 		return p.parseTimeFunc(bare, start)
 	}
-	return filterTextValue(bare), nil
+	return textOperand(bare), nil
 }
 
-func filterTextValue(s string) filterValue {
-	v := filterValue{text: s}
-	if filterIsNumber(s) {
+func textOperand(s string) operand {
+	v := operand{text: s}
+	if IsNumber(s) {
 		v.num, _ = strconv.ParseFloat(s, 64)
 		v.isNum = true
 	}
@@ -712,50 +712,50 @@ func filterTextValue(s string) filterValue {
 }
 
 // parseTimeFunc parses the argument of date(...) or now(...); p.pos is at "(".
-func (p *filterParser) parseTimeFunc(name string, start int) (filterValue, error) {
+func (p *parser) parseTimeFunc(name string, start int) (operand, error) {
 	p.pos++
 	p.skipSpace()
 	var arg string
 	if !p.eof() && (p.src[p.pos] == '"' || p.src[p.pos] == '\'') {
 		s, err := p.parseQuoted()
 		if err != nil {
-			return filterValue{}, err
+			return operand{}, err
 		}
 		arg = s
 	} else {
 		a := p.pos
-		for p.pos < len(p.src) && filterIsBareByte(p.src[p.pos]) {
+		for p.pos < len(p.src) && isBareByte(p.src[p.pos]) {
 			p.pos++
 		}
 		arg = p.src[a:p.pos]
 	}
 	p.skipSpace()
 	if p.eof() || p.src[p.pos] != ')' {
-		return filterValue{}, p.unexpected(p.pos, `")" to close `+name+"(")
+		return operand{}, p.unexpected(p.pos, `")" to close `+name+"(")
 	}
 	p.pos++
 	if name == "date" {
-		t, ok := filterParseTime(arg)
+		t, ok := ParseTime(arg)
 		if !ok {
-			return filterValue{}, fmt.Errorf("invalid date %s at offset %d", filterQuote(arg), start)
+			return operand{}, fmt.Errorf("invalid date %s at offset %d", quote(arg), start)
 		}
-		return filterValue{text: arg, kind: filterDate, t: t}, nil
+		return operand{text: arg, kind: dateOperand, t: t}, nil
 	}
 	var d time.Duration
 	if arg != "" {
 		var err error
 		if d, err = time.ParseDuration(arg); err != nil {
-			return filterValue{}, fmt.Errorf("invalid duration %s at offset %d", filterQuote(arg), start)
+			return operand{}, fmt.Errorf("invalid duration %s at offset %d", quote(arg), start)
 		}
 	}
-	return filterValue{text: arg, kind: filterNow, d: d}, nil
+	return operand{text: arg, kind: nowOperand, d: d}, nil
 }
 
 // parseQuoted reads a '...' or "..." string. A backslash escapes the quote
 // character or another backslash; any other backslash is kept as written, so
 // regular expressions such as "\d+" need no doubling (assumption: the vendor
 // only documents quoting, not an escape set).
-func (p *filterParser) parseQuoted() (string, error) {
+func (p *parser) parseQuoted() (string, error) {
 	open := p.pos
 	q := p.src[p.pos]
 	p.pos++
@@ -791,24 +791,24 @@ func (p *filterParser) parseQuoted() (string, error) {
 }
 
 // unexpected reports the token at pos, naming what the parser wanted.
-func (p *filterParser) unexpected(pos int, want string) error {
+func (p *parser) unexpected(pos int, want string) error {
 	if pos >= len(p.src) {
 		return fmt.Errorf("unexpected end of filter at offset %d, expected %s", pos, want)
 	}
-	return fmt.Errorf("unexpected %s at offset %d, expected %s", filterQuote(p.tokenAt(pos)), pos, want)
+	return fmt.Errorf("unexpected %s at offset %d, expected %s", quote(p.tokenAt(pos)), pos, want)
 }
 
 // tokenAt returns the lexical token starting at pos, for error messages.
-func (p *filterParser) tokenAt(pos int) string {
+func (p *parser) tokenAt(pos int) string {
 	s := p.src[pos:]
 	end := 0
 	switch c := s[0]; {
-	case filterIsOpByte(c):
-		for end < len(s) && filterIsOpByte(s[end]) {
+	case isOpByte(c):
+		for end < len(s) && isOpByte(s[end]) {
 			end++
 		}
-	case filterIsPathByte(c) || c == '.':
-		for end < len(s) && (filterIsPathByte(s[end]) || s[end] == '.') {
+	case isPathByte(c) || c == '.':
+		for end < len(s) && (isPathByte(s[end]) || s[end] == '.') {
 			end++
 		}
 	case c == '"' || c == '\'':
@@ -825,10 +825,10 @@ func (p *filterParser) tokenAt(pos int) string {
 	return s[:end]
 }
 
-// filterQuote quotes a token for an error message, truncating long ones.
-func filterQuote(s string) string {
-	if len(s) > filterMaxTokenShown {
-		cut := filterMaxTokenShown
+// quote quotes a token for an error message, truncating long ones.
+func quote(s string) string {
+	if len(s) > maxTokenShown {
+		cut := maxTokenShown
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
@@ -837,15 +837,15 @@ func filterQuote(s string) string {
 	return strconv.Quote(s)
 }
 
-func filterIsLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-func filterIsDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func filterIsWordByte(c byte) bool { return filterIsLetter(c) || filterIsDigit(c) || c == '_' }
+func isWordByte(c byte) bool { return isLetter(c) || isDigit(c) || c == '_' }
 
-func filterIsPathByte(c byte) bool { return filterIsWordByte(c) || c == '-' }
+func isPathByte(c byte) bool { return isWordByte(c) || c == '-' }
 
-func filterIsOpByte(c byte) bool {
+func isOpByte(c byte) bool {
 	switch c {
 	case '=', '!', '<', '>', '~':
 		return true
@@ -853,14 +853,14 @@ func filterIsOpByte(c byte) bool {
 	return false
 }
 
-// filterIsBareByte reports whether c may appear in an unquoted value. Values stop at
+// isBareByte reports whether c may appear in an unquoted value. Values stop at
 // whitespace, brackets, parentheses, commas, quotes and comparison characters,
 // so `a==b)` and `a==b==c` are errors rather than odd values; quote anything
 // else (e.g. base64 with "=" padding).
-func filterIsBareByte(c byte) bool {
+func isBareByte(c byte) bool {
 	switch c {
 	case ' ', '\t', '\n', '\r', '(', ')', '[', ']', ',', '"', '\'':
 		return false
 	}
-	return !filterIsOpByte(c)
+	return !isOpByte(c)
 }

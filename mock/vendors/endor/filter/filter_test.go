@@ -1,4 +1,4 @@
-package endor
+package filter
 
 import (
 	"encoding/json"
@@ -7,16 +7,16 @@ import (
 	"time"
 )
 
-// filterExampleObject is the RepositoryVersion from the filter specification.
-const filterExampleObject = `{"uuid":"656e69058032bf0abaaeb681","tenant_meta":{"namespace":"acme.prod"},
+// exampleObject is the RepositoryVersion from the filter specification.
+const exampleObject = `{"uuid":"656e69058032bf0abaaeb681","tenant_meta":{"namespace":"acme.prod"},
  "meta":{"name":"main","kind":"RepositoryVersion","parent_uuid":"656e69058032bf0abaaeb600","parent_kind":"Project",
          "tags":["a","b"],"annotations":{"team":"core"},"create_time":"2026-11-25T10:00:00.123456789Z"},
  "context":{"id":"main","type":"CONTEXT_TYPE_REF"},
  "spec":{"version":{"ref":"main","sha":"abc"}},"scan_object":{"status":"STATUS_SCANNED"}}`
 
-// filterRichObject is the example plus fields for numbers, booleans, nulls, empty
+// richObject is the example plus fields for numbers, booleans, nulls, empty
 // containers, arrays of objects and quoting.
-const filterRichObject = `{"uuid":"656e69058032bf0abaaeb681","tenant_meta":{"namespace":"acme.prod"},
+const richObject = `{"uuid":"656e69058032bf0abaaeb681","tenant_meta":{"namespace":"acme.prod"},
  "meta":{"name":"main","kind":"RepositoryVersion","parent_uuid":"656e69058032bf0abaaeb600","parent_kind":"Project",
          "tags":["a","b"],"annotations":{"team":"core"},"create_time":"2026-11-25T10:00:00.123456789Z",
          "description":null,"labels":[],"extra":{},"title":"",
@@ -28,27 +28,35 @@ const filterRichObject = `{"uuid":"656e69058032bf0abaaeb681","tenant_meta":{"nam
          "matrix":[["x","y"],["z"]]},
  "scan_object":{"status":"STATUS_SCANNED"}}`
 
-// decodeFilterDoc decodes an object as the store's view holds it: its
-// date-time fields (meta.create_time here) as time.Time.
+// decodeFilterDoc decodes an object as the fake's store holds it for a
+// filter: its date-time fields (meta.create_time here) as time.Time.
 func decodeFilterDoc(t testing.TB, s string) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	for _, p := range timePaths {
-		typeTime(m, p)
+	for _, path := range [][]string{{"meta", "create_time"}, {"meta", "update_time"}, {"scan_object", "scan_time"}} {
+		doc := m
+		for _, seg := range path[:len(path)-1] {
+			doc, _ = doc[seg].(map[string]any)
+		}
+		if s, ok := doc[path[len(path)-1]].(string); ok {
+			if tm, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				doc[path[len(path)-1]] = tm
+			}
+		}
 	}
 	return m
 }
 
-type filterMatchCase struct {
+type matchCase struct {
 	name   string
 	filter string
 	want   bool
 }
 
-var filterMatchCases = []filterMatchCase{
+var matchCases = []matchCase{
 	// empty filter
 	{"empty matches all", "", true},
 	{"blank matches all", " \t\n ", true},
@@ -245,35 +253,35 @@ var filterMatchCases = []filterMatchCase{
 }
 
 func TestFilterMatch(t *testing.T) {
-	doc := decodeFilterDoc(t, filterRichObject)
-	for _, tc := range filterMatchCases {
+	doc := decodeFilterDoc(t, richObject)
+	for _, tc := range matchCases {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := ParseFilter(tc.filter)
+			f, err := Parse(tc.filter)
 			if err != nil {
-				t.Fatalf("ParseFilter(%q): %v", tc.filter, err)
+				t.Fatalf("Parse(%q): %v", tc.filter, err)
 			}
 			if got := f.Match(doc); got != tc.want {
-				t.Errorf("ParseFilter(%q).Match = %v, want %v", tc.filter, got, tc.want)
+				t.Errorf("Parse(%q).Match = %v, want %v", tc.filter, got, tc.want)
 			}
 		})
 	}
 }
 
 func TestFilterMatchExampleObject(t *testing.T) {
-	doc := decodeFilterDoc(t, filterExampleObject)
-	for _, tc := range []filterMatchCase{
+	doc := decodeFilterDoc(t, exampleObject)
+	for _, tc := range []matchCase{
 		{"parent", "meta.parent_uuid==656e69058032bf0abaaeb600 and meta.parent_kind==Project", true},
 		{"context", `context.type=="CONTEXT_TYPE_REF" and context.id=='main'`, true},
 		{"namespace", "tenant_meta.namespace == acme.prod", true},
 		{"ref", "spec.version.ref in [main, master]", true},
 		{"other project", "meta.parent_uuid==656e69058032bf0abaaeb601", false},
 	} {
-		f, err := ParseFilter(tc.filter)
+		f, err := Parse(tc.filter)
 		if err != nil {
-			t.Fatalf("ParseFilter(%q): %v", tc.filter, err)
+			t.Fatalf("Parse(%q): %v", tc.filter, err)
 		}
 		if got := f.Match(doc); got != tc.want {
-			t.Errorf("ParseFilter(%q).Match = %v, want %v", tc.filter, got, tc.want)
+			t.Errorf("Parse(%q).Match = %v, want %v", tc.filter, got, tc.want)
 		}
 	}
 }
@@ -282,7 +290,7 @@ func TestFilterMatchExampleObject(t *testing.T) {
 // wall clock. The docs' examples: `meta.create_time >= now(-12h)`,
 // `meta.create_time >= now(-72h)` (filters, "Date/Time Values").
 func TestFilterNowIsTheGivenTime(t *testing.T) {
-	doc := decodeFilterDoc(t, filterExampleObject)
+	doc := decodeFilterDoc(t, exampleObject)
 	created := time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC)
 	for _, tc := range []struct {
 		filter string
@@ -298,9 +306,9 @@ func TestFilterNowIsTheGivenTime(t *testing.T) {
 		{"meta.create_time == now()", created, true},
 		{"meta.create_time in [now(-1h), now()]", created, true},
 	} {
-		f, err := ParseFilter(tc.filter)
+		f, err := Parse(tc.filter)
 		if err != nil {
-			t.Fatalf("ParseFilter(%q): %v", tc.filter, err)
+			t.Fatalf("Parse(%q): %v", tc.filter, err)
 		}
 		if got := f.MatchAt(doc, tc.now); got != tc.want {
 			t.Errorf("%q at %s: %v, want %v", tc.filter, tc.now.Format(time.RFC3339Nano), got, tc.want)
@@ -309,7 +317,7 @@ func TestFilterNowIsTheGivenTime(t *testing.T) {
 }
 
 func TestFilterNilDocAndZeroFilter(t *testing.T) {
-	f, err := ParseFilter("meta.name not exists")
+	f, err := Parse("meta.name not exists")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,17 +325,17 @@ func TestFilterNilDocAndZeroFilter(t *testing.T) {
 		t.Error("not exists on a nil document should match")
 	}
 	var zero Filter
-	if zero.Match(decodeFilterDoc(t, filterExampleObject)) {
+	if zero.Match(decodeFilterDoc(t, exampleObject)) {
 		t.Error("zero Filter should match nothing")
 	}
 }
 
-type filterErrCase struct {
+type errCase struct {
 	filter string
 	want   []string // substrings of the error message
 }
 
-var filterErrCases = []filterErrCase{
+var errCases = []errCase{
 	{"meta.name==main)", []string{`unexpected ")" at offset 15`}},
 	{"meta.name=~main", []string{`unknown operator "=~" at offset 9`}},
 	{"meta.name = main", []string{`unknown operator "=" at offset 10`}},
@@ -383,18 +391,18 @@ var filterErrCases = []filterErrCase{
 }
 
 func TestFilterParseErrors(t *testing.T) {
-	for _, tc := range filterErrCases {
+	for _, tc := range errCases {
 		t.Run(tc.filter, func(t *testing.T) {
-			f, err := ParseFilter(tc.filter)
+			f, err := Parse(tc.filter)
 			if err == nil {
-				t.Fatalf("ParseFilter(%q) = %v, want error", tc.filter, f)
+				t.Fatalf("Parse(%q) = %v, want error", tc.filter, f)
 			}
 			if f != nil {
-				t.Errorf("ParseFilter(%q) returned a filter with its error", tc.filter)
+				t.Errorf("Parse(%q) returned a filter with its error", tc.filter)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
-					t.Errorf("ParseFilter(%q) error %q does not mention %q", tc.filter, err, w)
+					t.Errorf("Parse(%q) error %q does not mention %q", tc.filter, err, w)
 				}
 			}
 			if len(err.Error()) > 200 {
@@ -405,45 +413,45 @@ func TestFilterParseErrors(t *testing.T) {
 }
 
 func TestFilterNestingLimit(t *testing.T) {
-	ok := strings.Repeat("(", filterMaxNesting) + "meta.name==main" + strings.Repeat(")", filterMaxNesting)
-	f, err := ParseFilter(ok)
+	ok := strings.Repeat("(", maxNesting) + "meta.name==main" + strings.Repeat(")", maxNesting)
+	f, err := Parse(ok)
 	if err != nil {
-		t.Fatalf("nesting %d: %v", filterMaxNesting, err)
+		t.Fatalf("nesting %d: %v", maxNesting, err)
 	}
-	if !f.Match(decodeFilterDoc(t, filterExampleObject)) {
-		t.Errorf("nesting %d should match", filterMaxNesting)
+	if !f.Match(decodeFilterDoc(t, exampleObject)) {
+		t.Errorf("nesting %d should match", maxNesting)
 	}
 	deep := "(" + ok + ")"
-	if _, err := ParseFilter(deep); err == nil || !strings.Contains(err.Error(), "filter nested too deeply") {
-		t.Fatalf("nesting %d: err = %v, want filter nested too deeply", filterMaxNesting+1, err)
+	if _, err := Parse(deep); err == nil || !strings.Contains(err.Error(), "filter nested too deeply") {
+		t.Fatalf("nesting %d: err = %v, want filter nested too deeply", maxNesting+1, err)
 	}
 }
 
 func TestFilterRegexCompiledOnce(t *testing.T) {
-	f, err := ParseFilter(`meta.name matches "^m" and meta.kind matches "Version$"`)
+	f, err := Parse(`meta.name matches "^m" and meta.kind matches "Version$"`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	and, ok := f.root.(filterAnd)
+	and, ok := f.root.(andNode)
 	if !ok || len(and) != 2 {
 		t.Fatalf("root = %#v, want a two-way and", f.root)
 	}
 	for _, n := range and {
-		if c, ok := n.(*filterCond); !ok || c.re == nil {
+		if c, ok := n.(*condition); !ok || c.re == nil {
 			t.Fatalf("condition %#v has no compiled regexp", n)
 		}
 	}
 }
 
 func TestFilterMatchDoesNotAllocate(t *testing.T) {
-	doc := decodeFilterDoc(t, filterRichObject)
+	doc := decodeFilterDoc(t, richObject)
 	for _, expr := range []string{
 		"meta.parent_uuid==656e69058032bf0abaaeb600 and context.type==CONTEXT_TYPE_REF",
 		"meta.tags contains [z, b] or spec.count_str > 9",
 		"spec.dependencies.name in [x, y] or meta.annotations.team != core or meta.nope not exists",
 		"meta.kind contains Version and spec.count >= 42 and spec.public == false",
 	} {
-		f, err := ParseFilter(expr)
+		f, err := Parse(expr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -454,27 +462,27 @@ func TestFilterMatchDoesNotAllocate(t *testing.T) {
 }
 
 func FuzzParseFilter(f *testing.F) {
-	for _, tc := range filterMatchCases {
+	for _, tc := range matchCases {
 		f.Add(tc.filter)
 	}
-	for _, tc := range filterErrCases {
+	for _, tc := range errCases {
 		f.Add(tc.filter)
 	}
-	example := decodeFilterDoc(f, filterExampleObject)
-	rich := decodeFilterDoc(f, filterRichObject)
+	example := decodeFilterDoc(f, exampleObject)
+	rich := decodeFilterDoc(f, richObject)
 	f.Fuzz(func(t *testing.T, expr string) {
-		flt, err := ParseFilter(expr)
+		flt, err := Parse(expr)
 		if err != nil {
 			if flt != nil {
-				t.Fatalf("ParseFilter(%q) returned both a filter and %v", expr, err)
+				t.Fatalf("Parse(%q) returned both a filter and %v", expr, err)
 			}
 			if err.Error() == "" {
-				t.Fatalf("ParseFilter(%q) returned an empty error", expr)
+				t.Fatalf("Parse(%q) returned an empty error", expr)
 			}
 			return
 		}
 		if flt == nil {
-			t.Fatalf("ParseFilter(%q) returned neither filter nor error", expr)
+			t.Fatalf("Parse(%q) returned neither filter nor error", expr)
 		}
 		flt.Match(example)
 		flt.Match(rich)
