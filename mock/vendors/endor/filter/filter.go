@@ -271,9 +271,9 @@ func (c *condition) anyEqual(v any, now time.Time) bool {
 type operandKind uint8
 
 const (
-	text operandKind = iota // a quoted or bare literal
-	dateOperand                        // date(...): a fixed instant
-	nowOperand                         // now(offset): an instant relative to evaluation time
+	text        operandKind = iota // a quoted or bare literal
+	dateOperand                    // date(...): a fixed instant
+	nowOperand                     // now(offset): an instant relative to evaluation time
 )
 
 // operand is a literal from the filter, pre-parsed so Match does not allocate.
