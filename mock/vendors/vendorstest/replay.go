@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -24,9 +26,8 @@ import (
 // Each Exchange also goes through the compiled validator and kin-openapi
 // (differ), whose verdicts must agree. It returns how many responses it
 // checked and what did not conform or agree.
-func replay(t testing.TB, traffic []Exchange) (checked int, errs []error) {
+func replay(t testing.TB, traffic []Exchange, rs []specRouter) (checked int, errs []error) {
 	t.Helper()
-	rs := loadSpecRouters(t)
 	d := newDiffer()
 	defer func() { t.Logf("replay: %d verdicts of the compiled validator compared with kin-openapi's", d.checked) }()
 	for _, x := range traffic {
@@ -64,13 +65,18 @@ type specRouter struct {
 	r    routers.Router
 }
 
-// loadSpecRouters builds one kin-openapi router per embedded spec, routing
-// on a relative server as replay does.
-func loadSpecRouters(tb testing.TB) []specRouter {
+// loadSpecRouters builds one kin-openapi router per embedded spec and per
+// extra one, routing on a relative server as replay does.
+func loadSpecRouters(tb testing.TB, extra []vendor.Spec) []specRouter {
 	tb.Helper()
-	var out []specRouter
+	all := slices.Clone(extra)
 	for _, name := range specs.All() {
-		doc, err := specs.Load(context.Background(), specs.FS(), name)
+		all = append(all, vendor.Spec{FS: specs.FS(), File: name})
+	}
+	var out []specRouter
+	for _, sp := range all {
+		name := sp.File
+		doc, err := specs.Load(context.Background(), sp.FS, name)
 		if err != nil {
 			tb.Fatal(err)
 		}

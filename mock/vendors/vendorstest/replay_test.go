@@ -24,7 +24,7 @@ func TestReplayCatchesANonConformingResponse(t *testing.T) {
 		{Method: "POST", Target: "/v1/" + strings.Repeat("0", 32) + "/git/files/ns/proj/a.txt?ref=master", Status: 400,
 			Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"error_msg":"no code"}`)},
 	}
-	checked, errs := replay(t, traffic)
+	checked, errs := replay(t, traffic, loadSpecRouters(t, nil))
 	if checked != 5 || len(errs) != 4 {
 		t.Fatalf("checked %d, %d errors (%v); want 5 checked and the 4 bad ones caught", checked, len(errs), errs)
 	}

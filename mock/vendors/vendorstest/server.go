@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/repomock/repomock/mock/vendor"
 )
 
 // Clock is a settable clock for the fakes.
@@ -71,6 +73,7 @@ type Server struct {
 	checked bool
 	inProc  bool
 	routers []specRouter
+	specs   []vendor.Spec // beyond the embedded ones
 	rec     *recorded
 }
 
@@ -96,6 +99,10 @@ func Live() Option { return func(s *Server) { s.live = true } }
 // listener and no network (Server.URL is "").
 func InProcess() Option { return func(s *Server) { s.inProc = true } }
 
+// Spec adds a vendor's spec to those the traffic is replayed against
+// (the embedded ones): a vendor of the test's own.
+func Spec(sp vendor.Spec) Option { return func(s *Server) { s.specs = append(s.specs, sp) } }
+
 // Checked checks each answer as it comes, failing the test at once on a
 // 5xx or an answer that breaks its spec (a fuzz target's properties),
 // instead of replaying all at the end.
@@ -109,7 +116,7 @@ func Serve(t testing.TB, h http.Handler, opts ...Option) *Server {
 		o(s)
 	}
 	if s.checked {
-		s.routers = loadSpecRouters(t)
+		s.routers = loadSpecRouters(t, s.specs)
 	}
 	if s.inProc {
 		return s
@@ -127,7 +134,7 @@ func Serve(t testing.TB, h http.Handler, opts ...Option) *Server {
 		if s.checked {
 			return
 		}
-		checked, errs := replay(t, s.rec.traffic)
+		checked, errs := replay(t, s.rec.traffic, loadSpecRouters(t, s.specs))
 		for _, err := range errs {
 			t.Error(err)
 		}
