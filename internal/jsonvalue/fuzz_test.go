@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzScan builds objects of many keys, some written with escapes, some
@@ -73,6 +74,9 @@ func checkScan(t *testing.T, data []byte) {
 	}
 	if decoded.Valid() != json.Valid(data) || Valid(data) != json.Valid(data) {
 		t.Fatalf("%.200q: Doc.Valid %v, Valid %v, json.Valid %v (%+v)", data, decoded.Valid(), Valid(data), json.Valid(data), decoded)
+	}
+	if check.ValidUTF8(data) != utf8.Valid(data) || decoded.ValidUTF8(data) != utf8.Valid(data) {
+		t.Fatalf("%.200q: Doc.ValidUTF8 %v (%v decoding), utf8.Valid %v", data, check.ValidUTF8(data), decoded.ValidUTF8(data), utf8.Valid(data))
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

@@ -37,6 +37,19 @@ type Doc struct {
 	// Err is a syntax error, in encoding/json's words when decoding, or
 	// the context's error when it was done before the scan was.
 	Err error
+	// badUTF8 reports a string of the document that is not UTF-8.
+	badUTF8 bool
+}
+
+// ValidUTF8 reports whether data, the document Scan read, is valid UTF-8,
+// as utf8.Valid does: from the scan itself when it read the whole
+// document (outside its strings, a JSON document is ASCII), else by
+// reading data again.
+func (d Doc) ValidUTF8(data []byte) bool {
+	if d.Err == nil && !d.Trailing {
+		return !d.badUTF8
+	}
+	return utf8.Valid(data)
 }
 
 // Valid reports whether the document is one JSON value and nothing else,
@@ -63,7 +76,7 @@ var errSyntax = errors.New("jsonvalue: invalid JSON")
 func Scan(ctx context.Context, data []byte, decode bool) Doc {
 	s := scanner{ctx: ctx, data: data, build: decode, nextCheck: checkEvery, dupAt: -1}
 	v, ok := s.value(0)
-	d := Doc{Duplicate: s.dupAt >= 0}
+	d := Doc{Duplicate: s.dupAt >= 0, badUTF8: s.badUTF8}
 	if d.Duplicate {
 		d.Path = s.path()
 	}
@@ -122,6 +135,7 @@ type scanner struct {
 	dup     []string
 	dupAt   int
 	scratch []byte // an escaped key, decoded, when not building
+	badUTF8 bool   // a string read is not UTF-8
 }
 
 func (s *scanner) path() string {
@@ -384,10 +398,14 @@ func (s *scanner) array(depth int) (any, bool) {
 // (closed, no control character, every escape one of JSON's).
 func (s *scanner) str() (start, end int, escaped, ok bool) {
 	start = s.i + 1
+	wide := false // a byte past ASCII: the string is checked for UTF-8
 	for j := start; j < len(s.data); {
 		switch b := s.data[j]; {
 		case b == '"':
 			s.i = j + 1
+			if wide && !s.badUTF8 && !utf8.Valid(s.data[start:j]) {
+				s.badUTF8 = true
+			}
 			return start, j, escaped, true
 		case b < 0x20:
 			return 0, 0, false, false
@@ -408,6 +426,7 @@ func (s *scanner) str() (start, end int, escaped, ok bool) {
 				return 0, 0, false, false
 			}
 		default:
+			wide = wide || b >= utf8.RuneSelf
 			j++
 		}
 	}

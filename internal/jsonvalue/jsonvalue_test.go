@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // describe is what a scan found, as one line: the duplicate or the data
@@ -188,5 +189,21 @@ func TestScanStopsWhenTheContextIsDone(t *testing.T) {
 	}
 	if d := Scan(ctx, []byte(`{"small":1}`), true); d.Err != nil {
 		t.Errorf("a body under 64 KiB is read whole: %v", d.Err)
+	}
+}
+
+// ValidUTF8 is utf8.Valid of the document, from the scan when it read the
+// whole document: a string that is not UTF-8 anywhere (a key, a value, the
+// last one), and data after the value or a syntax error read again.
+func TestValidUTF8(t *testing.T) {
+	for _, data := range []string{
+		`{"a":"plain"}`, `{"a":"é","b":["ü"]}`, "{\"a\":\"\xff\"}", "{\"\xc3\":1}", "[\"ok\",\"\xed\xa0\x80\"]",
+		"{\"a\":1} \xff", "{\"a\":\xff}", "{\"a\":\"\xff", `"\u00ff"`,
+	} {
+		for _, decode := range []bool{false, true} {
+			if got, want := Scan(context.Background(), []byte(data), decode).ValidUTF8([]byte(data)), utf8.Valid([]byte(data)); got != want {
+				t.Errorf("%q (decode %v): ValidUTF8 %v, utf8.Valid %v", data, decode, got, want)
+			}
+		}
 	}
 }

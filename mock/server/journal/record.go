@@ -36,13 +36,20 @@ func (c *capture) Write(p []byte) (int, error) {
 
 // message makes the journal's Message of a captured body and its headers:
 // redacted whole with rules (credentials: the body of an operation that
-// exchanges them), then cut at cut bytes.
-func (c *capture) message(rules *redact.Rules, h http.Header, credentials bool, cut int) Message {
+// exchanges them), then cut at cut bytes. scanned says that the pipeline's
+// one scan of the body found whether it is JSON (isJSON): the body is not
+// read again to find out.
+func (c *capture) message(rules *redact.Rules, h http.Header, credentials bool, cut int, scanned, isJSON bool) Message {
 	m := Message{Header: rules.Headers(h), BodyBytes: c.total}
 	if c.total == 0 {
 		return m
 	}
-	body, isJSON := rules.Body(c.buf.Bytes(), h.Get(echo.HeaderContentType), credentials)
+	var body []byte
+	if scanned && int64(c.buf.Len()) == c.total {
+		body = rules.KnownBody(c.buf.Bytes(), h.Get(echo.HeaderContentType), credentials, isJSON)
+	} else {
+		body, isJSON = rules.Body(c.buf.Bytes(), h.Get(echo.HeaderContentType), credentials)
+	}
 	switch {
 	case len(body) > cut || int64(c.buf.Len()) < c.total:
 		m.BodyText = string(body[:min(len(body), cut)]) + fmt.Sprintf("…[repomock: body cut at %d of %d bytes]", min(len(body), cut), c.total)
@@ -141,10 +148,10 @@ func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) er
 		Violations:   vs,
 		Fault:        st.Fault,
 		DurationMS:   float64(time.Since(start).Microseconds()) / 1000,
-		Request:      reqBody.message(r.Secrets, req.Header, credentials, j.bodyCut),
+		Request:      reqBody.message(r.Secrets, req.Header, credentials, j.bodyCut, st.BodyScanned, st.BodyJSON),
 		// A copy: the vendor's gateway may still change the headers
 		// of an answer with no body (Endor's gzip step) after this.
-		Response: resBody.message(r.Secrets, maps.Clone(res.Header()), credentials, j.bodyCut),
+		Response: resBody.message(r.Secrets, maps.Clone(res.Header()), credentials, j.bodyCut, false, false),
 	}
 	if st.Reset || (!res.Committed && req.Context().Err() != nil) {
 		entry.Status = 0 // no answer: a reset, or the client went first
