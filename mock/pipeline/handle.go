@@ -36,7 +36,7 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 
 		res := c.Response()
 		out := res.Writer
-		buf := newBufferedWriter()
+		buf := newBufferedWriter(out)
 		res.Writer = buf
 		defer func() {
 			res.Writer = out

@@ -130,14 +130,19 @@ func headerSafe(s string) string {
 
 // bufferedWriter holds a response until it has been checked.
 type bufferedWriter struct {
+	out    http.ResponseWriter // the writer under the buffer
 	header http.Header
 	status int
 	body   bytes.Buffer
 }
 
-func newBufferedWriter() *bufferedWriter {
-	return &bufferedWriter{header: make(http.Header), status: http.StatusOK}
+func newBufferedWriter(out http.ResponseWriter) *bufferedWriter {
+	return &bufferedWriter{out: out, header: make(http.Header), status: http.StatusOK}
 }
+
+// Unwrap lets http.ResponseController reach the connection under the
+// buffer: its deadlines (AllowWait).
+func (b *bufferedWriter) Unwrap() http.ResponseWriter { return b.out }
 
 func (b *bufferedWriter) Header() http.Header         { return b.header }
 func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,11 +20,10 @@ type State struct {
 	// Vendor is the id of the vendor the request is for: its route's,
 	// else that of the vendor that owns its path; "" for none.
 	Vendor string
-	// ClientPath and ClientRawPath are the path the client sent (URL.Path
-	// and URL.RawPath), when the server changed it (it takes a session's
-	// prefix off): a signature covers the path as sent. Both are empty
-	// when the path is as sent.
-	ClientPath, ClientRawPath string
+	// Sent is the path the client sent, when the server changed it (it
+	// takes a session's prefix off): a signature covers the path as sent.
+	// nil when the path is as sent.
+	Sent *SentPath
 	// Refused, when not nil, is why the request cannot be served (a
 	// session name that is not one): the server answers it once the
 	// vendor's gateway has seen the request.
@@ -56,24 +56,21 @@ type State struct {
 	// set once the body was read (within the limit) and scanned, BodyJSON
 	// when it is one well-formed JSON value.
 	BodyScanned, BodyJSON bool
-
-	// conn is the writer to the client's connection, whose write deadline
-	// AllowWait stretches; writeTimeout is the server's.
-	conn         http.ResponseWriter
-	writeTimeout time.Duration
 }
+
+// SentPath is a request's path as the client sent it: URL.Path and
+// URL.RawPath.
+type SentPath struct{ Path, RawPath string }
 
 // stateKey is where the State is kept in the echo context.
 const stateKey = "repomock.state"
 
-// StateOf returns the request's State, made on first use. Its first use
-// should come before anything replaces the response's writer (the server
-// makes it first of all), so that AllowWait reaches the connection.
+// StateOf returns the request's State, made on first use.
 func StateOf(c echo.Context) *State {
 	if st, ok := c.Get(stateKey).(*State); ok {
 		return st
 	}
-	st := &State{conn: c.Response().Writer}
+	st := &State{}
 	c.Set(stateKey, st)
 	return st
 }
@@ -82,23 +79,41 @@ func StateOf(c echo.Context) *State {
 // keeps each session's state apart by it.
 func SessionOf(c echo.Context) string { return StateOf(c).Session }
 
-// SetWriteTimeout gives the State the server's write timeout, which
-// AllowWait adds to a wait.
-func (st *State) SetWriteTimeout(d time.Duration) { st.writeTimeout = d }
+// States keeps the States of a server's requests for the next ones, so
+// that a request makes none. The zero value is ready.
+type States struct{ pool sync.Pool }
+
+// Begin gives the request a State, first of all.
+func (p *States) Begin(c echo.Context) *State {
+	st, ok := p.pool.Get().(*State)
+	if !ok {
+		st = &State{}
+	}
+	c.Set(stateKey, st)
+	return st
+}
+
+// End takes the request's State back once the request has been answered:
+// nothing may keep it, or anything it holds, past then.
+func (p *States) End(c echo.Context) {
+	if st, ok := c.Get(stateKey).(*State); ok {
+		c.Set(stateKey, nil)
+		*st = State{}
+		p.pool.Put(st)
+	}
+}
 
 // AllowWait stretches the request's write deadline before the server waits
 // wait on purpose (a delay fault, the proxy's upstream): its answer still
-// gets the server's write timeout to be written, after the wait. Without
+// gets writeTimeout, the server's, to be written, after the wait. Without
 // it, the http.Server's WriteTimeout, counted from the request, runs out
 // during the wait, and the client gets no answer although one is written
-// (and journaled).
-func (st *State) AllowWait(wait time.Duration) {
-	if st.conn == nil || st.writeTimeout <= 0 {
-		return
-	}
+// (and journaled). The pipeline's buffer passes the deadline on to the
+// connection (Unwrap).
+func AllowWait(c echo.Context, wait, writeTimeout time.Duration) {
 	// Not every writer has a deadline (an httptest.ResponseRecorder); one
 	// that has none needs no stretching.
-	_ = http.NewResponseController(st.conn).SetWriteDeadline(time.Now().Add(wait + st.writeTimeout))
+	_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(wait + writeTimeout))
 }
 
 // The verdicts of a request, as the journal reports them.

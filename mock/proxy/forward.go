@@ -51,7 +51,7 @@ func (v *proxyVendor) forward(c echo.Context, in pipeline.Request) (int, any, er
 // or answered more than the body limit.
 func (v *proxyVendor) roundTrip(c echo.Context, body []byte) (*pipeline.Raw, error) {
 	req := c.Request()
-	pipeline.StateOf(c).AllowWait(v.p.cfg.UpstreamTimeout)
+	pipeline.AllowWait(c, v.p.cfg.UpstreamTimeout, v.p.writeTimeout)
 	ctx, cancel := context.WithTimeout(req.Context(), v.p.cfg.UpstreamTimeout)
 	defer cancel()
 	out := req.Clone(context.WithValue(ctx, forwardKey{}, body))

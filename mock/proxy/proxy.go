@@ -88,7 +88,7 @@ func New(cfg Config) (*server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &shared{cfg: cfg, log: log, maxBody: sc.MaxBodyBytes, transport: transport}
+	p := &shared{cfg: cfg, log: log, maxBody: sc.MaxBodyBytes, writeTimeout: sc.WriteTimeout, transport: transport}
 	if cfg.RecordDir != "" {
 		if p.rec, err = newRecorder(cfg.RecordDir, sc, fakes, log); err != nil {
 			return nil, err
@@ -154,11 +154,14 @@ func vendorIDs(vs []vendor.Vendor) string {
 
 // shared is what the proxy's vendors share.
 type shared struct {
-	cfg       Config
-	log       *slog.Logger
-	maxBody   int64
-	transport http.RoundTripper
-	rec       *recorder // nil without RecordDir
+	cfg     Config
+	log     *slog.Logger
+	maxBody int64
+	// writeTimeout is the server's; a wait for the upstream is added to
+	// it (pipeline.AllowWait).
+	writeTimeout time.Duration
+	transport    http.RoundTripper
+	rec          *recorder // nil without RecordDir
 }
 
 // proxyVendor is a vendor served by forwarding. The embedded fake gives

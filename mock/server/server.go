@@ -155,6 +155,7 @@ type Server struct {
 	journal  *journal.Journal
 	faults   *faults.Faults
 	sessions *sessions.Tracker
+	states   pipeline.States // of the requests, made once
 	routes   []Route
 	ready    atomic.Bool
 	// adminHosts are the Host names the admin API answers to.
@@ -296,7 +297,7 @@ func New(cfg Config) (*Server, error) {
 	// The session comes first: its prefix is not part of the vendor's path.
 	// A vendor's gateway sees each of its requests before anything else can
 	// answer it.
-	e.Pre(sessions.Select(s.sessions, cfg.WriteTimeout), s.vendorGateway, sessions.Check, s.limits)
+	e.Pre(sessions.Select(s.sessions, &s.states), s.vendorGateway, sessions.Check, s.limits)
 	e.Use(s.journal.Record(journal.Recording{Clock: cfg.Clock, Log: log, Secrets: s.secrets, WriteError: s.writeError,
 		Credentials: func(v, op string) bool { return s.credentialOps[operationKey{v, op}] }}), s.recoverPanics)
 	s.echo = e
@@ -318,7 +319,7 @@ func New(cfg Config) (*Server, error) {
 		opts.Validator = cfg.Validator
 		opts.MaxBodyBytes = cfg.MaxBodyBytes
 		opts.Authenticate = func(c echo.Context) error { return sessions.AsClientSent(c, v.Authenticate) }
-		opts.Intercept = s.faults.Stage(v, doc, cfg.Clock)
+		opts.Intercept = s.faults.Stage(v, doc, cfg.Clock, cfg.WriteTimeout)
 		opts.ErrFunc = s.writeError
 		opts.Logger = log
 		val, err := pipeline.New(doc, opts)

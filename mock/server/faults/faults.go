@@ -233,13 +233,15 @@ func (fs *Faults) fire(session, vendor, operation string, now time.Time) hit {
 // fault's answer is the vendor's own failure, which its spec need not
 // document (a gateway's 429 or 503): it is not checked against the spec,
 // and nothing after the fault runs.
-func (fs *Faults) Stage(v vendor.Vendor, doc *openapi3.T, clock func() time.Time) func(c echo.Context) *pipeline.Interception {
+// A delay stretches the request's write deadline by its wait
+// (pipeline.AllowWait): its answer still gets writeTimeout, the server's.
+func (fs *Faults) Stage(v vendor.Vendor, doc *openapi3.T, clock func() time.Time, writeTimeout time.Duration) func(c echo.Context) *pipeline.Interception {
 	documented := documentedStatuses(doc)
 	return func(c echo.Context) *pipeline.Interception {
 		st := pipeline.StateOf(c)
 		h := fs.fire(st.Session, v.ID(), st.Operation, clock())
 		if h.delay > 0 {
-			st.AllowWait(h.delay)
+			pipeline.AllowWait(c, h.delay, writeTimeout)
 			t := time.NewTimer(h.delay)
 			select {
 			case <-t.C:

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -60,28 +59,34 @@ type clientURL struct{ path, rawPath string }
 
 // Select returns the middleware that reads a request's session, first of
 // all, and takes the prefix off its path so that the vendor routes match
-// it; it makes the request's State (pipeline.StateOf), which AllowWait
-// gives writeTimeout. A bad name, or a session that cannot start, is kept
+// it; it gives the request its State (from states, taken back once the
+// request is answered). A bad name, or a session that cannot start, is kept
 // for Check, which answers it in the vendor's shape once the vendor's
 // gateway has seen the request. The prefix wins over the header.
-func Select(t *Tracker, writeTimeout time.Duration) echo.MiddlewareFunc {
+func Select(t *Tracker, states *pipeline.States) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			return selectSession(c, next, t, writeTimeout)
+			st := states.Begin(c)
+			defer states.End(c)
+			if err := selectSession(c, st, next, t); err != nil {
+				// Answered now, by echo's error handler (the server's one
+				// error writer), while the request's State is there to say
+				// whose error it is.
+				c.Error(err)
+			}
+			return nil
 		}
 	}
 }
 
-func selectSession(c echo.Context, next echo.HandlerFunc, t *Tracker, writeTimeout time.Duration) error {
-	// The request's state is made first, before any writer is put in
-	// front of the client's connection.
-	st := pipeline.StateOf(c)
-	st.SetWriteTimeout(writeTimeout)
+func selectSession(c echo.Context, st *pipeline.State, next echo.HandlerFunc, t *Tracker) error {
 	r := c.Request()
 	name, orig, prefixed := cutSessionPrefix(r.URL)
 	switch {
 	case prefixed:
-		st.ClientPath, st.ClientRawPath = orig.path, orig.rawPath
+		if orig.path != "" {
+			st.Sent = &pipeline.SentPath{Path: orig.path, RawPath: orig.rawPath}
+		}
 	case strings.HasPrefix(r.URL.Path, admin.Prefix):
 		return next(c)
 	default:
@@ -148,12 +153,12 @@ func Check(next echo.HandlerFunc) echo.HandlerFunc {
 // session prefix included: a request signature covers that path.
 func AsClientSent(c echo.Context, f func(echo.Context) error) error {
 	st := pipeline.StateOf(c)
-	if st.ClientPath == "" {
+	if st.Sent == nil {
 		return f(c)
 	}
 	u := c.Request().URL
 	path, raw := u.Path, u.RawPath
-	u.Path, u.RawPath = st.ClientPath, st.ClientRawPath
+	u.Path, u.RawPath = st.Sent.Path, st.Sent.RawPath
 	defer func() { u.Path, u.RawPath = path, raw }()
 	return f(c)
 }
