@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -187,13 +186,6 @@ func TestSeedMakesIDsRepeatable(t *testing.T) {
 	}
 	if a[0] == c[0] {
 		t.Errorf("seeds 42 and 43 gave the same first uuid %s", a[0])
-	}
-}
-
-func writeFile(t *testing.T, dir, name, content string) {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
