@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/repomock/repomock/mock/recording"
 )
 
 // DiffReport compares two recordings (repomock contract --record) scenario
@@ -42,11 +44,11 @@ func (d *DiffReport) Differ() int {
 
 // Diff compares the recordings in dirA (the vendor's) and dirB (repomock's).
 func Diff(dirA, dirB string) (*DiffReport, error) {
-	a, err := ReadRecording(dirA)
+	a, err := recording.Read(dirA)
 	if err != nil {
 		return nil, err
 	}
-	b, err := ReadRecording(dirB)
+	b, err := recording.Read(dirB)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +73,7 @@ func Diff(dirA, dirB string) (*DiffReport, error) {
 // compareExchanges lists how b differs from a: the request sent (so that
 // a difference of the answer is a difference of the target), the status,
 // the error code, the fields and their JSON types, and the masked values.
-func compareExchanges(a, b Exchange) []string {
+func compareExchanges(a, b recording.Exchange) []string {
 	var out []string
 	// A different request explains a different answer: say so first.
 	if a.Method != b.Method || a.Path != b.Path {
@@ -128,7 +130,7 @@ func compareExchanges(a, b Exchange) []string {
 	return out
 }
 
-func orAnswer(x Exchange) string {
+func orAnswer(x recording.Exchange) string {
 	if x.Error != "" {
 		return "no answer"
 	}

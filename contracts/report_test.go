@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/mock/recording"
 )
 
 var sample = &contracts.Report{
@@ -89,8 +90,8 @@ func TestDiffMasksVolatileValuesByRule(t *testing.T) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		x := contracts.Exchange{Scenario: "endor.x.Op.001", Method: "GET", Path: "/p", Status: status, ResponseBody: []byte(body)}
-		if err := contracts.WriteExchange(d, x); err != nil {
+		x := recording.Exchange{Scenario: "endor.x.Op.001", Method: "GET", Path: "/p", Status: status, ResponseBody: []byte(body)}
+		if err := recording.Write(d, x); err != nil {
 			t.Fatal(err)
 		}
 		return d

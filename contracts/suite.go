@@ -7,8 +7,9 @@
 // vendor first makes sure the credentials work, so that no refusal of them
 // passes for a rejection.
 //
-// Target.Observe sees every exchange; WriteExchange records one, and Diff
-// compares two recordings: the fidelity of repomock to the vendor.
+// Target.Observe sees every exchange as package recording holds it
+// (recording.Write records one), and Diff compares two recordings: the
+// fidelity of repomock to the vendor.
 //
 // Run drives the checks through a Reporter, one sub-test per check and in it
 // one per operation, each doing its own work when it runs; package

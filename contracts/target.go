@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/repomock/repomock/mock/recording"
 )
 
 // Target is what the suite certifies: a base URL per vendor, with the
@@ -26,7 +28,7 @@ type Target struct {
 	HTTPClient *http.Client
 	// Observe, when set, sees every exchange as it completes (the
 	// command's --verbose and --record).
-	Observe func(Exchange)
+	Observe func(recording.Exchange)
 }
 
 // Endor is an Endor Labs target.

@@ -22,6 +22,7 @@ import (
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/recording"
 )
 
 const (
@@ -460,7 +461,7 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 			}
 		}
 	}
-	rec, err := contracts.ReadRecording(filepath.Join(dir, mock.ExchangesDir))
+	rec, err := recording.Read(filepath.Join(dir, mock.ExchangesDir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/mock/recording"
 )
 
 // The exit codes of repomock contract and repomock contract diff.
@@ -104,12 +105,12 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 		}
 	}
 	var recordErr error
-	target.Observe = func(x contracts.Exchange) {
+	target.Observe = func(x recording.Exchange) {
 		if *verbose {
 			fmt.Fprintln(stdout, verboseLine(x))
 		}
 		if *record != "" && recordErr == nil {
-			recordErr = contracts.WriteExchange(*record, x)
+			recordErr = recording.Write(*record, x)
 		}
 	}
 
@@ -140,7 +141,7 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 }
 
 // verboseLine is one exchange on one line: scenario, request, answer.
-func verboseLine(x contracts.Exchange) string {
+func verboseLine(x recording.Exchange) string {
 	answer := fmt.Sprintf("HTTP %d %s", x.Status, clip(string(x.ResponseBody), 200))
 	if x.Error != "" {
 		answer = x.Error
