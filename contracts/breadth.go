@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/repomock/repomock/contracts/gen"
 )
 
 // The checks Schemathesis 4 has beyond conformance, and the generated
@@ -47,10 +49,10 @@ func (e endor) paramPositives(r Reporter) {
 	s := e.s
 	for _, op := range []*operation{e.list, e.namespaces} {
 		s.check(r, op, func(r Reporter) {
-			g := newGenerator(s.target.Seed)
+			g := gen.New(s.target.Seed)
 			for i := range positiveCasesPerOp {
 				q := url.Values{
-					"list_parameters.page_size":  {strconv.Itoa(1 + int(g.f.Uint32()%500))},
+					"list_parameters.page_size":  {strconv.Itoa(1 + int(g.Faker().Uint32()%500))},
 					"list_parameters.filter":     {"meta.name==" + s.name("none")},
 					"list_parameters.sort.order": {[]string{"SORT_ENTRY_ORDER_ASC", "SORT_ENTRY_ORDER_DESC"}[i%2]},
 					"list_parameters.sort.path":  {"meta.name"},

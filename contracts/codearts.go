@@ -10,6 +10,7 @@ import (
 
 	"github.com/brianvoe/gofakeit/v7"
 
+	"github.com/repomock/repomock/contracts/gen"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -99,7 +100,7 @@ func (c codearts) made(ctx context.Context, name string) (x *exchange, why strin
 
 func (c codearts) positive(r Reporter) {
 	s := c.s
-	g := newGenerator(s.target.Seed).withOverrides(map[string]func(*gofakeit.Faker) any{
+	g := gen.New(s.target.Seed).WithOverrides(map[string]func(*gofakeit.Faker) any{
 		"name":         func(*gofakeit.Faker) any { return s.name("repo") },
 		"project_uuid": func(*gofakeit.Faker) any { return c.project },
 		"description":  func(f *gofakeit.Faker) any { return f.Sentence(6) },

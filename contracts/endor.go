@@ -10,6 +10,7 @@ import (
 
 	"github.com/brianvoe/gofakeit/v7"
 
+	"github.com/repomock/repomock/contracts/gen"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -200,7 +201,7 @@ func (e endor) positive(r Reporter) {
 	s := e.s
 	// Values the published schema leaves open but the vendor's docs fix:
 	// names ≤ 63, a real parent project, annotation keys, short tags.
-	g := newGenerator(s.target.Seed).withOverrides(map[string]func(*gofakeit.Faker) any{
+	g := gen.New(s.target.Seed).WithOverrides(map[string]func(*gofakeit.Faker) any{
 		"meta.name":        func(*gofakeit.Faker) any { return s.name("rv") },
 		"meta.parent_uuid": func(*gofakeit.Faker) any { return e.t.ProjectUUID },
 		"meta.parent_kind": func(*gofakeit.Faker) any { return "Project" },

@@ -7,13 +7,15 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/repomock/repomock/contracts/gen"
 )
 
 // positive sends n schema-valid bodies generated from op's request schema;
 // the target must accept each with a success status the spec lists for op
 // (a status only "default" matches is not one). made gets each accepted
 // exchange, to clean up after it.
-func (s *suite) positive(r Reporter, op *operation, g *generator, n int, build func(body any) request, made func(*exchange)) {
+func (s *suite) positive(r Reporter, op *operation, g *gen.Generator, n int, build func(body any) request, made func(*exchange)) {
 	r.Helper()
 	schema := op.requestSchema()
 	if schema == nil {
@@ -21,7 +23,7 @@ func (s *suite) positive(r Reporter, op *operation, g *generator, n int, build f
 		return
 	}
 	for range n {
-		body := g.value(schema)
+		body := g.Value(schema)
 		x, err := s.call(r.Context(), op, build(body))
 		switch {
 		case err != nil:
@@ -45,7 +47,7 @@ func (s *suite) negative(r Reporter, op *operation, base any, unknownFields bool
 		r.Skipf("the operation takes no JSON body")
 		return
 	}
-	for _, m := range mutations(schema, base, unknownFields) {
+	for _, m := range gen.Mutations(schema, base, unknownFields) {
 		s.rejects(r, op, m.Rule, build(m.Value), made)
 	}
 }
@@ -118,7 +120,7 @@ func listedSuccess(x *exchange) error {
 // validation rejection. Parameters named in skip are left alone.
 func (s *suite) paramNegatives(r Reporter, op *operation, base request, skip ...string) {
 	r.Helper()
-	g := newGenerator(s.target.Seed)
+	g := gen.New(s.target.Seed)
 	for _, p := range opParams(op) {
 		if (p.In != openapi3.ParameterInPath && p.In != openapi3.ParameterInQuery) || slices.Contains(skip, p.Name) ||
 			p.Schema == nil || p.Schema.Value == nil {
@@ -136,15 +138,15 @@ func (s *suite) paramNegatives(r Reporter, op *operation, base request, skip ...
 		}
 		var valid any = current
 		if !given {
-			valid = g.value(schema)
+			valid = g.Value(schema)
 		} else if v, ok := parseParam(schema, current); ok {
 			valid = v
 		}
-		breaks := mutations(schema, valid, false)
+		breaks := gen.Mutations(schema, valid, false)
 		// In a URL every value is text: the type break of a number or a
 		// boolean is text that does not parse as one.
 		if !schema.Type.Is(openapi3.TypeString) && !schema.Type.Is(openapi3.TypeArray) && !schema.Type.Is(openapi3.TypeObject) {
-			breaks = append(breaks, mutation{Rule: "type", Value: "not-a-" + schemaType(schema)})
+			breaks = append(breaks, gen.Mutation{Rule: "type", Value: "not-a-" + gen.SchemaType(schema)})
 		}
 		for _, m := range breaks {
 			text := paramText(m.Value)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/brianvoe/gofakeit/v7"
 
+	"github.com/repomock/repomock/contracts/gen"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -161,7 +162,7 @@ func (st servicestage) made(ctx context.Context, kind string, content []byte) (p
 
 func (st servicestage) positive(r Reporter) {
 	s := st.s
-	g := newGenerator(s.target.Seed).withOverrides(map[string]func(*gofakeit.Faker) any{
+	g := gen.New(s.target.Seed).WithOverrides(map[string]func(*gofakeit.Faker) any{
 		"message": func(f *gofakeit.Faker) any { return f.Sentence(5) },
 		"content": func(f *gofakeit.Faker) any {
 			b := make([]byte, f.IntRange(0, 64))
