@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+
+	"github.com/repomock/repomock/contracts/internal/junit"
 )
 
 // CredentialsError is a vendor's refusal of the target's credentials,
@@ -18,7 +20,7 @@ type CredentialsError struct {
 }
 
 func (e *CredentialsError) Error() string {
-	return fmt.Sprintf("credentials rejected by %s: %d %s", e.Vendor, e.Status, oneLine(e.Body, 1000))
+	return fmt.Sprintf("credentials rejected by %s: %d %s", e.Vendor, e.Status, junit.OneLine(e.Body, 1000))
 }
 
 // UnreachableError says a vendor's URL gave no HTTP answer at all.

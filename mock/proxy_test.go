@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/contracts/diff"
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/huaweiauth"
@@ -472,7 +472,7 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 		t.Errorf("codearts exchange without the declared X-Request-Id: %+v", x)
 	}
 	// The recording diffs against itself with no difference.
-	if d, err := contracts.Diff(filepath.Join(dir, mock.ExchangesDir), filepath.Join(dir, mock.ExchangesDir)); err != nil || d.Differ() != 0 {
+	if d, err := diff.Recordings(filepath.Join(dir, mock.ExchangesDir), filepath.Join(dir, mock.ExchangesDir)); err != nil || d.Differ() != 0 {
 		t.Errorf("diff of the recording with itself: %v, %d differ", err, d.Differ())
 	}
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/contracts/diff"
 	"github.com/repomock/repomock/mock/recording"
 )
 
@@ -209,7 +210,7 @@ func runContractDiff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s diff: want two directories, VENDOR_DIR and MOCK_DIR, got %d (see repomock contract diff --help)\n", contractPrefix, len(dirs))
 		return exitCannotRun
 	}
-	d, err := contracts.Diff(dirs[0], dirs[1])
+	d, err := diff.Recordings(dirs[0], dirs[1])
 	if err != nil {
 		fmt.Fprintf(stderr, "%s diff: %v\n", contractPrefix, err)
 		return exitCannotRun
