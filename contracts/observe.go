@@ -10,10 +10,10 @@ import (
 )
 
 // scenario names the next exchange of op in the current scope.
-func (s *suite) scenario(op *operation) string {
-	parts := append([]string{op.vendor.key}, s.scope...)
-	if len(s.scope) < 2 || s.scope[len(s.scope)-1] != op.id {
-		parts = append(parts, op.id)
+func (s *Suite) scenario(op *Operation) string {
+	parts := append([]string{op.Vendor.key()}, s.scope...)
+	if len(s.scope) < 2 || s.scope[len(s.scope)-1] != op.ID {
+		parts = append(parts, op.ID)
 	}
 	prefix := strings.Join(parts, ".")
 	s.scenarios[prefix]++
@@ -21,16 +21,16 @@ func (s *suite) scenario(op *operation) string {
 }
 
 // observe hands an exchange to Target.Observe.
-func (s *suite) observe(scenario string, op *operation, req request, hr *http.Request, body []byte, x *exchange, err error) {
+func (s *Suite) observe(scenario string, op *Operation, req Request, hr *http.Request, body []byte, x *Exchange, err error) {
 	if s.target.Observe == nil {
 		return
 	}
 	e := recording.Exchange{
-		Scenario: scenario, Vendor: op.vendor.name, Operation: op.id, Method: hr.Method, Path: op.path,
-		PathParams: req.params, URL: hr.URL.String(),
+		Scenario: scenario, Vendor: op.Vendor.Name, Operation: op.ID, Method: hr.Method, Path: op.Path,
+		PathParams: req.Params, URL: hr.URL.String(),
 	}
-	if len(req.query) > 0 {
-		e.Query = req.query
+	if len(req.Query) > 0 {
+		e.Query = req.Query
 	}
 	if err != nil {
 		e.Error = err.Error()
@@ -39,8 +39,8 @@ func (s *suite) observe(scenario string, op *operation, req request, hr *http.Re
 	var respBody []byte
 	var names []string
 	if x != nil {
-		e.Status = x.status
-		header, respBody = x.header, x.body
+		e.Status = x.Status
+		header, respBody = x.Header, x.Body
 		if resp, ok := declared(x); ok {
 			for name := range resp.Headers {
 				names = append(names, name)
