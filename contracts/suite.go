@@ -233,6 +233,9 @@ func newSuite(ctx context.Context, target Target) (*Suite, error) {
 			return nil, err
 		}
 		a.checks = v.Checks
+		if a.checks == nil {
+			a.checks = GenericChecks(v)
+		}
 		s.apis = append(s.apis, a)
 		s.byVendor[v] = a
 	}
