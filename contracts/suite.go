@@ -246,7 +246,11 @@ func newSuite(ctx context.Context, target Target) (*Suite, error) {
 // operations its spec has: any other is a bug of the vendor's package,
 // and Op panics.
 func (s *Suite) Op(v *Vendor, id string) *Operation {
-	op := s.byVendor[v].ops[id]
+	a := s.byVendor[v]
+	if a == nil {
+		panic(fmt.Sprintf("contracts: %s is not a vendor of the target", v.Name))
+	}
+	op := a.ops[id]
 	if op == nil {
 		panic(fmt.Sprintf("contracts: %s has no operation %s", v.Spec, id))
 	}
