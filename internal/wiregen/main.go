@@ -210,7 +210,7 @@ func generate(root string, cfg *config) ([]byte, error) {
 			if len(it.omit) > 0 {
 				return nil, fmt.Errorf("%s.%s is a constant: it has no field to leave out", s.pkg, it.name)
 			}
-			if err := s.writeConst(&consts, f, it); err != nil {
+			if err := s.writeConst(&consts, f, it, renames[it.dir], imports); err != nil {
 				return nil, err
 			}
 			continue
@@ -241,11 +241,16 @@ func generate(root string, cfg *config) ([]byte, error) {
 	return src, nil
 }
 
-// writeConst copies one constant: its doc and its value, which must be
-// untyped.
-func (s *source) writeConst(w *bytes.Buffer, f *found, it item) error {
+// writeConst copies one constant: its doc, its type if it has one (which
+// must be copied too) and its value, which must be written out.
+func (s *source) writeConst(w *bytes.Buffer, f *found, it item, renames map[string]string, imports map[string]bool) error {
+	typ := ""
 	if f.value.Type != nil {
-		return fmt.Errorf("%s.%s has a type: copy only untyped constants", s.pkg, it.name)
+		t, err := s.typeText(f.value.Type, f.file, renames, imports)
+		if err != nil {
+			return fmt.Errorf("%s.%s: %w", s.pkg, it.name, err)
+		}
+		typ = " " + t
 	}
 	if f.index >= len(f.value.Values) {
 		return fmt.Errorf("%s.%s has no value of its own (iota?): copy only constants written out", s.pkg, it.name)
@@ -255,7 +260,7 @@ func (s *source) writeConst(w *bytes.Buffer, f *found, it item) error {
 		return fmt.Errorf("%s.%s is not a literal", s.pkg, it.name)
 	}
 	writeDoc(w, f.doc, it.name, it.as, "\t")
-	fmt.Fprintf(w, "\t%s = %s\n", it.as, lit.Value)
+	fmt.Fprintf(w, "\t%s%s = %s\n", it.as, typ, lit.Value)
 	return nil
 }
 

@@ -16,7 +16,7 @@ const (
 	KindB = "b" // no doc
 )
 
-// Typed is a typed constant, which is not copied.
+// Typed is a typed constant, copied with its type.
 const Typed Kind = "t"
 
 // Kind is a kind.
