@@ -15,11 +15,11 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.yaml.in/yaml/v4"
 
-	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/internal/redact"
 	"github.com/repomock/repomock/mock/codearts"
 	"github.com/repomock/repomock/mock/endor"
 	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/recording"
 	"github.com/repomock/repomock/mock/servicestage"
 	"github.com/repomock/repomock/specs"
 )
@@ -33,7 +33,7 @@ import (
 // (endor.yaml, codearts.yaml, servicestage.yaml) of the objects the
 // upstream created or returned, which `repomock --fixtures DIR` loads.
 // Neither holds a credential: no request header is kept, and the bodies
-// are redacted as the journal's are (contracts.Observed, internal/redact).
+// are redacted as the journal's are (recording.Observed, internal/redact).
 type recorder struct {
 	dir      string // the fixtures
 	exchDir  string // the exchange files
@@ -114,7 +114,7 @@ func (r *recorder) observe(c echo.Context, v Vendor, params openapi.Params, reqB
 	}
 	scope += op
 	r.counts[scope]++
-	x := contracts.Exchange{
+	x := recording.Exchange{
 		Scenario:  fmt.Sprintf("%s.%03d", scope, r.counts[scope]),
 		Vendor:    v.Name(),
 		Operation: op,
@@ -128,8 +128,8 @@ func (r *recorder) observe(c echo.Context, v Vendor, params openapi.Params, reqB
 	if q := req.URL.Query(); len(q) > 0 {
 		x.Query = q
 	}
-	x = contracts.Observed(x, r.credentials[op], req.Header, reqBody, raw.Header, raw.Body, r.declared[op])
-	if err := contracts.WriteExchange(r.exchDir, x); err != nil {
+	x = recording.Observed(x, recording.Redactor{Body: redact.Body, Headers: redact.Headers}, r.credentials[op], req.Header, reqBody, raw.Header, raw.Body, r.declared[op])
+	if err := recording.Write(r.exchDir, x); err != nil {
 		r.log.Error("proxy --record: cannot write the exchange", "err", err)
 	}
 	if raw.Status/100 != 2 {

@@ -17,11 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/contracts/diff"
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/huaweiauth"
 	"github.com/repomock/repomock/mock/openapi"
+	"github.com/repomock/repomock/mock/recording"
 )
 
 const (
@@ -460,7 +461,7 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 			}
 		}
 	}
-	rec, err := contracts.ReadRecording(filepath.Join(dir, mock.ExchangesDir))
+	rec, err := recording.Read(filepath.Join(dir, mock.ExchangesDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +472,7 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 		t.Errorf("codearts exchange without the declared X-Request-Id: %+v", x)
 	}
 	// The recording diffs against itself with no difference.
-	if d, err := contracts.Diff(filepath.Join(dir, mock.ExchangesDir), filepath.Join(dir, mock.ExchangesDir)); err != nil || d.Differ() != 0 {
+	if d, err := diff.Recordings(filepath.Join(dir, mock.ExchangesDir), filepath.Join(dir, mock.ExchangesDir)); err != nil || d.Differ() != 0 {
 		t.Errorf("diff of the recording with itself: %v, %d differ", err, d.Differ())
 	}
 

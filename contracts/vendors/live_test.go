@@ -1,17 +1,17 @@
-package contracts_test
+package vendors_test
 
 import (
 	"os"
 	"testing"
 
-	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/contracts/contractstest"
+	"github.com/repomock/repomock/contracts/vendors"
 )
 
 // TestSuiteAgainstVendors runs the suite against the real vendors named by
 // REPOMOCK_CONTRACT_* variables (see the README). Without them it is skipped.
 func TestSuiteAgainstVendors(t *testing.T) {
-	target, ok, err := contracts.TargetFromEnv(os.Getenv)
+	target, ok, err := vendors.TargetFromEnv(os.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}

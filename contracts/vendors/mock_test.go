@@ -1,4 +1,4 @@
-package contracts_test
+package vendors_test
 
 import (
 	"net/http/httptest"
@@ -6,6 +6,10 @@ import (
 
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/contracts/contractstest"
+	"github.com/repomock/repomock/contracts/vendors/codearts"
+	"github.com/repomock/repomock/contracts/vendors/endor"
+	"github.com/repomock/repomock/contracts/vendors/huawei"
+	"github.com/repomock/repomock/contracts/vendors/servicestage"
 	"github.com/repomock/repomock/mock"
 	"github.com/repomock/repomock/mock/huaweiauth"
 )
@@ -32,17 +36,34 @@ func newMock(t *testing.T) string {
 	return ts.URL
 }
 
-// mockTarget points every vendor of the suite at url. Endor gets an API key
-// pair (exchanged for a token), CodeArts an AK/SK pair (every request
+// configs are the vendors' configurations of a target, for a test to
+// edit before it makes the target.
+type configs struct {
+	endor        endor.Config
+	codearts     codearts.Config
+	servicestage servicestage.Config
+}
+
+// mockConfigs point every vendor of the suite at url. Endor gets an API
+// key pair (exchanged for a token), CodeArts an AK/SK pair (every request
 // signed), ServiceStage an IAM token: each way of authenticating is used.
-func mockTarget(url string) contracts.Target {
-	return contracts.Target{
-		Name:         "repomock",
-		Endor:        contracts.Endor{URL: url, APIKey: "endr+contract", APISecret: "endr+contract-secret"},
-		CodeArts:     contracts.CodeArts{URL: url, Auth: contracts.Huawei{AK: testAK, SK: testSK}},
-		ServiceStage: contracts.ServiceStage{URL: url, Auth: contracts.Huawei{Token: "an-iam-token"}},
+func mockConfigs(url string) configs {
+	return configs{
+		endor:        endor.Config{URL: url, APIKey: "endr+contract", APISecret: "endr+contract-secret"},
+		codearts:     codearts.Config{URL: url, Auth: huawei.Auth{AK: testAK, SK: testSK}},
+		servicestage: servicestage.Config{URL: url, Auth: huawei.Auth{Token: "an-iam-token"}},
 	}
 }
+
+func (c configs) target() contracts.Target {
+	return contracts.Target{
+		Name:    "repomock",
+		Vendors: []*contracts.Vendor{endor.New(c.endor), codearts.New(c.codearts), servicestage.New(c.servicestage)},
+	}
+}
+
+// mockTarget points every vendor of the suite at url (mockConfigs).
+func mockTarget(url string) contracts.Target { return mockConfigs(url).target() }
 
 // The suite certifies repomock: every check on every operation passes.
 func TestSuiteAgainstRepomock(t *testing.T) {

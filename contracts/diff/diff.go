@@ -1,4 +1,10 @@
-package contracts
+// Package diff compares two recordings (package recording: repomock
+// contract --record, repomock proxy --record) scenario by scenario: the
+// fidelity of one target (repomock) to another (the vendor). It masks the
+// values that differ between any two runs (ids, times, tokens, generated
+// names) by rule, on a field's name and a value's form; it keeps no list of
+// values, and knows no vendor.
+package diff
 
 import (
 	"bytes"
@@ -10,19 +16,21 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/repomock/repomock/contracts/internal/junit"
+	"github.com/repomock/repomock/mock/recording"
 )
 
-// DiffReport compares two recordings (repomock contract --record) scenario
-// by scenario: the fidelity of one target (repomock) to another (the vendor).
-type DiffReport struct {
+// Report is the comparison of two recordings, scenario by scenario.
+type Report struct {
 	// A and B are the two recordings' directories (the vendor's, the mock's).
 	A, B      string
-	Scenarios []ScenarioDiff
+	Scenarios []Scenario
 }
 
-// ScenarioDiff is one scenario of a diff; Problems is empty when the two
+// Scenario is one scenario of a diff; Problems is empty when the two
 // recordings agree on it.
-type ScenarioDiff struct {
+type Scenario struct {
 	Scenario string
 	// StatusA and StatusB are the statuses recorded (0: none).
 	StatusA, StatusB int
@@ -30,7 +38,7 @@ type ScenarioDiff struct {
 }
 
 // Differ counts the scenarios that differ.
-func (d *DiffReport) Differ() int {
+func (d *Report) Differ() int {
 	n := 0
 	for _, s := range d.Scenarios {
 		if len(s.Problems) > 0 {
@@ -40,21 +48,22 @@ func (d *DiffReport) Differ() int {
 	return n
 }
 
-// Diff compares the recordings in dirA (the vendor's) and dirB (repomock's).
-func Diff(dirA, dirB string) (*DiffReport, error) {
-	a, err := ReadRecording(dirA)
+// Recordings compares the recordings in dirA (the vendor's) and dirB
+// (repomock's).
+func Recordings(dirA, dirB string) (*Report, error) {
+	a, err := recording.Read(dirA)
 	if err != nil {
 		return nil, err
 	}
-	b, err := ReadRecording(dirB)
+	b, err := recording.Read(dirB)
 	if err != nil {
 		return nil, err
 	}
-	d := &DiffReport{A: dirA, B: dirB}
+	d := &Report{A: dirA, B: dirB}
 	for _, name := range unionKeys(a, b) {
 		xa, inA := a[name]
 		xb, inB := b[name]
-		sd := ScenarioDiff{Scenario: name, StatusA: xa.Status, StatusB: xb.Status}
+		sd := Scenario{Scenario: name, StatusA: xa.Status, StatusB: xb.Status}
 		switch {
 		case !inA:
 			sd.Problems = []string{"only in " + dirB + ": " + xb.Method + " " + xb.Path}
@@ -71,7 +80,7 @@ func Diff(dirA, dirB string) (*DiffReport, error) {
 // compareExchanges lists how b differs from a: the request sent (so that
 // a difference of the answer is a difference of the target), the status,
 // the error code, the fields and their JSON types, and the masked values.
-func compareExchanges(a, b Exchange) []string {
+func compareExchanges(a, b recording.Exchange) []string {
 	var out []string
 	// A different request explains a different answer: say so first.
 	if a.Method != b.Method || a.Path != b.Path {
@@ -128,7 +137,7 @@ func compareExchanges(a, b Exchange) []string {
 	return out
 }
 
-func orAnswer(x Exchange) string {
+func orAnswer(x recording.Exchange) string {
 	if x.Error != "" {
 		return "no answer"
 	}
@@ -153,8 +162,8 @@ func decodeBody(raw json.RawMessage) any {
 	return v
 }
 
-// errorCode is the vendor's error code in an error body: Endor's code,
-// CodeArts' error.code, ServiceStage's and the gateway's error_code.
+// errorCode is the error code in an error body, where the usual envelopes
+// put it: error.code, error_code or code.
 func errorCode(body any) string {
 	m, ok := body.(map[string]any)
 	if !ok {
@@ -267,13 +276,13 @@ func unionKeys[V any](a, b map[string]V) []string {
 // WriteTable prints one line per scenario that differs (with its first
 // difference and the two statuses, A→B), the count, and every difference
 // in full.
-func (d *DiffReport) WriteTable(w io.Writer) error {
+func (d *Report) WriteTable(w io.Writer) error {
 	if d.Differ() > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "SCENARIO\tSTATUS\tRESULT\tFIRST DIFFERENCE\n")
 		for _, s := range d.Scenarios {
 			if len(s.Problems) > 0 {
-				fmt.Fprintf(tw, "%s\t%s\tDIFFERS\t%s\n", s.Scenario, statusPair(s), oneLine(s.Problems[0], 120))
+				fmt.Fprintf(tw, "%s\t%s\tDIFFERS\t%s\n", s.Scenario, statusPair(s), junit.OneLine(s.Problems[0], 120))
 			}
 		}
 		if err := tw.Flush(); err != nil {
@@ -290,7 +299,7 @@ func (d *DiffReport) WriteTable(w io.Writer) error {
 	return nil
 }
 
-func statusPair(s ScenarioDiff) string {
+func statusPair(s Scenario) string {
 	st := func(n int) string {
 		if n == 0 {
 			return "-"
@@ -305,18 +314,18 @@ func statusPair(s ScenarioDiff) string {
 
 // WriteJUnit writes the diff as JUnit XML: one case per scenario, a
 // failure carrying every difference.
-func (d *DiffReport) WriteJUnit(w io.Writer) error {
-	suite := junitSuite{Name: "repomock contract diff"}
+func (d *Report) WriteJUnit(w io.Writer) error {
+	suite := junit.Suite{Name: "repomock contract diff"}
 	for _, s := range d.Scenarios {
-		c := junitCase{Name: s.Scenario, Classname: "fidelity"}
+		c := junit.Case{Name: s.Scenario, Classname: "fidelity"}
 		if len(s.Problems) > 0 {
-			c.Failure = &junitMessage{Message: oneLine(s.Problems[0], 500), Text: strings.Join(s.Problems, "\n")}
+			c.Failure = &junit.Message{Message: junit.OneLine(s.Problems[0], 500), Text: strings.Join(s.Problems, "\n")}
 			suite.Failures++
 		}
 		suite.Tests++
 		suite.Cases = append(suite.Cases, c)
 	}
-	out := junitSuites{Name: "repomock contract diff: " + d.A + " against " + d.B, Tests: suite.Tests, Failures: suite.Failures,
-		Time: "0", Suites: []junitSuite{suite}}
-	return out.write(w)
+	out := junit.Suites{Name: "repomock contract diff: " + d.A + " against " + d.B, Tests: suite.Tests, Failures: suite.Failures,
+		Time: "0", Suites: []junit.Suite{suite}}
+	return out.Write(w)
 }

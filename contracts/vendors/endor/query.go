@@ -1,10 +1,12 @@
-package contracts
+package endor
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/repomock/repomock/contracts"
 )
 
 // queryRules: how the vendor's gateway reads a list's query and filter
@@ -12,7 +14,7 @@ import (
 // requests the official SDK and plain Python clients send:
 //   - a key that is no field of the request (a cache-buster _=…) is
 //     ignored: grpc-gateway's query parser skips it;
-//   - a boolean written True (Python's requests writes str(True)) is
+//   - a boolean written True (Python's requests writes contracts.Field(True)) is
 //     true: grpc-gateway reads booleans with strconv.ParseBool;
 //   - AND joins filter clauses, as the SDK's list(parent=…) writes them;
 //   - a filter path that is no field of the resource gets 400 code 3
@@ -21,15 +23,15 @@ import (
 // and the namespace listing that the SDK's list(traverse=True) calls
 // first answers the namespaces below the target's, each named by its
 // dotted path (spec.full_name) and listed in its parent.
-func (e endor) queryRules(r Reporter) {
+func (e endor) queryRules(r contracts.Reporter) {
 	s := e.s
-	name := s.name("query")
+	name := s.Name("query")
 	x, why := e.made(r.Context(), e.script(name))
 	if x == nil {
-		s.skipAll(r, why, e.list)
+		s.SkipAll(r, why, e.list)
 	} else {
-		id := str(x.json(), "uuid")
-		s.check(r, e.list, func(r Reporter) {
+		id := contracts.Field(x.JSON(), "uuid")
+		s.Check(r, e.list, func(r contracts.Reporter) {
 			ctx := r.Context()
 			byName := `meta.name == "` + name + `"`
 			for _, c := range []struct {
@@ -40,45 +42,45 @@ func (e endor) queryRules(r Reporter) {
 				{"AND joins clauses, as the SDK's list(parent=…) sends them",
 					url.Values{"list_parameters.filter": {byName + ` AND meta.parent_uuid == "` + e.t.ProjectUUID + `"`}}},
 			} {
-				x, err := s.call(ctx, e.list, request{params: e.ns(), query: c.q})
-				outcome(r, readBack(x, err, func(map[string]any) error {
+				x, err := s.Call(ctx, e.list, contracts.Request{Params: e.ns(), Query: c.q})
+				contracts.Outcome(r, contracts.ReadBack(x, err, func(map[string]any) error {
 					if err := listsExactly(x, id); err != nil {
 						return fmt.Errorf("%s: %v", c.rule, err)
 					}
 					return nil
 				}))
 			}
-			x, err := s.call(ctx, e.list, request{params: e.ns(), query: url.Values{"list_parameters.filter": {byName}, "list_parameters.count": {"True"}}})
-			outcome(r, readBack(x, err, func(b map[string]any) error {
-				if got := str(b, "count_response", "count"); got != "1" {
+			x, err := s.Call(ctx, e.list, contracts.Request{Params: e.ns(), Query: url.Values{"list_parameters.filter": {byName}, "list_parameters.count": {"True"}}})
+			contracts.Outcome(r, contracts.ReadBack(x, err, func(b map[string]any) error {
+				if got := contracts.Field(b, "count_response", "count"); got != "1" {
 					return fmt.Errorf("list_parameters.count=True (strconv.ParseBool reads it as true) should count 1 object, not answer count_response.count %s: %s", orNone(got), x)
 				}
 				return nil
 			}))
 			const path = "spec.repomock_not_a_field"
-			x, err = s.call(ctx, e.list, request{params: e.ns(), query: url.Values{"list_parameters.filter": {path + `=="x"`}}})
-			outcome(r, func() error {
+			x, err = s.Call(ctx, e.list, contracts.Request{Params: e.ns(), Query: url.Values{"list_parameters.filter": {path + `=="x"`}}})
+			contracts.Outcome(r, func() error {
 				if err != nil {
 					return err
 				}
-				if err := e.list.vendor.invalid(x); err != nil {
+				if err := invalid(x); err != nil {
 					return fmt.Errorf("a filter on a path that is no field: %v", err)
 				}
-				if msg, want := str(x.json(), "message"), "invalid path '"+path+"'"; msg != want {
+				if msg, want := contracts.Field(x.JSON(), "message"), "invalid path '"+path+"'"; msg != want {
 					return fmt.Errorf("a filter on a path that is no field should say %q, the form the SDK parses, not %q", want, msg)
 				}
 				return nil
 			}())
 		})
 	}
-	s.check(r, e.namespaces, func(r Reporter) {
-		x, err := s.call(r.Context(), e.namespaces, request{params: e.ns(), query: url.Values{"list_parameters.traverse": {"True"}, "_": {"1"}}})
-		outcome(r, readBack(x, err, func(map[string]any) error { return namespacesBelow(x, e.t.Namespace) }))
+	s.Check(r, e.namespaces, func(r contracts.Reporter) {
+		x, err := s.Call(r.Context(), e.namespaces, contracts.Request{Params: e.ns(), Query: url.Values{"list_parameters.traverse": {"True"}, "_": {"1"}}})
+		contracts.Outcome(r, contracts.ReadBack(x, err, func(map[string]any) error { return namespacesBelow(x, e.t.Namespace) }))
 	})
 }
 
 // listsExactly fails unless x's list holds the one object id.
-func listsExactly(x *exchange, id string) error {
+func listsExactly(x *contracts.Exchange, id string) error {
 	var body struct {
 		List struct {
 			Objects []struct {
@@ -86,7 +88,7 @@ func listsExactly(x *exchange, id string) error {
 			} `json:"objects"`
 		} `json:"list"`
 	}
-	if err := json.Unmarshal(x.body, &body); err != nil || len(body.List.Objects) != 1 || body.List.Objects[0].UUID != id {
+	if err := json.Unmarshal(x.Body, &body); err != nil || len(body.List.Objects) != 1 || body.List.Objects[0].UUID != id {
 		return fmt.Errorf("the list should hold exactly %s: %s", id, x)
 	}
 	return nil
@@ -94,7 +96,7 @@ func listsExactly(x *exchange, id string) error {
 
 // namespacesBelow fails unless every namespace x lists is below parent,
 // named by its dotted path and listed in its parent (tenant_meta).
-func namespacesBelow(x *exchange, parent string) error {
+func namespacesBelow(x *contracts.Exchange, parent string) error {
 	var body struct {
 		List struct {
 			Objects []struct {
@@ -110,7 +112,7 @@ func namespacesBelow(x *exchange, parent string) error {
 			} `json:"objects"`
 		} `json:"list"`
 	}
-	if err := json.Unmarshal(x.body, &body); err != nil {
+	if err := json.Unmarshal(x.Body, &body); err != nil {
 		return fmt.Errorf("not a namespace list: %v: %s", err, x)
 	}
 	for _, ns := range body.List.Objects {

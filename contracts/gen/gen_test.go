@@ -1,4 +1,4 @@
-package contracts
+package gen
 
 import (
 	"context"
@@ -206,7 +206,7 @@ func TestGenerateValuesAreValid(t *testing.T) {
 		s := schemas[name]
 		t.Run(name, func(t *testing.T) {
 			for seed := uint64(0); seed < 200; seed++ {
-				v := newGenerator(seed).value(s)
+				v := New(seed).Value(s)
 				if err := visitRequest(s, v); err != nil {
 					t.Fatalf("seed %d: %s: %v", seed, mustJSON(t, v), err)
 				}
@@ -231,7 +231,7 @@ func TestGenerateValueShapes(t *testing.T) {
 	seenOptional := map[string]int{}
 	seenTags, seenAnnotations, seenTree := false, false, false
 	for seed := uint64(1); seed <= 200; seed++ {
-		v := newGenerator(seed).value(s).(map[string]any)
+		v := New(seed).Value(s).(map[string]any)
 		raw := mustJSON(t, v)
 		for _, ro := range []string{"id", "create_time", "meta.uid"} {
 			if _, ok := at(v, ro); ok {
@@ -307,21 +307,21 @@ components:
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := newGenerator(7)
+	g := New(7)
 	for name, ref := range doc.Components.Schemas {
 		done := make(chan any, 1)
-		go func() { done <- g.value(ref.Value) }()
+		go func() { done <- g.Value(ref.Value) }()
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%s: value did not return", name)
 		}
 	}
-	if v := g.value(nil); v == nil {
+	if v := g.Value(nil); v == nil {
 		t.Errorf("value(nil) = nil, want some value")
 	}
 	// Depth is bounded: the value nests at most genHardDepth objects.
-	v := g.value(doc.Components.Schemas["Loop"].Value)
+	v := g.Value(doc.Components.Schemas["Loop"].Value)
 	depth := 0
 	for m, ok := v.(map[string]any); ok; m, ok = m["next"].(map[string]any) {
 		depth++
@@ -335,23 +335,23 @@ func TestGenerateSameSeedSameValues(t *testing.T) {
 	schemas := loadGenerateSchemas(t)
 	for _, name := range []string{"Thing", "Node", "Composite", "Strict"} {
 		s := schemas[name]
-		a, b := newGenerator(42), newGenerator(42)
+		a, b := New(42), New(42)
 		for i := range 20 {
-			va, vb := a.value(s), b.value(s)
+			va, vb := a.Value(s), b.Value(s)
 			if !reflect.DeepEqual(va, vb) {
 				t.Fatalf("%s: value %d differs for the same seed:\n%s\n%s", name, i, mustJSON(t, va), mustJSON(t, vb))
 			}
 		}
 		distinct := map[string]bool{}
 		for seed := uint64(1); seed <= 20; seed++ {
-			distinct[mustJSON(t, newGenerator(seed).value(s))] = true
+			distinct[mustJSON(t, New(seed).Value(s))] = true
 		}
 		if len(distinct) < 10 {
 			t.Errorf("%s: 20 seeds gave only %d distinct values", name, len(distinct))
 		}
 	}
 	// Seed 0 is a seed like any other, not "random".
-	if a, b := newGenerator(0).value(schemas["Thing"]), newGenerator(0).value(schemas["Thing"]); !reflect.DeepEqual(a, b) {
+	if a, b := New(0).Value(schemas["Thing"]), New(0).Value(schemas["Thing"]); !reflect.DeepEqual(a, b) {
 		t.Errorf("seed 0 is not repeatable")
 	}
 }
@@ -359,8 +359,8 @@ func TestGenerateSameSeedSameValues(t *testing.T) {
 func TestOverrideUsedAtPaths(t *testing.T) {
 	s := loadGenerateSchemas(t)["Thing"]
 	var gotFaker bool
-	base := newGenerator(3)
-	g := base.withOverrides(map[string]func(*gofakeit.Faker) any{
+	base := New(3)
+	g := base.WithOverrides(map[string]func(*gofakeit.Faker) any{
 		"meta.name": func(f *gofakeit.Faker) any {
 			gotFaker = f != nil
 			return "pinned-name"
@@ -371,7 +371,7 @@ func TestOverrideUsedAtPaths(t *testing.T) {
 	})
 	sawTag, sawAnnotation := false, false
 	for range 100 {
-		v := g.value(s).(map[string]any)
+		v := g.Value(s).(map[string]any)
 		if name, _ := at(v, "meta.name"); name != "pinned-name" {
 			t.Fatalf("meta.name = %#v, want the override", name)
 		}
@@ -401,7 +401,7 @@ func TestOverrideUsedAtPaths(t *testing.T) {
 	if !gotFaker {
 		t.Errorf("override was not given the Faker")
 	}
-	if name, _ := at(base.value(s), "meta.name"); name == "pinned-name" {
+	if name, _ := at(base.Value(s), "meta.name"); name == "pinned-name" {
 		t.Errorf("withOverrides changed the generator it was called on")
 	}
 }
@@ -428,7 +428,7 @@ func TestGenerateDepthLimited(t *testing.T) {
 	s := loadGenerateSchemas(t)["Node"]
 	deepest := 0
 	for seed := uint64(1); seed <= 200; seed++ {
-		deepest = max(deepest, nesting(newGenerator(seed).value(s)))
+		deepest = max(deepest, nesting(New(seed).Value(s)))
 	}
 	// Optional properties, items and map entries stop at genMaxDepth; only
 	// the required label remains below it.
@@ -500,16 +500,16 @@ func TestMutationsBreakExactlyTheirRule(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			total := 0
 			for seed := uint64(1); seed <= 15; seed++ {
-				valid := newGenerator(seed).value(s)
+				valid := New(seed).Value(s)
 				before := mustJSON(t, valid)
-				ms := mutations(s, valid, true)
+				ms := Mutations(s, valid, true)
 				if after := mustJSON(t, valid); after != before {
 					t.Fatalf("mutations modified its input:\n%s\n%s", before, after)
 				}
 				if err := visitRequest(s, valid); err != nil {
 					t.Fatalf("valid value no longer valid after mutations: %v", err)
 				}
-				if !slices.IsSortedFunc(ms, func(a, b mutation) int { return strings.Compare(a.Rule, b.Rule) }) {
+				if !slices.IsSortedFunc(ms, func(a, b Mutation) int { return strings.Compare(a.Rule, b.Rule) }) {
 					t.Fatalf("mutations not sorted by Rule")
 				}
 				rules := map[string]bool{}
@@ -530,7 +530,7 @@ func TestMutationsBreakExactlyTheirRule(t *testing.T) {
 					}
 				}
 				// Mutating the same input twice gives the same result.
-				if again := mutations(s, valid, true); !reflect.DeepEqual(again, ms) {
+				if again := Mutations(s, valid, true); !reflect.DeepEqual(again, ms) {
 					t.Fatalf("mutations not deterministic")
 				}
 			}
@@ -544,7 +544,7 @@ func TestMutationsBreakExactlyTheirRule(t *testing.T) {
 func TestMutationsStrictUnknownFieldRejected(t *testing.T) {
 	s := loadGenerateSchemas(t)["Strict"]
 	valid := map[string]any{"code": "SVCSTG.REPO.0001"}
-	for _, m := range mutations(s, valid, true) {
+	for _, m := range Mutations(s, valid, true) {
 		if m.Rule == "repomock_unknown_field: unknown field" {
 			if visitRequest(s, m.Value) == nil {
 				t.Fatalf("additionalProperties false, yet the unknown field is accepted")
@@ -695,7 +695,7 @@ func TestMutationRuleSets(t *testing.T) {
 				t.Fatalf("the test's valid value is invalid: %v", err)
 			}
 			var got []string
-			for _, m := range mutations(s, valid, c.unknown) {
+			for _, m := range Mutations(s, valid, c.unknown) {
 				got = append(got, m.Rule)
 			}
 			want := slices.Clone(c.want)
@@ -725,7 +725,7 @@ func TestMutationValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	byRule := map[string]any{}
-	for _, m := range mutations(s, valid, false) {
+	for _, m := range Mutations(s, valid, false) {
 		byRule[m.Rule] = m.Value
 	}
 	check := func(rule, path string, want func(v any) bool) {

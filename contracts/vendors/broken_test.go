@@ -1,4 +1,4 @@
-package contracts_test
+package vendors_test
 
 import (
 	"bytes"
@@ -202,8 +202,9 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 		// skip is the exact set of results that must be skipped (against a
 		// healthy repomock the suite skips nothing).
 		skip []key
-		// target edits the suite's target (nil: mockTarget as it is).
-		target func(*contracts.Target)
+		// target edits the vendors' configurations (nil: mockConfigs as
+		// they are).
+		target func(*configs)
 		// wantErr, when set, is the start of the error that stops the run
 		// before any check (the preflight's).
 		wantErr string
@@ -477,7 +478,7 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 		{
 			name:    "ServiceStage refuses the X-Repo-Auth",
 			wrap:    func(h http.Handler) http.Handler { return h },
-			target:  func(t *contracts.Target) { t.ServiceStage.RepoAuth = "not-an-authorization" },
+			target:  func(c *configs) { c.servicestage.RepoAuth = "not-an-authorization" },
 			wantErr: `credentials rejected by Huawei ServiceStage: 400 {"error_code":"SVCSTG.REPO.0451"`,
 		},
 		{
@@ -702,11 +703,11 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
-			target := mockTarget(newWrappedMock(t, tt.wrap))
+			c := mockConfigs(newWrappedMock(t, tt.wrap))
 			if tt.target != nil {
-				tt.target(&target)
+				tt.target(&c)
 			}
-			rep, err := contracts.Evaluate(ctx, target)
+			rep, err := contracts.Evaluate(ctx, c.target())
 			if tt.wantErr != "" {
 				var cred *contracts.CredentialsError
 				if err == nil || !errors.As(err, &cred) || !strings.HasPrefix(err.Error(), tt.wantErr) {
