@@ -191,13 +191,14 @@ func ExampleContainer_InjectFault() {
 	fmt.Println(status, body)
 	status, _ = sendJSON(ctx, http.MethodPost, url, "Bearer t", exampleVersion)
 	fmt.Println("retry:", status)
-	// Spent after its one time, the fault has removed itself.
-	fmt.Println("remove:", fault.Remove(ctx) != nil)
+	// Spent after its one time, the fault has removed itself: Remove is a
+	// no-op, so a deferred Remove is safe whether the fault fired or not.
+	fmt.Println("remove:", fault.Remove(ctx))
 
 	// Output:
 	// 503 {"code":14,"message":"Service Unavailable","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":503}]}
 	// retry: 200
-	// remove: true
+	// remove: <nil>
 }
 
 func ExampleContainer_Requests() {
