@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -190,10 +191,17 @@ func (c *Container) InjectFault(ctx context.Context, f Fault) (*InjectedFault, e
 	return &InjectedFault{ID: out.ID, c: c}, nil
 }
 
-// Remove removes the fault. A fault with Times has removed itself once
-// spent, and removing it again is an error.
+// Remove removes the fault. A fault the server no longer holds is not an
+// error: one with Times removes itself once it has fired that many times,
+// and a reset or an earlier Remove drops it, so the 404 the server then
+// answers means the fault is gone, as asked. A deferred Remove is safe
+// whether or not the fault fired.
 func (f *InjectedFault) Remove(ctx context.Context) error {
-	if err := f.c.admin(ctx, http.MethodDelete, "/__admin/faults/"+url.PathEscape(f.ID), nil, nil); err != nil {
+	err := f.c.admin(ctx, http.MethodDelete, "/__admin/faults/"+url.PathEscape(f.ID), nil, nil)
+	if gone := (*adminError)(nil); errors.As(err, &gone) && gone.status == http.StatusNotFound {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("remove fault %s: %w", f.ID, err)
 	}
 	return nil
