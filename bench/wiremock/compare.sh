@@ -36,8 +36,9 @@
 # --async-response-enabled is left off: WireMock's docs recommend it "for performance testing with
 # delays", this stub has none, and it did no better here (without it: 90-118 % of its req/s).
 # The JVM keeps its defaults (G1, a quarter of the memory for the heap). A JVM is fast only once
-# its JIT has compiled the hot code, so both servers are first driven for --warmup, unmeasured:
-# after 3 s WireMock gives a fifth of its warm rate, after 30 s all of it.
+# its JIT has compiled the hot code, so both servers are first driven for --warmup at each
+# connection count, unmeasured: after 3 s WireMock gave 3-8 k req/s here, warm 16-22 k, and after
+# 60 s at 64 connections alone its first run at 16 was still short of its warm rate.
 #
 # WireMock comes from npm's wiremock package, which ships the standalone jar; it is installed
 # into bench/wiremock/.cache (gitignored) when absent, and the jar is checked against the SHA-256
@@ -133,8 +134,10 @@ load() {
 }
 
 echo "WireMock $wiremock_version (java $java_major, --container-threads $threads) at $wiremock_url; repomock at $repomock_url"
-echo "warm-up: $warmup on each, at $max_conns connections, not measured"
-load "$max_conns" "$warmup" "$log/warmup.json"
+echo "warm-up: $warmup on each at each connection count, not measured"
+for conns in ${connections//,/ }; do
+  load "$conns" "$warmup" "$log/warmup-$conns.json"
+done
 
 results=$log/results.tsv
 : >"$results"
@@ -171,5 +174,5 @@ echo "(each server's CPU per request counts its own process only; the load gener
 warm_seconds=${warmup%[sm]}
 [[ $warmup == *m ]] && warm_seconds=$((warm_seconds * 60))
 if [ "$warm_seconds" -lt 30 ]; then
-  echo "note: --warmup $warmup is too short for WireMock's JIT (it needs about 30 s): its figures here are low"
+  echo "note: --warmup $warmup is too short for WireMock's JIT (it needs 30 s or more): its figures here are low"
 fi
