@@ -28,7 +28,7 @@
 #                              the notifier (verbose logging stays off, its default)
 #   --container-threads N      a Jetty thread for each connection at the most connections asked for,
 #                              plus room for Jetty's acceptors and selectors (WireMock's default, 25,
-#                              did as well at 64 connections)
+#                              tied with 80 at 64 connections)
 #   --use-chunked-encoding never   a Content-Length answer, as repomock's, not a chunked one (WireMock's
 #                              default, always, was 3-13 % slower)
 #   --disable-gzip             nothing to compress: the client sends no Accept-Encoding
