@@ -122,7 +122,7 @@ wait_url() { # name pid log sed-expression health-path
 wiremock_url=$(wait_url WireMock "$wiremock_pid" "$log/wiremock.log" 's/^port: *\([0-9]*\)$/\1/p' /__admin/health)
 repomock_url=$(wait_url repomock "$repomock_pid" "$log/repomock.log" 's|^repomock listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' /__admin/health)
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, in 1/100 s
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, in clock ticks
 ticks_per_second=$(getconf CLK_TCK)
 
 # load CONNS DURATION JSON: one repomockload run; --reset empties repomock's store (WireMock's
@@ -160,15 +160,15 @@ for round in $(seq "$rounds"); do
 done
 
 # min / median / max of column $2 over the rounds at $1 connections.
-stat() { awk -F'\t' -v c="$1" '$2 == c {print $'"$2"'}' "$results" | sort -g |
+spread() { awk -F'\t' -v c="$1" '$2 == c {print $'"$2"'}' "$results" | sort -g |
   awk -v f="$3" '{v[NR] = $1} END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
     printf f " / " f " / " f, v[1], m, v[NR]}'; }
 echo
 echo "min / median / max over $rounds round(s) of $duration per server:"
 for conns in ${connections//,/ }; do
-  echo "  $conns connections: repomock $(stat "$conns" 3 %.0f) req/s, WireMock $(stat "$conns" 4 %.0f) req/s;" \
-    "CPU per request repomock $(stat "$conns" 5 %.0f) µs, WireMock $(stat "$conns" 6 %.0f) µs;" \
-    "repomock/WireMock $(stat "$conns" 7 %.2f)"
+  echo "  $conns connections: repomock $(spread "$conns" 3 %.0f) req/s, WireMock $(spread "$conns" 4 %.0f) req/s;" \
+    "CPU per request repomock $(spread "$conns" 5 %.0f) µs, WireMock $(spread "$conns" 6 %.0f) µs;" \
+    "repomock/WireMock $(spread "$conns" 7 %.2f)"
 done
 echo "(each server's CPU per request counts its own process only; the load generator took the rest)"
 warm_seconds=${warmup%[sm]}
