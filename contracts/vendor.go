@@ -61,9 +61,6 @@ type Vendor struct {
 	// Gone checks that x is the vendor's answer for an object that does not
 	// exist. nil takes HTTP 404 in the vendor's envelope.
 	Gone func(x *Exchange) error
-	// MediaAliases maps a media type the vendor answers with to the one
-	// its spec declares (a JSON variant is JSON, for example).
-	MediaAliases map[string]string
 	// Preflight makes one harmless authenticated call before any check, so
 	// that no refusal of the credentials passes for a rejection; nil makes
 	// none. RefusesAuth, when set, recognises a refusal of the credentials

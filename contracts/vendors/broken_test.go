@@ -550,10 +550,20 @@ func TestSuiteCatchesBrokenTargets(t *testing.T) {
 			},
 		},
 		{
-			// The SDK's content type: grpc-gateway answers jsoncompact with
-			// the same JSON. Not a fault.
+			// grpc-gateway's JSON marshaler always labels its answer
+			// application/json (JSONPb.ContentType), whatever it was
+			// registered under: a jsoncompact label is not the vendor's
+			// (vendors.md §7, which corrects §5).
 			name: "Endor answers application/jsoncompact",
 			wrap: contentType(endorAny, "application/jsoncompact"),
+			fail: []key{
+				{contracts.CheckContentType, opEndorCreate},
+				{contracts.CheckContentType, opEndorGet},
+				{contracts.CheckContentType, opEndorList},
+				{contracts.CheckContentType, opEndorDelete},
+				{contracts.CheckContentType, opEndorUpdate},
+				{contracts.CheckContentType, opEndorNS},
+			},
 		},
 		{
 			// Parameters aside, the media type is the declared one. Not a fault.

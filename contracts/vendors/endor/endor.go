@@ -84,9 +84,6 @@ func New(c Config) *contracts.Vendor {
 	v.Code = func(b map[string]any) string { return contracts.Field(b, "code") }
 	v.Invalid = invalid
 	v.Gone = contracts.VendorError(http.StatusNotFound, "5", "not found (NOT_FOUND)")
-	// The SDK's default content type; grpc-gateway answers in the
-	// request's marshaler, with the same JSON (vendors.md §5).
-	v.MediaAliases = map[string]string{"application/jsoncompact": "application/json"}
 	v.Preflight = func(ctx context.Context, s *contracts.Suite) (*contracts.Exchange, error) {
 		return s.Call(ctx, s.Op(v, opAuth), contracts.Request{Unseen: true})
 	}
