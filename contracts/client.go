@@ -11,34 +11,36 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
-
-	"github.com/repomock/repomock/internal/sdkhmac"
 )
 
-// exchange is one call and its answer, kept for the conformance checks.
-type exchange struct {
-	op      *operation
-	req     *http.Request
-	reqBody []byte
-	params  map[string]string
-	status  int
-	header  http.Header
-	body    []byte
+// Exchange is one call the suite made and the answer it got, kept for the
+// conformance checks.
+type Exchange struct {
+	Op *Operation
+	// Request is the request sent; its Body reads RequestBody again.
+	Request     *http.Request
+	RequestBody []byte
+	// Params are the path parameters sent.
+	Params map[string]string
+	Status int
+	Header http.Header
+	Body   []byte
 }
 
-// json decodes the response body as an object (nil if it is not one).
-func (x *exchange) json() map[string]any {
+// JSON decodes the response body as an object (nil if it is not one).
+func (x *Exchange) JSON() map[string]any {
 	var m map[string]any
-	_ = json.Unmarshal(x.body, &m)
+	_ = json.Unmarshal(x.Body, &m)
 	return m
 }
 
-func (x *exchange) String() string {
+// String is the exchange on one line, for a failure: the request, the
+// status and the start of the body.
+func (x *Exchange) String() string {
 	if x == nil {
 		return "no answer"
 	}
-	return fmt.Sprintf("%s %s → HTTP %d %s", x.req.Method, x.req.URL.RequestURI(), x.status, clip(string(x.body), 300))
+	return fmt.Sprintf("%s %s → HTTP %d %s", x.Request.Method, x.Request.URL.RequestURI(), x.Status, clip(string(x.Body), 300))
 }
 
 func clip(s string, n int) string {
@@ -48,51 +50,53 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// request is what a scenario sends.
-type request struct {
-	params map[string]string // path parameters
-	query  url.Values
-	header map[string]string
-	body   any // marshalled as JSON unless []byte
-	// noAuth sends the request without credentials.
-	noAuth bool
-	// raw leaves the Content-Type header to header (none if unset).
-	raw bool
-	// method replaces the operation's (unsupported_method).
-	method string
-	// unseen keeps the exchange from the conformance checks: its answer
+// Request is what a check sends to an operation.
+type Request struct {
+	// Params are the path parameters, by name.
+	Params map[string]string
+	Query  url.Values
+	Header map[string]string
+	// Body is marshalled as JSON, unless it is a []byte.
+	Body any
+	// NoAuth sends the request without credentials.
+	NoAuth bool
+	// Raw leaves the Content-Type header to Header (none if unset).
+	Raw bool
+	// Method replaces the operation's (unsupported_method).
+	Method string
+	// Unseen keeps the exchange from the conformance checks: its answer
 	// is not one of the operation's.
-	unseen bool
+	Unseen bool
 }
 
-// clone copies req so that its parameters can change.
-func (req request) clone() request {
+// Clone copies req, so that its parameters can change.
+func (req Request) Clone() Request {
 	out := req
-	out.params = maps.Clone(req.params)
-	if out.params == nil {
-		out.params = map[string]string{}
+	out.Params = maps.Clone(req.Params)
+	if out.Params == nil {
+		out.Params = map[string]string{}
 	}
-	out.query = url.Values{}
-	for k, v := range req.query {
-		out.query[k] = slices.Clone(v)
+	out.Query = url.Values{}
+	for k, v := range req.Query {
+		out.Query[k] = slices.Clone(v)
 	}
-	out.header = maps.Clone(req.header)
+	out.Header = maps.Clone(req.Header)
 	return out
 }
 
-// call sends req to op and records the exchange. An error means no answer
-// came (the target is down, the URL wrong); it is reported by the caller.
-func (s *suite) call(ctx context.Context, op *operation, req request) (*exchange, error) {
-	path := op.path
-	for k, v := range req.params {
+// Call sends req to op and records the exchange. An error means no answer
+// came (the target is down, the URL wrong); the caller reports it.
+func (s *Suite) Call(ctx context.Context, op *Operation, req Request) (*Exchange, error) {
+	path := op.Path
+	for k, v := range req.Params {
 		path = strings.ReplaceAll(path, "{"+k+"}", url.PathEscape(v))
 	}
-	u := strings.TrimRight(op.vendor.url, "/") + path
-	if len(req.query) > 0 {
-		u += "?" + req.query.Encode()
+	u := strings.TrimRight(op.Vendor.URL, "/") + path
+	if len(req.Query) > 0 {
+		u += "?" + req.Query.Encode()
 	}
 	var body []byte
-	switch b := req.body.(type) {
+	switch b := req.Body.(type) {
 	case nil:
 	case []byte:
 		body = b
@@ -102,22 +106,22 @@ func (s *suite) call(ctx context.Context, op *operation, req request) (*exchange
 			return nil, err
 		}
 	}
-	method := op.method
-	if req.method != "" {
-		method = req.method
+	method := op.Method
+	if req.Method != "" {
+		method = req.Method
 	}
 	hr, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
-	if body != nil && !req.raw {
+	if body != nil && !req.Raw {
 		hr.Header.Set("Content-Type", "application/json")
 	}
-	for k, v := range req.header {
+	for k, v := range req.Header {
 		hr.Header.Set(k, v)
 	}
-	if !req.noAuth {
-		if err := op.vendor.authorize(s, hr, body); err != nil {
+	if !req.NoAuth && op.Vendor.Authorize != nil {
+		if err := op.Vendor.Authorize(s, hr, body); err != nil {
 			return nil, err
 		}
 	}
@@ -136,11 +140,11 @@ func (s *suite) call(ctx context.Context, op *operation, req request) (*exchange
 		return nil, err
 	}
 	hr.Body = io.NopCloser(bytes.NewReader(body))
-	x := &exchange{op: op, req: hr, reqBody: body, params: maps.Clone(req.params), status: resp.StatusCode, header: resp.Header, body: respBody}
-	if x.params == nil {
-		x.params = map[string]string{}
+	x := &Exchange{Op: op, Request: hr, RequestBody: body, Params: maps.Clone(req.Params), Status: resp.StatusCode, Header: resp.Header, Body: respBody}
+	if x.Params == nil {
+		x.Params = map[string]string{}
 	}
-	if !req.unseen {
+	if !req.Unseen {
 		s.seen[op] = append(s.seen[op], x)
 	}
 	s.observe(scenario, op, req, hr, body, x, nil)
@@ -157,33 +161,27 @@ func (e *noAnswerError) Error() string { return e.where + ": no answer: " + e.er
 
 func (e *noAnswerError) Unwrap() error { return e.err }
 
-// huaweiAuthorize adds a Huawei IAM token, or signs the request with AK/SK.
-func huaweiAuthorize(a Huawei) func(s *suite, req *http.Request, body []byte) error {
-	return func(s *suite, req *http.Request, body []byte) error {
-		req.Header.Set("X-Project-Id", a.ProjectID)
-		if a.Token != "" {
-			req.Header.Set("X-Auth-Token", a.Token)
-			return nil
-		}
-		sdkhmac.Sign(req, body, a.AK, a.SK, time.Now())
+// AuthHeader is an Authorize that sets the header name to value on every
+// request, as an API with a static token wants (Authorization: Bearer …).
+func AuthHeader(name, value string) func(s *Suite, req *http.Request, body []byte) error {
+	return func(_ *Suite, req *http.Request, _ []byte) error {
+		req.Header.Set(name, value)
 		return nil
 	}
 }
 
-// expectStatus fails unless x answered with one of the statuses.
-func expectStatus(x *exchange, want ...int) error {
-	for _, w := range want {
-		if x.status == w {
-			return nil
-		}
+// ExpectStatus fails unless x answered with one of the statuses.
+func ExpectStatus(x *Exchange, want ...int) error {
+	if slices.Contains(want, x.Status) {
+		return nil
 	}
 	return fmt.Errorf("want HTTP %v: %s", want, x)
 }
 
-// expect2xx fails unless x succeeded. Which success status is right is
+// Expect2xx fails unless x succeeded. Which success status is right is
 // status_code_conformance's to judge, so behaviour checks take any 2xx.
-func expect2xx(x *exchange) error {
-	if x.status/100 != 2 {
+func Expect2xx(x *Exchange) error {
+	if x.Status/100 != 2 {
 		return fmt.Errorf("want a 2xx: %s", x)
 	}
 	return nil

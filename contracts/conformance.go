@@ -15,7 +15,7 @@ import (
 // conformanceCheck is one of the four response checks.
 type conformanceCheck struct {
 	name string
-	fn   func(ctx context.Context, x *exchange) error
+	fn   func(ctx context.Context, x *Exchange) error
 }
 
 func conformanceChecks() []conformanceCheck {
@@ -32,9 +32,9 @@ func conformanceChecks() []conformanceCheck {
 // checks made, one sub-test per operation of each configured vendor. An
 // operation that got no response is skipped, saying why: a check that saw
 // nothing has not passed.
-func (s *suite) conformance(r Reporter, fn func(context.Context, *exchange) error) {
-	for _, v := range s.vendors {
-		if v.url == "" {
+func (s *Suite) conformance(r Reporter, fn func(context.Context, *Exchange) error) {
+	for _, v := range s.apis {
+		if v.URL == "" {
 			continue
 		}
 		ids := make([]string, 0, len(v.ops))
@@ -52,7 +52,7 @@ func (s *suite) conformance(r Reporter, fn func(context.Context, *exchange) erro
 					r.Skipf("no response observed")
 				default:
 					for _, x := range s.seen[op] {
-						outcome(r, fn(r.Context(), x))
+						Outcome(r, fn(r.Context(), x))
 					}
 				}
 			})
@@ -62,12 +62,12 @@ func (s *suite) conformance(r Reporter, fn func(context.Context, *exchange) erro
 
 // declared returns the response the spec declares for status (or its
 // range, or default), and whether there is one.
-func declared(x *exchange) (*openapi3.Response, bool) {
-	rs := x.op.route.Operation.Responses
-	if r := rs.Status(x.status); r != nil && r.Value != nil {
+func declared(x *Exchange) (*openapi3.Response, bool) {
+	rs := x.Op.route.Operation.Responses
+	if r := rs.Status(x.Status); r != nil && r.Value != nil {
 		return r.Value, true
 	}
-	if r := rs.Value(strconv.Itoa(x.status/100) + "XX"); r != nil && r.Value != nil {
+	if r := rs.Value(strconv.Itoa(x.Status/100) + "XX"); r != nil && r.Value != nil {
 		return r.Value, true
 	}
 	if r := rs.Default(); r != nil && r.Value != nil {
@@ -78,61 +78,57 @@ func declared(x *exchange) (*openapi3.Response, bool) {
 
 // statusCodeConformance: the status is one the spec declares; a success
 // must be one it lists explicitly, as "default" describes the errors.
-func statusCodeConformance(_ context.Context, x *exchange) error {
+func statusCodeConformance(_ context.Context, x *Exchange) error {
 	if _, ok := declared(x); !ok {
-		return fmt.Errorf("HTTP %d is not a status the spec declares for %s: %s", x.status, x.op.id, x)
+		return fmt.Errorf("HTTP %d is not a status the spec declares for %s: %s", x.Status, x.Op.ID, x)
 	}
-	if x.status/100 == 2 {
-		return listedSuccess(x)
+	if x.Status/100 == 2 {
+		return ListedSuccess(x)
 	}
 	return nil
 }
 
 // notAServerError: no input, valid or not, makes the target fail.
-func notAServerError(_ context.Context, x *exchange) error {
-	if x.status >= 500 {
-		return fmt.Errorf("a server error: %s\nrequest body: %s", x, clip(string(x.reqBody), 400))
+func notAServerError(_ context.Context, x *Exchange) error {
+	if x.Status >= 500 {
+		return fmt.Errorf("a server error: %s\nrequest body: %s", x, clip(string(x.RequestBody), 400))
 	}
 	return nil
 }
 
-// mediaType is x's Content-Type without parameters, read as the media type
-// the spec declares for it where the vendor has an alias.
-func mediaType(x *exchange) (string, error) {
-	ct := x.header.Get("Content-Type")
+// mediaType is x's Content-Type without parameters.
+func mediaType(x *Exchange) (string, error) {
+	ct := x.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return "", fmt.Errorf("Content-Type %q does not parse: %v", ct, err)
 	}
-	if alias, ok := x.op.vendor.mediaAliases[mt]; ok {
-		return alias, nil
-	}
 	return mt, nil
 }
 
-func contentTypeConformance(_ context.Context, x *exchange) error {
+func contentTypeConformance(_ context.Context, x *Exchange) error {
 	resp, ok := declared(x)
 	if !ok {
 		return nil // status_code_conformance reports it
 	}
-	ct := x.header.Get("Content-Type")
+	ct := x.Header.Get("Content-Type")
 	if len(resp.Content) == 0 {
-		if len(x.body) > 0 && ct != "" {
+		if len(x.Body) > 0 && ct != "" {
 			if mt, err := mediaType(x); err != nil || mt != "application/json" {
-				return fmt.Errorf("HTTP %d declares no content, but the answer has %q: %s", x.status, ct, x)
+				return fmt.Errorf("HTTP %d declares no content, but the answer has %q: %s", x.Status, ct, x)
 			}
 		}
 		return nil
 	}
 	if ct == "" {
-		return fmt.Errorf("HTTP %d has no Content-Type; the spec declares %s: %s", x.status, mediaTypes(resp), x)
+		return fmt.Errorf("HTTP %d has no Content-Type; the spec declares %s: %s", x.Status, mediaTypes(resp), x)
 	}
 	mt, err := mediaType(x)
 	if err != nil {
 		return fmt.Errorf("%v: %s", err, x)
 	}
 	if resp.Content.Get(mt) == nil {
-		return fmt.Errorf("Content-Type %q is not one the spec declares for HTTP %d (%s): %s", ct, x.status, mediaTypes(resp), x)
+		return fmt.Errorf("Content-Type %q is not one the spec declares for HTTP %d (%s): %s", ct, x.Status, mediaTypes(resp), x)
 	}
 	return nil
 }
@@ -146,24 +142,23 @@ func mediaTypes(r *openapi3.Response) string {
 	return strings.Join(out, ", ")
 }
 
-func responseSchemaConformance(ctx context.Context, x *exchange) error {
+func responseSchemaConformance(ctx context.Context, x *Exchange) error {
 	if _, ok := declared(x); !ok {
 		return nil // status_code_conformance reports it
 	}
-	// The body is validated as the media type it stands for (Endor's
-	// jsoncompact is JSON).
-	header := x.header
+	// The body is validated under its media type, parameters aside.
+	header := x.Header
 	if mt, err := mediaType(x); err == nil && mt != "" {
-		header = x.header.Clone()
+		header = x.Header.Clone()
 		header.Set("Content-Type", mt)
 	}
 	input := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: x.req, PathParams: x.params, Route: x.op.route},
-		Status:                 x.status,
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: x.Request, PathParams: x.Params, Route: x.Op.route},
+		Status:                 x.Status,
 		Header:                 header,
 		Options:                &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
 	}
-	input.SetBodyBytes(x.body)
+	input.SetBodyBytes(x.Body)
 	err := openapi3filter.ValidateResponse(ctx, input)
 	if err == nil {
 		return nil
@@ -172,7 +167,7 @@ func responseSchemaConformance(ctx context.Context, x *exchange) error {
 	if strings.Contains(err.Error(), "response header Content-Type has unexpected value") {
 		return nil
 	}
-	return fmt.Errorf("body does not match the schema for HTTP %d: %s (%s)", x.status, schemaMessage(err), x)
+	return fmt.Errorf("body does not match the schema for HTTP %d: %s (%s)", x.Status, schemaMessage(err), x)
 }
 
 // schemaMessage is the located part of a kin-openapi error, without its
@@ -206,7 +201,7 @@ func schemaMessage(err error) string {
 	return strings.Join(parts, "; ")
 }
 
-func responseHeadersConformance(_ context.Context, x *exchange) error {
+func responseHeadersConformance(_ context.Context, x *Exchange) error {
 	resp, ok := declared(x)
 	if !ok {
 		return nil
@@ -217,7 +212,7 @@ func responseHeadersConformance(_ context.Context, x *exchange) error {
 			continue
 		}
 		h := ref.Value
-		val := x.header.Get(name)
+		val := x.Header.Get(name)
 		if val == "" {
 			if h.Required {
 				problems = append(problems, name+": required header is missing")
@@ -242,7 +237,7 @@ func responseHeadersConformance(_ context.Context, x *exchange) error {
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)
-		return fmt.Errorf("headers of HTTP %d: %s", x.status, strings.Join(problems, "; "))
+		return fmt.Errorf("headers of HTTP %d: %s", x.Status, strings.Join(problems, "; "))
 	}
 	return nil
 }

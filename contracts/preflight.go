@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+
+	"github.com/repomock/repomock/contracts/internal/junit"
 )
 
 // CredentialsError is a vendor's refusal of the target's credentials,
@@ -18,7 +20,7 @@ type CredentialsError struct {
 }
 
 func (e *CredentialsError) Error() string {
-	return fmt.Sprintf("credentials rejected by %s: %d %s", e.Vendor, e.Status, oneLine(e.Body, 1000))
+	return fmt.Sprintf("credentials rejected by %s: %d %s", e.Vendor, e.Status, junit.OneLine(e.Body, 1000))
 }
 
 // UnreachableError says a vendor's URL gave no HTTP answer at all.
@@ -33,18 +35,17 @@ func (e *UnreachableError) Error() string {
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// preflight makes one harmless authenticated call to each configured
-// vendor: Endor's token check (GET /v1/auth), a CodeArts project's list, a
-// ServiceStage tree. A 401 or 403 (or ServiceStage's refusal of the
-// X-Repo-Auth, SVCSTG.REPO.0450/0451) is a CredentialsError; no answer at
-// all is an UnreachableError. Any other answer is the checks' to judge.
-func (s *suite) preflight(ctx context.Context) error {
-	for _, v := range s.vendors {
-		if v.url == "" {
+// preflight makes each configured vendor's harmless authenticated call
+// (Vendor.Preflight: a token check, a list, a read). A 401 or 403 (or what the vendor's
+// RefusesAuth recognises) is a CredentialsError; no answer at all is an
+// UnreachableError. Any other answer is the checks' to judge.
+func (s *Suite) preflight(ctx context.Context) error {
+	for _, v := range s.apis {
+		if v.URL == "" || v.Preflight == nil {
 			continue
 		}
 		s.scope = []string{"preflight"}
-		x, err := v.preflight(s, ctx)
+		x, err := v.Preflight(ctx, s)
 		s.scope = nil
 		var cred *CredentialsError
 		var none *noAnswerError
@@ -52,13 +53,13 @@ func (s *suite) preflight(ctx context.Context) error {
 		case errors.As(err, &cred):
 			return err
 		case errors.As(err, &none):
-			return &UnreachableError{Vendor: v.name, URL: v.url, Err: none.err}
+			return &UnreachableError{Vendor: v.Name, URL: v.URL, Err: none.err}
 		case err != nil:
-			return fmt.Errorf("%s preflight: %w", v.name, err)
-		case x.status == http.StatusUnauthorized || x.status == http.StatusForbidden:
-			return &CredentialsError{Vendor: v.name, Status: x.status, Body: string(x.body)}
-		case v.refusesAuth != nil && v.refusesAuth(x):
-			return &CredentialsError{Vendor: v.name, Status: x.status, Body: string(x.body)}
+			return fmt.Errorf("%s preflight: %w", v.Name, err)
+		case x.Status == http.StatusUnauthorized || x.Status == http.StatusForbidden:
+			return &CredentialsError{Vendor: v.Name, Status: x.Status, Body: string(x.Body)}
+		case v.RefusesAuth != nil && v.RefusesAuth(x):
+			return &CredentialsError{Vendor: v.Name, Status: x.Status, Body: string(x.Body)}
 		}
 	}
 	return nil

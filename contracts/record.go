@@ -10,7 +10,7 @@ import (
 // are checks, the next level operations.
 type recorder struct {
 	ctx   context.Context
-	store *recording
+	store *outcomes
 	// check is set on a check's recorder, result on an operation's.
 	check  string
 	result *Result
@@ -18,14 +18,14 @@ type recorder struct {
 	failed bool
 }
 
-// recording is what a run's recorders share.
-type recording struct {
+// outcomes is what a run's recorders share.
+type outcomes struct {
 	order []*Result
 	byKey map[[2]string]*Result
 }
 
 func newRecorder(ctx context.Context) *recorder {
-	return &recorder{ctx: ctx, store: &recording{byKey: map[[2]string]*Result{}}}
+	return &recorder{ctx: ctx, store: &outcomes{byKey: map[[2]string]*Result{}}}
 }
 
 // results returns every result, in the order the operations ran.

@@ -1,11 +1,12 @@
 package contracts
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/repomock/repomock/contracts/internal/junit"
 )
 
 // Counts tallies the results by status.
@@ -37,7 +38,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			n++
 			note = fmt.Sprintf("failure %d below", n)
 		case Skip:
-			note = oneLine(x.Reason, 100)
+			note = junit.OneLine(x.Reason, 100)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", x.Vendor, x.Operation, x.Check, strings.ToUpper(string(x.Status)), x.Cases, note)
 	}
@@ -79,63 +80,27 @@ func (x Result) failureText() string {
 	return b.String()
 }
 
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return clip(s, n)
-}
-
-// JUnit XML, as read by CI systems (Jenkins, GitLab, GitHub reporters):
-// one testsuite per vendor, one testcase per check and operation.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
-// WriteJUnit writes the report as JUnit XML.
+// WriteJUnit writes the report as JUnit XML: one testsuite per vendor, one
+// testcase per check and operation.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	out := junitSuites{Name: "repomock contract: " + r.Target, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
+	out := junit.Suites{Name: "repomock contract: " + r.Target, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
 	index := map[string]int{}
 	for _, x := range r.Results {
 		i, ok := index[x.Vendor]
 		if !ok {
 			i = len(out.Suites)
 			index[x.Vendor] = i
-			out.Suites = append(out.Suites, junitSuite{Name: x.Vendor})
+			out.Suites = append(out.Suites, junit.Suite{Name: x.Vendor})
 		}
 		s := &out.Suites[i]
-		c := junitCase{Name: x.Check, Classname: x.Vendor + "." + x.Operation}
+		c := junit.Case{Name: x.Check, Classname: x.Vendor + "." + x.Operation}
 		switch x.Status {
 		case Fail:
-			c.Failure = &junitMessage{Message: oneLine(x.Reason, 500), Text: x.failureText()}
+			c.Failure = &junit.Message{Message: junit.OneLine(x.Reason, 500), Text: x.failureText()}
 			s.Failures++
 			out.Failures++
 		case Skip:
-			c.Skipped = &junitMessage{Message: x.Reason}
+			c.Skipped = &junit.Message{Message: x.Reason}
 			s.Skipped++
 			out.Skipped++
 		}
@@ -143,19 +108,5 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		out.Tests++
 		s.Cases = append(s.Cases, c)
 	}
-	return out.write(w)
-}
-
-// write writes the suites as an indented JUnit XML document.
-func (out junitSuites) write(w io.Writer) error {
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return out.Write(w)
 }

@@ -7,82 +7,86 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/repomock/repomock/contracts/gen"
 )
 
-// positive sends n schema-valid bodies generated from op's request schema;
+// Positive sends n schema-valid bodies generated from op's request schema;
 // the target must accept each with a success status the spec lists for op
-// (a status only "default" matches is not one). made gets each accepted
-// exchange, to clean up after it.
-func (s *suite) positive(r Reporter, op *operation, g *generator, n int, build func(body any) request, made func(*exchange)) {
+// (a status only "default" matches is not one). made, when set, gets each
+// accepted exchange, to clean up after it.
+func (s *Suite) Positive(r Reporter, op *Operation, g *gen.Generator, n int, build func(body any) Request, made func(*Exchange)) {
 	r.Helper()
-	schema := op.requestSchema()
+	schema := op.RequestSchema()
 	if schema == nil {
 		r.Skipf("the operation takes no JSON body")
 		return
 	}
 	for range n {
-		body := g.value(schema)
-		x, err := s.call(r.Context(), op, build(body))
+		body := g.Value(schema)
+		x, err := s.Call(r.Context(), op, build(body))
 		switch {
 		case err != nil:
 			r.Errorf("%v", err)
-		case x.status/100 != 2:
-			r.Errorf("a schema-valid body was refused: %s\nrequest body: %s", x, clip(string(x.reqBody), 400))
+		case x.Status/100 != 2:
+			r.Errorf("a schema-valid body was refused: %s\nrequest body: %s", x, clip(string(x.RequestBody), 400))
 		default:
-			made(x)
-			outcome(r, listedSuccess(x))
+			if made != nil {
+				made(x)
+			}
+			Outcome(r, ListedSuccess(x))
 		}
 	}
 }
 
-// negative sends base broken one rule at a time (see mutations); the target
-// must refuse each with the vendor's validation rejection. made gets any
-// exchange that was wrongly accepted, to clean up after it.
-func (s *suite) negative(r Reporter, op *operation, base any, unknownFields bool, build func(body any) request, made func(*exchange)) {
+// Negative sends base broken one rule at a time (see gen.Mutations); the target
+// must refuse each with the vendor's validation rejection. made, when set,
+// gets any exchange that was wrongly accepted, to clean up after it.
+func (s *Suite) Negative(r Reporter, op *Operation, base any, unknownFields bool, build func(body any) Request, made func(*Exchange)) {
 	r.Helper()
-	schema := op.requestSchema()
+	schema := op.RequestSchema()
 	if schema == nil {
 		r.Skipf("the operation takes no JSON body")
 		return
 	}
-	for _, m := range mutations(schema, base, unknownFields) {
-		s.rejects(r, op, m.Rule, build(m.Value), made)
+	for _, m := range gen.Mutations(schema, base, unknownFields) {
+		s.Rejects(r, op, m.Rule, build(m.Value), made)
 	}
 }
 
-// rejects sends one invalid request, which must get the vendor's
+// Rejects sends one invalid request, which must get the vendor's
 // documented rejection of invalid input: its status and its code, in its
 // envelope. A 401, 403, 404 or 5xx is not that, whatever its envelope.
-func (s *suite) rejects(r Reporter, op *operation, rule string, req request, made func(*exchange)) {
+func (s *Suite) Rejects(r Reporter, op *Operation, rule string, req Request, made func(*Exchange)) {
 	r.Helper()
-	x, err := s.call(r.Context(), op, req)
+	x, err := s.Call(r.Context(), op, req)
 	if err != nil {
 		r.Errorf("rule %s: %v", rule, err)
 		return
 	}
-	if x.status/100 == 2 {
-		r.Errorf("rule %s: an invalid request was accepted: %s\nrequest body: %s", rule, x, clip(string(x.reqBody), 400))
+	if x.Status/100 == 2 {
+		r.Errorf("rule %s: an invalid request was accepted: %s\nrequest body: %s", rule, x, clip(string(x.RequestBody), 400))
 		if made != nil {
 			made(x)
 		}
 		return
 	}
-	if err := op.vendor.invalid(x); err != nil {
+	if err := op.Vendor.invalid(x); err != nil {
 		r.Errorf("rule %s: %v", rule, err)
 		return
 	}
-	pass(r)
+	Passed(r)
 }
 
-// vendorError checks an answer is the vendor's error status with its
+// VendorError checks an answer is the vendor's error status with its
 // code, in its envelope; what names the answer in a failure.
-func vendorError(status int, code, what string) func(x *exchange) error {
-	return func(x *exchange) error {
-		if got := x.op.vendor.code(x.json()); x.status != status || got != code {
+func VendorError(status int, code, what string) func(x *Exchange) error {
+	return func(x *Exchange) error {
+		if got := x.Op.Vendor.code(x.JSON()); x.Status != status || got != code {
 			return fmt.Errorf("want %s, HTTP %d code %s: %s", what, status, code, x)
 		}
-		if err := x.op.vendor.envelope(x.status, x.body); err != nil {
-			return fmt.Errorf("HTTP %d is not in the vendor's error envelope (%v): %s", x.status, err, x)
+		if err := x.Op.Vendor.envelope(x.Status, x.Body); err != nil {
+			return fmt.Errorf("HTTP %d is not in the vendor's error envelope (%v): %s", x.Status, err, x)
 		}
 		return nil
 	}
@@ -90,7 +94,7 @@ func vendorError(status int, code, what string) func(x *exchange) error {
 
 // successes lists the 2xx statuses op's spec names explicitly (a range
 // such as 2XX counts; "default" does not).
-func successes(op *operation) []string {
+func successes(op *Operation) []string {
 	var out []string
 	for k := range op.route.Operation.Responses.Map() {
 		if strings.HasPrefix(k, "2") {
@@ -101,50 +105,50 @@ func successes(op *operation) []string {
 	return out
 }
 
-// listedSuccess fails unless x's status is a success op's spec lists.
-func listedSuccess(x *exchange) error {
-	ok := successes(x.op)
-	st := strconv.Itoa(x.status)
+// ListedSuccess fails unless x's status is a success op's spec lists.
+func ListedSuccess(x *Exchange) error {
+	ok := successes(x.Op)
+	st := strconv.Itoa(x.Status)
 	if slices.Contains(ok, st) || slices.Contains(ok, st[:1]+"XX") {
 		return nil
 	}
 	return fmt.Errorf("HTTP %d is not a success status the spec lists for %s (it lists %s; \"default\" is no success): %s",
-		x.status, x.op.id, strings.Join(ok, ", "), x)
+		x.Status, x.Op.ID, strings.Join(ok, ", "), x)
 }
 
-// paramNegatives breaks base's path and query parameters of op one rule
+// ParamNegatives breaks base's path and query parameters of op one rule
 // at a time, each per its schema (type, bounds, enum, pattern, a required
 // parameter left out); the target must refuse each with the vendor's
 // validation rejection. Parameters named in skip are left alone.
-func (s *suite) paramNegatives(r Reporter, op *operation, base request, skip ...string) {
+func (s *Suite) ParamNegatives(r Reporter, op *Operation, base Request, skip ...string) {
 	r.Helper()
-	g := newGenerator(s.target.Seed)
+	g := gen.New(s.Seed())
 	for _, p := range opParams(op) {
 		if (p.In != openapi3.ParameterInPath && p.In != openapi3.ParameterInQuery) || slices.Contains(skip, p.Name) ||
 			p.Schema == nil || p.Schema.Value == nil {
 			continue
 		}
 		schema := p.Schema.Value
-		current, given := base.params[p.Name], true
+		current, given := base.Params[p.Name], true
 		if p.In == openapi3.ParameterInQuery {
-			current, given = base.query.Get(p.Name), base.query.Has(p.Name)
+			current, given = base.Query.Get(p.Name), base.Query.Has(p.Name)
 		}
 		if p.In == openapi3.ParameterInQuery && p.Required && given {
-			req := base.clone()
-			req.query.Del(p.Name)
-			s.rejects(r, op, "query "+p.Name+": required", req, nil)
+			req := base.Clone()
+			req.Query.Del(p.Name)
+			s.Rejects(r, op, "query "+p.Name+": required", req, nil)
 		}
 		var valid any = current
 		if !given {
-			valid = g.value(schema)
+			valid = g.Value(schema)
 		} else if v, ok := parseParam(schema, current); ok {
 			valid = v
 		}
-		breaks := mutations(schema, valid, false)
+		breaks := gen.Mutations(schema, valid, false)
 		// In a URL every value is text: the type break of a number or a
 		// boolean is text that does not parse as one.
 		if !schema.Type.Is(openapi3.TypeString) && !schema.Type.Is(openapi3.TypeArray) && !schema.Type.Is(openapi3.TypeObject) {
-			breaks = append(breaks, mutation{Rule: "type", Value: "not-a-" + schemaType(schema)})
+			breaks = append(breaks, gen.Mutation{Rule: "type", Value: "not-a-" + gen.SchemaType(schema)})
 		}
 		for _, m := range breaks {
 			text := paramText(m.Value)
@@ -154,19 +158,19 @@ func (s *suite) paramNegatives(r Reporter, op *operation, base request, skip ...
 			if p.In == openapi3.ParameterInPath && (text == "" || strings.Contains(text, "/")) {
 				continue // it would name another route
 			}
-			req := base.clone()
+			req := base.Clone()
 			if p.In == openapi3.ParameterInPath {
-				req.params[p.Name] = text
+				req.Params[p.Name] = text
 			} else {
-				req.query.Set(p.Name, text)
+				req.Query.Set(p.Name, text)
 			}
-			s.rejects(r, op, p.In+" "+p.Name+"="+strconv.Quote(clip(text, 40))+": "+strings.TrimPrefix(strings.TrimPrefix(m.Rule, "$"), ": "), req, nil)
+			s.Rejects(r, op, p.In+" "+p.Name+"="+strconv.Quote(clip(text, 40))+": "+strings.TrimPrefix(strings.TrimPrefix(m.Rule, "$"), ": "), req, nil)
 		}
 	}
 }
 
 // opParams is op's parameters with its path's.
-func opParams(op *operation) []*openapi3.Parameter {
+func opParams(op *Operation) []*openapi3.Parameter {
 	var out []*openapi3.Parameter
 	seen := map[string]bool{}
 	for _, refs := range []openapi3.Parameters{op.route.Operation.Parameters, op.route.PathItem.Parameters} {
@@ -210,59 +214,59 @@ func parseParam(s *openapi3.Schema, text string) (any, bool) {
 	return text, true
 }
 
-// useAfterFree: after del, each of reads (a read or an update of the
+// UseAfterFree: after del, each of reads (a read or an update of the
 // deleted object) must get the vendor's not-found.
-func (s *suite) useAfterFree(r Reporter, del *operation, delReq request, reads map[*operation]request) {
+func (s *Suite) UseAfterFree(r Reporter, del *Operation, delReq Request, reads map[*Operation]Request) {
 	r.Helper()
-	x, err := s.call(r.Context(), del, delReq)
-	if err != nil || x.status/100 != 2 {
+	x, err := s.Call(r.Context(), del, delReq)
+	if err != nil || x.Status/100 != 2 {
 		for op := range reads {
-			s.check(r, op, func(r Reporter) {
+			s.Check(r, op, func(r Reporter) {
 				r.Errorf("the delete to free the object failed, so nothing was read after it: %s", describe(x, err))
 			})
 		}
 		return
 	}
-	ops := make([]*operation, 0, len(reads))
+	ops := make([]*Operation, 0, len(reads))
 	for op := range reads {
 		ops = append(ops, op)
 	}
-	slices.SortFunc(ops, func(a, b *operation) int { return strings.Compare(a.id, b.id) })
+	slices.SortFunc(ops, func(a, b *Operation) int { return strings.Compare(a.ID, b.ID) })
 	for _, op := range ops {
-		s.check(r, op, func(r Reporter) {
-			x, err := s.call(r.Context(), op, reads[op])
+		s.Check(r, op, func(r Reporter) {
+			x, err := s.Call(r.Context(), op, reads[op])
 			if err != nil {
 				r.Errorf("%v", err)
 				return
 			}
-			if x.status/100 == 2 {
+			if x.Status/100 == 2 {
 				r.Errorf("the deleted object is still served: %s", x)
 				return
 			}
-			outcome(r, op.vendor.gone(x))
+			Outcome(r, op.Vendor.gone(x))
 		})
 	}
 }
 
-// unsupported sends method to op's path, which serves no such method: the
+// Unsupported sends method to op's path, which serves no such method: the
 // answer must pass want.
-func (s *suite) unsupported(r Reporter, op *operation, method string, req request, want func(x *exchange) error) {
+func (s *Suite) Unsupported(r Reporter, op *Operation, method string, req Request, want func(x *Exchange) error) {
 	r.Helper()
-	req.method, req.unseen = method, true
-	x, err := s.call(r.Context(), op, req)
+	req.Method, req.Unseen = method, true
+	x, err := s.Call(r.Context(), op, req)
 	if err != nil {
 		r.Errorf("%v", err)
 		return
 	}
 	if err := want(x); err != nil {
-		r.Errorf("%s is not served on %s, and the answer is not the vendor's for that: %v", method, op.path, err)
+		r.Errorf("%s is not served on %s, and the answer is not the vendor's for that: %v", method, op.Path, err)
 		return
 	}
-	pass(r)
+	Passed(r)
 }
 
 // describe says what an exchange or its error was, for a failure.
-func describe(x *exchange, err error) string {
+func describe(x *Exchange, err error) string {
 	if err != nil {
 		return err.Error()
 	}
@@ -272,76 +276,76 @@ func describe(x *exchange, err error) string {
 	return x.String()
 }
 
-// statusIs checks an answer's status and, with check, its body.
-func statusIs(status int, check func(map[string]any) error) func(x *exchange) error {
-	return func(x *exchange) error {
-		if x.status != status {
+// StatusIs checks an answer's status and, with check, its body.
+func StatusIs(status int, check func(map[string]any) error) func(x *Exchange) error {
+	return func(x *Exchange) error {
+		if x.Status != status {
 			return fmt.Errorf("want HTTP %d: %s", status, x)
 		}
-		if err := check(x.json()); err != nil {
+		if err := check(x.JSON()); err != nil {
 			return fmt.Errorf("%v: %s", err, x)
 		}
 		return nil
 	}
 }
 
-// rejectsWith sends req, which must get status in the envelope check
+// RejectsWith sends req, which must get status in the envelope check
 // accepts (nil: the vendor's).
-func (s *suite) rejectsWith(r Reporter, op *operation, req request, status int, check func(body map[string]any) error) {
+func (s *Suite) RejectsWith(r Reporter, op *Operation, req Request, status int, check func(body map[string]any) error) {
 	r.Helper()
-	x, err := s.call(r.Context(), op, req)
-	outcome(r, func() error {
+	x, err := s.Call(r.Context(), op, req)
+	Outcome(r, func() error {
 		if err != nil {
 			return err
 		}
-		if err := expectStatus(x, status); err != nil {
+		if err := ExpectStatus(x, status); err != nil {
 			return err
 		}
 		if check != nil {
-			return check(x.json())
+			return check(x.JSON())
 		}
-		return op.vendor.envelope(x.status, x.body)
+		return op.Vendor.envelope(x.Status, x.Body)
 	}())
 }
 
-// missingAuth sends req without credentials: the target must answer 401 in
+// MissingAuth sends req without credentials: the target must answer 401 in
 // the envelope check accepts.
-func (s *suite) missingAuth(r Reporter, op *operation, req request, check func(body map[string]any) error) {
+func (s *Suite) MissingAuth(r Reporter, op *Operation, req Request, check func(body map[string]any) error) {
 	r.Helper()
-	req.noAuth = true
-	x, err := s.call(r.Context(), op, req)
+	req.NoAuth = true
+	x, err := s.Call(r.Context(), op, req)
 	if err != nil {
 		r.Errorf("%v", err)
 		return
 	}
-	if x.status != 401 {
+	if x.Status != 401 {
 		r.Errorf("want HTTP 401 without credentials: %s", x)
 		return
 	}
-	outcome(r, check(x.json()))
+	Outcome(r, check(x.JSON()))
 }
 
-// skipAll skips op's sub-test of the current check for each of ops, saying why.
-func (s *suite) skipAll(r Reporter, why string, ops ...*operation) {
+// SkipAll skips op's sub-test of the current check for each of ops, saying why.
+func (s *Suite) SkipAll(r Reporter, why string, ops ...*Operation) {
 	for _, op := range ops {
-		s.check(r, op, func(r Reporter) { r.Skipf("%s", why) })
+		s.Check(r, op, func(r Reporter) { r.Skipf("%s", why) })
 	}
 }
 
-// readBack checks a 2xx answer with want. Which 2xx is
+// ReadBack checks a 2xx answer with want. Which 2xx is
 // status_code_conformance's to judge.
-func readBack(x *exchange, err error, want func(map[string]any) error) error {
+func ReadBack(x *Exchange, err error, want func(map[string]any) error) error {
 	if err != nil {
 		return err
 	}
-	if err := expect2xx(x); err != nil {
+	if err := Expect2xx(x); err != nil {
 		return err
 	}
-	return want(x.json())
+	return want(x.JSON())
 }
 
-// str reads a dot path of a decoded JSON object as a string ("" if absent).
-func str(m map[string]any, path ...string) string {
+// Field reads a dot path of a decoded JSON object as a string ("" if absent).
+func Field(m map[string]any, path ...string) string {
 	var v any = m
 	for _, p := range path {
 		obj, ok := v.(map[string]any)
@@ -359,29 +363,13 @@ func str(m map[string]any, path ...string) string {
 	return fmt.Sprint(v)
 }
 
-// stringField fails unless m[key] is a non-empty string.
-func stringField(m map[string]any, key string) error {
-	if s, ok := m[key].(string); !ok || s == "" {
-		return fmt.Errorf("%q is missing or not a string", key)
-	}
-	return nil
-}
-
-// notFound fails unless x is a 404 in its vendor's error envelope.
-func notFound(x *exchange) error {
-	if err := expectStatus(x, 404); err != nil {
+// NotFound fails unless x is a 404 in its vendor's error envelope.
+func NotFound(x *Exchange) error {
+	if err := ExpectStatus(x, 404); err != nil {
 		return err
 	}
-	if err := x.op.vendor.envelope(x.status, x.body); err != nil {
+	if err := x.Op.Vendor.envelope(x.Status, x.Body); err != nil {
 		return fmt.Errorf("the 404 is not in the vendor's error envelope: %v: %s", err, x)
 	}
 	return nil
-}
-
-// orNone is s, or "none" when it is empty.
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return strconv.Quote(s)
 }

@@ -1,22 +1,31 @@
-// Package contracts is a contract suite for the three repository APIs that
-// repomock fakes. It certifies any target, repomock or the real vendor, with
-// the same checks: conformance of every response to specs/, rejection of
-// invalid and acceptance of valid generated requests (bodies and
-// parameters), and the vendors' documented behaviour (upserts, duplicate
-// names, read-after-write, use after free, auth). A preflight call per
-// vendor first makes sure the credentials work, so that no refusal of them
-// passes for a rejection.
+// Package contracts is a contract suite for HTTP APIs described by
+// OpenAPI: the ones repomock fakes, and any other. It certifies any target,
+// repomock or the real vendor, with the same checks: conformance of every
+// response to the vendor's spec, rejection of invalid and acceptance of
+// valid generated requests (bodies and parameters), and each vendor's
+// documented behaviour (upserts, duplicate names, read-after-write, use
+// after free, auth). A preflight call per vendor first makes sure the
+// credentials work, so that no refusal of them passes for a rejection.
 //
-// Target.Observe sees every exchange; WriteExchange records one, and Diff
-// compares two recordings: the fidelity of repomock to the vendor.
+// The suite knows no vendor. A Vendor brings its spec, its URL and
+// credentials, its error envelope and its behaviour checks, built from the
+// pieces Suite offers (Call, Positive, Negative, UseAfterFree, …); the
+// vendors repomock fakes are packages under contracts/vendors, listed in
+// package vendors. A vendor with no checks of its own gets GenericChecks,
+// which its spec alone drives, and the conformance checks over their
+// answers.
+//
+// Target.Observe sees every exchange as package recording holds it
+// (recording.Write records one), and package diff compares two recordings:
+// the fidelity of repomock to the vendor.
 //
 // Run drives the checks through a Reporter, one sub-test per check and in it
 // one per operation, each doing its own work when it runs; package
 // contractstest hands it a *testing.T, so that this package, and the
 // repomock binary that uses it, need not link testing. Evaluate records the
 // results for other reporters (the repomock contract command). It imports
-// the specs and kin-openapi, never the fakes, so it runs from any checkout
-// against any URL.
+// the specs, the recording format and kin-openapi, never the fakes, so it
+// runs from any checkout against any URL.
 package contracts
 
 import (
@@ -26,11 +35,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
-
-	"github.com/repomock/repomock/specs"
 )
 
 // The checks, named as Schemathesis names them where it has one.
@@ -51,8 +55,13 @@ const (
 	CheckUnsupported     = "unsupported_method"
 	CheckMissingHeader   = "missing_required_header"
 	CheckQueryRules      = "query_rules"
+)
+
+const (
+	// PositiveCasesPerOp is how many generated bodies
+	// positive_data_acceptance sends to an operation.
+	PositiveCasesPerOp   = 5
 	maxFailuresPerResult = 50
-	positiveCasesPerOp   = 5
 )
 
 // Status is the outcome of one check on one operation.
@@ -117,7 +126,7 @@ type Reporter interface {
 // in it one per operation, named check/operation
 // (read_after_write/ShowRepositoryByUuid). Each sub-test does its own work
 // when it runs, creating the objects it needs, so that go test -run selects
-// work. The behaviour checks run first; the four conformance checks run last,
+// work. The behaviour checks run first; the conformance checks run last,
 // over every response the behaviour checks got. Objects are named with
 // target.Prefix and deleted at the end of the check that made them, where
 // the API offers a delete. An error means the suite could not start (a spec
@@ -141,17 +150,17 @@ func Evaluate(ctx context.Context, target Target) (*Report, error) {
 }
 
 // unconfigured names the vendors without a URL.
-func (s *suite) unconfigured() []string {
+func (s *Suite) unconfigured() []string {
 	var out []string
-	for _, v := range s.vendors {
-		if v.url == "" {
-			out = append(out, v.name)
+	for _, v := range s.apis {
+		if v.URL == "" {
+			out = append(out, v.Name)
 		}
 	}
 	return out
 }
 
-func run(r Reporter, target Target) (*suite, error) {
+func run(r Reporter, target Target) (*Suite, error) {
 	target.defaults()
 	if err := target.validate(); err != nil {
 		return nil, err
@@ -170,8 +179,8 @@ func run(r Reporter, target Target) (*suite, error) {
 	for _, name := range []string{CheckPositiveData, CheckNegativeData, CheckMissingAuth, CheckMissingHeader,
 		CheckUnsupported, CheckUpsert, CheckDuplicateName, CheckCreateTwice, CheckReadAfterWrite, CheckUseAfterFree, CheckQueryRules} {
 		s.subtest(r, name, func(r Reporter) {
-			for _, v := range s.vendors {
-				if check := v.checks[name]; check != nil && v.url != "" {
+			for _, v := range s.apis {
+				if check := v.checks[name]; check != nil && v.URL != "" {
 					check(s, r)
 					s.cleanup(r.Context())
 				}
@@ -184,120 +193,91 @@ func run(r Reporter, target Target) (*suite, error) {
 	return s, nil
 }
 
-// operation is one operation of a spec, ready to call.
-type operation struct {
-	vendor *vendor
-	id     string
-	method string
-	path   string
-	route  *routers.Route
-}
-
-// requestSchema is the JSON body schema of the operation, or nil.
-func (op *operation) requestSchema() *openapi3.Schema {
-	rb := op.route.Operation.RequestBody
-	if rb == nil || rb.Value == nil {
-		return nil
-	}
-	if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-		return mt.Schema.Value
-	}
-	return nil
-}
-
-// vendor is one API under test: its spec's operations, its base URL, how
-// it authenticates, what its error envelope is, and its behaviour checks.
-type vendor struct {
-	name string
-	// key starts the vendor's scenario names (endor, codearts, servicestage).
-	key  string
-	spec string
-	url  string
-	ops  map[string]*operation
-	// authorize adds credentials to a request about to be sent.
-	authorize func(s *suite, req *http.Request, body []byte) error
-	// envelope checks a 4xx body is the vendor's error envelope.
-	envelope func(status int, body []byte) error
-	// invalid checks x is the vendor's documented rejection of invalid
-	// input (for Endor HTTP 400 code 3), nothing else: not a 401, a 404 or
-	// a 5xx in the same envelope.
-	invalid func(x *exchange) error
-	// gone checks x is the vendor's answer for an object that does not
-	// exist (for Endor HTTP 404 code 5).
-	gone func(x *exchange) error
-	// code reads the vendor's error code from an error body ("" if none).
-	code func(body map[string]any) string
-	// mediaAliases maps a media type the vendor answers with to the one
-	// its spec declares (Endor's application/jsoncompact is JSON).
-	mediaAliases map[string]string
-	// preflight makes one harmless authenticated call; refusesAuth, when
-	// set, recognises a refusal of credentials that is not a 401 or 403.
-	preflight   func(s *suite, ctx context.Context) (*exchange, error)
-	refusesAuth func(x *exchange) bool
-	// checks are the behaviour checks that apply to the vendor, by name.
-	// Each makes its own objects and reports per operation (s.check).
-	checks map[string]func(s *suite, r Reporter)
-}
-
-func (v *vendor) op(id string) *operation {
-	op := v.ops[id]
-	if op == nil {
-		panic(fmt.Sprintf("contracts: %s has no operation %s", v.spec, id))
-	}
-	return op
-}
-
-// suite is one run: what every check shares.
-type suite struct {
-	target  Target
-	client  *http.Client
-	vendors []*vendor
+// Suite is one run of the suite: what every check shares. A vendor's
+// checks call and judge the target through it.
+type Suite struct {
+	target   Target
+	client   *http.Client
+	apis     []*api
+	byVendor map[*Vendor]*api
 	// seen holds every exchange, for the conformance checks.
-	seen map[*operation][]*exchange
+	seen map[*Operation][]*Exchange
 	// partial is set when go test -run left out a behaviour sub-test, so
 	// that a conformance check that saw nothing can say why.
 	partial  bool
 	cleanups []func(ctx context.Context)
 	seq      int
-	// endorToken is the bearer token, once exchanged from an API key.
-	endorToken string
+	// remembered holds what Remember keeps for the run.
+	remembered map[string]string
 	// scope names the sub-test that runs, and scenarios counts each
 	// scope's exchanges, so that every exchange has a stable scenario name.
 	scope     []string
 	scenarios map[string]int
 }
 
-func newSuite(ctx context.Context, target Target) (*suite, error) {
-	s := &suite{
-		target:    target,
-		client:    target.HTTPClient,
-		seen:      map[*operation][]*exchange{},
-		scenarios: map[string]int{},
+func newSuite(ctx context.Context, target Target) (*Suite, error) {
+	s := &Suite{
+		target:     target,
+		client:     target.HTTPClient,
+		byVendor:   map[*Vendor]*api{},
+		seen:       map[*Operation][]*Exchange{},
+		remembered: map[string]string{},
+		scenarios:  map[string]int{},
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 30 * time.Second}
 	}
-	for _, v := range []*vendor{endorVendor(target), codeartsVendor(target), servicestageVendor(target)} {
-		doc, err := specs.Load(ctx, specs.FS(), v.spec)
+	for _, v := range target.Vendors {
+		a, err := loadAPI(ctx, v)
 		if err != nil {
-			return nil, fmt.Errorf("contracts: %w", err)
+			return nil, err
 		}
-		v.ops = map[string]*operation{}
-		for path, item := range doc.Paths.Map() {
-			for method, op := range item.Operations() {
-				v.ops[op.OperationID] = &operation{
-					vendor: v, id: op.OperationID, method: method, path: path,
-					route: &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op},
-				}
-			}
+		a.checks = v.Checks
+		if a.checks == nil {
+			a.checks = GenericChecks(v)
 		}
-		s.vendors = append(s.vendors, v)
+		s.apis = append(s.apis, a)
+		s.byVendor[v] = a
 	}
 	return s, nil
 }
 
+// Op is the operation id of v's spec. A vendor's checks name only
+// operations its spec has: any other is a bug of the vendor's package,
+// and Op panics.
+func (s *Suite) Op(v *Vendor, id string) *Operation {
+	a := s.byVendor[v]
+	if a == nil {
+		panic(fmt.Sprintf("contracts: %s is not a vendor of the target", v.Name))
+	}
+	op := a.ops[id]
+	if op == nil {
+		panic(fmt.Sprintf("contracts: %s has no operation %s", v.Spec, id))
+	}
+	return op
+}
+
+// Seed is the target's seed: a generator made from it (gen.New) gives the
+// same values in every run.
+func (s *Suite) Seed() uint64 { return s.target.Seed }
+
+// Remember returns what f returned the first time it succeeded in this
+// run for key; f runs again after a failure. A vendor keeps the bearer
+// token its API key bought this way.
+func (s *Suite) Remember(key string, f func() (string, error)) (string, error) {
+	if v, ok := s.remembered[key]; ok {
+		return v, nil
+	}
+	v, err := f()
+	if err != nil {
+		return "", err
+	}
+	s.remembered[key] = v
+	return v, nil
+}
+
 // subtest runs f as r's sub-test name, noting when go test -run left it out.
-func (s *suite) subtest(r Reporter, name string, f func(Reporter)) {
+func (s *Suite) subtest(r Reporter, name string, f func(Reporter)) {
 	ran := false
 	r.Run(name, func(r Reporter) {
 		ran = true
@@ -310,43 +290,44 @@ func (s *suite) subtest(r Reporter, name string, f func(Reporter)) {
 	}
 }
 
-// check runs f as the sub-test of op within a check's: everything f
+// Check runs f as the sub-test of op within a check's: everything f
 // reports is the check's result on op.
-func (s *suite) check(r Reporter, op *operation, f func(r Reporter)) {
-	s.subtest(r, op.id, f)
+func (s *Suite) Check(r Reporter, op *Operation, f func(r Reporter)) {
+	s.subtest(r, op.ID, f)
 }
 
 // casesCounter is a Reporter that counts the cases that passed (Evaluate's;
 // go test has no such count).
 type casesCounter interface{ passed() }
 
-// pass counts a case that passed.
-func pass(r Reporter) {
+// Passed counts a case that passed.
+func Passed(r Reporter) {
 	if c, ok := r.(casesCounter); ok {
 		c.passed()
 	}
 }
 
-// outcome reports one case: a failure when err is not nil.
-func outcome(r Reporter, err error) {
+// Outcome reports one case: a failure when err is not nil.
+func Outcome(r Reporter, err error) {
 	r.Helper()
 	if err != nil {
 		r.Errorf("%v", err)
 		return
 	}
-	pass(r)
+	Passed(r)
 }
 
-// name makes a recognisable, unique name for an object the suite creates.
-func (s *suite) name(kind string) string {
+// Name makes a recognisable, unique name for an object the suite creates:
+// the target's Prefix, kind, a sequence number and a hash of the seed.
+func (s *Suite) Name(kind string) string {
 	s.seq++
 	return fmt.Sprintf("%s%s-%d-%04x", s.target.Prefix, kind, s.seq, s.target.Seed*7919%65536)
 }
 
-// onCleanup registers a deletion to run when the current check ends.
-func (s *suite) onCleanup(f func(ctx context.Context)) { s.cleanups = append(s.cleanups, f) }
+// OnCleanup registers a deletion to run when the current check ends.
+func (s *Suite) OnCleanup(f func(ctx context.Context)) { s.cleanups = append(s.cleanups, f) }
 
-func (s *suite) cleanup(ctx context.Context) {
+func (s *Suite) cleanup(ctx context.Context) {
 	s.scope = append(s.scope, "cleanup")
 	defer func() { s.scope = s.scope[:len(s.scope)-1] }()
 	for i := len(s.cleanups) - 1; i >= 0; i-- {
@@ -357,13 +338,13 @@ func (s *suite) cleanup(ctx context.Context) {
 
 // sorted orders results by vendor, operation and check, and names each
 // result's vendor.
-func (s *suite) sorted(results []Result) []Result {
+func (s *Suite) sorted(results []Result) []Result {
 	vendorRank := map[string]int{}
 	vendorOf := map[string]string{}
-	for i, v := range s.vendors {
-		vendorRank[v.name] = i
+	for i, v := range s.apis {
+		vendorRank[v.Name] = i
 		for id := range v.ops {
-			vendorOf[id] = v.name
+			vendorOf[id] = v.Name
 		}
 	}
 	for i := range results {

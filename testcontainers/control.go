@@ -1,10 +1,16 @@
 package repomock
 
+// The admin API's wire types (Request, Message, Fault and its kinds,
+// SessionInfo) are the server's own, copied from its source into
+// wire_gen.go; a test of the root module fails when they drift. After a
+// change of the server's types, run go generate here.
+//go:generate go run -C .. ./internal/wiregen -o testcontainers/wire_gen.go -pkg repomock ./mock/server/faults:FaultError ./mock/server/faults:FaultReset ./mock/server/faults:FaultDelay ./mock/server/faults:FaultThrottle ./mock/server/faults:Fault,-ID,-Fired ./mock/server/journal:Entry=Request ./mock/server/journal:Message ./mock/server/sessions:SessionInfo
+
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -157,15 +163,6 @@ func (s *Session) WaitForRequests(ctx context.Context, n int, filters ...Request
 	return s.c.WaitForRequests(ctx, n, append([]RequestFilter{InSession(s.Name)}, filters...)...)
 }
 
-// SessionInfo is one session as GET /__admin/sessions lists it.
-type SessionInfo struct {
-	Name string `json:"name"`
-	// Objects counts its objects by vendor (endor, codearts, servicestage).
-	Objects  map[string]int `json:"objects"`
-	Requests int            `json:"requests"`
-	Faults   int            `json:"faults"`
-}
-
 // Sessions lists the sessions in use; the default one is named "".
 func (c *Container) Sessions(ctx context.Context) ([]SessionInfo, error) {
 	var out struct {
@@ -175,37 +172,6 @@ func (c *Container) Sessions(ctx context.Context) ([]SessionInfo, error) {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
 	return out.Sessions, nil
-}
-
-// Fault kinds.
-const (
-	// FaultError answers the vendor's own error for Status (default 503),
-	// without touching state.
-	FaultError = "error"
-	// FaultReset closes the connection without an answer.
-	FaultReset = "reset"
-	// FaultDelay answers normally after DelayMS.
-	FaultDelay = "delay"
-	// FaultThrottle lets PerSecond requests a second through and answers
-	// the vendor's 429 beyond that.
-	FaultThrottle = "throttle"
-)
-
-// Fault makes the requests it matches fail as the vendor fails, after
-// authentication (a fault never hides a 401) and before validation.
-type Fault struct {
-	// Session is the session it applies to; "" is the default session.
-	Session string `json:"session"`
-	// Vendor (endor, codearts, servicestage) and Operation (an operationId)
-	// narrow it; empty matches every one.
-	Vendor    string `json:"vendor"`
-	Operation string `json:"operation"`
-	Kind      string `json:"kind"`
-	Status    int    `json:"status,omitempty"`
-	// Times, when above 0, removes the fault after it has fired that many times.
-	Times     int `json:"times"`
-	DelayMS   int `json:"delay_ms,omitempty"`
-	PerSecond int `json:"per_second,omitempty"`
 }
 
 // InjectedFault is a fault the server holds.
@@ -225,10 +191,17 @@ func (c *Container) InjectFault(ctx context.Context, f Fault) (*InjectedFault, e
 	return &InjectedFault{ID: out.ID, c: c}, nil
 }
 
-// Remove removes the fault. A fault with Times has removed itself once
-// spent, and removing it again is an error.
+// Remove removes the fault. A fault the server no longer holds is not an
+// error: one with Times removes itself once it has fired that many times,
+// and a reset or an earlier Remove drops it, so the 404 the server then
+// answers means the fault is gone, as asked. A deferred Remove is safe
+// whether or not the fault fired.
 func (f *InjectedFault) Remove(ctx context.Context) error {
-	if err := f.c.admin(ctx, http.MethodDelete, "/__admin/faults/"+url.PathEscape(f.ID), nil, nil); err != nil {
+	err := f.c.admin(ctx, http.MethodDelete, "/__admin/faults/"+url.PathEscape(f.ID), nil, nil)
+	if gone := (*adminError)(nil); errors.As(err, &gone) && gone.status == http.StatusNotFound {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("remove fault %s: %w", f.ID, err)
 	}
 	return nil
@@ -240,54 +213,6 @@ func (c *Container) RemoveFaults(ctx context.Context) error {
 		return fmt.Errorf("remove faults: %w", err)
 	}
 	return nil
-}
-
-// Request is one vendor request the server received, with its answer, as
-// its journal (GET /__admin/requests) records it. Credentials are
-// redacted: the headers that carry them and the token-like fields of the
-// bodies read "[redacted]".
-type Request struct {
-	// ID numbers the requests in the order they arrived.
-	ID      uint64    `json:"id"`
-	Time    time.Time `json:"time"`
-	Session string    `json:"session"`
-	// Vendor is endor, codearts or servicestage, when known.
-	Vendor string `json:"vendor,omitempty"`
-	Method string `json:"method"`
-	// Path is the vendor path, without the session prefix; Query the raw
-	// query, without "?".
-	Path  string `json:"path"`
-	Query string `json:"query,omitempty"`
-	// IgnoredQuery names the query keys the vendor ignores (for Endor, a
-	// key that is no field of the request), so that a misspelt parameter
-	// still shows.
-	IgnoredQuery []string `json:"ignored_query,omitempty"`
-	// Status is the status the server answered; 0 when a reset fault
-	// closed the connection.
-	Status int `json:"status"`
-	// OperationID names the spec operation the request matched, or is
-	// empty when it matched none.
-	OperationID string `json:"operation_id,omitempty"`
-	// Verdict is "valid", "invalid" (see Violations), "unrouted" (no
-	// operation matched) or "skipped" (a fault or Prefer answered first).
-	Verdict string `json:"verdict"`
-	// Violations are the spec violations found in the request or response.
-	Violations []string `json:"violations,omitempty"`
-	// Fault is the id of the fault that answered, if one did.
-	Fault      string  `json:"fault,omitempty"`
-	DurationMS float64 `json:"duration_ms"`
-	Request    Message `json:"request"`
-	Response   Message `json:"response"`
-}
-
-// Message is a request or an answer as the journal keeps it.
-type Message struct {
-	Header http.Header `json:"header,omitempty"`
-	// Body is a whole JSON body; BodyText holds any other body, and one cut
-	// at the server's per-body limit (it ends with a marker saying so).
-	Body      json.RawMessage `json:"body,omitempty"`
-	BodyText  string          `json:"body_text,omitempty"`
-	BodyBytes int64           `json:"body_bytes"`
 }
 
 // RequestFilter narrows Requests and WaitForRequests.

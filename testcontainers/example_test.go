@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/testcontainers/testcontainers-go"
@@ -191,13 +192,14 @@ func ExampleContainer_InjectFault() {
 	fmt.Println(status, body)
 	status, _ = sendJSON(ctx, http.MethodPost, url, "Bearer t", exampleVersion)
 	fmt.Println("retry:", status)
-	// Spent after its one time, the fault has removed itself.
-	fmt.Println("remove:", fault.Remove(ctx) != nil)
+	// Spent after its one time, the fault has removed itself: Remove is a
+	// no-op, so a deferred Remove is safe whether the fault fired or not.
+	fmt.Println("remove:", fault.Remove(ctx))
 
 	// Output:
 	// 503 {"code":14,"message":"Service Unavailable","details":[{"@type":"type.googleapis.com/internal.endor.ai.rpc.v1.HTTPErrorInfo","status_code":503}]}
 	// retry: 200
-	// remove: true
+	// remove: <nil>
 }
 
 func ExampleContainer_Requests() {
@@ -259,4 +261,70 @@ func ExampleContainer_WaitForRequests() {
 
 	// Output:
 	// 1 RepositoryVersionService_CreateRepositoryVersion
+}
+
+// TestInYourRepository is the example of the README's quick start and of
+// docs/testing-in-other-repos.md: they show its lines as they are here, and
+// docs/docs_test.go fails when they differ. A test in another repository
+// takes a session, makes Endor fail once, runs its code and reads the
+// journal; the deferred Remove of the fault that fired is a no-op.
+func TestInYourRepository(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	ctr, err := repomock.Run(ctx, repomock.DefaultImage, repomock.WithExampleFixtures(), repomock.WithEndorTokens("test-token"))
+	testcontainers.CleanupContainer(t, ctr)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// In each (parallel) test: a session of its own, deleted at its cleanup.
+	s := ctr.Session(t)
+	endorURL := s.EndorURL() // http://127.0.0.1:32768/__sessions/TestInYourRepository-1a2b3c4d
+
+	// Endor fails the next create with its 503 (code 14), once.
+	fault, err := s.InjectFault(ctx, repomock.Fault{Vendor: "endor", Operation: "RepositoryVersionService_CreateRepositoryVersion",
+		Kind: repomock.FaultError, Status: 503, Times: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := fault.Remove(ctx); err != nil { // nil, also once the fault has fired
+			t.Error(err)
+		}
+	}()
+
+	// Your code, pointed at endorURL; this one retries a create once after a 503.
+	if err := createRepositoryVersion(ctx, endorURL, "test-token"); err != nil {
+		t.Fatal(err)
+	}
+
+	// What it sent, newest first: the retry, then the create the fault answered.
+	reqs, err := s.WaitForRequests(ctx, 2, repomock.ForOperation("RepositoryVersionService_CreateRepositoryVersion"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reqs[0].Status != 200 || reqs[1].Status != 503 {
+		t.Errorf("statuses %d then %d, want 503 then 200", reqs[1].Status, reqs[0].Status)
+	}
+	body := reqs[0].Request.Body // the JSON your code sent, whole; credentials would read [redacted]
+
+	// The docs' lines end here.
+	if string(body) != exampleVersion {
+		t.Errorf("body %s, want %s", body, exampleVersion)
+	}
+}
+
+// createRepositoryVersion stands for the code under test: it creates a
+// repository version at an Endor Labs base URL, and tries once more after
+// a 503.
+func createRepositoryVersion(ctx context.Context, endorURL, token string) error {
+	for try := 1; ; try++ {
+		status, body := sendJSON(ctx, http.MethodPost, endorURL+"/v1/namespaces/acme.prod/repository-versions", "Bearer "+token, exampleVersion)
+		switch {
+		case status == http.StatusOK:
+			return nil
+		case status != http.StatusServiceUnavailable || try == 2:
+			return fmt.Errorf("create: HTTP %d: %s", status, body)
+		}
+	}
 }

@@ -194,7 +194,7 @@ func (c *Container) admin(ctx context.Context, method, path string, in, out any)
 		return err
 	}
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(data))
+		return &adminError{method: method, path: path, status: resp.StatusCode, body: bytes.TrimSpace(data)}
 	}
 	if out == nil {
 		return nil
@@ -203,4 +203,16 @@ func (c *Container) admin(ctx context.Context, method, path string, in, out any)
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	return nil
+}
+
+// adminError is an answer of the admin API other than 2xx; its status lets
+// a caller tell "not there" from a failure.
+type adminError struct {
+	method, path string
+	status       int
+	body         []byte
+}
+
+func (e *adminError) Error() string {
+	return fmt.Sprintf("%s %s: HTTP %d: %s", e.method, e.path, e.status, e.body)
 }

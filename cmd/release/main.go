@@ -7,7 +7,8 @@
 // It writes, for linux, darwin and windows on amd64 and arm64:
 //
 //   - repomock_<version>_<os>_<arch>.tar.gz (.zip for windows): the binary,
-//     README.md and the example fixtures, under a directory of the same name;
+//     README.md, the docs/ pages and the example fixtures, under a directory
+//     of the same name;
 //   - repomock_<version>_<os>_<arch>.cdx.json: the binary's SBOM (CycloneDX
 //     1.6, from the module list the go command records in it);
 //

@@ -109,7 +109,8 @@ func release(ctx context.Context, root, out, tag string, stdout, stderr io.Write
 		return err
 	}
 
-	extra, err := readGitFiles(root, "README.md", "fixtures")
+	// The README links its docs/ pages: they come with it.
+	extra, err := readGitFiles(root, "README.md", "docs/*.md", "fixtures")
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/contracts/diff"
+	"github.com/repomock/repomock/contracts/vendors"
+	"github.com/repomock/repomock/mock/recording"
 )
 
 // The exit codes of repomock contract and repomock contract diff.
@@ -45,17 +48,17 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 			"       repomock contract diff VENDOR_DIR MOCK_DIR [--junit FILE]\n\n"+
 			"Runs the contract suite against the vendors named by URL (repomock itself, or the real APIs),\n"+
 			"prints a table of check × operation, then every failure in full.\n"+
-			"--url names one server for all three vendors; --endor-url, --codearts-url and --servicestage-url override it.\n"+
+			"--url names one server for all %s vendors; %s override it.\n"+
 			"Each flag may also be set as %s<FLAG> (for example %sENDOR_URL); the command line wins.\n"+
 			"Against a real account the suite creates objects named %q…, and deletes them where the API can.\n"+
 			"diff compares two --record directories scenario by scenario (see the README).\n\n"+
 			"Exit status: 0 every check passed, 1 a contract failure (diff: a scenario differs),\n"+
 			"2 could not run (a bad flag, credentials the vendor refuses, an unreachable URL).\n\nFlags:\n",
-			contracts.EnvPrefix, contracts.EnvPrefix, "repomock-contract-")
+			vendors.Count(), urlFlags("and"), vendors.EnvPrefix, vendors.EnvPrefix, "repomock-contract-")
 		fs.PrintDefaults()
 	}
 	values := map[string]*string{}
-	for _, v := range contracts.EnvVars() {
+	for _, v := range vendors.EnvVars() {
 		values[v[0]] = fs.String(contractFlag(v[0]), "", v[1])
 	}
 	junit := fs.String("junit", "", "also write the results as JUnit XML to `file`")
@@ -76,19 +79,23 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 	}
 	// A flag given on the command line wins over its variable.
 	lookup := func(name string) string {
-		if v := values[strings.TrimPrefix(name, contracts.EnvPrefix)]; v != nil && *v != "" {
+		if v := values[strings.TrimPrefix(name, vendors.EnvPrefix)]; v != nil && *v != "" {
 			return *v
 		}
 		return getenv(name)
 	}
-	target, ok, err := contracts.TargetFromEnv(lookup)
+	target, ok, err := vendors.TargetFromEnv(lookup)
 	if err != nil {
 		return fail("%v", err)
 	}
 	if !ok {
-		return fail("name at least one target: --url, or --endor-url, --codearts-url or --servicestage-url (or %sURL, …)", contracts.EnvPrefix)
+		return fail("name at least one target: --url, or %s (or %sURL, …)", urlFlags("or"), vendors.EnvPrefix)
 	}
-	target.Name = strings.Join(nonEmpty(target.Endor.URL, target.CodeArts.URL, target.ServiceStage.URL), ", ")
+	var urls []string
+	for _, v := range target.Vendors {
+		urls = append(urls, v.URL)
+	}
+	target.Name = strings.Join(nonEmpty(urls...), ", ")
 
 	// Everything that can be checked is checked before anything is sent.
 	var junitFile *os.File
@@ -104,12 +111,12 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 		}
 	}
 	var recordErr error
-	target.Observe = func(x contracts.Exchange) {
+	target.Observe = func(x recording.Exchange) {
 		if *verbose {
 			fmt.Fprintln(stdout, verboseLine(x))
 		}
 		if *record != "" && recordErr == nil {
-			recordErr = contracts.WriteExchange(*record, x)
+			recordErr = recording.Write(*record, x)
 		}
 	}
 
@@ -139,8 +146,21 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 	return exitPassed
 }
 
+// urlFlags lists the vendors' URL flags, the last joined by conj:
+// "--endor-url, --codearts-url or --servicestage-url".
+func urlFlags(conj string) string {
+	var flags []string
+	for _, v := range vendors.URLVars() {
+		flags = append(flags, "--"+contractFlag(v))
+	}
+	if len(flags) < 2 {
+		return strings.Join(flags, "")
+	}
+	return strings.Join(flags[:len(flags)-1], ", ") + " " + conj + " " + flags[len(flags)-1]
+}
+
 // verboseLine is one exchange on one line: scenario, request, answer.
-func verboseLine(x contracts.Exchange) string {
+func verboseLine(x recording.Exchange) string {
 	answer := fmt.Sprintf("HTTP %d %s", x.Status, clip(string(x.ResponseBody), 200))
 	if x.Error != "" {
 		answer = x.Error
@@ -208,7 +228,7 @@ func runContractDiff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s diff: want two directories, VENDOR_DIR and MOCK_DIR, got %d (see repomock contract diff --help)\n", contractPrefix, len(dirs))
 		return exitCannotRun
 	}
-	d, err := contracts.Diff(dirs[0], dirs[1])
+	d, err := diff.Recordings(dirs[0], dirs[1])
 	if err != nil {
 		fmt.Fprintf(stderr, "%s diff: %v\n", contractPrefix, err)
 		return exitCannotRun

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/contracts/vendors"
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendors/endor"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
@@ -141,9 +141,9 @@ func TestContractCommandUsage(t *testing.T) {
 func TestContractEnvMatchesFlags(t *testing.T) {
 	var usage, stderr bytes.Buffer
 	run(context.Background(), []string{"contract", "-h"}, env{}.get, &usage, &stderr)
-	for _, v := range contracts.EnvVars() {
+	for _, v := range vendors.EnvVars() {
 		if !strings.Contains(usage.String(), "-"+contractFlag(v[0])+" ") {
-			t.Errorf("%s%s has no flag --%s in the usage", contracts.EnvPrefix, v[0], contractFlag(v[0]))
+			t.Errorf("%s%s has no flag --%s in the usage", vendors.EnvPrefix, v[0], contractFlag(v[0]))
 		}
 	}
 	url := startMock(t, nil)

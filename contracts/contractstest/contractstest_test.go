@@ -15,6 +15,10 @@ import (
 
 	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/contracts/contractstest"
+	"github.com/repomock/repomock/contracts/vendors/codearts"
+	"github.com/repomock/repomock/contracts/vendors/endor"
+	"github.com/repomock/repomock/contracts/vendors/huawei"
+	"github.com/repomock/repomock/contracts/vendors/servicestage"
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendors/vendorstest"
 )
@@ -57,12 +61,12 @@ func TestChild(t *testing.T) {
 		_, _ = w.Write(rec.Body.Bytes())
 	}))
 	defer ts.Close()
-	huawei := contracts.Huawei{Token: "an-iam-token"}
-	contractstest.Run(t, contracts.Target{
-		Endor:        contracts.Endor{URL: ts.URL, Token: "a-token"},
-		CodeArts:     contracts.CodeArts{URL: ts.URL, Auth: huawei},
-		ServiceStage: contracts.ServiceStage{URL: ts.URL, Auth: huawei},
-	})
+	iam := huawei.Auth{Token: "an-iam-token"}
+	contractstest.Run(t, contracts.Target{Vendors: []*contracts.Vendor{
+		endor.New(endor.Config{URL: ts.URL, Token: "a-token"}),
+		codearts.New(codearts.Config{URL: ts.URL, Auth: iam}),
+		servicestage.New(servicestage.Config{URL: ts.URL, Auth: iam}),
+	}})
 	mu.Lock()
 	defer mu.Unlock()
 	fmt.Printf("requests: %d\n", len(served))
@@ -159,18 +163,18 @@ func TestRunConformanceAloneSkips(t *testing.T) {
 }
 
 // A failure is reported in the failing sub-test, at the line of the
-// vendor's check that saw it (in codearts.go), not in the machinery around
-// it.
+// vendor's check that saw it (in the codearts package's checks.go), not in
+// the machinery around it.
 func TestRunReportsAtTheCheck(t *testing.T) {
-	src, err := os.ReadFile("../codearts.go")
+	src, err := os.ReadFile("../vendors/codearts/checks.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// lineOf is the line of codearts.go that holds code.
+	// lineOf is the line of checks.go that holds code.
 	lineOf := func(code string) int {
 		i := strings.Index(string(src), code)
 		if i < 0 {
-			t.Fatalf("codearts.go has no %q", code)
+			t.Fatalf("checks.go has no %q", code)
 		}
 		return 1 + strings.Count(string(src[:i]), "\n")
 	}
@@ -179,8 +183,8 @@ func TestRunReportsAtTheCheck(t *testing.T) {
 		t.Fatalf("the child passed against a target that takes invalid creates:\n%s", out)
 	}
 	for name, code := range map[string]string{
-		"negative_data_rejection/CreateRepository":  "s.negative(r, c.create,",
-		"duplicate_name_rejection/CreateRepository": "s.rejectsWith(r, c.create,",
+		"negative_data_rejection/CreateRepository":  "s.Negative(r, c.create,",
+		"duplicate_name_rejection/CreateRepository": "s.RejectsWith(r, c.create,",
 	} {
 		if !strings.Contains(out, "--- FAIL: TestChild/"+name+" ") {
 			t.Errorf("%s did not fail:\n%s", name, out)
@@ -190,11 +194,11 @@ func TestRunReportsAtTheCheck(t *testing.T) {
 		if i := strings.Index(block[1:], "=== RUN"); i >= 0 {
 			block = block[:i+1]
 		}
-		if want := fmt.Sprintf("codearts.go:%d: ", lineOf(code)); !strings.Contains(block, want) {
+		if want := fmt.Sprintf("checks.go:%d: ", lineOf(code)); !strings.Contains(block, want) {
 			t.Errorf("%s: the failure is not reported at %q (the check's call):\n%s", name, want, block)
 		}
 	}
-	if m := regexp.MustCompile(`(?m)^\s+(contractstest|suite|record|scenarios)\.go:\d+: .*`).FindString(out); m != "" {
+	if m := regexp.MustCompile(`(?m)^\s+(contractstest|suite|record|scenarios|client|generic)\.go:\d+: .*`).FindString(out); m != "" {
 		t.Errorf("a failure names the machinery, not the check: %s", strings.TrimSpace(m))
 	}
 }

@@ -29,13 +29,8 @@ const (
 // pending are the known excesses, each with why; an entry that is no
 // longer one fails the test, so that the list only shrinks.
 var pending = map[string]string{
-	"mock/vendors/endor":             "package: the Endor fake (store, list engine, object model) is still one package",
-	"cmd/repomockload/main.go":       "file: the load harness's split is issue 22's other half",
-	"cmd/repomockload/soak.go":       "file: the load harness's split is issue 22's other half",
-	"contracts/generate.go":          "file: the contract suite's split is issue 22's other half",
-	"contracts":                      "package: the contract suite's split is issue 22's other half",
-	"cmd/repomockload:names":         "names: the load harness drives each vendor's API with its own bodies and credentials, as the contract suite does",
-	"cmd/repomock/contract.go:names": "names: contracts.Target has a field per vendor until the contract suite takes a list of vendors (issue 22's other half)",
+	"mock/vendors/endor":     "package: the Endor fake (store, list engine, object model) is still one package",
+	"cmd/repomockload:names": "names: the load harness drives each vendor's API with its own bodies and credentials, as the contract suite does",
 }
 
 // goFile is a Go source file of the repository, outside testcontainers

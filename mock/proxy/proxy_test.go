@@ -16,10 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/contracts/diff"
 	"github.com/repomock/repomock/internal/sdkhmac"
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/proxy"
+	"github.com/repomock/repomock/mock/recording"
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/journal"
 	"github.com/repomock/repomock/mock/server/servertest"
@@ -468,7 +469,7 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 			}
 		}
 	}
-	rec, err := contracts.ReadRecording(filepath.Join(dir, proxy.ExchangesDir))
+	rec, err := recording.Read(filepath.Join(dir, proxy.ExchangesDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +480,7 @@ func TestProxyRecordingLoadsAsFixtures(t *testing.T) {
 		t.Errorf("codearts exchange without the declared X-Request-Id: %+v", x)
 	}
 	// The recording diffs against itself with no difference.
-	if d, err := contracts.Diff(filepath.Join(dir, proxy.ExchangesDir), filepath.Join(dir, proxy.ExchangesDir)); err != nil || d.Differ() != 0 {
+	if d, err := diff.Recordings(filepath.Join(dir, proxy.ExchangesDir), filepath.Join(dir, proxy.ExchangesDir)); err != nil || d.Differ() != 0 {
 		t.Errorf("diff of the recording with itself: %v, %d differ", err, d.Differ())
 	}
 

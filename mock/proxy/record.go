@@ -13,9 +13,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.yaml.in/yaml/v4"
 
-	"github.com/repomock/repomock/contracts"
 	"github.com/repomock/repomock/internal/redact"
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/recording"
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/vendor"
 )
@@ -29,7 +29,7 @@ import (
 // objects the upstream created or returned, which `repomock --fixtures
 // DIR` loads: what each vendor keeps is its own Recorder's. Neither holds
 // a credential: no request header is kept, and the bodies are redacted as
-// the journal's are (contracts.Observed, internal/redact).
+// the journal's are (recording.Observed, internal/redact).
 type recorder struct {
 	dir     string // the fixtures
 	exchDir string // the exchange files
@@ -46,8 +46,9 @@ type operation struct{ vendor, id string }
 
 // recordedOp is what the recorder needs of an operation's spec.
 type recordedOp struct {
-	declared    []string // the response headers the spec declares
-	credentials bool     // it exchanges credentials (redact.Credentials)
+	declared    []string      // the response headers the spec declares
+	credentials bool          // it exchanges credentials (redact.Credentials)
+	rules       *redact.Rules // its vendor's: the usual secrets and the vendor's own
 }
 
 // ExchangesDir is the directory of a proxy recording that holds its
@@ -80,7 +81,7 @@ func newRecorder(dir string, cfg server.Config, vs []vendor.Vendor, log *slog.Lo
 		}
 		for _, item := range doc.Paths.Map() {
 			for _, op := range item.Operations() {
-				ro := recordedOp{credentials: rules.Credentials(op)}
+				ro := recordedOp{credentials: rules.Credentials(op), rules: rules}
 				seen := map[string]bool{}
 				for _, resp := range op.Responses.Map() {
 					if resp.Value == nil {
@@ -114,7 +115,7 @@ func (r *recorder) observe(c echo.Context, v vendor.Vendor, params pipeline.Para
 	}
 	scope += op
 	r.counts[scope]++
-	x := contracts.Exchange{
+	x := recording.Exchange{
 		Scenario:  fmt.Sprintf("%s.%03d", scope, r.counts[scope]),
 		Vendor:    v.Name(),
 		Operation: op,
@@ -128,8 +129,8 @@ func (r *recorder) observe(c echo.Context, v vendor.Vendor, params pipeline.Para
 	if q := req.URL.Query(); len(q) > 0 {
 		x.Query = q
 	}
-	x = contracts.Observed(x, ro.credentials, req.Header, reqBody, raw.Header, raw.Body, ro.declared)
-	if err := contracts.WriteExchange(r.exchDir, x); err != nil {
+	x = recording.Observed(x, recording.Redactor{Body: ro.rules.Body, Headers: ro.rules.Headers}, ro.credentials, req.Header, reqBody, raw.Header, raw.Body, ro.declared)
+	if err := recording.Write(r.exchDir, x); err != nil {
 		r.log.Error("proxy --record: cannot write the exchange", "err", err)
 	}
 	if raw.Status/100 != 2 {
