@@ -156,15 +156,20 @@ func (v *Validator) readQuery(c echo.Context, st *State, rt *route) (url.Values,
 }
 
 // answer is a handler's JSON answer as the Validator wrote it: the value
-// it checks against schema.
+// it checks against schema; or, written by a BodyCodec (encoded), the
+// compiled check's verdict on what it wrote (valid), which kin-openapi
+// reads back when it is not a pass.
 type answer struct {
-	schema *openapi3.Schema
-	value  any
+	schema  *openapi3.Schema
+	value   any
+	encoded bool
+	valid   bool
 }
 
 // write answers with status and body, a handler's answer. A JSON body the
 // spec declares is made a JSON value once, written by the vendor's codec
-// (for a 2xx) and jsonvalue.Marshal, and returned for checkResponse to visit;
+// (for a 2xx, checked as it is written) or jsonvalue.Marshal, and returned
+// for checkResponse;
 // anything else is written as it is and left whole to kin-openapi, which
 // says what is wrong with it.
 func (v *Validator) write(c echo.Context, st *State, rt *route, status int, body any) (*answer, error) {
@@ -189,11 +194,14 @@ func (v *Validator) write(c echo.Context, st *State, rt *route, status int, body
 		return nil, err
 	}
 	a := &answer{schema: responseSchema(rt, status, ct), value: value}
-	if a.schema != nil && v.opts.Codec != nil && status/100 == 2 {
-		a.value = v.opts.Codec.EncodeResponse(c, a.schema, value)
-		data = nil // written from the codec's value
-	}
-	if data == nil {
+	if bc := v.respCodec[a.schema]; bc != nil && status/100 == 2 {
+		// Written, and checked, by the codec: what is checked is what it
+		// wrote.
+		if data, a.valid, err = bc.Append(c, nil, value); err != nil {
+			return nil, err
+		}
+		a.encoded = true
+	} else if data == nil {
 		if data, err = jsonvalue.Marshal(a.value); err != nil {
 			return nil, err
 		}

@@ -19,15 +19,18 @@ import (
 // and decoded once: kin-openapi checks the parameters (the query as
 // readQuery read it) and headers, and the body's schema is visited on the
 // decoded value, after the vendor's codec. It returns that value, for the
-// handler. When the compiled validator passes it all, kin-openapi is not
-// asked; otherwise kin-openapi decides, and words what it refuses.
+// handler. The codec's BodyCodec reads the body and checks it in one walk;
+// without a codec, the compiled validator checks it. When the compiled
+// validator passes it all, kin-openapi is not asked; otherwise
+// kin-openapi decides, and words what it refuses.
 func (v *Validator) validateRequest(c echo.Context, st *State, rt *route, query url.Values, body []byte) (any, *RequestError) {
 	req := c.Request()
 	setBody(req, body)
 	var (
-		value    any
-		schema   *openapi3.Schema
-		bodyErrs []error
+		value     any
+		schema    *openapi3.Schema
+		bodyErrs  []error
+		bodyValid bool // the compiled check passes value
 	)
 	rb := rt.kin.Operation.RequestBody
 	switch {
@@ -63,14 +66,16 @@ func (v *Validator) validateRequest(c echo.Context, st *State, rt *route, query 
 			break
 		}
 		value = doc.Value
-		if v.opts.Codec != nil {
+		if bc := v.reqCodec[schema]; bc != nil {
 			var vs []Violation
-			if value, vs = v.opts.Codec.DecodeRequest(schema, value); len(vs) > 0 {
+			if value, vs, bodyValid = bc.Read(value); len(vs) > 0 {
 				return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
 			}
+		} else {
+			bodyValid = v.fast.body(schema, false, value)
 		}
 	}
-	if len(bodyErrs) == 0 && v.fast.request(rt, req, st.Params, query, schema, value) {
+	if len(bodyErrs) == 0 && (schema == nil || bodyValid) && v.fast.requestParams(rt, req, st.Params, query) {
 		setBody(req, body)
 		return value, nil
 	}
