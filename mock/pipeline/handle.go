@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bytes"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -63,14 +62,14 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 			}
 			v.opts.ErrFunc(c, ic.Err)
 			if ic.Unchecked {
-				return buf.flushTo(out)
+				return buf.flushTo(out, st)
 			}
 		case err == nil:
 			var status int
 			var value any
 			in := Request{Body: body, Params: st.Params, Query: query, Operation: rt.kin.Operation, Session: st.Session}
 			if status, value, err = h(c, in); err == nil {
-				written, err = v.write(c, st, rt, status, value)
+				written, err = v.write(c, st, rt, buf, status, value)
 			}
 		}
 		if ctx.Err() != nil {
@@ -80,7 +79,7 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 			v.opts.ErrFunc(c, err) // written into buf
 		}
 		v.checkResponse(c, st, rt, buf, written)
-		return buf.flushTo(out)
+		return buf.flushTo(out, st)
 	}
 }
 
@@ -103,7 +102,7 @@ func (v *Validator) serve(c echo.Context, st *State, rt *route) (any, url.Values
 	// The body is read first, within the limit, so that a body too large is
 	// refused before anything else and Authenticate may read it (a request
 	// signature covers the body's hash).
-	body, err := v.readBody(c.Request())
+	body, err := v.readBody(c.Request(), st)
 	if err != nil {
 		st.Violations = append(st.Violations, err.Violations...)
 		return nil, nil, nil, err
@@ -172,7 +171,7 @@ type answer struct {
 // for checkResponse;
 // anything else is written as it is and left whole to kin-openapi, which
 // says what is wrong with it.
-func (v *Validator) write(c echo.Context, st *State, rt *route, status int, body any) (*answer, error) {
+func (v *Validator) write(c echo.Context, st *State, rt *route, buf *bufferedWriter, status int, body any) (*answer, error) {
 	if raw, ok := body.(*Raw); ok {
 		st.Upstream = true
 		return nil, writeRaw(c, raw) // checked as received, in checkResponse
@@ -194,23 +193,30 @@ func (v *Validator) write(c echo.Context, st *State, rt *route, status int, body
 		return nil, err
 	}
 	a := &answer{schema: responseSchema(rt, status, ct), value: value}
-	if bc := v.respCodec[a.schema]; bc != nil && status/100 == 2 {
+	// Written into the buffer that is sent: no copy.
+	if buf.body == nil {
+		buf.body = make([]byte, 0, 1024)
+	}
+	start := len(buf.body)
+	var out []byte
+	switch bc := v.respCodec[a.schema]; {
+	case bc != nil && status/100 == 2:
 		// Written, and checked, by the codec: what is checked is what it
 		// wrote.
-		if data, a.valid, err = bc.Append(c, nil, value); err != nil {
-			return nil, err
-		}
+		out, a.valid, err = bc.Append(c, buf.body, value)
 		a.encoded = true
-	} else if data == nil {
-		if data, err = jsonvalue.Marshal(a.value); err != nil {
-			return nil, err
-		}
+	case data != nil:
+		out = append(buf.body, data...)
+	default:
+		out, err = jsonvalue.Append(buf.body, value)
 	}
-	res := c.Response()
-	res.WriteHeader(status)
-	if _, err := res.Write(data); err != nil {
+	if err != nil {
 		return nil, err
 	}
+	buf.body = out
+	res := c.Response()
+	res.WriteHeader(status)
+	res.Size += int64(len(buf.body) - start)
 	if a.schema == nil {
 		return nil, nil
 	}
@@ -223,8 +229,19 @@ func (v *Validator) isJSONAlias(contentType string) bool {
 	if len(v.opts.JSONMediaTypes) == 0 || contentType == "" {
 		return false
 	}
+	mt, ok := mediaType(contentType)
+	return ok && slices.Contains(v.opts.JSONMediaTypes, mt)
+}
+
+// mediaType is the media type of contentType, its parameters aside, as
+// mime.ParseMediaType reads it; application/json, as nearly every
+// request and answer has it, is not parsed.
+func mediaType(contentType string) (string, bool) {
+	if contentType == echo.MIMEApplicationJSON {
+		return contentType, true
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && slices.Contains(v.opts.JSONMediaTypes, mt)
+	return mt, err == nil
 }
 
 // asJSON makes a request whose Content-Type is one of
@@ -254,12 +271,23 @@ func (v *Validator) asJSON(h http.Header, rt *route) (restore func()) {
 	}
 }
 
-// setBody gives the request a fresh reader over data, for the next reader.
+// setBody gives the request a reader over data, from its start, for the
+// next reader (Authenticate, kin-openapi, the handler): one reader per
+// request, rewound each time.
 func setBody(req *http.Request, data []byte) {
-	req.Body = io.NopCloser(bytes.NewReader(data))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	b, ok := req.Body.(*bodyReader)
+	if !ok {
+		b = &bodyReader{}
+		req.Body = b
+	}
+	b.Reset(data)
 	req.ContentLength = int64(len(data))
 }
+
+// bodyReader is a request body the pipeline has read.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
 
 func pathParams(c echo.Context) Params {
 	names, values := c.ParamNames(), c.ParamValues()

@@ -112,24 +112,51 @@ func (v *Validator) validateRequest(c echo.Context, st *State, rt *route, query 
 	return value, nil
 }
 
-// readBody reads the whole body within the limit.
-func (v *Validator) readBody(req *http.Request) ([]byte, *RequestError) {
+// readBody reads the whole body within the limit, into st.Body: a body of
+// a known length in one read.
+func (v *Validator) readBody(req *http.Request, st *State) ([]byte, *RequestError) {
 	limit := v.opts.MaxBodyBytes
-	tooLarge := &RequestError{Status: http.StatusRequestEntityTooLarge, Violations: []Violation{{
-		Field: "body", Reason: fmt.Sprintf("request body exceeds the limit of %d bytes", limit),
-	}}}
+	tooLarge := func() *RequestError {
+		return &RequestError{Status: http.StatusRequestEntityTooLarge, Violations: []Violation{{
+			Field: "body", Reason: fmt.Sprintf("request body exceeds the limit of %d bytes", limit),
+		}}}
+	}
 	if req.ContentLength > limit {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	var data []byte
+	var err error
+	if n := int(req.ContentLength); n > 0 {
+		// Its length, and a byte more to see whether it is longer than it
+		// says: then it is read on, within the limit, as any other.
+		data = make([]byte, n+1)
+		m := 0
+		for m <= n && err == nil {
+			var k int
+			k, err = req.Body.Read(data[m:])
+			m += k
+		}
+		if err == io.EOF {
+			err = nil // shorter, or as long as it says: taken as it is, as io.ReadAll takes it
+		}
+		data = data[:m]
+		if m > n && err == nil {
+			var rest []byte
+			rest, err = io.ReadAll(io.LimitReader(req.Body, limit-int64(n)))
+			data = append(data, rest...)
+		}
+	} else {
+		data, err = io.ReadAll(io.LimitReader(req.Body, limit+1))
+	}
+	st.Body, st.BodyRead = data, true
 	if err != nil {
 		return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: "could not be read: " + clip(err.Error())}}}
 	}
 	if int64(len(data)) > limit {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	return data, nil
 }
