@@ -204,6 +204,27 @@ func (r *Rules) KnownBody(body []byte, contentType string, credentials, isJSON b
 	return out
 }
 
+// Redact is Body for a body not yet read to tell whether it is JSON: it
+// reads it for that only where that decides how it is redacted (an
+// operation that exchanges credentials, or a form's content type), and
+// then says what it found (known). Otherwise it redacts in one pass
+// (JSON's fields, or a form's), and whether the body is JSON is left to
+// whoever shows it.
+func (r *Rules) Redact(body []byte, contentType string, credentials bool) (redacted []byte, isJSON, known bool) {
+	switch {
+	case len(body) == 0:
+		return body, false, true
+	case credentials || isForm(contentType):
+		isJSON = jsonvalue.Valid(body)
+		out, _ := r.body(body, contentType, credentials, isJSON)
+		return out, isJSON, true
+	case looksLikeForm(body): // no JSON value looks like a form
+		return r.form(body), false, true
+	}
+	// JSON or not, its JSON fields are what is redacted (body's last case).
+	return r.jsonFields(body), false, false
+}
+
 func (r *Rules) body(body []byte, contentType string, credentials, isJSON bool) ([]byte, bool) {
 	switch {
 	case isJSON:
@@ -217,6 +238,9 @@ func (r *Rules) body(body []byte, contentType string, credentials, isJSON bool) 
 }
 
 func isForm(contentType string) bool {
+	if contentType == "" || contentType == "application/json" {
+		return false // most bodies: not parsed
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/x-www-form-urlencoded"
 }
