@@ -19,6 +19,8 @@ import (
 
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/session"
+	"github.com/repomock/repomock/mock/vendors/endor/list"
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
 // Operation IDs served by the fake, as specs/endor.yaml names them.
@@ -94,7 +96,7 @@ type Fake struct {
 	mu       sync.Mutex
 	issued   *issuedTokens // tokens issued by POST /v1/auth/api-key, each in its session
 	warned   bool          // the bound of issued tokens was reached and logged
-	sessions *session.States[*Store]
+	sessions *session.States[*store.Store]
 	// fixturesDigest names cfg.Fixtures in a snapshot (session.Digest).
 	fixturesDigest string
 	changes        session.Changes // the change log's, with --state-durability fsync
@@ -132,15 +134,15 @@ func New(cfg Config) *Fake {
 		}
 		f.fixturesDigest = session.Digest(cfg.Fixtures)
 	}
-	f.sessions = session.New(func() *Store {
-		s := NewStore()
+	f.sessions = session.New(func() *store.Store {
+		s := store.New()
 		if f.cfg.Fixtures != nil {
 			f.cfg.Fixtures.apply(f, s)
-			nss, recs := s.contents()
+			nss, recs := contents(s)
 			f.changes.Add(change{Op: "fixtures", Fixtures: &snapshotFixtures{Digest: f.fixturesDigest, Namespaces: nss, RepositoryVersions: recs}})
 		}
 		return s
-	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })
+	}, func(from *store.Store, name string) *store.Store { return f.logTo(from.Clone(), name) })
 	f.Reset()
 	return f
 }
@@ -156,15 +158,15 @@ func (f *Fake) Reset() {
 
 // Store returns the state of a session to change: its own, copied from
 // the fixtures on its first write.
-func (f *Fake) Store(session string) *Store { return f.sessions.Write(session) }
+func (f *Fake) Store(session string) *store.Store { return f.sessions.Write(session) }
 
 // readStore is the state a request reads, which it must not change: the
 // session's own, or the fixtures' it shares with every session that has
 // not written.
-func (f *Fake) readStore(session string) *Store { return f.sessions.Read(session) }
+func (f *Fake) readStore(session string) *store.Store { return f.sessions.Read(session) }
 
 // writeStore is the state a request changes: the session's own.
-func (f *Fake) writeStore(session string) *Store { return f.sessions.Write(session) }
+func (f *Fake) writeStore(session string) *store.Store { return f.sessions.Write(session) }
 
 func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 
@@ -266,12 +268,12 @@ func (f *Fake) grantFor(token, session string) (grant, bool) {
 func checkNamespace(ns string) *Error {
 	for _, seg := range strings.Split(ns, ".") {
 		if len(seg) == 0 || len(seg) > 32 {
-			return invalidArgument("tenant_meta.namespace: %q must be dot-separated segments of 1 to 32 characters", clipValue(ns))
+			return invalidArgument("tenant_meta.namespace: %q must be dot-separated segments of 1 to 32 characters", list.Clip(ns))
 		}
 		for i := 0; i < len(seg); i++ {
 			c := seg[i]
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-				return invalidArgument("tenant_meta.namespace: %q may contain only a-z, 0-9, '_', '-' and '.'", clipValue(ns))
+				return invalidArgument("tenant_meta.namespace: %q may contain only a-z, 0-9, '_', '-' and '.'", list.Clip(ns))
 			}
 		}
 	}
