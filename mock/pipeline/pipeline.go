@@ -362,7 +362,13 @@ func (v *Validator) Register(r Router, handlers map[string]Handler, m ...echo.Mi
 	}
 	for _, op := range v.ops {
 		rt := v.routes[op.Method+" "+op.EchoPath]
-		r.Add(op.Method, op.EchoPath, v.handle(rt, handlers[op.ID]), m...)
+		// Put behind m once, here: echo would wrap a route's handler in
+		// its middleware again on every request.
+		h := v.handle(rt, handlers[op.ID])
+		for i := len(m) - 1; i >= 0; i-- {
+			h = m[i](h)
+		}
+		r.Add(op.Method, op.EchoPath, h)
 	}
 	return nil
 }

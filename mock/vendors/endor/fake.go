@@ -172,7 +172,8 @@ func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 
 // newID makes a uuid the way Endor's look: 24 lowercase hex digits.
 func (f *Fake) newID() string {
-	d := f.draws(2)
+	var d [2]uint64
+	f.draws(d[:])
 	var id [24]byte
 	hexDigits(id[:16], d[0])
 	hexDigits(id[16:], uint64(uint32(d[1])))
@@ -187,17 +188,15 @@ func hexDigits(dst []byte, n uint64) {
 	}
 }
 
-// draws takes n draws together, so that concurrent requests never
-// interleave their draws: with a seed, a sequence of requests gets the
-// same values on every run.
-func (f *Fake) draws(n int) []uint64 {
+// draws fills out with draws taken together, so that concurrent requests
+// never interleave their draws: with a seed, a sequence of requests gets
+// the same values on every run.
+func (f *Fake) draws(out []uint64) {
 	f.drawMu.Lock()
 	defer f.drawMu.Unlock()
-	out := make([]uint64, n)
 	for i := range out {
 		out[i] = f.cfg.Faker.Uint64()
 	}
-	return out
 }
 
 const (
@@ -266,7 +265,9 @@ func (f *Fake) grantFor(token, session string) (grant, bool) {
 // checkNamespace applies the documented syntax (docs: administration/namespaces):
 // dot-separated segments of 1–32 characters from a-z 0-9 _ -.
 func checkNamespace(ns string) *Error {
-	for _, seg := range strings.Split(ns, ".") {
+	for rest, more := ns, true; more; {
+		var seg string
+		seg, rest, more = strings.Cut(rest, ".")
 		if len(seg) == 0 || len(seg) > 32 {
 			return invalidArgument("tenant_meta.namespace: %q must be dot-separated segments of 1 to 32 characters", list.Clip(ns))
 		}
@@ -281,7 +282,9 @@ func checkNamespace(ns string) *Error {
 }
 
 func (f *Fake) issueToken(k APIKey, session string) apiKeyResponse {
-	tok := newIssuedToken(f.draws(3))
+	var d [3]uint64
+	f.draws(d[:])
+	tok := newIssuedToken(d[:])
 	now := f.now()
 	exp := now.Add(f.cfg.TokenTTL)
 	user := strings.TrimPrefix(k.Key, "endr+")
