@@ -48,19 +48,48 @@ var secretNames = map[string]bool{
 type Rules struct {
 	headers map[string]bool // canonical header names
 	fields  map[string]bool // folded as secretName folds them
+	shape   shape           // of the built-in names and fields
 }
+
+// shape says which folded names may be secret names, before they are
+// looked up: most of a body's field names are not, and are told so by
+// their length and their first and last bytes.
+type shape struct {
+	first [longestName + 1][4]uint64 // by length: the first bytes, a bit each
+	last  [4]uint64                  // the last bytes
+}
+
+func (sh *shape) add(name string) {
+	n := len(name)
+	sh.first[n][name[0]/64] |= 1 << (name[0] % 64)
+	sh.last[name[n-1]/64] |= 1 << (name[n-1] % 64)
+}
+
+func (sh *shape) fits(name []byte) bool {
+	n := len(name)
+	return n > 0 && sh.first[n][name[0]/64]&(1<<(name[0]%64)) != 0 && sh.last[name[n-1]/64]&(1<<(name[n-1]%64)) != 0
+}
+
+// builtinShape is the shape of secretNames.
+var builtinShape = func() (sh shape) {
+	for name := range secretNames {
+		sh.add(name)
+	}
+	return sh
+}()
 
 // NewRules makes Rules of header names (any case) and body field names
 // (compared without case, _ or -).
 func NewRules(headers, fields []string) *Rules {
-	r := &Rules{headers: map[string]bool{}, fields: map[string]bool{}}
+	r := &Rules{headers: map[string]bool{}, fields: map[string]bool{}, shape: builtinShape}
 	for _, h := range headers {
 		r.headers[http.CanonicalHeaderKey(h)] = true
 	}
 	for _, f := range fields {
 		var buf [longestName]byte
-		if n, ok := fold(buf[:], []byte(f)); ok {
+		if n, ok := fold(buf[:], []byte(f)); ok && n > 0 {
 			r.fields[string(buf[:n])] = true
+			r.shape.add(string(buf[:n]))
 		}
 	}
 	return r
@@ -81,6 +110,13 @@ func (r *Rules) secretName(b []byte) bool {
 	var buf [longestName]byte
 	n, ok := fold(buf[:], b)
 	if !ok {
+		return false
+	}
+	sh := &builtinShape
+	if r != nil {
+		sh = &r.shape
+	}
+	if !sh.fits(buf[:n]) {
 		return false
 	}
 	return secretNames[string(buf[:n])] || r != nil && r.fields[string(buf[:n])]

@@ -124,21 +124,45 @@ func (w *writer) full(p *plan, v any) error {
 }
 
 func (w *writer) fullMessage(p *plan, m map[string]any) error {
-	start := len(w.dst)
-	var buf [8]string
-	others := buf[:0] // keys that are no field, written as they are
-	for k := range m {
-		if p.byName[k] == nil {
-			others = append(others, k)
+	start, valid := len(w.dst), w.valid
+	// Most messages hold no key that is no field: they are written in
+	// their fields' order at once; one that does is written again, its
+	// other keys in their places.
+	n, fields, err := w.fullMembers(p, m, nil)
+	if err == nil && fields < len(m) {
+		w.dst, w.valid = w.dst[:start], valid
+		var buf [8]string
+		others := buf[:0]
+		for k := range m {
+			if p.byName[k] == nil {
+				others = append(others, k)
+			}
+		}
+		slices.Sort(others)
+		n, _, err = w.fullMembers(p, m, others)
+	}
+	if err != nil {
+		return err
+	}
+	if w.object(p, start, n) {
+		for _, k := range p.otherRequired {
+			if _, ok := m[k]; !ok {
+				w.valid = false
+			}
 		}
 	}
-	slices.Sort(others)
+	return nil
+}
+
+// fullMembers writes m's fields, and the keys others (sorted) in their
+// places among them, and says how many members it wrote, and how many of
+// m's keys are fields.
+func (w *writer) fullMembers(p *plan, m map[string]any, others []string) (n, fields int, err error) {
 	w.dst = append(w.dst, '{')
-	n := 0
 	for _, f := range p.fields {
 		for len(others) > 0 && others[0] < f.name {
 			if err := w.member(p, n, others[0], m[others[0]]); err != nil {
-				return err
+				return 0, 0, err
 			}
 			others, n = others[1:], n+1
 		}
@@ -147,9 +171,9 @@ func (w *writer) fullMessage(p *plan, m map[string]any) error {
 			w.comma(n)
 			w.dst = append(w.dst, f.key...)
 			if err := w.full(f.plan, cur); err != nil {
-				return err
+				return 0, 0, err
 			}
-			n++
+			n, fields = n+1, fields+1
 		case f.zero != nil:
 			w.comma(n)
 			w.dst = append(append(w.dst, f.key...), f.zero...)
@@ -163,19 +187,12 @@ func (w *writer) fullMessage(p *plan, m map[string]any) error {
 	}
 	for _, k := range others {
 		if err := w.member(p, n, k, m[k]); err != nil {
-			return err
+			return 0, 0, err
 		}
 		n++
 	}
 	w.dst = append(w.dst, '}')
-	if w.object(p, start, n) {
-		for _, k := range p.otherRequired {
-			if _, ok := m[k]; !ok {
-				w.valid = false
-			}
-		}
-	}
-	return nil
+	return n, fields, nil
 }
 
 func (w *writer) fullMap(p *plan, m map[string]any) error {
