@@ -219,6 +219,22 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{"toy_error": map[string]string{"code": e.Code, "message": e.Message}})
 }
 
+// ErrorByCode is the shop's error with code ("toy.not_found"): the code
+// ends with the status it is answered with, or is one of the shop's own.
+func (f *Fake) ErrorByCode(_ echo.Context, code, message string) (error, error) {
+	status := map[string]int{"toy.not_found": http.StatusNotFound, "toy.unauthorized": http.StatusUnauthorized}[code]
+	if n, err := strconv.Atoi(strings.TrimPrefix(code, "toy.")); err == nil && n >= 400 && n <= 599 {
+		status = n
+	}
+	if status == 0 {
+		return nil, fmt.Errorf("%q is not a toy error code: toy.not_found, toy.unauthorized or toy.<status>", code)
+	}
+	if message == "" {
+		message = http.StatusText(status)
+	}
+	return &Error{Status: status, Code: code, Message: message}, nil
+}
+
 // ErrorFor is the shop's error for a failure no handler made.
 func (f *Fake) ErrorFor(_ echo.Context, status int, message string) error {
 	if message == "" {
