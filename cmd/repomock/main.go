@@ -77,6 +77,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		maxStreamClients            = text(strconv.Itoa(server.DefaultMaxStreamClients))
 		streamMaxBytes              = text("4MiB")
 		maxFaults                   = text(strconv.Itoa(server.DefaultMaxFaults))
+		maxStubs                    = text(strconv.Itoa(server.DefaultMaxStubs))
 		validator                   = text(pipeline.ValidatorCompiled)
 		lenient, adminOpen, logJSON boolText
 		version                     boolText
@@ -94,6 +95,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&maxStreamClients, "max-stream-clients", "`number` of clients of the journal stream (GET /__admin/requests/stream, the console) at once (at least 1); one more gets 503")
 	fs.Var(&streamMaxBytes, "stream-max-bytes", "largest `size` the journal stream sends one client at once or holds for it (bytes, or with KiB/MiB/GiB): its first backlog, each entry (bodies left out past it), and the entries waiting for a slow client")
 	fs.Var(&maxFaults, "max-faults", "`number` of faults held at once (at least 1); one more is refused with 409")
+	fs.Var(&maxStubs, "max-stubs", "`number` of stubs held at once (at least 1); one more is refused with 409")
 	server.RegisterFlags(fs, &o.cfg, false) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
@@ -156,6 +158,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		{"max-sessions", maxSessions, &o.cfg.MaxSessions},
 		{"max-stream-clients", maxStreamClients, &o.cfg.MaxStreamClients},
 		{"max-faults", maxFaults, &o.cfg.MaxFaults},
+		{"max-stubs", maxStubs, &o.cfg.MaxStubs},
 	} {
 		if *n.dst, err = strconv.Atoi(string(n.raw)); err != nil || *n.dst < 1 {
 			return nil, fmt.Errorf("%s: %q is not a whole number of at least 1", origin(n.name), n.raw)
@@ -373,7 +376,7 @@ func adminBanner(srv *server.Server) string {
 	default:
 		hosts += " (--allowed-hosts adds names)"
 	}
-	return "  admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui\n" +
+	return "  admin: /__admin (health, reset, sessions, requests, faults, stubs); console: /__admin/ui\n" +
 		"  admin and console hosts: " + hosts + "\n" +
 		"  sessions: /__sessions/{name}/… or the header X-Repomock-Session\n"
 }

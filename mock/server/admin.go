@@ -13,6 +13,7 @@ import (
 	"github.com/repomock/repomock/mock/server/console"
 	"github.com/repomock/repomock/mock/server/journal"
 	"github.com/repomock/repomock/mock/server/sessions"
+	"github.com/repomock/repomock/mock/server/stubs"
 )
 
 // registerAdmin adds the admin API: the server's own routes (health,
@@ -54,6 +55,7 @@ func (s *Server) registerAdmin() {
 	})
 	s.journal.Routes(g, journal.Streaming{MaxClients: s.cfg.MaxStreamClients, MaxBytes: s.cfg.StreamMaxBytes, Log: s.log})
 	s.faults.Routes(g, s.operationsByVendor)
+	s.stubs.Routes(g, stubs.Env{Operations: s.stubOps, Route: s.stubRoute, Try: s.tryStub})
 	console.Routes(s.echo, g, s.adminHosts, s.vendors, s.operationsByVendor)
 }
 
@@ -119,6 +121,11 @@ func (s *Server) Sessions() []sessions.Info {
 	for _, f := range s.faults.List() {
 		get(f.Session).Faults++
 	}
+	for name, n := range s.stubs.CountBySession() {
+		if name != stubs.AllSessions {
+			get(name).Stubs = n
+		}
+	}
 	out := make([]sessions.Info, 0, len(byName))
 	for _, si := range byName {
 		out = append(out, *si)
@@ -142,6 +149,7 @@ func (s *Server) dropSession(name string) {
 	}
 	s.journal.DropSession(name)
 	s.faults.DropSession(name)
+	s.stubs.DropSession(name)
 }
 
 // evictSession drops the least recently used session to make room for a

@@ -31,6 +31,7 @@ import (
 	"github.com/repomock/repomock/mock/server/faults"
 	"github.com/repomock/repomock/mock/server/journal"
 	"github.com/repomock/repomock/mock/server/sessions"
+	"github.com/repomock/repomock/mock/server/stubs"
 	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/specs"
 )
@@ -48,6 +49,7 @@ const (
 	DefaultMaxStreamClients = 16
 	DefaultStreamMaxBytes   = 4 << 20
 	DefaultMaxFaults        = 1000
+	DefaultMaxStubs         = 1000
 	DefaultJournalMaxBytes  = journal.DefaultMaxBytes
 )
 
@@ -95,6 +97,9 @@ type Config struct {
 	// MaxFaults bounds the faults held at once; one more is refused with
 	// 409. Default DefaultMaxFaults.
 	MaxFaults int
+	// MaxStubs bounds the stubs held at once; one more is refused with
+	// 409. Default DefaultMaxStubs.
+	MaxStubs int
 	// JournalMaxBytes bounds the bodies and headers the journal keeps, all
 	// requests together; the oldest go first. Each body is cut at a
 	// sixteenth of it (1 MiB at most). Default DefaultJournalMaxBytes.
@@ -154,10 +159,17 @@ type Server struct {
 	byID     map[string]vendor.Vendor
 	journal  *journal.Journal
 	faults   *faults.Faults
+	stubs    *stubs.Stubs
 	sessions *sessions.Tracker
 	states   pipeline.States // of the requests, made once
 	routes   []Route
-	ready    atomic.Bool
+	// validators are the vendors' pipelines, by vendor id.
+	validators map[string]*pipeline.Validator
+	// stubOps are the operations a stub can answer; stubRoutes finds
+	// each by its route (method and echo path).
+	stubOps    []stubs.Operation
+	stubRoutes map[string]int
+	ready      atomic.Bool
 	// adminHosts are the Host names the admin API answers to.
 	adminHosts admin.Hosts
 	// credentialOps are the operations that exchange credentials, whose
@@ -218,6 +230,9 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.MaxFaults <= 0 {
 		cfg.MaxFaults = DefaultMaxFaults
 	}
+	if cfg.MaxStubs <= 0 {
+		cfg.MaxStubs = DefaultMaxStubs
+	}
 	if cfg.JournalMaxBytes <= 0 {
 		cfg.JournalMaxBytes = journal.DefaultMaxBytes
 	}
@@ -277,6 +292,7 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	s := &Server{cfg: cfg, log: log, journal: journal.New(cfg.JournalSize, cfg.JournalMaxBytes, cfg.MaxBodyBytes), faults: faults.New(cfg.MaxFaults),
+		stubs: stubs.New(cfg.MaxStubs), validators: map[string]*pipeline.Validator{}, stubRoutes: map[string]int{},
 		fixtureFiles: files, vendors: vendors, credentialOps: map[operationKey]bool{}, adminHosts: adminHosts}
 	s.byID = make(map[string]vendor.Vendor, len(vendors))
 	s.longHeaders = map[string]bool{}
@@ -326,9 +342,11 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec().File, err)
 		}
-		if err := val.Register(e, s.durably(v.Handlers()), onRoute(v)); err != nil {
+		if err := val.Register(e, s.stubs.Handlers(v, s.durably(v.Handlers())), onRoute(v)); err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec().File, err)
 		}
+		s.validators[v.ID()] = val
+		s.stubOperations(v, doc, val.Operations())
 		for _, op := range val.Operations() {
 			s.routes = append(s.routes, Route{Vendor: v.Name(), Method: op.Method, Path: op.Path, OperationID: op.ID})
 			if s.secrets.Credentials(doc.Paths.Find(op.Path).GetOperation(op.Method)) {
@@ -422,6 +440,7 @@ func (s *Server) Reset() {
 	s.sessions.Reset()
 	s.journal.Reset()
 	s.faults.Reset()
+	s.stubs.Reset()
 }
 
 // Run listens on Config.Addr and serves until ctx is done, then lets
