@@ -80,11 +80,13 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		maxStubs                    = text(strconv.Itoa(server.DefaultMaxStubs))
 		validator                   = text(pipeline.ValidatorCompiled)
 		lenient, adminOpen, logJSON boolText
+		watch                       boolText
 		version                     boolText
 	)
 	fs.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "`host:port` to listen on")
 	fs.StringVar(&o.cfg.SpecsDir, "specs", "", "`dir`ectory of spec files replacing the embedded ones (same file names)")
-	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and on reset")
+	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and read again on every reset")
+	fs.Var(&watch, "watch", "reload the --fixtures files when they change, and start every session afresh from them (the journal, faults and stubs stay); a file that does not load keeps the fixtures in use, and says why in the log and GET /__admin/fixtures")
 	fs.Var(&seed, "seed", "seed for ids and generated values: a whole `number` from 0 to 18446744073709551615; 0 picks a random seed, printed at start")
 	fs.Var(&lenient, "lenient-responses", "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
 	fs.Var(&validator, "validator", validatorUsage)
@@ -141,6 +143,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		{"lenient-responses", lenient, &o.cfg.LenientResponses},
 		{"admin-open", adminOpen, &o.cfg.AdminOpen},
 		{"log-json", logJSON, &o.logJSON},
+		{"watch", watch, &o.cfg.Watch},
 	} {
 		if *b.dst, err = b.raw.value(); err != nil {
 			return nil, fmt.Errorf("%s: %w", origin(b.name), err)
@@ -416,6 +419,9 @@ func writeBanner(w io.Writer, addr net.Addr, srv *server.Server, cfg server.Conf
 	}
 	for _, f := range files {
 		fmt.Fprintf(&b, "  fixtures: %s: %s\n", f.Path, f.Summary)
+	}
+	if cfg.Watch {
+		fmt.Fprintf(&b, "  fixtures: watching %s: a change reloads them (GET /__admin/fixtures says how it went)\n", cfg.FixturesDir)
 	}
 	if cfg.Seed == 0 {
 		fmt.Fprintf(&b, "  seed: %d (random; --seed %d repeats this run)\n", srv.Seed(), srv.Seed())

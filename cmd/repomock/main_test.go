@@ -145,6 +145,8 @@ var flagCases = []flagCase{
 		func(o *options) string { return o.logLevel.String() }, "DEBUG", "ERROR"},
 	{"log-json", "true", "false",
 		func(o *options) string { return fmt.Sprint(o.logJSON) }, "true", "false"},
+	{"watch", "true", "false",
+		func(o *options) string { return fmt.Sprint(o.cfg.Watch) }, "true", "false"},
 }
 
 func TestEveryFlagHasACase(t *testing.T) {

@@ -32,9 +32,8 @@ func (s *Server) registerAdmin() {
 	g := admin.Group(s.echo, s.adminHosts, s.cfg.AdminToken)
 	g.POST("/reset", func(c echo.Context) error {
 		if !c.QueryParams().Has("session") {
-			s.Reset()
-			if err := s.syncChanges(); err != nil {
-				return &admin.Error{Status: http.StatusInternalServerError, Message: "reset, but the change log cannot be written: " + err.Error()}
+			if err := s.resetFromDisk(); err != nil {
+				return err
 			}
 			return c.JSON(http.StatusOK, map[string]string{"status": "reset"})
 		}
@@ -56,6 +55,7 @@ func (s *Server) registerAdmin() {
 	s.journal.Routes(g, journal.Streaming{MaxClients: s.cfg.MaxStreamClients, MaxBytes: s.cfg.StreamMaxBytes, Log: s.log})
 	s.faults.Routes(g, s.operationsByVendor)
 	s.stubs.Routes(g, stubs.Env{Operations: s.stubOps, Route: s.stubRoute, Try: s.tryStub})
+	s.fixturesRoute(g)
 	console.Routes(s.echo, g, s.adminHosts, s.vendors, s.operationsByVendor)
 }
 

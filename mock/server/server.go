@@ -61,10 +61,18 @@ type Config struct {
 	// SpecsDir, when set, replaces the embedded specs with the files of the
 	// same names in this directory.
 	SpecsDir string
-	// FixturesDir, when set, is read at start: <dir>/endor.yaml,
-	// codearts.yaml and servicestage.yaml seed the fakes, at start and on
-	// every reset. Any other file there is logged as a warning.
+	// FixturesDir, when set, is read at start and again on every reset
+	// (POST /__admin/reset): <dir>/endor.yaml, codearts.yaml and
+	// servicestage.yaml seed the fakes. Any other file there is logged as
+	// a warning.
 	FixturesDir string
+	// Watch reloads the fixtures while Serve runs, when their files
+	// change, and resets the vendors' state to them (the journal, faults
+	// and stubs stay). It needs FixturesDir.
+	Watch bool
+	// WatchInterval is how often Watch looks at the files. Default
+	// DefaultWatchInterval.
+	WatchInterval time.Duration
 	// Seed makes ids and generated values repeatable; 0 means random:
 	// New then draws one, which Server.Seed reports.
 	Seed uint64
@@ -182,7 +190,14 @@ type Server struct {
 	// MaxHeaderBytes.
 	longHeaders map[string]bool
 
-	fixtureFiles []FixtureFile
+	// reloadMu keeps a reload of the fixtures and its reset apart from
+	// another's.
+	reloadMu sync.Mutex
+	// fixturesMu guards what GET /__admin/fixtures reports.
+	fixturesMu       sync.Mutex
+	fixtureFiles     []FixtureFile
+	fixturesLoadedAt time.Time
+	fixturesErr      *FixturesError
 
 	saveMu   sync.Mutex // one save at a time, so the newest state is the last written
 	saved    bool
@@ -251,6 +266,9 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.StateInterval <= 0 {
 		cfg.StateInterval = DefaultStateInterval
 	}
+	if cfg.WatchInterval <= 0 {
+		cfg.WatchInterval = DefaultWatchInterval
+	}
 	if cfg.StateDurability == "" {
 		cfg.StateDurability = DurabilityInterval
 	}
@@ -275,6 +293,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("state durability %q is not %s or %s", cfg.StateDurability, DurabilityInterval, DurabilityFsync)
 	case cfg.StateDurability == DurabilityFsync && cfg.StateFile == "":
 		return nil, fmt.Errorf("state durability %s keeps each write in the state file: it needs one (--state-file)", DurabilityFsync)
+	case cfg.Watch && cfg.FixturesDir == "":
+		return nil, errors.New("watch reloads the fixtures when their files change: it needs a fixtures directory (--fixtures)")
 	}
 	if err := pipeline.CheckValidator(cfg.Validator); err != nil {
 		return nil, fmt.Errorf("validator: %w", err)
@@ -293,7 +313,7 @@ func New(cfg Config) (*Server, error) {
 
 	s := &Server{cfg: cfg, log: log, journal: journal.New(cfg.JournalSize, cfg.JournalMaxBytes, cfg.MaxBodyBytes), faults: faults.New(cfg.MaxFaults),
 		stubs: stubs.New(cfg.MaxStubs), validators: map[string]*pipeline.Validator{}, stubRoutes: map[string]int{},
-		fixtureFiles: files, vendors: vendors, credentialOps: map[operationKey]bool{}, adminHosts: adminHosts}
+		fixtureFiles: files, fixturesLoadedAt: cfg.Clock().UTC(), vendors: vendors, credentialOps: map[operationKey]bool{}, adminHosts: adminHosts}
 	s.byID = make(map[string]vendor.Vendor, len(vendors))
 	s.longHeaders = map[string]bool{}
 	var secretHeaders, secretFields []string
@@ -430,8 +450,9 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // New drew when that was 0. Config.Seed set to it repeats the run.
 func (s *Server) Seed() uint64 { return s.cfg.Seed }
 
-// Reset drops all state in every session, loads the fixtures again, and
-// clears the journal and the faults.
+// Reset drops all state in every session, loads the fixtures in use again
+// (ReloadFixtures reads their files again first), and clears the journal,
+// the faults and the stubs.
 func (s *Server) Reset() {
 	for _, v := range s.vendors {
 		v.Reset()
@@ -473,21 +494,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// console's journal stream): end them.
 	srv.RegisterOnShutdown(s.journal.CloseSubscribers)
 	stopSaving := s.saveStateEvery()
+	stopWatching := s.watchFixtures()
+	// No reload once the server stops: the last save holds the state.
+	stop := func() { stopWatching(); stopSaving() }
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return errors.Join(err, s.finalSave(stopSaving))
+		return errors.Join(err, s.finalSave(stop))
 	case <-ctx.Done():
 	}
 	s.ready.Store(false)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return errors.Join(fmt.Errorf("shutdown: %w", err), s.finalSave(stopSaving))
+		return errors.Join(fmt.Errorf("shutdown: %w", err), s.finalSave(stop))
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return errors.Join(err, s.finalSave(stopSaving))
+		return errors.Join(err, s.finalSave(stop))
 	}
-	return s.finalSave(stopSaving)
+	return s.finalSave(stop)
 }

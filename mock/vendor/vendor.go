@@ -101,6 +101,11 @@ type State interface {
 	LogChanges(log func(change json.RawMessage))
 	// Apply makes a logged change again.
 	Apply(change json.RawMessage) error
+	// ReloadFixtures reads the vendor's fixtures file again with fx, as
+	// its Plugin read it, and returns use, which makes what it read the
+	// fixtures the next Reset loads; or the error, naming the file and the
+	// line, and the fixtures in use stay.
+	ReloadFixtures(fx Fixtures) (use func(), err error)
 	// MakeFixtures makes the state every session starts from now, rather
 	// than on first use: made by a read, its generated values (uuids,
 	// times) would be logged but not synced, and a crash could give the

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
@@ -123,7 +124,7 @@ func (s *store) all() []Toy {
 type Fake struct {
 	spec     vendor.Spec
 	key      string
-	fixtures []Toy
+	fixtures atomic.Pointer[[]Toy]
 	sessions *session.States[*store]
 	changes  session.Changes
 }
@@ -133,14 +134,29 @@ var _ vendor.Vendor = (*Fake)(nil)
 // New builds the shop of the spec in specDir, accepting key (any when "").
 func New(specDir, key string, fx *Fixtures) *Fake {
 	f := &Fake{spec: vendor.Spec{FS: os.DirFS(specDir), File: "toy.yaml"}, key: key}
-	if fx != nil {
-		f.fixtures = fx.Toys
-	}
-	f.sessions = session.New(func() *store { return &store{toys: slices.Clone(f.fixtures)} },
+	f.setFixtures(fx)
+	f.sessions = session.New(func() *store { return &store{toys: slices.Clone(*f.fixtures.Load())} },
 		func(from *store, name string) *store {
 			return &store{toys: from.all(), log: func(t Toy) { f.changes.Add(change{Op: "put", Session: name, Toy: &t}) }}
 		})
 	return f
+}
+
+func (f *Fake) setFixtures(fx *Fixtures) {
+	var toys []Toy
+	if fx != nil {
+		toys = fx.Toys
+	}
+	f.fixtures.Store(&toys)
+}
+
+// ReloadFixtures reads toy.yaml again.
+func (f *Fake) ReloadFixtures(r vendor.Fixtures) (func(), error) {
+	fx, err := vendor.ReadFixtures(vendor.Env{Fixtures: r}, id, ParseFixtures)
+	if err != nil {
+		return nil, err
+	}
+	return func() { f.setFixtures(fx) }, nil
 }
 
 func (f *Fake) Name() string                          { return "Toy Shop" }
