@@ -379,7 +379,7 @@ func adminBanner(srv *server.Server) string {
 	default:
 		hosts += " (--allowed-hosts adds names)"
 	}
-	return "  admin: /__admin (health, reset, sessions, requests, faults, stubs); console: /__admin/ui\n" +
+	return "  admin: /__admin (health, reset, sessions, requests, faults, stubs, fixtures); console: /__admin/ui\n" +
 		"  admin and console hosts: " + hosts + "\n" +
 		"  sessions: /__sessions/{name}/… or the header X-Repomock-Session\n"
 }

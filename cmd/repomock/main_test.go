@@ -741,7 +741,7 @@ func TestRunServesAndStops(t *testing.T) {
 	out := r.stdout.String()
 	for _, want := range []string{
 		"POST   /v1/namespaces/{tenant_meta.namespace}/repository-versions",
-		"admin: /__admin (health, reset, sessions, requests, faults, stubs); console: /__admin/ui",
+		"admin: /__admin (health, reset, sessions, requests, faults, stubs, fixtures); console: /__admin/ui",
 		"admin and console hosts: localhost, IP addresses (--allowed-hosts adds names)",
 	} {
 		if !strings.Contains(out, want) {

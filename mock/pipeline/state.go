@@ -133,19 +133,19 @@ const (
 	// that does not exist) is the vendor's answer, and passes.
 	VerdictPassed = "passed"
 	// VerdictRejected: the request was refused for what it is, with a
-	// 4xx other than 404: it broke the spec (see State.Violations) or
-	// the vendor's rules (a missing field the vendor requires, a name
-	// taken, credentials refused); State.Reason says why.
+	// 4xx other than 404: it broke the spec (the violations say how) or
+	// the vendor's rules (a field the vendor requires, a name taken,
+	// credentials refused); the reason says why.
 	VerdictRejected = "rejected"
-	// VerdictStubbed: a stub answered in the handler's place, or patched
-	// its answer (State.Stub).
+	// VerdictStubbed: a stub answered in the vendor's place, or patched
+	// its answer.
 	VerdictStubbed = "stubbed"
 	// VerdictFaulted: a fault or the Prefer header answered before the
-	// request was validated (State.Fault for a fault).
+	// request was validated.
 	VerdictFaulted = "faulted"
 	// VerdictInvalid: the answer broke the spec (a bug of the fake, or an
-	// upstream's answer), or a request that broke it was let through
-	// (Options.LenientRequests) and answered.
+	// upstream's answer through the proxy), or a request that broke it
+	// was let through (the proxy) and answered with no 4xx.
 	VerdictInvalid = "invalid"
 	// VerdictUnrouted: no operation matched.
 	VerdictUnrouted = "unrouted"

@@ -40,6 +40,7 @@ const AllSessions = "*"
 // parameters and body hold those of Request. It answers with Response
 // until it is removed, or Times times when Times is above 0.
 type Stub struct {
+	// ID names the stub (s1, s2, …); the server sets it.
 	ID      string `json:"id"`
 	Session string `json:"session"`
 	// Request says which requests the stub answers.
@@ -49,7 +50,7 @@ type Stub struct {
 	// Times, when above 0, removes the stub once it has answered that
 	// many times.
 	Times int `json:"times"`
-	// Answered counts the requests the stub answered.
+	// Answered counts the requests the stub answered; the server sets it.
 	Answered int `json:"answered"`
 }
 
