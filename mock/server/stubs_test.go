@@ -359,7 +359,7 @@ func TestStubRefusals(t *testing.T) {
 		{`{"session":"no way","request":{"operation":"CreateFile"}}`, `session: "no way" is not a session name`},
 		{`{"request":{"operation":"CreateFile"},"response":{"patch":[1]}}`, "response.patch: a JSON merge patch is an object"},
 		{`{"request":{"operation":"CreateFile"},"response":{"error":{"code":"SVCSTG.REPO.0403"},"status":409}}`, "response.status: Huawei ServiceStage answers the code SVCSTG.REPO.0403 with 400, not 409: leave status out"},
-		{`{"request":{"operation":"CreateFile"},"response":{"error":{"code":true}}}`, "response.error.code: a vendor's error code, a number or a string"},
+		{`{"request":{"operation":"CreateFile"},"response":{"error":{"code":true}}}`, "response.error.code: one of the vendor's error codes, a number or a string"},
 		{`{"request":{"operation":"CreateFile"},"response":{"body":{"path":"a"},"headers":{"Content-Length":"3"}}}`, "response.headers: Content-Length is the server's to write"},
 		{`{"request":{"operation":"CreateFile"},"colour":"red"}`, `stub: json: unknown field "colour"`},
 		{`{"id":"s9","request":{"operation":"CreateFile"}}`, "id and answered are the server's to set"},

@@ -270,7 +270,7 @@ func (st *stub) prepare() error {
 		case json.Number:
 			st.code = code.String()
 		default:
-			return bad("response.error.code: a vendor's error code, a number or a string (Endor's 5, CodeArts' \"CH.000404\")")
+			return bad("response.error.code: one of the vendor's error codes, a number or a string")
 		}
 		return nil
 	}
