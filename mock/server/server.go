@@ -337,7 +337,9 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 
-	s.registerAdmin()
+	if err := s.registerAdmin(); err != nil {
+		return nil, err
+	}
 	s.ready.Store(true)
 	return s, nil
 }
