@@ -50,7 +50,7 @@ const usage = `Usage: repomock [flags]              serve the fakes (below)
 
 Serves fakes of the Endor Labs, Huawei CodeArts Repo and Huawei ServiceStage APIs that validate every
 request and response against the vendor's OpenAPI.
-Each flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.
+Each flag but --version may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.
 Exit status: 0 after SIGINT or SIGTERM, 1 when the server cannot start or fails, 2 for a bad flag or value.
 
 Flags:

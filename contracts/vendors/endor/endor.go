@@ -47,7 +47,7 @@ func Settings() [][2]string {
 	return [][2]string{
 		{"ENDOR_URL", "Endor Labs base URL, e.g. https://api.endorlabs.com"},
 		{"ENDOR_TOKEN", "Endor bearer token"},
-		{"ENDOR_API_KEY", "Endor API key (with ENDOR_API_SECRET, instead of a token)"},
+		{"ENDOR_API_KEY", "Endor API key (with the API secret, instead of a token)"},
 		{"ENDOR_API_SECRET", "Endor API secret"},
 		{"ENDOR_NAMESPACE", "Endor namespace to work in"},
 		{"ENDOR_PROJECT_UUID", "Endor project that parents the created repository versions"},
