@@ -72,6 +72,10 @@ func New(c Config) *contracts.Vendor {
 	if c.Token == "" && (c.APIKey == "" || c.APISecret == "") {
 		v.Missing = "Endor Labs needs a token, or an API key and secret"
 	}
+	if c.Token != "" {
+		v.Uncalled = map[string]string{opAPIKey: "the credentials are a token, so no API key is exchanged for one; " +
+			"with an API key and secret instead (--endor-api-key, --endor-api-secret), the suite calls it"}
+	}
 	v.Authorize = func(s *contracts.Suite, req *http.Request, _ []byte) error {
 		tok, err := bearer(req.Context(), s, v, c)
 		if err != nil {
