@@ -114,6 +114,13 @@ func TestAdminRequestsAreChecked(t *testing.T) {
 			`{"message":"kind: duplicate field"}`},
 		{http.MethodPost, "/__admin/faults", "", []string{"Content-Type", "application/json"}, 400,
 			`{"message":"body: request body is required"}`},
+		// Present and empty, session is the default one's.
+		{http.MethodGet, "/__admin/requests?session=&limit=0&status=0", "", nil, 200, `{"requests":[]}`},
+		{http.MethodPost, "/__admin/reset?session=", "", nil, 200, `{"status":"reset","session":""}`},
+		{http.MethodGet, "/__admin/objects?session=&limit=0", "", nil, 200, `{"session":"","vendors":[` +
+			`{"vendor":"endor","name":"Endor Labs","kind":"repository versions","count":0,"objects":[]},` +
+			`{"vendor":"codearts","name":"Huawei CodeArts Repo","kind":"repositories","count":0,"objects":[]},` +
+			`{"vendor":"servicestage","name":"Huawei ServiceStage","kind":"files","count":0,"objects":[]}]}`},
 		// curl -d sends a form's Content-Type: the body is read as JSON all
 		// the same, as the admin API always has.
 		{http.MethodPost, "/__admin/faults", `{"kind":"reset"}`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 201,
