@@ -163,6 +163,11 @@ func TestAdminIndex(t *testing.T) {
 			t.Errorf("GET %s from a browser: %d, Location %q; want 302 to /__admin/ui", path, r.Status, r.Header.Get("Location"))
 		}
 	}
+	// The index is the admin API's: no journal entry, no session.
+	h.Do(http.MethodGet, "/", nil, "X-Repomock-Session", "indexed")
+	if es := h.Journal(""); len(es) != 0 {
+		t.Errorf("the journal holds %d entries, want none for GET /", len(es))
+	}
 	page := h.Do(http.MethodGet, "/__admin/ui", nil)
 	slash := h.Do(http.MethodGet, "/__admin/ui/", nil)
 	if page.Status != http.StatusOK || slash.Status != http.StatusOK || slash.Raw != page.Raw || slash.Header.Get("Content-Type") != "text/html; charset=utf-8" {

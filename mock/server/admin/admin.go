@@ -21,8 +21,12 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Prefix starts every path of the admin API.
+// Prefix starts every path of the admin API but its index at /.
 const Prefix = "/__admin"
+
+// Owns reports whether path is the admin API's: / (its index) or under
+// Prefix. Such a request is in no session, and no journal records it.
+func Owns(path string) bool { return path == "/" || strings.HasPrefix(path, Prefix) }
 
 // Error is the body of every error of the admin API and of a path no
 // vendor owns: {"message": …}, with its status.

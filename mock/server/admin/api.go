@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -73,11 +74,46 @@ func Register(e *echo.Echo, spec Spec, handlers map[string]pipeline.Handler, o O
 	if err := val.Register(e, all); err != nil {
 		return fmt.Errorf("spec admin.yaml: %w", err)
 	}
-	e.RouteNotFound(Prefix+"/*", func(c echo.Context) error {
+	notFound := func(c echo.Context) error {
+		r := c.Request()
+		if methods := allowed(val.Operations(), r.URL.Path); len(methods) > 0 {
+			c.Response().Header().Set(echo.HeaderAllow, strings.Join(methods, ", "))
+			return &Error{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("%s %s: not allowed; it takes %s", r.Method, Clip(r.URL.Path), strings.Join(methods, ", "))}
+		}
 		return &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("%s %s: no such admin route; GET %s lists them, and GET %s/openapi.yaml describes them",
-			c.Request().Method, Clip(c.Request().URL.Path), Prefix, Prefix)}
-	}, hostCheck(o.Hosts), tokenCheck(o.Token))
+			r.Method, Clip(r.URL.Path), Prefix, Prefix)}
+	}
+	// Prefix itself too: echo would answer another method there with a
+	// bare 405.
+	for _, path := range []string{Prefix, Prefix + "/*"} {
+		e.RouteNotFound(path, notFound, hostCheck(o.Hosts), tokenCheck(o.Token))
+	}
 	return nil
+}
+
+// allowed lists the methods of the operations whose path template path
+// matches, a parameter matching one segment that is not empty.
+func allowed(ops []pipeline.Operation, path string) []string {
+	var out []string
+	segments := strings.Split(path, "/")
+	for _, op := range ops {
+		tmpl := strings.Split(op.Path, "/")
+		if len(tmpl) != len(segments) || slices.Contains(out, op.Method) {
+			continue
+		}
+		match := true
+		for i, t := range tmpl {
+			if param := strings.HasPrefix(t, "{"); param && segments[i] == "" || !param && t != segments[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, op.Method)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Index is the answer of GET / and GET /__admin to a client that is not

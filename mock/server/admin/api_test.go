@@ -115,25 +115,32 @@ func TestRegisterHoldsTheAdminAPIToItsSpec(t *testing.T) {
 		target, host, token string
 		status              int
 		body                string
+		method              string // GET unless set
 	}{
-		{"/__admin/things", "", "s3cret", 200, `{"things":["one"]}`},
+		{"/__admin/things", "", "s3cret", 200, `{"things":["one"]}`, ""},
 		// The answer is held to the spec: one that breaks it never leaves.
-		{"/__admin/things?bad=1", "", "s3cret", 500, `{"message":"response of listThings (HTTP 200) violates the spec: thing: unknown field; things: value is required"}`},
+		{"/__admin/things?bad=1", "", "s3cret", 500, `{"message":"response of listThings (HTTP 200) violates the spec: thing: unknown field; things: value is required"}`, ""},
 		// The document's security asks for the token; an operation's own
 		// security: [] does not.
-		{"/__admin/things", "", "", 401, `{"message":"X-Repomock-Admin-Token: missing or wrong admin token"}`},
-		{"/__admin/open", "", "", 204, ``},
+		{"/__admin/things", "", "", 401, `{"message":"X-Repomock-Admin-Token: missing or wrong admin token"}`, ""},
+		{"/__admin/open", "", "", 204, ``, ""},
 		// Every route under /__admin answers only to this server's names,
 		// but those marked x-repomock-any-host.
-		{"/__admin/open", "rebind.evil.example", "", 403, ``},
-		{"/__admin/anyhost", "rebind.evil.example", "", 204, ``},
+		{"/__admin/open", "rebind.evil.example", "", 403, ``, ""},
+		{"/__admin/anyhost", "rebind.evil.example", "", 204, ``, ""},
 		// A path no operation serves: the token first, then a 404 that
 		// says where the routes are.
-		{"/__admin/nope", "", "", 401, ``},
-		{"/__admin/nope", "", "s3cret", 404, `{"message":"GET /__admin/nope: no such admin route; GET /__admin lists them, and GET /__admin/openapi.yaml describes them"}`},
-		{"/__admin/openapi.yaml", "", "", 200, thingsSpec},
+		{"/__admin/nope", "", "", 401, ``, ""},
+		{"/__admin/nope", "", "s3cret", 404, `{"message":"GET /__admin/nope: no such admin route; GET /__admin lists them, and GET /__admin/openapi.yaml describes them"}`, ""},
+		{"/__admin/openapi.yaml", "", "", 200, thingsSpec, ""},
+		// A path served with other methods: 405, saying which.
+		{"/__admin/things", "", "s3cret", 405, `{"message":"POST /__admin/things: not allowed; it takes GET"}`, http.MethodPost},
+		{"/__admin", "", "s3cret", 405, `{"message":"DELETE /__admin: not allowed; it takes GET"}`, http.MethodDelete},
 	} {
-		req := httptest.NewRequest(http.MethodGet, c.target, nil)
+		if c.method == "" {
+			c.method = http.MethodGet
+		}
+		req := httptest.NewRequest(c.method, c.target, nil)
 		req.Host = "127.0.0.1:8080"
 		if c.host != "" {
 			req.Host = c.host
@@ -144,7 +151,10 @@ func TestRegisterHoldsTheAdminAPIToItsSpec(t *testing.T) {
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, req)
 		if rec.Code != c.status || c.body != "" && strings.TrimSpace(rec.Body.String()) != strings.TrimSpace(c.body) {
-			t.Errorf("GET %s (Host %q, token %q): %d %s, want %d %s", c.target, c.host, c.token, rec.Code, rec.Body, c.status, c.body)
+			t.Errorf("%s %s (Host %q, token %q): %d %s, want %d %s", c.method, c.target, c.host, c.token, rec.Code, rec.Body, c.status, c.body)
+		}
+		if c.status == http.StatusMethodNotAllowed && rec.Header().Get("Allow") != "GET" {
+			t.Errorf("%s %s: Allow %q, want GET", c.method, c.target, rec.Header().Get("Allow"))
 		}
 	}
 }
