@@ -82,12 +82,18 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 		return fail("unexpected argument %q (see repomock contract --help)", fs.Arg(0))
 	}
 	// Every flag not given is read from its variable, as the help says.
+	timeoutFrom := contractEnvName("timeout") // where a bad --timeout came from
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "timeout" {
+			timeoutFrom = "--timeout"
+		}
+	})
 	if err := applyEnv(fs, getenv, contractEnvName); err != nil {
 		return fail("%v", err)
 	}
 	limit, err := time.ParseDuration(string(timeout))
 	if err != nil || limit <= 0 {
-		return fail("--timeout (or %s): %q is not a duration of more than 0, such as 10m", contractEnvName("timeout"), timeout)
+		return fail("%s: %q is not a duration of more than 0, such as 10m", timeoutFrom, timeout)
 	}
 	target, ok, err := vendors.TargetFromEnv(func(name string) string {
 		if v := values[strings.TrimPrefix(name, vendors.EnvPrefix)]; v != nil {

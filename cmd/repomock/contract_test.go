@@ -449,7 +449,7 @@ func TestHelpNamesOnlyVariablesThatAreRead(t *testing.T) {
 func TestContractFlagsFromVariables(t *testing.T) {
 	var stderr bytes.Buffer
 	code := run(context.Background(), []string{"contract", "--url", "http://127.0.0.1:1"}, env{"REPOMOCK_CONTRACT_TIMEOUT": "soon"}.get, io.Discard, &stderr)
-	if code != exitCannotRun || stderr.String() != "repomock contract: --timeout (or REPOMOCK_CONTRACT_TIMEOUT): \"soon\" is not a duration of more than 0, such as 10m\n" {
+	if code != exitCannotRun || stderr.String() != "repomock contract: REPOMOCK_CONTRACT_TIMEOUT: \"soon\" is not a duration of more than 0, such as 10m\n" {
 		t.Errorf("REPOMOCK_CONTRACT_TIMEOUT=soon: exit %d, %q; want 2 naming the variable", code, stderr.String())
 	}
 }

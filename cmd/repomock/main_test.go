@@ -363,7 +363,7 @@ func TestWrongFlagIsOneLine(t *testing.T) {
 		{[]string{"serve"}, "repomock: unexpected argument \"serve\" (see repomock --help)\n"},
 		{[]string{"version", "--short"}, "repomock version: unexpected argument \"--short\" (see repomock --help)\n"},
 		{[]string{"contract", "--nope"}, "repomock contract: flag provided but not defined: -nope (see repomock contract --help)\n"},
-		{[]string{"contract", "--timeout", "soon"}, "repomock contract: invalid value \"soon\" for flag -timeout: parse error (see repomock contract --help)\n"},
+		{[]string{"contract", "--timeout", "soon"}, "repomock contract: --timeout: \"soon\" is not a duration of more than 0, such as 10m\n"},
 		{[]string{"contract", "stray"}, "repomock contract: unexpected argument \"stray\" (see repomock contract --help)\n"},
 		{[]string{"health", "--nope"}, "repomock health: flag provided but not defined: -nope (see repomock health --help)\n"},
 		{[]string{"health", "stray"}, "repomock health: unexpected argument \"stray\" (see repomock health --help)\n"},
