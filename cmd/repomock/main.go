@@ -82,7 +82,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		version                     boolText
 	)
 	fs.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "`host:port` to listen on, or a port alone (8081: 127.0.0.1:8081)")
-	fs.StringVar(&o.cfg.SpecsDir, "specs", "", "`dir`ectory of spec files replacing the embedded ones (same file names)")
+	fs.StringVar(&o.cfg.SpecsDir, "specs", "", "`dir`ectory of vendor spec files replacing the embedded ones (same file names; the admin API's stays embedded)")
 	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and on reset")
 	fs.Var(&seed, "seed", "seed for ids and generated values: a whole `number` from 0 to 18446744073709551615; 0 picks a random seed, printed at start")
 	fs.Var(&lenient, "lenient-responses", "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
