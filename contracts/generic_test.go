@@ -26,7 +26,7 @@ const (
 	toyHealthy        = ""
 	toyTakesInvalid   = "takes an invalid CreateWidget"
 	toyNotFoundForBad = "answers a malformed widget id with 404"
-	toyDropsName      = "answers CreateWidget without the widget's name"
+	toyDropsName      = "stores and answers widgets without their names"
 	toyFailsBigLimit  = "fails on a limit over 100"
 )
 
@@ -140,16 +140,17 @@ func toyVendor(url string) *contracts.Vendor {
 }
 
 // The generic checks certify an API from its spec alone: generated bodies
-// are accepted, bodies and parameters broken one rule at a time are
-// refused, and every answer conforms. Each fault of the toy server fails
+// are accepted, an operation without a body is called with valid
+// parameters (a read of an id nothing was made under gets not-found),
+// bodies and parameters broken one rule at a time are refused, and every
+// answer conforms. Each fault of the toy server fails
 // exactly the results that should see it.
 func TestGenericChecksOnAnUnknownVendor(t *testing.T) {
 	type key struct{ check, op string }
 	// Every result a run gives, healthy or not.
 	var all []key
-	all = append(all, key{contracts.CheckPositiveData, "CreateWidget"})
 	for _, op := range []string{"CreateWidget", "GetWidget", "ListWidgets"} {
-		all = append(all, key{contracts.CheckNegativeData, op})
+		all = append(all, key{contracts.CheckPositiveData, op}, key{contracts.CheckNegativeData, op})
 		for _, c := range []string{contracts.CheckStatusCode, contracts.CheckContentType, contracts.CheckResponseSchema,
 			contracts.CheckResponseHeaders, contracts.CheckServerError} {
 			all = append(all, key{c, op})
@@ -162,7 +163,7 @@ func TestGenericChecksOnAnUnknownVendor(t *testing.T) {
 		{toyHealthy, nil},
 		{toyTakesInvalid, []key{{contracts.CheckNegativeData, "CreateWidget"}}},
 		{toyNotFoundForBad, []key{{contracts.CheckNegativeData, "GetWidget"}}},
-		{toyDropsName, []key{{contracts.CheckResponseSchema, "CreateWidget"}}},
+		{toyDropsName, []key{{contracts.CheckResponseSchema, "CreateWidget"}, {contracts.CheckResponseSchema, "ListWidgets"}}},
 		{toyFailsBigLimit, []key{{contracts.CheckNegativeData, "ListWidgets"}, {contracts.CheckServerError, "ListWidgets"},
 			{contracts.CheckStatusCode, "ListWidgets"}}},
 	} {

@@ -58,7 +58,7 @@ type State struct {
 	// closed, once the request is in the journal.
 	Reset bool
 	// Upstream says that the answer is an upstream's, written as it came
-	// (a handler's Raw, repomock proxy).
+	// (repomock proxy's handler sets it, with a Raw answer).
 	Upstream bool
 	// BodyJSON says what the pipeline's one scan of the request body
 	// found, so that the journal need not read it again: BodyScanned is

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/repomock/repomock/mock/server/admin"
 )
 
@@ -230,11 +228,4 @@ func sameFiles(a, b map[string]fileState) bool {
 		}
 	}
 	return true
-}
-
-// fixturesRoute adds GET /__admin/fixtures.
-func (s *Server) fixturesRoute(g *echo.Group) {
-	g.GET("/fixtures", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, s.fixturesReport())
-	})
 }

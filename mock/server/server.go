@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,7 +57,8 @@ const (
 // Config configures a Server. The zero value serves the embedded specs on
 // DefaultAddr with random ids and no fixtures.
 type Config struct {
-	// Addr is where Run listens. Default DefaultAddr.
+	// Addr is where Run listens: host:port, or a port alone, on
+	// 127.0.0.1 (ListenAddr). Default DefaultAddr.
 	Addr string
 	// SpecsDir, when set, replaces the embedded specs with the files of the
 	// same names in this directory.
@@ -227,6 +229,7 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
+	cfg.Addr = ListenAddr(cfg.Addr)
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -362,7 +365,7 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec().File, err)
 		}
-		if err := val.Register(e, s.stubs.Handlers(v, s.durably(v.Handlers())), onRoute(v)); err != nil {
+		if err := val.Register(e, s.stubs.Wrap(v, s.durably(v.Handlers())), onRoute(v)); err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec().File, err)
 		}
 		s.validators[v.ID()] = val
@@ -375,7 +378,9 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 
-	s.registerAdmin()
+	if err := s.registerAdmin(); err != nil {
+		return nil, err
+	}
 	s.ready.Store(true)
 	return s, nil
 }
@@ -391,6 +396,16 @@ func LoadSpec(cfg Config, sp vendor.Spec) (*openapi3.T, error) {
 		fsys = os.DirFS(cfg.SpecsDir)
 	}
 	return specs.Load(context.Background(), fsys, sp.File)
+}
+
+// ListenAddr is addr as Run listens on it: a port alone (8081) is that
+// port of 127.0.0.1, loopback as the default address is; anything else is
+// left as it is (":8081" listens everywhere, and needs an admin token).
+func ListenAddr(addr string) string {
+	if addr != "" && strings.Trim(addr, "0123456789") == "" {
+		return net.JoinHostPort("127.0.0.1", addr)
+	}
+	return addr
 }
 
 // isLoopback reports whether addr (host:port) listens on loopback only.

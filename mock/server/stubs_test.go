@@ -356,13 +356,14 @@ func TestStubRefusals(t *testing.T) {
 		{`{"request":{"operation":"CreateFile","path_params":{"nope":"x"}}}`, `request.path_params: CreateFile has no path parameter "nope"; its are project_id, namespace, project, path`},
 		{`{"request":{"operation":"CreateFile","query":{"sha":"x"}}}`, `request.query: CreateFile has no query parameter "sha"`},
 		{`{"request":{"operation":"ShowContent","body":{"a":1}}}`, "request.body: ShowContent takes no request body"},
-		{`{"session":"no way","request":{"operation":"CreateFile"}}`, `session: "no way" is not a session name`},
-		{`{"request":{"operation":"CreateFile"},"response":{"patch":[1]}}`, "response.patch: a JSON merge patch is an object"},
+		{`{"session":"no way","request":{"operation":"CreateFile"}}`, `session: string doesn't match the regular expression`},
+		{`{"request":{"operation":"CreateFile"},"response":{"patch":[1]}}`, "response.patch: value must be an object"},
 		{`{"request":{"operation":"CreateFile"},"response":{"error":{"code":"SVCSTG.REPO.0403"},"status":409}}`, "response.status: Huawei ServiceStage answers the code SVCSTG.REPO.0403 with 400, not 409: leave status out"},
 		{`{"request":{"operation":"CreateFile"},"response":{"error":{"code":true}}}`, "response.error.code: one of the vendor's error codes, a number or a string"},
 		{`{"request":{"operation":"CreateFile"},"response":{"body":{"path":"a"},"headers":{"Content-Length":"3"}}}`, "response.headers: Content-Length is the server's to write"},
-		{`{"request":{"operation":"CreateFile"},"colour":"red"}`, `stub: json: unknown field "colour"`},
-		{`{"id":"s9","request":{"operation":"CreateFile"}}`, "id and answered are the server's to set"},
+		{`{"request":{"operation":"CreateFile"},"colour":"red"}`, `colour: unknown field`},
+		{`{"id":"s9","request":{"operation":"CreateFile"}}`, "id: unknown field"},
+		{`{"request":{"operation":"CreateFile"},"times":-1}`, "times: number must be at least 0"},
 	} {
 		r := s.Do(http.MethodPost, "/__admin/stubs", tc.stub)
 		if msg := fmt.Sprint(r.JSON["message"]); r.Status != http.StatusBadRequest || !strings.Contains(msg, tc.want) {

@@ -32,6 +32,9 @@ type Vendor interface {
 	State
 	Sessions
 	Proxying
+	// Load is what it takes to put the vendor under load (the load
+	// harness, cmd/repomockload); the zero Load when there is nothing.
+	Load() Load
 }
 
 // Serving is how the server serves a vendor: it puts its spec's

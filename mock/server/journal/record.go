@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -108,7 +107,7 @@ func (j *Journal) Record(r Recording) echo.MiddlewareFunc {
 
 func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) error {
 	req := c.Request()
-	if strings.HasPrefix(req.URL.Path, admin.Prefix) {
+	if admin.Owns(req.URL.Path) {
 		return next(c)
 	}
 	start := time.Now()

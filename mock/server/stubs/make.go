@@ -1,10 +1,10 @@
 package stubs
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -15,7 +15,6 @@ import (
 	"github.com/repomock/repomock/internal/jsonvalue"
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/server/admin"
-	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendor"
 )
 
@@ -75,18 +74,10 @@ func (e badStub) Error() string { return e.why }
 
 func bad(format string, args ...any) error { return badStub{fmt.Sprintf(format, args...)} }
 
-// make checks in and makes it ready to hold: its operation found, its
-// answer written once and tried against the operation's spec.
+// make checks in, whose form the admin API's spec has checked, and makes
+// it ready to hold: its operation found, its answer written once and tried
+// against the operation's spec.
 func (s *Stubs) make(in Stub) (*stub, error) {
-	if in.ID != "" || in.Answered != 0 {
-		return nil, bad("id and answered are the server's to set")
-	}
-	if in.Session != "" && in.Session != AllSessions && !sessions.ValidName(in.Session) {
-		return nil, bad("session: %q is not a session name (%s), nor %q for every session", admin.Clip(in.Session), sessions.NameRule, AllSessions)
-	}
-	if in.Times < 0 {
-		return nil, bad("times: must be 0 (until removed) or more")
-	}
 	op, err := s.operation(&in.Request)
 	if err != nil {
 		return nil, err
@@ -252,9 +243,6 @@ func (st *stub) prepare() error {
 	r := &st.Response
 	switch {
 	case r.Patch != nil:
-		if _, ok := r.Patch.(map[string]any); !ok {
-			return bad("response.patch: a JSON merge patch is an object (a body to answer whole is response.body)")
-		}
 		if r.Status != 0 || r.Headers != nil || r.Body != nil || r.Error != nil {
 			return bad("response.patch: a patch changes the fake's answer: it takes no status, headers, body or error")
 		}
@@ -276,9 +264,6 @@ func (st *stub) prepare() error {
 	}
 	if r.Status == 0 {
 		r.Status = http.StatusOK
-	}
-	if r.Status < 200 || r.Status > 599 {
-		return bad("response.status: %d is not an HTTP status of an answer", r.Status)
 	}
 	if r.Body != nil {
 		st.answer, _ = jsonvalue.Marshal(r.Body)
@@ -306,58 +291,81 @@ func (st *stub) refusal(op *Operation, vs []pipeline.Violation) error {
 	return bad("response: %s never answers so: its spec (%s %s) refuses it: %s", op.Vendor.Name(), op.Method, op.Path, strings.Join(parts, "; "))
 }
 
-// Routes adds the stub routes to the admin API, which make stubs of the
-// operations of env.
-func (s *Stubs) Routes(g *echo.Group, env Env) {
+// Handlers are the stub routes of the admin API, by operationId
+// (specs/admin.yaml), which make stubs of the operations of env.
+func (s *Stubs) Handlers(env Env) map[string]pipeline.Handler {
 	s.env = env
-	g.POST("/stubs", func(c echo.Context) error {
-		var in Stub
-		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, MaxStubBytes))
-		dec.DisallowUnknownFields()
-		dec.UseNumber()
-		if err := dec.Decode(&in); err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return &admin.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("stub: larger than %d bytes", MaxStubBytes)}
+	gone := func(id string) error {
+		return &admin.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("no stub %q: it was removed, answered its times, or never was", admin.Clip(id))}
+	}
+	return map[string]pipeline.Handler{
+		"addStub": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			st, err := s.decode(in.Body)
+			if err == nil {
+				var held *stub
+				if held, err = s.make(st); err == nil {
+					if st, err = s.add(held); err == nil {
+						return http.StatusCreated, st, nil
+					}
+				}
 			}
-			return &admin.Error{Status: http.StatusBadRequest, Message: "stub: " + err.Error()}
-		}
-		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-			return &admin.Error{Status: http.StatusBadRequest, Message: "stub: data after the JSON object"}
-		}
-		st, err := s.make(in)
-		if err == nil {
-			var added Stub
-			if added, err = s.add(st); err == nil {
-				return c.JSON(http.StatusCreated, added)
+			var tooLarge errTooLarge
+			status := http.StatusBadRequest
+			switch {
+			case errors.As(err, new(errStubsFull)):
+				status = http.StatusConflict
+			case errors.As(err, &tooLarge):
+				status = http.StatusRequestEntityTooLarge
+			case !errors.As(err, new(badStub)):
+				status = http.StatusInternalServerError
 			}
-		}
-		status := http.StatusBadRequest
-		if errors.As(err, new(errStubsFull)) {
-			status = http.StatusConflict
-		} else if !errors.As(err, new(badStub)) {
-			status = http.StatusInternalServerError
-		}
-		return &admin.Error{Status: status, Message: "stub: " + err.Error()}
-	})
-	g.GET("/stubs", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]any{"stubs": s.List()})
-	})
-	g.GET("/stubs/:id", func(c echo.Context) error {
-		st, ok := s.get(c.Param("id"))
-		if !ok {
-			return &admin.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("no stub %q: it was removed, answered its times, or never was", admin.Clip(c.Param("id")))}
-		}
-		return c.JSON(http.StatusOK, st)
-	})
-	g.DELETE("/stubs", func(c echo.Context) error {
-		s.Reset()
-		return c.NoContent(http.StatusNoContent)
-	})
-	g.DELETE("/stubs/:id", func(c echo.Context) error {
-		if !s.removeWhere(func(st *stub) bool { return st.ID == c.Param("id") }) {
-			return &admin.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("no stub %q: it was removed, answered its times, or never was", admin.Clip(c.Param("id")))}
-		}
-		return c.NoContent(http.StatusNoContent)
-	})
+			return 0, nil, &admin.Error{Status: status, Message: "stub: " + err.Error()}
+		},
+		"listStubs": func(echo.Context, pipeline.Request) (int, any, error) {
+			return http.StatusOK, struct {
+				Stubs []Stub `json:"stubs"`
+			}{s.List()}, nil
+		},
+		"getStub": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			st, ok := s.get(in.Params["id"])
+			if !ok {
+				return 0, nil, gone(in.Params["id"])
+			}
+			return http.StatusOK, st, nil
+		},
+		"removeStubs": func(echo.Context, pipeline.Request) (int, any, error) {
+			s.Reset()
+			return http.StatusNoContent, nil, nil
+		},
+		"removeStub": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			if !s.removeWhere(func(st *stub) bool { return st.ID == in.Params["id"] }) {
+				return 0, nil, gone(in.Params["id"])
+			}
+			return http.StatusNoContent, nil, nil
+		},
+	}
+}
+
+// errTooLarge is a stub over MaxStubBytes.
+type errTooLarge struct{}
+
+func (errTooLarge) Error() string { return fmt.Sprintf("larger than %d bytes", MaxStubBytes) }
+
+// decode reads a stub from the body the pipeline decoded and checked
+// against the admin API's spec, its numbers kept as written.
+func (s *Stubs) decode(body any) (Stub, error) {
+	var in Stub
+	data, err := jsonvalue.Marshal(body)
+	if err != nil {
+		return in, err
+	}
+	if len(data) > MaxStubBytes {
+		return in, errTooLarge{}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&in); err != nil {
+		return in, badStub{err.Error()}
+	}
+	return in, nil
 }

@@ -1,12 +1,12 @@
 // Package stubs answers vendor requests with answers given in advance
-// (POST /__admin/stubs), as WireMock's stubs do, with one difference: an
+// (POST /__admin/stubs, specs/admin.yaml), as WireMock's stubs do, with one difference: an
 // answer is checked against its operation's spec when the stub is made,
 // and refused, naming each violation, when the vendor could never give
 // it. A vendor's failure is named by its code ({"code": 5} for Endor) and
 // written by the vendor, in its own body.
 //
 // A stub answers after the request is authenticated and validated, and
-// before the vendor's fake (its Handlers wrap the fake's): a request that
+// before the vendor's fake (Wrap wraps the fake's handlers): a request that
 // breaks the spec is refused as it would be by the vendor, and a fault
 // (the pipeline's earlier stage) takes precedence over every stub. It is
 // not the faults: those make the vendor fail; stubs make it say a given
@@ -122,7 +122,7 @@ type stub struct {
 	code   string          // Response.Error's code, as a string
 }
 
-// New holds at most max stubs. Routes gives it the operations it may
+// New holds at most max stubs. Handlers gives it the operations it may
 // answer.
 func New(max int) *Stubs { return &Stubs{max: max} }
 
@@ -241,10 +241,10 @@ func (st *stub) matches(session, vendor, op string, in *pipeline.Request) bool {
 	return m.Body == nil || holds(in.Body, st.body)
 }
 
-// Handlers wraps the handlers of v (by operationId) so that a stub that
+// Wrap wraps the handlers of v (by operationId) so that a stub that
 // matches a request answers it in the handler's place, or patches the
 // handler's answer. The request's pipeline.State names the stub.
-func (s *Stubs) Handlers(v vendor.Vendor, handlers map[string]pipeline.Handler) map[string]pipeline.Handler {
+func (s *Stubs) Wrap(v vendor.Vendor, handlers map[string]pipeline.Handler) map[string]pipeline.Handler {
 	out := make(map[string]pipeline.Handler, len(handlers))
 	for op, h := range handlers {
 		out[op] = func(c echo.Context, in pipeline.Request) (int, any, error) {

@@ -178,6 +178,20 @@ func (f *Fake) Owns(r *http.Request) vendor.Claim {
 	return vendor.NotMine
 }
 
+// Load: the throughput runs create toys (their ids are new, so the name
+// need not be: it is bounded to 10 characters); no soak, as the shop keeps
+// every toy (it deletes none).
+func (f *Fake) Load() vendor.Load {
+	key := f.key
+	if key == "" {
+		key = "load"
+	}
+	header := http.Header{KeyHeader: {key}, "Content-Type": {"application/json"}}
+	return vendor.Load{Name: "Toy", Operation: "Toy CreateToy", Create: func(string) vendor.Request {
+		return vendor.Request{Method: http.MethodPost, Path: "/toy/v1/toys", Header: header, Body: []byte(`{"name":"load"}`)}
+	}}
+}
+
 // Handlers are the shop's operations.
 func (f *Fake) Handlers() map[string]pipeline.Handler {
 	return map[string]pipeline.Handler{"CreateToy": f.create, "ListToys": f.list, "GetToy": f.get}

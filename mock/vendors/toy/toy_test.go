@@ -1,7 +1,9 @@
 package toy_test
 
 import (
+	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/repomock/repomock/contracts"
+	"github.com/repomock/repomock/contracts/contractstest"
 	"github.com/repomock/repomock/mock/proxy"
 	"github.com/repomock/repomock/mock/server"
 	"github.com/repomock/repomock/mock/server/console"
@@ -199,4 +203,29 @@ func TestToyBehindTheProxy(t *testing.T) {
 	if fx, err := toy.ParseFixtures([]byte(`{"toys":[{"id":"t1","name":"drone"}]}`)); err != nil || len(fx.Toys) != 1 {
 		t.Errorf("the recorded toy is no fixture: %v", err)
 	}
+}
+
+// The contract suite's generic checks, driven by the toy's spec alone,
+// pass against the toy served by repomock: generated bodies and
+// parameters accepted, each broken one rule at a time refused in the
+// toy's envelope, and every answer conforming to the spec. The suite has
+// never heard of the toy: it gets a name, the spec, a URL and a key.
+func TestToyPassesTheContractSuite(t *testing.T) {
+	s := newToyServer(t, server.Config{}, vendorstest.Live())
+	contractstest.Run(t, contracts.Target{Name: "repomock with a toy", Vendors: []*contracts.Vendor{{
+		Name:      "Toy Shop",
+		Spec:      "toy.yaml",
+		SpecFS:    os.DirFS(specDir),
+		URL:       s.URL,
+		Authorize: contracts.AuthHeader(toy.KeyHeader, "any-key"),
+		Envelope: func(_ int, body []byte) error {
+			var e struct {
+				ToyError *struct{ Code, Message string } `json:"toy_error"`
+			}
+			if err := json.Unmarshal(body, &e); err != nil || e.ToyError == nil || e.ToyError.Code == "" {
+				return fmt.Errorf("not the toy's error envelope: %s", body)
+			}
+			return nil
+		},
+	}}})
 }
