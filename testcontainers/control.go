@@ -236,8 +236,15 @@ type AddedStub struct {
 // st.Session is the session it answers in ("" the default session,
 // AllSessions every one).
 func (c *Container) Stub(ctx context.Context, st Stub) (*AddedStub, error) {
+	// The server sets the ID and counts the answers: they are not sent.
+	body := struct {
+		Session  string       `json:"session"`
+		Request  StubMatch    `json:"request"`
+		Response StubResponse `json:"response"`
+		Times    int          `json:"times"`
+	}{st.Session, st.Request, st.Response, st.Times}
 	added := &AddedStub{c: c}
-	if err := c.admin(ctx, http.MethodPost, "/__admin/stubs", st, &added.Stub); err != nil {
+	if err := c.admin(ctx, http.MethodPost, "/__admin/stubs", body, &added.Stub); err != nil {
 		return nil, fmt.Errorf("stub: %w", err)
 	}
 	return added, nil
