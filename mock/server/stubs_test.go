@@ -3,7 +3,9 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/repomock/repomock/mock/server"
@@ -369,5 +371,42 @@ func TestStubRefusals(t *testing.T) {
 		if msg := fmt.Sprint(r.JSON["message"]); r.Status != http.StatusBadRequest || !strings.Contains(msg, tc.want) {
 			t.Errorf("%s: %d %s\nwant 400 saying %q", tc.stub, r.Status, r.Raw, tc.want)
 		}
+	}
+}
+
+// BenchmarkCreateWithStubs measures what held stubs cost a request that
+// none of them answers (the endor create, with stubs of the same
+// operation for other sessions): the match is looked for under a lock.
+//
+//	go test ./mock/server -run '^$' -bench CreateWithStubs -benchmem
+func BenchmarkCreateWithStubs(b *testing.B) {
+	for _, n := range []int{0, 100, 1000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			srv, err := server.New(server.Config{Seed: 1, MaxStubs: 1000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := srv.Handler()
+			for i := range n {
+				req := jsonRequest(http.MethodPost, "/__admin/stubs", fmt.Sprintf(`{"session":"other-%d","request":{"operation":"RepositoryVersionService_CreateRepositoryVersion"},"response":{"error":{"code":6}}}`, i))
+				req.Host = "localhost"
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusCreated {
+					b.Fatalf("stub %d: %d %s", i, rec.Code, rec.Body)
+				}
+			}
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, createCases[0].req(next.Add(1)))
+					if rec.Code != http.StatusOK {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+				}
+			})
+		})
 	}
 }
