@@ -77,13 +77,16 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		maxStreamClients            = text(strconv.Itoa(server.DefaultMaxStreamClients))
 		streamMaxBytes              = text("4MiB")
 		maxFaults                   = text(strconv.Itoa(server.DefaultMaxFaults))
+		maxStubs                    = text(strconv.Itoa(server.DefaultMaxStubs))
 		validator                   = text(pipeline.ValidatorCompiled)
 		lenient, adminOpen, logJSON boolText
+		watch                       boolText
 		version                     boolText
 	)
 	fs.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "`host:port` to listen on, or a port alone (8081: 127.0.0.1:8081)")
 	fs.StringVar(&o.cfg.SpecsDir, "specs", "", "`dir`ectory of vendor spec files replacing the embedded ones (same file names; the admin API's stays embedded)")
-	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and on reset")
+	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and read again on every reset")
+	fs.Var(&watch, "watch", "reload the --fixtures files when they change, and start every session afresh from them (the journal, faults and stubs stay); a file that does not load keeps the fixtures in use, and says why in the log and GET /__admin/fixtures")
 	fs.Var(&seed, "seed", "seed for ids and generated values: a whole `number` from 0 to 18446744073709551615; 0 picks a random seed, printed at start")
 	fs.Var(&lenient, "lenient-responses", "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
 	fs.Var(&validator, "validator", validatorUsage)
@@ -94,6 +97,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&maxStreamClients, "max-stream-clients", "`number` of clients of the journal stream (GET /__admin/requests/stream, the console) at once (at least 1); one more gets 503")
 	fs.Var(&streamMaxBytes, "stream-max-bytes", "largest `size` the journal stream sends one client at once or holds for it (bytes, or with KiB/MiB/GiB): its first backlog, each entry (bodies left out past it), and the entries waiting for a slow client")
 	fs.Var(&maxFaults, "max-faults", "`number` of faults held at once (at least 1); one more is refused with 409")
+	fs.Var(&maxStubs, "max-stubs", "`number` of stubs held at once (at least 1); one more is refused with 409")
 	server.RegisterFlags(fs, &o.cfg, false) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
@@ -142,6 +146,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		{"lenient-responses", lenient, &o.cfg.LenientResponses},
 		{"admin-open", adminOpen, &o.cfg.AdminOpen},
 		{"log-json", logJSON, &o.logJSON},
+		{"watch", watch, &o.cfg.Watch},
 	} {
 		if *b.dst, err = b.raw.value(); err != nil {
 			return nil, fmt.Errorf("%s: %w", origin(b.name), err)
@@ -159,6 +164,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		{"max-sessions", maxSessions, &o.cfg.MaxSessions},
 		{"max-stream-clients", maxStreamClients, &o.cfg.MaxStreamClients},
 		{"max-faults", maxFaults, &o.cfg.MaxFaults},
+		{"max-stubs", maxStubs, &o.cfg.MaxStubs},
 	} {
 		if *n.dst, err = strconv.Atoi(string(n.raw)); err != nil || *n.dst < 1 {
 			return nil, fmt.Errorf("%s: %q is not a whole number of at least 1", origin(n.name), n.raw)
@@ -432,6 +438,9 @@ func writeBanner(w io.Writer, addr net.Addr, srv *server.Server, cfg server.Conf
 	}
 	for _, f := range files {
 		fmt.Fprintf(&b, "  fixtures: %s: %s\n", f.Path, f.Summary)
+	}
+	if cfg.Watch {
+		fmt.Fprintf(&b, "  fixtures: watching %s: a change reloads them (GET /__admin/fixtures says how it went)\n", cfg.FixturesDir)
 	}
 	if cfg.Seed == 0 {
 		fmt.Fprintf(&b, "  seed: %d (random; --seed %d repeats this run)\n", srv.Seed(), srv.Seed())

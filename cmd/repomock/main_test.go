@@ -117,6 +117,8 @@ var flagCases = []flagCase{
 		func(o *options) string { return fmt.Sprint(o.cfg.StreamMaxBytes) }, "1048576", "4096"},
 	{"max-faults", "5", "9",
 		func(o *options) string { return fmt.Sprint(o.cfg.MaxFaults) }, "5", "9"},
+	{"max-stubs", "5", "9",
+		func(o *options) string { return fmt.Sprint(o.cfg.MaxStubs) }, "5", "9"},
 	{"journal-max-bytes", "1MiB", "4096",
 		func(o *options) string { return fmt.Sprint(o.cfg.JournalMaxBytes) }, "1048576", "4096"},
 	{"endor-tokens", "envtok=acme:github:env@example.com", "flagtok",
@@ -143,6 +145,8 @@ var flagCases = []flagCase{
 		func(o *options) string { return o.logLevel.String() }, "DEBUG", "ERROR"},
 	{"log-json", "true", "false",
 		func(o *options) string { return fmt.Sprint(o.logJSON) }, "true", "false"},
+	{"watch", "true", "false",
+		func(o *options) string { return fmt.Sprint(o.cfg.Watch) }, "true", "false"},
 }
 
 func TestEveryFlagHasACase(t *testing.T) {
@@ -400,6 +404,7 @@ func TestBadValueSaysWhatWouldDo(t *testing.T) {
 		{nil, env{"REPOMOCK_MAX_SESSIONS": "0"}, `repomock: REPOMOCK_MAX_SESSIONS: "0" is not a whole number of at least 1`},
 		{[]string{"--max-stream-clients", "-1"}, nil, `repomock: --max-stream-clients: "-1" is not a whole number of at least 1`},
 		{nil, env{"REPOMOCK_MAX_FAULTS": "lots"}, `repomock: REPOMOCK_MAX_FAULTS: "lots" is not a whole number of at least 1`},
+		{[]string{"--max-stubs", "0"}, nil, `repomock: --max-stubs: "0" is not a whole number of at least 1`},
 		{[]string{"--stream-max-bytes", "big"}, nil, `repomock: --stream-max-bytes: "big" is not a size such as 1048576, 512KiB or 10MiB`},
 		{[]string{"--state-durability", "always"}, nil, `repomock: --state-durability: "always" is not interval or fsync`},
 		{[]string{"--endor-max-issued-tokens", "none"}, nil, `repomock: invalid value "none" for flag -endor-max-issued-tokens: "none" is not a whole number of at least 1 (see repomock --help)`},

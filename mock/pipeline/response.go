@@ -23,6 +23,7 @@ func (v *Validator) checkResponse(c echo.Context, st *State, rt *route, buf *buf
 	}
 	respErr := &ResponseError{OperationID: rt.op.ID, Status: buf.status, Violations: violations(err)}
 	st.Violations = append(st.Violations, respErr.Violations...)
+	st.AnswerBroken = true
 	v.opts.Logger.Error("response violates the spec", "operation", rt.op.ID, "status", buf.status, "violations", respErr.Error())
 	if v.opts.LenientResponses {
 		// Added: a request's violations may be there already (LenientRequests).

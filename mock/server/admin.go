@@ -16,6 +16,7 @@ import (
 	"github.com/repomock/repomock/mock/server/console"
 	"github.com/repomock/repomock/mock/server/journal"
 	"github.com/repomock/repomock/mock/server/sessions"
+	"github.com/repomock/repomock/mock/server/stubs"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -45,9 +46,8 @@ func (s *Server) registerAdmin() error {
 		},
 		"reset": func(_ echo.Context, in pipeline.Request) (int, any, error) {
 			if !in.Query.Has("session") {
-				s.Reset()
-				if err := s.syncChanges(); err != nil {
-					return 0, nil, &admin.Error{Status: http.StatusInternalServerError, Message: "reset, but the change log cannot be written: " + err.Error()}
+				if err := s.resetFromDisk(); err != nil {
+					return 0, nil, err
 				}
 				return http.StatusOK, map[string]any{"status": "reset"}, nil
 			}
@@ -66,10 +66,14 @@ func (s *Server) registerAdmin() error {
 			}
 			return http.StatusNoContent, nil, nil
 		},
+		"getFixtures": func(echo.Context, pipeline.Request) (int, any, error) {
+			return http.StatusOK, s.fixturesReport(), nil
+		},
 	}
 	for _, part := range []map[string]pipeline.Handler{
 		s.journal.Handlers(journal.Streaming{MaxClients: s.cfg.MaxStreamClients, MaxBytes: s.cfg.StreamMaxBytes, Log: s.log}),
 		s.faults.Handlers(s.operationsByVendor),
+		s.stubs.Handlers(stubs.Env{Operations: s.stubOps, Route: s.stubRoute, Try: s.tryStub}),
 		console.Handlers(s.vendors, s.operationsByVendor),
 	} {
 		for id, h := range part {
@@ -145,6 +149,11 @@ func (s *Server) Sessions() []sessions.Info {
 	for _, f := range s.faults.List() {
 		get(f.Session).Faults++
 	}
+	for name, n := range s.stubs.CountBySession() {
+		if name != stubs.AllSessions {
+			get(name).Stubs = n
+		}
+	}
 	out := make([]sessions.Info, 0, len(byName))
 	for _, si := range byName {
 		out = append(out, *si)
@@ -154,7 +163,8 @@ func (s *Server) Sessions() []sessions.Info {
 }
 
 // ResetSession drops one session: its objects in every fake (made afresh,
-// fixtures included, on its next use), its journal entries and its faults.
+// fixtures included, on its next use), its journal entries, its faults and
+// its stubs.
 func (s *Server) ResetSession(name string) {
 	s.dropSession(name)
 	s.sessions.Forget(name)
@@ -168,6 +178,7 @@ func (s *Server) dropSession(name string) {
 	}
 	s.journal.DropSession(name)
 	s.faults.DropSession(name)
+	s.stubs.DropSession(name)
 }
 
 // evictSession drops the least recently used session to make room for a

@@ -143,9 +143,9 @@ func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) er
 		IgnoredQuery: st.IgnoredQuery,
 		Status:       res.Status,
 		OperationID:  st.Operation,
-		Verdict:      st.Verdict(),
 		Violations:   vs,
 		Fault:        st.Fault,
+		Stub:         st.Stub,
 		DurationMS:   float64(time.Since(start).Microseconds()) / 1000,
 		Request:      reqBody.message(r.Secrets, req.Header, credentials, j.bodyCut, st.BodyScanned, st.BodyJSON),
 		// A copy: the vendor's gateway may still change the headers
@@ -154,6 +154,9 @@ func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) er
 	}
 	if st.Reset || (!res.Committed && req.Context().Err() != nil) {
 		entry.Status = 0 // no answer: a reset, or the client went first
+	}
+	if entry.Verdict = st.Verdict(entry.Status); entry.Verdict == VerdictRejected {
+		entry.Reason = st.Reason
 	}
 	j.add(entry)
 	// Like the journal, the log line holds no header and no body.

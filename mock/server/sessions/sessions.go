@@ -172,6 +172,8 @@ type SessionInfo struct {
 	Requests int `json:"requests"`
 	// Faults counts its faults.
 	Faults int `json:"faults"`
+	// Stubs counts its stubs (those of every session are not counted).
+	Stubs int `json:"stubs"`
 }
 
 // SessionsReport is GET /__admin/sessions: the sessions in use, and the
@@ -195,6 +197,8 @@ type Info struct {
 	Requests int `json:"requests"`
 	// Faults counts its faults.
 	Faults int `json:"faults"`
+	// Stubs counts its stubs (those of every session are not counted).
+	Stubs int `json:"stubs"`
 }
 
 // Report is GET /__admin/sessions: the sessions in use, and the bound on

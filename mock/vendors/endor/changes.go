@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/repomock/repomock/mock/session"
+	"github.com/repomock/repomock/mock/vendor"
 )
 
 // The changes the fake logs for --state-durability fsync, and replays on a
@@ -43,6 +44,17 @@ func (f *Fake) logTo(s *Store, name string) *Store {
 	return s
 }
 
+// ReloadFixtures reads endor.yaml again with fx (vendor.State): the
+// returned use makes it the fixtures of the next Reset.
+func (f *Fake) ReloadFixtures(fx vendor.Fixtures) (use func(), err error) {
+	read, err := vendor.ReadFixtures(vendor.Env{Fixtures: fx}, id, ParseFixtures)
+	if err != nil {
+		return nil, err
+	}
+	set := f.newFixtureSet(read)
+	return func() { f.fixtures.Store(set) }, nil
+}
+
 // MakeFixtures makes the fixtures' state now, if a Reset left it to be
 // made on first use (mock.durableVendor), so that its generated values are
 // logged, or saved, before anyone reads them.
@@ -79,7 +91,7 @@ func (f *Fake) Apply(data json.RawMessage) error {
 		if c.Fixtures == nil {
 			return fmt.Errorf("endor: change fixtures: no fixtures")
 		}
-		if c.Fixtures.Digest != f.fixturesDigest {
+		if c.Fixtures.Digest != f.fixtures.Load().digest {
 			return nil // made from other fixtures: this run makes its own
 		}
 		var objs []RepositoryVersion
