@@ -273,7 +273,7 @@ func ExampleContainer_Requests() {
 	}
 
 	// Output:
-	// POST /v1/namespaces/acme.prod/repository-versions 200 valid
+	// POST /v1/namespaces/acme.prod/repository-versions 200 passed
 	// body: {"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}
 	// authorization: [redacted]
 }
