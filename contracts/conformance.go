@@ -30,8 +30,8 @@ func conformanceChecks() []conformanceCheck {
 
 // conformance runs one response check on every exchange the behaviour
 // checks made, one sub-test per operation of each configured vendor. An
-// operation that got no response is skipped, saying why: a check that saw
-// nothing has not passed.
+// operation that got no response is skipped, saying why (Vendor.Uncalled,
+// or that no check called it): a check that saw nothing has not passed.
 func (s *Suite) conformance(r Reporter, fn func(context.Context, *Exchange) error) {
 	for _, v := range s.apis {
 		if v.URL == "" {
@@ -48,8 +48,10 @@ func (s *Suite) conformance(r Reporter, fn func(context.Context, *Exchange) erro
 				switch {
 				case len(s.seen[op]) == 0 && s.partial:
 					r.Skipf("no response observed: this check reads the responses the behaviour checks get, and go test -run left some of them out")
+				case len(s.seen[op]) == 0 && v.Uncalled[id] != "":
+					r.Skipf("no response observed: %s", v.Uncalled[id])
 				case len(s.seen[op]) == 0:
-					r.Skipf("no response observed")
+					r.Skipf("no response observed: no behaviour check called this operation")
 				default:
 					for _, x := range s.seen[op] {
 						Outcome(r, fn(r.Context(), x))

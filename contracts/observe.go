@@ -26,7 +26,7 @@ func (s *Suite) observe(scenario string, op *Operation, req Request, hr *http.Re
 		return
 	}
 	e := recording.Exchange{
-		Scenario: scenario, Vendor: op.Vendor.Name, Operation: op.ID, Method: hr.Method, Path: op.Path,
+		Scenario: scenario, Seed: s.target.Seed, Vendor: op.Vendor.Name, Operation: op.ID, Method: hr.Method, Path: op.Path,
 		PathParams: req.Params, URL: hr.URL.String(),
 	}
 	if len(req.Query) > 0 {

@@ -67,6 +67,11 @@ type Vendor struct {
 	// that is not a 401 or a 403.
 	Preflight   func(ctx context.Context, s *Suite) (*Exchange, error)
 	RefusesAuth func(x *Exchange) bool
+	// Uncalled says, by operationId, why the checks do not call an
+	// operation of the spec with this configuration (Endor's API key
+	// exchange, when the credentials are a token): the conformance checks,
+	// which read the answers the others got, say so when they skip it.
+	Uncalled map[string]string
 	// Checks are the behaviour checks that apply to the vendor, by check
 	// name (CheckUpsert, …). Each makes its own objects, reports per
 	// operation (Suite.Check), and registers their deletion

@@ -1,7 +1,8 @@
 // Package specs holds the vendor OpenAPI documents that repomock serves and
-// that the contract suite checks against. They are embedded in the binary and
-// checked when loaded, so a broken document stops the server at start with
-// the file and the reason, never on a request.
+// that the contract suite checks against, and the document of repomock's
+// own admin API. They are embedded in the binary and checked when loaded,
+// so a broken document stops the server at start with the file and the
+// reason, never on a request.
 package specs
 
 import (
@@ -26,9 +27,13 @@ const (
 	// ServiceStage is Huawei Cloud ServiceStage's repository-file API,
 	// written from the vendor's "Creating a Repository File" page and its SDK.
 	ServiceStage = "servicestage-repo.yaml"
+	// Admin is repomock's own admin API (/__admin), served at
+	// /__admin/openapi.yaml and held to it like a vendor's. It is always
+	// the embedded one: --specs replaces the vendors' documents only.
+	Admin = "admin.yaml"
 )
 
-// All names every document, in the order the server loads them.
+// All names every vendor document, in the order the server loads them.
 func All() []string { return []string{Endor, CodeArts, ServiceStage} }
 
 //go:embed *.yaml

@@ -69,3 +69,13 @@ func TestLoadRejectsABrokenSpec(t *testing.T) {
 		t.Fatalf("missing file: err = %v, want an error naming the file", err)
 	}
 }
+
+func TestAdminSpecLoads(t *testing.T) {
+	doc, err := specs.Load(context.Background(), specs.FS(), specs.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Paths.Find("/__admin/health") == nil {
+		t.Error("the admin document has no health route")
+	}
+}

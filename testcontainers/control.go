@@ -4,7 +4,7 @@ package repomock
 // SessionInfo) are the server's own, copied from its source into
 // wire_gen.go; a test of the root module fails when they drift. After a
 // change of the server's types, run go generate here.
-//go:generate go run -C .. ./internal/wiregen -o testcontainers/wire_gen.go -pkg repomock ./mock/server/faults:FaultError ./mock/server/faults:FaultReset ./mock/server/faults:FaultDelay ./mock/server/faults:FaultThrottle ./mock/server/faults:Fault,-ID,-Fired ./mock/server/journal:Entry=Request ./mock/server/journal:Message ./mock/server/sessions:SessionInfo
+//go:generate go run -C .. ./internal/wiregen -o testcontainers/wire_gen.go -pkg repomock ./mock/server/faults:FaultError ./mock/server/faults:FaultReset ./mock/server/faults:FaultDelay ./mock/server/faults:FaultThrottle ./mock/server/faults:Fault,-ID,-Fired ./mock/server/journal:Entry=Request ./mock/server/journal:Message ./mock/server/sessions:SessionInfo ./mock/pipeline:VerdictPassed ./mock/pipeline:VerdictRejected ./mock/pipeline:VerdictStubbed ./mock/pipeline:VerdictFaulted ./mock/pipeline:VerdictInvalid ./mock/pipeline:VerdictUnrouted ./mock/server/stubs:AllSessions ./mock/server/stubs:Stub ./mock/server/stubs:Match=StubMatch ./mock/server/stubs:Response=StubResponse ./mock/server/stubs:VendorError=StubError ./mock/server:FixturesReport ./mock/server:FixtureFile ./mock/server:FixturesError
 
 import (
 	"context"
@@ -213,6 +213,86 @@ func (c *Container) RemoveFaults(ctx context.Context) error {
 		return fmt.Errorf("remove faults: %w", err)
 	}
 	return nil
+}
+
+// Stub adds st to the session (st.Session is set to it); see Container.Stub.
+func (s *Session) Stub(ctx context.Context, st Stub) (*AddedStub, error) {
+	st.Session = s.Name
+	return s.c.Stub(ctx, st)
+}
+
+// AddedStub is a stub the server holds, as it holds it: its ID, and its
+// request with the vendor, the operation and the path parameters the
+// server found.
+type AddedStub struct {
+	Stub
+	c *Container
+}
+
+// Stub adds a stub (POST /__admin/stubs): the requests it matches get its
+// answer in the vendor's place, after authentication and validation. Its
+// answer is checked against the operation's spec first: one the vendor
+// could never give is refused, and the error names each violation.
+// st.Session is the session it answers in ("" the default session,
+// AllSessions every one).
+func (c *Container) Stub(ctx context.Context, st Stub) (*AddedStub, error) {
+	// The server sets the ID and counts the answers: they are not sent.
+	body := struct {
+		Session  string       `json:"session"`
+		Request  StubMatch    `json:"request"`
+		Response StubResponse `json:"response"`
+		Times    int          `json:"times"`
+	}{st.Session, st.Request, st.Response, st.Times}
+	added := &AddedStub{c: c}
+	if err := c.admin(ctx, http.MethodPost, "/__admin/stubs", body, &added.Stub); err != nil {
+		return nil, fmt.Errorf("stub: %w", err)
+	}
+	return added, nil
+}
+
+// Remove removes the stub. A stub the server no longer holds is not an
+// error: one with Times removes itself once it has answered them, and a
+// reset or an earlier Remove drops it.
+func (s *AddedStub) Remove(ctx context.Context) error {
+	err := s.c.admin(ctx, http.MethodDelete, "/__admin/stubs/"+url.PathEscape(s.ID), nil, nil)
+	if gone := (*adminError)(nil); errors.As(err, &gone) && gone.status == http.StatusNotFound {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove stub %s: %w", s.ID, err)
+	}
+	return nil
+}
+
+// Stubs lists the stubs the server holds, in the order they were added
+// (the newest that matches a request answers it), with how often each
+// answered.
+func (c *Container) Stubs(ctx context.Context) ([]Stub, error) {
+	var out struct {
+		Stubs []Stub `json:"stubs"`
+	}
+	if err := c.admin(ctx, http.MethodGet, "/__admin/stubs", nil, &out); err != nil {
+		return nil, fmt.Errorf("stubs: %w", err)
+	}
+	return out.Stubs, nil
+}
+
+// RemoveStubs removes every stub of every session.
+func (c *Container) RemoveStubs(ctx context.Context) error {
+	if err := c.admin(ctx, http.MethodDelete, "/__admin/stubs", nil, nil); err != nil {
+		return fmt.Errorf("remove stubs: %w", err)
+	}
+	return nil
+}
+
+// Fixtures reports the fixtures in use (GET /__admin/fixtures), and why
+// the last reload did not replace them, if it failed.
+func (c *Container) Fixtures(ctx context.Context) (FixturesReport, error) {
+	var out FixturesReport
+	if err := c.admin(ctx, http.MethodGet, "/__admin/fixtures", nil, &out); err != nil {
+		return out, fmt.Errorf("fixtures: %w", err)
+	}
+	return out, nil
 }
 
 // RequestFilter narrows Requests and WaitForRequests.

@@ -98,7 +98,7 @@ func TestFaultsAndJournal(t *testing.T) {
 		status  int
 		verdict string
 		reply   string
-	}{{200, "valid", created}, {503, "skipped", failed}} {
+	}{{200, "passed", created}, {503, "faulted", failed}} {
 		r := reqs[i]
 		if r.Status != want.status || r.Verdict != want.verdict || r.Session != s.Name || r.Vendor != "codearts" || r.Path != "/v1/repositories" {
 			t.Errorf("request %d: %+v", i, r)

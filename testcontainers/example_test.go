@@ -202,6 +202,50 @@ func ExampleContainer_InjectFault() {
 	// remove: <nil>
 }
 
+func ExampleContainer_Stub() {
+	ctx := context.Background()
+	ctr, err := repomock.Run(ctx, repomock.DefaultImage)
+	defer func() { _ = testcontainers.TerminateContainer(ctr) }()
+	if err != nil {
+		log.Printf("failed to start container: %s", err)
+		return
+	}
+	s, _ := ctr.NewSession(ctx, "stubbed")
+
+	// The next get of this uuid answers Endor's own not-found (code 5),
+	// once; the vendor writes its body.
+	missing, err := s.Stub(ctx, repomock.Stub{
+		Request: repomock.StubMatch{Operation: "RepositoryVersionService_GetRepositoryVersion",
+			PathParams: map[string]string{"uuid": "656e69058032bf0abaaeb681"}},
+		Response: repomock.StubResponse{Error: &repomock.StubError{Code: 5}},
+		Times:    1,
+	})
+	if err != nil {
+		log.Printf("failed to add the stub: %s", err)
+		return
+	}
+	status, body := sendJSON(ctx, http.MethodGet, s.EndorURL()+"/v1/namespaces/acme.prod/repository-versions/656e69058032bf0abaaeb681", "Bearer t", "")
+	fmt.Println(status, body)
+	requests, _ := s.Requests(ctx, repomock.Limit(1))
+	fmt.Println(requests[0].Verdict, "by", requests[0].Stub)
+	// Spent after its one time, like a fault: Remove is a no-op.
+	fmt.Println("remove:", missing.Remove(ctx))
+
+	// A stub cannot say what the vendor never would: its answer is checked
+	// against the operation's spec when it is added.
+	_, err = s.Stub(ctx, repomock.Stub{
+		Request:  repomock.StubMatch{Method: http.MethodGet, Path: "/v1/namespaces/acme.prod/repository-versions"},
+		Response: repomock.StubResponse{Body: map[string]any{"list": map[string]any{"objects": "none"}}},
+	})
+	fmt.Println(err)
+
+	// Output:
+	// 404 {"code":5,"message":"Not Found"}
+	// stubbed by s1
+	// remove: <nil>
+	// stub: POST /__admin/stubs: HTTP 400: {"message":"stub: response: Endor Labs never answers so: its spec (GET /v1/namespaces/{tenant_meta.namespace}/repository-versions) refuses it: list.objects: value must be an array"}
+}
+
 func ExampleContainer_Requests() {
 	ctx := context.Background()
 	ctr, err := repomock.Run(ctx, repomock.DefaultImage)
@@ -229,7 +273,7 @@ func ExampleContainer_Requests() {
 	}
 
 	// Output:
-	// POST /v1/namespaces/acme.prod/repository-versions 200 valid
+	// POST /v1/namespaces/acme.prod/repository-versions 200 passed
 	// body: {"meta":{"name":"main","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"main","type":"CONTEXT_TYPE_REF"}}
 	// authorization: [redacted]
 }

@@ -38,6 +38,7 @@ type Option = testcontainers.CustomizeRequestOption
 // The server's variables the options set.
 const (
 	envFixtures    = "REPOMOCK_FIXTURES"
+	envWatch       = "REPOMOCK_WATCH"
 	envSeed        = "REPOMOCK_SEED"
 	envEndorTokens = "REPOMOCK_ENDOR_TOKENS"
 	envHuaweiCreds = "REPOMOCK_HUAWEI_CREDENTIALS"
@@ -128,6 +129,18 @@ func WithExampleFixtures() Option {
 			return errors.New("WithExampleFixtures: WithFixtures was given too; choose one")
 		}
 		setEnv(req, envFixtures, ExampleFixturesPath)
+		return nil
+	}
+}
+
+// WithWatch reloads the fixtures when their files in the container change
+// (a test's CopyToContainer over FixturesPath, say), and starts every
+// session afresh from them; the journal, faults and stubs stay. A file
+// that does not load keeps the fixtures in use: Container.Fixtures says
+// why. It needs WithFixtures or WithExampleFixtures.
+func WithWatch() Option {
+	return func(req *testcontainers.GenericContainerRequest) error {
+		setEnv(req, envWatch, "true")
 		return nil
 	}
 }

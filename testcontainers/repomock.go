@@ -145,9 +145,11 @@ func (c *Container) CodeArtsURL(ctx context.Context) (string, error) { return c.
 // Paths start with /v1/{project_id}/git/….
 func (c *Container) ServiceStageURL(ctx context.Context) (string, error) { return c.URL(ctx) }
 
-// Reset clears every vendor's state in every session and the issued
-// tokens, loads the fixtures again, and empties the request journal and
-// the faults (POST /__admin/reset).
+// Reset reads the fixture files again, clears every vendor's state in
+// every session and the issued tokens, loads the fixtures, and empties the
+// request journal, the faults and the stubs (POST /__admin/reset). When a
+// fixture file no longer loads, nothing is reset, and the error names the
+// file and the line.
 func (c *Container) Reset(ctx context.Context) error {
 	if err := c.admin(ctx, http.MethodPost, "/__admin/reset", nil, nil); err != nil {
 		return fmt.Errorf("reset: %w", err)

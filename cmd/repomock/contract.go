@@ -30,6 +30,12 @@ func contractFlag(envSuffix string) string {
 	return strings.ToLower(strings.ReplaceAll(envSuffix, "_", "-"))
 }
 
+// contractEnvName is the variable of a flag of repomock contract:
+// endor-url → REPOMOCK_CONTRACT_ENDOR_URL.
+func contractEnvName(flagName string) string {
+	return vendors.EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
 // runContract is `repomock contract`: the contract suite against any
 // target, with a table on stdout and, with --junit, JUnit XML; or, as
 // `repomock contract diff`, the comparison of two recordings. It exits 0
@@ -64,7 +70,8 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 	junit := fs.String("junit", "", "also write the results as JUnit XML to `file`")
 	record := fs.String("record", "", "write every exchange to `dir`, one JSON file per scenario (for repomock contract diff)")
 	verbose := fs.Bool("verbose", false, "print every exchange as it happens")
-	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this `duration`")
+	timeout := text("10m")
+	fs.Var(&timeout, "timeout", "give up after this `duration`")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPassed
@@ -74,17 +81,26 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 	if fs.NArg() > 0 {
 		return fail("unexpected argument %q (see repomock contract --help)", fs.Arg(0))
 	}
-	if *timeout <= 0 {
-		return fail("--timeout: %s is not a positive duration", *timeout)
+	// Every flag not given is read from its variable, as the help says.
+	timeoutFrom := contractEnvName("timeout") // where a bad --timeout came from
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "timeout" {
+			timeoutFrom = "--timeout"
+		}
+	})
+	if err := applyEnv(fs, getenv, contractEnvName); err != nil {
+		return fail("%v", err)
 	}
-	// A flag given on the command line wins over its variable.
-	lookup := func(name string) string {
-		if v := values[strings.TrimPrefix(name, vendors.EnvPrefix)]; v != nil && *v != "" {
+	limit, err := time.ParseDuration(string(timeout))
+	if err != nil || limit <= 0 {
+		return fail("%s: %q is not a duration of more than 0, such as 10m", timeoutFrom, timeout)
+	}
+	target, ok, err := vendors.TargetFromEnv(func(name string) string {
+		if v := values[strings.TrimPrefix(name, vendors.EnvPrefix)]; v != nil {
 			return *v
 		}
-		return getenv(name)
-	}
-	target, ok, err := vendors.TargetFromEnv(lookup)
+		return ""
+	})
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -120,7 +136,7 @@ func runContract(ctx context.Context, args []string, getenv func(string) string,
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	rep, err := contracts.Evaluate(ctx, target)
 	if err != nil {

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/repomock/repomock/contracts/vendors"
@@ -371,5 +375,110 @@ func TestContractRecordRedactsSecrets(t *testing.T) {
 		if bytes.Contains(b, []byte("endr+the-secret")) || bytes.Contains(b, []byte("endr+the-key")) || token.Match(b) {
 			t.Errorf("%s holds a credential:\n%s", f, b)
 		}
+	}
+}
+
+// Every environment variable a command's help names is one the command
+// reads (issue 25: repomock contract --help named ENDOR_API_SECRET and
+// HUAWEI_SK, which nothing reads, and said every flag has a variable,
+// which --junit, --record, --verbose and --timeout had not). The help's
+// "Each flag … may also be set as PREFIX<FLAG>" names one per flag listed;
+// any other NAME_IN_CAPITALS outside the usage lines (which hold
+// arguments, VENDOR_DIR) names one too.
+func TestHelpNamesOnlyVariablesThatAreRead(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		help []string
+		// read runs the command's parsing with getenv, as far as it reads.
+		read func(getenv func(string) string)
+	}{
+		{"repomock", []string{"--help"}, func(getenv func(string) string) { _, _ = parse(nil, getenv, io.Discard) }},
+		{"repomock proxy", []string{"proxy", "--help"}, func(getenv func(string) string) { _, _, _, _ = parseProxy(nil, getenv, io.Discard) }},
+		// No target: it stops once it has read them all.
+		{"repomock contract", []string{"contract", "--help"}, func(getenv func(string) string) {
+			run(context.Background(), []string{"contract"}, getenv, io.Discard, io.Discard)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var help bytes.Buffer
+			if code := run(context.Background(), tc.help, env{}.get, &help, io.Discard); code != 0 {
+				t.Fatalf("%v: exit %d", tc.help, code)
+			}
+			named := map[string]bool{}
+			text := help.String()
+			if m := regexp.MustCompile(`Each flag(?: but --([a-z-]+))? may also be set as ([A-Z_]+)<FLAG>`).FindStringSubmatch(text); m != nil {
+				for _, f := range regexp.MustCompile(`(?m)^  -([a-z][a-z-]*)`).FindAllStringSubmatch(text, -1) {
+					if f[1] != m[1] {
+						named[m[2]+strings.ToUpper(strings.ReplaceAll(f[1], "-", "_"))] = true
+					}
+				}
+				text = strings.ReplaceAll(text, m[2]+"<FLAG>", "")
+			} else {
+				t.Errorf("the help says nothing of variables:\n%s", text)
+			}
+			for _, line := range strings.Split(text, "\n") {
+				if strings.HasPrefix(line, "Usage:") || strings.HasPrefix(line, "       repomock") {
+					continue
+				}
+				for _, v := range regexp.MustCompile(`\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b`).FindAllString(line, -1) {
+					named[v] = true
+				}
+			}
+			read := map[string]bool{}
+			var mu sync.Mutex
+			tc.read(func(name string) string {
+				mu.Lock()
+				read[name] = true
+				mu.Unlock()
+				return ""
+			})
+			for _, v := range slices.Sorted(maps.Keys(named)) {
+				if !read[v] {
+					t.Errorf("the help names %s, which the command does not read", v)
+				}
+			}
+			if len(named) < 10 {
+				t.Errorf("the help names %d variables: %v", len(named), named)
+			}
+		})
+	}
+}
+
+// The flags of repomock contract that are no vendor's setting are read
+// from their variables too, naming the variable when its value is wrong.
+func TestContractFlagsFromVariables(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"contract", "--url", "http://127.0.0.1:1"}, env{"REPOMOCK_CONTRACT_TIMEOUT": "soon"}.get, io.Discard, &stderr)
+	if code != exitCannotRun || stderr.String() != "repomock contract: REPOMOCK_CONTRACT_TIMEOUT: \"soon\" is not a duration of more than 0, such as 10m\n" {
+		t.Errorf("REPOMOCK_CONTRACT_TIMEOUT=soon: exit %d, %q; want 2 naming the variable", code, stderr.String())
+	}
+}
+
+// Two recordings made with different seeds differ wherever a generated
+// value is sent; the diff says so in a hint (issue 25: some 20 scenarios
+// differed and nothing said why). Recordings of one seed get no hint.
+func TestDiffSaysWhenTheSeedsDiffer(t *testing.T) {
+	url := startMock(t, nil)
+	dir := t.TempDir()
+	record := func(name string, args ...string) string {
+		t.Helper()
+		out := filepath.Join(dir, name)
+		var stdout, stderr bytes.Buffer
+		args = append([]string{"contract", "--url", url, "--endor-token", "t", "--huawei-token", "iam", "--record", out}, args...)
+		if code := run(context.Background(), args, env{}.get, &stdout, &stderr); code != 0 {
+			t.Fatalf("record %s: exit %d\n%s%s", name, code, stdout.String(), stderr.String())
+		}
+		return out
+	}
+	one, two, again := record("one"), record("two", "--seed", "2"), record("again", "--seed", "1")
+	const hint = "\nhint: A was recorded with seed 1 and B with seed 2: their generated requests differ, and so do the answers; record both with the same --seed\n"
+	var stdout bytes.Buffer
+	if code := run(context.Background(), []string{"contract", "diff", one, two}, env{}.get, &stdout, io.Discard); code != 1 || !strings.HasSuffix(
+		strings.Split(stdout.String(), "\n--- ")[0], hint) {
+		t.Errorf("seeds 1 and 2: exit %d, want 1 and the hint after the totals:\n%s", code, stdout.String())
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"contract", "diff", one, again}, env{}.get, &stdout, io.Discard); code != 0 || strings.Contains(stdout.String(), "hint:") {
+		t.Errorf("seed 1 twice: exit %d, want 0 and no hint:\n%s", code, stdout.String())
 	}
 }

@@ -50,7 +50,7 @@ const usage = `Usage: repomock [flags]              serve the fakes (below)
 
 Serves fakes of the Endor Labs, Huawei CodeArts Repo and Huawei ServiceStage APIs that validate every
 request and response against the vendor's OpenAPI.
-Each flag may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.
+Each flag but --version may also be set as REPOMOCK_<FLAG> (for example REPOMOCK_ADDR); the command line wins.
 Exit status: 0 after SIGINT or SIGTERM, 1 when the server cannot start or fails, 2 for a bad flag or value.
 
 Flags:
@@ -77,13 +77,16 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		maxStreamClients            = text(strconv.Itoa(server.DefaultMaxStreamClients))
 		streamMaxBytes              = text("4MiB")
 		maxFaults                   = text(strconv.Itoa(server.DefaultMaxFaults))
+		maxStubs                    = text(strconv.Itoa(server.DefaultMaxStubs))
 		validator                   = text(pipeline.ValidatorCompiled)
 		lenient, adminOpen, logJSON boolText
+		watch                       boolText
 		version                     boolText
 	)
-	fs.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "`host:port` to listen on")
-	fs.StringVar(&o.cfg.SpecsDir, "specs", "", "`dir`ectory of spec files replacing the embedded ones (same file names)")
-	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and on reset")
+	fs.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "`host:port` to listen on, or a port alone (8081: 127.0.0.1:8081)")
+	fs.StringVar(&o.cfg.SpecsDir, "specs", "", "`dir`ectory of vendor spec files replacing the embedded ones (same file names; the admin API's stays embedded)")
+	fs.StringVar(&o.cfg.FixturesDir, "fixtures", "", "`dir`ectory of fixture files (endor.yaml, codearts.yaml, servicestage.yaml) loaded at start and read again on every reset")
+	fs.Var(&watch, "watch", "reload the --fixtures files when they change, and start every session afresh from them (the journal, faults and stubs stay); a file that does not load keeps the fixtures in use, and says why in the log and GET /__admin/fixtures")
 	fs.Var(&seed, "seed", "seed for ids and generated values: a whole `number` from 0 to 18446744073709551615; 0 picks a random seed, printed at start")
 	fs.Var(&lenient, "lenient-responses", "log a response that breaks its spec and mark it with X-Repomock-Violation instead of answering 500")
 	fs.Var(&validator, "validator", validatorUsage)
@@ -94,6 +97,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	fs.Var(&maxStreamClients, "max-stream-clients", "`number` of clients of the journal stream (GET /__admin/requests/stream, the console) at once (at least 1); one more gets 503")
 	fs.Var(&streamMaxBytes, "stream-max-bytes", "largest `size` the journal stream sends one client at once or holds for it (bytes, or with KiB/MiB/GiB): its first backlog, each entry (bodies left out past it), and the entries waiting for a slow client")
 	fs.Var(&maxFaults, "max-faults", "`number` of faults held at once (at least 1); one more is refused with 409")
+	fs.Var(&maxStubs, "max-stubs", "`number` of stubs held at once (at least 1); one more is refused with 409")
 	server.RegisterFlags(fs, &o.cfg, false) // the vendors' own: --endor-tokens, --huawei-credentials, --repo-auths
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "`path` of a JSON file that keeps all state across restarts: loaded at start when it exists (a file that cannot be loaded stops the server), saved with an atomic write every --state-interval and at shutdown")
 	fs.Var(&stateInterval, "state-interval", "how often the state is saved to --state-file (a `duration` such as 30s or 5m)")
@@ -124,6 +128,9 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 	if err := applyEnv(fs, getenv, envName); err != nil {
 		return nil, err
 	}
+	// A port alone is one of 127.0.0.1: what names the address (a port in
+	// use, the proxy's banner) names it so.
+	o.cfg.Addr = server.ListenAddr(o.cfg.Addr)
 	// origin names where a flag's value came from, for the checks below.
 	origin := func(name string) string {
 		if !given[name] && getenv(envName(name)) != "" {
@@ -139,6 +146,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		{"lenient-responses", lenient, &o.cfg.LenientResponses},
 		{"admin-open", adminOpen, &o.cfg.AdminOpen},
 		{"log-json", logJSON, &o.logJSON},
+		{"watch", watch, &o.cfg.Watch},
 	} {
 		if *b.dst, err = b.raw.value(); err != nil {
 			return nil, fmt.Errorf("%s: %w", origin(b.name), err)
@@ -156,6 +164,7 @@ func parse(args []string, getenv func(string) string, stdout io.Writer) (*option
 		{"max-sessions", maxSessions, &o.cfg.MaxSessions},
 		{"max-stream-clients", maxStreamClients, &o.cfg.MaxStreamClients},
 		{"max-faults", maxFaults, &o.cfg.MaxFaults},
+		{"max-stubs", maxStubs, &o.cfg.MaxStubs},
 	} {
 		if *n.dst, err = strconv.Atoi(string(n.raw)); err != nil || *n.dst < 1 {
 			return nil, fmt.Errorf("%s: %q is not a whole number of at least 1", origin(n.name), n.raw)
@@ -361,9 +370,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // adminBanner ends the banner of the server and of the proxy, which serve
-// the same admin API, console and sessions: where they are, and the Host
-// names they answer to.
-func adminBanner(srv *server.Server) string {
+// the same admin API, console and sessions: their URLs, to click or to
+// copy, and the Host names they answer to.
+func adminBanner(srv *server.Server, addr net.Addr) string {
 	hosts := "localhost, IP addresses"
 	switch extra := srv.AdminHosts(); {
 	case len(extra) == 1 && extra[0] == "*":
@@ -373,9 +382,25 @@ func adminBanner(srv *server.Server) string {
 	default:
 		hosts += " (--allowed-hosts adds names)"
 	}
-	return "  admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui\n" +
+	base := baseURL(addr)
+	return "  console: " + base + "/__admin/ui\n" +
+		"  admin API: " + base + "/__admin (its routes; described at " + base + "/__admin/openapi.yaml)\n" +
 		"  admin and console hosts: " + hosts + "\n" +
 		"  sessions: /__sessions/{name}/… or the header X-Repomock-Session\n"
+}
+
+// baseURL is where a browser on this machine reaches the server bound to
+// addr: an address that listens everywhere (0.0.0.0, ::) is reached on
+// 127.0.0.1.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // allowedHostsUsage documents --allowed-hosts, for the server and the proxy.
@@ -403,7 +428,7 @@ func writeBanner(w io.Writer, addr net.Addr, srv *server.Server, cfg server.Conf
 	for _, r := range srv.Routes() {
 		fmt.Fprintf(&b, "  %s\n", r)
 	}
-	b.WriteString(adminBanner(srv))
+	b.WriteString(adminBanner(srv, addr))
 	files := srv.Fixtures()
 	switch {
 	case cfg.FixturesDir == "":
@@ -413,6 +438,9 @@ func writeBanner(w io.Writer, addr net.Addr, srv *server.Server, cfg server.Conf
 	}
 	for _, f := range files {
 		fmt.Fprintf(&b, "  fixtures: %s: %s\n", f.Path, f.Summary)
+	}
+	if cfg.Watch {
+		fmt.Fprintf(&b, "  fixtures: watching %s: a change reloads them (GET /__admin/fixtures says how it went)\n", cfg.FixturesDir)
 	}
 	if cfg.Seed == 0 {
 		fmt.Fprintf(&b, "  seed: %d (random; --seed %d repeats this run)\n", srv.Seed(), srv.Seed())

@@ -117,6 +117,8 @@ var flagCases = []flagCase{
 		func(o *options) string { return fmt.Sprint(o.cfg.StreamMaxBytes) }, "1048576", "4096"},
 	{"max-faults", "5", "9",
 		func(o *options) string { return fmt.Sprint(o.cfg.MaxFaults) }, "5", "9"},
+	{"max-stubs", "5", "9",
+		func(o *options) string { return fmt.Sprint(o.cfg.MaxStubs) }, "5", "9"},
 	{"journal-max-bytes", "1MiB", "4096",
 		func(o *options) string { return fmt.Sprint(o.cfg.JournalMaxBytes) }, "1048576", "4096"},
 	{"endor-tokens", "envtok=acme:github:env@example.com", "flagtok",
@@ -143,6 +145,8 @@ var flagCases = []flagCase{
 		func(o *options) string { return o.logLevel.String() }, "DEBUG", "ERROR"},
 	{"log-json", "true", "false",
 		func(o *options) string { return fmt.Sprint(o.logJSON) }, "true", "false"},
+	{"watch", "true", "false",
+		func(o *options) string { return fmt.Sprint(o.cfg.Watch) }, "true", "false"},
 }
 
 func TestEveryFlagHasACase(t *testing.T) {
@@ -363,7 +367,7 @@ func TestWrongFlagIsOneLine(t *testing.T) {
 		{[]string{"serve"}, "repomock: unexpected argument \"serve\" (see repomock --help)\n"},
 		{[]string{"version", "--short"}, "repomock version: unexpected argument \"--short\" (see repomock --help)\n"},
 		{[]string{"contract", "--nope"}, "repomock contract: flag provided but not defined: -nope (see repomock contract --help)\n"},
-		{[]string{"contract", "--timeout", "soon"}, "repomock contract: invalid value \"soon\" for flag -timeout: parse error (see repomock contract --help)\n"},
+		{[]string{"contract", "--timeout", "soon"}, "repomock contract: --timeout: \"soon\" is not a duration of more than 0, such as 10m\n"},
 		{[]string{"contract", "stray"}, "repomock contract: unexpected argument \"stray\" (see repomock contract --help)\n"},
 		{[]string{"health", "--nope"}, "repomock health: flag provided but not defined: -nope (see repomock health --help)\n"},
 		{[]string{"health", "stray"}, "repomock health: unexpected argument \"stray\" (see repomock health --help)\n"},
@@ -400,6 +404,7 @@ func TestBadValueSaysWhatWouldDo(t *testing.T) {
 		{nil, env{"REPOMOCK_MAX_SESSIONS": "0"}, `repomock: REPOMOCK_MAX_SESSIONS: "0" is not a whole number of at least 1`},
 		{[]string{"--max-stream-clients", "-1"}, nil, `repomock: --max-stream-clients: "-1" is not a whole number of at least 1`},
 		{nil, env{"REPOMOCK_MAX_FAULTS": "lots"}, `repomock: REPOMOCK_MAX_FAULTS: "lots" is not a whole number of at least 1`},
+		{[]string{"--max-stubs", "0"}, nil, `repomock: --max-stubs: "0" is not a whole number of at least 1`},
 		{[]string{"--stream-max-bytes", "big"}, nil, `repomock: --stream-max-bytes: "big" is not a size such as 1048576, 512KiB or 10MiB`},
 		{[]string{"--state-durability", "always"}, nil, `repomock: --state-durability: "always" is not interval or fsync`},
 		{[]string{"--endor-max-issued-tokens", "none"}, nil, `repomock: invalid value "none" for flag -endor-max-issued-tokens: "none" is not a whole number of at least 1 (see repomock --help)`},
@@ -736,7 +741,9 @@ func TestRunServesAndStops(t *testing.T) {
 	out := r.stdout.String()
 	for _, want := range []string{
 		"POST   /v1/namespaces/{tenant_meta.namespace}/repository-versions",
-		"admin: /__admin (health, reset, sessions, requests, faults); console: /__admin/ui",
+		// URLs to click (issue 25), not bare paths.
+		"\n  console: http://" + r.addr + "/__admin/ui\n",
+		"\n  admin API: http://" + r.addr + "/__admin (its routes; described at http://" + r.addr + "/__admin/openapi.yaml)\n",
 		"admin and console hosts: localhost, IP addresses (--allowed-hosts adds names)",
 	} {
 		if !strings.Contains(out, want) {
@@ -762,6 +769,60 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr.String(), "stopped") {
 		t.Errorf("stderr = %q, want the stopped log line", r.stderr.String())
+	}
+}
+
+// A port alone is a port of 127.0.0.1 (issue 25: --addr 8081 was refused
+// as "not a loopback address"), from the flag and from the variable.
+func TestAddrMayBeAPort(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  env
+	}{
+		{[]string{"--addr", "8081"}, nil},
+		{nil, env{"REPOMOCK_ADDR": "8081"}},
+	} {
+		o, err := parse(tc.args, tc.env.get, io.Discard)
+		if err != nil || o.cfg.Addr != "127.0.0.1:8081" {
+			t.Errorf("parse %v %v: addr %q, %v; want 127.0.0.1:8081", tc.args, tc.env, o.cfg.Addr, err)
+		}
+	}
+	// Served: a free port, named alone.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	r := startRun(t, "--addr", port)
+	if r.addr != "127.0.0.1:"+port {
+		t.Errorf("listening on %s, want 127.0.0.1:%s", r.addr, port)
+	}
+	// Everywhere (":8081") is not loopback: still refused without a token.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr safeBuffer
+	if code := run(ctx, []string{"--addr", ":" + port}, env{}.get, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "--admin-token") {
+		t.Errorf("--addr :%s: %d %s, want 1 and a refusal naming --admin-token", port, code, stderr.String())
+	}
+}
+
+// The banner's URLs are ones to click: an address that listens everywhere
+// is reached on 127.0.0.1.
+func TestBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "http://127.0.0.1:8080"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, "http://127.0.0.1:8080"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}, "http://127.0.0.1:8080"},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 8080}, "http://[::1]:8080"},
+		{&net.TCPAddr{IP: net.IPv4(192, 0, 2, 10), Port: 9}, "http://192.0.2.10:9"},
+	} {
+		if got := baseURL(tc.addr); got != tc.want {
+			t.Errorf("baseURL(%s) = %s, want %s", tc.addr, got, tc.want)
+		}
 	}
 }
 

@@ -54,7 +54,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*p
 		strict, forwarded, adminOpen, logJSON boolText
 		upstreams                             = make([]text, len(ups))
 	)
-	fs.StringVar(&cfg.Server.Addr, "addr", server.DefaultAddr, "`host:port` to listen on")
+	fs.StringVar(&cfg.Server.Addr, "addr", server.DefaultAddr, "`host:port` to listen on, or a port alone (8081: 127.0.0.1:8081)")
 	for i, u := range ups {
 		fs.Var(&upstreams[i], upstreamFlag(u), "base `URL` of "+u.Name+" ("+u.Example+"); unset, the vendor is not proxied")
 	}
@@ -84,6 +84,7 @@ func parseProxy(args []string, getenv func(string) string, stdout io.Writer) (*p
 	if err := applyEnv(fs, getenv, envName); err != nil {
 		return nil, 0, false, err
 	}
+	cfg.Server.Addr = server.ListenAddr(cfg.Server.Addr)
 	origin := func(name string) string {
 		if !given[name] && getenv(envName(name)) != "" {
 			return envName(name)
@@ -199,6 +200,6 @@ func writeProxyBanner(w io.Writer, addr net.Addr, srv *server.Server, cfg *proxy
 	if cfg.RecordDir != "" {
 		fmt.Fprintf(&b, "  recording to %s\n", cfg.RecordDir)
 	}
-	b.WriteString(adminBanner(srv))
+	b.WriteString(adminBanner(srv, addr))
 	_, _ = io.WriteString(w, b.String())
 }

@@ -18,7 +18,7 @@
 // each one carries a new name or file path.
 //
 // --soak DURATION is the soak of issue 7 (soak.go): repomock built and run
-// as a process of its own, a fixed-rate load over all three vendors on a
+// as a process of its own, a fixed-rate load over every vendor on a
 // working set of steady size, and the server's RSS sampled every 5 s. It
 // fails (exit 1) on any error, or when the RSS at the end is more than 10%
 // away from the RSS after the warm-up. The documented command, not run in
@@ -45,6 +45,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/repomock/repomock/mock/server"
 )
 
 // Bounds of the flags: a run is always bounded in time and in connections.
@@ -58,6 +60,7 @@ const (
 	otherCPUWarning = 0.2
 )
 
+// usageText is the help; the soak's working set is the vendors' (%s).
 const usageText = `Usage: go run ./cmd/repomockload [flags]
 
 Measures repomock's throughput and latency with full request and response
@@ -73,10 +76,11 @@ By default it starts both servers itself, in this process, on 127.0.0.1:0.
 --serve starts them alone, for a load run from another process.
 
 SOAK: --soak DURATION builds ./cmd/repomock (or takes --binary), runs it as
-a separate process on 127.0.0.1, and drives all three vendors at --rate
+a separate process on 127.0.0.1, and drives the vendors in turn at --rate
 req/s in all (vegeta's constant pacer) over a working set of steady size:
-Endor upserts over 500 fixed keys with gets and lists, CodeArts and
-ServiceStage create → show → delete cycles over 256 names or paths each.
+
+  %s.
+
 After --warmup (30s by default here) it measures for DURATION, reads the
 server's RSS every 5 s, then stops it with SIGINT (it must exit 0). It
 fails when there is any error, or when the RSS at the end is more than
@@ -95,7 +99,8 @@ Flags:
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	// Every vendor repomock fakes, served as cmd/repomock serves them.
+	err := run(ctx, server.Config{Seed: 1}, os.Args[1:], os.Stdout, os.Stderr)
 	switch {
 	case err == nil:
 	case errors.Is(err, flag.ErrHelp):
@@ -109,8 +114,12 @@ func main() {
 
 var errUsage = errors.New("usage")
 
-// config is the parsed flags.
+// config is the parsed flags, and the vendors they drive.
 type config struct {
+	// servers configures the in-process servers, and the vendors of every
+	// mode (server.Config.Vendors; nil for every vendor repomock fakes).
+	servers     server.Config
+	loads       []vendorLoad
 	duration    time.Duration
 	warmup      time.Duration
 	slice       time.Duration
@@ -129,27 +138,33 @@ type config struct {
 	maxRSSChange float64
 }
 
-func parseFlags(args []string, stderr io.Writer) (*config, error) {
+// parseFlags parses args for the vendors of servers.
+func parseFlags(args []string, servers server.Config, stderr io.Writer) (*config, error) {
+	loads, err := vendorLoads(servers)
+	if err != nil {
+		return nil, err
+	}
+	all := operations(loads)
 	fs := flag.NewFlagSet("repomockload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
+		fmt.Fprintf(stderr, usageText, strings.Join(workingSets(loads), ";\n  "))
 		fs.PrintDefaults()
 	}
-	cfg := &config{}
+	cfg := &config{servers: servers, loads: loads}
 	var conns, ops string
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each target is driven, per operation and connection count (at most 10m)")
 	fs.DurationVar(&cfg.warmup, "warmup", time.Second, "load sent before each measured run and not counted (0 for none, at most 1m)")
 	fs.DurationVar(&cfg.slice, "slice", time.Second, "the targets take turns in slices of this length until each has had --duration (0: one turn each)")
 	fs.StringVar(&conns, "connections", "16,64", "comma-separated connection counts; each is also the number of vegeta workers")
-	fs.StringVar(&ops, "ops", "endor,codearts,servicestage", "comma-separated operations to drive: endor, codearts, servicestage")
+	fs.StringVar(&ops, "ops", strings.Join(keys(all), ","), "comma-separated operations to drive: "+strings.Join(keys(all), ", "))
 	fs.StringVar(&cfg.url, "url", "", "drive a running repomock at this loopback base URL instead of starting one")
 	fs.StringVar(&cfg.baselineURL, "baseline-url", "", "drive a running baseline at this loopback base URL (needs --url); with --url alone there is no baseline and no ratio")
 	fs.StringVar(&cfg.jsonFile, "json", "", "also write the machine, the settings and every figure as JSON to this file")
 	fs.BoolVar(&cfg.serve, "serve", false, "start repomock and the baseline on 127.0.0.1:0, print their URLs and serve until interrupted (to run the load from another process with --url and --baseline-url)")
 	fs.BoolVar(&cfg.reset, "reset", false, "with --url: POST /__admin/reset to each target before each run, as the in-process servers are emptied (it clears a repomock's state)")
-	fs.DurationVar(&cfg.soak, "soak", 0, "soak mode: run repomock as a separate process and drive all three vendors at --rate for this long after --warmup, sampling its RSS (at most 1h)")
-	fs.IntVar(&cfg.rate, "rate", defaultSoakRate, "with --soak: requests per second in all, across the three vendors (fixed rate, 1 to 5000)")
+	fs.DurationVar(&cfg.soak, "soak", 0, "soak mode: run repomock as a separate process and drive every vendor at --rate for this long after --warmup, sampling its RSS (at most 1h)")
+	fs.IntVar(&cfg.rate, "rate", defaultSoakRate, "with --soak: requests per second in all, across the vendors (fixed rate, 1 to 5000)")
 	fs.StringVar(&cfg.binary, "binary", "", "with --soak: the repomock binary to run (default: go build ./cmd/repomock into a temporary directory)")
 	fs.Float64Var(&cfg.maxRSSChange, "max-rss-change", 10, "with --soak: fail when the RSS at the end is more than this many percent from the RSS after the warm-up")
 	if err := fs.Parse(args); err != nil {
@@ -197,12 +212,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	for _, s := range strings.Split(ops, ",") {
 		s = strings.TrimSpace(s)
-		i := slices.IndexFunc(operations, func(o operation) bool { return o.key == s })
+		i := slices.IndexFunc(all, func(o operation) bool { return o.key == s })
 		if i < 0 {
-			return fail("--ops %q: unknown operation %q (endor, codearts, servicestage)", ops, s)
+			return fail("--ops %q: unknown operation %q (%s)", ops, s, strings.Join(keys(all), ", "))
 		}
 		if !slices.ContainsFunc(cfg.ops, func(o operation) bool { return o.key == s }) {
-			cfg.ops = append(cfg.ops, operations[i])
+			cfg.ops = append(cfg.ops, all[i])
 		}
 	}
 	if cfg.baselineURL != "" && cfg.url == "" {

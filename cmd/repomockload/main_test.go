@@ -15,17 +15,39 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/repomock/repomock/mock/server"
+	"github.com/repomock/repomock/mock/vendor"
+	"github.com/repomock/repomock/mock/vendors/toy"
 )
+
+// defaults is the servers' configuration of the command: every vendor
+// repomock fakes.
+func defaults() server.Config { return server.Config{Seed: 1} }
+
+// allOperations are the operations of every vendor repomock fakes.
+func allOperations(t *testing.T) []operation {
+	t.Helper()
+	loads, err := vendorLoads(defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return operations(loads)
+}
 
 // TestHarnessInProcess runs the whole harness, briefly, against the
 // in-process repomock and baseline.
 func TestHarnessInProcess(t *testing.T) {
+	operations := allOperations(t)
+	if len(operations) != 3 {
+		t.Fatalf("%d operations, want the three vendors' creates", len(operations))
+	}
 	jsonFile := filepath.Join(t.TempDir(), "load.json")
 	var out, log bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	start := time.Now()
-	err := run(ctx, []string{"--duration", "200ms", "--slice", "100ms", "--warmup", "20ms", "--connections", "2", "--json", jsonFile}, &out, &log)
+	err := run(ctx, defaults(), []string{"--duration", "200ms", "--slice", "100ms", "--warmup", "20ms", "--connections", "2", "--json", jsonFile}, &out, &log)
 	if err != nil {
 		t.Fatalf("run: %v\n%s\n%s", err, log.String(), out.String())
 	}
@@ -89,6 +111,40 @@ func TestHarnessInProcess(t *testing.T) {
 	}
 }
 
+// TestHarnessDrivesAnyVendor: the harness drives the vendors it is given,
+// each by its own load (vendor.Load), and names none: given a fourth, the
+// toy shop, alone, it measures the toy's create, its --ops and its help
+// list the toy, and it has no soak to run.
+func TestHarnessDrivesAnyVendor(t *testing.T) {
+	toys := server.Config{Seed: 1, Vendors: []vendor.Plugin{&toy.Plugin{SpecDir: "../../testdata/toy"}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, log bytes.Buffer
+	err := run(ctx, toys, []string{"--duration", "200ms", "--slice", "100ms", "--warmup", "20ms", "--connections", "2"}, &out, &log)
+	if err != nil {
+		t.Fatalf("run: %v\n%s\n%s", err, log.String(), out.String())
+	}
+	var rows []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 5 && f[0] == "Toy" {
+			rows = append(rows, strings.Join(f[:5], " "))
+		}
+	}
+	if want := []string{"Toy CreateToy 2 repomock", "Toy CreateToy 2 baseline"}; len(rows) != 2 || !strings.HasPrefix(rows[0], want[0]) || !strings.HasPrefix(rows[1], want[1]) {
+		t.Errorf("rows %q, want the toy's create on repomock and the baseline:\n%s", rows, out.String())
+	}
+
+	log.Reset()
+	if err := run(ctx, toys, []string{"--ops", "endor"}, io.Discard, &log); !errors.Is(err, errUsage) ||
+		!strings.Contains(log.String(), `unknown operation "endor" (toy)`) ||
+		!strings.Contains(log.String(), "comma-separated operations to drive: toy (default \"toy\")") {
+		t.Errorf("--ops endor: %v\n%s", err, log.String())
+	}
+	if err := run(ctx, toys, []string{"--soak", "1s"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "no vendor has a soak") {
+		t.Errorf("--soak with no vendor's soak: %v", err)
+	}
+}
+
 // TestRefusesNonLoopback: a URL off this machine is refused before any
 // connection is made.
 func TestRefusesNonLoopback(t *testing.T) {
@@ -101,7 +157,7 @@ func TestRefusesNonLoopback(t *testing.T) {
 		{"--url", "http://[fe80::1%25lo]:8080"},
 	} {
 		start := time.Now()
-		err := run(context.Background(), append(args, "--duration", "50ms", "--warmup", "0s"), io.Discard, io.Discard)
+		err := run(context.Background(), defaults(), append(args, "--duration", "50ms", "--warmup", "0s"), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "not a loopback address") {
 			t.Errorf("%v: err = %v, want a refusal", args, err)
 		}
@@ -147,13 +203,13 @@ func TestDialRefusesNonLoopback(t *testing.T) {
 // TestDrivesExternalURL: with --url alone it drives a running server and
 // prints no ratio.
 func TestDrivesExternalURL(t *testing.T) {
-	srvs, err := startServers()
+	srvs, err := startServers(defaults())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srvs.close()
 	var out bytes.Buffer
-	err = run(context.Background(), []string{"--url", srvs.repomockURL + "/", "--ops", "codearts", "--connections", "1",
+	err = run(context.Background(), defaults(), []string{"--url", srvs.repomockURL + "/", "--ops", "codearts", "--connections", "1",
 		"--duration", "100ms", "--warmup", "0s", "--reset"}, &out, io.Discard)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
@@ -184,7 +240,7 @@ func TestFlagErrors(t *testing.T) {
 		{"--reset"},
 		{"extra"},
 	} {
-		if err := run(context.Background(), args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+		if err := run(context.Background(), defaults(), args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("%v: err = %v, want a usage error", args, err)
 		}
 	}
@@ -193,7 +249,7 @@ func TestFlagErrors(t *testing.T) {
 // TestUniqueNames: every request of an operation names a new object.
 func TestUniqueNames(t *testing.T) {
 	var counter atomic.Uint64
-	for _, op := range operations {
+	for _, op := range allOperations(t) {
 		seen := map[string]bool{}
 		for range 100 {
 			var tgt vegeta.Target

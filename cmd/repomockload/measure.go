@@ -14,15 +14,19 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/repomock/repomock/mock/server"
 )
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parseFlags(args, stderr)
+// run is the harness, on the vendors of servers (server.Config.Vendors),
+// which also configures the servers it starts in this process.
+func run(ctx context.Context, servers server.Config, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, servers, stderr)
 	if err != nil {
 		return err
 	}
 	if cfg.serve {
-		return serve(ctx, stdout)
+		return serve(ctx, cfg.servers, stdout)
 	}
 	if cfg.soak > 0 {
 		return runSoak(ctx, cfg, args, stdout, stderr)
@@ -33,7 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		targets = append(targets, target{name: "baseline", url: cfg.baselineURL})
 	}
 	if cfg.url == "" {
-		srvs, err := startServers()
+		srvs, err := startServers(cfg.servers)
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/repomock/repomock/internal/jsonvalue"
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/server"
-	"github.com/repomock/repomock/specs"
 )
 
 // servers are repomock and the baseline, served in this process.
@@ -25,14 +24,14 @@ type servers struct {
 	close                        func() error
 }
 
-// startServers serves repomock (server.New, as cmd/repomock builds it, with
-// seed 1) and the baseline, each with a real http.Server on 127.0.0.1:0.
-func startServers() (*servers, error) {
-	srv, err := server.New(server.Config{Seed: 1})
+// startServers serves repomock (server.New, as cmd/repomock builds it,
+// with cfg) and the baseline, each with a real http.Server on 127.0.0.1:0.
+func startServers(cfg server.Config) (*servers, error) {
+	srv, err := server.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	base, err := newBaseline()
+	base, err := newBaseline(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -76,8 +75,8 @@ func startServers() (*servers, error) {
 	}, nil
 }
 
-// baseline is the bare echo instance: every operation of the three specs
-// routed as repomock routes it (pipeline.Validator.Operations gives the
+// baseline is the bare echo instance: every operation of the vendors'
+// specs routed as repomock routes it (pipeline.Validator.Operations gives the
 // method and echo path) to the same fake's handler, with no validation,
 // no codec, no authentication, no journal and no error rendering: only
 // what any server must do around a handler (bare).
@@ -86,16 +85,16 @@ type baseline struct {
 	reset func()
 }
 
-func newBaseline() (*baseline, error) {
-	// The same vendors repomock builds for server.Config{Seed: 1}.
-	vendors, err := server.NewVendors(server.Config{Seed: 1})
+func newBaseline(cfg server.Config) (*baseline, error) {
+	// The same vendors, and specs, repomock builds for cfg.
+	vendors, err := server.NewVendors(cfg)
 	if err != nil {
 		return nil, err
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	for _, v := range vendors {
-		doc, err := specs.Load(context.Background(), specs.FS(), v.Spec().File)
+		doc, err := server.LoadSpec(cfg, v.Spec())
 		if err != nil {
 			return nil, err
 		}
@@ -160,9 +159,9 @@ func bare(h pipeline.Handler) echo.HandlerFunc {
 	}
 }
 
-// serve is --serve: both servers until ctx is done.
-func serve(ctx context.Context, stdout io.Writer) error {
-	srvs, err := startServers()
+// serve is --serve: both servers, with cfg, until ctx is done.
+func serve(ctx context.Context, cfg server.Config, stdout io.Writer) error {
+	srvs, err := startServers(cfg)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,8 @@
 package main
 
 // Soak mode (issue 7, item 7): a bounded, fixed-rate load over loopback
-// against all three vendors, with repomock in a process of its own so that
-// its resident set is its own. It must end with zero errors and with the
+// against every vendor, with repomock in a process of its own so that its
+// resident set is its own. It must end with zero errors and with the
 // server's RSS at the end within --max-rss-change (10%) of its RSS after
 // the warm-up. The documented command, from the repository root (it is not
 // run in CI; the test runs a 3 s one):
@@ -10,7 +10,8 @@ package main
 //	go run ./cmd/repomockload --soak 5m --rate 300
 //
 // The working set has a steady-state size, so that memory should not grow
-// unless something leaks:
+// unless something leaks. Each vendor brings its own (vendor.Soak), and
+// the vendors take turns:
 //
 //   - Endor: upserts cycling over 500 fixed keys (the same parent and name:
 //     after the first round every one is an update), gets by uuid and
@@ -21,7 +22,8 @@ package main
 //     the sha) → delete → create ….
 //
 // The names and paths join their cycles one by one, so the cycles are out
-// of phase and each Huawei store holds about 170 objects at any time.
+// of phase and each Huawei store holds about 170 objects at any time
+// (vendor.Cycles).
 //
 // Every request is valid and is expected to succeed. The Huawei steps run
 // per slot: a slot's next request is sent only once its previous one has
@@ -32,12 +34,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -54,14 +57,10 @@ const (
 	maxRate           = 5000
 	// soakWorkers is vegeta's initial number of workers; it adds more, up
 	// to soakMaxWorkers (also the connection limit), when responses lag.
-	soakWorkers    = 8
-	soakMaxWorkers = 128
-	sampleEvery    = 5 * time.Second
-	progressEvery  = 30 * time.Second
-	endorKeys      = 500
-	// huaweiSlots is per Huawei vendor: more than soakMaxWorkers, so a
-	// slot is always ready while at most that many requests are in flight.
-	huaweiSlots        = 256
+	soakWorkers        = 8
+	soakMaxWorkers     = 128
+	sampleEvery        = 5 * time.Second
+	progressEvery      = 30 * time.Second
 	serverStartTimeout = 30 * time.Second
 	serverStopTimeout  = 15 * time.Second
 	// stepHeader tells the client which slot a request belongs to; it is
@@ -71,39 +70,18 @@ const (
 	rateShortfall = 0.95
 )
 
-// What the soak works on (the README's examples).
-const (
-	soakNamespace = "acme.soak"
-	soakParent    = "656e69058032bf0abaaeb600"
-	soakProject   = "4838955a48e2492bbe44b31bc4c272f6"
-	soakFiles     = "/v1/0123456789abcdef0123456789abcdef/git/files/repomock/soak"
-)
-
-// Headers of reads and deletes, which carry no body.
-var (
-	endorReadHeader    = http.Header{"Authorization": {"Bearer t"}}
-	codeartsReadHeader = http.Header{"X-Auth-Token": {"t"}}
-	stageReadHeader    = http.Header{"X-Auth-Token": {"t"}, "X-Repo-Auth": {"repomock-load"}}
-)
-
-const (
-	vEndor = iota
-	vCodeArts
-	vStage
-	nVendors
-)
-
-var vendorNames = [nVendors]string{"Endor", "CodeArts", "ServiceStage"}
-
 func runSoak(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
 	if _, err := readRSS(os.Getpid()); err != nil {
 		return fmt.Errorf("--soak reads RSS from /proc/<pid>/status, which this system lacks: %w", err)
+	}
+	if !slices.ContainsFunc(cfg.loads, func(l vendorLoad) bool { return l.Soak != nil }) {
+		return errors.New("--soak: no vendor has a soak (vendor.Load.Soak)")
 	}
 	rep := &soakReport{
 		Command: "go run ./cmd/repomockload " + strings.Join(args, " "),
 		Machine: thisMachine(),
 		Settings: soakSettings{Soak: cfg.soak.String(), Warmup: cfg.warmup.String(), Rate: cfg.rate, MaxWorkers: soakMaxWorkers,
-			EndorKeys: endorKeys, HuaweiSlots: huaweiSlots, MaxRSSChange: cfg.maxRSSChange, SampleSeconds: sampleEvery.Seconds()},
+			MaxRSSChange: cfg.maxRSSChange, SampleSeconds: sampleEvery.Seconds(), workingSets: workingSetSizes(cfg.loads)},
 		Server: soakServer{Binary: cfg.binary},
 	}
 
@@ -132,7 +110,7 @@ func runSoak(ctx context.Context, cfg *config, args []string, stdout, stderr io.
 	fmt.Fprintf(stderr, "repomock pid %d at %s (RSS %s); %s warm-up, then a %s soak at %d req/s\n",
 		srv.pid, srv.url, mib(rep.RSS.StartKiB), cfg.warmup, cfg.soak, cfg.rate)
 
-	load := newSoakLoad(srv.url)
+	load := newSoakLoad(srv.url, cfg.loads)
 	a := vegeta.NewAttacker(
 		vegeta.Client(soakClient(load)),
 		vegeta.Workers(soakWorkers),
@@ -148,7 +126,7 @@ func runSoak(ctx context.Context, cfg *config, args []string, stdout, stderr io.
 	go smp.run(cfg.warmup, total, func(s rssSample) {
 		fmt.Fprintf(stderr, "  %s  RSS %s  %d requests, %d errors%s\n", clock(s.Seconds), mib(s.KiB), sent.Load(), failed.Load(), labelled(s.Label))
 	})
-	var warm, soak phase
+	warm, soak := newPhase(load), newPhase(load)
 	results := a.Attack(load.targeter(), vegeta.ConstantPacer{Freq: cfg.rate, Per: time.Second}, total, "soak")
 	for r := range results {
 		sent.Add(1)
@@ -167,8 +145,8 @@ func runSoak(ctx context.Context, cfg *config, args []string, stdout, stderr io.
 	}
 
 	// The figures.
-	for v := range nVendors {
-		rep.Vendors = append(rep.Vendors, soak.vendors[v].figures(vendorNames[v]))
+	for i, p := range load.parts {
+		rep.Vendors = append(rep.Vendors, soak.vendors[i].figures(p.Name))
 	}
 	rep.All = soak.all.figures("all")
 	rep.Warmup = warm.all.figures("warm-up")
@@ -183,7 +161,7 @@ func runSoak(ctx context.Context, cfg *config, args []string, stdout, stderr io.
 	if load.firstAnomaly != "" {
 		rep.FirstErrors = append(rep.FirstErrors, "anomaly: "+load.firstAnomaly)
 	}
-	rep.RetiredSlots = load.codearts.retired.Load() + load.stage.retired.Load()
+	rep.RetiredSlots = load.retired()
 
 	rep.RSS.Samples = smp.samples
 	for _, s := range smp.samples {
@@ -212,7 +190,7 @@ func runSoak(ctx context.Context, cfg *config, args []string, stdout, stderr io.
 
 	// What the store holds at the end: bounded by the working set.
 	var storeErr error
-	rep.Store, storeErr = storeSizes(srv.url)
+	rep.Store, storeErr = storeSizes(srv.url, load.parts)
 
 	// Stop the server: SIGINT, and it must exit 0.
 	stopErr := srv.stop()
@@ -237,7 +215,7 @@ func runSoak(ctx context.Context, cfg *config, args []string, stdout, stderr io.
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("other load (other processes, interrupts, steal) took %.2f cores during the soak: latencies are disturbed", rep.CPU.Other))
 	}
 
-	printSoakReport(stdout, rep)
+	printSoakReport(stdout, rep, load.parts)
 	if stopErr != nil {
 		fmt.Fprintf(stdout, "\nrepomock's output (last lines):\n%s\n", srv.out.tail(4<<10))
 	}

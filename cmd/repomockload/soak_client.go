@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -49,51 +48,6 @@ func soakClient(l *soakLoad) *http.Client {
 	return c
 }
 
-// vendorOp names a result's vendor and operation from its method and URL.
-func vendorOp(method, rawURL string) (int, string) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return -1, "?"
-	}
-	p := u.Path
-	switch {
-	case strings.Contains(p, "/repository-versions"):
-		switch {
-		case method == http.MethodPost:
-			return vEndor, "upsert"
-		case method == http.MethodDelete:
-			return vEndor, "delete"
-		case strings.HasSuffix(p, "/repository-versions"):
-			return vEndor, "list"
-		}
-		return vEndor, "get"
-	case strings.Contains(p, "/git/files/"):
-		switch method {
-		case http.MethodPost:
-			return vStage, "create"
-		case http.MethodDelete:
-			return vStage, "delete"
-		case http.MethodPut:
-			return vStage, "update"
-		}
-		if strings.HasSuffix(p, "/trees") {
-			return vStage, "tree"
-		}
-		return vStage, "show"
-	case strings.Contains(p, "/repositories"):
-		switch {
-		case method == http.MethodPost:
-			return vCodeArts, "create"
-		case method == http.MethodDelete:
-			return vCodeArts, "delete"
-		case strings.HasPrefix(p, "/v1/projects/"):
-			return vCodeArts, "list"
-		}
-		return vCodeArts, "show"
-	}
-	return -1, "?"
-}
-
 // bucket accumulates the results of one vendor (or all) in one phase.
 type bucket struct {
 	m      vegeta.Metrics
@@ -124,13 +78,17 @@ func pathOf(raw string) string {
 	return raw
 }
 
+// phase is the results of one phase (warm-up, soak), by vendor and in all.
 type phase struct {
-	vendors [nVendors]bucket
+	load    *soakLoad
+	vendors []bucket
 	all     bucket
 }
 
+func newPhase(l *soakLoad) *phase { return &phase{load: l, vendors: make([]bucket, len(l.parts))} }
+
 func (p *phase) add(r *vegeta.Result) {
-	v, op := vendorOp(r.Method, r.URL)
+	v, op := p.load.vendorOp(r.Method, r.URL)
 	p.all.add(r, op)
 	if v >= 0 {
 		p.vendors[v].add(r, op)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -37,10 +38,47 @@ type soakSettings struct {
 	Warmup        string  `json:"warmup"`
 	Rate          int     `json:"rate"`
 	MaxWorkers    int     `json:"max_workers"`
-	EndorKeys     int     `json:"endor_keys"`
-	HuaweiSlots   int     `json:"huawei_slots"`
 	MaxRSSChange  float64 `json:"max_rss_change_percent"`
 	SampleSeconds float64 `json:"sample_every_seconds"`
+	// workingSets are the sizes of the vendors' working sets, each under
+	// its vendor's name for it ("endor_keys"): see MarshalJSON.
+	workingSets []workingSetSize
+}
+
+type workingSetSize struct {
+	name string
+	size int
+}
+
+// workingSetSizes are the sizes of the vendors' working sets, once for
+// vendors that share a name for it.
+func workingSetSizes(loads []vendorLoad) []workingSetSize {
+	var out []workingSetSize
+	for _, l := range loads {
+		if l.Soak != nil && !slices.ContainsFunc(out, func(w workingSetSize) bool { return w.name == l.Soak.Setting }) {
+			out = append(out, workingSetSize{l.Soak.Setting, l.Soak.Size})
+		}
+	}
+	return out
+}
+
+// MarshalJSON writes the settings, then the working sets' sizes, which the
+// vendors name.
+func (s soakSettings) MarshalJSON() ([]byte, error) {
+	type plain soakSettings
+	data, err := json.Marshal(plain(s))
+	if err != nil {
+		return nil, err
+	}
+	data = data[:len(data)-1] // the closing brace
+	for _, w := range s.workingSets {
+		name, err := json.Marshal(w.name)
+		if err != nil {
+			return nil, err
+		}
+		data = fmt.Appendf(append(append(data, ','), name...), ":%d", w.size)
+	}
+	return append(data, '}'), nil
 }
 
 type soakServer struct {
@@ -87,7 +125,8 @@ type soakCPU struct {
 	Other    float64 `json:"other_cores"`
 }
 
-func printSoakReport(w io.Writer, rep *soakReport) {
+// printSoakReport prints the report of a soak of the vendors' parts.
+func printSoakReport(w io.Writer, rep *soakReport, parts []soakPart) {
 	m, s := rep.Machine, rep.Settings
 	fmt.Fprintf(w, "soak: %s\n", rep.Command)
 	fmt.Fprintf(w, "machine: %s/%s, %d CPUs (%s), GOMAXPROCS %d, %s, vegeta %s\n",
@@ -97,10 +136,13 @@ func printSoakReport(w io.Writer, rep *soakReport) {
 		built = "built from ./cmd/repomock by this run"
 	}
 	fmt.Fprintf(w, "server: repomock in its own process (pid %d, %s), %s, default flags\n", rep.Server.PID, built, rep.Server.URL)
-	fmt.Fprintf(w, "load: %d req/s fixed rate (vegeta constant pacer, up to %d workers and connections), the three vendors in turn; %s warm-up, then %s measured\n",
-		s.Rate, s.MaxWorkers, s.Warmup, s.Soak)
-	fmt.Fprintf(w, "working set: Endor %d keys upserted over and over, with gets and filtered lists; CodeArts %d names and ServiceStage %d paths, each create → show → delete, out of phase\n",
-		s.EndorKeys, s.HuaweiSlots, s.HuaweiSlots)
+	loads := make([]vendorLoad, len(parts))
+	for i, p := range parts {
+		loads[i] = p.vendorLoad
+	}
+	fmt.Fprintf(w, "load: %d req/s fixed rate (vegeta constant pacer, up to %d workers and connections), %s in turn; %s warm-up, then %s measured\n",
+		s.Rate, s.MaxWorkers, vendorsInWords(len(parts)), s.Warmup, s.Soak)
+	fmt.Fprintf(w, "working set: %s\n", strings.Join(workingSets(loads), "; "))
 	fmt.Fprintf(w, "host: load average %s at the start, %s at the end", rep.Load[0], rep.Load[1])
 	if rep.CPU.HostBusy > 0 {
 		fmt.Fprintf(w, "; during the soak repomock took %.2f cores, repomockload %.2f, other load %.2f (host %.0f%% busy)",
@@ -130,8 +172,11 @@ func printSoakReport(w io.Writer, rep *soakReport) {
 		fmt.Fprintf(w, "first error, %s\n", e)
 	}
 	if rep.Store != nil {
-		fmt.Fprintf(w, "store at the end: Endor %d repository versions, CodeArts %d repositories, ServiceStage %d files\n",
-			rep.Store["endor"], rep.Store["codearts"], rep.Store["servicestage"])
+		var held []string
+		for _, p := range parts {
+			held = append(held, fmt.Sprintf("%s %d %s", p.Name, rep.Store[p.id], p.Soak.Objects))
+		}
+		fmt.Fprintf(w, "store at the end: %s\n", strings.Join(held, ", "))
 	}
 	r := rep.RSS
 	fmt.Fprintf(w, "\nRSS at start (idle): %s\n", mib(r.StartKiB))
@@ -195,4 +240,17 @@ func clock(seconds float64) string {
 
 func mib(kib int64) string {
 	return fmt.Sprintf("%.1f MiB", float64(kib)/1024)
+}
+
+// vendorsInWords is "the three vendors", as the soak's report says it.
+func vendorsInWords(n int) string {
+	words := []string{"no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+	count := fmt.Sprint(n)
+	if n < len(words) {
+		count = words[n]
+	}
+	if n == 1 {
+		return "the one vendor"
+	}
+	return "the " + count + " vendors"
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,52 +16,43 @@ import (
 	"time"
 )
 
-// storeSizes counts what each fake holds at the end, through the API.
-func storeSizes(base string) (map[string]int, error) {
+// storeSizes counts what each vendor's store holds at the end, through
+// its API, by vendor id.
+func storeSizes(base string, parts []soakPart) (map[string]int, error) {
 	client := newClient(1)
 	defer client.Transport.(*http.Transport).CloseIdleConnections()
-	get := func(path string, h http.Header, v any) error {
-		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+	count := func(p soakPart) (int, error) {
+		r := p.Soak.Count
+		req, err := http.NewRequest(r.Method, base+r.Path, bytes.NewReader(r.Body))
 		if err != nil {
-			return err
+			return 0, err
 		}
-		req.Header = h.Clone()
+		req.Header = r.Header.Clone()
 		resp, err := client.Do(req)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("GET %s: %s", path, resp.Status)
+			return 0, fmt.Errorf("%s %s: %s", r.Method, r.Path, resp.Status)
 		}
-		return json.Unmarshal(body, v)
+		return p.Soak.Counted(body)
 	}
-	var e struct {
-		CountResponse struct {
-			Count int `json:"count"`
-		} `json:"count_response"`
+	sizes := map[string]int{}
+	var errs []error
+	for _, p := range parts {
+		n, err := count(p)
+		sizes[p.id] = n
+		errs = append(errs, err)
 	}
-	var c struct {
-		Result struct {
-			Total int `json:"total"`
-		} `json:"result"`
-	}
-	var s struct {
-		Paths []string `json:"paths"`
-	}
-	err := errors.Join(
-		get("/v1/namespaces/"+soakNamespace+"/repository-versions?list_parameters.count=true", endorReadHeader, &e),
-		get("/v1/projects/"+soakProject+"/repositories?page_size=1", codeartsReadHeader, &c),
-		get(soakFiles+"/trees?ref=master", stageReadHeader, &s),
-	)
-	if err != nil {
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return map[string]int{"endor": e.CountResponse.Count, "codearts": c.Result.Total, "servicestage": len(s.Paths)}, nil
+	return sizes, nil
 }
 
 // buildRepomock builds ./cmd/repomock into dir, from the module this is

@@ -11,11 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/repomock/repomock/mock/vendor"
 )
 
 // TestSoakShort runs a very short soak: it builds repomock, runs it as a
@@ -34,7 +37,7 @@ func TestSoakShort(t *testing.T) {
 	defer cancel()
 	var out, log bytes.Buffer
 	start := time.Now()
-	err := run(ctx, []string{"--soak", "3s", "--warmup", "1s", "--rate", "100", "--max-rss-change", "1000", "--json", jsonFile}, &out, &log)
+	err := run(ctx, defaults(), []string{"--soak", "3s", "--warmup", "1s", "--rate", "100", "--max-rss-change", "1000", "--json", jsonFile}, &out, &log)
 	if err != nil {
 		t.Fatalf("run: %v\nstderr:\n%s\nstdout:\n%s", err, log.String(), out.String())
 	}
@@ -84,8 +87,9 @@ func TestSoakShort(t *testing.T) {
 			}
 		}
 	}
-	if rep.Store["endor"] == 0 || rep.Store["endor"] > endorKeys || rep.Store["codearts"] > huaweiSlots || rep.Store["servicestage"] > huaweiSlots {
-		t.Errorf("store at the end %v: want within the working set", rep.Store)
+	sizes := workingSetsOf(t)
+	if rep.Store["endor"] == 0 || rep.Store["endor"] > sizes["endor"] || rep.Store["codearts"] > sizes["codearts"] || rep.Store["servicestage"] > sizes["servicestage"] {
+		t.Errorf("store at the end %v: want within the working sets %v", rep.Store, sizes)
 	}
 
 	table := out.String()
@@ -96,19 +100,40 @@ func TestSoakShort(t *testing.T) {
 	}
 }
 
+// workingSetsOf are the sizes of the vendors' working sets, by id.
+func workingSetsOf(t *testing.T) map[string]int {
+	t.Helper()
+	loads, err := vendorLoads(defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, l := range loads {
+		out[l.id] = l.Soak.Size
+	}
+	return out
+}
+
 // TestSoakCycles drives the targeter against the in-process repomock, one
 // request at a time, long enough for every Huawei slot to go round twice:
 // every request succeeds and the stores stay within the working set.
 func TestSoakCycles(t *testing.T) {
-	srvs, err := startServers()
+	srvs, err := startServers(defaults())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srvs.close()
-	load := newSoakLoad(srvs.repomockURL)
+	loads, err := vendorLoads(defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := newSoakLoad(srvs.repomockURL, loads)
 	client := soakClient(load)
 	tr := load.targeter()
-	n := 2 * 3 * 3 * huaweiSlots // two rounds of three steps, for each of three vendors
+	sets := workingSetsOf(t)
+	n := 2 * 3 * 3 * sets["codearts"] // two rounds of three steps, for each of three vendors
+	// What the cycles made and deleted, by vendor: the store holds the difference.
+	made := map[string]int{}
 	for i := range n {
 		var tgt vegeta.Target
 		if err := tr(&tgt); err != nil {
@@ -127,52 +152,77 @@ func TestSoakCycles(t *testing.T) {
 		if resp.StatusCode/100 != 2 {
 			t.Fatalf("request %d, %s %s: %s %s", i, tgt.Method, tgt.URL, resp.Status, body)
 		}
+		v, op := load.vendorOp(tgt.Method, tgt.URL)
+		if v < 0 {
+			t.Fatalf("request %d, %s %s: no vendor's", i, tgt.Method, tgt.URL)
+		}
+		switch op {
+		case "create":
+			made[load.parts[v].id]++
+		case "delete":
+			made[load.parts[v].id]--
+		}
 	}
 	if a := load.anomalies.Load(); a != 0 {
 		t.Errorf("%d anomalies, first: %s", a, load.firstAnomaly)
 	}
-	sizes, err := storeSizes(srvs.repomockURL)
+	if r := load.retired(); r != 0 {
+		t.Errorf("%d steps retired", r)
+	}
+	sizes, err := storeSizes(srvs.repomockURL, load.parts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sizes["endor"] != endorKeys {
-		t.Errorf("Endor holds %d repository versions, want the %d keys", sizes["endor"], endorKeys)
+	if sizes["endor"] != sets["endor"] {
+		t.Errorf("Endor holds %d repository versions, want the %d keys", sizes["endor"], sets["endor"])
 	}
-	for name, p := range map[string]*slotPool{"codearts": load.codearts, "servicestage": load.stage} {
-		if p.joined() != huaweiSlots || len(p.ready) != huaweiSlots || p.retired.Load() != 0 {
-			t.Errorf("%s: %d slots joined, %d ready, %d retired: want all %d joined and ready",
-				name, p.joined(), len(p.ready), p.retired.Load(), huaweiSlots)
-		}
+	for _, name := range []string{"codearts", "servicestage"} {
 		// The store holds exactly the slots between create and delete,
 		// and their cycles are out of phase: neither empty nor full.
-		created, steps := 0, map[int]int{}
-		for _, step := range p.step {
-			steps[step]++
-			if step != 0 {
-				created++
-			}
-		}
-		if sizes[name] != created {
-			t.Errorf("%s holds %d objects, want the %d slots between create and delete", name, sizes[name], created)
-		}
-		if len(steps) != 3 {
-			t.Errorf("%s: slots per step %v: want all three steps", name, steps)
+		if sizes[name] != made[name] || sizes[name] <= 0 || sizes[name] >= sets[name] {
+			t.Errorf("%s holds %d objects, want the %d made and not deleted, and between 0 and %d", name, sizes[name], made[name], sets[name])
 		}
 	}
 }
 
-// TestTrackerStripsStepHeader: the server never sees the step header.
+// stepLoad is a vendor's soak that makes one request, as a step, and
+// keeps the answer Done is given.
+type stepLoad struct {
+	step       string
+	code       int
+	body       []byte
+	doneCalled bool
+}
+
+func (l *stepLoad) Next() (vendor.Request, string) {
+	return vendor.Request{Method: http.MethodPost, Path: "/things", Header: http.Header{"X-Key": {"k"}}, Body: []byte(`{}`)}, "slot-7"
+}
+
+func (l *stepLoad) Done(step string, code int, body []byte) error {
+	l.step, l.code, l.body, l.doneCalled = step, code, body, true
+	return errors.New("upsert of slot-7 answered without an id")
+}
+
+func (l *stepLoad) Retired() int64 { return 0 }
+
+// TestTrackerStripsStepHeader: the server never sees the step header, the
+// vendor's load is given the step's answer, and vegeta gets it too.
 func TestTrackerStripsStepHeader(t *testing.T) {
 	var seen http.Header
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = r.Header.Clone()
 		w.WriteHeader(http.StatusCreated)
-		io.WriteString(w, `{"result":{"repository_uuid":"0123456789abcdef0123456789abcdef"}}`)
+		io.WriteString(w, `{"id":"x1"}`)
 	}))
 	defer srv.Close()
-	load := newSoakLoad(srv.URL)
+	step := &stepLoad{}
+	load := newSoakLoad(srv.URL, []vendorLoad{{id: "thing", Load: vendor.Load{Name: "Thing", Soak: &vendor.Soak{
+		Start: func() vendor.SoakLoad { return step },
+	}}}})
 	var tgt vegeta.Target
-	load.codeartsTarget(&tgt)
+	if err := load.targeter()(&tgt); err != nil {
+		t.Fatal(err)
+	}
 	if tgt.Header.Get(stepHeader) == "" {
 		t.Fatalf("target %+v has no step header", tgt)
 	}
@@ -183,41 +233,54 @@ func TestTrackerStripsStepHeader(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if seen.Get(stepHeader) != "" || seen.Get("X-Auth-Token") == "" {
+	if seen.Get(stepHeader) != "" || seen.Get("X-Key") != "k" {
 		t.Errorf("server saw %v", seen)
 	}
-	if !strings.Contains(string(body), "repository_uuid") {
+	if string(body) != `{"id":"x1"}` {
 		t.Errorf("body %q: the tracker must hand it on", body)
 	}
-	// The slot (the first to join) is ready for its next step, the show,
-	// with the uuid.
-	if s := <-load.codearts.ready; s != 0 || load.codearts.step[0] != 1 || load.codearts.id[0] != "0123456789abcdef0123456789abcdef" {
-		t.Errorf("slot %d ready at step %d with id %q: want slot 0 at step 1 with the uuid", s, load.codearts.step[0], load.codearts.id[0])
+	if !step.doneCalled || step.step != "slot-7" || step.code != http.StatusCreated || string(step.body) != `{"id":"x1"}` {
+		t.Errorf("Done(%q, %d, %q) (called %v): want the step's answer", step.step, step.code, step.body, step.doneCalled)
+	}
+	// Its anomaly is counted, after the vendor's name.
+	if load.anomalies.Load() != 1 || load.firstAnomaly != "Thing upsert of slot-7 answered without an id" {
+		t.Errorf("%d anomalies, first %q", load.anomalies.Load(), load.firstAnomaly)
 	}
 }
 
 func TestVendorOp(t *testing.T) {
 	b := "http://127.0.0.1:1"
+	loads, err := vendorLoads(defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := newSoakLoad(b, loads)
+	files := "/v1/0123456789abcdef0123456789abcdef/git/files/repomock/soak"
 	for _, c := range []struct {
 		method, url string
-		vendor      int
+		vendor      string
 		op          string
 	}{
-		{"POST", b + "/v1/namespaces/acme.soak/repository-versions", vEndor, "upsert"},
-		{"GET", b + "/v1/namespaces/acme.soak/repository-versions?list_parameters.filter=x", vEndor, "list"},
-		{"GET", b + "/v1/namespaces/acme.soak/repository-versions/656e69058032bf0abaaeb600", vEndor, "get"},
-		{"POST", b + "/v1/repositories", vCodeArts, "create"},
-		{"GET", b + "/v2/repositories/0123", vCodeArts, "show"},
-		{"DELETE", b + "/v1/repositories/0123", vCodeArts, "delete"},
-		{"GET", b + "/v1/projects/p/repositories?page_size=5", vCodeArts, "list"},
-		{"POST", b + soakFiles + "/a.txt?ref=master", vStage, "create"},
-		{"GET", b + soakFiles + "/a.txt?ref=master", vStage, "show"},
-		{"DELETE", b + soakFiles + "/a.txt?ref=master&sha=1", vStage, "delete"},
-		{"GET", b + soakFiles + "/trees?ref=master", vStage, "tree"},
-		{"GET", b + "/__admin/health", -1, "?"},
+		{"POST", b + "/v1/namespaces/acme.soak/repository-versions", "endor", "upsert"},
+		{"GET", b + "/v1/namespaces/acme.soak/repository-versions?list_parameters.filter=x", "endor", "list"},
+		{"GET", b + "/v1/namespaces/acme.soak/repository-versions/656e69058032bf0abaaeb600", "endor", "get"},
+		{"POST", b + "/v1/repositories", "codearts", "create"},
+		{"GET", b + "/v2/repositories/0123", "codearts", "show"},
+		{"DELETE", b + "/v1/repositories/0123", "codearts", "delete"},
+		{"GET", b + "/v1/projects/p/repositories?page_size=5", "codearts", "list"},
+		{"POST", b + files + "/a.txt?ref=master", "servicestage", "create"},
+		{"GET", b + files + "/a.txt?ref=master", "servicestage", "show"},
+		{"DELETE", b + files + "/a.txt?ref=master&sha=1", "servicestage", "delete"},
+		{"GET", b + files + "/trees?ref=master", "servicestage", "tree"},
+		{"GET", b + "/__admin/health", "", "?"},
 	} {
-		if v, op := vendorOp(c.method, c.url); v != c.vendor || op != c.op {
-			t.Errorf("%s %s: %d %s, want %d %s", c.method, c.url, v, op, c.vendor, c.op)
+		v, op := load.vendorOp(c.method, c.url)
+		id := ""
+		if v >= 0 {
+			id = load.parts[v].id
+		}
+		if id != c.vendor || op != c.op {
+			t.Errorf("%s %s: %q %s, want %q %s", c.method, c.url, id, op, c.vendor, c.op)
 		}
 	}
 }
@@ -269,12 +332,12 @@ func TestSoakFlagErrors(t *testing.T) {
 		{"--binary", "/bin/true"},
 		{"--max-rss-change", "5"},
 	} {
-		if err := run(context.Background(), args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+		if err := run(context.Background(), defaults(), args, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("%v: err = %v, want a usage error", args, err)
 		}
 	}
 	// The soak's warm-up defaults to 30 s.
-	cfg, err := parseFlags([]string{"--soak", "5m"}, io.Discard)
+	cfg, err := parseFlags([]string{"--soak", "5m"}, defaults(), io.Discard)
 	if err != nil || cfg.warmup != defaultSoakWarmup || cfg.rate != defaultSoakRate || cfg.maxRSSChange != 10 {
 		t.Errorf("--soak 5m: %+v, %v", cfg, err)
 	}
@@ -290,5 +353,50 @@ func TestReadRSS(t *testing.T) {
 	}
 	if _, err := readRSS(1 << 30); err == nil {
 		t.Errorf("readRSS of no process: no error")
+	}
+}
+
+// TestSoakDescribesTheVendorsWorkingSets: the report describes each
+// vendor's working set as the vendor gives it, those that work alike
+// together, and its settings give each working set's size under the
+// vendor's name for it, once.
+func TestSoakDescribesTheVendorsWorkingSets(t *testing.T) {
+	loads, err := vendorLoads(defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(workingSets(loads), "; ")
+	want := "Endor 500 keys upserted over and over, with gets and filtered lists; " +
+		"CodeArts 256 names and ServiceStage 256 paths, each create → show → delete, out of phase"
+	if got != want {
+		t.Errorf("working sets:\n%s\nwant\n%s", got, want)
+	}
+	data, err := json.Marshal(soakSettings{Soak: "5m0s", Warmup: "30s", Rate: 300, MaxWorkers: 128, MaxRSSChange: 10, SampleSeconds: 5,
+		workingSets: workingSetSizes(loads)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"soak":"5m0s","warmup":"30s","rate":300,"max_workers":128,"max_rss_change_percent":10,"sample_every_seconds":5,` +
+		`"endor_keys":500,"huawei_slots":256}`; string(data) != want {
+		t.Errorf("settings %s, want %s", data, want)
+	}
+
+	soak := func(set, work string) *vendor.Soak { return &vendor.Soak{Set: set, Work: work} }
+	for _, tc := range []struct {
+		loads []vendorLoad
+		want  []string
+	}{
+		{[]vendorLoad{{Load: vendor.Load{Name: "A", Soak: soak("1 key upserted", "")}}}, []string{"A 1 key upserted"}},
+		{[]vendorLoad{
+			{Load: vendor.Load{Name: "A", Soak: soak("2 names", "cycled")}},
+			{Load: vendor.Load{Name: "N"}}, // no soak: left out
+			{Load: vendor.Load{Name: "B", Soak: soak("3 paths", "cycled")}},
+			{Load: vendor.Load{Name: "C", Soak: soak("4 keys", "read")}},
+			{Load: vendor.Load{Name: "D", Soak: soak("5 keys", "cycled")}},
+		}, []string{"A 2 names and B 3 paths, cycled", "C 4 keys, read", "D 5 keys, cycled"}},
+	} {
+		if got := workingSets(tc.loads); !slices.Equal(got, tc.want) {
+			t.Errorf("%q, want %q", got, tc.want)
+		}
 	}
 }

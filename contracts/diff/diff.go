@@ -24,8 +24,11 @@ import (
 // Report is the comparison of two recordings, scenario by scenario.
 type Report struct {
 	// A and B are the two recordings' directories (the vendor's, the mock's).
-	A, B      string
-	Scenarios []Scenario
+	A, B string
+	// SeedA and SeedB are the seeds the two recordings were made with,
+	// when each was made with one (recording.Exchange.Seed); 0 otherwise.
+	SeedA, SeedB uint64
+	Scenarios    []Scenario
 }
 
 // Scenario is one scenario of a diff; Problems is empty when the two
@@ -59,7 +62,7 @@ func Recordings(dirA, dirB string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Report{A: dirA, B: dirB}
+	d := &Report{A: dirA, B: dirB, SeedA: seedOf(a), SeedB: seedOf(b)}
 	for _, name := range unionKeys(a, b) {
 		xa, inA := a[name]
 		xb, inB := b[name]
@@ -76,6 +79,22 @@ func Recordings(dirA, dirB string) (*Report, error) {
 	}
 	return d, nil
 }
+
+// seedOf is the seed every exchange of a recording shares, or 0.
+func seedOf(xs map[string]recording.Exchange) uint64 {
+	var seed uint64
+	for _, x := range xs {
+		if x.Seed == 0 || seed != 0 && x.Seed != seed {
+			return 0
+		}
+		seed = x.Seed
+	}
+	return seed
+}
+
+// SeedsDiffer reports whether the two recordings were made with different
+// seeds: their generated requests differ, and so do the answers.
+func (d *Report) SeedsDiffer() bool { return d.SeedA != 0 && d.SeedB != 0 && d.SeedA != d.SeedB }
 
 // compareExchanges lists how b differs from a: the request sent (so that
 // a difference of the answer is a difference of the target), the status,
@@ -290,6 +309,10 @@ func (d *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(w, "\n%s (A) against %s (B)\n%d scenarios, %d differ\n", d.A, d.B, len(d.Scenarios), d.Differ())
+	if d.SeedsDiffer() {
+		fmt.Fprintf(w, "hint: A was recorded with seed %d and B with seed %d: their generated requests differ, and so do the answers; "+
+			"record both with the same --seed\n", d.SeedA, d.SeedB)
+	}
 	for _, s := range d.Scenarios {
 		if len(s.Problems) == 0 {
 			continue

@@ -93,3 +93,41 @@ func TestSuiteAgainstRepomockManySeeds(t *testing.T) {
 		}
 	}
 }
+
+// A check that is skipped says why (issue 25: a run with an Endor token
+// showed five SKIP rows, "no response observed", and no more): with a
+// token, the API key exchange is never called, and its five conformance
+// checks say so; with an API key and secret, nothing is skipped.
+func TestSkipsSayWhy(t *testing.T) {
+	url := newMock(t)
+	c := mockConfigs(url)
+	c.endor = endor.Config{URL: url, Token: "a-token"}
+	rep, err := contracts.Evaluate(t.Context(), c.target())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const why = "no response observed: the credentials are a token, so no API key is exchanged for one; " +
+		"with an API key and secret instead (--endor-api-key, --endor-api-secret), the suite calls it"
+	var skipped []string
+	for _, r := range rep.Results {
+		if r.Status != contracts.Skip {
+			continue
+		}
+		skipped = append(skipped, r.Check)
+		if r.Vendor != "Endor Labs" || r.Operation != "AuthenticationService_GetAPIKeyToken" || r.Reason != why {
+			t.Errorf("%s / %s / %s skipped: %q; want only the API key exchange's, saying %q", r.Vendor, r.Operation, r.Check, r.Reason, why)
+		}
+	}
+	if len(skipped) != 5 {
+		t.Errorf("skipped %v, want the five conformance checks of the API key exchange", skipped)
+	}
+	rep, err = contracts.Evaluate(t.Context(), mockTarget(url))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if r.Status == contracts.Skip {
+			t.Errorf("with an API key: %s / %s / %s skipped: %s", r.Vendor, r.Operation, r.Check, r.Reason)
+		}
+	}
+}

@@ -28,9 +28,7 @@ const (
 
 // pending are the known excesses, each with why; an entry that is no
 // longer one fails the test, so that the list only shrinks.
-var pending = map[string]string{
-	"cmd/repomockload:names": "names: the load harness drives each vendor's API with its own bodies and credentials, as the contract suite does",
-}
+var pending = map[string]string{}
 
 // goFile is a Go source file of the repository, outside testcontainers
 // (a module of its own).

@@ -141,7 +141,15 @@ func collect(err error, field string, out *[]Violation) {
 		}
 		collect(e.Err, field, out)
 	case *openapi3.SchemaError:
-		*out = append(*out, Violation{Field: joinPath(field, e.JSONPointer()), Reason: schemaReason(e)})
+		pointer := e.JSONPointer()
+		reason := schemaReason(e)
+		// additionalProperties: false names the property in its reason
+		// only: name it as the field, as RejectUnknownFields does.
+		var name string
+		if _, err := fmt.Sscanf(e.Reason, "property %q is unsupported", &name); err == nil && e.SchemaField == "properties" {
+			pointer, reason = append(pointer, name), "unknown field"
+		}
+		*out = append(*out, Violation{Field: joinPath(field, pointer), Reason: reason})
 	case *openapi3filter.ParseError:
 		*out = append(*out, Violation{Field: orBody(field), Reason: parseReason(e)})
 	default:

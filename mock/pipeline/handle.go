@@ -69,6 +69,9 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 			var value any
 			in := Request{Body: body, Params: st.Params, Query: query, Operation: rt.kin.Operation, Session: st.Session}
 			if status, value, err = h(c, in); err == nil {
+				if s, ok := value.(*Stream); ok {
+					return v.stream(c, st, rt, status, s, buf, out)
+				}
 				written, err = v.write(c, st, rt, buf, status, value)
 			}
 		}
@@ -94,6 +97,39 @@ type Interception struct {
 	Unchecked bool
 	// Reset answers nothing: the connection is to be closed (State.Reset).
 	Reset bool
+}
+
+// Stream is a Handler's answer whose body is sent as it is made (a
+// stream of server-sent events), which cannot wait in the buffer to be
+// checked. The handler sets its headers (its Content-Type among them)
+// through c, and writes no status; the Validator checks the status and
+// the headers, writes them, and calls Send, which writes the body into
+// c.Response(), unbuffered and unchecked. When the status or the headers
+// break the spec, the answer is the 500 of a response that does, and Drop
+// is called in Send's place, to release what the handler took for it.
+type Stream struct {
+	Send func() error
+	Drop func()
+}
+
+// stream answers with s (see Stream): status is the handler's, buf holds
+// its headers, and out is the writer under buf.
+func (v *Validator) stream(c echo.Context, st *State, rt *route, status int, s *Stream, buf *bufferedWriter, out http.ResponseWriter) error {
+	buf.status = status
+	if v.checkResponse(c, st, rt, buf, nil) {
+		if s.Drop != nil {
+			s.Drop()
+		}
+		return buf.flushTo(out, st)
+	}
+	res := c.Response()
+	res.Writer = out
+	h := out.Header()
+	for k, vs := range buf.header {
+		h[k] = vs
+	}
+	res.WriteHeader(status)
+	return s.Send()
 }
 
 // serve reads, authenticates and checks the request, and returns its body
@@ -173,7 +209,6 @@ type answer struct {
 // says what is wrong with it.
 func (v *Validator) write(c echo.Context, st *State, rt *route, buf *bufferedWriter, status int, body any) (*answer, error) {
 	if raw, ok := body.(*Raw); ok {
-		st.Upstream = true
 		return nil, writeRaw(c, raw) // checked as received, in checkResponse
 	}
 	if body == nil {

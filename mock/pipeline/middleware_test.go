@@ -616,3 +616,23 @@ paths:
 		})
 	}
 }
+
+// A property that additionalProperties: false refuses is named as the
+// field, in RejectUnknownFields' words, not as the body with kin-openapi's
+// reason ("body: property \"colour\" is unsupported").
+func TestClosedObjectNamesTheUnknownField(t *testing.T) {
+	spec := strings.Replace(petSpec, "                  properties:\n                    name:",
+		"                  additionalProperties: false\n                  properties:\n                    name:", 1)
+	v, err := pipeline.New(loadDoc(t, spec), pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := echo.New()
+	if err := v.Register(e, map[string]pipeline.Handler{"CreatePet": okHandler}); err != nil {
+		t.Fatal(err)
+	}
+	r := do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/json", `{"meta":{"name":"rex","colour":"red"}}`)
+	if r.status != http.StatusBadRequest || r.body["message"] != "meta.colour: unknown field" {
+		t.Fatalf("got %d %s", r.status, r.raw)
+	}
+}

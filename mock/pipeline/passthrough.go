@@ -7,8 +7,9 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Raw is a Handler's answer written as it came: an upstream's status,
-// headers and body, byte for byte (repomock proxy). The Validator checks
+// Raw is a Handler's answer written as it is, byte for byte: an
+// upstream's status, headers and body (repomock proxy, which sets
+// State.Upstream), or a file's (the admin API's). The Validator checks
 // it as it checks an error body the error handler wrote: kin-openapi
 // checks the status and the headers, and the body is decoded once and
 // visited against the schema the spec declares for its status and

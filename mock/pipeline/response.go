@@ -13,25 +13,27 @@ import (
 
 // checkResponse checks the answer in buf: one that breaks the spec is
 // replaced with the vendor's 500 (written by Options.ErrFunc), or marked,
-// when responses are lenient.
-func (v *Validator) checkResponse(c echo.Context, st *State, rt *route, buf *bufferedWriter, a *answer) {
+// when responses are lenient. It reports whether it replaced it.
+func (v *Validator) checkResponse(c echo.Context, st *State, rt *route, buf *bufferedWriter, a *answer) (replaced bool) {
 	err := v.validateResponse(c, rt, st.Params, buf, a)
 	if err == nil {
-		return
+		return false
 	}
 	respErr := &ResponseError{OperationID: rt.op.ID, Status: buf.status, Violations: violations(err)}
 	st.Violations = append(st.Violations, respErr.Violations...)
+	st.AnswerBroken = true
 	v.opts.Logger.Error("response violates the spec", "operation", rt.op.ID, "status", buf.status, "violations", respErr.Error())
 	if v.opts.LenientResponses {
 		// Added: a request's violations may be there already (LenientRequests).
 		buf.header.Add(ViolationHeader, headerSafe(joinViolations(respErr.Violations)))
-		return
+		return false
 	}
 	// Replace what the handler wrote with the vendor's 500.
 	buf.reset()
 	res := c.Response()
 	res.Committed, res.Status, res.Size = false, 0, 0
 	v.opts.ErrFunc(c, respErr)
+	return true
 }
 
 // validateResponse checks the response in buf with kin-openapi. A

@@ -45,11 +45,20 @@ type State struct {
 	Intercepted bool
 	// Fault is the id of the fault that answered, if one did.
 	Fault string
+	// Stub is the id of the server's stub that answered in the handler's
+	// place, or patched its answer, if one did.
+	Stub string
+	// AnswerBroken says that the answer broke the spec (its violations
+	// are the last of Violations).
+	AnswerBroken bool
+	// Reason is the text of the error the request was answered with,
+	// when it was: what the journal says of a rejected request.
+	Reason string
 	// Reset says that the request is to get no answer: its connection is
 	// closed, once the request is in the journal.
 	Reset bool
 	// Upstream says that the answer is an upstream's, written as it came
-	// (a handler's Raw, repomock proxy).
+	// (repomock proxy's handler sets it, with a Raw answer).
 	Upstream bool
 	// BodyJSON says what the pipeline's one scan of the request body
 	// found, so that the journal need not read it again: BodyScanned is
@@ -124,28 +133,58 @@ func AllowWait(c echo.Context, wait, writeTimeout time.Duration) {
 	_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(wait + writeTimeout))
 }
 
-// The verdicts of a request, as the journal reports them.
+// The verdicts of a request, as the journal reports them: what happened
+// to it, in the words a test author looks for.
 const (
-	// VerdictValid: the request and its answer meet the spec.
-	VerdictValid = "valid"
-	// VerdictInvalid: they do not (see State.Violations).
+	// VerdictPassed: the request met the spec and the vendor's rules, and
+	// its answer met the spec. A 404 of an operation (a read of an object
+	// that does not exist) is the vendor's answer, and passes.
+	VerdictPassed = "passed"
+	// VerdictRejected: the request was refused for what it is, with a
+	// 4xx other than 404: it broke the spec (the violations say how) or
+	// the vendor's rules (a field the vendor requires, a name taken,
+	// credentials refused); the reason says why.
+	VerdictRejected = "rejected"
+	// VerdictStubbed: a stub answered in the vendor's place, or patched
+	// its answer.
+	VerdictStubbed = "stubbed"
+	// VerdictFaulted: a fault or the Prefer header answered before the
+	// request was validated.
+	VerdictFaulted = "faulted"
+	// VerdictInvalid: the answer broke the spec (a bug of the fake, or an
+	// upstream's answer through the proxy), or a request that broke it
+	// was let through (the proxy) and answered with no 4xx.
 	VerdictInvalid = "invalid"
 	// VerdictUnrouted: no operation matched.
 	VerdictUnrouted = "unrouted"
-	// VerdictSkipped: a fault or Prefer answered before the request was
-	// validated.
-	VerdictSkipped = "skipped"
 )
 
-// Verdict is what the request's State says of it.
-func (st *State) Verdict() string {
+// Verdict is what the request's State says of it, answered with status
+// (0 for no answer).
+func (st *State) Verdict(status int) string {
+	refused := status >= 400 && status < 500 && status != http.StatusNotFound
 	switch {
-	case len(st.Violations) > 0:
+	case st.AnswerBroken:
 		return VerdictInvalid
 	case st.Intercepted:
-		return VerdictSkipped
+		return VerdictFaulted
+	case st.Stub != "":
+		return VerdictStubbed
+	case len(st.Violations) > 0 && !refused:
+		return VerdictInvalid
+	case len(st.Violations) > 0:
+		return VerdictRejected
 	case st.Operation == "":
+		// Refused before its route was looked for (a session name that is
+		// not one, a header over the bound), or matched none (404; 405 or
+		// a vendor's 501 for a method the path lacks; the proxy's
+		// upstream answered it).
+		if refused && status != http.StatusMethodNotAllowed && !st.Upstream {
+			return VerdictRejected
+		}
 		return VerdictUnrouted
+	case refused:
+		return VerdictRejected
 	}
-	return VerdictValid
+	return VerdictPassed
 }

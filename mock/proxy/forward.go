@@ -43,6 +43,7 @@ func (v *proxyVendor) forward(c echo.Context, in pipeline.Request) (int, any, er
 	if v.p.rec != nil {
 		v.p.rec.observe(c, v.Vendor, in.Params, body, raw)
 	}
+	st.Upstream = true
 	return raw.Status, raw, nil
 }
 

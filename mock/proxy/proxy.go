@@ -243,6 +243,9 @@ func (v *proxyVendor) Restore(json.RawMessage) error      { return nil }
 func (v *proxyVendor) LogChanges(func(json.RawMessage))   {}
 func (v *proxyVendor) Apply(json.RawMessage) error        { return nil }
 func (v *proxyVendor) MakeFixtures()                      {}
+func (v *proxyVendor) ReloadFixtures(vendor.Fixtures) (func(), error) {
+	return func() {}, nil
+}
 func (v *proxyVendor) Objects(string, int) (string, int, []json.RawMessage) {
 	return "", 0, nil
 }

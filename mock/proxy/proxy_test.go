@@ -253,7 +253,7 @@ func TestProxyValidCreatePassesThroughUnchanged(t *testing.T) {
 				t.Errorf("%s: %q on a valid exchange", pipeline.ViolationHeader, v)
 			}
 			e := journalOf(t, px)
-			if len(e) != 1 || e[0].Verdict != journal.VerdictValid || e[0].Vendor != tc.vendor {
+			if len(e) != 1 || e[0].Verdict != journal.VerdictPassed || e[0].Vendor != tc.vendor {
 				t.Fatalf("proxy journal: %+v", e)
 			}
 			for _, h := range []string{"Authorization", "X-Auth-Token", "X-Repo-Auth"} {
@@ -281,8 +281,10 @@ func TestProxyInvalidRequest(t *testing.T) {
 			if v := strings.Join(got.Header.Values(pipeline.ViolationHeader), " | "); !strings.Contains(v, tc.field) {
 				t.Errorf("%s = %q, want it to name %s", pipeline.ViolationHeader, v, tc.field)
 			}
+			// The upstream refused what breaks the spec, as the spec says
+			// it would: the request is rejected, its violations named.
 			e := journalOf(t, px)
-			if len(e) != 1 || e[0].Verdict != journal.VerdictInvalid || !strings.Contains(strings.Join(e[0].Violations, ";"), tc.field) {
+			if len(e) != 1 || e[0].Verdict != journal.VerdictRejected || !strings.Contains(strings.Join(e[0].Violations, ";"), tc.field) {
 				t.Fatalf("proxy journal: %+v", e)
 			}
 		})

@@ -26,7 +26,11 @@ import (
 type Exchange struct {
 	// Scenario names the exchange stably across runs of one seed:
 	// vendor.check.operation.NNN (NNN counts within the scope).
-	Scenario  string `json:"scenario"`
+	Scenario string `json:"scenario"`
+	// Seed is the seed of the contract suite's run that sent it (its
+	// generated requests, its names); 0 for the proxy's. Two recordings
+	// of different seeds differ wherever a generated value is sent.
+	Seed      uint64 `json:"seed,omitempty"`
 	Vendor    string `json:"vendor"`
 	Operation string `json:"operation"`
 	Method    string `json:"method"`

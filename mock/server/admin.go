@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
 	"maps"
 	"net/http"
 	"slices"
@@ -9,52 +11,82 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/server/admin"
 	"github.com/repomock/repomock/mock/server/console"
 	"github.com/repomock/repomock/mock/server/journal"
 	"github.com/repomock/repomock/mock/server/sessions"
+	"github.com/repomock/repomock/mock/server/stubs"
+	"github.com/repomock/repomock/specs"
 )
 
-// registerAdmin adds the admin API: the server's own routes (health,
-// reset, sessions), and those of its parts (the journal, the faults, the
-// console). It lives outside the vendor specs.
-func (s *Server) registerAdmin() {
-	// Health needs no admin token even when one is set: it reveals only
-	// "ok" or "stopping", and health checkers (Docker's HEALTHCHECK, a
-	// load balancer, a wait strategy) should not have to hold a secret.
-	s.echo.GET(admin.Prefix+"/health", func(c echo.Context) error {
-		if !s.ready.Load() {
-			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "stopping"})
-		}
-		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-	})
-	g := admin.Group(s.echo, s.adminHosts, s.cfg.AdminToken)
-	g.POST("/reset", func(c echo.Context) error {
-		if !c.QueryParams().Has("session") {
-			s.Reset()
-			if err := s.syncChanges(); err != nil {
-				return &admin.Error{Status: http.StatusInternalServerError, Message: "reset, but the change log cannot be written: " + err.Error()}
+// registerAdmin serves the admin API: the server's own routes (health,
+// reset, sessions) and those of its parts (the journal, the faults, the
+// console), behind the pipeline that holds them to the admin API's spec
+// (specs/admin.yaml), which lives outside the vendor specs.
+func (s *Server) registerAdmin() error {
+	text, err := fs.ReadFile(specs.FS(), specs.Admin)
+	if err != nil {
+		return err
+	}
+	doc, err := specs.Load(context.Background(), specs.FS(), specs.Admin)
+	if err != nil {
+		return err
+	}
+	handlers := map[string]pipeline.Handler{
+		// Health needs no admin token even when one is set (the spec
+		// says so): it reveals only "ok" or "stopping", and health
+		// checkers (Docker's HEALTHCHECK, a load balancer, a wait
+		// strategy) should not have to hold a secret.
+		"getHealth": func(echo.Context, pipeline.Request) (int, any, error) {
+			if !s.ready.Load() {
+				return http.StatusServiceUnavailable, map[string]any{"status": "stopping"}, nil
 			}
-			return c.JSON(http.StatusOK, map[string]string{"status": "reset"})
+			return http.StatusOK, map[string]any{"status": "ok"}, nil
+		},
+		"reset": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			if !in.Query.Has("session") {
+				if err := s.resetFromDisk(); err != nil {
+					return 0, nil, err
+				}
+				return http.StatusOK, map[string]any{"status": "reset"}, nil
+			}
+			name := in.Query.Get("session")
+			if err := s.resetSession(name); err != nil {
+				return 0, nil, err
+			}
+			return http.StatusOK, map[string]any{"status": "reset", "session": name}, nil
+		},
+		"listSessions": func(echo.Context, pipeline.Request) (int, any, error) {
+			return http.StatusOK, s.sessionsReport(), nil
+		},
+		"deleteSession": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			if err := s.resetSession(in.Params["name"]); err != nil {
+				return 0, nil, err
+			}
+			return http.StatusNoContent, nil, nil
+		},
+		"getFixtures": func(echo.Context, pipeline.Request) (int, any, error) {
+			return http.StatusOK, s.fixturesReport(), nil
+		},
+	}
+	for _, part := range []map[string]pipeline.Handler{
+		s.journal.Handlers(journal.Streaming{MaxClients: s.cfg.MaxStreamClients, MaxBytes: s.cfg.StreamMaxBytes, Log: s.log}),
+		s.faults.Handlers(s.operationsByVendor),
+		s.stubs.Handlers(stubs.Env{Operations: s.stubOps, Route: s.stubRoute, Try: s.tryStub}),
+		console.Handlers(s.vendors, s.operationsByVendor),
+	} {
+		for id, h := range part {
+			if handlers[id] != nil {
+				return fmt.Errorf("admin API: two handlers for %s", id)
+			}
+			handlers[id] = h
 		}
-		name := c.QueryParam("session")
-		if err := s.resetSession(name); err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, map[string]string{"status": "reset", "session": name})
+	}
+	return admin.Register(s.echo, admin.Spec{Doc: doc, Text: text}, handlers, admin.Options{
+		Hosts: s.adminHosts, Token: s.cfg.AdminToken, Validator: s.cfg.Validator, MaxBodyBytes: s.cfg.MaxBodyBytes,
+		ErrFunc: s.writeError, Logger: s.log,
 	})
-	g.GET("/sessions", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, s.sessionsReport())
-	})
-	g.DELETE("/sessions/:name", func(c echo.Context) error {
-		if err := s.resetSession(c.Param("name")); err != nil {
-			return err
-		}
-		return c.NoContent(http.StatusNoContent)
-	})
-	s.journal.Routes(g, journal.Streaming{MaxClients: s.cfg.MaxStreamClients, MaxBytes: s.cfg.StreamMaxBytes, Log: s.log})
-	s.faults.Routes(g, s.operationsByVendor)
-	console.Routes(s.echo, g, s.adminHosts, s.vendors, s.operationsByVendor)
 }
 
 // AdminHosts are the Host names, beyond localhost and IP addresses, that
@@ -62,11 +94,9 @@ func (s *Server) registerAdmin() {
 // Config.AllowedHosts, or "*" for any. The banner shows them.
 func (s *Server) AdminHosts() []string { return s.adminHosts.Names() }
 
-// resetSession is ResetSession for the admin API: a bad name is a 400.
+// resetSession is ResetSession for the admin API, whose spec has checked
+// the name.
 func (s *Server) resetSession(name string) error {
-	if name != "" && !sessions.ValidName(name) {
-		return &admin.Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("session: %q is not a session name (%s)", admin.Clip(name), sessions.NameRule)}
-	}
 	s.ResetSession(name)
 	if err := s.syncChanges(); err != nil {
 		return &admin.Error{Status: http.StatusInternalServerError, Message: "reset, but the change log cannot be written: " + err.Error()}
@@ -119,6 +149,11 @@ func (s *Server) Sessions() []sessions.Info {
 	for _, f := range s.faults.List() {
 		get(f.Session).Faults++
 	}
+	for name, n := range s.stubs.CountBySession() {
+		if name != stubs.AllSessions {
+			get(name).Stubs = n
+		}
+	}
 	out := make([]sessions.Info, 0, len(byName))
 	for _, si := range byName {
 		out = append(out, *si)
@@ -128,7 +163,8 @@ func (s *Server) Sessions() []sessions.Info {
 }
 
 // ResetSession drops one session: its objects in every fake (made afresh,
-// fixtures included, on its next use), its journal entries and its faults.
+// fixtures included, on its next use), its journal entries, its faults and
+// its stubs.
 func (s *Server) ResetSession(name string) {
 	s.dropSession(name)
 	s.sessions.Forget(name)
@@ -142,6 +178,7 @@ func (s *Server) dropSession(name string) {
 	}
 	s.journal.DropSession(name)
 	s.faults.DropSession(name)
+	s.stubs.DropSession(name)
 }
 
 // evictSession drops the least recently used session to make room for a

@@ -295,7 +295,7 @@ func TestUnroutedRequestsGetTheirVendorsShape(t *testing.T) {
 		{http.MethodGet, "/v1/repositories", 404, `"error_code":"APIGW.0101"`},
 		{http.MethodPatch, "/v2/repositories/" + strings.Repeat("a", 32), 404, `"error_code":"APIGW.0101"`},
 		{http.MethodPatch, "/v1/" + strings.Repeat("0", 32) + "/git/files/ns/proj/a.txt", 404, `"error_code":"APIGW.0101"`},
-		{http.MethodGet, "/__admin/nope", 404, `"message":"Not Found"`},
+		{http.MethodGet, "/__admin/nope", 404, `{"message":"GET /__admin/nope: no such admin route; GET /__admin lists them, and GET /__admin/openapi.yaml describes them"}`},
 	}
 	for _, tc := range cases {
 		r := h.Do(tc.method, tc.path, nil)

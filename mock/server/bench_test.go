@@ -181,3 +181,31 @@ func BenchmarkStateDurability(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAdminJournal measures GET /__admin/requests on a full journal
+// (1000 Endor creates, each body about 250 bytes each way), the admin
+// route whose answer is the largest: through the pipeline, the answer is
+// encoded, decoded and checked against specs/admin.yaml before it is sent.
+//
+//	go test ./mock/server -run '^$' -bench AdminJournal -benchmem
+func BenchmarkAdminJournal(b *testing.B) {
+	srv, err := server.New(server.Config{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	for i := range int64(1000) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, createCases[0].req(i))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("create: %d %s", rec.Code, rec.Body)
+		}
+	}
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1/__admin/requests", nil))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("journal: %d %.300s", rec.Code, rec.Body)
+		}
+	}
+}

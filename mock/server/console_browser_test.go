@@ -338,52 +338,109 @@ func TestConsole(t *testing.T) {
 		}
 	})
 
-	t.Run("the failed filter shows only the violations", func(t *testing.T) {
+	// Failed only shows what a test author looks for: the requests the
+	// vendor refused (rejected: the spec's violations, or the vendor's
+	// rule, such as a create without meta.parent_uuid), answers that broke
+	// the spec (invalid) and requests no operation matched (unrouted); not
+	// the answers the test asked for (a stub, Prefer), nor a 404 of a read.
+	t.Run("each verdict, and the failed filter", func(t *testing.T) {
 		p := openConsole(t, browser, l.URL)
 		p.waitLive()
 		sendAll(l, "failed", "ok")
-		bad := []struct{ target, body string }{
-			{"/v1/namespaces/acme.prod/repository-versions", `{"meta":{"name":"x","colour":"red","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"x","type":"CONTEXT_TYPE_REF"}}`},
-			{"/v1/namespaces/acme.prod/no-such-thing", ``},
-		}
-		for _, b := range bad {
-			l.Do(http.MethodPost, sessions.Prefix+"failed"+b.target, b.body, "Content-Type", "application/json", "Authorization", "Bearer t").Result()
+		endor := sessions.Prefix + "failed/v1/namespaces/acme.prod/repository-versions"
+		auth := []string{"Content-Type", "application/json", "Authorization", "Bearer t"}
+		for _, b := range []struct {
+			method, target, body string
+			status               int
+		}{
+			{http.MethodPost, endor, `{"meta":{"name":"x","colour":"red","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"x","type":"CONTEXT_TYPE_REF"}}`, http.StatusBadRequest},
+			{http.MethodPost, endor, `{"meta":{"name":"x"},"context":{"id":"x","type":"CONTEXT_TYPE_REF"}}`, http.StatusBadRequest},
+			{http.MethodPost, sessions.Prefix + "failed/v1/namespaces/acme.prod/no-such-thing", ``, http.StatusNotFound},
+			{http.MethodGet, endor + "/656e69058032bf0abaaeb6ff", ``, http.StatusNotFound},
+		} {
+			if status, raw := l.Do(b.method, b.target, b.body, auth...).Result(); status != b.status {
+				t.Fatalf("%s %s: %d %s, want %d", b.method, b.target, status, raw, b.status)
+			}
 		}
 		if status, raw := l.Do(http.MethodPost, sessions.Prefix+"failed/v1/repositories", `{"project_uuid":"`+huaweitest.RepoProject+`"}`, "Content-Type", "application/json", "X-Auth-Token", "t").Result(); status != http.StatusBadRequest {
 			t.Fatalf("codearts without a name: %d %s", status, raw)
 		}
-		// A failure the test asked for (Prefer) is not a violation.
-		if status, raw := l.Do(http.MethodGet, sessions.Prefix+"failed/v1/namespaces/acme.prod/repository-versions", "", "Authorization", "Bearer t", "Prefer", "code=503").Result(); status != http.StatusServiceUnavailable {
+		// A failure the test asked for (Prefer) is not a failure.
+		if status, raw := l.Do(http.MethodGet, endor, "", "Authorization", "Bearer t", "Prefer", "code=503").Result(); status != http.StatusServiceUnavailable {
 			t.Fatalf("Prefer: code=503: %d %s", status, raw)
+		}
+		// Nor is a stub's answer; but a patch that breaks the spec is invalid.
+		l.Do(http.MethodPost, "/__admin/stubs", `{"session":"failed","request":{"operation":"RepositoryVersionService_GetRepositoryVersion","path_params":{"uuid":"656e69058032bf0abaaeb6aa"}},"response":{"error":{"code":5}}}`).Decode(t, http.StatusCreated, nil)
+		l.Do(http.MethodPost, "/__admin/stubs", `{"session":"failed","request":{"operation":"RepositoryVersionService_CreateRepositoryVersion","body":{"meta":{"name":"broken"}}},"response":{"patch":{"uuid":5}}}`).Decode(t, http.StatusCreated, nil)
+		if status, raw := l.Do(http.MethodGet, endor+"/656e69058032bf0abaaeb6aa", "", auth...).Result(); status != http.StatusNotFound {
+			t.Fatalf("the stub's 404: %d %s", status, raw)
+		}
+		if status, raw := l.Do(http.MethodPost, endor, `{"meta":{"name":"broken","parent_uuid":"656e69058032bf0abaaeb600"},"context":{"id":"b","type":"CONTEXT_TYPE_REF"}}`, auth...).Result(); status != http.StatusInternalServerError {
+			t.Fatalf("a patch that breaks the spec: %d %s", status, raw)
 		}
 		var entries struct{ Requests []journal.Entry }
 		l.Do(http.MethodGet, "/__admin/requests?session=failed", "").Decode(l.T, http.StatusOK, &entries)
-		var want []row
+		var all, want []row
+		count := map[string]int{}
 		for _, e := range entries.Requests {
-			if e.Verdict == journal.VerdictInvalid || e.Verdict == journal.VerdictUnrouted {
-				verdict := strings.Join(e.Violations, "")
-				if e.Verdict == journal.VerdictUnrouted {
-					verdict = "unrouted: no operation matched"
+			count[e.Verdict]++
+			verdict := e.Verdict
+			switch e.Verdict {
+			case journal.VerdictRejected:
+				verdict = "rejected: " + strings.Join(e.Violations, "")
+				if len(e.Violations) == 0 {
+					verdict += e.Reason
 				}
-				op := e.OperationID
-				if op == "" {
-					op = e.Method + " " + e.Path
-				}
-				want = append(want, row{ID: fmt.Sprint(e.ID), Session: "failed", Vendor: vendorNames[e.Vendor], Operation: op, Status: fmt.Sprint(e.Status), Verdict: verdict})
+			case journal.VerdictInvalid:
+				verdict = "invalid: " + strings.Join(e.Violations, "")
+			case journal.VerdictUnrouted:
+				verdict = "unrouted: no operation matched"
+			case journal.VerdictStubbed:
+				verdict = "stubbed: stub " + e.Stub
+			case journal.VerdictFaulted:
+				verdict = "faulted: Prefer"
+			}
+			op := e.OperationID
+			if op == "" {
+				op = e.Method + " " + e.Path
+			}
+			r := row{ID: fmt.Sprint(e.ID), Session: "failed", Vendor: vendorNames[e.Vendor], Operation: op, Status: fmt.Sprint(e.Status), Verdict: verdict}
+			all = append(all, r)
+			if e.Verdict == journal.VerdictRejected || e.Verdict == journal.VerdictInvalid || e.Verdict == journal.VerdictUnrouted {
+				want = append(want, r)
 			}
 		}
-		if len(want) != 3 || len(entries.Requests) != 7 {
-			t.Fatalf("journal: %d entries, %d failed; want 7 and 3: %+v", len(entries.Requests), len(want), entries.Requests)
+		wantCount := map[string]int{"passed": 4, "rejected": 3, "unrouted": 1, "faulted": 1, "stubbed": 1, "invalid": 1}
+		if fmt.Sprint(count) != fmt.Sprint(wantCount) {
+			t.Fatalf("journal verdicts %v, want %v: %+v", count, wantCount, entries.Requests)
 		}
-		p.waitFor("7 rows", `document.querySelectorAll('#requests tbody.entry[data-session="failed"]').length === 7`, 2*time.Second)
+		// The patched answer that broke the spec is invalid, and the stub's.
+		if e := entries.Requests[0]; e.Verdict != journal.VerdictInvalid || e.Stub != "s2" || e.Status != http.StatusInternalServerError {
+			t.Fatalf("the broken patch: %+v", e)
+		}
+		// The vendor's rule has no violation of the spec: the reason is the vendor's.
+		if e := entries.Requests[len(entries.Requests)-5]; e.Verdict != journal.VerdictRejected || len(e.Violations) != 0 || !strings.Contains(e.Reason, "parent_uuid") {
+			t.Fatalf("the create without meta.parent_uuid: %+v", e)
+		}
+		p.waitFor("11 rows", `document.querySelectorAll('#requests tbody.entry[data-session="failed"]').length === 11`, 2*time.Second)
 		p.choose("#f-session", "failed")
+		if got := p.rows("failed"); fmt.Sprint(got) != fmt.Sprint(all) {
+			t.Errorf("the journal shows\n%+v\nwant\n%+v", got, all)
+		}
 		p.click("#f-failed")
-		p.waitFor("3 rows", `document.querySelectorAll('#requests tbody.entry').length === 3`, 2*time.Second)
+		p.waitFor(fmt.Sprint(len(want), " rows"), fmt.Sprintf(`document.querySelectorAll('#requests tbody.entry').length === %d`, len(want)), 2*time.Second)
 		if got := p.rows("failed"); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("failed only shows\n%+v\nwant\n%+v", got, want)
 		}
 		p.click("#f-failed")
-		p.waitFor("7 rows again", `document.querySelectorAll('#requests tbody.entry').length === 7`, 2*time.Second)
+		p.waitFor("11 rows again", `document.querySelectorAll('#requests tbody.entry').length === 11`, 2*time.Second)
+
+		// The legend says what each verdict means.
+		p.click("#legend summary")
+		legend := eval[[]string](p, `[...document.querySelectorAll("#legend dt")].filter(dt => dt.getClientRects().length && dt.nextElementSibling.textContent.length > 20).map(dt => dt.textContent)`)
+		if fmt.Sprint(legend) != "[passed rejected invalid unrouted stubbed faulted]" {
+			t.Errorf("the legend explains %v", legend)
+		}
 	})
 
 	t.Run("a fault added in the form fails the next request in the vendor's shape", func(t *testing.T) {
@@ -424,7 +481,7 @@ func TestConsole(t *testing.T) {
 		}
 		// The journal says which fault answered.
 		p.click("#tab-journal")
-		p.waitFor("the faulted rows", `[...document.querySelectorAll('#requests tbody.entry[data-session="faults"] td.verdict')].filter(td => /^skipped: fault f[123]$/.test(td.textContent)).length === 3`, 2*time.Second)
+		p.waitFor("the faulted rows", `[...document.querySelectorAll('#requests tbody.entry[data-session="faults"] td.verdict')].filter(td => /^faulted: fault f[123]$/.test(td.textContent)).length === 3`, 2*time.Second)
 
 		// Remove: a fault for ever, removed from its row.
 		p.click("#tab-faults")
@@ -550,7 +607,7 @@ func TestConsoleScreenshot(t *testing.T) {
 	sendCodeArts(l, "checkout-service", "retry")
 	sendEndor(l, "billing", "billing")
 	p.waitFor("7 rows", `document.querySelectorAll('#requests tbody.entry').length === 7`, 2*time.Second)
-	p.click(`#requests tbody.entry[data-verdict="invalid"] button.toggle`) // the refused create
+	p.click(`#requests tbody.entry[data-verdict="rejected"] button.toggle`) // the refused create
 	p.waitFor("its detail", `document.querySelector("#requests tr.detail:not([hidden])") !== null`, 2*time.Second)
 	p.screenshot("console.png")
 }

@@ -40,13 +40,18 @@ func (s *Server) writeError(c echo.Context, err error) {
 		return
 	}
 	var out vendor.Error
+	reason := err.Error()
 	if !errors.As(err, &out) {
 		status, message := classify(err)
 		if status >= http.StatusInternalServerError {
 			s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		}
-		out = s.errorFor(c, status, message)
+		out, reason = s.errorFor(c, status, message), message
 	}
+	if len(reason) > maxReason {
+		reason = reason[:maxReason] + "…"
+	}
+	pipeline.StateOf(c).Reason = reason
 	body, merr := jsonvalue.Marshal(out)
 	if merr != nil {
 		s.log.Error("cannot encode error body", "err", merr)
@@ -65,6 +70,9 @@ func (s *Server) writeError(c echo.Context, err error) {
 		s.log.Warn("writing error response", "err", werr)
 	}
 }
+
+// maxReason bounds the reason the journal keeps of a refusal.
+const maxReason = 1000
 
 // errorFor is the error of the request's vendor for a failure no handler
 // of its made, or a plain {"message": …} outside every vendor.

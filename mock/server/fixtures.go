@@ -20,17 +20,22 @@ import (
 	"go.yaml.in/yaml/v4"
 )
 
-// FixtureFile is a fixture file the server loaded at start.
+// FixtureFile is a fixture file the server loaded.
 type FixtureFile struct {
 	// Path is Config.FixturesDir joined with the file's name.
-	Path string
+	Path string `json:"path"`
 	// Summary counts what the file holds, e.g. "2 API keys, 3 repository versions".
-	Summary string
+	Summary string `json:"summary"`
 }
 
-// Fixtures lists the fixture files loaded at start, in the order read.
-// Files absent from Config.FixturesDir are not listed.
-func (s *Server) Fixtures() []FixtureFile { return slices.Clone(s.fixtureFiles) }
+// Fixtures lists the fixture files of the fixtures in use (loaded at
+// start, or by the last reload that succeeded), in the order read. Files
+// absent from Config.FixturesDir are not listed.
+func (s *Server) Fixtures() []FixtureFile {
+	s.fixturesMu.Lock()
+	defer s.fixturesMu.Unlock()
+	return slices.Clone(s.fixtureFiles)
+}
 
 // FixtureNames are the names of the files in Config.FixturesDir the
 // server's vendors read, one each: endor.yaml, codearts.yaml, ….
@@ -54,6 +59,8 @@ type fixtureReader struct {
 	dir   string
 	names []string // the file names vendors read, present or not
 	files []FixtureFile
+	// failed is the file (or the directory) a Read failed on.
+	failed string
 }
 
 // Read reads the fixtures of the vendor id with parse, or reports that
@@ -65,6 +72,7 @@ func (r *fixtureReader) Read(id string, t reflect.Type, parse func([]byte) (stri
 		return false, nil
 	}
 	if st, err := os.Stat(r.dir); err != nil || !st.IsDir() {
+		r.failed = r.dir
 		return false, fmt.Errorf("fixtures: %s is not a directory", r.dir)
 	}
 	path := filepath.Join(r.dir, name)
@@ -72,6 +80,7 @@ func (r *fixtureReader) Read(id string, t reflect.Type, parse func([]byte) (stri
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
+	r.failed = path // until it is read
 	if err != nil {
 		return false, fmt.Errorf("fixtures %s: %w", path, err)
 	}
@@ -86,6 +95,7 @@ func (r *fixtureReader) Read(id string, t reflect.Type, parse func([]byte) (stri
 		line, msg := locate(root, data, t, err)
 		return false, atLine(path, line, msg)
 	}
+	r.failed = ""
 	r.files = append(r.files, FixtureFile{Path: path, Summary: summary})
 	return true, nil
 }

@@ -223,7 +223,8 @@ func TestAdminAnswersOnlyToItsHosts(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	for path, want := range map[string]int{"/__admin/health": 200, "/__admin/ui": 403, "/__admin/requests": 403, endortest.Path: 200} {
+	for path, want := range map[string]int{"/__admin/health": 200, "/__admin/ui": 403, "/__admin/requests": 403, endortest.Path: 200,
+		"/": 200, "/__admin": 403, "/__admin/openapi.yaml": 403, "/__admin/ui/": 403, "/__admin/nope": 403} {
 		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
 		req.Host = "rebind.evil.example"
 		req.Header.Set("Authorization", token)

@@ -68,9 +68,9 @@ func TestJournalFilters(t *testing.T) {
 		request, reply string
 		verdict        string
 	}{
-		{"?operation=RepositoryVersionService_CreateRepositoryVersion", createBody, created, journal.VerdictValid},
-		{"?session=j1&status=404", "", missing, journal.VerdictValid},
-		{"?vendor=codearts", repoBody, repo, journal.VerdictValid},
+		{"?operation=RepositoryVersionService_CreateRepositoryVersion", createBody, created, journal.VerdictPassed},
+		{"?session=j1&status=404", "", missing, journal.VerdictPassed},
+		{"?vendor=codearts", repoBody, repo, journal.VerdictPassed},
 	}
 	for _, b := range bodies {
 		es := l.Journal(b.query)
@@ -199,7 +199,7 @@ func TestJournalRecordsFaults(t *testing.T) {
 		t.Fatalf("reset answered: %v", o)
 	}
 	e := l.Journal("?session=f")
-	if len(e) != 1 || e[0].Fault != id || e[0].Status != 0 || e[0].Verdict != journal.VerdictSkipped {
+	if len(e) != 1 || e[0].Fault != id || e[0].Status != 0 || e[0].Verdict != journal.VerdictFaulted {
 		t.Fatalf("journal %+v, want one entry of fault %s, status 0, skipped", e, id)
 	}
 }

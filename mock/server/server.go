@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,7 @@ import (
 	"github.com/repomock/repomock/mock/server/faults"
 	"github.com/repomock/repomock/mock/server/journal"
 	"github.com/repomock/repomock/mock/server/sessions"
+	"github.com/repomock/repomock/mock/server/stubs"
 	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/specs"
 )
@@ -48,21 +50,31 @@ const (
 	DefaultMaxStreamClients = 16
 	DefaultStreamMaxBytes   = 4 << 20
 	DefaultMaxFaults        = 1000
+	DefaultMaxStubs         = 1000
 	DefaultJournalMaxBytes  = journal.DefaultMaxBytes
 )
 
 // Config configures a Server. The zero value serves the embedded specs on
 // DefaultAddr with random ids and no fixtures.
 type Config struct {
-	// Addr is where Run listens. Default DefaultAddr.
+	// Addr is where Run listens: host:port, or a port alone, on
+	// 127.0.0.1 (ListenAddr). Default DefaultAddr.
 	Addr string
 	// SpecsDir, when set, replaces the embedded specs with the files of the
 	// same names in this directory.
 	SpecsDir string
-	// FixturesDir, when set, is read at start: <dir>/endor.yaml,
-	// codearts.yaml and servicestage.yaml seed the fakes, at start and on
-	// every reset. Any other file there is logged as a warning.
+	// FixturesDir, when set, is read at start and again on every reset
+	// (POST /__admin/reset): <dir>/endor.yaml, codearts.yaml and
+	// servicestage.yaml seed the fakes. Any other file there is logged as
+	// a warning.
 	FixturesDir string
+	// Watch reloads the fixtures while Serve runs, when their files
+	// change, and resets the vendors' state to them (the journal, faults
+	// and stubs stay). It needs FixturesDir.
+	Watch bool
+	// WatchInterval is how often Watch looks at the files. Default
+	// DefaultWatchInterval.
+	WatchInterval time.Duration
 	// Seed makes ids and generated values repeatable; 0 means random:
 	// New then draws one, which Server.Seed reports.
 	Seed uint64
@@ -95,6 +107,9 @@ type Config struct {
 	// MaxFaults bounds the faults held at once; one more is refused with
 	// 409. Default DefaultMaxFaults.
 	MaxFaults int
+	// MaxStubs bounds the stubs held at once; one more is refused with
+	// 409. Default DefaultMaxStubs.
+	MaxStubs int
 	// JournalMaxBytes bounds the bodies and headers the journal keeps, all
 	// requests together; the oldest go first. Each body is cut at a
 	// sixteenth of it (1 MiB at most). Default DefaultJournalMaxBytes.
@@ -154,10 +169,17 @@ type Server struct {
 	byID     map[string]vendor.Vendor
 	journal  *journal.Journal
 	faults   *faults.Faults
+	stubs    *stubs.Stubs
 	sessions *sessions.Tracker
 	states   pipeline.States // of the requests, made once
 	routes   []Route
-	ready    atomic.Bool
+	// validators are the vendors' pipelines, by vendor id.
+	validators map[string]*pipeline.Validator
+	// stubOps are the operations a stub can answer; stubRoutes finds
+	// each by its route (method and echo path).
+	stubOps    []stubs.Operation
+	stubRoutes map[string]int
+	ready      atomic.Bool
 	// adminHosts are the Host names the admin API answers to.
 	adminHosts admin.Hosts
 	// credentialOps are the operations that exchange credentials, whose
@@ -170,7 +192,14 @@ type Server struct {
 	// MaxHeaderBytes.
 	longHeaders map[string]bool
 
-	fixtureFiles []FixtureFile
+	// reloadMu keeps a reload of the fixtures and its reset apart from
+	// another's.
+	reloadMu sync.Mutex
+	// fixturesMu guards what GET /__admin/fixtures reports.
+	fixturesMu       sync.Mutex
+	fixtureFiles     []FixtureFile
+	fixturesLoadedAt time.Time
+	fixturesErr      *FixturesError
 
 	saveMu   sync.Mutex // one save at a time, so the newest state is the last written
 	saved    bool
@@ -200,6 +229,7 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
+	cfg.Addr = ListenAddr(cfg.Addr)
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -218,6 +248,9 @@ func (cfg Config) WithDefaults() Config {
 	if cfg.MaxFaults <= 0 {
 		cfg.MaxFaults = DefaultMaxFaults
 	}
+	if cfg.MaxStubs <= 0 {
+		cfg.MaxStubs = DefaultMaxStubs
+	}
 	if cfg.JournalMaxBytes <= 0 {
 		cfg.JournalMaxBytes = journal.DefaultMaxBytes
 	}
@@ -235,6 +268,9 @@ func (cfg Config) WithDefaults() Config {
 	}
 	if cfg.StateInterval <= 0 {
 		cfg.StateInterval = DefaultStateInterval
+	}
+	if cfg.WatchInterval <= 0 {
+		cfg.WatchInterval = DefaultWatchInterval
 	}
 	if cfg.StateDurability == "" {
 		cfg.StateDurability = DurabilityInterval
@@ -260,6 +296,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("state durability %q is not %s or %s", cfg.StateDurability, DurabilityInterval, DurabilityFsync)
 	case cfg.StateDurability == DurabilityFsync && cfg.StateFile == "":
 		return nil, fmt.Errorf("state durability %s keeps each write in the state file: it needs one (--state-file)", DurabilityFsync)
+	case cfg.Watch && cfg.FixturesDir == "":
+		return nil, errors.New("watch reloads the fixtures when their files change: it needs a fixtures directory (--fixtures)")
 	}
 	if err := pipeline.CheckValidator(cfg.Validator); err != nil {
 		return nil, fmt.Errorf("validator: %w", err)
@@ -277,7 +315,8 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	s := &Server{cfg: cfg, log: log, journal: journal.New(cfg.JournalSize, cfg.JournalMaxBytes, cfg.MaxBodyBytes), faults: faults.New(cfg.MaxFaults),
-		fixtureFiles: files, vendors: vendors, credentialOps: map[operationKey]bool{}, adminHosts: adminHosts}
+		stubs: stubs.New(cfg.MaxStubs), validators: map[string]*pipeline.Validator{}, stubRoutes: map[string]int{},
+		fixtureFiles: files, fixturesLoadedAt: cfg.Clock().UTC(), vendors: vendors, credentialOps: map[operationKey]bool{}, adminHosts: adminHosts}
 	s.byID = make(map[string]vendor.Vendor, len(vendors))
 	s.longHeaders = map[string]bool{}
 	var secretHeaders, secretFields []string
@@ -326,9 +365,11 @@ func New(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec().File, err)
 		}
-		if err := val.Register(e, s.durably(v.Handlers()), onRoute(v)); err != nil {
+		if err := val.Register(e, s.stubs.Wrap(v, s.durably(v.Handlers())), onRoute(v)); err != nil {
 			return nil, fmt.Errorf("spec %s: %w", v.Spec().File, err)
 		}
+		s.validators[v.ID()] = val
+		s.stubOperations(v, doc, val.Operations())
 		for _, op := range val.Operations() {
 			s.routes = append(s.routes, Route{Vendor: v.Name(), Method: op.Method, Path: op.Path, OperationID: op.ID})
 			if s.secrets.Credentials(doc.Paths.Find(op.Path).GetOperation(op.Method)) {
@@ -337,7 +378,9 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 
-	s.registerAdmin()
+	if err := s.registerAdmin(); err != nil {
+		return nil, err
+	}
 	s.ready.Store(true)
 	return s, nil
 }
@@ -353,6 +396,16 @@ func LoadSpec(cfg Config, sp vendor.Spec) (*openapi3.T, error) {
 		fsys = os.DirFS(cfg.SpecsDir)
 	}
 	return specs.Load(context.Background(), fsys, sp.File)
+}
+
+// ListenAddr is addr as Run listens on it: a port alone (8081) is that
+// port of 127.0.0.1, loopback as the default address is; anything else is
+// left as it is (":8081" listens everywhere, and needs an admin token).
+func ListenAddr(addr string) string {
+	if addr != "" && strings.Trim(addr, "0123456789") == "" {
+		return net.JoinHostPort("127.0.0.1", addr)
+	}
+	return addr
 }
 
 // isLoopback reports whether addr (host:port) listens on loopback only.
@@ -412,8 +465,9 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // New drew when that was 0. Config.Seed set to it repeats the run.
 func (s *Server) Seed() uint64 { return s.cfg.Seed }
 
-// Reset drops all state in every session, loads the fixtures again, and
-// clears the journal and the faults.
+// Reset drops all state in every session, loads the fixtures in use again
+// (ReloadFixtures reads their files again first), and clears the journal,
+// the faults and the stubs.
 func (s *Server) Reset() {
 	for _, v := range s.vendors {
 		v.Reset()
@@ -422,6 +476,7 @@ func (s *Server) Reset() {
 	s.sessions.Reset()
 	s.journal.Reset()
 	s.faults.Reset()
+	s.stubs.Reset()
 }
 
 // Run listens on Config.Addr and serves until ctx is done, then lets
@@ -454,21 +509,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// console's journal stream): end them.
 	srv.RegisterOnShutdown(s.journal.CloseSubscribers)
 	stopSaving := s.saveStateEvery()
+	stopWatching := s.watchFixtures()
+	// No reload once the server stops: the last save holds the state.
+	stop := func() { stopWatching(); stopSaving() }
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return errors.Join(err, s.finalSave(stopSaving))
+		return errors.Join(err, s.finalSave(stop))
 	case <-ctx.Done():
 	}
 	s.ready.Store(false)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return errors.Join(fmt.Errorf("shutdown: %w", err), s.finalSave(stopSaving))
+		return errors.Join(fmt.Errorf("shutdown: %w", err), s.finalSave(stop))
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return errors.Join(err, s.finalSave(stopSaving))
+		return errors.Join(err, s.finalSave(stop))
 	}
-	return s.finalSave(stopSaving)
+	return s.finalSave(stop)
 }

@@ -210,18 +210,20 @@ func TestSessionAdmin(t *testing.T) {
 	create("a", "two")
 	create("b", "one")
 	l.Do(http.MethodPost, "/__admin/faults", `{"session":"a","kind":"delay","delay_ms":1}`).Decode(l.T, http.StatusCreated, nil)
+	l.Do(http.MethodPost, "/__admin/stubs", `{"session":"a","request":{"operation":"CreateFile"},"response":{"error":{"code":"SVCSTG.REPO.0403"}}}`).Decode(l.T, http.StatusCreated, nil)
+	l.Do(http.MethodPost, "/__admin/stubs", `{"session":"*","request":{"operation":"CreateFile"},"response":{"error":{"code":"SVCSTG.REPO.0403"}}}`).Decode(l.T, http.StatusCreated, nil)
 
 	var got struct{ Sessions []sessions.Info }
 	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
-	want := `[{a map[endor:2] 2 1} {b map[endor:1] 1 0}]`
+	want := `[{a map[endor:2] 2 1 1} {b map[endor:1] 1 0 0}]`
 	if fmt.Sprint(got.Sessions) != want {
 		t.Fatalf("sessions %v, want %v", got.Sessions, want)
 	}
 
-	// Reset of one session: its objects, journal and faults go; b stays.
+	// Reset of one session: its objects, journal, faults and stubs go; b stays.
 	l.Do(http.MethodPost, "/__admin/reset?session=a", "").Decode(l.T, http.StatusOK, nil)
 	l.Do(http.MethodGet, "/__admin/sessions", "").Decode(l.T, http.StatusOK, &got)
-	if want := `[{b map[endor:1] 1 0}]`; fmt.Sprint(got.Sessions) != want {
+	if want := `[{b map[endor:1] 1 0 0}]`; fmt.Sprint(got.Sessions) != want {
 		t.Fatalf("after reset of a: %v, want %v", got.Sessions, want)
 	}
 	l.Do(http.MethodDelete, "/__admin/sessions/b", "").Decode(l.T, http.StatusNoContent, nil)
@@ -296,8 +298,8 @@ func TestSessionsSurviveTheStateFile(t *testing.T) {
 	second := newLive(t, server.Config{StateFile: file})
 	var got struct{ Sessions []sessions.Info }
 	second.Do(http.MethodGet, "/__admin/sessions", "").Decode(second.T, http.StatusOK, &got)
-	if want := `[{kept map[endor:1] 0 0}]`; fmt.Sprint(got.Sessions) != want {
-		t.Fatalf("sessions after a restart: %v, want %v (objects kept; no journal, no fault)", got.Sessions, want)
+	if want := `[{kept map[endor:1] 0 0 0}]`; fmt.Sprint(got.Sessions) != want {
+		t.Fatalf("sessions after a restart: %v, want %v (objects kept; no journal, no fault, no stub)", got.Sessions, want)
 	}
 }
 

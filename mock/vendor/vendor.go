@@ -32,6 +32,9 @@ type Vendor interface {
 	State
 	Sessions
 	Proxying
+	// Load is what it takes to put the vendor under load (the load
+	// harness, cmd/repomockload); the zero Load when there is nothing.
+	Load() Load
 }
 
 // Serving is how the server serves a vendor: it puts its spec's
@@ -71,6 +74,13 @@ type Serving interface {
 	// a body over the limit, a fault): an error with a StatusCode method
 	// (Error) that encoding/json writes as the vendor's body.
 	ErrorFor(c echo.Context, status int, message string) error
+	// ErrorByCode is the vendor's answer with one of its error codes, for
+	// a stub that names one (Endor's gRPC code "5" or "NOT_FOUND",
+	// CodeArts' "CH.000404"): an Error at the status the vendor answers
+	// that code with, in its body, with message, or with the vendor's own
+	// words when it is "". An unknown code is the second error, which
+	// lists the vendor's codes.
+	ErrorByCode(c echo.Context, code, message string) (error, error)
 	// Secrets are the headers and body fields, beyond the usual ones
 	// (internal/redact), that carry the vendor's credentials: the journal
 	// and its stream never show their values.
@@ -94,6 +104,11 @@ type State interface {
 	LogChanges(log func(change json.RawMessage))
 	// Apply makes a logged change again.
 	Apply(change json.RawMessage) error
+	// ReloadFixtures reads the vendor's fixtures file again with fx, as
+	// its Plugin read it, and returns use, which makes what it read the
+	// fixtures the next Reset loads; or the error, naming the file and the
+	// line, and the fixtures in use stay.
+	ReloadFixtures(fx Fixtures) (use func(), err error)
 	// MakeFixtures makes the state every session starts from now, rather
 	// than on first use: made by a read, its generated values (uuids,
 	// times) would be logged but not synced, and a crash could give the

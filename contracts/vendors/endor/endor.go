@@ -47,7 +47,7 @@ func Settings() [][2]string {
 	return [][2]string{
 		{"ENDOR_URL", "Endor Labs base URL, e.g. https://api.endorlabs.com"},
 		{"ENDOR_TOKEN", "Endor bearer token"},
-		{"ENDOR_API_KEY", "Endor API key (with ENDOR_API_SECRET, instead of a token)"},
+		{"ENDOR_API_KEY", "Endor API key (with the API secret, instead of a token)"},
 		{"ENDOR_API_SECRET", "Endor API secret"},
 		{"ENDOR_NAMESPACE", "Endor namespace to work in"},
 		{"ENDOR_PROJECT_UUID", "Endor project that parents the created repository versions"},
@@ -71,6 +71,10 @@ func New(c Config) *contracts.Vendor {
 	v := &contracts.Vendor{Name: "Endor Labs", Key: "endor", Spec: specs.Endor, URL: c.URL}
 	if c.Token == "" && (c.APIKey == "" || c.APISecret == "") {
 		v.Missing = "Endor Labs needs a token, or an API key and secret"
+	}
+	if c.Token != "" {
+		v.Uncalled = map[string]string{opAPIKey: "the credentials are a token, so no API key is exchanged for one; " +
+			"with an API key and secret instead (--endor-api-key, --endor-api-secret), the suite calls it"}
 	}
 	v.Authorize = func(s *contracts.Suite, req *http.Request, _ []byte) error {
 		tok, err := bearer(req.Context(), s, v, c)

@@ -28,8 +28,8 @@ type Auth struct {
 func Settings() [][2]string {
 	return [][2]string{
 		{"HUAWEI_TOKEN", "Huawei IAM token (X-Auth-Token)"},
-		{"HUAWEI_AK", "Huawei access key (with HUAWEI_SK, instead of a token)"},
-		{"HUAWEI_SK", "Huawei secret key"},
+		{"HUAWEI_AK", "Huawei access key (AK, with the secret key, instead of a token)"},
+		{"HUAWEI_SK", "Huawei secret key (SK)"},
 		{"HUAWEI_PROJECT_ID", "Huawei tenant project id"},
 	}
 }

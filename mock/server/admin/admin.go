@@ -1,9 +1,10 @@
 // Package admin is what every part of the admin API (/__admin) and the
-// console shares: the prefix, the one error body ({"message": …}), and the
-// checks in front of them: the admin token, cross-origin writes, and the
-// Host names they answer to. The parts themselves (the journal, the
-// faults, the console, the server's reset and sessions) register their
-// routes on the group Group returns.
+// console shares: the prefix, the one error body ({"message": …}), the
+// checks in front of them (the admin token, cross-origin writes, and the
+// Host names they answer to), and Register, which serves the parts'
+// handlers (the journal's, the faults', the console's, the server's reset
+// and sessions) behind the validating pipeline, held to the admin API's
+// spec (specs/admin.yaml) as a vendor's routes are to theirs.
 package admin
 
 import (
@@ -20,8 +21,12 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Prefix starts every path of the admin API.
+// Prefix starts every path of the admin API but its index at /.
 const Prefix = "/__admin"
+
+// Owns reports whether path is the admin API's: / (its index) or under
+// Prefix. Such a request is in no session, and no journal records it.
+func Owns(path string) bool { return path == "/" || strings.HasPrefix(path, Prefix) }
 
 // Error is the body of every error of the admin API and of a path no
 // vendor owns: {"message": …}, with its status.
@@ -43,59 +48,76 @@ func Clip(s string) string {
 	return s
 }
 
-// Group adds the admin API's group to e: every route on it but those the
-// caller adds outside it (health, the console's page) requires the Host to
-// name this server (hosts), refuses a cross-origin write, and requires the
-// admin token when there is one.
-func Group(e *echo.Echo, hosts Hosts, token string) *echo.Group {
-	return e.Group(Prefix, HostCheck(hosts), tokenCheck(token))
-}
-
 // TokenHeader carries the admin token, when the server has one. Every
-// /__admin route but health requires it then.
+// /__admin route but health, the index, the spec and the console's page
+// requires it then (their security in the spec says which).
 const TokenHeader = "X-Repomock-Admin-Token"
 
-// tokenCheck refuses a cross-origin write and requires the admin token,
-// when there is one.
-//
-// A browser sends a form or fetch POST from any site to 127.0.0.1 and
-// blocks only the answer, so without the cross-origin check a page the
-// developer happens to visit could reset the mock or inject faults.
-// net/http's CrossOriginProtection refuses a non-GET request that a
-// browser marks as cross-site (Sec-Fetch-Site, or an Origin other than the
-// Host); curl, SDKs and the console's own same-origin calls send neither.
+// tokenCheck is the checks of a path under Prefix that no route serves:
+// a cross-origin write is refused and the admin token required, as on
+// the routes that need it, so that a 404 says nothing a 401 would not.
 func tokenCheck(token string) echo.MiddlewareFunc {
 	crossOrigin := http.NewCrossOriginProtection()
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if err := crossOrigin.Check(c.Request()); err != nil {
-				return &Error{Status: http.StatusForbidden, Message: "cross-origin request refused (" + err.Error() + "): the admin API takes writes from the same origin, or from clients that are not browsers"}
+			if err := checkWrite(crossOrigin, c.Request()); err != nil {
+				return err
 			}
-			if token == "" {
-				return next(c)
-			}
-			got := c.Request().Header.Get(TokenHeader)
-			if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-				return &Error{Status: http.StatusUnauthorized, Message: TokenHeader + ": missing or wrong admin token"}
+			if err := checkToken(token, c.Request()); err != nil {
+				return err
 			}
 			return next(c)
 		}
 	}
 }
 
-// HostCheck refuses a request whose Host does not name this server
+// checkWrite refuses a cross-origin write.
+//
+// A browser sends a form or fetch POST from any site to 127.0.0.1 and
+// blocks only the answer, so without this check a page the developer
+// happens to visit could reset the mock or inject faults.
+// net/http's CrossOriginProtection refuses a non-GET request that a
+// browser marks as cross-site (Sec-Fetch-Site, or an Origin other than the
+// Host); curl, SDKs and the console's own same-origin calls send neither.
+func checkWrite(crossOrigin *http.CrossOriginProtection, r *http.Request) error {
+	if err := crossOrigin.Check(r); err != nil {
+		return &Error{Status: http.StatusForbidden, Message: "cross-origin request refused (" + err.Error() + "): the admin API takes writes from the same origin, or from clients that are not browsers"}
+	}
+	return nil
+}
+
+// checkToken requires the admin token, when there is one.
+func checkToken(token string, r *http.Request) error {
+	if token == "" {
+		return nil
+	}
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get(TokenHeader)), []byte(token)) != 1 {
+		return &Error{Status: http.StatusUnauthorized, Message: TokenHeader + ": missing or wrong admin token"}
+	}
+	return nil
+}
+
+// hostCheck refuses a request whose Host does not name this server
 // (Hosts).
-func HostCheck(hosts Hosts) echo.MiddlewareFunc {
+func hostCheck(hosts Hosts) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if host := c.Request().Host; !hosts.Allows(host) {
-				return &Error{Status: http.StatusForbidden, Message: fmt.Sprintf("Host %q is not a name of this server: the admin API and the console "+
-					"answer to localhost, IP addresses and the names given with --allowed-hosts (REPOMOCK_ALLOWED_HOSTS), "+
-					"so that a web page cannot reach them by DNS rebinding; add the name there", Clip(host))}
+			if err := checkHost(hosts, c.Request()); err != nil {
+				return err
 			}
 			return next(c)
 		}
 	}
+}
+
+// checkHost refuses a request whose Host does not name this server.
+func checkHost(hosts Hosts, r *http.Request) error {
+	if !hosts.Allows(r.Host) {
+		return &Error{Status: http.StatusForbidden, Message: fmt.Sprintf("Host %q is not a name of this server: the admin API and the console "+
+			"answer to localhost, IP addresses and the names given with --allowed-hosts (REPOMOCK_ALLOWED_HOSTS), "+
+			"so that a web page cannot reach them by DNS rebinding; add the name there", Clip(r.Host))}
+	}
+	return nil
 }
 
 // Hosts says which Host names the admin API and the console answer to.

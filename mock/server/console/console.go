@@ -10,14 +10,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
+	"net/url"
 	"path"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/server/admin"
-	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendor"
 )
 
@@ -39,48 +43,56 @@ var uiTypes = map[string]string{
 // written as text, never as markup; this is the second line.
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Bounds of GET /__admin/objects.
-const (
-	defaultObjectsLimit = 100
-	maxObjectsLimit     = 1000
-)
+// The number of objects GET /__admin/objects lists of each vendor when
+// not told (specs/admin.yaml bounds it).
+const defaultObjectsLimit = 100
 
-// Routes adds the page to e, and the console's routes to g, the admin
-// API's group: the vendors served, in order, with ops, their operationIds
-// by vendor id.
-func Routes(e *echo.Echo, g *echo.Group, hosts admin.Hosts, vendors []vendor.Vendor, ops func() map[string][]string) {
-	// The page holds no data and no secret, and a browser cannot add the
-	// admin token to a navigation: it is served to anyone who names this
-	// server, and each call it makes needs the token like any other admin
-	// call.
-	e.GET(consolePath, serveUI, admin.HostCheck(hosts))
-	e.GET(consolePath+"/:file", serveUI, admin.HostCheck(hosts))
-	g.GET("/objects", func(c echo.Context) error { return listObjects(c, vendors) })
-	g.GET("/vendors", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]any{"vendors": vendorInfos(vendors, ops())})
-	})
+// Handlers are the console's routes of the admin API, by operationId
+// (specs/admin.yaml): its page and files, and the routes it reads besides
+// the others: the vendors served, in order, with ops, their operationIds
+// by vendor id, and a session's objects.
+//
+// The page holds no data and no secret, and a browser cannot add the
+// admin token to a navigation: the spec serves it to anyone who names
+// this server, and each call it makes needs the token like any other.
+func Handlers(vendors []vendor.Vendor, ops func() map[string][]string) map[string]pipeline.Handler {
+	page := func(echo.Context, pipeline.Request) (int, any, error) { return serveUI("index.html") }
+	return map[string]pipeline.Handler{
+		"getConsole":      page,
+		"getConsoleIndex": page, // /__admin/ui/, as a browser may complete it
+		"getConsoleFile": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			return serveUI(in.Params["file"])
+		},
+		"listObjects": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			return listObjects(in.Query, vendors)
+		},
+		"listVendors": func(echo.Context, pipeline.Request) (int, any, error) {
+			return http.StatusOK, struct {
+				Vendors []VendorInfo `json:"vendors"`
+			}{vendorInfos(vendors, ops())}, nil
+		},
+	}
 }
 
-func serveUI(c echo.Context) error {
-	name := c.Param("file")
-	if name == "" {
-		name = "index.html"
-	}
+// serveUI answers with a file of the page.
+func serveUI(name string) (int, any, error) {
 	typ, ok := uiTypes[name]
 	if !ok {
-		return &admin.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("%s/%s: no such file", consolePath, admin.Clip(name))}
+		return 0, nil, &admin.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("%s/%s: no such file; the console's files are %s",
+			consolePath, admin.Clip(name), strings.Join(slices.Sorted(maps.Keys(uiTypes)), ", "))}
 	}
 	data, err := fs.ReadFile(uiFiles, path.Join("ui", name))
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
-	h := c.Response().Header()
+	h := http.Header{}
+	h.Set(echo.HeaderContentType, typ)
 	h.Set("Content-Security-Policy", consoleCSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	// The page changes with the binary: always ask.
 	h.Set(echo.HeaderCacheControl, "no-cache")
-	return c.Blob(http.StatusOK, typ, data)
+	return http.StatusOK, &pipeline.Raw{Status: http.StatusOK, Header: h, Body: data}, nil
 }
 
 // VendorInfo is one vendor in GET /__admin/vendors.
@@ -109,20 +121,14 @@ type VendorObjects struct {
 	Objects []json.RawMessage `json:"objects"`
 }
 
-// listObjects is GET /__admin/objects?session=NAME&limit=N: a session's
-// objects in every vendor (no session, or an empty one: the default).
-func listObjects(c echo.Context, vendors []vendor.Vendor) error {
-	name := c.QueryParam("session")
-	if name != "" && !sessions.ValidName(name) {
-		return &admin.Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("session: %q is not a session name (%s)", admin.Clip(name), sessions.NameRule)}
-	}
+// listObjects is GET /__admin/objects?session=NAME&limit=N, which the
+// spec has checked: a session's objects in every vendor (no session, or
+// an empty one: the default).
+func listObjects(q url.Values, vendors []vendor.Vendor) (int, any, error) {
+	name := q.Get("session")
 	limit := defaultObjectsLimit
-	if v := c.QueryParam("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > maxObjectsLimit {
-			return &admin.Error{Status: http.StatusBadRequest, Message: fmt.Sprintf("limit: must be a whole number from 0 to %d", maxObjectsLimit)}
-		}
-		limit = n
+	if v := q.Get("limit"); v != "" {
+		limit, _ = strconv.Atoi(v) // 0 to maxObjectsLimit: the spec's bounds
 	}
 	out := []VendorObjects{}
 	for _, v := range vendors {
@@ -135,5 +141,8 @@ func listObjects(c echo.Context, vendors []vendor.Vendor) error {
 		}
 		out = append(out, VendorObjects{Vendor: v.ID(), Name: v.Name(), Kind: kind, Count: total, Objects: objs})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"session": name, "vendors": out})
+	return http.StatusOK, struct {
+		Session string          `json:"session"`
+		Vendors []VendorObjects `json:"vendors"`
+	}{name, out}, nil
 }

@@ -7,7 +7,6 @@
 package faults
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,7 +21,6 @@ import (
 
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/server/admin"
-	"github.com/repomock/repomock/mock/server/sessions"
 	"github.com/repomock/repomock/mock/vendor"
 )
 
@@ -92,9 +90,6 @@ type fault struct {
 // add checks f against the vendors served (vendor ids and their
 // operations) and adds it.
 func (fs *Faults) add(f Fault, ops map[string][]string) (Fault, error) {
-	if f.Session != "" && !sessions.ValidName(f.Session) {
-		return f, fmt.Errorf("session: %q is not a session name (%s)", admin.Clip(f.Session), sessions.NameRule)
-	}
 	if f.Vendor != "" {
 		if _, ok := ops[f.Vendor]; !ok {
 			return f, fmt.Errorf("vendor: %q is not one of %s", f.Vendor, strings.Join(mapKeys(ops), ", "))
@@ -103,10 +98,7 @@ func (fs *Faults) add(f Fault, ops map[string][]string) (Fault, error) {
 	if f.Operation != "" && !slices.ContainsFunc(mapKeys(ops), func(v string) bool {
 		return (f.Vendor == "" || v == f.Vendor) && slices.Contains(ops[v], f.Operation)
 	}) {
-		return f, fmt.Errorf("operation: %q is not an operationId of %s", f.Operation, orAll(f.Vendor))
-	}
-	if f.Times < 0 {
-		return f, errors.New("times: must be 0 (for ever) or more")
+		return f, fmt.Errorf("operation: %q is not an operationId of %s", admin.Clip(f.Operation), validOperations(f.Vendor, ops))
 	}
 	switch f.Kind {
 	case FaultError:
@@ -139,11 +131,18 @@ func (fs *Faults) add(f Fault, ops map[string][]string) (Fault, error) {
 	return f, nil
 }
 
-func orAll(vendor string) string {
-	if vendor == "" {
-		return "any vendor"
+// validOperations names what a fault of vendor ("" for any) may name as
+// its operation, so that a refusal says what is valid: "endor: one of A,
+// B", or every vendor's.
+func validOperations(vendor string, ops map[string][]string) string {
+	if vendor != "" {
+		return vendor + ": one of " + strings.Join(ops[vendor], ", ")
 	}
-	return vendor
+	var each []string
+	for _, v := range mapKeys(ops) {
+		each = append(each, v+" ("+strings.Join(ops[v], ", ")+")")
+	}
+	return "any vendor: " + strings.Join(each, "; ")
 }
 
 // List returns the faults in the order they were added.
@@ -285,42 +284,42 @@ func failureMessage(status int) string {
 	return http.StatusText(status)
 }
 
-// Routes adds the fault routes to the admin API. ops lists the
-// operationIds served, by vendor id: what a fault may name.
-func (fs *Faults) Routes(g *echo.Group, ops func() map[string][]string) {
-	g.POST("/faults", func(c echo.Context) error {
-		var in Fault
-		dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
-			return &admin.Error{Status: http.StatusBadRequest, Message: "fault: " + err.Error()}
-		}
-		if in.ID != "" || in.Fired != 0 {
-			return &admin.Error{Status: http.StatusBadRequest, Message: "fault: id and fired are the server's to set"}
-		}
-		f, err := fs.add(in, ops())
-		if err != nil {
-			status := http.StatusBadRequest
-			if errors.As(err, new(errFaultsFull)) {
-				status = http.StatusConflict
+// Handlers are the fault routes of the admin API, by operationId
+// (specs/admin.yaml). ops lists the operationIds served, by vendor id:
+// what a fault may name.
+func (fs *Faults) Handlers(ops func() map[string][]string) map[string]pipeline.Handler {
+	return map[string]pipeline.Handler{
+		"addFault": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			var f Fault
+			if err := admin.DecodeBody(in.Body, &f); err != nil {
+				return 0, nil, &admin.Error{Status: http.StatusBadRequest, Message: "fault: " + err.Error()}
 			}
-			return &admin.Error{Status: status, Message: "fault: " + err.Error()}
-		}
-		return c.JSON(http.StatusCreated, map[string]string{"id": f.ID})
-	})
-	g.GET("/faults", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, map[string]any{"faults": fs.List()})
-	})
-	g.DELETE("/faults", func(c echo.Context) error {
-		fs.Reset()
-		return c.NoContent(http.StatusNoContent)
-	})
-	g.DELETE("/faults/:id", func(c echo.Context) error {
-		if !fs.remove(c.Param("id")) {
-			return &admin.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("no fault %q", c.Param("id"))}
-		}
-		return c.NoContent(http.StatusNoContent)
-	})
+			f, err := fs.add(f, ops())
+			if err != nil {
+				status := http.StatusBadRequest
+				if errors.As(err, new(errFaultsFull)) {
+					status = http.StatusConflict
+				}
+				return 0, nil, &admin.Error{Status: status, Message: "fault: " + err.Error()}
+			}
+			return http.StatusCreated, map[string]any{"id": f.ID}, nil
+		},
+		"listFaults": func(echo.Context, pipeline.Request) (int, any, error) {
+			return http.StatusOK, struct {
+				Faults []Fault `json:"faults"`
+			}{fs.List()}, nil
+		},
+		"removeFaults": func(echo.Context, pipeline.Request) (int, any, error) {
+			fs.Reset()
+			return http.StatusNoContent, nil, nil
+		},
+		"removeFault": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			if !fs.remove(in.Params["id"]) {
+				return 0, nil, &admin.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("no fault %q", admin.Clip(in.Params["id"]))}
+			}
+			return http.StatusNoContent, nil, nil
+		},
+	}
 }
 
 func mapKeys[V any](m map[string]V) []string {

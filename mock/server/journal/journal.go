@@ -41,15 +41,25 @@ type Entry struct {
 	IgnoredQuery []string `json:"ignored_query,omitempty"`
 	Status       int      `json:"status"`
 	OperationID  string   `json:"operation_id,omitempty"`
-	// Verdict is "valid" (request and answer meet the spec), "invalid"
-	// (see Violations), "unrouted" (no operation matched), or "skipped"
-	// (a fault or Prefer answered before the request was validated).
+	// Verdict says what happened: "passed" (the request met the spec and
+	// the vendor's rules, the answer the spec; a 404 of an operation is
+	// the vendor's answer, and passes), "rejected" (refused with a 4xx
+	// other than 404 for breaking the spec or the vendor's rules; see
+	// Reason), "stubbed" (a stub answered; see Stub), "faulted" (a fault
+	// or Prefer answered before the request was validated), "invalid"
+	// (the answer broke the spec; see Violations) or "unrouted" (no
+	// operation matched).
 	Verdict    string   `json:"verdict"`
 	Violations []string `json:"violations,omitempty"`
+	// Reason says why a rejected request was refused: what the vendor
+	// answered.
+	Reason string `json:"reason,omitempty"`
 	// Fault is the id of the fault that answered, if one did. Status is 0
 	// when the client got no answer: a reset, or a client that went
 	// before its answer was ready.
-	Fault      string  `json:"fault,omitempty"`
+	Fault string `json:"fault,omitempty"`
+	// Stub is the id of the stub that answered, if one did.
+	Stub       string  `json:"stub,omitempty"`
 	DurationMS float64 `json:"duration_ms"`
 	Request    Message `json:"request"`
 	Response   Message `json:"response"`
@@ -69,10 +79,12 @@ type Message struct {
 
 // The verdicts of an Entry: the pipeline's (pipeline.State.Verdict).
 const (
-	VerdictValid    = pipeline.VerdictValid
+	VerdictPassed   = pipeline.VerdictPassed
+	VerdictRejected = pipeline.VerdictRejected
+	VerdictStubbed  = pipeline.VerdictStubbed
+	VerdictFaulted  = pipeline.VerdictFaulted
 	VerdictInvalid  = pipeline.VerdictInvalid
 	VerdictUnrouted = pipeline.VerdictUnrouted
-	VerdictSkipped  = pipeline.VerdictSkipped
 )
 
 // Journal keeps the last requests, at most size of them and at most
@@ -123,6 +135,7 @@ func (j *Journal) add(h held) {
 	for _, v := range e.Violations {
 		n += int64(len(v))
 	}
+	n += int64(len(e.Reason))
 	for _, k := range e.IgnoredQuery {
 		n += int64(len(k))
 	}

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -82,7 +81,7 @@ func (j *Journal) Record(r Recording) echo.MiddlewareFunc {
 
 func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) error {
 	req := c.Request()
-	if strings.HasPrefix(req.URL.Path, admin.Prefix) {
+	if admin.Owns(req.URL.Path) {
 		return next(c)
 	}
 	start := time.Now()
@@ -115,9 +114,9 @@ func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) er
 		IgnoredQuery: st.IgnoredQuery,
 		Status:       res.Status,
 		OperationID:  st.Operation,
-		Verdict:      st.Verdict(),
 		Violations:   vs,
 		Fault:        st.Fault,
+		Stub:         st.Stub,
 		DurationMS:   float64(time.Since(start).Microseconds()) / 1000,
 		Request:      Message{Header: r.Secrets.Headers(req.Header), BodyBytes: int64(len(st.Body))},
 		Response:     Message{Header: r.Secrets.Headers(resHeader), BodyBytes: out.total},
@@ -128,6 +127,9 @@ func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) er
 	entry.res = store(r.Secrets, out.kept, out.total, resHeader.Get(echo.HeaderContentType), credentials, j.bodyCut, false, false)
 	if st.Reset || (!res.Committed && req.Context().Err() != nil) {
 		entry.Status = 0 // no answer: a reset, or the client went first
+	}
+	if entry.Verdict = st.Verdict(entry.Status); entry.Verdict == VerdictRejected {
+		entry.Reason = st.Reason
 	}
 	j.add(entry)
 	// Like the journal, the log line holds no header and no body.

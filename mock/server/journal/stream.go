@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/server/admin"
 )
 
@@ -27,44 +29,36 @@ type Streaming struct {
 	Log *slog.Logger
 }
 
-// Routes adds the journal's routes to the admin API: GET /requests, the
-// journal filtered, and GET /requests/stream, the journal as it comes
-// (for the console).
-func (j *Journal) Routes(g *echo.Group, st Streaming) {
-	g.GET("/requests", func(c echo.Context) error {
-		f, err := requestFilter(c)
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, map[string]any{"requests": j.Find(f)})
-	})
+// Handlers are the journal's routes of the admin API, by operationId
+// (specs/admin.yaml): GET /requests, the journal filtered, and GET
+// /requests/stream, the journal as it comes (for the console).
+func (j *Journal) Handlers(st Streaming) map[string]pipeline.Handler {
 	var streams atomic.Int64 // streams running
-	g.GET("/requests/stream", func(c echo.Context) error { return j.stream(c, st, &streams) })
+	return map[string]pipeline.Handler{
+		"listRequests": func(_ echo.Context, in pipeline.Request) (int, any, error) {
+			return http.StatusOK, struct {
+				Requests []Entry `json:"requests"`
+			}{j.Find(requestFilter(in.Query))}, nil
+		},
+		"streamRequests": func(c echo.Context, _ pipeline.Request) (int, any, error) {
+			s, err := j.stream(c, st, &streams)
+			return http.StatusOK, s, err
+		},
+	}
 }
 
-// requestFilter reads the journal filter of GET /__admin/requests:
-// session (present and empty: the default session), vendor, operation,
-// status and limit.
-func requestFilter(c echo.Context) (Filter, error) {
-	q := c.QueryParams()
+// requestFilter reads the journal filter of GET /__admin/requests, which
+// the spec has checked: session (present and empty: the default session),
+// vendor, operation, status and limit (whole numbers, of 0 or more).
+func requestFilter(q url.Values) Filter {
 	f := Filter{Vendor: q.Get("vendor"), Operation: q.Get("operation")}
 	if q.Has("session") {
 		name := q.Get("session")
 		f.Session = &name
 	}
-	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"status", &f.Status}, {"limit", &f.Limit}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return f, &admin.Error{Status: http.StatusBadRequest, Message: p.name + ": must be a whole number of 0 or more"}
-			}
-			*p.dst = n
-		}
-	}
-	return f, nil
+	f.Status, _ = strconv.Atoi(q.Get("status"))
+	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	return f
 }
 
 // Bounds of the journal stream. Streaming.MaxClients bounds the clients,
@@ -147,13 +141,28 @@ func streamEntryJSON(e held, maxBytes int) ([]byte, error) {
 // At most Config.MaxStreamClients streams run at once: one more gets 503.
 // What one holds is bounded by Config.StreamMaxBytes: its backlog, each
 // entry it sends (bodies left out past it), and the entries waiting for it.
-func (j *Journal) stream(c echo.Context, st Streaming, streams *atomic.Int64) error {
+func (j *Journal) stream(c echo.Context, st Streaming, streams *atomic.Int64) (*pipeline.Stream, error) {
 	if n := streams.Add(1); n > int64(st.MaxClients) {
 		streams.Add(-1)
-		return &admin.Error{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf(
+		return nil, &admin.Error{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf(
 			"the journal stream has %d clients, the most --max-stream-clients allows: close one (a console tab), read the journal with GET %s/requests, or raise the limit", st.MaxClients, admin.Prefix)}
 	}
-	defer streams.Add(-1)
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
+	h.Set(echo.HeaderCacheControl, "no-store")
+	return &pipeline.Stream{
+		Send: func() error {
+			defer streams.Add(-1)
+			j.send(c, st)
+			return nil
+		},
+		Drop: func() { streams.Add(-1) },
+	}, nil
+}
+
+// send sends the stream, its status and headers written: the backlog,
+// then each entry, until the client or the server goes.
+func (j *Journal) send(c echo.Context, st Streaming) {
 	maxBytes := int(st.MaxBytes)
 	sub := j.subscribe(streamBuffer, st.MaxBytes)
 	defer j.unsubscribe(sub)
@@ -163,10 +172,6 @@ func (j *Journal) stream(c echo.Context, st Streaming, streams *atomic.Int64) er
 	// stream has nothing more to read, and a client that leaves is seen
 	// by the read that net/http keeps open.
 	_ = rc.SetReadDeadline(time.Time{})
-	h := w.Header()
-	h.Set(echo.HeaderContentType, "text/event-stream; charset=utf-8")
-	h.Set(echo.HeaderCacheControl, "no-store")
-	w.WriteHeader(http.StatusOK)
 
 	// put writes part of a frame: a client that reads nothing holds one
 	// part (at most one entry), never a whole backlog.
@@ -217,7 +222,7 @@ func (j *Journal) stream(c echo.Context, st Streaming, streams *atomic.Int64) er
 		return write([]byte("]}\n\n"))
 	}
 	if err := backlog(); err != nil {
-		return nil // the client left; nothing to answer
+		return // the client left; nothing to answer
 	}
 	ctx := c.Request().Context()
 	ping := time.NewTicker(streamPing)
@@ -226,9 +231,9 @@ func (j *Journal) stream(c echo.Context, st Streaming, streams *atomic.Int64) er
 		var err error
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-sub.done:
-			return nil
+			return
 		case e := <-sub.entries:
 			sub.taken(e)
 			if e.ID <= last {
@@ -247,10 +252,10 @@ func (j *Journal) stream(c echo.Context, st Streaming, streams *atomic.Int64) er
 				case <-t.C:
 				case <-ctx.Done():
 					t.Stop()
-					return nil
+					return
 				case <-sub.done:
 					t.Stop()
-					return nil
+					return
 				}
 			}
 			err = backlog()
@@ -259,7 +264,7 @@ func (j *Journal) stream(c echo.Context, st Streaming, streams *atomic.Int64) er
 		}
 		if err != nil {
 			st.Log.Debug("journal stream ended", "err", err)
-			return nil
+			return
 		}
 	}
 }

@@ -87,7 +87,7 @@ func selectSession(c echo.Context, st *pipeline.State, next echo.HandlerFunc, t 
 		if orig.path != "" {
 			st.Sent = &pipeline.SentPath{Path: orig.path, RawPath: orig.rawPath}
 		}
-	case strings.HasPrefix(r.URL.Path, admin.Prefix):
+	case admin.Owns(r.URL.Path):
 		return next(c)
 	default:
 		name = r.Header.Get(Header)
@@ -110,9 +110,9 @@ func selectSession(c echo.Context, st *pipeline.State, next echo.HandlerFunc, t 
 }
 
 // cutSessionPrefix takes /__sessions/{name} off u's path (and its escaped
-// form), and returns the name and the path as it was. A path under
-// /__admin is not served in a session: it keeps its prefix and matches
-// nothing. When the escaped form names another session (an escaped '/'
+// form), and returns the name and the path as it was. A path of the
+// admin API (admin.Owns) is not served in a session: it keeps its prefix
+// and matches nothing. When the escaped form names another session (an escaped '/'
 // in the name), the name returned is not a valid one.
 func cutSessionPrefix(u *url.URL) (name string, orig clientURL, prefixed bool) {
 	rest, found := strings.CutPrefix(u.Path, Prefix)
@@ -121,7 +121,7 @@ func cutSessionPrefix(u *url.URL) (name string, orig clientURL, prefixed bool) {
 	}
 	name, tail, _ := strings.Cut(rest, "/")
 	tail = "/" + tail
-	if strings.HasPrefix(tail, admin.Prefix) {
+	if admin.Owns(tail) {
 		return "", orig, false
 	}
 	rawTail := ""
@@ -172,6 +172,8 @@ type SessionInfo struct {
 	Requests int `json:"requests"`
 	// Faults counts its faults.
 	Faults int `json:"faults"`
+	// Stubs counts its stubs (those of every session are not counted).
+	Stubs int `json:"stubs"`
 }
 
 // SessionsReport is GET /__admin/sessions: the sessions in use, and the
@@ -195,6 +197,8 @@ type Info struct {
 	Requests int `json:"requests"`
 	// Faults counts its faults.
 	Faults int `json:"faults"`
+	// Stubs counts its stubs (those of every session are not counted).
+	Stubs int `json:"stubs"`
 }
 
 // Report is GET /__admin/sessions: the sessions in use, and the bound on

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/repomock/repomock/mock/session"
+	"github.com/repomock/repomock/mock/vendor"
 )
 
 // The changes the fake logs for --state-durability fsync, and replays on a
@@ -41,10 +42,22 @@ func (f *Fake) logTo(s *Store, name string) *Store {
 	return s
 }
 
-// fixturesChange is the change that logs the fixtures' state, once made.
-func (f *Fake) fixturesChange(s *Store) change {
+// fixturesChange is the change that logs the fixtures' state, once made
+// from the fixtures digest names.
+func fixturesChange(s *Store, digest string) change {
 	snap := s.snapshot()
-	return change{Op: "fixtures", Fixtures: &snapshotFixtures{Digest: f.fixturesDigest, LastRepositoryID: snap.LastRepositoryID, Repositories: snap.Repositories}}
+	return change{Op: "fixtures", Fixtures: &snapshotFixtures{Digest: digest, LastRepositoryID: snap.LastRepositoryID, Repositories: snap.Repositories}}
+}
+
+// ReloadFixtures reads codearts.yaml again with fx (vendor.State): the
+// returned use makes it the fixtures of the next Reset.
+func (f *Fake) ReloadFixtures(fx vendor.Fixtures) (use func(), err error) {
+	read, err := vendor.ReadFixtures(vendor.Env{Fixtures: fx}, id, ParseFixtures)
+	if err != nil {
+		return nil, err
+	}
+	set := newFixtureSet(read)
+	return func() { f.fixtures.Store(set) }, nil
 }
 
 // MakeFixtures makes the fixtures' state now, if a Reset left it to be
@@ -74,7 +87,7 @@ func (f *Fake) Apply(data json.RawMessage) error {
 		if c.Fixtures == nil {
 			return fmt.Errorf("codearts: change fixtures: no fixtures")
 		}
-		if c.Fixtures.Digest != f.fixturesDigest {
+		if c.Fixtures.Digest != f.fixtures.Load().digest {
 			return nil // made from other fixtures: this run makes its own
 		}
 		s, err := restoreStore(snapshotSession{LastRepositoryID: c.Fixtures.LastRepositoryID, Repositories: c.Fixtures.Repositories})

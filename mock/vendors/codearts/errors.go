@@ -113,3 +113,38 @@ func ErrorFor(status int, message string) *Error {
 	}
 	return newError(status, CodeUnknown, "%s", or(msgUnknown))
 }
+
+// codes are the vendor's error codes with their status and words (API
+// reference, "Error Codes"), in the order it lists them.
+var codes = []Error{
+	{Status: http.StatusBadRequest, Code: CodeParamInvalid, Message: msgParamInvalid},
+	{Status: http.StatusUnauthorized, Code: CodeNoPermission, Message: msgNoPermission},
+	{Status: http.StatusForbidden, Code: CodeForbidden, Message: msgForbidden},
+	{Status: http.StatusNotFound, Code: CodeNotFound, Message: msgNotFound},
+	{Status: http.StatusInternalServerError, Code: CodeUnknown, Message: msgUnknown},
+	{Status: http.StatusGatewayTimeout, Code: CodeTimeout, Message: msgTimeout},
+}
+
+// ErrorByCode is the vendor's answer with code ("CH.000404"), with message
+// or, when it is "", the vendor's words; ok is false for a code the vendor
+// does not document.
+func ErrorByCode(code, message string) (e *Error, ok bool) {
+	for _, c := range codes {
+		if c.Code == code {
+			if message != "" {
+				c.Message = message
+			}
+			return &c, true
+		}
+	}
+	return nil, false
+}
+
+// Codes lists the vendor's error codes.
+func Codes() []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c.Code
+	}
+	return out
+}

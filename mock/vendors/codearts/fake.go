@@ -17,6 +17,7 @@ package codearts
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
@@ -58,9 +59,24 @@ type Fake struct {
 	idMu sync.Mutex // keeps a uuid's two draws together; a Faker built with NewFaker(src, false) is unlocked
 
 	sessions *session.States[*Store]
-	// fixturesDigest names cfg.Fixtures in a snapshot (session.Digest).
-	fixturesDigest string
-	changes        session.Changes // the change log's, with --state-durability fsync
+	// fixtures are the fixtures in use: a reload puts others in their
+	// place while requests read them.
+	fixtures atomic.Pointer[fixtureSet]
+	changes  session.Changes // the change log's, with --state-durability fsync
+}
+
+// fixtureSet is a set of fixtures, and the digest that names it in a
+// snapshot (session.Digest).
+type fixtureSet struct {
+	fx     *Fixtures // nil for none
+	digest string
+}
+
+func newFixtureSet(fx *Fixtures) *fixtureSet {
+	if fx == nil {
+		return &fixtureSet{}
+	}
+	return &fixtureSet{fx: fx, digest: session.Digest(fx)}
 }
 
 // New returns a Fake with cfg's fixtures ready to load.
@@ -75,14 +91,12 @@ func New(cfg Config) *Fake {
 		cfg.Gateway = huawei.New(huawei.Config{})
 	}
 	f := &Fake{cfg: cfg}
-	if cfg.Fixtures != nil {
-		f.fixturesDigest = session.Digest(cfg.Fixtures)
-	}
+	f.fixtures.Store(newFixtureSet(cfg.Fixtures))
 	f.sessions = session.New(func() *Store {
 		s := NewStore()
-		if f.cfg.Fixtures != nil {
-			f.cfg.Fixtures.apply(f, s)
-			f.changes.Add(f.fixturesChange(s))
+		if set := f.fixtures.Load(); set.fx != nil {
+			set.fx.apply(f, s)
+			f.changes.Add(fixturesChange(s, set.digest))
 		}
 		return s
 	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })

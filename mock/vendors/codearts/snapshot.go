@@ -74,9 +74,9 @@ type snapshotRepository struct {
 func (f *Fake) Snapshot() (json.RawMessage, error) {
 	stores, shared, haveShared := f.sessions.Own()
 	snap := snapshot{Version: SnapshotVersion, Sessions: []snapshotSession{}}
-	if haveShared && f.cfg.Fixtures != nil {
+	if set := f.fixtures.Load(); haveShared && set.fx != nil {
 		fx := shared.snapshot()
-		snap.Fixtures = &snapshotFixtures{Digest: f.fixturesDigest, LastRepositoryID: fx.LastRepositoryID, Repositories: fx.Repositories}
+		snap.Fixtures = &snapshotFixtures{Digest: set.digest, LastRepositoryID: fx.LastRepositoryID, Repositories: fx.Repositories}
 	}
 	for _, name := range slices.Sorted(maps.Keys(stores)) {
 		sess := stores[name].snapshot()
@@ -136,7 +136,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		stores[sess.Name] = f.logTo(s, sess.Name)
 	}
 	var shared *Store
-	if fx := snap.Fixtures; fx != nil && f.cfg.Fixtures != nil && fx.Digest == f.fixturesDigest {
+	if fx, set := snap.Fixtures, f.fixtures.Load(); fx != nil && set.fx != nil && fx.Digest == set.digest {
 		var err error
 		if shared, err = restoreStore(snapshotSession{LastRepositoryID: fx.LastRepositoryID, Repositories: fx.Repositories}); err != nil {
 			return fmt.Errorf("codearts: fixtures: %w", err)

@@ -55,6 +55,17 @@ func (f *Fake) ErrorFor(c echo.Context, status int, message string) error {
 	return f.cfg.Gateway.Answer(c, status, message, func(status int, message string) error { return ErrorFor(status, message) })
 }
 
+// ErrorByCode is the answer with an error code, the gateway's (APIGW.…)
+// or CodeArts' (CH.…), for a stub.
+func (f *Fake) ErrorByCode(c echo.Context, code, message string) (error, error) {
+	return f.cfg.Gateway.AnswerCode(c, code, message, func(code, message string) (error, bool) {
+		if e, ok := ErrorByCode(code, message); ok {
+			return e, true
+		}
+		return nil, false
+	}, Codes())
+}
+
 // Secrets are the gateway's.
 func (f *Fake) Secrets() vendor.Secrets { return f.cfg.Gateway.Secrets() }
 

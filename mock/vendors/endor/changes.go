@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/repomock/repomock/mock/session"
+	"github.com/repomock/repomock/mock/vendor"
 	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
@@ -42,6 +43,17 @@ func (f *Fake) logTo(s *store.Store, name string) *store.Store {
 		Delete: func(ns, uuid string) { f.changes.Add(change{Op: "delete", Session: name, Namespace: ns, UUID: uuid}) },
 	})
 	return s
+}
+
+// ReloadFixtures reads endor.yaml again with fx (vendor.State): the
+// returned use makes it the fixtures of the next Reset.
+func (f *Fake) ReloadFixtures(fx vendor.Fixtures) (use func(), err error) {
+	read, err := vendor.ReadFixtures(vendor.Env{Fixtures: fx}, id, ParseFixtures)
+	if err != nil {
+		return nil, err
+	}
+	set := f.newFixtureSet(read)
+	return func() { f.fixtures.Store(set) }, nil
 }
 
 // MakeFixtures makes the fixtures' state now, if a Reset left it to be
@@ -82,7 +94,7 @@ func (f *Fake) Apply(data json.RawMessage) error {
 		if c.Fixtures == nil {
 			return fmt.Errorf("endor: change fixtures: no fixtures")
 		}
-		if c.Fixtures.Digest != f.fixturesDigest {
+		if c.Fixtures.Digest != f.fixtures.Load().digest {
 			return nil // made from other fixtures: this run makes its own
 		}
 		var objs []RepositoryVersion

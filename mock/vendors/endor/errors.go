@@ -3,6 +3,9 @@ package endor
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/repomock/repomock/internal/jsonvalue"
 )
@@ -140,4 +143,70 @@ func ErrorFor(status int, message string) *Error {
 	default:
 		return newError(status, codeUnknown, "%s", message)
 	}
+}
+
+// grpcCode is a gRPC code's name and its HTTP status.
+type grpcCode struct {
+	name   string
+	status int
+}
+
+// grpcCodes are the gRPC codes by name, with the HTTP status grpc-gateway
+// answers each with (runtime.HTTPStatusFromCode, the mapping of
+// google/rpc/code.proto; vendors.md §1 quotes the codes Endor's SDK
+// confirms).
+var grpcCodes = []grpcCode{
+	1:  {"CANCELLED", 499},
+	2:  {"UNKNOWN", http.StatusInternalServerError},
+	3:  {"INVALID_ARGUMENT", http.StatusBadRequest},
+	4:  {"DEADLINE_EXCEEDED", http.StatusGatewayTimeout},
+	5:  {"NOT_FOUND", http.StatusNotFound},
+	6:  {"ALREADY_EXISTS", http.StatusConflict},
+	7:  {"PERMISSION_DENIED", http.StatusForbidden},
+	8:  {"RESOURCE_EXHAUSTED", http.StatusTooManyRequests},
+	9:  {"FAILED_PRECONDITION", http.StatusBadRequest},
+	10: {"ABORTED", http.StatusConflict},
+	11: {"OUT_OF_RANGE", http.StatusBadRequest},
+	12: {"UNIMPLEMENTED", http.StatusNotImplemented},
+	13: {"INTERNAL", http.StatusInternalServerError},
+	14: {"UNAVAILABLE", http.StatusServiceUnavailable},
+	15: {"DATA_LOSS", http.StatusInternalServerError},
+	16: {"UNAUTHENTICATED", http.StatusUnauthorized},
+}
+
+// ErrorByCode is Endor's answer with the gRPC code named by code, its
+// number ("5") or its name ("NOT_FOUND"), at the HTTP status grpc-gateway
+// gives it. Without a message it is the vendor's own body where the
+// vendor's words are known (5, 12, 16, 7, 4: testdata/endor), else the
+// status's text. An unknown code is an error that lists the codes.
+func ErrorByCode(code, message string) (*Error, error) {
+	n, err := strconv.Atoi(code)
+	if err != nil {
+		n = slices.IndexFunc(grpcCodes, func(c grpcCode) bool { return c.name != "" && c.name == code })
+	}
+	if n < 1 || n >= len(grpcCodes) {
+		names := make([]string, 0, len(grpcCodes))
+		for i, c := range grpcCodes[1:] {
+			names = append(names, fmt.Sprintf("%d %s", i+1, c.name))
+		}
+		return nil, fmt.Errorf("%q is not an Endor error code: a gRPC code, by number or name: %s", code, strings.Join(names, ", "))
+	}
+	status := grpcCodes[n].status
+	if message == "" {
+		switch n {
+		case codeNotFound, codeUnimplemented, codeUnauthenticated, codePermissionDenied, codeDeadlineExceeded:
+			// The vendor's verbatim bodies (ErrorFor's), each for its code.
+			if status == http.StatusNotImplemented {
+				return ErrorFor(http.StatusMethodNotAllowed, ""), nil
+			}
+			return ErrorFor(status, ""), nil
+		}
+		// Assumption: the vendor's words for the other codes are
+		// undocumented; the HTTP status's text stands in.
+		message = http.StatusText(status)
+		if status == 499 {
+			message = "Client Closed Request"
+		}
+	}
+	return newError(status, n, "%s", message), nil
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
@@ -89,19 +90,43 @@ func (g grant) allows(ns string) bool {
 
 // Fake is the Endor Labs fake. Build it with New; it is safe for concurrent use.
 type Fake struct {
-	cfg     Config
-	tokens  map[string]grant  // configured tokens
-	apiKeys map[string]APIKey // by key
+	cfg    Config
+	tokens map[string]grant // configured tokens
+	// fixtures are the fixtures in use, and what is made of them: a
+	// reload puts others in their place while requests read them.
+	fixtures atomic.Pointer[fixtureSet]
 
 	mu       sync.Mutex
 	issued   *issuedTokens // tokens issued by POST /v1/auth/api-key, each in its session
 	warned   bool          // the bound of issued tokens was reached and logged
 	sessions *session.States[*store.Store]
-	// fixturesDigest names cfg.Fixtures in a snapshot (session.Digest).
-	fixturesDigest string
-	changes        session.Changes // the change log's, with --state-durability fsync
-	gateway        echo.MiddlewareFunc
-	drawMu         sync.Mutex // see draws
+	changes  session.Changes // the change log's, with --state-durability fsync
+	gateway  echo.MiddlewareFunc
+	drawMu   sync.Mutex // see draws
+}
+
+// fixtureSet is a set of fixtures, and what the fake makes of them.
+type fixtureSet struct {
+	fx *Fixtures // nil for none
+	// digest names fx in a snapshot (session.Digest).
+	digest string
+	// apiKeys are Config.APIKeys and fx's, by key.
+	apiKeys map[string]APIKey
+}
+
+// newFixtureSet makes fx the fixtures of f.
+func (f *Fake) newFixtureSet(fx *Fixtures) *fixtureSet {
+	set := &fixtureSet{fx: fx, apiKeys: make(map[string]APIKey)}
+	for _, k := range f.cfg.APIKeys {
+		set.apiKeys[k.Key] = k
+	}
+	if fx != nil {
+		for _, k := range fx.APIKeys {
+			set.apiKeys[k.Key] = k
+		}
+		set.digest = session.Digest(fx)
+	}
+	return set
 }
 
 // New returns a Fake with cfg's tokens and fixtures loaded.
@@ -121,25 +146,17 @@ func New(cfg Config) *Fake {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	f := &Fake{cfg: cfg, tokens: make(map[string]grant), apiKeys: make(map[string]APIKey), gateway: gateway()}
+	f := &Fake{cfg: cfg, tokens: make(map[string]grant), gateway: gateway()}
 	for _, t := range cfg.Tokens {
 		f.tokens[t.Value] = t.grant()
 	}
-	for _, k := range cfg.APIKeys {
-		f.apiKeys[k.Key] = k
-	}
-	if cfg.Fixtures != nil {
-		for _, k := range cfg.Fixtures.APIKeys {
-			f.apiKeys[k.Key] = k
-		}
-		f.fixturesDigest = session.Digest(cfg.Fixtures)
-	}
+	f.fixtures.Store(f.newFixtureSet(cfg.Fixtures))
 	f.sessions = session.New(func() *store.Store {
 		s := store.New()
-		if f.cfg.Fixtures != nil {
-			f.cfg.Fixtures.apply(f, s)
+		if set := f.fixtures.Load(); set.fx != nil {
+			set.fx.apply(f, s)
 			nss, recs := contents(s)
-			f.changes.Add(change{Op: "fixtures", Fixtures: &snapshotFixtures{Digest: f.fixturesDigest, Namespaces: nss, RepositoryVersions: recs}})
+			f.changes.Add(change{Op: "fixtures", Fixtures: &snapshotFixtures{Digest: set.digest, Namespaces: nss, RepositoryVersions: recs}})
 		}
 		return s
 	}, func(from *store.Store, name string) *store.Store { return f.logTo(from.Clone(), name) })

@@ -247,10 +247,11 @@ func (f *Fake) checkKey(req apiKeyRequest) (APIKey, bool) {
 	if req.Key == "" || req.Secret == "" {
 		return APIKey{}, false
 	}
-	if len(f.apiKeys) == 0 {
+	apiKeys := f.fixtures.Load().apiKeys
+	if len(apiKeys) == 0 {
 		return APIKey{Key: req.Key, Secret: req.Secret}, true
 	}
-	k, ok := f.apiKeys[req.Key]
+	k, ok := apiKeys[req.Key]
 	return k, ok && subtle.ConstantTimeCompare([]byte(k.Secret), []byte(req.Secret)) == 1
 }
 

@@ -37,7 +37,7 @@ func (p *Plugin) Flags(fs *flag.FlagSet, proxy bool) {
 // Vendors builds the fake from env, with its fixtures (endor.yaml). It
 // draws its ids and tokens from the seed's stream 0.
 func (p *Plugin) Vendors(env vendor.Env) ([]vendor.Vendor, error) {
-	fx, err := vendor.ReadFixtures(env, "endor", ParseFixtures)
+	fx, err := vendor.ReadFixtures(env, id, ParseFixtures)
 	if err != nil {
 		return nil, err
 	}

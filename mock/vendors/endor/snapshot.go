@@ -105,9 +105,9 @@ func (f *Fake) Snapshot() (json.RawMessage, error) {
 	slices.SortFunc(tokens, func(a, b snapshotToken) int { return strings.Compare(a.Token, b.Token) })
 
 	snap := snapshot{Version: SnapshotVersion, IssuedTokens: tokens, Sessions: []snapshotSession{}}
-	if haveShared && f.cfg.Fixtures != nil {
+	if set := f.fixtures.Load(); haveShared && set.fx != nil {
 		nss, recs := contents(shared)
-		snap.Fixtures = &snapshotFixtures{Digest: f.fixturesDigest, Namespaces: nss, RepositoryVersions: recs}
+		snap.Fixtures = &snapshotFixtures{Digest: set.digest, Namespaces: nss, RepositoryVersions: recs}
 	}
 	for _, name := range slices.Sorted(maps.Keys(stores)) {
 		nss, recs := contents(stores[name])
@@ -185,7 +185,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		stores[sess.Name] = f.logTo(s, sess.Name)
 	}
 	var shared *store.Store
-	if fx := snap.Fixtures; fx != nil && f.cfg.Fixtures != nil && fx.Digest == f.fixturesDigest {
+	if fx, set := snap.Fixtures, f.fixtures.Load(); fx != nil && set.fx != nil && fx.Digest == set.digest {
 		var err error
 		if shared, err = restoreStore(fx.Namespaces, fx.RepositoryVersions); err != nil {
 			return fmt.Errorf("endor: fixtures: %w", err)

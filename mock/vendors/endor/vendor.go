@@ -68,6 +68,15 @@ func (f *Fake) ErrorFor(_ echo.Context, status int, message string) error {
 	return ErrorFor(status, message)
 }
 
+// ErrorByCode is ErrorByCode, for a stub.
+func (f *Fake) ErrorByCode(_ echo.Context, code, message string) (error, error) {
+	e, err := ErrorByCode(code, message)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
 // Secrets: the bearer token, and the API key pair and the token it buys
 // (POST /v1/auth/api-key).
 func (f *Fake) Secrets() vendor.Secrets {

@@ -2,8 +2,11 @@ package huawei
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -136,4 +139,36 @@ func (v *Verifier) Answer(c echo.Context, status int, message string, service fu
 		return gw
 	}
 	return service(status, message)
+}
+
+// gatewayCodes are the gateway's own codes with their status and words,
+// for AnswerCode. Assumption: the gateway's words for a refused credential
+// end with the reason; a stub that names no reason gets a general one.
+var gatewayCodes = map[string]Error{
+	CodeNoAPI:      {Status: http.StatusNotFound, Message: msgNoAPI},
+	CodeBadRequest: {Status: http.StatusBadRequest, Message: msgBadRequest},
+	CodeAuth:       {Status: http.StatusUnauthorized, Message: msgAuthPrefix + "the token or the signature is not valid"},
+	CodeThrottled:  {Status: http.StatusTooManyRequests, Message: msgThrottled},
+}
+
+// AnswerCode is the answer with the error code named by code, for a stub
+// of a service behind the gateway: the gateway's own (APIGW.…), naming
+// the request as the gateway does, or else the service's (service, which
+// reports whether the code is one of serviceCodes). message replaces the
+// vendor's words when it is not "". An unknown code is an error that
+// lists both sets of codes.
+func (v *Verifier) AnswerCode(c echo.Context, code, message string, service func(code, message string) (error, bool), serviceCodes []string) (error, error) {
+	if gw, ok := gatewayCodes[code]; ok {
+		gw.Code, gw.RequestID = code, v.AssignRequestID(c)
+		if message != "" {
+			gw.Message = message
+		}
+		return &gw, nil
+	}
+	if e, ok := service(code, message); ok {
+		return e, nil
+	}
+	gateway := slices.Sorted(maps.Keys(gatewayCodes))
+	return nil, fmt.Errorf("%q is not an error code of this API: its codes are %s, and the API gateway's %s",
+		clipValue(code), strings.Join(serviceCodes, ", "), strings.Join(gateway, ", "))
 }

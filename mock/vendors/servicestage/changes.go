@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/repomock/repomock/mock/session"
+	"github.com/repomock/repomock/mock/vendor"
 )
 
 // The changes the fake logs for --state-durability fsync, and replays on a
@@ -89,4 +90,14 @@ func (f *Fake) Apply(data json.RawMessage) error {
 		return fmt.Errorf("servicestage: change: unknown op %q", c.Op)
 	}
 	return nil
+}
+
+// ReloadFixtures reads servicestage.yaml again with fx (vendor.State): the
+// returned use makes it the fixtures of the next Reset.
+func (f *Fake) ReloadFixtures(fx vendor.Fixtures) (use func(), err error) {
+	read, err := vendor.ReadFixtures(vendor.Env{Fixtures: fx}, id, ParseFixtures)
+	if err != nil {
+		return nil, err
+	}
+	return func() { f.fixtures.Store(read) }, nil
 }

@@ -83,3 +83,41 @@ func ErrorFor(status int, message string) *Error {
 	// Assumption: so does any other client error that reaches it.
 	return paramInvalid("%s", message)
 }
+
+// codes are the vendor's error codes with their words
+// (servicestage_06_0162), each answered with HTTP 400, and the mock's own
+// 0500 (CodeInternal), answered with 500.
+var codes = []Error{
+	{Status: http.StatusBadRequest, Code: CodeParameterInvalid, Message: descParameterInvalid},
+	{Status: http.StatusBadRequest, Code: "SVCSTG.REPO.0401", Message: "repository not implemented"},
+	{Status: http.StatusBadRequest, Code: "SVCSTG.REPO.0402", Message: "oauth code or state invalid"},
+	{Status: http.StatusBadRequest, Code: CodeAlreadyExists, Message: descAlreadyExists},
+	{Status: http.StatusBadRequest, Code: CodeNoAuthorization, Message: descNoAuthorization},
+	{Status: http.StatusBadRequest, Code: CodeAuthorizationInvalid, Message: descAuthorizationInvalid},
+	{Status: http.StatusBadRequest, Code: "SVCSTG.REPO.0452", Message: "clone url invalid"},
+	{Status: http.StatusInternalServerError, Code: CodeInternal, Message: http.StatusText(http.StatusInternalServerError)},
+}
+
+// ErrorByCode is the vendor's answer with code ("SVCSTG.REPO.0403"), with
+// message or, when it is "", the vendor's words; ok is false for a code
+// the vendor does not document.
+func ErrorByCode(code, message string) (e *Error, ok bool) {
+	for _, c := range codes {
+		if c.Code == code {
+			if message != "" {
+				c.Message = message
+			}
+			return &c, true
+		}
+	}
+	return nil, false
+}
+
+// Codes lists the vendor's error codes.
+func Codes() []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c.Code
+	}
+	return out
+}

@@ -14,6 +14,7 @@ package servicestage
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
@@ -60,6 +61,9 @@ type Fake struct {
 
 	sessions *session.States[*Store]
 	changes  session.Changes // the change log's, with --state-durability fsync
+	// fixtures are the fixtures in use (nil for none): a reload puts
+	// others in their place while requests read them.
+	fixtures atomic.Pointer[Fixtures]
 }
 
 // New returns a Fake with cfg's authorizations and fixtures.
@@ -77,10 +81,11 @@ func New(cfg Config) *Fake {
 	for _, name := range cfg.RepoAuths {
 		f.auths[name] = true
 	}
+	f.fixtures.Store(cfg.Fixtures)
 	f.sessions = session.New(func() *Store {
 		s := newStore()
-		if f.cfg.Fixtures != nil {
-			f.cfg.Fixtures.apply(s)
+		if fx := f.fixtures.Load(); fx != nil {
+			fx.apply(s)
 		}
 		return s
 	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })

@@ -128,7 +128,8 @@ func (f *Fake) Restore(data json.RawMessage) error {
 	if snap.Version == snapshotV1 {
 		shaOf = gitBlobSHA
 	}
-	strict := f.cfg.Fixtures != nil && f.cfg.Fixtures.Strict
+	fx := f.fixtures.Load()
+	strict := fx != nil && fx.Strict
 	stores := make(map[string]*Store, len(snap.Sessions))
 	for i, sess := range snap.Sessions {
 		if _, dup := stores[sess.Name]; dup {

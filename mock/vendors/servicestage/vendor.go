@@ -63,6 +63,17 @@ func (f *Fake) ErrorFor(c echo.Context, status int, message string) error {
 	return f.cfg.Gateway.Answer(c, status, message, func(status int, message string) error { return ErrorFor(status, message) })
 }
 
+// ErrorByCode is the answer with an error code, the gateway's (APIGW.…)
+// or ServiceStage's (SVCSTG.REPO.…), for a stub.
+func (f *Fake) ErrorByCode(c echo.Context, code, message string) (error, error) {
+	return f.cfg.Gateway.AnswerCode(c, code, message, func(code, message string) (error, bool) {
+		if e, ok := ErrorByCode(code, message); ok {
+			return e, true
+		}
+		return nil, false
+	}, Codes())
+}
+
 // Secrets are the gateway's, and the repository authorization the
 // service acts with.
 func (f *Fake) Secrets() vendor.Secrets {

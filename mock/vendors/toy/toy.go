@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
 
@@ -123,7 +124,7 @@ func (s *store) all() []Toy {
 type Fake struct {
 	spec     vendor.Spec
 	key      string
-	fixtures []Toy
+	fixtures atomic.Pointer[[]Toy]
 	sessions *session.States[*store]
 	changes  session.Changes
 }
@@ -133,14 +134,29 @@ var _ vendor.Vendor = (*Fake)(nil)
 // New builds the shop of the spec in specDir, accepting key (any when "").
 func New(specDir, key string, fx *Fixtures) *Fake {
 	f := &Fake{spec: vendor.Spec{FS: os.DirFS(specDir), File: "toy.yaml"}, key: key}
-	if fx != nil {
-		f.fixtures = fx.Toys
-	}
-	f.sessions = session.New(func() *store { return &store{toys: slices.Clone(f.fixtures)} },
+	f.setFixtures(fx)
+	f.sessions = session.New(func() *store { return &store{toys: slices.Clone(*f.fixtures.Load())} },
 		func(from *store, name string) *store {
 			return &store{toys: from.all(), log: func(t Toy) { f.changes.Add(change{Op: "put", Session: name, Toy: &t}) }}
 		})
 	return f
+}
+
+func (f *Fake) setFixtures(fx *Fixtures) {
+	var toys []Toy
+	if fx != nil {
+		toys = fx.Toys
+	}
+	f.fixtures.Store(&toys)
+}
+
+// ReloadFixtures reads toy.yaml again.
+func (f *Fake) ReloadFixtures(r vendor.Fixtures) (func(), error) {
+	fx, err := vendor.ReadFixtures(vendor.Env{Fixtures: r}, id, ParseFixtures)
+	if err != nil {
+		return nil, err
+	}
+	return func() { f.setFixtures(fx) }, nil
 }
 
 func (f *Fake) Name() string                          { return "Toy Shop" }
@@ -160,6 +176,20 @@ func (f *Fake) Owns(r *http.Request) vendor.Claim {
 		return vendor.Mine
 	}
 	return vendor.NotMine
+}
+
+// Load: the throughput runs create toys (their ids are new, so the name
+// need not be: it is bounded to 10 characters); no soak, as the shop keeps
+// every toy (it deletes none).
+func (f *Fake) Load() vendor.Load {
+	key := f.key
+	if key == "" {
+		key = "load"
+	}
+	header := http.Header{KeyHeader: {key}, "Content-Type": {"application/json"}}
+	return vendor.Load{Name: "Toy", Operation: "Toy CreateToy", Create: func(string) vendor.Request {
+		return vendor.Request{Method: http.MethodPost, Path: "/toy/v1/toys", Header: header, Body: []byte(`{"name":"load"}`)}
+	}}
 }
 
 // Handlers are the shop's operations.
@@ -217,6 +247,22 @@ func (e *Error) StatusCode() int { return e.Status }
 // MarshalJSON writes the shop's body.
 func (e *Error) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{"toy_error": map[string]string{"code": e.Code, "message": e.Message}})
+}
+
+// ErrorByCode is the shop's error with code ("toy.not_found"): the code
+// ends with the status it is answered with, or is one of the shop's own.
+func (f *Fake) ErrorByCode(_ echo.Context, code, message string) (error, error) {
+	status := map[string]int{"toy.not_found": http.StatusNotFound, "toy.unauthorized": http.StatusUnauthorized}[code]
+	if n, err := strconv.Atoi(strings.TrimPrefix(code, "toy.")); err == nil && n >= 400 && n <= 599 {
+		status = n
+	}
+	if status == 0 {
+		return nil, fmt.Errorf("%q is not a toy error code: toy.not_found, toy.unauthorized or toy.<status>", code)
+	}
+	if message == "" {
+		message = http.StatusText(status)
+	}
+	return &Error{Status: status, Code: code, Message: message}, nil
 }
 
 // ErrorFor is the shop's error for a failure no handler made.

@@ -100,7 +100,7 @@ func TestToySessionsFaultsAndPrefer(t *testing.T) {
 		t.Fatalf("under the fault: HTTP %d %s", r.Status, r.Raw)
 	}
 	vendorstest.JSONEqual(t, r.Raw, `{"toy_error":{"code":"toy.503","message":"Service Unavailable"}}`)
-	if e := s.Journal("?limit=1")[0]; e.Vendor != "toy" || e.Verdict != "skipped" || e.Fault == "" {
+	if e := s.Journal("?limit=1")[0]; e.Vendor != "toy" || e.Verdict != "faulted" || e.Fault == "" {
 		t.Errorf("journal: %+v, want the toy's request skipped by a fault", e)
 	}
 
@@ -117,7 +117,7 @@ func TestToyJournalConsoleAndSecrets(t *testing.T) {
 	s := newToyServer(t, server.Config{})
 	s.Do(http.MethodPost, toys, `{"name":"yoyo","pin":"1234"}`, toy.KeyHeader, "secret-key", "Content-Type", "application/json").OK(t)
 	e := s.Journal("?limit=1")[0]
-	if e.Vendor != "toy" || e.OperationID != "CreateToy" || e.Verdict != "valid" || e.Status != http.StatusCreated {
+	if e.Vendor != "toy" || e.OperationID != "CreateToy" || e.Verdict != "passed" || e.Status != http.StatusCreated {
 		t.Errorf("journal: %+v", e)
 	}
 	if got := e.Request.Header.Get(toy.KeyHeader); got != "[redacted]" {

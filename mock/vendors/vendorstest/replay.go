@@ -19,10 +19,11 @@ import (
 	"github.com/repomock/repomock/specs"
 )
 
-// replay checks every recorded response against the spec it belongs to,
-// with kin-openapi's own router and ValidateResponse, independently of the
-// middleware that served it. Requests that match no operation (unknown
-// routes, wrong methods, admin calls) have no response schema to check.
+// replay checks every recorded response against the spec it belongs to
+// (a vendor's, or the admin API's), with kin-openapi's own router and
+// ValidateResponse, independently of the middleware that served it.
+// Requests that match no operation (unknown routes, wrong methods) have
+// no response schema to check.
 // Each Exchange also goes through the compiled validator and kin-openapi
 // (differ), whose verdicts must agree. It returns how many responses it
 // checked and what did not conform or agree.
@@ -65,12 +66,13 @@ type specRouter struct {
 	r    routers.Router
 }
 
-// loadSpecRouters builds one kin-openapi router per embedded spec and per
-// extra one, routing on a relative server as replay does.
+// loadSpecRouters builds one kin-openapi router per embedded spec (the
+// admin API's among them) and per extra one, routing on a relative server
+// as replay does.
 func loadSpecRouters(tb testing.TB, extra []vendor.Spec) []specRouter {
 	tb.Helper()
 	all := slices.Clone(extra)
-	for _, name := range specs.All() {
+	for _, name := range append(specs.All(), specs.Admin) {
 		all = append(all, vendor.Spec{FS: specs.FS(), File: name})
 	}
 	var out []specRouter

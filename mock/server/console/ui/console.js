@@ -275,8 +275,9 @@
     };
   }
 
-  // failed: the request or its answer broke the spec, or no operation matched.
-  const isFailed = (e) => e.verdict === "invalid" || e.verdict === "unrouted";
+  // failed: the vendor refused the request (it broke the spec or the
+  // vendor's rules), its answer broke the spec, or no operation matched.
+  const isFailed = (e) => e.verdict === "rejected" || e.verdict === "invalid" || e.verdict === "unrouted";
 
   function matches(e, f) {
     return (
@@ -289,18 +290,23 @@
 
   function verdictCell(e) {
     const td = el("td", { class: "verdict verdict-" + e.verdict, "data-label": "Verdict" });
+    const list = (vs) => el("ul", {}, ...vs.map((v) => el("li", { class: "violation" }, v)));
     switch (e.verdict) {
-      case "valid":
-        td.append("passed");
+      case "rejected":
+        // The spec's violations, or what the vendor answered.
+        td.append("rejected: ", (e.violations || []).length ? list(e.violations) : e.reason || "");
         break;
       case "invalid":
-        td.append(el("ul", {}, ...(e.violations || []).map((v) => el("li", { class: "violation" }, v))));
+        td.append("invalid: ", list(e.violations || []));
         break;
       case "unrouted":
         td.append("unrouted: no operation matched");
         break;
-      case "skipped":
-        td.append(e.fault ? "skipped: fault " + e.fault : "skipped: Prefer");
+      case "stubbed":
+        td.append("stubbed: stub " + e.stub);
+        break;
+      case "faulted":
+        td.append(e.fault ? "faulted: fault " + e.fault : "faulted: Prefer");
         break;
       default:
         td.append(e.verdict || "");
@@ -371,7 +377,7 @@
         copy,
         note,
         cut ? el("span", { class: "error" }, "The journal cut this body: the command sends the part it kept.") : null,
-        el("span", { class: "muted", title: "answered in " + e.duration_ms + " ms" }, "id " + e.id + (e.fault ? " · fault " + e.fault : "")),
+        el("span", { class: "muted", title: "answered in " + e.duration_ms + " ms" }, "id " + e.id + (e.fault ? " · fault " + e.fault : "") + (e.stub ? " · stub " + e.stub : "")),
       ),
       curl,
     );
