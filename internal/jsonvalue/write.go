@@ -17,12 +17,15 @@ import (
 // what every answer is, and what encoding/json spends most on (sorting
 // each map's keys through reflect values). Anything else goes to
 // encoding/json.
-func Marshal(v any) ([]byte, error) {
-	if data, ok := appendValue(make([]byte, 0, 512), v); ok {
+func Marshal(v any) ([]byte, error) { return Append(make([]byte, 0, 512), v) }
+
+// Append appends v to dst as Marshal writes it.
+func Append(dst []byte, v any) ([]byte, error) {
+	if data, ok := appendValue(dst, v); ok {
 		return data, nil
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := bytes.NewBuffer(dst)
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err

@@ -48,19 +48,48 @@ var secretNames = map[string]bool{
 type Rules struct {
 	headers map[string]bool // canonical header names
 	fields  map[string]bool // folded as secretName folds them
+	shape   shape           // of the built-in names and fields
 }
+
+// shape says which folded names may be secret names, before they are
+// looked up: most of a body's field names are not, and are told so by
+// their length and their first and last bytes.
+type shape struct {
+	first [longestName + 1][4]uint64 // by length: the first bytes, a bit each
+	last  [4]uint64                  // the last bytes
+}
+
+func (sh *shape) add(name string) {
+	n := len(name)
+	sh.first[n][name[0]/64] |= 1 << (name[0] % 64)
+	sh.last[name[n-1]/64] |= 1 << (name[n-1] % 64)
+}
+
+func (sh *shape) fits(name []byte) bool {
+	n := len(name)
+	return n > 0 && sh.first[n][name[0]/64]&(1<<(name[0]%64)) != 0 && sh.last[name[n-1]/64]&(1<<(name[n-1]%64)) != 0
+}
+
+// builtinShape is the shape of secretNames.
+var builtinShape = func() (sh shape) {
+	for name := range secretNames {
+		sh.add(name)
+	}
+	return sh
+}()
 
 // NewRules makes Rules of header names (any case) and body field names
 // (compared without case, _ or -).
 func NewRules(headers, fields []string) *Rules {
-	r := &Rules{headers: map[string]bool{}, fields: map[string]bool{}}
+	r := &Rules{headers: map[string]bool{}, fields: map[string]bool{}, shape: builtinShape}
 	for _, h := range headers {
 		r.headers[http.CanonicalHeaderKey(h)] = true
 	}
 	for _, f := range fields {
 		var buf [longestName]byte
-		if n, ok := fold(buf[:], []byte(f)); ok {
+		if n, ok := fold(buf[:], []byte(f)); ok && n > 0 {
 			r.fields[string(buf[:n])] = true
+			r.shape.add(string(buf[:n]))
 		}
 	}
 	return r
@@ -81,6 +110,13 @@ func (r *Rules) secretName(b []byte) bool {
 	var buf [longestName]byte
 	n, ok := fold(buf[:], b)
 	if !ok {
+		return false
+	}
+	sh := &builtinShape
+	if r != nil {
+		sh = &r.shape
+	}
+	if !sh.fits(buf[:n]) {
 		return false
 	}
 	return secretNames[string(buf[:n])] || r != nil && r.fields[string(buf[:n])]
@@ -204,6 +240,27 @@ func (r *Rules) KnownBody(body []byte, contentType string, credentials, isJSON b
 	return out
 }
 
+// Redact is Body for a body not yet read to tell whether it is JSON: it
+// reads it for that only where that decides how it is redacted (an
+// operation that exchanges credentials, or a form's content type), and
+// then says what it found (known). Otherwise it redacts in one pass
+// (JSON's fields, or a form's), and whether the body is JSON is left to
+// whoever shows it.
+func (r *Rules) Redact(body []byte, contentType string, credentials bool) (redacted []byte, isJSON, known bool) {
+	switch {
+	case len(body) == 0:
+		return body, false, true
+	case credentials || isForm(contentType):
+		isJSON = jsonvalue.Valid(body)
+		out, _ := r.body(body, contentType, credentials, isJSON)
+		return out, isJSON, true
+	case looksLikeForm(body): // no JSON value looks like a form
+		return r.form(body), false, true
+	}
+	// JSON or not, its JSON fields are what is redacted (body's last case).
+	return r.jsonFields(body), false, false
+}
+
 func (r *Rules) body(body []byte, contentType string, credentials, isJSON bool) ([]byte, bool) {
 	switch {
 	case isJSON:
@@ -217,6 +274,9 @@ func (r *Rules) body(body []byte, contentType string, credentials, isJSON bool) 
 }
 
 func isForm(contentType string) bool {
+	if contentType == "" || contentType == "application/json" {
+		return false // most bodies: not parsed
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/x-www-form-urlencoded"
 }

@@ -129,32 +129,44 @@ func (v *Validator) responseBody(s *openapi3.Schema) ([]openapi3.SchemaValidatio
 	return v.respBodyOpts, schemacheck.Mode{Direction: schemacheck.Response}
 }
 
-// request reports whether the compiled checks pass the request: its
-// parameters (the query as readQuery read it) and headers, and value, its body as decoded for schema (nil
-// without a body), the unknown-field rule included. False also when a
-// check is not compiled: kin-openapi then decides.
-func (f *fastPath) request(rt *route, req *http.Request, params Params, query url.Values, schema *openapi3.Schema, value any) bool {
+// check is the compiled check of the body schema s, an answer's or a
+// request's; nil when there is none.
+func (f *fastPath) check(s *openapi3.Schema, response bool) *schemacheck.Schema {
+	switch {
+	case f == nil:
+		return nil
+	case response:
+		return f.respBody[s]
+	}
+	return f.reqBody[s]
+}
+
+// body reports whether the compiled check of the body schema s passes
+// value, a body decoded for it.
+func (f *fastPath) body(s *openapi3.Schema, response bool, value any) bool {
+	c := f.check(s, response)
+	return c != nil && c.Valid(value)
+}
+
+// requestParams reports whether the compiled checks pass the request's
+// parameters (the query as readQuery read it) and headers. False also
+// when they are not compiled: kin-openapi then decides.
+func (f *fastPath) requestParams(rt *route, req *http.Request, params Params, query url.Values) bool {
 	if f == nil {
 		return false
-	}
-	if schema != nil {
-		c := f.reqBody[schema]
-		if c == nil || !c.Valid(value) {
-			return false
-		}
 	}
 	p := f.params[rt]
 	return p != nil && p.ValidQuery(req, params, query)
 }
 
-// response reports whether the compiled checks pass an answer: its status
-// and headers, and value, its JSON body, against schema.
-func (f *fastPath) response(rt *route, method string, status int, header http.Header, schema *openapi3.Schema, value any) bool {
+// answerHead reports whether the compiled checks pass an answer's status and
+// headers.
+func (f *fastPath) answerHead(rt *route, method string, status int, header http.Header) bool {
 	if f == nil {
 		return false
 	}
-	a, c := f.answers[rt], f.respBody[schema]
-	return a != nil && c != nil && a.Valid(method, status, header) && c.Valid(value)
+	a := f.answers[rt]
+	return a != nil && a.Valid(method, status, header)
 }
 
 // CheckValidator says whether name is a value of Options.Validator ("" is

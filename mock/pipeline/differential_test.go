@@ -21,6 +21,7 @@ import (
 
 	"github.com/repomock/repomock/internal/jsonvalue"
 	"github.com/repomock/repomock/mock/internal/schemacheck"
+	"github.com/repomock/repomock/mock/internal/schemagen"
 	"github.com/repomock/repomock/specs"
 )
 
@@ -164,7 +165,7 @@ func (t tally) add(name string, valid bool) {
 // and fails on any difference.
 func TestDifferentialCompiledAgreesWithKin(t *testing.T) {
 	bodies, routes := differentialCases(t)
-	g := newGen(1)
+	g := schemagen.New(1)
 	counts := tally{}
 	failures := 0
 	fail := func(format string, args ...any) {
@@ -175,17 +176,21 @@ func TestDifferentialCompiledAgreesWithKin(t *testing.T) {
 	perBody := 15000 / len(bodies)
 	for _, b := range bodies {
 		for i := range perBody {
-			v := g.value(b.schema, 0)
+			v := g.Value(b.schema)
 			switch i % 4 {
 			case 1, 2:
-				v = g.mutate(v)
+				v = g.Mutate(v)
 			case 3:
-				v = g.edge(b.schema, v)
+				v = g.Edge(b.schema, v)
 			}
 			want := b.kin(v)
 			if got := b.fast.Valid(v); got != (want == nil) {
 				data, _ := json.Marshal(v)
 				fail("%s: %s\ncompiled says valid=%v, kin-openapi: %v", b.name, data, got, want)
+			}
+			if got := piecewise(b.fast.Root(), v); got != (want == nil) {
+				data, _ := json.Marshal(v)
+				fail("%s: %s\ncompiled, piece by piece, says valid=%v, kin-openapi: %v", b.name, data, got, want)
 			}
 			counts.add(b.name, want == nil)
 		}
@@ -193,7 +198,7 @@ func TestDifferentialCompiledAgreesWithKin(t *testing.T) {
 	for _, rc := range routes {
 		p := rc.v.fast.params[rc.rt]
 		for range 6000 / len(routes) {
-			req, path := g.request(rc)
+			req, path := genRequest(g, rc)
 			want := rc.kinRequest(req, path)
 			if got := p.Valid(req, path); got != (want == nil) {
 				fail("%s: %s %v path %v\ncompiled says valid=%v, kin-openapi: %v", rc.name, req.URL, req.Header, path, got, want)
@@ -202,7 +207,7 @@ func TestDifferentialCompiledAgreesWithKin(t *testing.T) {
 		}
 		a := rc.v.fast.answers[rc.rt]
 		for range 3000 / len(routes) {
-			method, status, header := g.answer(rc)
+			method, status, header := genAnswer(g, rc)
 			want := rc.kinAnswer(method, status, header)
 			if got := a.Valid(method, status, header); got != (want == nil) {
 				fail("%s: %s → %d %v\ncompiled says valid=%v, kin-openapi: %v", rc.name, method, status, header, got, want)
@@ -232,28 +237,65 @@ func TestDifferentialCompiledAgreesWithKin(t *testing.T) {
 		total, valid, total-valid, len(bodies), len(routes), failures)
 }
 
-// request makes a request for rc's parameters: each present, absent,
+// piecewise checks v as a codec that walks it does (schemacheck.Node):
+// each object and array by its own rules, then each of its parts by its
+// Node; a scalar, and a value whose Node is Whole, whole.
+func piecewise(n schemacheck.Node, v any) bool {
+	if n.Whole() {
+		return n.Valid(v)
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if !n.Object(len(x)) {
+			return false
+		}
+		for _, k := range n.Required() {
+			if _, ok := x[k]; !ok {
+				return false
+			}
+		}
+		for k, e := range x {
+			if p, ok := n.Property(k); !ok || !piecewise(p, e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		if !n.Array(len(x)) {
+			return false
+		}
+		for _, e := range x {
+			if !piecewise(n.Items(), e) {
+				return false
+			}
+		}
+		return true
+	}
+	return n.Valid(v)
+}
+
+// genRequest makes a request for rc's parameters: each present, absent,
 // empty, or given a value generated for its schema, mutated or not, and
 // written in the query in the ways a client may (escaped, repeated, with
 // a plus or a semicolon).
-func (g *gen) request(rc *routeCase) (*http.Request, map[string]string) {
+func genRequest(g *schemagen.Gen, rc *routeCase) (*http.Request, map[string]string) {
 	path := map[string]string{}
 	var query []string
 	header := http.Header{}
 	mutate := 0.0 // a third of the requests are generated valid
-	if g.chance(0.66) {
+	if g.Chance(0.66) {
 		mutate = 0.3
 	}
 	for _, p := range rc.params {
-		if !g.chance(0.9) {
+		if !g.Chance(0.9) {
 			continue
 		}
-		raw := g.paramValue(p, mutate)
+		raw := paramValue(g, p, mutate)
 		switch p.In {
 		case openapi3.ParameterInPath:
 			path[p.Name] = raw
 		case openapi3.ParameterInQuery:
-			switch g.r.IntN(6) {
+			switch g.R.IntN(6) {
 			case 0:
 				if mutate == 0 {
 					break
@@ -267,7 +309,7 @@ func (g *gen) request(rc *routeCase) (*http.Request, map[string]string) {
 				query = append(query, url.QueryEscape(p.Name)+"="+url.QueryEscape(raw))
 			}
 		case openapi3.ParameterInHeader:
-			switch g.r.IntN(8) {
+			switch g.R.IntN(8) {
 			case 0:
 				if mutate > 0 {
 					header[http.CanonicalHeaderKey(p.Name)] = []string{}
@@ -279,8 +321,8 @@ func (g *gen) request(rc *routeCase) (*http.Request, map[string]string) {
 			}
 		}
 	}
-	if mutate > 0 && g.chance(0.1) {
-		query = append(query, []string{"zz=1", ";", "a;b=1", "%zz=1", "x=%zz", "&&"}[g.r.IntN(6)])
+	if mutate > 0 && g.Chance(0.1) {
+		query = append(query, []string{"zz=1", ";", "a;b=1", "%zz=1", "x=%zz", "&&"}[g.R.IntN(6)])
 	}
 	target := "/"
 	if len(query) > 0 {
@@ -297,14 +339,14 @@ func (g *gen) request(rc *routeCase) (*http.Request, map[string]string) {
 
 // paramValue is a parameter's value as a string: generated for its
 // schema, and mutated with the chance given.
-func (g *gen) paramValue(p *openapi3.Parameter, mutate float64) string {
+func paramValue(g *schemagen.Gen, p *openapi3.Parameter, mutate float64) string {
 	var s *openapi3.Schema
 	if p.Schema != nil {
 		s = p.Schema.Value
 	}
-	v := g.value(s, 0)
-	if g.chance(mutate) {
-		v = g.mutateAt(v)
+	v := g.Value(s)
+	if g.Chance(mutate) {
+		v = g.MutateAt(v)
 	}
 	switch x := v.(type) {
 	case string:
@@ -316,47 +358,47 @@ func (g *gen) paramValue(p *openapi3.Parameter, mutate float64) string {
 	case nil:
 		return ""
 	}
-	return []string{"x", "1.5", "-", "+1", "0x10", "1e3", "true", " "}[g.r.IntN(8)]
+	return []string{"x", "1.5", "-", "+1", "0x10", "1e3", "true", " "}[g.R.IntN(8)]
 }
 
-// answer makes a method, a status and headers for rc's responses: a
+// genAnswer makes a method, a status and headers for rc's responses: a
 // declared status or another, each declared header present, absent, empty
 // or mutated.
-func (g *gen) answer(rc *routeCase) (method string, status int, header http.Header) {
+func genAnswer(g *schemagen.Gen, rc *routeCase) (method string, status int, header http.Header) {
 	method = rc.rt.op.Method
-	if g.chance(0.05) {
+	if g.Chance(0.05) {
 		method = http.MethodHead
 	}
 	declared := slices.Sorted(maps.Keys(rc.answers))
-	if len(declared) > 0 && g.chance(0.7) {
-		k := declared[g.r.IntN(len(declared))]
+	if len(declared) > 0 && g.Chance(0.7) {
+		k := declared[g.R.IntN(len(declared))]
 		if n, err := strconv.Atoi(strings.ReplaceAll(k, "X", "0")); err == nil {
-			status = n + g.r.IntN(2)*strings.Count(k, "X")
+			status = n + g.R.IntN(2)*strings.Count(k, "X")
 		} else {
-			status = 200 + g.r.IntN(400)
+			status = 200 + g.R.IntN(400)
 		}
 	} else {
-		status = []int{200, 201, 204, 301, 304, 400, 401, 404, 409, 429, 500, 503, 0, 99, 600}[g.r.IntN(15)]
+		status = []int{200, 201, 204, 301, 304, 400, 401, 404, 409, 429, 500, 503, 0, 99, 600}[g.R.IntN(15)]
 	}
 	header = http.Header{}
 	for _, status := range declared {
 		resp := rc.answers[status]
 		for _, name := range slices.Sorted(maps.Keys(resp.Headers)) {
 			h := resp.Headers[name]
-			if !g.chance(0.8) {
+			if !g.Chance(0.8) {
 				continue
 			}
 			var s *openapi3.Schema
 			if h.Value.Schema != nil {
 				s = h.Value.Schema.Value
 			}
-			switch g.r.IntN(8) {
+			switch g.R.IntN(8) {
 			case 0:
 				header[http.CanonicalHeaderKey(name)] = []string{}
 			case 1:
 				header.Set(name, "")
 			default:
-				header.Set(name, g.paramValue(&openapi3.Parameter{Schema: &openapi3.SchemaRef{Value: s}}, 0.4))
+				header.Set(name, paramValue(g, &openapi3.Parameter{Schema: &openapi3.SchemaRef{Value: s}}, 0.4))
 			}
 		}
 	}
@@ -401,7 +443,7 @@ func TestCompiledAnswersAsKinOpenAPI(t *testing.T) {
 					// The answer depends on the request alone, so that both
 					// pipelines answer the same.
 					seed, _ := strconv.ParseUint(c.Request().Header.Get("X-Seed"), 10, 64)
-					g := newGen(seed)
+					g := schemagen.New(seed)
 					status := http.StatusOK
 					resp := rt.kin.Operation.Responses.Status(status)
 					if resp == nil {
@@ -411,11 +453,11 @@ func TestCompiledAnswersAsKinOpenAPI(t *testing.T) {
 					if mt == nil {
 						return status, nil, nil
 					}
-					out := g.value(mt.Schema.Value, 0)
-					if g.chance(0.3) {
-						out = g.mutate(out)
+					out := g.Value(mt.Schema.Value)
+					if g.Chance(0.3) {
+						out = g.Mutate(out)
 					}
-					c.Response().Header().Set("X-Request-Id", []string{"r1", ""}[g.r.IntN(2)])
+					c.Response().Header().Set("X-Request-Id", []string{"r1", ""}[g.R.IntN(2)])
 					return status, out, nil
 				}
 			}
@@ -424,7 +466,7 @@ func TestCompiledAnswersAsKinOpenAPI(t *testing.T) {
 			}
 			serve[mode] = e
 		}
-		g := newGen(2)
+		g := schemagen.New(2)
 		for _, op := range v.ops {
 			rt := v.routes[op.Method+" "+op.EchoPath]
 			rc := &routeCase{v: v, rt: rt}
@@ -441,7 +483,7 @@ func TestCompiledAnswersAsKinOpenAPI(t *testing.T) {
 				body = rb.Value.Content.Get(echo.MIMEApplicationJSON).Schema.Value
 			}
 			for i := range 150 {
-				base, path := g.request(rc)
+				base, path := genRequest(g, rc)
 				target, raw := rt.op.Path, rt.op.Path
 				for k, val := range path {
 					target = strings.ReplaceAll(target, "{"+k+"}", val)
@@ -449,9 +491,9 @@ func TestCompiledAnswersAsKinOpenAPI(t *testing.T) {
 				}
 				var data []byte
 				if body != nil {
-					val := g.value(body, 0)
+					val := g.Value(body)
 					if i%3 != 0 {
-						val = g.mutate(val)
+						val = g.Mutate(val)
 					}
 					data, _ = json.Marshal(val)
 				}
@@ -494,11 +536,11 @@ func TestCompiledAnswersAsKinOpenAPI(t *testing.T) {
 //	go test ./mock/pipeline -run '^$' -fuzz '^FuzzCompiledAgreesWithKin$' -fuzztime 60s
 func FuzzCompiledAgreesWithKin(f *testing.F) {
 	bodies, routes := differentialCases(f)
-	g := newGen(3)
+	g := schemagen.New(3)
 	for i := range 2 * len(bodies) {
-		v := g.value(bodies[i%len(bodies)].schema, 0)
+		v := g.Value(bodies[i%len(bodies)].schema)
 		if i >= len(bodies) {
-			v = g.mutate(v)
+			v = g.Mutate(v)
 		}
 		data, _ := json.Marshal(v)
 		f.Add(uint16(3*(i%len(bodies))), uint64(0), data, "", "", "")
@@ -507,7 +549,7 @@ func FuzzCompiledAgreesWithKin(f *testing.F) {
 		f.Add(uint16(3*(i%len(bodies))), uint64(i), []byte(nil), "", "", "")
 	}
 	for i, rc := range routes {
-		req, path := g.request(rc)
+		req, path := genRequest(g, rc)
 		var p, h string
 		for _, k := range slices.Sorted(maps.Keys(path)) {
 			p = path[k]
@@ -518,7 +560,7 @@ func FuzzCompiledAgreesWithKin(f *testing.F) {
 			}
 		}
 		f.Add(uint16(3*i+1), uint64(0), []byte(nil), req.URL.RawQuery, h, p)
-		_, status, header := g.answer(rc)
+		_, status, header := genAnswer(g, rc)
 		for _, k := range slices.Sorted(maps.Keys(header)) {
 			if vs := header[k]; len(vs) > 0 {
 				h = vs[0]
@@ -532,12 +574,12 @@ func FuzzCompiledAgreesWithKin(f *testing.F) {
 			c := bodies[int(which/3)%len(bodies)]
 			var v any
 			if len(body) == 0 {
-				g := newGen(seed)
-				switch v = g.value(c.schema, 0); seed % 3 {
+				g := schemagen.New(seed)
+				switch v = g.Value(c.schema); seed % 3 {
 				case 1:
-					v = g.mutate(v)
+					v = g.Mutate(v)
 				case 2:
-					v = g.edge(c.schema, v)
+					v = g.Edge(c.schema, v)
 				}
 				body, _ = json.Marshal(v)
 			} else {

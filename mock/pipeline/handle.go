@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bytes"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -63,7 +62,7 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 			}
 			v.opts.ErrFunc(c, ic.Err)
 			if ic.Unchecked {
-				return buf.flushTo(out)
+				return buf.flushTo(out, st)
 			}
 		case err == nil:
 			var status int
@@ -73,7 +72,7 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 				if s, ok := value.(*Stream); ok {
 					return v.stream(c, st, rt, status, s, buf, out)
 				}
-				written, err = v.write(c, rt, status, value)
+				written, err = v.write(c, st, rt, buf, status, value)
 			}
 		}
 		if ctx.Err() != nil {
@@ -83,7 +82,7 @@ func (v *Validator) handle(rt *route, h Handler) echo.HandlerFunc {
 			v.opts.ErrFunc(c, err) // written into buf
 		}
 		v.checkResponse(c, st, rt, buf, written)
-		return buf.flushTo(out)
+		return buf.flushTo(out, st)
 	}
 }
 
@@ -121,7 +120,7 @@ func (v *Validator) stream(c echo.Context, st *State, rt *route, status int, s *
 		if s.Drop != nil {
 			s.Drop()
 		}
-		return buf.flushTo(out)
+		return buf.flushTo(out, st)
 	}
 	res := c.Response()
 	res.Writer = out
@@ -139,7 +138,7 @@ func (v *Validator) serve(c echo.Context, st *State, rt *route) (any, url.Values
 	// The body is read first, within the limit, so that a body too large is
 	// refused before anything else and Authenticate may read it (a request
 	// signature covers the body's hash).
-	body, err := v.readBody(c.Request())
+	body, err := v.readBody(c.Request(), st)
 	if err != nil {
 		st.Violations = append(st.Violations, err.Violations...)
 		return nil, nil, nil, err
@@ -192,18 +191,23 @@ func (v *Validator) readQuery(c echo.Context, st *State, rt *route) (url.Values,
 }
 
 // answer is a handler's JSON answer as the Validator wrote it: the value
-// it checks against schema.
+// it checks against schema; or, written by a BodyCodec (encoded), the
+// compiled check's verdict on what it wrote (valid), which kin-openapi
+// reads back when it is not a pass.
 type answer struct {
-	schema *openapi3.Schema
-	value  any
+	schema  *openapi3.Schema
+	value   any
+	encoded bool
+	valid   bool
 }
 
 // write answers with status and body, a handler's answer. A JSON body the
 // spec declares is made a JSON value once, written by the vendor's codec
-// (for a 2xx) and jsonvalue.Marshal, and returned for checkResponse to visit;
+// (for a 2xx, checked as it is written) or jsonvalue.Marshal, and returned
+// for checkResponse;
 // anything else is written as it is and left whole to kin-openapi, which
 // says what is wrong with it.
-func (v *Validator) write(c echo.Context, rt *route, status int, body any) (*answer, error) {
+func (v *Validator) write(c echo.Context, st *State, rt *route, buf *bufferedWriter, status int, body any) (*answer, error) {
 	if raw, ok := body.(*Raw); ok {
 		return nil, writeRaw(c, raw) // checked as received, in checkResponse
 	}
@@ -224,20 +228,30 @@ func (v *Validator) write(c echo.Context, rt *route, status int, body any) (*ans
 		return nil, err
 	}
 	a := &answer{schema: responseSchema(rt, status, ct), value: value}
-	if a.schema != nil && v.opts.Codec != nil && status/100 == 2 {
-		a.value = v.opts.Codec.EncodeResponse(c, a.schema, value)
-		data = nil // written from the codec's value
+	// Written into the buffer that is sent: no copy.
+	if buf.body == nil {
+		buf.body = make([]byte, 0, 1024)
 	}
-	if data == nil {
-		if data, err = jsonvalue.Marshal(a.value); err != nil {
-			return nil, err
-		}
+	start := len(buf.body)
+	var out []byte
+	switch bc := v.respCodec[a.schema]; {
+	case bc != nil && status/100 == 2:
+		// Written, and checked, by the codec: what is checked is what it
+		// wrote.
+		out, a.valid, err = bc.Append(c, buf.body, value)
+		a.encoded = true
+	case data != nil:
+		out = append(buf.body, data...)
+	default:
+		out, err = jsonvalue.Append(buf.body, value)
 	}
-	res := c.Response()
-	res.WriteHeader(status)
-	if _, err := res.Write(data); err != nil {
+	if err != nil {
 		return nil, err
 	}
+	buf.body = out
+	res := c.Response()
+	res.WriteHeader(status)
+	res.Size += int64(len(buf.body) - start)
 	if a.schema == nil {
 		return nil, nil
 	}
@@ -250,8 +264,19 @@ func (v *Validator) isJSONAlias(contentType string) bool {
 	if len(v.opts.JSONMediaTypes) == 0 || contentType == "" {
 		return false
 	}
+	mt, ok := mediaType(contentType)
+	return ok && slices.Contains(v.opts.JSONMediaTypes, mt)
+}
+
+// mediaType is the media type of contentType, its parameters aside, as
+// mime.ParseMediaType reads it; application/json, as nearly every
+// request and answer has it, is not parsed.
+func mediaType(contentType string) (string, bool) {
+	if contentType == echo.MIMEApplicationJSON {
+		return contentType, true
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && slices.Contains(v.opts.JSONMediaTypes, mt)
+	return mt, err == nil
 }
 
 // asJSON makes a request whose Content-Type is one of
@@ -281,12 +306,23 @@ func (v *Validator) asJSON(h http.Header, rt *route) (restore func()) {
 	}
 }
 
-// setBody gives the request a fresh reader over data, for the next reader.
+// setBody gives the request a reader over data, from its start, for the
+// next reader (Authenticate, kin-openapi, the handler): one reader per
+// request, rewound each time.
 func setBody(req *http.Request, data []byte) {
-	req.Body = io.NopCloser(bytes.NewReader(data))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	b, ok := req.Body.(*bodyReader)
+	if !ok {
+		b = &bodyReader{}
+		req.Body = b
+	}
+	b.Reset(data)
 	req.ContentLength = int64(len(data))
 }
+
+// bodyReader is a request body the pipeline has read.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
 
 func pathParams(c echo.Context) Params {
 	names, values := c.ParamNames(), c.ParamValues()

@@ -10,6 +10,9 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/internal/jsonvalue"
+	"github.com/repomock/repomock/mock/internal/schemacheck"
 )
 
 // IntegerStrings is a Codec for services that read an integer field the
@@ -23,16 +26,27 @@ type IntegerStrings struct{}
 
 var _ Codec = IntegerStrings{}
 
-// DecodeRequest rewrites the integer fields of body's objects, at any
-// depth the schema describes.
-func (IntegerStrings) DecodeRequest(s *openapi3.Schema, body any) (any, []Violation) {
-	var vs []Violation
-	out := integers(s, body, "", &vs)
-	return out, vs
+// Body reads the integer fields of the request bodies of s, at any depth
+// the schema describes, and writes answers as they are.
+func (IntegerStrings) Body(s *openapi3.Schema, check *schemacheck.Schema) BodyCodec {
+	return integerBody{s: s, check: check}
 }
 
-// EncodeResponse returns body unchanged.
-func (IntegerStrings) EncodeResponse(_ echo.Context, _ *openapi3.Schema, body any) any { return body }
+type integerBody struct {
+	s     *openapi3.Schema
+	check *schemacheck.Schema
+}
+
+func (b integerBody) Read(body any) (any, []Violation, bool) {
+	var vs []Violation
+	out := integers(b.s, body, "", &vs)
+	return out, vs, len(vs) == 0 && b.check != nil && b.check.Valid(out)
+}
+
+func (b integerBody) Append(_ echo.Context, dst []byte, body any) ([]byte, bool, error) {
+	out, err := jsonvalue.Append(dst, body)
+	return out, err == nil && b.check != nil && b.check.Valid(body), err
+}
 
 func integers(s *openapi3.Schema, v any, path string, vs *[]Violation) any {
 	if s == nil {

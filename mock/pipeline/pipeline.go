@@ -30,6 +30,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
+
+	"github.com/repomock/repomock/mock/internal/schemacheck"
 )
 
 // DefaultMaxBodyBytes bounds a request body when Options.MaxBodyBytes is 0.
@@ -106,16 +108,36 @@ type QueryDecoder interface {
 	DecodeQuery(params []*openapi3.Parameter, query url.Values) (url.Values, []string, []Violation)
 }
 
-// Codec rewrites decoded JSON bodies the way a vendor's decoder and encoder
-// would (see mock/vendors/endor/protojson). Values are as encoding/json decodes them with
-// UseNumber.
+// Codec reads and writes JSON bodies the way a vendor's decoder and
+// encoder do (see mock/vendors/endor/protojson), so that what is validated
+// is what the vendor would have read, and what goes on the wire.
 type Codec interface {
-	// DecodeRequest returns the request body as the vendor reads it, before
-	// it is validated against schema and handled, or what it refuses in it.
-	DecodeRequest(schema *openapi3.Schema, body any) (any, []Violation)
-	// EncodeResponse returns a 2xx response body as the vendor writes it,
-	// before it is validated against schema and sent.
-	EncodeResponse(c echo.Context, schema *openapi3.Schema, body any) any
+	// Body prepares the reading or the writing of the bodies of schema
+	// s, each checked as it is read or written by check, the compiled
+	// validator's (mock/internal/schemacheck) for s as the Validator
+	// visits s in that direction. It is called once per schema and
+	// direction, when the Validator is built. check is nil where the
+	// compiled validator does not check s (ValidatorKinOpenAPI, or a schema
+	// it does not compile): the BodyCodec then checks nothing, and
+	// kin-openapi does.
+	Body(s *openapi3.Schema, check *schemacheck.Schema) BodyCodec
+}
+
+// BodyCodec reads or writes the bodies of one schema in one direction
+// (Codec.Body), and checks them as it goes, so that a body is not walked
+// again to be checked. Values are as encoding/json decodes them with
+// UseNumber.
+type BodyCodec interface {
+	// Read returns a request body as the vendor reads it, before it is
+	// handled; what the vendor refuses in it; and whether the value
+	// returned passes the check (false without one, or with violations:
+	// kin-openapi then decides, on the value returned).
+	Read(body any) (any, []Violation, bool)
+	// Append appends a 2xx answer to dst as the vendor writes it, in
+	// jsonvalue.Marshal's form, and reports whether what it wrote passes
+	// the check (false without one: kin-openapi then decides, on what it
+	// wrote).
+	Append(c echo.Context, dst []byte, body any) ([]byte, bool, error)
 }
 
 // Operation is one operation of the document, as the spec and echo name it.
@@ -152,6 +174,10 @@ type Validator struct {
 	freeOpts          []openapi3.SchemaValidationOption
 
 	fast *fastPath // nil with ValidatorKinOpenAPI
+
+	// The Codec's BodyCodec of each body schema, requests' and answers'
+	// apart; nil without a Codec.
+	reqCodec, respCodec map[*openapi3.Schema]BodyCodec
 }
 
 // New prepares a Validator for doc, which must already be loaded and
@@ -263,6 +289,16 @@ func New(doc *openapi3.T, opts Options) (*Validator, error) {
 	if opts.Validator != ValidatorKinOpenAPI {
 		v.fast = v.compile(doc)
 	}
+	if opts.Codec != nil {
+		v.reqCodec = make(map[*openapi3.Schema]BodyCodec, len(v.reqFree))
+		for s := range v.reqFree {
+			v.reqCodec[s] = opts.Codec.Body(s, v.fast.check(s, false))
+		}
+		v.respCodec = make(map[*openapi3.Schema]BodyCodec, len(v.respFree))
+		for s := range v.respFree {
+			v.respCodec[s] = opts.Codec.Body(s, v.fast.check(s, true))
+		}
+	}
 	return v, nil
 }
 
@@ -326,7 +362,13 @@ func (v *Validator) Register(r Router, handlers map[string]Handler, m ...echo.Mi
 	}
 	for _, op := range v.ops {
 		rt := v.routes[op.Method+" "+op.EchoPath]
-		r.Add(op.Method, op.EchoPath, v.handle(rt, handlers[op.ID]), m...)
+		// Put behind m once, here: echo would wrap a route's handler in
+		// its middleware again on every request.
+		h := v.handle(rt, handlers[op.ID])
+		for i := len(m) - 1; i >= 0; i-- {
+			h = m[i](h)
+		}
+		r.Add(op.Method, op.EchoPath, h)
 	}
 	return nil
 }

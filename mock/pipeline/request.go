@@ -19,15 +19,18 @@ import (
 // and decoded once: kin-openapi checks the parameters (the query as
 // readQuery read it) and headers, and the body's schema is visited on the
 // decoded value, after the vendor's codec. It returns that value, for the
-// handler. When the compiled validator passes it all, kin-openapi is not
-// asked; otherwise kin-openapi decides, and words what it refuses.
+// handler. The codec's BodyCodec reads the body and checks it in one walk;
+// without a codec, the compiled validator checks it. When the compiled
+// validator passes it all, kin-openapi is not asked; otherwise
+// kin-openapi decides, and words what it refuses.
 func (v *Validator) validateRequest(c echo.Context, st *State, rt *route, query url.Values, body []byte) (any, *RequestError) {
 	req := c.Request()
 	setBody(req, body)
 	var (
-		value    any
-		schema   *openapi3.Schema
-		bodyErrs []error
+		value     any
+		schema    *openapi3.Schema
+		bodyErrs  []error
+		bodyValid bool // the compiled check passes value
 	)
 	rb := rt.kin.Operation.RequestBody
 	switch {
@@ -63,14 +66,16 @@ func (v *Validator) validateRequest(c echo.Context, st *State, rt *route, query 
 			break
 		}
 		value = doc.Value
-		if v.opts.Codec != nil {
+		if bc := v.reqCodec[schema]; bc != nil {
 			var vs []Violation
-			if value, vs = v.opts.Codec.DecodeRequest(schema, value); len(vs) > 0 {
+			if value, vs, bodyValid = bc.Read(value); len(vs) > 0 {
 				return nil, &RequestError{Status: http.StatusBadRequest, Violations: vs}
 			}
+		} else {
+			bodyValid = v.fast.body(schema, false, value)
 		}
 	}
-	if len(bodyErrs) == 0 && v.fast.request(rt, req, st.Params, query, schema, value) {
+	if len(bodyErrs) == 0 && (schema == nil || bodyValid) && v.fast.requestParams(rt, req, st.Params, query) {
 		setBody(req, body)
 		return value, nil
 	}
@@ -107,24 +112,51 @@ func (v *Validator) validateRequest(c echo.Context, st *State, rt *route, query 
 	return value, nil
 }
 
-// readBody reads the whole body within the limit.
-func (v *Validator) readBody(req *http.Request) ([]byte, *RequestError) {
+// readBody reads the whole body within the limit, into st.Body: a body of
+// a known length in one read.
+func (v *Validator) readBody(req *http.Request, st *State) ([]byte, *RequestError) {
 	limit := v.opts.MaxBodyBytes
-	tooLarge := &RequestError{Status: http.StatusRequestEntityTooLarge, Violations: []Violation{{
-		Field: "body", Reason: fmt.Sprintf("request body exceeds the limit of %d bytes", limit),
-	}}}
+	tooLarge := func() *RequestError {
+		return &RequestError{Status: http.StatusRequestEntityTooLarge, Violations: []Violation{{
+			Field: "body", Reason: fmt.Sprintf("request body exceeds the limit of %d bytes", limit),
+		}}}
+	}
 	if req.ContentLength > limit {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	var data []byte
+	var err error
+	if n := int(req.ContentLength); n > 0 {
+		// Its length, and a byte more to see whether it is longer than it
+		// says: then it is read on, within the limit, as any other.
+		data = make([]byte, n+1)
+		m := 0
+		for m <= n && err == nil {
+			var k int
+			k, err = req.Body.Read(data[m:])
+			m += k
+		}
+		if err == io.EOF {
+			err = nil // shorter, or as long as it says: taken as it is, as io.ReadAll takes it
+		}
+		data = data[:m]
+		if m > n && err == nil {
+			var rest []byte
+			rest, err = io.ReadAll(io.LimitReader(req.Body, limit-int64(n)))
+			data = append(data, rest...)
+		}
+	} else {
+		data, err = io.ReadAll(io.LimitReader(req.Body, limit+1))
+	}
+	st.Body, st.BodyRead = data, true
 	if err != nil {
 		return nil, &RequestError{Status: http.StatusBadRequest, Violations: []Violation{{Field: "body", Reason: "could not be read: " + clip(err.Error())}}}
 	}
 	if int64(len(data)) > limit {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	return data, nil
 }

@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -56,16 +54,24 @@ func (v *Validator) validateResponse(c echo.Context, rt *route, params Params, b
 	if a == nil || a.schema == nil {
 		// Not a handler's answer: an error Options.ErrFunc wrote.
 		a = &answer{schema: responseSchema(rt, buf.status, ct)}
-		if a.schema != nil && buf.body.Len() > 0 {
+		if a.schema != nil && len(buf.body) > 0 {
 			var err error
-			if a.value, err = jsonvalue.Decode(c.Request().Context(), buf.body.Bytes()); err != nil {
+			if a.value, err = jsonvalue.Decode(c.Request().Context(), buf.body); err != nil {
 				a.schema = nil
 			}
 		}
-		whole = a.schema == nil || buf.body.Len() == 0
+		whole = a.schema == nil || len(buf.body) == 0
 	}
-	if !whole && v.fast.response(rt, c.Request().Method, buf.status, buf.header, a.schema, a.value) {
+	if !whole && v.fast.answerHead(rt, c.Request().Method, buf.status, buf.header) &&
+		(a.encoded && a.valid || !a.encoded && v.fast.body(a.schema, true, a.value)) {
 		return nil
+	}
+	if a.encoded {
+		// kin-openapi visits what the codec wrote.
+		var err error
+		if a.value, err = jsonvalue.Decode(c.Request().Context(), buf.body); err != nil {
+			whole = true
+		}
 	}
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
@@ -83,7 +89,7 @@ func (v *Validator) validateResponse(c echo.Context, rt *route, params Params, b
 		input.Header.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	}
 	if whole {
-		input.SetBodyBytes(buf.body.Bytes())
+		input.SetBodyBytes(buf.body)
 		return openapi3filter.ValidateResponse(c.Request().Context(), input)
 	}
 	input.Options = &v.respHeadOpts
@@ -107,7 +113,7 @@ func responseSchema(rt *route, status int, contentType string) *openapi3.Schema 
 	if resp == nil || resp.Value == nil {
 		return nil
 	}
-	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != echo.MIMEApplicationJSON {
+	if mt, ok := mediaType(contentType); !ok || mt != echo.MIMEApplicationJSON {
 		return nil
 	}
 	mt := resp.Value.Content.Get(contentType)
@@ -130,12 +136,14 @@ func headerSafe(s string) string {
 	return s
 }
 
-// bufferedWriter holds a response until it has been checked.
+// bufferedWriter holds a response until it has been checked. Its body is
+// the request's own: it is what the client is sent, and what the journal
+// keeps (State.Answer).
 type bufferedWriter struct {
 	out    http.ResponseWriter // the writer under the buffer
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   []byte
 }
 
 func newBufferedWriter(out http.ResponseWriter) *bufferedWriter {
@@ -146,25 +154,30 @@ func newBufferedWriter(out http.ResponseWriter) *bufferedWriter {
 // buffer: its deadlines (AllowWait).
 func (b *bufferedWriter) Unwrap() http.ResponseWriter { return b.out }
 
-func (b *bufferedWriter) Header() http.Header         { return b.header }
-func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }
-func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+func (b *bufferedWriter) Header() http.Header    { return b.header }
+func (b *bufferedWriter) WriteHeader(status int) { b.status = status }
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
 
 func (b *bufferedWriter) reset() {
 	b.header = make(http.Header)
 	b.status = http.StatusOK
-	b.body.Reset()
+	b.body = nil
 }
 
-func (b *bufferedWriter) flushTo(w http.ResponseWriter) error {
+// flushTo writes the response to w, and notes its body in st.
+func (b *bufferedWriter) flushTo(w http.ResponseWriter, st *State) error {
 	h := w.Header()
 	for k, vs := range b.header {
 		h[k] = vs
 	}
 	w.WriteHeader(b.status)
-	if b.body.Len() == 0 {
+	if len(b.body) == 0 {
 		return nil // a 204 or 304 takes no body, not even an empty write
 	}
-	_, err := w.Write(b.body.Bytes())
+	st.Answer = b.body
+	_, err := w.Write(b.body)
 	return err
 }

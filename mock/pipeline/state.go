@@ -65,6 +65,14 @@ type State struct {
 	// set once the body was read (within the limit) and scanned, BodyJSON
 	// when it is one well-formed JSON value.
 	BodyScanned, BodyJSON bool
+	// Body is the request body as the pipeline read it: whole, or, past
+	// the limit, what was read of it (BodyRead says so). Answer is the
+	// answer's body as the pipeline wrote it to the client. Both are the
+	// request's own, never written again: the journal keeps them rather
+	// than a copy.
+	Body     []byte
+	BodyRead bool
+	Answer   []byte
 }
 
 // SentPath is a request's path as the client sent it: URL.Path and

@@ -34,7 +34,7 @@ func (v *Validator) Try(c echo.Context, operationID string, h Handler) (vs []Vio
 	var written *answer
 	status, value, err := h(c, Request{Params: st.Params, Query: c.QueryParams(), Operation: rt.kin.Operation, Session: st.Session})
 	if err == nil {
-		written, err = v.write(c, rt, status, value)
+		written, err = v.write(c, st, rt, buf, status, value)
 	}
 	if err != nil {
 		v.opts.ErrFunc(c, err)

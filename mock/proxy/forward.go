@@ -91,11 +91,14 @@ func (p *shared) unrouted(s *server.Server) echo.HandlerFunc {
 			// echo answers 405 only when no not-found route catches the path.
 			return echo.ErrMethodNotAllowed
 		}
-		pipeline.StateOf(c).Vendor = v.ID()
+		st := pipeline.StateOf(c)
+		st.Vendor = v.ID()
 		var body []byte
 		if req.Body != nil && req.Body != http.NoBody {
 			var err error
-			if body, err = io.ReadAll(io.LimitReader(req.Body, p.maxBody+1)); err != nil {
+			body, err = io.ReadAll(io.LimitReader(req.Body, p.maxBody+1))
+			st.Body, st.BodyRead = body, true // for the journal, which keeps what was read
+			if err != nil {
 				return v.Vendor.ErrorFor(c, http.StatusBadRequest, "body: could not be read: "+err.Error())
 			}
 			if int64(len(body)) > p.maxBody {
@@ -113,7 +116,7 @@ func (p *shared) unrouted(s *server.Server) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		pipeline.StateOf(c).Upstream = true
+		st.Upstream = true
 		h := c.Response().Header()
 		for k, vs := range raw.Header {
 			h[k] = vs

@@ -647,14 +647,20 @@ func TestProxyUnroutedPaths(t *testing.T) {
 		if e := journalOf(t, px); len(e) != 1 || e[0].Verdict != journal.VerdictUnrouted || e[0].Vendor != "endor" {
 			t.Errorf("proxy journal: %+v", e)
 		}
+		// The journal keeps the body the proxy read and forwarded, redacted.
+		do(t, px, proxyCall{"POST", "/v1/namespaces/acme.prod/projects", map[string]string{"Authorization": "Bearer t", "Content-Type": "application/json"},
+			`{"meta":{"name":"p"},"password":"pw"}`}, nil)
+		if e := journalOf(t, px)[0]; string(e.Request.Body) != `{"meta":{"name":"p"},"password":"[redacted]"}` || e.Request.BodyBytes != 37 {
+			t.Errorf("proxy journal: the forwarded request's body %s (%d bytes)", e.Request.Body, e.Request.BodyBytes)
+		}
 		// A /v2/ path no vendor owns stays at the proxy: the server's
 		// fallback owner (Endor) is not where its credentials belong.
-		if other := do(t, px, proxyCall{"GET", "/v2/" + proxyStageProject + "/cas/applications", map[string]string{"X-Auth-Token": "t"}, ""}, nil); other.Status != http.StatusNotFound || len(journalOf(t, up.url)) != 1 {
-			t.Errorf("a path no vendor owns: %d %s, forwarded %d", other.Status, other.Raw, len(journalOf(t, up.url))-1)
+		if other := do(t, px, proxyCall{"GET", "/v2/" + proxyStageProject + "/cas/applications", map[string]string{"X-Auth-Token": "t"}, ""}, nil); other.Status != http.StatusNotFound || len(journalOf(t, up.url)) != 2 {
+			t.Errorf("a path no vendor owns: %d %s, forwarded %d", other.Status, other.Raw, len(journalOf(t, up.url))-2)
 		}
 		wrong := do(t, px, proxyCall{"PUT", "/v1/repositories", map[string]string{"X-Auth-Token": "t"}, ""}, nil)
-		if wrong.Status/100 != 4 || len(journalOf(t, up.url)) != 1 {
-			t.Errorf("a wrong method: %d %s, forwarded %d", wrong.Status, wrong.Raw, len(journalOf(t, up.url))-1)
+		if wrong.Status/100 != 4 || len(journalOf(t, up.url)) != 2 {
+			t.Errorf("a wrong method: %d %s, forwarded %d", wrong.Status, wrong.Raw, len(journalOf(t, up.url))-2)
 		}
 	}
 }

@@ -248,6 +248,11 @@ func (c *compiler) objects(n *node, s *openapi3.Schema) error {
 		n.dirNames = make(map[string]struct{})
 		c.directionNames(s, n.dirNames, map[*openapi3.Schema]bool{})
 	}
+	for _, k := range n.required {
+		if !n.exempt(k, nil) {
+			n.mustHave = append(n.mustHave, k)
+		}
+	}
 	return nil
 }
 

@@ -130,6 +130,7 @@ type node struct {
 	apTrue             bool     // additionalProperties: true, for the unknown-field rule
 	ap                 *node    // the additionalProperties schema
 	required           []string
+	mustHave           []string // required, less those dirNames exempts (Node.Required)
 	// dirNames are the properties this schema or its allOf (to any depth)
 	// declares readOnly (visited as a request) or writeOnly (as a response):
 	// kin-openapi does not require them in that direction, nor those that

@@ -102,10 +102,21 @@ type Journal struct {
 	closed   bool // the server is shutting down: no new subscriber
 }
 
-// held is an entry as the journal holds it, with its size.
+// held is an entry as the journal holds it, with its size: its Entry
+// without the bodies, which are kept apart (stored) and put in its
+// Messages when it is read.
 type held struct {
 	Entry
-	bytes int64
+	req, res stored
+	bytes    int64
+}
+
+// entry is the Entry with its bodies.
+func (h *held) entry() Entry {
+	e := h.Entry
+	e.Request.Body, e.Request.BodyText = h.req.show()
+	e.Response.Body, e.Response.BodyText = h.res.show()
+	return e
 }
 
 // New keeps up to size entries and maxBytes; each body is cut at a
@@ -117,8 +128,10 @@ func New(size int, maxBytes, maxBody int64) *Journal {
 	return &Journal{size: size, maxBytes: maxBytes, bodyCut: cut, keep: max(cut, int(min(maxBody, math.MaxInt32))+1)}
 }
 
-func (j *Journal) add(e Entry) {
-	n := e.Request.bytes() + e.Response.bytes() + int64(len(e.Path)+len(e.Query)+len(e.Session)) + 256
+func (j *Journal) add(h held) {
+	e := &h.Entry
+	n := headerBytes(e.Request.Header) + headerBytes(e.Response.Header) + int64(len(h.req.data)+len(h.res.data)) +
+		int64(len(e.Path)+len(e.Query)+len(e.Session)) + 256
 	for _, v := range e.Violations {
 		n += int64(len(v))
 	}
@@ -126,14 +139,15 @@ func (j *Journal) add(e Entry) {
 	for _, k := range e.IgnoredQuery {
 		n += int64(len(k))
 	}
+	h.bytes = n
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.lastID++
 	e.ID = j.lastID
-	j.entries = append(j.entries, held{e, n})
+	j.entries = append(j.entries, h)
 	j.bytes += n
 	for sub := range j.subs {
-		sub.offer(held{e, n})
+		sub.offer(h)
 	}
 	for len(j.entries) > j.size || (j.bytes > j.maxBytes && len(j.entries) > 1) {
 		j.bytes -= j.entries[0].bytes
@@ -142,9 +156,9 @@ func (j *Journal) add(e Entry) {
 	}
 }
 
-func (m Message) bytes() int64 {
-	n := int64(len(m.Body) + len(m.BodyText))
-	for k, vs := range m.Header {
+func headerBytes(h http.Header) int64 {
+	var n int64
+	for k, vs := range h {
 		for _, v := range vs {
 			n += int64(len(k) + len(v))
 		}
@@ -180,8 +194,8 @@ func (j *Journal) Find(f Filter) []Entry {
 func (j *Journal) findLocked(f Filter) []Entry {
 	out := []Entry{}
 	for i := len(j.entries) - 1; i >= 0 && (f.Limit <= 0 || len(out) < f.Limit); i-- {
-		if e := &j.entries[i].Entry; f.match(e) {
-			out = append(out, *e)
+		if h := &j.entries[i]; f.match(&h.Entry) {
+			out = append(out, h.entry())
 		}
 	}
 	return out

@@ -2,9 +2,6 @@ package journal
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -18,56 +15,33 @@ import (
 	"github.com/repomock/repomock/mock/server/admin"
 )
 
-// capture keeps the first limit bytes written to it and counts them all.
-type capture struct {
-	buf   bytes.Buffer
+// teeWriter passes on what is written to the client, and keeps it for
+// the journal: the pipeline's answer (State.Answer) as it is, written in
+// one piece, and anything else (an error echo writes, an upstream's
+// answer) as a copy of its first limit bytes. total counts it all.
+type teeWriter struct {
+	http.ResponseWriter
+	st    *pipeline.State
 	limit int
+	kept  []byte
+	owned bool // kept is the pipeline's answer, not a copy
 	total int64
 }
 
-func (c *capture) Write(p []byte) (int, error) {
-	c.total += int64(len(p))
-	if room := c.limit - c.buf.Len(); room > 0 {
-		c.buf.Write(p[:min(room, len(p))])
-	}
-	return len(p), nil
-}
-
-// message makes the journal's Message of a captured body and its headers:
-// redacted whole with rules (credentials: the body of an operation that
-// exchanges them), then cut at cut bytes. scanned says that the pipeline's
-// one scan of the body found whether it is JSON (isJSON): the body is not
-// read again to find out.
-func (c *capture) message(rules *redact.Rules, h http.Header, credentials bool, cut int, scanned, isJSON bool) Message {
-	m := Message{Header: rules.Headers(h), BodyBytes: c.total}
-	if c.total == 0 {
-		return m
-	}
-	var body []byte
-	if scanned && int64(c.buf.Len()) == c.total {
-		body = rules.KnownBody(c.buf.Bytes(), h.Get(echo.HeaderContentType), credentials, isJSON)
-	} else {
-		body, isJSON = rules.Body(c.buf.Bytes(), h.Get(echo.HeaderContentType), credentials)
-	}
-	switch {
-	case len(body) > cut || int64(c.buf.Len()) < c.total:
-		m.BodyText = string(body[:min(len(body), cut)]) + fmt.Sprintf("…[repomock: body cut at %d of %d bytes]", min(len(body), cut), c.total)
-	case isJSON:
-		m.Body = json.RawMessage(body)
-	default:
-		m.BodyText = string(body)
-	}
-	return m
-}
-
-// teeWriter copies what is written to the client into a capture.
-type teeWriter struct {
-	http.ResponseWriter
-	c *capture
-}
-
 func (w *teeWriter) Write(p []byte) (int, error) {
-	w.c.Write(p)
+	switch a := w.st.Answer; {
+	case w.total == 0 && len(p) > 0 && len(p) == len(a) && &p[0] == &a[0]:
+		w.kept, w.owned = p, true
+	case w.owned:
+		// More after the answer: from here on, a copy.
+		w.kept, w.owned = bytes.Clone(w.kept[:min(len(w.kept), w.limit)]), false
+		fallthrough
+	default:
+		if room := w.limit - len(w.kept); room > 0 {
+			w.kept = append(w.kept, p[:min(room, len(p))]...)
+		}
+	}
+	w.total += int64(len(p))
 	return w.ResponseWriter.Write(p)
 }
 
@@ -111,29 +85,26 @@ func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) er
 		return next(c)
 	}
 	start := time.Now()
-	// Bodies are kept whole (within the body limit) until redacted,
-	// then cut: a secret across the cut is redacted all the same.
-	reqBody := &capture{limit: j.keep}
-	if req.Body != nil && req.Body != http.NoBody {
-		req.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.TeeReader(req.Body, reqBody), req.Body}
-	}
-	resBody := &capture{limit: j.keep}
+	// The request's body is the one the pipeline read (State.Body); the
+	// answer is kept as it is written.
+	st := pipeline.StateOf(c)
 	res := c.Response()
-	res.Writer = &teeWriter{ResponseWriter: res.Writer, c: resBody}
+	out := &teeWriter{ResponseWriter: res.Writer, st: st, limit: j.keep}
+	res.Writer = out
 
 	if err := next(c); err != nil {
 		r.WriteError(c, err)
 	}
-	st := pipeline.StateOf(c)
 	var vs []string
 	for _, v := range st.Violations {
 		vs = append(vs, v.String())
 	}
 	credentials := st.Vendor != "" && r.Credentials(st.Vendor, st.Operation)
-	entry := Entry{
+	// A copy of the answer's headers: the vendor's gateway may still
+	// change those of an answer with no body (Endor's gzip step) after
+	// this.
+	resHeader := maps.Clone(res.Header())
+	entry := held{Entry: Entry{
 		Time:         r.Clock().UTC(),
 		Session:      st.Session,
 		Vendor:       st.Vendor,
@@ -147,11 +118,13 @@ func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) er
 		Fault:        st.Fault,
 		Stub:         st.Stub,
 		DurationMS:   float64(time.Since(start).Microseconds()) / 1000,
-		Request:      reqBody.message(r.Secrets, req.Header, credentials, j.bodyCut, st.BodyScanned, st.BodyJSON),
-		// A copy: the vendor's gateway may still change the headers
-		// of an answer with no body (Endor's gzip step) after this.
-		Response: resBody.message(r.Secrets, maps.Clone(res.Header()), credentials, j.bodyCut, false, false),
+		Request:      Message{Header: r.Secrets.Headers(req.Header), BodyBytes: int64(len(st.Body))},
+		Response:     Message{Header: r.Secrets.Headers(resHeader), BodyBytes: out.total},
+	}}
+	if st.BodyRead {
+		entry.req = store(r.Secrets, st.Body, int64(len(st.Body)), req.Header.Get(echo.HeaderContentType), credentials, j.bodyCut, st.BodyScanned, st.BodyJSON)
 	}
+	entry.res = store(r.Secrets, out.kept, out.total, resHeader.Get(echo.HeaderContentType), credentials, j.bodyCut, false, false)
 	if st.Reset || (!res.Committed && req.Context().Err() != nil) {
 		entry.Status = 0 // no answer: a reset, or the client went first
 	}
@@ -160,8 +133,10 @@ func (j *Journal) record(c echo.Context, next echo.HandlerFunc, r *Recording) er
 	}
 	j.add(entry)
 	// Like the journal, the log line holds no header and no body.
-	r.Log.Debug("request", "method", entry.Method, "path", entry.Path, "session", entry.Session, "status", entry.Status,
-		"operation", entry.OperationID, "violations", entry.Violations, "duration_ms", entry.DurationMS)
+	if r.Log.Enabled(req.Context(), slog.LevelDebug) {
+		r.Log.Debug("request", "method", entry.Method, "path", entry.Path, "session", entry.Session, "status", entry.Status,
+			"operation", entry.OperationID, "violations", entry.Violations, "duration_ms", entry.DurationMS)
+	}
 	if st.Reset {
 		return resetConnection(c)
 	}

@@ -115,13 +115,13 @@ func marshalStreamEntry(e Entry) ([]byte, error) {
 func streamEntryJSON(e held, maxBytes int) ([]byte, error) {
 	// The bodies are most of an entry: one over the bound as stored is
 	// over it as JSON too, and is not encoded whole to find out.
+	out := e.entry()
 	if e.bytes <= int64(maxBytes) {
-		b, err := marshalStreamEntry(e.Entry)
+		b, err := marshalStreamEntry(out)
 		if err != nil || len(b) <= maxBytes {
 			return b, err
 		}
 	}
-	out := e.Entry
 	for _, m := range []*Message{&out.Request, &out.Response} {
 		if m.Body != nil || m.BodyText != "" {
 			m.Body = nil

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
 // Token is a bearer token the fake accepts. A token with a Namespace may
@@ -72,7 +73,7 @@ func ParseTokens(s string) ([]Token, error) {
 				return nil, fmt.Errorf("%s: %s", named, err.Message)
 			}
 		}
-		if t.Provider != "" && !slices.Contains(Providers(), t.Provider) && !isUUID(t.Provider) {
+		if t.Provider != "" && !slices.Contains(Providers(), t.Provider) && !store.IsUUID(t.Provider) {
 			return nil, fmt.Errorf("%s: login provider %q is not one of %s, or an IdP object id (24 lowercase hex digits)",
 				named, t.Provider, strings.Join(Providers(), ", "))
 		}

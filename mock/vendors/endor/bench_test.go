@@ -16,10 +16,11 @@ import (
 
 	"github.com/repomock/repomock/internal/jsonvalue"
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
 // fill stores n repository versions in ns of s, as creates would.
-func fill(f *Fake, s *Store, ns string, n int) {
+func fill(f *Fake, s *store.Store, ns string, n int) {
 	for i := range n {
 		b := &createBody{}
 		b.Meta.Name = "v" + strconv.Itoa(i)
@@ -29,7 +30,7 @@ func fill(f *Fake, s *Store, ns string, n int) {
 		}
 		b.Context = Context{ID: b.Meta.Name, Type: "CONTEXT_TYPE_REF"}
 		b.Spec = []byte(`{"version":{"ref":"` + b.Meta.Name + `"}}`)
-		if _, _, err := f.upsert(s, ns, b, "bench@repomock@bearer", f.newID); err != nil {
+		if _, err := f.upsert(s, ns, b, "bench@repomock@bearer", f.newID); err != nil {
 			panic(err)
 		}
 	}
@@ -69,8 +70,9 @@ func BenchmarkCreateWithStored(b *testing.B) {
 			var perObject, jsonPerObject float64
 			if n > 0 {
 				var jsonBytes int
-				for _, sl := range s.namespaces["acme.prod"].order {
-					jsonBytes += len(sl.rec.json)
+				_, objects := s.Contents()
+				for _, o := range objects {
+					jsonBytes += len(o)
 				}
 				perObject = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
 				jsonPerObject = float64(jsonBytes) / float64(n)
@@ -117,11 +119,11 @@ func BenchmarkListFilter(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			q := query{filter: expr}
-			s.list("acme.prod", q) // decode every object's view once, as the first list would
+			q := store.Query{Filter: expr}
+			s.List("acme.prod", q) // decode every object's view once, as the first list would
 			b.ResetTimer()
 			for range b.N {
-				if got := s.list("acme.prod", q); len(got) == 0 {
+				if got := s.List("acme.prod", q); len(got) == 0 {
 					b.Fatal("no match")
 				}
 			}

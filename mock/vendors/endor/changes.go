@@ -6,6 +6,7 @@ import (
 
 	"github.com/repomock/repomock/mock/session"
 	"github.com/repomock/repomock/mock/vendor"
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
 // The changes the fake logs for --state-durability fsync, and replays on a
@@ -36,11 +37,11 @@ func (f *Fake) LogChanges(log func(change json.RawMessage)) {
 }
 
 // logTo makes a session's store log its changes, named by the session.
-func (f *Fake) logTo(s *Store, name string) *Store {
-	s.log = func(c change) {
-		c.Session = name
-		f.changes.Add(c)
-	}
+func (f *Fake) logTo(s *store.Store, name string) *store.Store {
+	s.LogTo(store.Log{
+		Put:    func(obj json.RawMessage) { f.changes.Add(change{Op: "put", Session: name, Object: obj}) },
+		Delete: func(ns, uuid string) { f.changes.Add(change{Op: "delete", Session: name, Namespace: ns, UUID: uuid}) },
+	})
 	return s
 }
 
@@ -72,9 +73,11 @@ func (f *Fake) Apply(data json.RawMessage) error {
 		if err := json.Unmarshal(c.Object, &obj); err != nil {
 			return fmt.Errorf("endor: change put: %w", err)
 		}
-		return f.sessions.Write(c.Session).put(obj)
+		if err := f.sessions.Write(c.Session).Put(obj); err != nil {
+			return fmt.Errorf("endor: change put: %w", err)
+		}
 	case "delete":
-		f.sessions.Write(c.Session).delete(c.Namespace, c.UUID)
+		f.sessions.Write(c.Session).Delete(c.Namespace, c.UUID)
 	case "token":
 		if c.Token == nil {
 			return fmt.Errorf("endor: change token: no token")
@@ -110,34 +113,5 @@ func (f *Fake) Apply(data json.RawMessage) error {
 	default:
 		return fmt.Errorf("endor: change: unknown op %q", c.Op)
 	}
-	return nil
-}
-
-// put stores obj under its uuid, in its namespace: in its slot when the
-// uuid is there, else as the newest object. It is a replayed create or
-// update, of an object that was stored: only its form is checked.
-func (s *Store) put(obj RepositoryVersion) error {
-	if !isUUID(obj.UUID) {
-		return fmt.Errorf("endor: change put: uuid %q: must be 24 lowercase hexadecimal characters", obj.UUID)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, err := s.newRecord(obj)
-	if err != nil {
-		return err
-	}
-	n := s.touch(obj.TenantMeta.Namespace, rec.created, rec.createdBy)
-	if sl := n.byUUID[obj.UUID]; sl != nil {
-		if n.byKey[sl.rec.key] == sl {
-			delete(n.byKey, sl.rec.key)
-		}
-		sl.rec = rec
-		n.byKey[rec.key] = sl
-		return nil
-	}
-	sl := &slot{rec: rec}
-	s.uuids[obj.UUID] = struct{}{}
-	n.byUUID[obj.UUID], n.byKey[rec.key] = sl, sl
-	n.order = append(n.order, sl)
 	return nil
 }

@@ -20,6 +20,8 @@ import (
 
 	"github.com/repomock/repomock/mock/pipeline"
 	"github.com/repomock/repomock/mock/session"
+	"github.com/repomock/repomock/mock/vendors/endor/list"
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
 // Operation IDs served by the fake, as specs/endor.yaml names them.
@@ -97,7 +99,7 @@ type Fake struct {
 	mu       sync.Mutex
 	issued   *issuedTokens // tokens issued by POST /v1/auth/api-key, each in its session
 	warned   bool          // the bound of issued tokens was reached and logged
-	sessions *session.States[*Store]
+	sessions *session.States[*store.Store]
 	changes  session.Changes // the change log's, with --state-durability fsync
 	gateway  echo.MiddlewareFunc
 	drawMu   sync.Mutex // see draws
@@ -149,15 +151,15 @@ func New(cfg Config) *Fake {
 		f.tokens[t.Value] = t.grant()
 	}
 	f.fixtures.Store(f.newFixtureSet(cfg.Fixtures))
-	f.sessions = session.New(func() *Store {
-		s := NewStore()
+	f.sessions = session.New(func() *store.Store {
+		s := store.New()
 		if set := f.fixtures.Load(); set.fx != nil {
 			set.fx.apply(f, s)
-			nss, recs := s.contents()
+			nss, recs := contents(s)
 			f.changes.Add(change{Op: "fixtures", Fixtures: &snapshotFixtures{Digest: set.digest, Namespaces: nss, RepositoryVersions: recs}})
 		}
 		return s
-	}, func(from *Store, name string) *Store { return f.logTo(from.clone(), name) })
+	}, func(from *store.Store, name string) *store.Store { return f.logTo(from.Clone(), name) })
 	f.Reset()
 	return f
 }
@@ -173,21 +175,22 @@ func (f *Fake) Reset() {
 
 // Store returns the state of a session to change: its own, copied from
 // the fixtures on its first write.
-func (f *Fake) Store(session string) *Store { return f.sessions.Write(session) }
+func (f *Fake) Store(session string) *store.Store { return f.sessions.Write(session) }
 
 // readStore is the state a request reads, which it must not change: the
 // session's own, or the fixtures' it shares with every session that has
 // not written.
-func (f *Fake) readStore(session string) *Store { return f.sessions.Read(session) }
+func (f *Fake) readStore(session string) *store.Store { return f.sessions.Read(session) }
 
 // writeStore is the state a request changes: the session's own.
-func (f *Fake) writeStore(session string) *Store { return f.sessions.Write(session) }
+func (f *Fake) writeStore(session string) *store.Store { return f.sessions.Write(session) }
 
 func (f *Fake) now() time.Time { return f.cfg.Clock().UTC() }
 
 // newID makes a uuid the way Endor's look: 24 lowercase hex digits.
 func (f *Fake) newID() string {
-	d := f.draws(2)
+	var d [2]uint64
+	f.draws(d[:])
 	var id [24]byte
 	hexDigits(id[:16], d[0])
 	hexDigits(id[16:], uint64(uint32(d[1])))
@@ -202,17 +205,15 @@ func hexDigits(dst []byte, n uint64) {
 	}
 }
 
-// draws takes n draws together, so that concurrent requests never
-// interleave their draws: with a seed, a sequence of requests gets the
-// same values on every run.
-func (f *Fake) draws(n int) []uint64 {
+// draws fills out with draws taken together, so that concurrent requests
+// never interleave their draws: with a seed, a sequence of requests gets
+// the same values on every run.
+func (f *Fake) draws(out []uint64) {
 	f.drawMu.Lock()
 	defer f.drawMu.Unlock()
-	out := make([]uint64, n)
 	for i := range out {
 		out[i] = f.cfg.Faker.Uint64()
 	}
-	return out
 }
 
 const (
@@ -281,14 +282,16 @@ func (f *Fake) grantFor(token, session string) (grant, bool) {
 // checkNamespace applies the documented syntax (docs: administration/namespaces):
 // dot-separated segments of 1–32 characters from a-z 0-9 _ -.
 func checkNamespace(ns string) *Error {
-	for _, seg := range strings.Split(ns, ".") {
+	for rest, more := ns, true; more; {
+		var seg string
+		seg, rest, more = strings.Cut(rest, ".")
 		if len(seg) == 0 || len(seg) > 32 {
-			return invalidArgument("tenant_meta.namespace: %q must be dot-separated segments of 1 to 32 characters", clipValue(ns))
+			return invalidArgument("tenant_meta.namespace: %q must be dot-separated segments of 1 to 32 characters", list.Clip(ns))
 		}
 		for i := 0; i < len(seg); i++ {
 			c := seg[i]
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-				return invalidArgument("tenant_meta.namespace: %q may contain only a-z, 0-9, '_', '-' and '.'", clipValue(ns))
+				return invalidArgument("tenant_meta.namespace: %q may contain only a-z, 0-9, '_', '-' and '.'", list.Clip(ns))
 			}
 		}
 	}
@@ -296,7 +299,9 @@ func checkNamespace(ns string) *Error {
 }
 
 func (f *Fake) issueToken(k APIKey, session string) apiKeyResponse {
-	tok := newIssuedToken(f.draws(3))
+	var d [3]uint64
+	f.draws(d[:])
+	tok := newIssuedToken(d[:])
 	now := f.now()
 	exp := now.Add(f.cfg.TokenTTL)
 	user := strings.TrimPrefix(k.Key, "endr+")

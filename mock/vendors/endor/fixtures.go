@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
 // Fixtures is the Endor seed data a server loads at start and on every
@@ -60,7 +62,7 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 	}
 	type place struct {
 		ns string
-		upsertKey
+		store.Key
 	}
 	var uuids []string
 	var keys []place
@@ -83,7 +85,7 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 			return nil, fmt.Errorf("%s: %s", at, err.Message)
 		}
 		if v.UUID != "" {
-			if !isUUID(v.UUID) {
+			if !store.IsUUID(v.UUID) {
 				return nil, fmt.Errorf("%s: uuid: must be 24 lowercase hexadecimal characters", at)
 			}
 			if slices.Contains(uuids, v.UUID) {
@@ -91,9 +93,9 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 			}
 			uuids = append(uuids, v.UUID)
 		}
-		p := place{v.Namespace, keyOf(v.Meta, v.Context)}
+		p := place{v.Namespace, store.KeyOf(v.Meta, v.Context)}
 		if slices.Contains(keys, p) {
-			return nil, fmt.Errorf("%s: another fixture has the same namespace, %s", at, keyFields)
+			return nil, fmt.Errorf("%s: another fixture has the same namespace, %s", at, store.KeyFields)
 		}
 		keys = append(keys, p)
 	}
@@ -102,31 +104,31 @@ func ParseFixtures(data []byte) (*Fixtures, error) {
 
 // apply stores the fixture namespaces and objects in s. Fixed uuids are
 // taken first, so a generated one never collides with them.
-func (fx *Fixtures) apply(f *Fake, s *Store) {
+func (fx *Fixtures) apply(f *Fake, s *store.Store) {
 	for _, ns := range fx.Namespaces {
-		s.addNamespace(ns, f.now(), fixturePrincipal)
+		s.AddNamespace(ns, f.now(), fixturePrincipal)
 	}
 	for _, k := range fx.APIKeys {
 		if k.Namespace != "" {
-			s.addNamespace(k.Namespace, f.now(), fixturePrincipal)
+			s.AddNamespace(k.Namespace, f.now(), fixturePrincipal)
 		}
 	}
 	for _, v := range fx.RepositoryVersions {
 		if v.UUID != "" {
-			s.uuids[v.UUID] = struct{}{}
+			s.Reserve(v.UUID)
 		}
 	}
 	for _, v := range fx.RepositoryVersions {
 		newID := f.newID
 		if v.UUID != "" {
-			delete(s.uuids, v.UUID)
+			s.Release(v.UUID)
 			id := v.UUID
 			newID = func() string { return id }
 		}
 		body := v.createBody
 		// The only error upsert can return is a JSON encoding failure, and
 		// ParseFixtures decoded every part of body from valid JSON.
-		_, _, _ = f.upsert(s, v.Namespace, &body, fixturePrincipal, newID)
+		_, _ = f.upsert(s, v.Namespace, &body, fixturePrincipal, newID)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/endor/list"
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
 // Limits the vendor documents that the published schema does not carry
@@ -22,12 +24,10 @@ const (
 	maxDescription    = 1024  // meta.description: less than 1024 bytes
 	maxAnnotation     = 16384 // annotation values: 16384 bytes or smaller
 	maxTagLen         = 255   // a tag: 255 characters or less
-	defaultPageSize   = 100
-	maxPageSize       = 500
 	kindRepoVersion   = "RepositoryVersion"
 	parentKindProject = "Project"
 	mainContextID     = "default"
-	ciRunContext      = "CONTEXT_TYPE_CI_RUN"
+	ciRunContext      = store.CIRunContext
 	// ciRunLifetime: seed 000 says CI_RUN objects are deleted after 30 days.
 	ciRunLifetime = 30 * 24 * time.Hour
 )
@@ -69,19 +69,18 @@ func (f *Fake) create(c echo.Context, in pipeline.Request) (int, any, error) {
 	if err := checkBody(body); err != nil {
 		return 0, nil, err
 	}
-	_, obj, err := f.upsert(f.writeStore(in.Session), ns, body, principalOf(c), f.newID)
+	obj, err := f.upsert(f.writeStore(in.Session), ns, body, principalOf(c), f.newID)
 	if err != nil {
 		return 0, nil, err
 	}
 	// The object's spec and scan_object are the request's, written.
 	m := in.Body.(map[string]any)
-	return http.StatusOK, obj.valueWith(m["spec"], m["scan_object"]), nil
+	return http.StatusOK, obj.ValueWith(m["spec"], m["scan_object"]), nil
 }
 
-// upsert stores body, and returns the record stored and the object it holds.
-func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID func() string) (*record, *RepositoryVersion, error) {
-	var stored RepositoryVersion
-	rec, err := s.upsert(ns, keyOf(body.Meta, body.Context), func(old *RepositoryVersion, id string) RepositoryVersion {
+// upsert stores body, and returns the object stored.
+func (f *Fake) upsert(s *store.Store, ns string, body *createBody, who string, newID func() string) (RepositoryVersion, error) {
+	return s.Upsert(ns, store.KeyOf(body.Meta, body.Context), func(old *RepositoryVersion, id string) RepositoryVersion {
 		now := f.now() // read under the store lock, so update times never go backwards
 		obj := RepositoryVersion{
 			UUID:       id,
@@ -106,11 +105,9 @@ func (f *Fake) upsert(s *Store, ns string, body *createBody, who string, newID f
 		if old != nil {
 			obj.Meta.CreateTime, obj.Meta.CreatedBy = old.Meta.CreateTime, old.Meta.CreatedBy
 		}
-		obj.setDeletionTime(deletionTime(obj.Context.Type, obj.Meta.CreateTime))
-		stored = obj
+		setDeletionTime(&obj, deletionTime(obj.Context.Type, obj.Meta.CreateTime))
 		return obj
 	}, newID)
-	return rec, &stored, err
 }
 
 // deletionTime is the deletion time of an object created at created: set
@@ -127,7 +124,7 @@ func deletionTime(contextType string, created time.Time) *time.Time {
 // setDeletionTime writes the deletion time where the vendor has it:
 // meta.index_data.will_be_deleted_at, and context.will_be_deleted_at,
 // which seed 000 deprecates in its favour and clients may still read.
-func (o *RepositoryVersion) setDeletionTime(t *time.Time) {
+func setDeletionTime(o *RepositoryVersion, t *time.Time) {
 	o.Context.WillBeDeletedAt = t
 	o.Meta.IndexData = nil
 	if t != nil {
@@ -153,7 +150,7 @@ func checkBody(b *createBody) *Error {
 	// upsert key's parent is required and is an Endor uuid.
 	if m.ParentUUID == "" {
 		bad = append(bad, "meta.parent_uuid: value is required")
-	} else if !isUUID(m.ParentUUID) {
+	} else if !store.IsUUID(m.ParentUUID) {
 		bad = append(bad, "meta.parent_uuid: must be 24 lowercase hexadecimal characters")
 	}
 	if m.ParentKind != "" && m.ParentKind != parentKindProject {
@@ -185,18 +182,6 @@ func checkBody(b *createBody) *Error {
 	return nil
 }
 
-func isUUID(s string) bool {
-	if len(s) != 24 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 func isAnnotationKey(k string) bool {
 	if k == "" {
 		return false
@@ -212,8 +197,8 @@ func isAnnotationKey(k string) bool {
 
 func uuidOf(in pipeline.Request) (string, error) {
 	id := in.Params["uuid"]
-	if !isUUID(id) {
-		return "", invalidArgument("uuid: %q is not a valid uuid: must be 24 lowercase hexadecimal characters", clipValue(id))
+	if !store.IsUUID(id) {
+		return "", invalidArgument("uuid: %q is not a valid uuid: must be 24 lowercase hexadecimal characters", list.Clip(id))
 	}
 	return id, nil
 }
@@ -224,11 +209,11 @@ func (f *Fake) get(c echo.Context, in pipeline.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	ns := in.Params[nsParam]
-	rec, ok := f.readStore(in.Session).get(ns, id)
+	rec, ok := f.readStore(in.Session).Get(ns, id)
 	if !ok {
 		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
-	return http.StatusOK, json.RawMessage(rec.json), nil
+	return http.StatusOK, json.RawMessage(rec.JSON), nil
 }
 
 func (f *Fake) delete(c echo.Context, in pipeline.Request) (int, any, error) {
@@ -237,7 +222,7 @@ func (f *Fake) delete(c echo.Context, in pipeline.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	ns := in.Params[nsParam]
-	if !f.writeStore(in.Session).delete(ns, id) {
+	if !f.writeStore(in.Session).Delete(ns, id) {
 		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
 	}
 	return http.StatusOK, map[string]any{}, nil
@@ -277,11 +262,4 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func clipValue(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

@@ -43,6 +43,9 @@ func Compact(r *http.Request) bool {
 		}
 	}
 	for _, ct := range r.Header.Values(echo.HeaderContentType) {
+		if ct == MediaTypeJSON {
+			return false // most requests: not parsed
+		}
 		if mt, _, err := mime.ParseMediaType(ct); err == nil && registered(mt) {
 			return mt == MediaTypeJSONCompact
 		}

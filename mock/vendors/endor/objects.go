@@ -13,6 +13,6 @@ func (f *Fake) Objects(session string, limit int) (kind string, total int, objec
 	if !ok {
 		return kind, 0, nil
 	}
-	all := s.records()
+	_, all := s.Contents()
 	return kind, len(all), all[:min(limit, len(all))]
 }

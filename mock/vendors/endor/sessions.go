@@ -16,13 +16,7 @@ func (f *Fake) DropSession(name string) {
 func (f *Fake) SessionObjects() map[string]int {
 	out := map[string]int{}
 	for name, s := range f.sessions.All() {
-		s.mu.RLock()
-		n := 0
-		for _, ns := range s.namespaces {
-			n += len(ns.byUUID)
-		}
-		s.mu.RUnlock()
-		out[name] = n
+		out[name] = s.Len()
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/repomock/repomock/mock/session"
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
 // SnapshotVersion is the version of the JSON that Snapshot writes and
@@ -105,37 +106,22 @@ func (f *Fake) Snapshot() (json.RawMessage, error) {
 
 	snap := snapshot{Version: SnapshotVersion, IssuedTokens: tokens, Sessions: []snapshotSession{}}
 	if set := f.fixtures.Load(); haveShared && set.fx != nil {
-		nss, recs := shared.contents()
+		nss, recs := contents(shared)
 		snap.Fixtures = &snapshotFixtures{Digest: set.digest, Namespaces: nss, RepositoryVersions: recs}
 	}
 	for _, name := range slices.Sorted(maps.Keys(stores)) {
-		nss, recs := stores[name].contents()
+		nss, recs := contents(stores[name])
 		snap.Sessions = append(snap.Sessions, snapshotSession{Name: name, Namespaces: nss, RepositoryVersions: recs})
 	}
 	return json.Marshal(snap)
 }
 
-// records returns the served JSON of every object, namespaces in byte
-// order and each in creation order. A record is never changed once made
-// (an update makes a new one), so its bytes may be read after the lock.
-func (s *Store) records() []json.RawMessage {
-	_, recs := s.contents()
-	return recs
-}
-
-// contents returns every namespace, by name, and the served JSON of every
-// object, as records does, read together.
-func (s *Store) contents() ([]snapshotNamespace, []json.RawMessage) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	nss := []snapshotNamespace{}
-	recs := []json.RawMessage{}
-	for _, name := range slices.Sorted(maps.Keys(s.namespaces)) {
-		n := s.namespaces[name]
-		nss = append(nss, snapshotNamespace{Name: name, CreateTime: n.created, CreatedBy: n.createdBy})
-		for _, sl := range n.order {
-			recs = append(recs, sl.rec.json)
-		}
+// contents is a store's namespaces and objects as a snapshot has them.
+func contents(s *store.Store) ([]snapshotNamespace, []json.RawMessage) {
+	infos, recs := s.Contents()
+	nss := make([]snapshotNamespace, len(infos))
+	for i, n := range infos {
+		nss[i] = snapshotNamespace{Name: n.Name, CreateTime: n.Created, CreatedBy: n.CreatedBy}
 	}
 	return nss, recs
 }
@@ -187,7 +173,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 	for _, t := range byExpiry {
 		issued.add(t.Token, grant{principal: t.Principal, namespace: t.Namespace, expires: t.Expires, session: t.Session}, now)
 	}
-	stores := make(map[string]*Store, len(snap.Sessions))
+	stores := make(map[string]*store.Store, len(snap.Sessions))
 	for i, sess := range snap.Sessions {
 		if _, dup := stores[sess.Name]; dup {
 			return fmt.Errorf("endor: sessions[%d]: session %q is listed twice", i, sess.Name)
@@ -198,7 +184,7 @@ func (f *Fake) Restore(data json.RawMessage) error {
 		}
 		stores[sess.Name] = f.logTo(s, sess.Name)
 	}
-	var shared *Store
+	var shared *store.Store
 	if fx, set := snap.Fixtures, f.fixtures.Load(); fx != nil && set.fx != nil && fx.Digest == set.digest {
 		var err error
 		if shared, err = restoreStore(fx.Namespaces, fx.RepositoryVersions); err != nil {
@@ -214,12 +200,12 @@ func (f *Fake) Restore(data json.RawMessage) error {
 
 // restoreStore builds a session's store from its namespaces and its
 // objects, in order.
-func restoreStore(nss []snapshotNamespace, objs []RepositoryVersion) (*Store, error) {
+func restoreStore(nss []snapshotNamespace, objs []RepositoryVersion) (*store.Store, error) {
 	type place struct {
 		ns string
-		upsertKey
+		store.Key
 	}
-	s := NewStore()
+	s := store.New()
 	seen := make(map[string]bool, len(nss))
 	for i, n := range nss {
 		if err := checkNamespace(n.Name); err != nil {
@@ -232,16 +218,16 @@ func restoreStore(nss []snapshotNamespace, objs []RepositoryVersion) (*Store, er
 	}
 	// Parents first, so that each keeps its own time.
 	for _, n := range slices.SortedFunc(slices.Values(nss), func(a, b snapshotNamespace) int { return strings.Compare(a.Name, b.Name) }) {
-		s.addNamespace(n.Name, n.CreateTime, n.CreatedBy)
+		s.AddNamespace(n.Name, n.CreateTime, n.CreatedBy)
 	}
 	keys := make(map[place]bool, len(objs))
 	for i := range objs {
 		obj := objs[i]
 		at := fmt.Sprintf("repository_versions[%d]", i)
-		if !isUUID(obj.UUID) {
+		if !store.IsUUID(obj.UUID) {
 			return nil, fmt.Errorf("%s: uuid: must be 24 lowercase hexadecimal characters", at)
 		}
-		if _, taken := s.uuids[obj.UUID]; taken {
+		if s.Has(obj.UUID) {
 			return nil, fmt.Errorf("%s: uuid %s is used twice", at, obj.UUID)
 		}
 		ns := obj.TenantMeta.Namespace
@@ -269,17 +255,17 @@ func restoreStore(nss []snapshotNamespace, objs []RepositoryVersion) (*Store, er
 		if idx := obj.Meta.IndexData; idx != nil && (idx.WillBeDeletedAt == nil || deletes == nil || !idx.WillBeDeletedAt.Equal(*deletes)) {
 			return nil, fmt.Errorf("%s: meta.index_data: must hold will_be_deleted_at, the same as context.will_be_deleted_at, and only in a %s object", at, ciRunContext)
 		}
-		obj.setDeletionTime(deletes)
+		setDeletionTime(&obj, deletes)
 		// The key of older files, (namespace, parent, name), is unique
 		// wherever this one is: such a file always passes.
-		key := keyOf(obj.Meta.WritableMeta, obj.Context)
+		key := store.KeyOf(obj.Meta.WritableMeta, obj.Context)
 		if keys[place{ns, key}] {
-			return nil, fmt.Errorf("%s: another object has the same namespace, %s", at, keyFields)
+			return nil, fmt.Errorf("%s: another object has the same namespace, %s", at, store.KeyFields)
 		}
 		keys[place{ns, key}] = true
 		// The key and the uuid are free (checked above), so this adds obj
 		// as it is, under its own uuid.
-		if _, err := s.upsert(ns, key, func(*RepositoryVersion, string) RepositoryVersion { return obj }, func() string { return obj.UUID }); err != nil {
+		if _, err := s.Upsert(ns, key, func(*RepositoryVersion, string) RepositoryVersion { return obj }, func() string { return obj.UUID }); err != nil {
 			return nil, fmt.Errorf("%s: %w", at, err)
 		}
 	}

@@ -1,9 +1,8 @@
 package endor
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/repomock/repomock/mock/pipeline"
+	"github.com/repomock/repomock/mock/vendors/endor/list"
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
 
 // Field paths of a RepositoryVersion update mask, from the generated
@@ -56,14 +57,13 @@ func (f *Fake) update(c echo.Context, in pipeline.Request) (int, any, error) {
 	if id == "" {
 		return 0, nil, invalidArgument("object.uuid: value is required")
 	}
-	if !isUUID(id) {
-		return 0, nil, invalidArgument("object.uuid: %q is not a valid uuid: must be 24 lowercase hexadecimal characters", clipValue(id))
+	if !store.IsUUID(id) {
+		return 0, nil, invalidArgument("object.uuid: %q is not a valid uuid: must be 24 lowercase hexadecimal characters", list.Clip(id))
 	}
 	// force is accepted and changes nothing. Assumption: the vendor does
 	// not say what it forces, and no rule here could be forced past.
-	var updated RepositoryVersion
-	_, err = f.writeStore(in.Session).update(ns, id, func(old *record) (RepositoryVersion, error) {
-		tree, err := decodeTree(old.json)
+	updated, err := f.writeStore(in.Session).Update(ns, id, func(old store.Record) (RepositoryVersion, error) {
+		tree, err := store.DecodeTree(old.JSON)
 		if err != nil {
 			return RepositoryVersion{}, err
 		}
@@ -80,13 +80,18 @@ func (f *Fake) update(c echo.Context, in pipeline.Request) (int, any, error) {
 		}
 		obj.Meta.UpdateTime = f.now()
 		obj.Meta.UpdatedBy = principalOf(c)
-		updated = obj
 		return obj, nil
 	})
-	if err != nil {
+	var taken *store.KeyTakenError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return 0, nil, notFound("repository version %q not found in namespace %q", id, ns)
+	case errors.As(err, &taken):
+		return 0, nil, errAlreadyExists("%s", taken)
+	case err != nil:
 		return 0, nil, err
 	}
-	return http.StatusOK, updated.value(), nil
+	return http.StatusOK, updated.Value(), nil
 }
 
 // parseMask reads "meta.tags,spec" into its paths, in proto field names.
@@ -103,35 +108,20 @@ func parseMask(mask string) ([]string, error) {
 	}
 	var paths []string
 	for _, p := range strings.Split(mask, ",") {
-		p = snakePath(strings.TrimSpace(p))
+		p = list.SnakePath(strings.TrimSpace(p))
 		switch {
 		case p == "":
-			return nil, invalidArgument("request.update_mask: %q has an empty field path", clipValue(mask))
+			return nil, invalidArgument("request.update_mask: %q has an empty field path", list.Clip(mask))
 		case slices.ContainsFunc(immutablePaths, func(im string) bool { return p == im || strings.HasPrefix(p, im+".") }):
-			return nil, invalidArgument("request.update_mask: %s is immutable", clipValue(p))
+			return nil, invalidArgument("request.update_mask: %s is immutable", list.Clip(p))
 		case !slices.Contains(mutablePaths, p):
-			return nil, invalidArgument("request.update_mask: %s cannot be updated: the paths that can are %s", clipValue(p), strings.Join(mutablePaths, ", "))
+			return nil, invalidArgument("request.update_mask: %s cannot be updated: the paths that can are %s", list.Clip(p), strings.Join(mutablePaths, ", "))
 		}
 		if !slices.Contains(paths, p) {
 			paths = append(paths, p)
 		}
 	}
 	return paths, nil
-}
-
-// snakePath turns meta.createTime into meta.create_time; a proto name is
-// unchanged.
-func snakePath(p string) string {
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		if c := p[i]; c >= 'A' && c <= 'Z' {
-			b.WriteByte('_')
-			b.WriteByte(c + 'a' - 'A')
-			continue
-		}
-		b.WriteByte(p[i])
-	}
-	return b.String()
 }
 
 // setPath copies the value at path in from into to, creating objects on
@@ -160,19 +150,6 @@ func setPath(to, from map[string]any, path []string) {
 		srcObj = map[string]any{}
 	}
 	setPath(dst, srcObj, path[1:])
-}
-
-func decodeTree(data []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var tree map[string]any
-	if err := dec.Decode(&tree); err != nil {
-		return nil, err
-	}
-	if tree == nil {
-		return nil, fmt.Errorf("must be an object")
-	}
-	return tree, nil
 }
 
 func remarshal(tree map[string]any, obj *RepositoryVersion) error {

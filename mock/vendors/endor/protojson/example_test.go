@@ -39,11 +39,15 @@ func ExampleCodec() {
 	_ = doc.Validate(context.Background())
 	ctx := doc.Components.Schemas["Context"].Value
 
-	in, _ := protojson.Codec{}.DecodeRequest(ctx, decode(`{"id":"","type":2,"willBeDeletedAt":"2026-11-25T12:00:00+02:00","tags":null}`))
+	// Unchecked here (nil): the pipeline passes the compiled validator's
+	// check of the schema, which the walk applies as it goes.
+	body := protojson.Codec{}.Body(ctx, nil)
+
+	in, _, _ := body.Read(decode(`{"id":"","type":2,"willBeDeletedAt":"2026-11-25T12:00:00+02:00","tags":null}`))
 	read, _ := json.Marshal(in)
 	fmt.Println(string(read))
 
-	out, _ := json.Marshal(protojson.Codec{}.EncodeResponse(nil, ctx, decode(`{"type":"CONTEXT_TYPE_REF"}`)))
+	out, _, _ := body.Append(nil, nil, decode(`{"type":"CONTEXT_TYPE_REF"}`))
 	fmt.Println(string(out))
 	// Output:
 	// {"type":"CONTEXT_TYPE_REF","will_be_deleted_at":"2026-11-25T10:00:00Z"}

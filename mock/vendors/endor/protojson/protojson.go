@@ -4,11 +4,12 @@
 //
 // It is for vendors that are grpc-gateway services in front of protobuf
 // (Endor Labs): their published OpenAPI says what the fields are, and this
-// package applies protojson's rules to them. On the way in, a body is
-// normalised before it is validated, so that the spec stays the vendor's
-// and kin-openapi sees what the vendor's decoder would have made of it. On
-// the way out, unpopulated fields are added (application/json) or left out
-// (the compact form), before the response is validated.
+// package applies protojson's rules to them. On the way in, a body is read
+// as the vendor's decoder reads it, so that the spec stays the vendor's and
+// what is validated is what the vendor would have made of it. On the way
+// out, unpopulated fields are added (application/json) or left out (the
+// compact form), and what is validated is what is written. Each is one
+// walk over the body (see Codec).
 //
 // The schema stands in for the descriptor, so two readings are assumptions:
 // the n-th value of a schema's enum is the enum's number n (grpc-gateway's
@@ -27,51 +28,78 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 
+	"github.com/repomock/repomock/mock/internal/schemacheck"
 	"github.com/repomock/repomock/mock/pipeline"
 )
 
-// Codec is an pipeline.Codec with protojson's rules. Compact, when set, says
+// Codec is a pipeline.Codec with protojson's rules. Compact, when set, says
 // whether an answer is the compact form (application/jsoncompact), which
 // leaves unpopulated fields out; otherwise they are written with their
 // zero values, as grpc-gateway's default marshaler (EmitUnpopulated) does.
+//
+// Each body is read or written in one walk beside its schema, which
+// normalises (or populates), checks (with the compiled validator's Node of
+// each field: mock/internal/schemacheck) and decodes (or encodes, the
+// keys in their order) at once:
+//   - a request body is read as protojson reads it: a field may be named
+//     by its proto name or its lowerCamelCase JSON name, but not both; null
+//     is the same as an absent field; an enum may be given by name or by
+//     number; a field that holds its zero value ("", false, 0, the zero
+//     enum, an empty list or map) is unset, so "required" treats it as
+//     absent; a timestamp with any offset becomes UTC with Z, with 0, 3, 6
+//     or 9 fractional digits, and one with more than 9 is refused. Fields
+//     the schema does not know, and free-form objects, are left as they
+//     are for the validator to judge;
+//   - an answer is written as the marshaler the request chose: compact
+//     leaves unpopulated fields out (read by the same rules), otherwise
+//     each message present gets all of its fields. Timestamps are written
+//     as protojson writes them in both forms.
 type Codec struct {
 	Compact func(c echo.Context) bool
 }
 
 var _ pipeline.Codec = Codec{}
 
-// DecodeRequest normalises a request body as protojson reads it:
-//   - a field may be named by its proto name or its lowerCamelCase JSON name,
-//     but not both;
-//   - null is the same as an absent field;
-//   - an enum may be given by name or by number;
-//   - a field that holds its zero value ("", false, 0, the zero enum, an
-//     empty list or map) is unset, so "required" treats it as absent;
-//   - a timestamp with any offset becomes UTC with Z, with 0, 3, 6 or 9
-//     fractional digits; one with more than 9 is refused.
-//
-// Fields the schema does not know, and free-form objects, are left as they
-// are for the validator to judge.
-func (Codec) DecodeRequest(s *openapi3.Schema, body any) (any, []pipeline.Violation) {
-	n := normaliser{strict: true}
-	out, _ := n.value(s, body, nil, true)
-	return out, n.violations
+// Body compiles the reading and writing of schema s's bodies, checked by
+// check (nil: not checked).
+func (c Codec) Body(s *openapi3.Schema, check *schemacheck.Schema) pipeline.BodyCodec {
+	var root schemacheck.Node
+	if check != nil {
+		root = check.Root()
+	}
+	return &body{plan: compile(s, root), checked: check != nil, compact: c.Compact}
 }
 
-// EncodeResponse writes a response body as the marshaler the request
-// chose: compact leaves unpopulated fields out, otherwise each message
-// present gets all of its fields. Timestamps are written as protojson
-// writes them in both forms.
-func (c Codec) EncodeResponse(ctx echo.Context, s *openapi3.Schema, body any) any {
-	if c.Compact != nil && c.Compact(ctx) {
-		n := normaliser{}
-		out, keep := n.value(s, body, nil, true)
-		if !keep {
-			return map[string]any{}
-		}
-		return out
+// body is Codec's pipeline.BodyCodec for one schema and direction.
+type body struct {
+	plan    *plan
+	checked bool
+	compact func(c echo.Context) bool
+}
+
+// Read reads a request body, and checks what it reads.
+func (b *body) Read(v any) (any, []pipeline.Violation, bool) {
+	r := reader{checked: b.checked, valid: b.checked}
+	out, set := r.value(b.plan, v, true)
+	if !set {
+		r.judge(b.plan.check, out) // the body itself, unset or not, is what is checked
 	}
-	return populate(s, body)
+	return out, r.violations, r.valid && len(r.violations) == 0
+}
+
+// Append writes an answer, and checks what it writes.
+func (b *body) Append(c echo.Context, dst []byte, v any) ([]byte, bool, error) {
+	w := writer{dst: dst, checked: b.checked, valid: b.checked}
+	var err error
+	if b.compact != nil && b.compact(c) {
+		err = w.compactBody(b.plan, v)
+	} else {
+		err = w.full(b.plan, v)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return w.dst, w.valid, nil
 }
 
 // kind is what a schema stands for in protobuf terms.
@@ -118,139 +146,6 @@ func kindOf(s *openapi3.Schema) kind {
 	return kindOther
 }
 
-func value(ref *openapi3.SchemaRef) *openapi3.Schema {
-	if ref == nil {
-		return nil
-	}
-	return ref.Value
-}
-
-// normaliser applies the reading rules. strict reports what protojson
-// would refuse (a field given twice, an enum number out of range); without
-// it (on the way out) the same rules only drop unpopulated fields.
-type normaliser struct {
-	strict     bool
-	violations []pipeline.Violation
-}
-
-func (n *normaliser) fail(path *fieldPath, format string, args ...any) {
-	if n.strict {
-		n.violations = append(n.violations, pipeline.Violation{Field: path.String(), Reason: fmt.Sprintf(format, args...)})
-	}
-}
-
-// value returns v as protojson reads it, and whether the field is set. A
-// field (field is true) holding its zero value is not set; an element of a
-// list or a value of a map always is.
-func (n *normaliser) value(s *openapi3.Schema, v any, path *fieldPath, field bool) (any, bool) {
-	if v == nil {
-		return nil, false
-	}
-	switch kindOf(s) {
-	case kindMessage:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return v, true
-		}
-		out := make(map[string]any, len(m))
-		var buf [32]string
-		for _, k := range sortedKeys(buf[:0], m) {
-			name := k
-			if s.Properties[k] == nil {
-				if p := protoName(s, k); p != "" {
-					name = p
-					if _, both := m[p]; both {
-						n.fail(&fieldPath{path, k}, "is the JSON name of %s, which is given too: a field may be given once", (&fieldPath{path, p}).String())
-						continue
-					}
-				}
-			}
-			prop := value(s.Properties[name])
-			if prop == nil {
-				out[name] = m[k] // unknown: the validator says so
-				continue
-			}
-			if nv, set := n.value(prop, m[k], &fieldPath{path, name}, true); set {
-				out[name] = nv
-			}
-		}
-		return out, true // a message that is present is set, even when empty
-	case kindMap:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return v, true
-		}
-		if len(m) == 0 {
-			return m, !field
-		}
-		elem := value(s.AdditionalProperties.Schema)
-		for k, e := range m {
-			if nv, _ := n.value(elem, e, &fieldPath{path, k}, false); nv != nil {
-				m[k] = nv
-			}
-		}
-		return m, true
-	case kindList:
-		a, ok := v.([]any)
-		if !ok {
-			return v, true
-		}
-		if len(a) == 0 {
-			return a, !field
-		}
-		elem := value(s.Items)
-		for i, e := range a {
-			if nv, _ := n.value(elem, e, &fieldPath{path, strconv.Itoa(i)}, false); nv != nil {
-				a[i] = nv
-			}
-		}
-		return a, true
-	case kindEnum:
-		if num, ok := numberText(v); ok {
-			i, err := strconv.Atoi(num)
-			if err != nil || i < 0 || i >= len(s.Enum) {
-				n.fail(path, "%s is not a number of this enum: must be 0 to %d, or a name (%s)", num, len(s.Enum)-1, enumNames(s))
-				return v, true
-			}
-			v = s.Enum[i]
-		}
-		if field && v == s.Enum[0] {
-			return nil, false // the zero enum is unset
-		}
-		return v, true
-	case kindTimestamp:
-		str, ok := v.(string)
-		if !ok {
-			return v, true
-		}
-		if str == "" {
-			return nil, !field
-		}
-		t, err := time.Parse(time.RFC3339Nano, str)
-		if err != nil {
-			return v, true // the validator names the bad date
-		}
-		// time.Parse cuts what a nanosecond cannot hold; protojson refuses it.
-		if digits := fractionalDigits(str); digits > 9 {
-			n.fail(path, "%q has %d fractional digits: a timestamp holds 9 at most (nanoseconds)", str, digits)
-			return v, true
-		}
-		return FormatTimestamp(t), true
-	case kindString:
-		return v, !field || v != ""
-	case kindBool:
-		return v, !field || v != false
-	case kindNumber:
-		if num, ok := numberText(v); ok && field {
-			if f, err := strconv.ParseFloat(num, 64); err == nil && f == 0 {
-				return nil, false
-			}
-		}
-		return v, true
-	}
-	return v, true
-}
-
 // numberText is a JSON number's text, however it was decoded.
 func numberText(v any) (string, bool) {
 	switch n := v.(type) {
@@ -262,59 +157,6 @@ func numberText(v any) (string, bool) {
 	return "", false
 }
 
-// populate adds to every message present in v the fields it lacks, with
-// their zero values, as protojson's EmitUnpopulated writes them.
-// Assumption: a message field that is not set is left out, where protojson
-// writes null, because the vendor's published schema does not allow null.
-// For the same reason a timestamp that is not set is left out.
-func populate(s *openapi3.Schema, v any) any {
-	switch kindOf(s) {
-	case kindMessage:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return v
-		}
-		for name, ref := range s.Properties {
-			prop := value(ref)
-			if cur, ok := m[name]; ok {
-				switch kindOf(prop) {
-				case kindTimestamp: // rewritten
-					m[name] = populate(prop, cur)
-				case kindMessage, kindMap, kindList: // filled in place
-					populate(prop, cur)
-				}
-				continue
-			}
-			if z, ok := zero(prop); ok && !optional(prop) {
-				m[name] = z
-			}
-		}
-		return m
-	case kindMap:
-		if m, ok := v.(map[string]any); ok {
-			for k, e := range m {
-				m[k] = populate(value(s.AdditionalProperties.Schema), e)
-			}
-		}
-		return v
-	case kindList:
-		if a, ok := v.([]any); ok {
-			for i, e := range a {
-				a[i] = populate(value(s.Items), e)
-			}
-		}
-		return v
-	case kindTimestamp:
-		if str, ok := v.(string); ok {
-			if t, err := time.Parse(time.RFC3339Nano, str); err == nil {
-				return FormatTimestamp(t)
-			}
-		}
-		return v
-	}
-	return v
-}
-
 // OptionalExtension marks a property that is a proto3 optional field: it
 // has presence, so protojson leaves it out when unset even where it writes
 // every other unpopulated field.
@@ -323,26 +165,6 @@ const OptionalExtension = "x-repomock-optional"
 func optional(s *openapi3.Schema) bool {
 	b, _ := s.Extensions[OptionalExtension].(bool)
 	return b
-}
-
-// zero is the value protojson writes for an unpopulated field of schema s,
-// and false for a field it would write as null (a message, a timestamp).
-func zero(s *openapi3.Schema) (any, bool) {
-	switch kindOf(s) {
-	case kindMap:
-		return map[string]any{}, true
-	case kindList:
-		return []any{}, true
-	case kindEnum:
-		return s.Enum[0], true
-	case kindString:
-		return "", true
-	case kindBool:
-		return false, true
-	case kindNumber:
-		return json.Number("0"), true
-	}
-	return nil, false
 }
 
 // fractionalDigits counts the digits after the seconds of an RFC 3339
@@ -375,17 +197,6 @@ func FormatTimestamp(t time.Time) string {
 	return t.Format("2006-01-02T15:04:05.000000000Z")
 }
 
-// protoName returns the property of s whose lowerCamelCase JSON name is
-// key, or "".
-func protoName(s *openapi3.Schema, key string) string {
-	for name := range s.Properties {
-		if name != key && jsonName(name) == key {
-			return name
-		}
-	}
-	return ""
-}
-
 // jsonName is protoc's JSON name of a field: each underscore dropped and
 // the letter after it capitalised (parent_uuid → parentUuid).
 func jsonName(proto string) string {
@@ -412,23 +223,6 @@ func enumNames(s *openapi3.Schema) string {
 		names[i] = fmt.Sprint(e)
 	}
 	return strings.Join(names, ", ")
-}
-
-// fieldPath is where a value is in a body (meta.tags.0), kept as a chain
-// and written out only for a violation.
-type fieldPath struct {
-	parent *fieldPath
-	name   string
-}
-
-func (p *fieldPath) String() string {
-	if p == nil {
-		return ""
-	}
-	if p.parent == nil {
-		return p.name
-	}
-	return p.parent.String() + "." + p.name
 }
 
 // sortedKeys appends m's keys to buf, sorted, so that violations come in

@@ -114,7 +114,7 @@ func queryField(params []*openapi3.Parameter, path []string) (*openapi3.Paramete
 // queryValue reads one value as its schema's type, and returns it as the
 // spec spells it, or why it is refused.
 func queryValue(ref *openapi3.SchemaRef, v string) (string, string) {
-	s := value(ref)
+	s := schemaOf(ref)
 	switch kindOf(s) {
 	case kindBool:
 		b, err := strconv.ParseBool(v)

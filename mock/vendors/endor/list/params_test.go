@@ -1,4 +1,4 @@
-package endor
+package list
 
 import (
 	"context"
@@ -12,15 +12,15 @@ import (
 )
 
 // The query parameters of both lists in specs/endor.yaml are exactly
-// those parseList reads: a parameter the spec declared and the fake did
+// those Parse reads: a parameter the spec declared and the fake did
 // not read would pass validation and be dropped without a word (unknown
 // keys are ignored before the handler, as grpc-gateway ignores them).
 func TestListParamsAreTheSpecs(t *testing.T) {
-	doc, err := specs.Load(context.Background(), os.DirFS("../../../specs"), specs.Endor)
+	doc, err := specs.Load(context.Background(), os.DirFS("../../../../specs"), specs.Endor)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := slices.Sorted(slices.Values(listParams))
+	want := slices.Sorted(slices.Values(Params))
 	for _, path := range []string{"/v1/namespaces/{tenant_meta.namespace}/repository-versions", "/v1/namespaces/{tenant_meta.namespace}/namespaces"} {
 		var got []string
 		for _, ref := range doc.Paths.Value(path).Get.Parameters {
@@ -30,7 +30,7 @@ func TestListParamsAreTheSpecs(t *testing.T) {
 		}
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
-			t.Errorf("GET %s declares\n%v\nparseList reads\n%v", path, got, want)
+			t.Errorf("GET %s declares\n%v\nParse reads\n%v", path, got, want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package endor
+package list
 
 // Grouped lists, as docs.endorlabs.com rest-api/using-the-rest-api/grouping
 // shows them: list_parameters.group (by the values of fields) and
@@ -8,13 +8,63 @@ package endor
 
 import (
 	"encoding/json"
-	"github.com/repomock/repomock/mock/vendors/endor/filter"
 	"maps"
 	"net/url"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/repomock/repomock/mock/vendors/endor/filter"
+	"github.com/repomock/repomock/mock/vendors/endor/store"
 )
+
+// listResponse is v1ListRepositoryVersionsResponse: a page of objects, a
+// count, or groups.
+type listResponse struct {
+	List          *listBody      `json:"list,omitempty"`
+	CountResponse *countResponse `json:"count_response,omitempty"`
+	GroupResponse *groupResponse `json:"group_response,omitempty"`
+}
+
+type listBody struct {
+	Objects  []json.RawMessage `json:"objects"`
+	Response pageResponse      `json:"response"`
+}
+
+// pageResponse is {} on the last page. Otherwise next_page_token is the
+// start index of the next page and next_page_id the uuid of the last object
+// of this one, which the next page starts after (the SDK's model: "The
+// UUID of last message retrieved").
+type pageResponse struct {
+	NextPageID    string `json:"next_page_id,omitempty"`
+	NextPageToken *int   `json:"next_page_token,omitempty"`
+}
+
+type countResponse struct {
+	Count int `json:"count"`
+}
+
+// groupResponse answers list_parameters.group and group_by_time (docs:
+// rest-api/using-the-rest-api/grouping): each group by its key, a JSON
+// text (the key/value pairs of a group by path, the bucket's start time of
+// a group by time).
+type groupResponse struct {
+	Groups map[string]*group `json:"groups"`
+}
+
+type group struct {
+	AggregationCount countResponse            `json:"aggregation_count"`
+	AggregationUUIDs []string                 `json:"aggregation_uuids,omitempty"`
+	AggregationValue *aggregationValue        `json:"aggregation_value,omitempty"`
+	UniqueCounts     map[string]countResponse `json:"unique_counts,omitempty"`
+	UniqueValues     map[string][]any         `json:"unique_values,omitempty"`
+}
+
+// aggregationValue is group_by_time's aggregation_operator applied to the
+// objects of a bucket (the SDK's GroupAggregationValueResponse).
+type aggregationValue struct {
+	Value float64 `json:"value"`
+}
 
 // groupByPath is list_parameters.group.*.
 type groupByPath struct {
@@ -55,14 +105,15 @@ type groupPair struct {
 // groups groups recs by the values at g.paths. Assumption: an object
 // without a field groups under "value":null, so that the counts add up to
 // the objects listed; a list field groups by the whole list.
-func (g *groupByPath) groups(recs []*record) *groupResponse {
+func (g *groupByPath) groups(recs []store.Record) *groupResponse {
 	out := &groupResponse{Groups: map[string]*group{}}
 	seen := map[*group]*uniques{}
-	for _, rec := range recs {
-		doc := rec.view()
+	for i := range recs {
+		rec := &recs[i]
+		doc := rec.View()
 		pairs := make([]groupPair, len(g.paths))
 		for i, p := range g.paths {
-			v, _ := lookup(doc, p)
+			v, _ := store.Lookup(doc, p)
 			pairs[i] = groupPair{Key: g.names[i], Value: wireValue(v)}
 		}
 		data, _ := json.Marshal(pairs) // values came from JSON
@@ -75,7 +126,7 @@ func (g *groupByPath) groups(recs []*record) *groupResponse {
 		}
 		gr.AggregationCount.Count++
 		if g.showUUIDs {
-			gr.AggregationUUIDs = append(gr.AggregationUUIDs, rec.uuid)
+			gr.AggregationUUIDs = append(gr.AggregationUUIDs, rec.UUID())
 		}
 		seen[gr].add(doc, g.countPaths, g.valuePaths)
 	}
@@ -237,7 +288,7 @@ func parseGroupByTime(v url.Values) (*groupByTime, error) {
 	case "sum":
 		g.cumulative = true
 	default:
-		return nil, invalidArgument("%s: %q is not a mode: count (the default) or sum", pTimeMode, clipValue(m))
+		return nil, invalidArgument("%s: %q is not a mode: count (the default) or sum", pTimeMode, Clip(m))
 	}
 	g.operator = v.Get(pTimeOperator)
 	field := v.Get(pTimeValueField)
@@ -247,7 +298,7 @@ func parseGroupByTime(v url.Values) (*groupByTime, error) {
 		if g.operator == "" {
 			return nil, invalidArgument("%s: needs %s: one of min, max, sum, avg", pTimeValueField, pTimeOperator)
 		}
-		return nil, invalidArgument("%s: %q is not an operator: one of min, max, sum, avg", pTimeOperator, clipValue(g.operator))
+		return nil, invalidArgument("%s: %q is not an operator: one of min, max, sum, avg", pTimeOperator, Clip(g.operator))
 	case field == "":
 		return nil, invalidArgument("%s: needs %s: the field to aggregate", pTimeOperator, pTimeValueField)
 	default:
@@ -264,12 +315,13 @@ func parseGroupByTime(v url.Values) (*groupByTime, error) {
 // end_time both include their instant; with mode sum, each bucket counts
 // its objects and those of every bucket before it (its uuids stay its
 // own).
-func (g *groupByTime) groups(recs []*record) *groupResponse {
+func (g *groupByTime) groups(recs []store.Record) *groupResponse {
 	out := &groupResponse{Groups: map[string]*group{}}
 	values := map[*group][]float64{}
-	for _, rec := range recs {
-		doc := rec.view()
-		v, _ := lookup(doc, g.path)
+	for i := range recs {
+		rec := &recs[i]
+		doc := rec.View()
+		v, _ := store.Lookup(doc, g.path)
 		t, ok := v.(time.Time)
 		if !ok || g.start != nil && t.Before(*g.start) || g.end != nil && t.After(*g.end) {
 			continue
@@ -282,7 +334,7 @@ func (g *groupByTime) groups(recs []*record) *groupResponse {
 		}
 		gr.AggregationCount.Count++
 		if g.showUUIDs {
-			gr.AggregationUUIDs = append(gr.AggregationUUIDs, rec.uuid)
+			gr.AggregationUUIDs = append(gr.AggregationUUIDs, rec.UUID())
 		}
 		if g.operator != "" {
 			if x, ok := numberAt(doc, g.valueField); ok {
@@ -310,7 +362,7 @@ func (g *groupByTime) groups(recs []*record) *groupResponse {
 // numberAt reads the number at path: a JSON number, or a string holding
 // one (protojson writes 64-bit integers as strings).
 func numberAt(doc map[string]any, path []string) (float64, bool) {
-	switch v, _ := lookup(doc, path); x := v.(type) {
+	switch v, _ := store.Lookup(doc, path); x := v.(type) {
 	case float64:
 		return x, true
 	case string:

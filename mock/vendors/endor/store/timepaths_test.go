@@ -1,4 +1,4 @@
-package endor
+package store
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // The store's view types exactly the date-time fields of the served
 // schema, so that filters compare every time field as a time.
 func TestTimePathsAreTheSpecsDateTimes(t *testing.T) {
-	doc, err := specs.Load(context.Background(), os.DirFS("../../../specs"), specs.Endor)
+	doc, err := specs.Load(context.Background(), os.DirFS("../../../../specs"), specs.Endor)
 	if err != nil {
 		t.Fatal(err)
 	}
