@@ -5,9 +5,10 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/repomock/repomock/mock/internal/protoname"
 )
 
 // Protobuf returns v, a value for s, as a client of a grpc-gateway
@@ -75,7 +76,7 @@ func (g *Gen) message(s *openapi3.Schema, m map[string]any) map[string]any {
 			e = g.Protobuf(p.Value, e)
 		}
 		name := k
-		if j := jsonName(k); j != k && g.Chance(0.3) {
+		if j := protoname.JSONName(k); j != k && g.Chance(0.3) {
 			name = j
 			if g.Chance(0.1) {
 				out[k] = e // both names
@@ -99,23 +100,4 @@ func (g *Gen) message(s *openapi3.Schema, m map[string]any) map[string]any {
 		}
 	}
 	return out
-}
-
-// jsonName is protoc's JSON name of a field (parent_uuid → parentUuid).
-func jsonName(proto string) string {
-	var b strings.Builder
-	upper := false
-	for i := 0; i < len(proto); i++ {
-		c := proto[i]
-		if c == '_' {
-			upper = true
-			continue
-		}
-		if upper && c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		upper = false
-		b.WriteByte(c)
-	}
-	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/repomock/repomock/internal/jsonvalue"
+	"github.com/repomock/repomock/mock/internal/protoname"
 	"github.com/repomock/repomock/mock/internal/schemacheck"
 )
 
@@ -101,7 +102,7 @@ func (c *compiler) plan(s *openapi3.Schema, check schemacheck.Node) *plan {
 			}
 			p.fields = append(p.fields, f)
 			p.byName[name] = f
-			if j := jsonName(name); j != name {
+			if j := protoname.JSONName(name); j != name {
 				if p.byJSON == nil {
 					p.byJSON = map[string]*field{}
 				}

@@ -197,26 +197,6 @@ func FormatTimestamp(t time.Time) string {
 	return t.Format("2006-01-02T15:04:05.000000000Z")
 }
 
-// jsonName is protoc's JSON name of a field: each underscore dropped and
-// the letter after it capitalised (parent_uuid → parentUuid).
-func jsonName(proto string) string {
-	var b strings.Builder
-	upper := false
-	for i := 0; i < len(proto); i++ {
-		c := proto[i]
-		if c == '_' {
-			upper = true
-			continue
-		}
-		if upper && c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		upper = false
-		b.WriteByte(c)
-	}
-	return b.String()
-}
-
 func enumNames(s *openapi3.Schema) string {
 	names := make([]string, len(s.Enum))
 	for i, e := range s.Enum {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/repomock/repomock/mock/internal/protoname"
 	"github.com/repomock/repomock/mock/pipeline"
 )
 
@@ -95,7 +96,7 @@ func queryField(params []*openapi3.Parameter, path []string) (*openapi3.Paramete
 	for _, p := range params {
 		segs := strings.Split(p.Name, ".")
 		n := 0
-		for n < len(path) && n < len(segs) && (path[n] == segs[n] || path[n] == jsonName(segs[n])) {
+		for n < len(path) && n < len(segs) && (path[n] == segs[n] || path[n] == protoname.JSONName(segs[n])) {
 			n++
 		}
 		switch {
