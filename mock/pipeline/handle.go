@@ -201,6 +201,13 @@ type answer struct {
 	valid   bool
 }
 
+// The bounds of the buffer an answer is first written into (route.answerCap):
+// at least a small answer's, at most what a large one grows to anyway.
+const (
+	minAnswerCap = 64
+	maxAnswerCap = 64 << 10
+)
+
 // write answers with status and body, a handler's answer. A JSON body the
 // spec declares is made a JSON value once, written by the vendor's codec
 // (for a 2xx, checked as it is written) or jsonvalue.Marshal, and returned
@@ -230,7 +237,7 @@ func (v *Validator) write(c echo.Context, st *State, rt *route, buf *bufferedWri
 	a := &answer{schema: responseSchema(rt, status, ct), value: value}
 	// Written into the buffer that is sent: no copy.
 	if buf.body == nil {
-		buf.body = make([]byte, 0, 1024)
+		buf.body = make([]byte, 0, max(int(rt.answerCap.Load()), minAnswerCap))
 	}
 	start := len(buf.body)
 	var out []byte
@@ -249,6 +256,9 @@ func (v *Validator) write(c echo.Context, st *State, rt *route, buf *bufferedWri
 		return nil, err
 	}
 	buf.body = out
+	if n := int32(min(len(out)+len(out)/8, maxAnswerCap)); n != rt.answerCap.Load() {
+		rt.answerCap.Store(n)
+	}
 	res := c.Response()
 	res.WriteHeader(status)
 	res.Size += int64(len(buf.body) - start)

@@ -636,3 +636,24 @@ func TestClosedObjectNamesTheUnknownField(t *testing.T) {
 		t.Fatalf("got %d %s", r.status, r.raw)
 	}
 }
+
+// An operation's answer is written into a buffer sized by its last
+// answer: answers larger and smaller than the one before, and larger than
+// any buffer made up front, still reach the client whole.
+func TestAnswersOfAnySizeAreWrittenWhole(t *testing.T) {
+	var id string
+	e := newServer(t, pipeline.Options{}, func(c echo.Context, in pipeline.Request) (int, any, error) {
+		return http.StatusOK, map[string]any{"id": id, "owner": in.Params["owner.name"]}, nil
+	})
+	for _, n := range []int{1, 5000, 3, 200 << 10, 2, 70 << 10, 70<<10 + 1} {
+		id = strings.Repeat("x", n)
+		want, err := json.Marshal(map[string]any{"id": id, "owner": "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := do(t, e, http.MethodPost, "/v1/owners/alice/pets", "application/json", good)
+		if r.status != http.StatusOK || r.raw != string(want) {
+			t.Fatalf("id of %d bytes: status %d, body of %d bytes, want %d bytes: %.200s", n, r.status, len(r.raw), len(want), r.raw)
+		}
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -153,6 +154,12 @@ type route struct {
 	kin *routers.Route
 	// query holds the operation's query parameters, its path's included.
 	query []*openapi3.Parameter
+	// answerCap is the size of the buffer a handler's answer is written
+	// into: the last answer's size, and a little more. Most answers of an
+	// operation are alike in size (a create's CodeArts answer is 60
+	// bytes), so a fixed size would either be mostly unused or be grown
+	// again on every answer; a larger one grows the buffer, as before.
+	answerCap atomic.Int32
 }
 
 // Validator validates the requests and responses of one OpenAPI document.

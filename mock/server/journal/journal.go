@@ -96,7 +96,8 @@ type Journal struct {
 	bodyCut  int // each body is kept up to this many bytes
 	keep     int // each body is read up to this many bytes, to be redacted
 	lastID   uint64
-	entries  []held // oldest first
+	entries  []held // oldest first: a window of buf (push)
+	buf      []held
 	bytes    int64
 	subs     map[*subscriber]struct{}
 	closed   bool // the server is shutting down: no new subscriber
@@ -144,7 +145,7 @@ func (j *Journal) add(h held) {
 	defer j.mu.Unlock()
 	j.lastID++
 	e.ID = j.lastID
-	j.entries = append(j.entries, h)
+	j.push(h)
 	j.bytes += n
 	for sub := range j.subs {
 		sub.offer(h)
@@ -154,6 +155,24 @@ func (j *Journal) add(h held) {
 		j.entries[0] = held{} // let the bodies go
 		j.entries = j.entries[1:]
 	}
+}
+
+// push appends h to the entries. The oldest leave from the front of the
+// window, so that it reaches the end of its array every few hundred
+// requests: it is then moved back to the start of the array, which is
+// twice its size, rather than appended into a new one, which would
+// allocate (and have the garbage collector clear and scan) the whole
+// journal's entries again each time. The lock is held.
+func (j *Journal) push(h held) {
+	if n := len(j.entries); n == cap(j.entries) {
+		if 2*n+1 > cap(j.buf) {
+			j.buf = make([]held, 2*n+1)
+		}
+		copy(j.buf, j.entries)
+		clear(j.buf[n:]) // the places the entries left: let their bodies go
+		j.entries = j.buf[:n]
+	}
+	j.entries = append(j.entries, h)
 }
 
 func headerBytes(h http.Header) int64 {
@@ -232,7 +251,7 @@ func (j *Journal) DropSession(name string) {
 // Reset drops every entry.
 func (j *Journal) Reset() {
 	j.mu.Lock()
-	j.entries, j.bytes = nil, 0
+	j.entries, j.buf, j.bytes = nil, nil, 0
 	j.resyncAll()
 	j.mu.Unlock()
 }
