@@ -986,3 +986,32 @@ func TestRunKeepsStateAcrossRestarts(t *testing.T) {
 	}
 	client.CloseIdleConnections()
 }
+
+// TestEveryFlagIsInTheFlagsPage: docs/flags.md is where a user looks a
+// flag up, so each flag of the usage has a row there, with its variable,
+// and the page names no flag the server does not have.
+func TestEveryFlagIsInTheFlagsPage(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join("..", "..", "docs", "flags.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // flag → its row
+	for _, m := range regexp.MustCompile("(?m)^\\| `--([a-z][a-z-]*)` \\|(.*)$").FindAllStringSubmatch(string(page), -1) {
+		rows[m[1]] = m[2]
+	}
+	names := flagNames(t)
+	for _, name := range names {
+		row, ok := rows[name]
+		switch {
+		case !ok:
+			t.Errorf("--%s has no row in docs/flags.md", name)
+		case name != "version" && !strings.Contains(row, "`"+envName(name)+"`"):
+			t.Errorf("docs/flags.md's row of --%s does not name %s", name, envName(name))
+		}
+	}
+	for name := range rows {
+		if !slices.Contains(names, name) {
+			t.Errorf("docs/flags.md has a row for --%s, which the server does not have", name)
+		}
+	}
+}
